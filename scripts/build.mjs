@@ -1,0 +1,48 @@
+// One esbuild script for every bundle: extension host, CLI, webviews, measure worker, tests, benchmarks.
+// Each bundle builds on its own, so one broken entry does not stop the others; the exit code reports any failure.
+import * as esbuild from 'esbuild';
+import { readdirSync, existsSync, mkdirSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const root = new URL('..', import.meta.url).pathname;
+const r = (...p) => join(root, ...p);
+
+// Packages that must stay outside the bundle: the VS Code API, the native onnxruntime binding,
+// and libraries that load their own data files at run time (pdfkit's font metrics).
+const external = ['vscode', 'onnxruntime-node', 'pdfkit', 'playwright-core', '@vscode/test-electron', 'esbuild'];
+
+const node = { platform: 'node', target: 'node20', format: 'cjs', bundle: true, sourcemap: !production, minify: production, external, logLevel: 'warning', legalComments: 'none' };
+const browser = { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
+
+const listTs = (dir) => (existsSync(r(dir)) ? readdirSync(r(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => join(dir, f)) : []);
+
+const builds = [];
+const add = (name, options) => builds.push({ name, options });
+
+if (existsSync(r('src/extension.ts'))) add('extension', { ...node, entryPoints: [r('src/extension.ts')], outfile: r('dist/extension.js') });
+if (existsSync(r('src/cli.ts'))) add('cli', { ...node, entryPoints: [r('src/cli.ts')], outfile: r('dist/cli.js') });
+if (existsSync(r('src/measure/worker.ts'))) add('measure-worker', { ...node, entryPoints: [r('src/measure/worker.ts')], outfile: r('dist/measure-worker.js') });
+for (const f of listTs('webview')) {
+  const base = f.slice('webview/'.length, -3);
+  add(`webview:${base}`, { ...browser, entryPoints: [r(f)], outfile: r(`dist/webview/${base}.js`) });
+}
+if (!production) {
+  for (const dir of ['test/unit', 'bench', 'scripts']) {
+    const files = listTs(dir);
+    if (files.length) add(dir, { ...node, entryPoints: files.map((f) => r(f)), outdir: r(`dist/${dir}`) });
+  }
+}
+
+const results = await Promise.allSettled(builds.map((b) => esbuild.build(b.options)));
+let failed = 0;
+results.forEach((res, i) => {
+  if (res.status === 'rejected') {
+    failed++;
+    console.error(`build ${builds[i].name} failed: ${res.reason?.message ?? res.reason}`);
+  }
+});
+// Webview assets that ship as files (codicons-free: only our CSS and the elements bundle).
+mkdirSync(r('dist/webview'), { recursive: true });
+if (existsSync(r('media/webview.css'))) cpSync(r('media/webview.css'), r('dist/webview/webview.css'));
+if (failed) process.exit(1);

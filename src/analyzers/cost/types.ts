@@ -1,0 +1,40 @@
+import type { GraphNode, ModelGraph, Subgraph } from '../graph';
+
+/** What kind of work an op does; the estimator picks a throughput per class and precision. */
+export type OpClass =
+  | 'conv'
+  | 'depthwise-conv'
+  | 'conv-transpose'
+  | 'matmul'
+  | 'elementwise'
+  | 'activation'
+  | 'normalization'
+  | 'softmax'
+  | 'pool'
+  | 'reduce'
+  | 'resize'
+  | 'data-movement'
+  | 'recurrent'
+  | 'attention'
+  | 'embedding'
+  | 'quantize'
+  | 'control-flow'
+  | 'compiled'
+  | 'custom'
+  | 'other';
+
+export interface NodeCost {
+  /** Multiply-accumulates per the README conventions; 0 for ops outside the MAC list; null = unknown. */
+  macs: number | null;
+  /** Other arithmetic (elementwise, normalisation, softmax, pooling ...) in floating-point ops; null = unknown. */
+  flops: number | null;
+  opClass: OpClass;
+  /** Why macs/flops are null (a shape is unknown, an attribute missing ...). */
+  reason?: string;
+}
+
+/**
+ * Cost of one node, given its subgraph (whose tensors carry shapes after shape inference).
+ * One function per format: cost/onnx.ts, cost/tflite.ts.
+ */
+export type NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGraph) => NodeCost;

@@ -1,0 +1,34 @@
+import * as path from 'path';
+
+/**
+ * The one error type the analyzers throw for bad input (truncated, corrupted, hostile, unsupported).
+ * Its message is one line that names the file and what is wrong; the CLI prints it and exits 1,
+ * VS Code shows it as an error message.
+ */
+export class ModelFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${path.basename(file)}: ${reason}`);
+    this.name = 'ModelFileError';
+  }
+}
+
+/** Hard limits applied to every count or size read from a file before acting on it. */
+export const LIMITS = {
+  /** Largest element count of a single tensor we accept (2^40 ≈ 1.1e12 is absurd; 2^36 ≈ 6.9e10 is a huge LLM tensor). */
+  maxTensorElements: 2 ** 38,
+  /** Largest node count per graph. */
+  maxNodes: 2_000_000,
+  /** Largest number of tensors per graph. */
+  maxTensors: 5_000_000,
+  /** Deepest nesting of subgraphs. */
+  maxSubgraphDepth: 64,
+  /** Largest header / metadata block we parse into memory (JSON headers, pickles, configs). */
+  maxHeaderBytes: 256 * 1024 * 1024,
+  /** Largest decompressed size of one zip entry we inflate (pickles, configs). */
+  maxInflatedBytes: 256 * 1024 * 1024,
+  /** Largest string read from a file. */
+  maxStringBytes: 16 * 1024 * 1024,
+} as const;

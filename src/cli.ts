@@ -1,0 +1,312 @@
+/**
+ * edgeplan — the command-line front door onto the same core the VS Code extension uses.
+ * Exit codes: 0 ok, 1 bad input (one clear line on stderr), 2 usage.
+ */
+import * as path from 'path';
+import * as fs from 'fs';
+import { parseArgs, flag, value, values, numberFlag, bindingsFlag, UsageError, type FlagSpec } from './cli/args';
+import { formatAnalysis, formatEstimates, formatDevices, formatRecommendation, formatBenchmark } from './cli/format';
+import { analyzeFile } from './analyzers';
+import { ModelFileError } from './analyzers/errors';
+import { loadCatalog } from './planner/catalog';
+import { estimateDevice, EstimateInputError } from './planner/estimate';
+import type { Budgets, ComputePrecision } from './planner/types';
+import { PlanValidationError } from './planner/plan';
+import { buildPlanDocument } from './planner/document';
+import { VERSION } from './version';
+
+const HELP = `edgeplan ${VERSION} — plan a model's deployment to edge devices, offline.
+
+Usage:
+  edgeplan analyze MODEL [--bind NAME=N ...] [--json]
+      Read a model (ONNX, TFLite, safetensors, GGUF, PyTorch .pt/.pth, Keras .keras/.h5, Core ML .mlmodel)
+      and print parameters, weight bytes by dtype, MACs, peak activation memory, I/O, quantization,
+      dynamic shapes, operator histogram and per-layer costs.
+  edgeplan estimate MODEL --device ID[,ID...] [--precision int8|fp16|fp32] [--memory-mb N] [--json]
+      Estimate latency (low/typical/high), memory, power, energy and operator compatibility per device.
+  edgeplan devices [--json]
+      List the hardware catalog, every figure with its public source.
+  edgeplan plan MODEL --device ID[,ID...] [--latency-ms N] [--memory-mb N] [--power-w N] [--energy-mj N]
+                [--accuracy-drop N] [--no-retraining] [--no-calibration-data] [--plan FILE.plan.json]
+                [--export docx,xlsx,pdf,pptx --out DIR [--force]] [--json]
+      Recommend a compression pipeline that meets the budgets on the first device, with commands,
+      and write the deployment plan as Word, Excel, PDF and PowerPoint.
+  edgeplan benchmark MODEL.onnx [--runs N] [--warmup N] [--batch N[,N...]] [--timeout-s N] [--json]
+      Run an ONNX model on this machine with onnxruntime-node (in a child process) and report
+      mean/p50/p95/p99 latency.
+
+Common options:
+  --bind NAME=N     bind a symbolic input dimension (default: every symbol is bound to 1, with a warning)
+  --json            print one JSON object instead of tables
+  -h, --help        this help;  --version  the version
+
+Exit codes: 0 ok, 1 bad input (a one-line error on stderr), 2 usage error.`;
+
+const COMMON: Record<string, FlagSpec> = { json: { value: false }, bind: { value: true, repeat: true }, help: { value: false } };
+
+const SPECS: Record<string, Record<string, FlagSpec>> = {
+  analyze: { ...COMMON },
+  estimate: { ...COMMON, device: { value: true, repeat: true }, precision: { value: true }, 'memory-mb': { value: true } },
+  devices: { json: { value: false }, help: { value: false } },
+  plan: {
+    ...COMMON,
+    device: { value: true, repeat: true },
+    precision: { value: true },
+    'latency-ms': { value: true },
+    'memory-mb': { value: true },
+    'power-w': { value: true },
+    'energy-mj': { value: true },
+    'accuracy-drop': { value: true },
+    'no-retraining': { value: false },
+    'no-calibration-data': { value: false },
+    plan: { value: true },
+    export: { value: true, repeat: true },
+    out: { value: true },
+    force: { value: false },
+  },
+  benchmark: {
+    ...COMMON,
+    runs: { value: true },
+    warmup: { value: true },
+    batch: { value: true, repeat: true },
+    'timeout-s': { value: true },
+  },
+};
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s.endsWith('\n') ? s : s + '\n'),
+  err: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
+};
+
+/** Runs the CLI; resolves to the exit code. Never throws. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    io.out(HELP);
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v') {
+    io.out(VERSION);
+    return 0;
+  }
+  const spec = SPECS[command];
+  if (!spec) {
+    io.err(`edgeplan: unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    const args = parseArgs(rest.map((a) => (a === '-h' ? '--help' : a)), spec);
+    if (flag(args, 'help')) {
+      io.out(HELP);
+      return 0;
+    }
+    switch (command) {
+      case 'analyze':
+        return await cmdAnalyze(args, io);
+      case 'estimate':
+        return await cmdEstimate(args, io);
+      case 'devices':
+        return cmdDevices(args, io);
+      case 'plan':
+        return await cmdPlan(args, io);
+      case 'benchmark':
+        return await cmdBenchmark(args, io);
+    }
+    return 2;
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+function reportError(e: unknown, io: Io): number {
+  if (e instanceof UsageError) {
+    io.err(`edgeplan: ${e.message}\nRun "edgeplan --help" for usage.`);
+    return 2;
+  }
+  if (e instanceof ModelFileError || e instanceof EstimateInputError || e instanceof PlanValidationError || e instanceof InputError) {
+    io.err(`edgeplan: ${oneLine(e.message)}`);
+    return 1;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EPERM', 'EEXIST', 'ENOSPC', 'EROFS'].includes(err.code)) {
+    io.err(`edgeplan: ${oneLine(err.message)}`);
+    return 1;
+  }
+  io.err(`edgeplan: internal error: ${oneLine(err?.message ?? String(e))}`);
+  if (process.env.EDGEPLAN_DEBUG && err?.stack) io.err(err.stack);
+  return 1;
+}
+
+/** A bad input that is not a model-file problem (missing file, bad plan file). */
+export class InputError extends Error {}
+
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+
+function modelArg(args: { positionals: string[] }): string {
+  if (args.positionals.length === 0) throw new UsageError('missing MODEL argument');
+  if (args.positionals.length > 1) throw new UsageError(`expected one MODEL, got ${args.positionals.length}: ${args.positionals.join(' ')}`);
+  const file = path.resolve(args.positionals[0]);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new InputError(`${args.positionals[0]}: no such file`);
+  }
+  if (!st.isFile()) throw new InputError(`${args.positionals[0]}: not a regular file`);
+  return file;
+}
+
+const PRECISIONS: ComputePrecision[] = ['int8', 'fp16', 'fp32'];
+
+function precisionArg(args: Parameters<typeof value>[0]): ComputePrecision | undefined {
+  const p = value(args, 'precision');
+  if (p === undefined) return undefined;
+  if (!(PRECISIONS as string[]).includes(p)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')}, got "${p}"`);
+  return p as ComputePrecision;
+}
+
+function devicesArg(args: Parameters<typeof values>[0], required: boolean): string[] {
+  const ids = [...new Set(values(args, 'device'))];
+  if (required && ids.length === 0) throw new UsageError('--device ID is required (see "edgeplan devices")');
+  const catalog = loadCatalog();
+  for (const id of ids) {
+    if (!catalog.byId(id)) throw new InputError(`unknown device "${id}"; known devices: ${catalog.devices.map((d) => d.id).join(', ')}`);
+  }
+  return ids;
+}
+
+async function cmdAnalyze(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+  const file = modelArg(args);
+  const result = await analyzeFile(file, { bindings: bindingsFlag(args) });
+  io.out(flag(args, 'json') ? JSON.stringify(result, null, 2) : formatAnalysis(result));
+  return 0;
+}
+
+async function cmdEstimate(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+  const file = modelArg(args);
+  const deviceIds = devicesArg(args, true);
+  const precision = precisionArg(args);
+  const memoryMb = numberFlag(args, 'memory-mb', { min: 0.001, max: 10_000_000 });
+  const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
+  const budgets: Budgets = memoryMb !== undefined ? { memoryMb } : {};
+  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, budgets }));
+  if (flag(args, 'json')) io.out(JSON.stringify({ model: { file: analysis.model.file, format: analysis.model.format }, estimates, warnings: analysis.warnings }, null, 2));
+  else io.out(formatEstimates(analysis, estimates));
+  return 0;
+}
+
+function cmdDevices(args: ReturnType<typeof parseArgs>, io: Io): number {
+  if (args.positionals.length) throw new UsageError(`devices takes no arguments, got: ${args.positionals.join(' ')}`);
+  const catalog = loadCatalog();
+  io.out(flag(args, 'json') ? JSON.stringify({ devices: catalog.devices }, null, 2) : formatDevices(catalog.devices));
+  return 0;
+}
+
+function budgetsArg(args: ReturnType<typeof parseArgs>): Budgets {
+  const b: Budgets = {
+    retraining: !flag(args, 'no-retraining'),
+    calibrationData: !flag(args, 'no-calibration-data'),
+  };
+  const lat = numberFlag(args, 'latency-ms', { min: 0.001, max: 3_600_000 });
+  if (lat !== undefined) b.latencyMs = lat;
+  const mem = numberFlag(args, 'memory-mb', { min: 0.001, max: 10_000_000 });
+  if (mem !== undefined) b.memoryMb = mem;
+  const pw = numberFlag(args, 'power-w', { min: 0.0001, max: 10_000 });
+  if (pw !== undefined) b.powerW = pw;
+  const en = numberFlag(args, 'energy-mj', { min: 0.0001, max: 1e9 });
+  if (en !== undefined) b.energyMj = en;
+  const acc = numberFlag(args, 'accuracy-drop', { min: 0, max: 100 });
+  if (acc !== undefined) b.accuracyDrop = acc;
+  return b;
+}
+
+const EXPORT_FORMATS = ['docx', 'xlsx', 'pdf', 'pptx'] as const;
+type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+  const file = modelArg(args);
+  const deviceIds = devicesArg(args, true);
+  const budgets = budgetsArg(args);
+  const precision = precisionArg(args);
+  const formats = values(args, 'export');
+  for (const f of formats) {
+    if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`--export takes ${EXPORT_FORMATS.join(',')}, got "${f}"`);
+  }
+  const outDir = value(args, 'out');
+  if (formats.length && !outDir) throw new UsageError('--export needs --out DIR');
+  if (outDir && !formats.length) throw new UsageError('--out needs --export FORMATS');
+
+  let planJson: unknown;
+  const planFile = value(args, 'plan');
+  if (planFile) {
+    try {
+      planJson = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+    } catch (e) {
+      throw new InputError(`${planFile}: cannot read the plan file (${(e as Error).message})`);
+    }
+  }
+
+  const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
+  const doc = buildPlanDocument({
+    analysis,
+    modelFile: path.relative(process.cwd(), file) || path.basename(file),
+    deviceIds,
+    budgets,
+    precision,
+    planJson,
+  });
+
+  const written: string[] = [];
+  if (formats.length && outDir) {
+    const { exportPlan } = await import('./export');
+    const results = await exportPlan(doc, formats as ExportFormat[], path.resolve(outDir), { force: flag(args, 'force') });
+    written.push(...results.map((r) => r.file));
+  }
+
+  if (flag(args, 'json')) {
+    const rec = doc.recommendation;
+    io.out(
+      JSON.stringify(
+        {
+          model: { file: doc.profile.file, format: doc.profile.format, params: doc.profile.params, macs: doc.profile.macs },
+          device: rec?.device,
+          budgets: rec?.budgets ?? budgets,
+          verdict: rec?.verdict,
+          recommendations: rec?.recommendations ?? [],
+          alternatives: rec?.alternatives ?? [],
+          operations: rec?.operations ?? [],
+          estimates: doc.estimates,
+          exports: written,
+          warnings: doc.warnings,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.out(formatRecommendation(doc));
+    if (written.length) io.out(`\nWrote:\n${written.map((w) => `  ${path.relative(process.cwd(), w) || w}`).join('\n')}`);
+  }
+  return 0;
+}
+
+async function cmdBenchmark(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+  const file = modelArg(args);
+  const runs = numberFlag(args, 'runs', { min: 1, max: 100_000, integer: true }) ?? 20;
+  const warmup = numberFlag(args, 'warmup', { min: 0, max: 10_000, integer: true }) ?? 3;
+  const timeoutS = numberFlag(args, 'timeout-s', { min: 1, max: 3600 }) ?? 120;
+  const batches = values(args, 'batch').map((b) => {
+    const n = Number(b);
+    if (!Number.isInteger(n) || n < 1 || n > 4096) throw new UsageError(`--batch takes whole numbers from 1 to 4096, got "${b}"`);
+    return n;
+  });
+  const { benchmarkModel } = await import('./measure');
+  const result = await benchmarkModel(file, { runs, warmup, batchSizes: batches.length ? batches : [1], timeoutMs: timeoutS * 1000, bindings: bindingsFlag(args) });
+  io.out(flag(args, 'json') ? JSON.stringify(result, null, 2) : formatBenchmark(result));
+  return 0;
+}

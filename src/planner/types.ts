@@ -1,0 +1,208 @@
+/**
+ * Contracts between the estimator, the recommender, the plan model and everything that shows them.
+ * Pure data types; no `vscode` import.
+ */
+
+export type ComputePrecision = 'int8' | 'fp16' | 'fp32' | 'int4' | 'int16';
+
+export interface Range {
+  low: number;
+  typical: number;
+  high: number;
+}
+
+/** A cited figure: every catalog number carries one. */
+export interface SourceRef {
+  /** URL or repository@commit:path of the public source. */
+  source: string;
+  /** Short quote from the source that states the number. */
+  quote: string;
+  /** V = read in the source, D = derived by arithmetic from cited numbers. */
+  confidence?: 'V' | 'D';
+  note?: string;
+}
+
+export interface SourcedNumber {
+  value: number;
+  unit: string;
+  ref: SourceRef;
+}
+
+export type Bottleneck = 'compute' | 'memory' | 'overhead' | 'transfer' | 'fallback';
+
+export interface LayerEstimate {
+  name: string;
+  op: string;
+  /** Where the layer runs: 'accelerator' (NPU/TPU/GPU/ANE) or 'cpu' (host or the device's own CPU). */
+  unit: 'accelerator' | 'cpu';
+  ms: number;
+  bottleneck: Bottleneck;
+}
+
+export interface MemoryEstimate {
+  weightsBytes: number;
+  activationBytes: number;
+  runtimeOverheadBytes: number;
+  totalBytes: number;
+  /** The device's limit this was compared to (RAM, or for MCUs the SRAM arena), null if unknown. */
+  limitBytes: number | null;
+  fits: boolean | null;
+  /** limit - total (negative: does not fit by that much). */
+  marginBytes: number | null;
+  /** For MCUs: flash for weights + code. */
+  flash?: { neededBytes: number; limitBytes: number | null; fits: boolean | null };
+  /** Against the user's memory budget, when one is given. */
+  budget?: { limitBytes: number; fits: boolean; marginBytes: number };
+  /** Edge TPU: parameters cached on chip vs streamed from the host each inference. */
+  onChipCache?: { capacityBytes: number; cachedBytes: number; streamedBytes: number };
+}
+
+export interface FallbackOp {
+  op: string;
+  /** Layer/node names affected (first few). */
+  nodes: string[];
+  count: number;
+  reason: string;
+}
+
+export interface CompatibilityReport {
+  /**
+   * full: everything runs on the accelerator (or the device is CPU-only and every op is supported);
+   * partial: some ops fall back to the host CPU; none: nothing is accelerated / the model cannot run.
+   */
+  verdict: 'full' | 'partial' | 'none' | 'unsupported';
+  summary: string;
+  /** Ops (by name) that run on the accelerator / target runtime. */
+  accelerated: string[];
+  fallback: FallbackOp[];
+  /** Requirements the model does not meet (e.g. "dynamic input shape", "not fully INT8"). */
+  blockers: string[];
+}
+
+export interface DeviceEstimate {
+  device: string;
+  deviceName: string;
+  precision: ComputePrecision;
+  runtime: string;
+  latencyMs: Range;
+  bottleneck: Bottleneck;
+  layers: LayerEstimate[];
+  memory: MemoryEstimate;
+  /** Average power while inferring, W (range). */
+  powerW: Range | null;
+  /** Energy per inference, mJ (range). */
+  energyMj: Range | null;
+  /** Inferences per Wh (typical) for battery planning. */
+  inferencesPerWh?: number | null;
+  /** Battery life in hours at the given duty cycle, when the user gives battery capacity and rate. */
+  batteryLifeHours?: number | null;
+  compatibility: CompatibilityReport;
+  /** Everything the figures assume, in plain words (efficiency factors, bindings, unknowns). */
+  assumptions: string[];
+  /** Calibration note: which published points the efficiency factor was fitted on, and its error. */
+  calibration?: { points: number; medianAbsLogError: number | null; note: string };
+}
+
+export interface Budgets {
+  latencyMs?: number;
+  memoryMb?: number;
+  powerW?: number;
+  energyMj?: number;
+  /** Accepted accuracy drop in percentage points. */
+  accuracyDrop?: number;
+  /** Retraining (QAT, distillation, pruning fine-tune) possible. Default true. */
+  retraining?: boolean;
+  /** Representative calibration data available. Default true. */
+  calibrationData?: boolean;
+}
+
+export type Technique =
+  | 'none'
+  | 'fp16'
+  | 'int8-dynamic'
+  | 'int8-ptq'
+  | 'int8-qat'
+  | 'int4-weight-only'
+  | 'structured-pruning'
+  | 'sparsity'
+  | 'distillation'
+  | 'low-rank'
+  | 'op-rewrite'
+  | 'change-runtime'
+  | 'change-device';
+
+export type Effort = 'none' | 'no-retraining' | 'calibration-data' | 'retraining' | 'architecture-change';
+
+export interface StepExpectation {
+  /** Size factor relative to before this step (0.25 = 4x smaller), as a range. */
+  sizeFactor?: Range;
+  /** Latency speed-up factor (2 = twice as fast), as a range. */
+  speedup?: Range;
+  /** Accuracy drop in points, as a range. */
+  accuracyDropPoints?: Range;
+}
+
+export interface CommandBlock {
+  toolchain: string;
+  /** Shell or Python, copy-ready. */
+  language: 'bash' | 'python';
+  code: string;
+  notes?: string[];
+}
+
+export interface PipelineStep {
+  technique: Technique;
+  title: string;
+  why: string;
+  expected: StepExpectation;
+  source: string;
+  commands: CommandBlock[];
+  effort: Effort;
+}
+
+export interface Prediction {
+  latencyMs: Range;
+  memoryBytes: number;
+  energyMj: Range | null;
+  accuracyDrop: Range;
+}
+
+export interface BudgetCheck {
+  latency?: boolean;
+  memory?: boolean;
+  power?: boolean;
+  energy?: boolean;
+  accuracy?: boolean;
+}
+
+export interface Recommendation {
+  device: string;
+  steps: PipelineStep[];
+  predicted: Prediction;
+  meetsBudgets: BudgetCheck;
+  meetsAll: boolean;
+  effort: Effort;
+  /** For a pipeline that misses: which budget, by how much, in words. */
+  misses: string[];
+  summary: string;
+}
+
+export interface Alternative {
+  device: string;
+  deviceName: string;
+  predicted: Prediction;
+  meetsBudgets: BudgetCheck;
+  pipeline: Technique[];
+}
+
+export interface RecommendationResult {
+  device: string;
+  budgets: Budgets;
+  recommendations: Recommendation[];
+  /** Other catalog devices that would meet the budgets (when the chosen one does not, or always, ranked). */
+  alternatives: Alternative[];
+  /** "no compression needed", "no pipeline fits: closest is ...", ... */
+  verdict: string;
+  /** Operational plan items the recommender insists on (calibration coverage, fairness re-audit, staged OTA ...). */
+  operations: string[];
+}
