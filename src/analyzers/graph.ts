@@ -163,3 +163,18 @@ export function bytesOf(elements: number, bitsPerElement: number | null): number
   if (bitsPerElement === null) return null;
   return Math.ceil((elements * bitsPerElement) / 8);
 }
+
+/**
+ * Finds a tensor by name in a subgraph or, for names a body captures from outer scope (ONNX If/Loop
+ * bodies), in its ancestors. Each subgraph's `tensors` holds only what that subgraph defines.
+ */
+export function findTensor(g: ModelGraph, sg: Subgraph, name: string): TensorInfo | undefined {
+  let cur: Subgraph | undefined = sg;
+  for (let depth = 0; cur && depth < 1000; depth++) {
+    const t = cur.tensors.get(name);
+    if (t) return t;
+    const parentId: string | undefined = cur.parentId;
+    cur = parentId === undefined ? undefined : parentId === g.main.id ? g.main : g.subgraphs.find((s) => s.id === parentId);
+  }
+  return undefined;
+}
