@@ -1,0 +1,87 @@
+/**
+ * analyzeFile: model file → AnalysisResult (profile + warnings). Detects the format from the bytes,
+ * runs that format's reader (lazily loaded), binds symbolic dimensions, infers shapes and costs layers.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ModelFormat } from './graph';
+import type { FormatReader } from './reader';
+import { AnalysisCancelled, type AnalysisResult, type AnalyzeOptions } from './profile-types';
+import { ModelFileError } from './errors';
+import { FileSource } from './io/file-source';
+import { detectFormat } from './detect';
+import { buildProfile } from './profile';
+
+export { ModelFileError } from './errors';
+export { AnalysisCancelled } from './profile-types';
+export type { AnalysisResult, AnalyzeOptions, ModelProfile, LayerProfile } from './profile-types';
+export { MODEL_EXTENSIONS } from './detect';
+
+async function readerFor(format: ModelFormat): Promise<FormatReader> {
+  switch (format) {
+    case 'onnx':
+      return (await import('./onnx')).onnxReader;
+    case 'tflite':
+      return (await import('./tflite')).tfliteReader;
+    case 'safetensors':
+      return (await import('./safetensors')).safetensorsReader;
+    case 'gguf':
+      return (await import('./gguf')).ggufReader;
+    case 'pytorch':
+      return (await import('./pytorch')).pytorchReader;
+    case 'keras':
+      return (await import('./keras')).kerasReader;
+    case 'coreml':
+      return (await import('./coreml')).coremlReader;
+  }
+}
+
+export async function analyzeFile(file: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  const abs = path.resolve(file);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    throw new ModelFileError(abs, 'no such file');
+  }
+  if (st.isDirectory()) {
+    throw new ModelFileError(abs, abs.endsWith('.mlpackage') ? 'an .mlpackage folder; open the .mlmodel or model.mlmodel inside it' : 'a folder, not a model file');
+  }
+  if (!st.isFile()) throw new ModelFileError(abs, 'not a regular file');
+
+  const cancelled = (fraction: number, message: string): void => {
+    if (opts.onProgress && opts.onProgress(fraction, message) === true) throw new AnalysisCancelled();
+  };
+
+  let src: FileSource;
+  try {
+    src = new FileSource(abs);
+  } catch (e) {
+    throw new ModelFileError(abs, `cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    cancelled(0, 'Detecting the format');
+    const detection = detectFormat(src);
+    const reader = await readerFor(detection.format);
+    cancelled(0.05, `Reading ${detection.format.toUpperCase()}`);
+    const graph = await reader.read(src, {
+      externalDataRoot: opts.externalDataRoot,
+      onProgress: (f, m) => opts.onProgress?.(0.05 + f * 0.75, m),
+    });
+    if (detection.extensionMismatch) graph.warnings.unshift(detection.extensionMismatch);
+    cancelled(0.8, 'Inferring shapes and costs');
+    const { profile, warnings } = buildProfile(graph, {
+      bindings: opts.bindings,
+      inferShapes: reader.inferShapes?.bind(reader),
+      cost: reader.cost,
+    });
+    cancelled(1, 'Done');
+    return { model: profile, warnings };
+  } catch (e) {
+    if (e instanceof ModelFileError || e instanceof AnalysisCancelled) throw e;
+    if (e instanceof RangeError) throw new ModelFileError(abs, `corrupted or hostile content (${e.message})`);
+    throw new ModelFileError(abs, `could not be read: ${(e as Error).message}`);
+  } finally {
+    src.close();
+  }
+}

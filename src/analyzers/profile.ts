@@ -1,0 +1,469 @@
+/**
+ * ModelGraph → ModelProfile: parameter and weight-byte totals, the operator histogram, per-layer costs
+ * in execution order, liveness-based peak activation memory, quantization and dynamic-shape summaries.
+ * The conventions are the README's ("Analyzer conventions"); tests hold them against independent readers.
+ */
+import {
+  type GraphNode,
+  type ModelGraph,
+  type Precision,
+  type Subgraph,
+  type TensorInfo,
+  allSubgraphs,
+  bytesOf,
+  elementCount,
+  findTensor,
+} from './graph';
+import type { NodeCost, NodeCostFn } from './cost/types';
+import type {
+  DynamicShapeSummary,
+  IOInfo,
+  LayerProfile,
+  ModelProfile,
+  QuantizationSummary,
+  SubgraphCost,
+} from './profile-types';
+
+export interface ProfileOptions {
+  bindings?: Record<string, number>;
+  inferShapes?: (graph: ModelGraph, bindings: Record<string, number>) => string[];
+  cost?: NodeCostFn;
+}
+
+export interface BuiltProfile {
+  profile: ModelProfile;
+  warnings: string[];
+}
+
+const FLOAT_PRECISIONS = new Set<Precision>(['fp64', 'fp32', 'fp16', 'bf16', 'fp8']);
+const INT_QUANT_PRECISIONS = new Set<Precision>(['int8', 'uint8', 'int4', 'uint4', 'int16', 'int2']);
+
+export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): BuiltProfile {
+  const warnings = [...graph.warnings];
+
+  // Inputs and outputs as the file states them, before any binding.
+  const inputs = graph.main.inputs
+    .map((n) => graph.main.tensors.get(n))
+    .filter((t): t is TensorInfo => !!t && !t.isConstant)
+    .map(ioInfo);
+  const outputs = graph.main.outputs.map((n) => graph.main.tensors.get(n)).filter((t): t is TensorInfo => !!t).map(ioInfo);
+
+  const dynamicShapes = bindSymbols(inputs, opts.bindings ?? {}, warnings);
+  if (opts.inferShapes && graph.hasComputeGraph) warnings.push(...opts.inferShapes(graph, dynamicShapes.bindings));
+
+  const { params, weightBytes, weightDtypes, weightPrecisions } = countWeights(graph);
+
+  const opHistogram: Record<string, number> = {};
+  let operatorCount = 0;
+  for (const sg of allSubgraphs(graph)) {
+    for (const node of sg.nodes) {
+      opHistogram[node.op] = (opHistogram[node.op] ?? 0) + 1;
+      operatorCount++;
+    }
+  }
+
+  const order = executionOrder(graph.main, warnings);
+  const layers = order.nodes.map((node) => layerProfile(graph, graph.main, node, opts.cost));
+
+  let macs: number | null = 0;
+  let flops: number | null = 0;
+  let macsUnknownReason: string | undefined;
+  if (!graph.hasComputeGraph) {
+    macs = null;
+    flops = null;
+    macsUnknownReason = `a ${graph.format} file stores weights, not the computation, so MACs cannot be known from it`;
+  } else {
+    for (const l of layers) {
+      if (l.macs === null) {
+        if (macs !== null) macsUnknownReason = `${l.op} "${l.name}": ${reasonOf(graph, l.name, opts.cost) ?? 'a needed shape is unknown'}`;
+        macs = null;
+      } else if (macs !== null) macs += l.macs;
+      if (l.flops === null) flops = null;
+      else if (flops !== null) flops += l.flops;
+    }
+  }
+  if (macsUnknownReason && graph.hasComputeGraph) warnings.push(`MACs unknown: ${macsUnknownReason}`);
+
+  const peak = graph.hasComputeGraph ? peakActivation(graph, order.nodes) : { bytes: null, at: undefined, reason: 'no compute graph' };
+  if (graph.hasComputeGraph && peak.bytes === null && peak.reason) warnings.push(`Peak activation memory unknown: ${peak.reason}`);
+
+  const subgraphCosts: SubgraphCost[] = graph.subgraphs.map((sg) => {
+    let m: number | null = 0;
+    let f: number | null = 0;
+    for (const node of sg.nodes) {
+      const c = costOf(graph, sg, node, opts.cost);
+      m = m === null || c.macs === null ? null : m + c.macs;
+      f = f === null || c.flops === null ? null : f + c.flops;
+    }
+    return { id: sg.id, owner: sg.owner ?? sg.name, nodes: sg.nodes.length, macs: m, flops: f };
+  });
+
+  const profile: ModelProfile = {
+    file: graph.file,
+    format: graph.format,
+    bytes: graph.bytes,
+    params,
+    weightBytes,
+    macs,
+    ...(macsUnknownReason ? { macsUnknownReason } : {}),
+    flops,
+    peakActivationBytes: peak.bytes,
+    ...(peak.at ? { peakActivationAt: peak.at } : {}),
+    executionOrder: order.kind,
+    operatorCount,
+    opHistogram: sortedHistogram(opHistogram),
+    inputs,
+    outputs,
+    weightDtypes,
+    quantization: quantizationSummary(graph, layers, weightPrecisions),
+    dynamicShapes,
+    layers,
+    subgraphCosts,
+    compiledSegments: graph.compiledSegments.map((c) => ({ ...c })),
+    hasComputeGraph: graph.hasComputeGraph,
+    ...(graph.metadata.irVersion !== undefined ? { irVersion: graph.metadata.irVersion } : {}),
+    ...(graph.metadata.opset ? { opset: graph.metadata.opset } : {}),
+    metadata: metadataOf(graph),
+    ...(graph.declaredLayers ? { declaredLayers: graph.declaredLayers } : {}),
+  };
+  return { profile, warnings: dedupe(warnings) };
+}
+
+function ioInfo(t: TensorInfo): IOInfo {
+  const io: IOInfo = { name: t.name, shape: t.shape ? [...t.shape] : null, dtype: t.dtype };
+  if (t.quant?.scale?.length && t.quant.zeroPoint?.length) io.quant = { scale: [...t.quant.scale], zeroPoint: [...t.quant.zeroPoint] };
+  return io;
+}
+
+/** Every symbolic input dimension gets a value: the user's binding, or 1 with a warning. */
+function bindSymbols(inputs: IOInfo[], given: Record<string, number>, warnings: string[]): DynamicShapeSummary {
+  const symbols: string[] = [];
+  for (const io of inputs) {
+    for (const d of io.shape ?? []) if (typeof d === 'string' && !symbols.includes(d)) symbols.push(d);
+  }
+  const bindings: Record<string, number> = {};
+  const defaulted: string[] = [];
+  for (const s of symbols) {
+    if (given[s] !== undefined) bindings[s] = given[s];
+    else {
+      bindings[s] = 1;
+      defaulted.push(s);
+    }
+  }
+  for (const name of Object.keys(given)) {
+    if (!symbols.includes(name)) warnings.push(`--bind ${name}=${given[name]}: no input has a dimension named "${name}" (symbols: ${symbols.join(', ') || 'none'})`);
+  }
+  if (defaulted.length) {
+    warnings.push(`Symbolic input dimension${defaulted.length > 1 ? 's' : ''} ${defaulted.map((s) => `"${s}"`).join(', ')} bound to 1 for the figures; bind other values with --bind NAME=N`);
+  }
+  return { symbols, bindings, hasDynamic: inputs.some((io) => io.shape === null || io.shape.some((d) => typeof d === 'string')) };
+}
+
+function countWeights(graph: ModelGraph): {
+  params: number;
+  weightBytes: number;
+  weightDtypes: Record<string, number>;
+  weightPrecisions: Partial<Record<Precision, number>>;
+} {
+  let params = 0;
+  let weightBytes = 0;
+  const weightDtypes: Record<string, number> = {};
+  const weightPrecisions: Partial<Record<Precision, number>> = {};
+  const seenBuffers = new Set<number>();
+  for (const sg of allSubgraphs(graph)) {
+    for (const t of sg.tensors.values()) {
+      if (!t.isConstant) continue;
+      if (t.sharedBufferId !== undefined) {
+        if (seenBuffers.has(t.sharedBufferId)) continue;
+        seenBuffers.add(t.sharedBufferId);
+      }
+      const elements = t.elements ?? elementCount(t.shape) ?? 0;
+      const bytes = t.storedBytes ?? bytesOf(elements, t.bitsPerElement) ?? 0;
+      params += elements;
+      weightBytes += bytes;
+      weightDtypes[t.dtype] = (weightDtypes[t.dtype] ?? 0) + bytes;
+      weightPrecisions[t.precision] = (weightPrecisions[t.precision] ?? 0) + bytes;
+    }
+  }
+  return { params, weightBytes, weightDtypes, weightPrecisions };
+}
+
+/** Topological order of the main graph, stable by file order; file order if the graph has a cycle. */
+function executionOrder(sg: Subgraph, warnings: string[]): { nodes: GraphNode[]; kind: 'file-order' | 'topological' } {
+  const producer = new Map<string, number>();
+  sg.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
+  const indegree = new Array<number>(sg.nodes.length).fill(0);
+  const consumers: number[][] = sg.nodes.map(() => []);
+  sg.nodes.forEach((n, i) => {
+    const deps = new Set<number>();
+    for (const inp of n.inputs) {
+      const p = inp ? producer.get(inp) : undefined;
+      if (p !== undefined && p !== i) deps.add(p);
+    }
+    indegree[i] = deps.size;
+    for (const d of deps) consumers[d].push(i);
+  });
+  let inFileOrder = true;
+  for (let i = 0; i < sg.nodes.length && inFileOrder; i++) {
+    for (const inp of sg.nodes[i].inputs) {
+      const p = inp ? producer.get(inp) : undefined;
+      if (p !== undefined && p > i) {
+        inFileOrder = false;
+        break;
+      }
+    }
+  }
+  if (inFileOrder) return { nodes: sg.nodes, kind: 'file-order' };
+  // Kahn's algorithm with a min-heap on file index keeps the order stable and deterministic.
+  const ready: number[] = [];
+  indegree.forEach((d, i) => d === 0 && heapPush(ready, i));
+  const out: GraphNode[] = [];
+  while (ready.length) {
+    const i = heapPop(ready);
+    out.push(sg.nodes[i]);
+    for (const c of consumers[i]) if (--indegree[c] === 0) heapPush(ready, c);
+  }
+  if (out.length !== sg.nodes.length) {
+    warnings.push(`The main graph has a cycle (${sg.nodes.length - out.length} nodes in it); layers are listed in file order`);
+    return { nodes: sg.nodes, kind: 'file-order' };
+  }
+  return { nodes: out, kind: 'topological' };
+}
+
+function heapPush(h: number[], v: number): void {
+  h.push(v);
+  let i = h.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (h[p] <= h[i]) break;
+    [h[p], h[i]] = [h[i], h[p]];
+    i = p;
+  }
+}
+
+function heapPop(h: number[]): number {
+  const top = h[0];
+  const last = h.pop() as number;
+  if (h.length) {
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && h[l] < h[m]) m = l;
+      if (r < h.length && h[r] < h[m]) m = r;
+      if (m === i) break;
+      [h[m], h[i]] = [h[i], h[m]];
+      i = m;
+    }
+  }
+  return top;
+}
+
+const UNKNOWN_COST: NodeCost = { macs: null, flops: null, opClass: 'other', reason: 'no cost model for this format' };
+
+function costOf(graph: ModelGraph, sg: Subgraph, node: GraphNode, cost: NodeCostFn | undefined): NodeCost {
+  if (!cost) return UNKNOWN_COST;
+  try {
+    return cost(node, sg, graph);
+  } catch (e) {
+    return { macs: null, flops: null, opClass: 'other', reason: `cost model failed: ${(e as Error).message}` };
+  }
+}
+
+const reasonCache = new WeakMap<ModelGraph, Map<string, string | undefined>>();
+function reasonOf(graph: ModelGraph, nodeName: string, cost: NodeCostFn | undefined): string | undefined {
+  let m = reasonCache.get(graph);
+  if (!m) reasonCache.set(graph, (m = new Map()));
+  if (m.has(nodeName)) return m.get(nodeName);
+  const node = graph.main.nodes.find((n) => n.name === nodeName);
+  const r = node ? costOf(graph, graph.main, node, cost).reason : undefined;
+  m.set(nodeName, r);
+  return r;
+}
+
+function tensorBytes(t: TensorInfo | undefined): number | null {
+  if (!t) return null;
+  const n = elementCount(t.shape);
+  if (n === null) return null;
+  return bytesOf(n, t.bitsPerElement);
+}
+
+function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, cost: NodeCostFn | undefined): LayerProfile {
+  const c = costOf(graph, sg, node, cost);
+  let params = 0;
+  let weightBytes = 0;
+  let inputBytes: number | null = 0;
+  let largestWeight: TensorInfo | undefined;
+  let computePrecision: Precision | undefined;
+  const seen = new Set<string>();
+  for (const name of node.inputs) {
+    if (!name || seen.has(name)) continue;
+    seen.add(name);
+    const t = findTensor(graph, sg, name);
+    if (t?.isConstant) {
+      const el = t.elements ?? elementCount(t.shape) ?? 0;
+      params += el;
+      weightBytes += t.storedBytes ?? bytesOf(el, t.bitsPerElement) ?? 0;
+      if (!largestWeight || el > (largestWeight.elements ?? 0)) largestWeight = t;
+    } else {
+      const b = tensorBytes(t);
+      inputBytes = inputBytes === null || b === null ? null : inputBytes + b;
+      if (!computePrecision && t && t.precision !== 'int64' && t.precision !== 'int32' && t.precision !== 'bool') computePrecision = t.precision;
+    }
+  }
+  const outTensors = node.outputs.filter(Boolean).map((o) => findTensor(graph, sg, o));
+  let activationBytes: number | null = 0;
+  for (const t of outTensors) {
+    const b = tensorBytes(t);
+    activationBytes = activationBytes === null || b === null ? null : activationBytes + b;
+  }
+  if (!computePrecision) computePrecision = outTensors.find((t) => t)?.precision ?? largestWeight?.precision ?? 'other';
+  const layer: LayerProfile = {
+    name: node.name,
+    op: node.op,
+    opClass: c.opClass,
+    macs: c.macs,
+    flops: c.flops,
+    params,
+    weightBytes,
+    inputBytes,
+    outputShapes: outTensors.map((t) => (t?.shape ? [...t.shape] : null)),
+    activationBytes,
+    precision: computePrecision,
+  };
+  if (largestWeight) layer.weightPrecision = largestWeight.precision;
+  if (node.compiledPayloadBytes !== undefined) layer.compiledPayloadBytes = node.compiledPayloadBytes;
+  return layer;
+}
+
+/**
+ * Peak of live activation tensors over the execution order, as an arena planner sees it: graph inputs
+ * are live from the start, each produced tensor from its producer until its last consumer, graph
+ * outputs until the end. Constants are not activations.
+ */
+function peakActivation(graph: ModelGraph, nodes: GraphNode[]): { bytes: number | null; at?: string; reason?: string } {
+  const sg = graph.main;
+  const lastUse = new Map<string, number>();
+  nodes.forEach((n, i) => n.inputs.forEach((inp) => inp && lastUse.set(inp, i)));
+  for (const o of sg.outputs) lastUse.set(o, nodes.length);
+  const isActivation = (name: string): boolean => {
+    const t = findTensor(graph, sg, name);
+    return !!t && !t.isConstant;
+  };
+  const live = new Map<string, number>();
+  let current = 0;
+  const add = (name: string): string | null => {
+    if (live.has(name) || !isActivation(name)) return null;
+    const b = tensorBytes(findTensor(graph, sg, name));
+    if (b === null) return name;
+    live.set(name, b);
+    current += b;
+    return null;
+  };
+  for (const i of sg.inputs) {
+    const bad = add(i);
+    if (bad) return { bytes: null, reason: `the size of input "${bad}" is unknown` };
+  }
+  let peak = current;
+  let at: string | undefined = nodes[0]?.name;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    for (const o of n.outputs) {
+      if (!o) continue;
+      const bad = add(o);
+      if (bad) return { bytes: null, reason: `the shape of "${bad}" (output of ${n.op} "${n.name}") is unknown` };
+    }
+    if (current > peak) {
+      peak = current;
+      at = n.name;
+    }
+    for (const name of [...n.inputs, ...n.outputs]) {
+      if (name && live.has(name) && (lastUse.get(name) ?? -1) <= i) {
+        current -= live.get(name) as number;
+        live.delete(name);
+      }
+    }
+  }
+  return { bytes: peak, at };
+}
+
+const QUANT_OPS = /^(QuantizeLinear|DequantizeLinear|DynamicQuantizeLinear|QLinear.*|.*Integer|com\.microsoft:QLinear.*|com\.microsoft:.*Integer.*|QUANTIZE|DEQUANTIZE)$/;
+
+function quantizationSummary(graph: ModelGraph, layers: LayerProfile[], weightPrecisions: Partial<Record<Precision, number>>): QuantizationSummary {
+  const notes: string[] = [];
+  let quantizedOps = 0;
+  let perChannel = false;
+  let hasQdq = false;
+  let hasQLinear = false;
+  for (const sg of allSubgraphs(graph)) {
+    for (const node of sg.nodes) {
+      if (QUANT_OPS.test(node.op)) {
+        quantizedOps++;
+        if (/QuantizeLinear$|DequantizeLinear$/.test(node.op)) hasQdq = true;
+        else if (!/^(QUANTIZE|DEQUANTIZE)$/.test(node.op)) hasQLinear = true;
+      }
+    }
+    for (const t of sg.tensors.values()) if ((t.quant?.scale?.length ?? 0) > 1) perChannel = true;
+  }
+  // TFLite-style integer kernels: a compute layer whose activations are integer.
+  const computeLayers = layers.filter((l) => l.macs !== null && l.macs > 0);
+  const intCompute = computeLayers.filter((l) => INT_QUANT_PRECISIONS.has(l.precision));
+  if (graph.format === 'tflite') quantizedOps += layers.filter((l) => INT_QUANT_PRECISIONS.has(l.precision) && !QUANT_OPS.test(l.op)).length;
+
+  const total = Object.values(weightPrecisions).reduce((a, b) => a + (b ?? 0), 0);
+  const share = (p: Precision[]): number => (total ? p.reduce((a, k) => a + (weightPrecisions[k] ?? 0), 0) / total : 0);
+  const intWeights = share(['int8', 'uint8', 'int4', 'uint4', 'int16', 'int2']);
+  const fp16Weights = share(['fp16']);
+  const bf16Weights = share(['bf16']);
+  const blockQuant = allSubgraphs(graph).some((sg) => [...sg.tensors.values()].some((t) => t.isConstant && /^(Q\d|IQ\d|TQ\d)/i.test(t.dtype)));
+
+  let state: QuantizationSummary['state'];
+  if (graph.compiledSegments.length) {
+    state = 'compiled';
+    notes.push(`Compiled for ${graph.compiledSegments.map((c) => c.kind).join(', ')}: the network is one custom op`);
+  } else if (blockQuant) state = 'block-quantized';
+  else if (hasQdq && !hasQLinear) state = 'qdq';
+  else if (hasQLinear || (computeLayers.length > 0 && intCompute.length === computeLayers.length)) state = 'int8-full';
+  else if (intWeights > 0.5 && intCompute.length === 0) state = 'int8-weights-only';
+  else if (intWeights > 0 && intCompute.length > 0) state = 'mixed';
+  else if (fp16Weights > 0.5) state = 'fp16';
+  else if (bf16Weights > 0.5) state = 'bf16';
+  else if (total === 0 && computeLayers.length === 0) state = 'unknown';
+  else state = 'float';
+  if (hasQdq) notes.push(`${countOps(graph, /QuantizeLinear$|DequantizeLinear$/)} QuantizeLinear/DequantizeLinear nodes (QDQ format)`);
+  if (perChannel) notes.push('per-channel (per-axis) quantization parameters present');
+  if (fp16Weights > 0 && fp16Weights < 1 && state !== 'fp16') notes.push(`${Math.round(fp16Weights * 100)} % of weight bytes are fp16`);
+  const qIn = graph.main.inputs.map((n) => graph.main.tensors.get(n)).filter((t) => t?.quant?.scale?.length === 1);
+  for (const t of qIn.slice(0, 4)) {
+    notes.push(`input "${t!.name}" is ${t!.dtype} with scale ${t!.quant!.scale![0]} and zero point ${t!.quant!.zeroPoint?.[0] ?? 0}: feed quantized values`);
+  }
+  return { state, weightPrecisions, quantizedOps, perChannel, notes };
+}
+
+function countOps(graph: ModelGraph, re: RegExp): number {
+  let n = 0;
+  for (const sg of allSubgraphs(graph)) for (const node of sg.nodes) if (re.test(node.op)) n++;
+  return n;
+}
+
+function sortedHistogram(h: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(h).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function metadataOf(graph: ModelGraph): Record<string, string | number | boolean> {
+  const m: Record<string, string | number | boolean> = {};
+  const md = graph.metadata;
+  if (md.producer) m.producer = md.producer;
+  if (md.description) m.description = md.description;
+  if (md.formatVersion !== undefined) m.formatVersion = md.formatVersion;
+  if (md.layout) m.layout = md.layout;
+  Object.assign(m, md.extra ?? {});
+  return m;
+}
+
+function dedupe(a: string[]): string[] {
+  return [...new Set(a)];
+}
+
