@@ -136,7 +136,7 @@ class Cursor {
 type KvValue = number | string | boolean | { arrayOf: string; length: number; first?: (number | string | boolean)[] };
 
 export function readGguf(src: ByteSource): ModelGraph {
-  const fail = (reason: string): never => {
+  const fail: (reason: string) => never = (reason) => {
     throw new ModelFileError(src.file, reason);
   };
   if (src.size < 16) fail(`too short for a GGUF file (${src.size} bytes)`);

@@ -36,7 +36,7 @@ export const SAFETENSORS_DTYPES: Record<string, { precision: Precision; bits: nu
 const MAX_HEADER = Math.min(LIMITS.maxHeaderBytes, 100 * 1024 * 1024);
 
 export function readSafetensors(src: ByteSource): ModelGraph {
-  const fail = (reason: string): never => {
+  const fail: (reason: string) => never = (reason) => {
     throw new ModelFileError(src.file, reason);
   };
   if (src.size < 8) fail(`too short for a safetensors file (${src.size} bytes; the header length alone takes 8)`);

@@ -85,7 +85,7 @@ export class ZipArchive {
 
   /** Reads the end record and the central directory. Throws ModelFileError when they are missing or inconsistent. */
   static open(src: ByteSource): ZipArchive {
-    const fail = (reason: string): never => {
+    const fail: (reason: string) => never = (reason) => {
       throw new ModelFileError(src.file, reason);
     };
     if (src.size < 22) fail(`zip archive too short (${src.size} bytes) to hold an end-of-central-directory record`);
