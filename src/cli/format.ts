@@ -1,0 +1,207 @@
+/** Plain-text tables for edgeplan's human output. Numbers formatted once, here, for the CLI. */
+import * as path from 'path';
+import type { AnalysisResult } from '../analyzers/profile-types';
+import type { DeviceEstimate } from '../planner/types';
+import type { PlanDocument } from '../planner/plan';
+import type { DeviceSpec } from '../planner/catalog';
+import type { BenchmarkResult } from '../measure';
+import { formatBytes, formatCount, formatMs, formatShape, formatRange } from '../format-numbers';
+
+export function table(headers: string[], rows: string[][], align: ('l' | 'r')[] = []): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => ((align[i] ?? 'l') === 'r' ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function kv(pairs: [string, string][]): string {
+  const w = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+export function formatAnalysis(result: AnalysisResult, maxLayers = 25): string {
+  const m = result.model;
+  const out: string[] = [];
+  out.push(`${path.basename(m.file)} — ${m.format.toUpperCase()}, ${formatBytes(m.bytes)}`);
+  out.push('');
+  out.push(
+    kv([
+      ['Parameters', formatCount(m.params)],
+      ['Weight bytes', `${formatBytes(m.weightBytes)} (${Object.entries(m.weightDtypes).map(([d, b]) => `${d} ${formatBytes(b)}`).join(', ') || 'none'})`],
+      ['MACs', m.macs === null ? `unknown — ${m.macsUnknownReason ?? 'a shape is unknown'}` : formatCount(m.macs)],
+      ['Other FLOPs', m.flops === null ? 'unknown' : formatCount(m.flops)],
+      ['Peak activations', m.peakActivationBytes === null ? 'unknown' : `${formatBytes(m.peakActivationBytes)}${m.peakActivationAt ? ` (at ${m.peakActivationAt}, ${m.executionOrder} order)` : ''}`],
+      ['Operators', `${m.operatorCount} nodes, ${Object.keys(m.opHistogram).length} op types`],
+      ['Quantization', `${m.quantization.state}${m.quantization.notes.length ? ` — ${m.quantization.notes.join('; ')}` : ''}`],
+      ['Dynamic shapes', m.dynamicShapes.hasDynamic ? `yes: ${Object.entries(m.dynamicShapes.bindings).map(([k, v]) => `${k}=${v}`).join(', ')}` : 'no'],
+      ...(m.irVersion !== undefined ? [['IR version', String(m.irVersion)] as [string, string]] : []),
+      ...(m.opset ? [['Opsets', Object.entries(m.opset).map(([d, v]) => `${d} ${v}`).join(', ')] as [string, string]] : []),
+      ...m.compiledSegments.map((c) => ['Compiled segment', `${c.kind} (${c.op}), payload ${formatBytes(c.payloadBytes)}`] as [string, string]),
+    ]),
+  );
+  out.push('');
+  out.push('Inputs');
+  out.push(table(['name', 'dtype', 'shape'], m.inputs.map((i) => [i.name || '(unnamed)', i.dtype, formatShape(i.shape)])));
+  out.push('');
+  out.push('Outputs');
+  out.push(table(['name', 'dtype', 'shape'], m.outputs.map((i) => [i.name || '(unnamed)', i.dtype, formatShape(i.shape)])));
+  out.push('');
+  out.push('Operator histogram');
+  out.push(table(['op', 'count'], Object.entries(m.opHistogram).sort((a, b) => b[1] - a[1]).map(([op, n]) => [op, String(n)]), ['l', 'r']));
+  if (m.layers.length) {
+    out.push('');
+    const top = [...m.layers].sort((a, b) => (b.macs ?? 0) - (a.macs ?? 0) || (b.flops ?? 0) - (a.flops ?? 0)).slice(0, maxLayers);
+    out.push(`Top ${top.length} of ${m.layers.length} layers by MACs`);
+    out.push(
+      table(
+        ['layer', 'op', 'MACs', 'params', 'output', 'activation'],
+        top.map((l) => [l.name, l.op, l.macs === null ? '?' : formatCount(l.macs), formatCount(l.params), l.outputShapes.map(formatShape).join(' '), l.activationBytes === null ? '?' : formatBytes(l.activationBytes)]),
+        ['l', 'l', 'r', 'r', 'l', 'r'],
+      ),
+    );
+  } else if (m.declaredLayers?.length) {
+    out.push('');
+    out.push(`Declared layers (${m.declaredLayers.length})`);
+    out.push(table(['layer', 'type', 'params'], m.declaredLayers.slice(0, 60).map((l) => [l.name, l.op, l.params === null ? '?' : formatCount(l.params)]), ['l', 'l', 'r']));
+  }
+  if (result.warnings.length) {
+    out.push('');
+    out.push('Warnings');
+    out.push(result.warnings.map((w) => `  - ${w}`).join('\n'));
+  }
+  return out.join('\n');
+}
+
+export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstimate[]): string {
+  const out: string[] = [];
+  const m = analysis.model;
+  out.push(`${path.basename(m.file)} — ${formatCount(m.params)} params, ${m.macs === null ? 'MACs unknown' : `${formatCount(m.macs)} MACs`}`);
+  out.push('');
+  out.push(
+    table(
+      ['device', 'precision', 'runtime', 'latency ms (low–typ–high)', 'bottleneck', 'memory', 'fits', 'energy mJ', 'compatibility'],
+      estimates.map((e) => [
+        e.device,
+        e.precision,
+        e.runtime,
+        formatRange(e.latencyMs, formatMs),
+        e.bottleneck,
+        `${formatBytes(e.memory.totalBytes)} / ${e.memory.limitBytes === null ? '?' : formatBytes(e.memory.limitBytes)}`,
+        e.memory.fits === null ? '?' : e.memory.fits ? 'yes' : `NO (${formatBytes(-(e.memory.marginBytes ?? 0))} over)`,
+        e.energyMj ? formatRange(e.energyMj, (x) => x.toPrecision(3)) : '?',
+        e.compatibility.verdict,
+      ]),
+      ['l', 'l', 'l', 'r', 'l', 'r', 'l', 'r', 'l'],
+    ),
+  );
+  for (const e of estimates) {
+    if (e.compatibility.fallback.length || e.compatibility.blockers.length) {
+      out.push('');
+      out.push(`${e.device}: ${e.compatibility.summary}`);
+      for (const b of e.compatibility.blockers) out.push(`  ! ${b}`);
+      for (const f of e.compatibility.fallback.slice(0, 12)) out.push(`  - ${f.op} x${f.count}: ${f.reason}`);
+    }
+  }
+  const notes = [...new Set(estimates.flatMap((e) => e.assumptions))];
+  if (notes.length) {
+    out.push('');
+    out.push('Assumptions');
+    out.push(notes.map((n) => `  - ${n}`).join('\n'));
+  }
+  if (analysis.warnings.length) {
+    out.push('');
+    out.push('Warnings');
+    out.push(analysis.warnings.map((w) => `  - ${w}`).join('\n'));
+  }
+  return out.join('\n');
+}
+
+export function formatDevices(devices: DeviceSpec[]): string {
+  return table(
+    ['id', 'name', 'kind'],
+    devices.map((d) => [d.id, d.name, d.kind]),
+  ) + '\n\nEvery figure carries its public source: edgeplan devices --json';
+}
+
+export function formatRecommendation(doc: PlanDocument): string {
+  const out: string[] = [];
+  const rec = doc.recommendation;
+  const m = doc.profile;
+  out.push(`Plan: ${doc.plan.project.name} — ${path.basename(m.file)} (${m.format.toUpperCase()}, ${formatCount(m.params)} params)`);
+  out.push('');
+  out.push(formatEstimatesShort(doc.estimates));
+  if (rec) {
+    out.push('');
+    out.push(`Target ${rec.device}: ${rec.verdict}`);
+    rec.recommendations.forEach((r, i) => {
+      out.push('');
+      out.push(`${i + 1}. ${r.steps.length ? r.steps.map((s) => s.technique).join(' → ') : 'no compression'}  [effort: ${r.effort}]  ${r.meetsAll ? 'meets every budget' : `misses: ${r.misses.join('; ')}`}`);
+      out.push(`   predicted latency ${formatRange(r.predicted.latencyMs, formatMs)} ms, memory ${formatBytes(r.predicted.memoryBytes)}, accuracy drop ${formatRange(r.predicted.accuracyDrop, (x) => x.toFixed(1))} points${r.predicted.energyMj ? `, energy ${formatRange(r.predicted.energyMj, (x) => x.toPrecision(3))} mJ` : ''}`);
+      if (i === 0) {
+        for (const s of r.steps) {
+          out.push(`   - ${s.title}: ${s.why}`);
+          out.push(`     source: ${s.source}`);
+          for (const c of s.commands) {
+            out.push(`     [${c.toolchain}]`);
+            out.push(c.code.split('\n').map((l) => `       ${l}`).join('\n'));
+          }
+        }
+      }
+    });
+    if (rec.alternatives.length) {
+      out.push('');
+      out.push('Other devices');
+      out.push(
+        table(
+          ['device', 'pipeline', 'latency ms', 'memory', 'meets budgets'],
+          rec.alternatives.map((a) => [a.device, a.pipeline.join(' → ') || 'none', formatRange(a.predicted.latencyMs, formatMs), formatBytes(a.predicted.memoryBytes), Object.values(a.meetsBudgets).every(Boolean) ? 'yes' : 'no']),
+          ['l', 'l', 'r', 'r', 'l'],
+        ),
+      );
+    }
+    if (rec.operations.length) {
+      out.push('');
+      out.push('Operations');
+      out.push(rec.operations.map((o) => `  - ${o}`).join('\n'));
+    }
+  }
+  if (doc.warnings.length) {
+    out.push('');
+    out.push('Warnings');
+    out.push(doc.warnings.map((w) => `  - ${w}`).join('\n'));
+  }
+  return out.join('\n');
+}
+
+function formatEstimatesShort(estimates: DeviceEstimate[]): string {
+  return table(
+    ['device', 'precision', 'latency ms (low–typ–high)', 'memory', 'fits', 'compatibility'],
+    estimates.map((e) => [
+      e.device,
+      e.precision,
+      formatRange(e.latencyMs, formatMs),
+      formatBytes(e.memory.totalBytes),
+      e.memory.fits === null ? '?' : e.memory.fits ? 'yes' : 'no',
+      e.compatibility.verdict,
+    ]),
+    ['l', 'l', 'r', 'r', 'l', 'l'],
+  );
+}
+
+export function formatBenchmark(r: BenchmarkResult): string {
+  const out: string[] = [];
+  out.push(`${path.basename(r.file)} on this machine — onnxruntime-node ${r.runtimeVersion}, ${r.executionProvider}, ${r.threads} threads`);
+  out.push(
+    table(
+      ['batch', 'runs', 'mean ms', 'p50 ms', 'p95 ms', 'p99 ms', 'min ms', 'max ms'],
+      r.results.map((b) => [String(b.batch), String(b.runs), formatMs(b.meanMs), formatMs(b.p50Ms), formatMs(b.p95Ms), formatMs(b.p99Ms), formatMs(b.minMs), formatMs(b.maxMs)]),
+      ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  if (r.warnings.length) out.push(r.warnings.map((w) => `  - ${w}`).join('\n'));
+  return out.join('\n');
+}
+

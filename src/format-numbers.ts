@@ -1,0 +1,56 @@
+/**
+ * Number formatting shared by the CLI, the webviews and the exporters, so a figure reads the same
+ * everywhere. Pure functions, no Node or DOM APIs.
+ */
+import type { Shape } from './analyzers/graph';
+
+export interface RangeLike {
+  low: number;
+  typical: number;
+  high: number;
+}
+
+/** 1234 → "1,234"; 12_345_678 → "12.35 M"; 3.2e9 → "3.20 G". */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const a = Math.abs(n);
+  if (a >= 1e12) return `${(n / 1e12).toFixed(2)} T`;
+  if (a >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (a >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Bytes in binary units: 1536 → "1.5 KiB". */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const a = Math.abs(n);
+  if (a < 1024) return `${Math.round(n)} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2)} ${units[i]}`;
+}
+
+/** Milliseconds with 3 significant digits: 0.01234 → "0.0123", 12.345 → "12.3", 1234.5 → "1,235". */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms >= 1000) return Math.round(ms).toLocaleString('en-US');
+  return Number(ms.toPrecision(3)).toString();
+}
+
+export function formatRange(r: RangeLike, f: (x: number) => string = formatMs): string {
+  return `${f(r.low)}–${f(r.typical)}–${f(r.high)}`;
+}
+
+export function formatShape(shape: Shape | null): string {
+  return shape ? `[${shape.join(', ')}]` : '[?]';
+}
+
+/** Mebibytes as a plain number with 2 decimals (for tables that carry the unit in the header). */
+export function toMiB(bytes: number): number {
+  return Math.round((bytes / 1048576) * 100) / 100;
+}

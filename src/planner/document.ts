@@ -1,0 +1,142 @@
+/**
+ * Builds the PlanDocument every front door shows and every exporter renders: the user's plan (from a
+ * plan file or defaults) plus the estimates and the recommendation computed for it. No `vscode` import.
+ */
+import * as path from 'path';
+import type { AnalysisResult } from '../analyzers/profile-types';
+import { loadCatalog } from './catalog';
+import { estimateDevice } from './estimate';
+import { recommend } from './recommend';
+import { createDefaultPlan, validatePlan, type DeploymentPlan, type PlanDocument, type Risk } from './plan';
+import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from './types';
+import { VERSION } from '../version';
+
+export interface PlanInputs {
+  analysis: AnalysisResult;
+  /** Model path as the plan should record it (workspace-relative in VS Code, as given on the CLI). */
+  modelFile: string;
+  /** Target devices; the first is the primary target. When empty, the plan's own targets are used. */
+  deviceIds: string[];
+  /** Budgets given now (CLI flags, form); they override the plan file's. */
+  budgets?: Budgets;
+  precision?: ComputePrecision;
+  /** A saved plan (.plan.json) to start from; validated here. */
+  planJson?: unknown;
+}
+
+export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
+  const profile = inputs.analysis.model;
+  const modelName = path.basename(inputs.modelFile);
+  const base: DeploymentPlan = inputs.planJson !== undefined ? validatePlan(inputs.planJson) : createDefaultPlan(inputs.modelFile, modelName, inputs.deviceIds);
+  const plan: DeploymentPlan = {
+    ...base,
+    model: { file: inputs.modelFile, name: base.model.name || modelName },
+    targets: inputs.deviceIds.length ? [...inputs.deviceIds] : base.targets,
+    budgets: { ...base.budgets, ...definedOnly(inputs.budgets ?? {}) },
+  };
+  if (!plan.project.name) plan.project.name = `${modelName} edge deployment`;
+  if (plan.targets.length === 0) throw new Error('the plan names no target device');
+
+  const estimates: DeviceEstimate[] = plan.targets.map((id) => estimateDevice(profile, id, { precision: inputs.precision, budgets: plan.budgets }));
+  const recommendation: RecommendationResult = recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision });
+
+  const top = recommendation.recommendations[0];
+  if (plan.compression.techniques.length === 0 && top) {
+    plan.compression.techniques = top.steps.length ? top.steps.map((s) => s.technique) : ['none'];
+  }
+  if (!plan.runtime.name) plan.runtime.name = estimates[0]?.runtime ?? '';
+  if (plan.risks.length === 0) plan.risks = derivedRisks(estimates, recommendation, plan);
+  if (plan.openQuestions.length === 0) plan.openQuestions = derivedQuestions(inputs.analysis, estimates);
+
+  return {
+    plan,
+    profile,
+    estimates,
+    recommendation,
+    sources: catalogSources(plan.targets),
+    warnings: [...inputs.analysis.warnings],
+    generatedAt: new Date().toISOString(),
+    toolVersion: VERSION,
+  };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Risks that follow from the figures, so a new plan starts with the real ones rather than a blank list. */
+function derivedRisks(estimates: DeviceEstimate[], rec: RecommendationResult, plan: DeploymentPlan): Risk[] {
+  const risks: Risk[] = [];
+  for (const e of estimates) {
+    if (e.memory.fits === false) {
+      risks.push({
+        description: `The model does not fit ${e.deviceName}: it needs ${mb(e.memory.totalBytes)} against ${e.memory.limitBytes === null ? 'an unknown limit' : mb(e.memory.limitBytes)}.`,
+        likelihood: 'high',
+        impact: 'high',
+        mitigation: 'Apply the recommended compression pipeline or choose a device with more memory.',
+      });
+    }
+    if (e.compatibility.fallback.length) {
+      const ops = e.compatibility.fallback.map((f) => f.op).slice(0, 5).join(', ');
+      risks.push({
+        description: `On ${e.deviceName}, ${e.compatibility.fallback.reduce((a, f) => a + f.count, 0)} op(s) fall back to the CPU (${ops}), which can dominate latency.`,
+        likelihood: 'high',
+        impact: 'medium',
+        mitigation: 'Rewrite or replace the unsupported ops, or accept the fallback cost measured on the device.',
+      });
+    }
+  }
+  const top = rec.recommendations[0];
+  if (top && plan.budgets.accuracyDrop !== undefined && top.predicted.accuracyDrop.high > plan.budgets.accuracyDrop) {
+    risks.push({
+      description: `The recommended pipeline may cost up to ${top.predicted.accuracyDrop.high.toFixed(1)} accuracy points, above the ${plan.budgets.accuracyDrop} point budget.`,
+      likelihood: 'medium',
+      impact: 'high',
+      mitigation: 'Measure accuracy of the compressed model on the full validation set and per user group before rollout; use QAT if PTQ misses.',
+    });
+  }
+  risks.push({
+    description: 'Estimates come from a roofline model calibrated on published benchmarks; real latency depends on runtime version, thermal state and input pipeline.',
+    likelihood: 'medium',
+    impact: 'medium',
+    mitigation: 'Benchmark the compressed model on the target device before the canary stage.',
+  });
+  return risks;
+}
+
+function derivedQuestions(analysis: AnalysisResult, estimates: DeviceEstimate[]): string[] {
+  const q: string[] = [];
+  const dyn = analysis.model.dynamicShapes;
+  if (dyn.hasDynamic) q.push(`Which values will the symbolic dimensions take in production (${dyn.symbols.join(', ')})? The figures assume ${Object.entries(dyn.bindings).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+  if (estimates.some((e) => e.memory.limitBytes === null)) q.push('Some device memory limits are unknown in the catalog; confirm the RAM available to the model on the target.');
+  return q;
+}
+
+const mb = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+
+/**
+ * Every sourced number of the target devices' catalog entries, flattened for the "Assumptions and
+ * sources" section. Walks the entries generically: any object with value, unit and ref {source, quote}.
+ */
+function catalogSources(deviceIds: string[]): PlanDocument['sources'] {
+  const catalog = loadCatalog();
+  const out: PlanDocument['sources'] = [];
+  for (const id of deviceIds) {
+    const spec = catalog.byId(id);
+    if (!spec) continue;
+    walk(spec, [], (figure, value, source, quote) => out.push({ device: id, figure, value, source, quote }));
+  }
+  return out;
+}
+
+function walk(node: unknown, trail: string[], emit: (figure: string, value: string, source: string, quote: string) => void, depth = 0): void {
+  if (depth > 8 || node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  const ref = o.ref as { source?: unknown; quote?: unknown } | undefined;
+  if ('value' in o && ref && typeof ref === 'object' && typeof ref.source === 'string') {
+    emit(trail.join(' › '), `${String(o.value)}${typeof o.unit === 'string' ? ` ${o.unit}` : ''}`, ref.source, typeof ref.quote === 'string' ? ref.quote : '');
+    return;
+  }
+  if (Array.isArray(node)) node.forEach((v, i) => walk(v, [...trail, String(i)], emit, depth + 1));
+  else for (const [k, v] of Object.entries(o)) walk(v, [...trail, k], emit, depth + 1);
+}
