@@ -128,7 +128,13 @@ function reportError(e: unknown, io: Io): number {
     io.err(`edgeplan: ${e.message}\nRun "edgeplan --help" for usage.`);
     return 2;
   }
-  if (e instanceof ModelFileError || e instanceof EstimateInputError || e instanceof PlanValidationError || e instanceof InputError) {
+  if (
+    e instanceof ModelFileError ||
+    e instanceof EstimateInputError ||
+    e instanceof PlanValidationError ||
+    e instanceof InputError ||
+    (e instanceof Error && USER_ERRORS.has(e.name))
+  ) {
     io.err(`edgeplan: ${oneLine(e.message)}`);
     return 1;
   }
@@ -141,6 +147,9 @@ function reportError(e: unknown, io: Io): number {
   if (process.env.EDGEPLAN_DEBUG && err?.stack) io.err(err.stack);
   return 1;
 }
+
+/** Errors of lazily loaded modules that describe bad input, matched by name so the modules stay lazy. */
+const USER_ERRORS = new Set(['BenchmarkError', 'ExportExistsError', 'AnalysisCancelled', 'CatalogError']);
 
 /** A bad input that is not a model-file problem (missing file, bad plan file). */
 export class InputError extends Error {}

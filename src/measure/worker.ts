@@ -1,0 +1,98 @@
+/**
+ * Child process that runs an ONNX model with onnxruntime-node: warm-up, N timed runs per batch size,
+ * inputs generated from the model's input shapes and dtypes. Talks to the parent over the IPC channel.
+ * Runs in its own process so a crash or a hang in native code cannot take down the caller.
+ */
+import type { WorkerInput, WorkerReply, WorkerRequest } from './types';
+import { summarize } from './types';
+
+type Ort = typeof import('onnxruntime-node');
+
+const send = (m: WorkerReply): void => {
+  process.send?.(m);
+};
+
+const TYPED: Record<string, { type: string; make: (n: number) => unknown }> = {
+  FLOAT: { type: 'float32', make: (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5) },
+  FLOAT16: { type: 'float16', make: (n) => new Uint16Array(n).fill(0x3800) },
+  DOUBLE: { type: 'float64', make: (n) => Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 0.5) },
+  INT8: { type: 'int8', make: (n) => Int8Array.from({ length: n }, (_, i) => (i % 7) - 3) },
+  UINT8: { type: 'uint8', make: (n) => Uint8Array.from({ length: n }, (_, i) => i % 251) },
+  INT16: { type: 'int16', make: (n) => Int16Array.from({ length: n }, (_, i) => i % 7) },
+  UINT16: { type: 'uint16', make: (n) => Uint16Array.from({ length: n }, (_, i) => i % 7) },
+  INT32: { type: 'int32', make: (n) => Int32Array.from({ length: n }, (_, i) => i % 7) },
+  UINT32: { type: 'uint32', make: (n) => Uint32Array.from({ length: n }, (_, i) => i % 7) },
+  INT64: { type: 'int64', make: (n) => BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 2)) },
+  UINT64: { type: 'uint64', make: (n) => BigUint64Array.from({ length: n }, (_, i) => BigInt(i % 2)) },
+  BOOL: { type: 'bool', make: (n) => new Uint8Array(n).fill(1) },
+};
+
+const MAX_INPUT_ELEMENTS = 256 * 1024 * 1024;
+
+function shapeFor(input: WorkerInput, batch: number, bindings: Record<string, number>): number[] {
+  if (!input.shape) throw new Error(`input "${input.name}" has an unknown rank; cannot generate data for it`);
+  return input.shape.map((d, i) => {
+    if (typeof d === 'number') {
+      if (i === 0 && batch !== 1 && d !== batch) throw new Error(`input "${input.name}" has a fixed batch dimension of ${d}; batch ${batch} cannot be run`);
+      return d;
+    }
+    if (i === 0 && bindings[d] === undefined) return batch;
+    return bindings[d] ?? 1;
+  });
+}
+
+function makeTensor(ort: Ort, input: WorkerInput, batch: number, bindings: Record<string, number>): InstanceType<Ort['Tensor']> {
+  const t = TYPED[input.dtype];
+  if (!t) throw new Error(`input "${input.name}" has type ${input.dtype}, which the benchmark cannot generate`);
+  const dims = shapeFor(input, batch, bindings);
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(n) || n > MAX_INPUT_ELEMENTS) throw new Error(`input "${input.name}" would have ${n} elements; too large to generate`);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return new ort.Tensor(t.type as any, t.make(n) as any, dims);
+}
+
+async function run(req: WorkerRequest): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort: Ort = require('onnxruntime-node');
+  const sessionOptions: import('onnxruntime-node').InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
+  if (req.threads) sessionOptions.intraOpNumThreads = req.threads;
+  const session = await ort.InferenceSession.create(req.file, sessionOptions);
+  const warnings: string[] = [];
+  const results = [];
+  for (const batch of req.batchSizes) {
+    const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
+    for (const input of req.inputs) feeds[input.name] = makeTensor(ort, input, batch, req.bindings);
+    for (let i = 0; i < req.warmup; i++) await session.run(feeds);
+    const times: number[] = [];
+    for (let i = 0; i < req.runs; i++) {
+      const t0 = process.hrtime.bigint();
+      await session.run(feeds);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (i % 10 === 9) send({ type: 'progress', batch, done: i + 1, total: req.runs });
+    }
+    results.push(summarize(batch, times));
+  }
+  await session.release();
+  send({
+    type: 'result',
+    result: {
+      runtimeVersion: ort.env.versions?.node ?? 'unknown',
+      executionProvider: 'cpu',
+      threads: req.threads ?? 0,
+      warmup: req.warmup,
+      results,
+      warnings,
+    },
+  });
+}
+
+process.on('message', (m: WorkerRequest) => {
+  if (!m || m.type !== 'run') return;
+  run(m).then(
+    () => process.exit(0),
+    (e: Error) => {
+      send({ type: 'error', message: (e?.message ?? String(e)).split('\n')[0] });
+      process.exit(1);
+    },
+  );
+});
