@@ -1,0 +1,128 @@
+/**
+ * npm run bench — speed and memory, printed as tables (benchmarks, not timed tests):
+ *  1. analysis time and peak RSS for the real fixtures (../shared) and generated 100 MB / 1 GB ONNX models,
+ *     next to Debian's python3-onnx `onnx.load` + `shape_inference.infer_shapes` on the same files;
+ *  2. the four exports of a typical plan.
+ * Every measurement runs in a fresh process. Generated models are cached in .tmp/bench-models.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { OnnxGraphBuilder, writeModel } from '../src/modelgen/onnx-builder';
+
+const root = path.resolve(__dirname, '..', '..');
+const shared = path.resolve(root, '..', 'shared', 'models');
+const cache = path.join(root, '.tmp', 'bench-models');
+
+interface Row {
+  model: string;
+  size: string;
+  oursMs: string;
+  oursRss: string;
+  pyMs: string;
+  pyRss: string;
+  speedup: string;
+}
+
+/** A model whose weights total about `targetBytes`: a stack of large Gemm layers with zero weights. */
+function generated(targetBytes: number, name: string): string {
+  const file = path.join(cache, name);
+  if (fs.existsSync(file) && Math.abs(fs.statSync(file).size - targetBytes) < targetBytes * 0.1) return file;
+  fs.mkdirSync(cache, { recursive: true });
+  const g = new OnnxGraphBuilder(name, { zeroWeights: true });
+  const width = 4096;
+  const layers = Math.max(1, Math.round(targetBytes / (width * width * 4)));
+  let x = g.input('x', ['batch', width]);
+  for (let i = 0; i < layers; i++) x = g.relu(g.gemm(x, width, { name: `fc${i}` }));
+  g.output(x);
+  writeModel(g.model({ opset: 13 }), file);
+  return file;
+}
+
+function ours(file: string): { ms: number; maxRssKb: number } | { error: string } {
+  const out = execFileSync(process.execPath, [path.join(__dirname, 'analyze-one.js'), file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop() as string);
+}
+
+const PY = `
+import sys, time, resource
+t0 = time.perf_counter()
+import onnx
+from onnx import shape_inference
+t1 = time.perf_counter()
+m = onnx.load(sys.argv[1])
+m = shape_inference.infer_shapes(m)
+t2 = time.perf_counter()
+print((t2 - t1) * 1000, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+`;
+
+function python(file: string): { ms: number; maxRssKb: number } | null {
+  const r = spawnSync('/usr/bin/python3', ['-c', PY, file], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) return null;
+  const [ms, rss] = r.stdout.trim().split(/\s+/).map(Number);
+  return { ms, maxRssKb: rss };
+}
+
+const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
+const size = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
+
+function printTable(headers: string[], rows: string[][]): void {
+  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (c: string[]): string => '| ' + c.map((x, i) => x.padEnd(w[i])).join(' | ') + ' |';
+  console.log(line(headers));
+  console.log('|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+}
+
+async function main(): Promise<void> {
+  const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
+  const files: string[] = [];
+  if (fs.existsSync(path.join(shared, 'fixtures'))) {
+    for (const f of fs.readdirSync(path.join(shared, 'fixtures')).sort()) files.push(path.join(shared, 'fixtures', f));
+  } else console.log(`(../shared/models is absent: fixtures skipped)`);
+  files.push(samplePath());
+  files.push(generated(100 * 1024 * 1024, 'generated-100MB.onnx'));
+  files.push(generated(1024 * 1024 * 1024, 'generated-1GB.onnx'));
+
+  const rows: Row[] = [];
+  for (const f of files) {
+    const r = ours(f);
+    const isOnnx = f.endsWith('.onnx');
+    const p = isOnnx && hasPython ? python(f) : null;
+    if ('error' in r) {
+      rows.push({ model: path.basename(f), size: size(fs.statSync(f).size), oursMs: 'error', oursRss: r.error.slice(0, 40), pyMs: '', pyRss: '', speedup: '' });
+      continue;
+    }
+    rows.push({
+      model: path.basename(f),
+      size: size(fs.statSync(f).size),
+      oursMs: r.ms.toFixed(1),
+      oursRss: mb(r.maxRssKb),
+      pyMs: p ? p.ms.toFixed(1) : isOnnx ? 'n/a' : '-',
+      pyRss: p ? mb(p.maxRssKb) : isOnnx ? 'n/a' : '-',
+      speedup: p ? `${(p.ms / r.ms).toFixed(1)}x` : '-',
+    });
+  }
+  console.log('\nModel analysis: edgeplan analyzeFile vs python3-onnx onnx.load + infer_shapes (fresh process each; peak RSS of the whole process)\n');
+  printTable(
+    ['model', 'file size', 'edgeplan ms', 'edgeplan peak RSS', 'python3-onnx ms', 'python3-onnx peak RSS', 'speed-up'],
+    rows.map((r) => [r.model, r.size, r.oursMs, r.oursRss, r.pyMs, r.pyRss, r.speedup]),
+  );
+
+  const exportBench = path.join(__dirname, 'export-one.js');
+  if (fs.existsSync(exportBench)) {
+    console.log('\nExports of the sample plan (docx, xlsx, pdf, pptx), in one process after warm-up\n');
+    const out = execFileSync(process.execPath, [exportBench, samplePath()], { encoding: 'utf8' });
+    const timings = JSON.parse(out.trim().split('\n').pop() as string) as Record<string, number>;
+    printTable(['export', 'ms'], Object.entries(timings).map(([k, v]) => [k, v.toFixed(1)]));
+  }
+}
+
+function samplePath(): string {
+  return path.join(root, 'samples', 'tiny-cnn.onnx');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
