@@ -28,9 +28,9 @@ for (const f of listTs('webview')) {
   add(`webview:${base}`, { ...browser, entryPoints: [r(f)], outfile: r(`dist/webview/${base}.js`) });
 }
 if (!production) {
+  // One bundle per file, so a test or script that does not compile does not stop the others.
   for (const dir of ['test/unit', 'bench', 'scripts']) {
-    const files = listTs(dir);
-    if (files.length) add(dir, { ...node, entryPoints: files.map((f) => r(f)), outdir: r(`dist/${dir}`) });
+    for (const f of listTs(dir)) add(f, { ...node, entryPoints: [r(f)], outfile: r(`dist/${f.slice(0, -3)}.js`) });
   }
 }
 
