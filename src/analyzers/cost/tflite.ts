@@ -1,0 +1,216 @@
+/**
+ * Per-node cost of TFLite operators.
+ *
+ * MACs (multiply-accumulates) are counted only for the MAC ops, from the shapes the file stores
+ * (TFLite weights: CONV_2D filter OHWI, DEPTHWISE_CONV_2D filter 1HWC, CONV_3D filter DHWIO,
+ * FULLY_CONNECTED weights [O, K], TRANSPOSE_CONV weights [O, H, W, I]):
+ *   CONV_2D          output elements × (input channels / groups) × kernel area   (= filter's I dimension)
+ *   DEPTHWISE_CONV_2D output elements × kernel area
+ *   CONV_3D          output elements × filter's I × kernel volume
+ *   FULLY_CONNECTED  output elements × K
+ *   BATCH_MATMUL     output elements × K   (K = last dim of x, or the one before it when adj_x)
+ *   TRANSPOSE_CONV   input elements × output channels × kernel area
+ * Every other op has macs 0 and its arithmetic in `flops`:
+ *   elementwise / activation / quantize ops: 1 per output element; pooling: output elements × window;
+ *   reductions: 1 per input element; SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION, LRN: 3 per element;
+ *   RESIZE_BILINEAR: 4 per output element; recurrent ops: 2 × (weight elements) × steps;
+ *   CONV_3D_TRANSPOSE and MediaPipe's Convolution2DTransposeBias: 2 × (their MAC count);
+ *   data movement and control flow: 0 (bodies are costed per subgraph).
+ * Compiled custom ops (edgetpu-custom-op, ethos-u) and unknown custom ops have flops null with a reason:
+ * what they compute is not visible in the file. A MAC op whose needed shape is unknown has macs null.
+ */
+import { type GraphNode, type ModelGraph, type Shape, type Subgraph, findTensor } from '../graph';
+import type { NodeCost, NodeCostFn, OpClass } from './types';
+
+const MAC_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'CONV_3D', 'FULLY_CONNECTED', 'BATCH_MATMUL', 'TRANSPOSE_CONV']);
+
+const ELEMENTWISE = [
+  'ADD', 'SUB', 'MUL', 'DIV', 'FLOOR_DIV', 'FLOOR_MOD', 'MAXIMUM', 'MINIMUM', 'SQUARED_DIFFERENCE', 'POW', 'ADD_N', 'ABS', 'NEG',
+  'SQRT', 'RSQRT', 'SQUARE', 'EXP', 'LOG', 'SIN', 'COS', 'FLOOR', 'CEIL', 'ROUND', 'SIGN', 'ATAN2', 'LESS', 'LESS_EQUAL', 'GREATER',
+  'GREATER_EQUAL', 'EQUAL', 'NOT_EQUAL', 'LOGICAL_AND', 'LOGICAL_OR', 'LOGICAL_NOT', 'SELECT', 'SELECT_V2', 'BITWISE_XOR',
+  'RIGHT_SHIFT', 'CUMSUM', 'COMPLEX_ABS', 'REAL', 'IMAG', 'STABLEHLO_ADD', 'STABLEHLO_MULTIPLY', 'STABLEHLO_DIVIDE', 'STABLEHLO_SUBTRACT',
+  'STABLEHLO_MAXIMUM', 'STABLEHLO_MINIMUM', 'STABLEHLO_ABS', 'STABLEHLO_NEGATE', 'STABLEHLO_EXPONENTIAL', 'STABLEHLO_LOG',
+  'STABLEHLO_RSQRT', 'STABLEHLO_POWER', 'STABLEHLO_REMAINDER', 'STABLEHLO_COMPARE', 'STABLEHLO_SELECT', 'STABLEHLO_AND', 'STABLEHLO_OR',
+  'STABLEHLO_FLOOR', 'STABLEHLO_COSINE', 'STABLEHLO_CLAMP', 'STABLEHLO_CBRT', 'STABLEHLO_SHIFT_LEFT', 'STABLEHLO_CONVERT',
+];
+const ACTIVATIONS = [
+  'RELU', 'RELU6', 'RELU_N1_TO_1', 'RELU_0_TO_1', 'LOGISTIC', 'TANH', 'HARD_SWISH', 'LEAKY_RELU', 'PRELU', 'ELU', 'GELU',
+  'STABLEHLO_LOGISTIC', 'STABLEHLO_TANH',
+];
+const POOLS = ['AVERAGE_POOL_2D', 'MAX_POOL_2D', 'L2_POOL_2D'];
+const REDUCES = ['MEAN', 'SUM', 'REDUCE_PROD', 'REDUCE_MAX', 'REDUCE_MIN', 'REDUCE_ANY', 'REDUCE_ALL', 'ARG_MAX', 'ARG_MIN', 'STABLEHLO_REDUCE', 'STABLEHLO_REDUCE_WINDOW'];
+const SOFTMAXES = ['SOFTMAX', 'LOG_SOFTMAX'];
+const NORMS = ['L2_NORMALIZATION', 'LOCAL_RESPONSE_NORMALIZATION'];
+const QUANTS = ['QUANTIZE', 'DEQUANTIZE', 'FAKE_QUANT'];
+const RECURRENT = ['LSTM', 'UNIDIRECTIONAL_SEQUENCE_LSTM', 'BIDIRECTIONAL_SEQUENCE_LSTM', 'RNN', 'UNIDIRECTIONAL_SEQUENCE_RNN', 'BIDIRECTIONAL_SEQUENCE_RNN', 'SVDF'];
+const CONTROL = ['WHILE', 'IF', 'CALL', 'CALL_ONCE', 'STABLEHLO_WHILE', 'STABLEHLO_CASE', 'STABLEHLO_COMPOSITE', 'DELEGATE'];
+const EMBEDDING = ['EMBEDDING_LOOKUP', 'EMBEDDING_LOOKUP_SPARSE', 'HASHTABLE_LOOKUP'];
+const RESIZES = ['RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR'];
+
+const CLASS = new Map<string, OpClass>();
+for (const o of ELEMENTWISE) CLASS.set(o, 'elementwise');
+for (const o of ACTIVATIONS) CLASS.set(o, 'activation');
+for (const o of POOLS) CLASS.set(o, 'pool');
+for (const o of REDUCES) CLASS.set(o, 'reduce');
+for (const o of SOFTMAXES) CLASS.set(o, 'softmax');
+for (const o of NORMS) CLASS.set(o, 'normalization');
+for (const o of QUANTS) CLASS.set(o, 'quantize');
+for (const o of RECURRENT) CLASS.set(o, 'recurrent');
+for (const o of CONTROL) CLASS.set(o, 'control-flow');
+for (const o of EMBEDDING) CLASS.set(o, 'embedding');
+for (const o of RESIZES) CLASS.set(o, 'resize');
+CLASS.set('CONV_2D', 'conv').set('CONV_3D', 'conv').set('DEPTHWISE_CONV_2D', 'depthwise-conv').set('STABLEHLO_CONVOLUTION', 'conv');
+CLASS.set('TRANSPOSE_CONV', 'conv-transpose').set('CONV_3D_TRANSPOSE', 'conv-transpose');
+CLASS.set('FULLY_CONNECTED', 'matmul').set('BATCH_MATMUL', 'matmul').set('STABLEHLO_DOT_GENERAL', 'matmul');
+
+/** opClass of a TFLite op name (builtin name or CUSTOM:<code>). Unlisted builtins move or index data. */
+export function tfliteOpClass(op: string): OpClass {
+  const c = CLASS.get(op);
+  if (c) return c;
+  if (op === 'CUSTOM:edgetpu-custom-op' || /^CUSTOM:ethos-?u$/i.test(op)) return 'compiled';
+  if (op === 'CUSTOM:Convolution2DTransposeBias') return 'conv-transpose';
+  if (op === 'CUSTOM:MaxPoolingWithArgmax2D') return 'pool';
+  if (op === 'CUSTOM:MaxUnpooling2D') return 'data-movement';
+  if (op.startsWith('CUSTOM:')) return 'custom';
+  return 'data-movement';
+}
+
+function nums(shape: Shape | null | undefined): number[] | null {
+  if (!shape) return null;
+  for (const d of shape) if (typeof d !== 'number') return null;
+  return shape as number[];
+}
+
+function product(a: number[]): number {
+  let n = 1;
+  for (const d of a) n *= d;
+  return n;
+}
+
+export const tfliteCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGraph): NodeCost => {
+  const opClass = tfliteOpClass(node.op);
+  const shapeOf = (name: string | undefined): number[] | null => (name ? nums(findTensor(g, sg, name)?.shape) : null);
+  const elems = (name: string | undefined): number | null => {
+    const s = shapeOf(name);
+    return s ? product(s) : null;
+  };
+  const out0 = node.outputs[0];
+  const in0 = node.inputs[0];
+  const unknown = (what: string): NodeCost =>
+    MAC_OPS.has(node.op)
+      ? { macs: null, flops: 0, opClass, reason: `the shape of ${what} is unknown` }
+      : { macs: 0, flops: null, opClass, reason: `the shape of ${what} is unknown` };
+
+  switch (node.op) {
+    case 'CONV_2D': {
+      const out = elems(out0);
+      const w = shapeOf(node.inputs[1]);
+      if (out === null) return unknown(`output "${out0}"`);
+      if (!w || w.length !== 4) return unknown(`filter "${node.inputs[1]}" (expected OHWI)`);
+      return { macs: out * w[3] * w[1] * w[2], flops: 0, opClass };
+    }
+    case 'DEPTHWISE_CONV_2D': {
+      const out = elems(out0);
+      const w = shapeOf(node.inputs[1]);
+      if (out === null) return unknown(`output "${out0}"`);
+      if (!w || w.length !== 4) return unknown(`filter "${node.inputs[1]}" (expected 1HWC)`);
+      return { macs: out * w[1] * w[2], flops: 0, opClass };
+    }
+    case 'CONV_3D': {
+      const out = elems(out0);
+      const w = shapeOf(node.inputs[1]);
+      if (out === null) return unknown(`output "${out0}"`);
+      if (!w || w.length !== 5) return unknown(`filter "${node.inputs[1]}" (expected DHWIO)`);
+      return { macs: out * w[0] * w[1] * w[2] * w[3], flops: 0, opClass };
+    }
+    case 'FULLY_CONNECTED': {
+      const out = elems(out0);
+      const w = shapeOf(node.inputs[1]);
+      if (out === null) return unknown(`output "${out0}"`);
+      if (!w || w.length < 1) return unknown(`weights "${node.inputs[1]}"`);
+      return { macs: out * w[w.length - 1], flops: 0, opClass };
+    }
+    case 'BATCH_MATMUL': {
+      const out = elems(out0);
+      const x = shapeOf(in0);
+      if (out === null) return unknown(`output "${out0}"`);
+      if (!x || x.length < 2) return unknown(`input "${in0}"`);
+      const k = node.attrs.adj_x === true ? x[x.length - 2] : x[x.length - 1];
+      return { macs: out * k, flops: 0, opClass };
+    }
+    case 'TRANSPOSE_CONV': {
+      const w = shapeOf(node.inputs[1]);
+      const inp = elems(node.inputs[2]);
+      if (inp === null) return unknown(`input "${node.inputs[2]}"`);
+      if (!w || w.length !== 4) return unknown(`weights "${node.inputs[1]}" (expected OHWI)`);
+      return { macs: inp * w[0] * w[1] * w[2], flops: 0, opClass };
+    }
+    case 'CONV_3D_TRANSPOSE': {
+      // inputs: output_shape, filter [D, H, W, O, I], input
+      const w = shapeOf(node.inputs[1]);
+      const inp = elems(node.inputs[2]);
+      if (inp === null || !w || w.length !== 5) return unknown(`input or filter`);
+      return { macs: 0, flops: 2 * inp * w[0] * w[1] * w[2] * w[3], opClass };
+    }
+    case 'CUSTOM:Convolution2DTransposeBias': {
+      // MediaPipe: inputs input (NHWC), weights [O, H, W, I], bias.
+      const w = shapeOf(node.inputs[1]);
+      const inp = elems(in0);
+      if (inp === null || !w || w.length !== 4) return unknown(`input or weights`);
+      return { macs: 0, flops: 2 * inp * w[0] * w[1] * w[2], opClass };
+    }
+  }
+
+  switch (opClass) {
+    case 'elementwise':
+    case 'activation':
+    case 'quantize': {
+      const out = elems(out0);
+      return out === null ? unknown(`output "${out0}"`) : { macs: 0, flops: out, opClass };
+    }
+    case 'pool': {
+      const out = elems(out0);
+      if (out === null) return unknown(`output "${out0}"`);
+      const fw = typeof node.attrs.filter_width === 'number' ? node.attrs.filter_width : 1;
+      const fh = typeof node.attrs.filter_height === 'number' ? node.attrs.filter_height : 1;
+      return { macs: 0, flops: out * Math.max(1, fw) * Math.max(1, fh), opClass };
+    }
+    case 'reduce': {
+      const inp = elems(in0);
+      return inp === null ? unknown(`input "${in0}"`) : { macs: 0, flops: inp, opClass };
+    }
+    case 'softmax':
+    case 'normalization': {
+      const out = elems(out0);
+      return out === null ? unknown(`output "${out0}"`) : { macs: 0, flops: 3 * out, opClass };
+    }
+    case 'resize': {
+      if (node.op !== 'RESIZE_BILINEAR') return { macs: 0, flops: 0, opClass };
+      const out = elems(out0);
+      return out === null ? unknown(`output "${out0}"`) : { macs: 0, flops: 4 * out, opClass };
+    }
+    case 'recurrent':
+      return recurrentCost(node, sg, g, opClass);
+    case 'compiled':
+      return { macs: 0, flops: null, opClass, reason: `${node.op} runs a compiled network whose arithmetic is not visible in the file` };
+    case 'custom':
+      return { macs: 0, flops: null, opClass, reason: `custom operator ${node.op.slice(7)}: its arithmetic is not known` };
+    default:
+      return { macs: 0, flops: 0, opClass };
+  }
+};
+
+/** 2 × (2-D constant weight elements) per step; steps = output elements / output feature size. */
+function recurrentCost(node: GraphNode, sg: Subgraph, g: ModelGraph, opClass: OpClass): NodeCost {
+  let weights = 0;
+  for (const name of node.inputs) {
+    if (!name) continue;
+    const t = findTensor(g, sg, name);
+    const s = nums(t?.shape);
+    if (t?.isConstant && s && s.length === 2) weights += s[0] * s[1];
+  }
+  const out = nums(findTensor(g, sg, node.outputs[0] ?? '')?.shape);
+  if (!out || out.length === 0) return { macs: 0, flops: null, opClass, reason: `the shape of output "${node.outputs[0]}" is unknown` };
+  const steps = product(out) / Math.max(1, out[out.length - 1]);
+  return { macs: 0, flops: 2 * weights * steps, opClass };
+}
