@@ -1,0 +1,125 @@
+/**
+ * The user's own on-device measurements: parsed from a number they type or from a benchmark log
+ * (TFLite `benchmark_model`, TensorRT `trtexec`, onnxruntime `onnxruntime_perf_test`), stored in a
+ * workspace file, and turned into a per-device correction factor for the estimator. No `vscode` import.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface Measurement {
+  device: string;
+  /** Model file name the measurement was taken with. */
+  model: string;
+  measuredMs: number;
+  /** The estimator's typical latency for the same model and device when the measurement was imported. */
+  estimatedMs: number;
+  precision: string;
+  /** Where the number came from: "typed", "tflite benchmark_model", "trtexec", "onnxruntime_perf_test". */
+  source: string;
+  date: string;
+}
+
+export interface MeasurementStore {
+  schemaVersion: 1;
+  measurements: Measurement[];
+}
+
+export class MeasurementError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MeasurementError';
+  }
+}
+
+export interface ParsedLog {
+  latencyMs: number;
+  source: string;
+  /** The line the figure was read from. */
+  line: string;
+}
+
+/**
+ * Reads the steady-state latency from a benchmark log. Recognises:
+ *  - TFLite benchmark_model: "Inference timings in us: Init: 1234, First inference: 5678, Warmup (avg): 910, Inference (avg): 1112.5"
+ *  - trtexec: "GPU Compute Time: min = 1.2 ms, max = 1.5 ms, mean = 1.3 ms, median = 1.29 ms, ..." (median preferred),
+ *    or "Latency: min = ..., mean = ..., median = ..." (host latency)
+ *  - onnxruntime_perf_test: "Average inference time cost: 12.3 ms"
+ */
+export function parseBenchmarkLog(text: string): ParsedLog {
+  const lines = text.split(/\r?\n/);
+  for (const line of lines) {
+    const m = /Inference timings in us:.*?Inference \(avg\):\s*([0-9.eE+]+)/.exec(line);
+    if (m) return { latencyMs: positive(Number(m[1]) / 1000, line), source: 'tflite benchmark_model', line: line.trim() };
+  }
+  for (const label of ['GPU Compute Time', 'Latency']) {
+    for (const line of lines) {
+      if (!line.includes(`${label}:`)) continue;
+      const median = /median\s*=\s*([0-9.eE+]+)\s*ms/.exec(line) ?? /mean\s*=\s*([0-9.eE+]+)\s*ms/.exec(line);
+      if (median) return { latencyMs: positive(Number(median[1]), line), source: `trtexec (${label})`, line: line.trim() };
+    }
+  }
+  for (const line of lines) {
+    const m = /Average inference time cost(?: total)?:\s*([0-9.eE+]+)\s*ms/.exec(line);
+    if (m) return { latencyMs: positive(Number(m[1]), line), source: 'onnxruntime_perf_test', line: line.trim() };
+  }
+  throw new MeasurementError('no latency found in the log: expected TFLite benchmark_model ("Inference timings in us: ... Inference (avg): N"), trtexec ("GPU Compute Time: ... median = N ms") or onnxruntime_perf_test ("Average inference time cost: N ms") output');
+}
+
+function positive(ms: number, line: string): number {
+  if (!Number.isFinite(ms) || ms <= 0 || ms > 3_600_000) throw new MeasurementError(`the latency in "${line.trim().slice(0, 120)}" is not a usable number`);
+  return ms;
+}
+
+export function readStore(file: string): MeasurementStore {
+  if (!fs.existsSync(file)) return { schemaVersion: 1, measurements: [] };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new MeasurementError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const r = raw as Partial<MeasurementStore>;
+  if (!r || r.schemaVersion !== 1 || !Array.isArray(r.measurements)) throw new MeasurementError(`${file}: not a measurements file (schemaVersion 1 with a measurements list)`);
+  const ok = r.measurements.filter(
+    (m): m is Measurement =>
+      !!m && typeof m.device === 'string' && typeof m.model === 'string' && typeof m.measuredMs === 'number' && m.measuredMs > 0 && typeof m.estimatedMs === 'number' && m.estimatedMs > 0,
+  );
+  return { schemaVersion: 1, measurements: ok.map((m) => ({ ...m, precision: String(m.precision ?? ''), source: String(m.source ?? ''), date: String(m.date ?? '') })) };
+}
+
+/** Adds a measurement and writes the store atomically (temp file, then rename). */
+export function addMeasurement(file: string, m: Measurement): MeasurementStore {
+  const store = readStore(file);
+  store.measurements.push(m);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(store, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+  return store;
+}
+
+export interface DeviceCorrection {
+  device: string;
+  /** Multiply the estimate by this (geometric mean of measured / estimated over the device's measurements). */
+  factor: number;
+  points: number;
+  /** Spread of the log ratios, to keep the range honest: the range keeps at least this relative width. */
+  spread: number;
+}
+
+/** Per-device correction factors from the store (geometric mean of measured/estimated). */
+export function corrections(store: MeasurementStore): Map<string, DeviceCorrection> {
+  const byDevice = new Map<string, number[]>();
+  for (const m of store.measurements) {
+    const list = byDevice.get(m.device) ?? [];
+    list.push(Math.log(m.measuredMs / m.estimatedMs));
+    byDevice.set(m.device, list);
+  }
+  const out = new Map<string, DeviceCorrection>();
+  for (const [device, logs] of byDevice) {
+    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+    const spread = logs.length > 1 ? Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1)) : 0;
+    out.set(device, { device, factor: Math.exp(mean), points: logs.length, spread });
+  }
+  return out;
+}

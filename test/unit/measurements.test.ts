@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseBenchmarkLog, addMeasurement, readStore, corrections, MeasurementError } from '../../src/planner/measurements';
+import { tempDir } from '../support/shared';
+
+test('TFLite benchmark_model log: the steady-state average in microseconds', () => {
+  const log = [
+    'STARTING!',
+    'Loaded model mobilenet_v1_1.0_224.tflite',
+    'The input model file size (MB): 16.9008',
+    'Inference timings in us: Init: 23951, First inference: 123456, Warmup (avg): 98765.4, Inference (avg): 87654.3',
+  ].join('\n');
+  const r = parseBenchmarkLog(log);
+  assert.equal(r.source, 'tflite benchmark_model');
+  assert.equal(r.latencyMs, 87.6543);
+});
+
+test('trtexec log: GPU compute median preferred over host latency', () => {
+  const log = [
+    '[11/25/2026-10:00:00] [I] Latency: min = 3.1 ms, max = 4.2 ms, mean = 3.3 ms, median = 3.25 ms, percentile(90%) = 3.5 ms',
+    '[11/25/2026-10:00:00] [I] GPU Compute Time: min = 2.01 ms, max = 2.9 ms, mean = 2.2 ms, median = 2.15 ms, percentile(90%) = 2.4 ms',
+  ].join('\n');
+  const r = parseBenchmarkLog(log);
+  assert.equal(r.latencyMs, 2.15);
+  assert.match(r.source, /GPU Compute Time/);
+});
+
+test('onnxruntime_perf_test and junk', () => {
+  assert.equal(parseBenchmarkLog('Session creation time cost: 0.1 s\nAverage inference time cost: 12.5 ms\n').latencyMs, 12.5);
+  assert.throws(() => parseBenchmarkLog('hello'), MeasurementError);
+  assert.throws(() => parseBenchmarkLog('Average inference time cost: 0 ms'), /not a usable number/);
+});
+
+test('store round trip and per-device geometric-mean factor', () => {
+  const file = path.join(tempDir('meas'), '.edgeplan', 'measurements.json');
+  const base = { model: 'm.onnx', precision: 'int8', source: 'typed', date: '2026-11-25' };
+  addMeasurement(file, { ...base, device: 'rpi5', measuredMs: 20, estimatedMs: 10 });
+  addMeasurement(file, { ...base, device: 'rpi5', measuredMs: 40, estimatedMs: 10 });
+  addMeasurement(file, { ...base, device: 'coral-usb', measuredMs: 5, estimatedMs: 10 });
+  const c = corrections(readStore(file));
+  assert.ok(Math.abs(c.get('rpi5')!.factor - Math.sqrt(2 * 4)) < 1e-9);
+  assert.equal(c.get('rpi5')!.points, 2);
+  assert.ok(Math.abs(c.get('coral-usb')!.factor - 0.5) < 1e-12);
+  fs.writeFileSync(file, '{"not":"a store"}');
+  assert.throws(() => readStore(file), /not a measurements file/);
+});
