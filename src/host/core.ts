@@ -1,0 +1,104 @@
+/**
+ * The host's door onto the core: every core module is loaded on first use (dynamic import), so activation
+ * loads none of them — not the analyzers, not the exporters, never onnxruntime-node.
+ * Analysis results are cached per file (path + size + mtime + bindings).
+ */
+import * as fs from 'fs';
+import type { AnalysisResult, AnalyzeOptions } from '../analyzers/profile-types';
+import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from '../planner/types';
+import type { DeviceChoice, DeviceResult } from '../protocol';
+import { log } from './log';
+
+export const analyzers = () => import('../analyzers');
+export const catalogModule = () => import('../planner/catalog');
+export const estimateModule = () => import('../planner/estimate');
+export const recommendModule = () => import('../planner/recommend');
+export const documentModule = () => import('../planner/document');
+export const exportModule = () => import('../export');
+export const measureModule = () => import('../measure');
+
+interface CacheEntry {
+  key: string;
+  result: AnalysisResult;
+}
+const cache = new Map<string, CacheEntry>();
+const MAX_CACHE = 32;
+
+function cacheKey(file: string, bindings: Record<string, number> | undefined): string {
+  const st = fs.statSync(file);
+  return `${st.size}:${st.mtimeMs}:${JSON.stringify(bindings ?? {})}`;
+}
+
+/** analyzeFile with a small cache; a changed file (size or mtime) is read again. */
+export async function analyze(file: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  let key: string | undefined;
+  try {
+    key = cacheKey(file, opts.bindings);
+    const hit = cache.get(file);
+    if (hit && hit.key === key) {
+      log.debug(`analysis cache hit: ${file}`);
+      return hit.result;
+    }
+  } catch {
+    // stat failed: let analyzeFile report the problem in its own words
+  }
+  const { analyzeFile } = await analyzers();
+  const started = Date.now();
+  const result = await analyzeFile(file, opts);
+  log.info(`analyzed ${file} (${result.model.format}, ${result.model.layers.length} layers) in ${Date.now() - started} ms`);
+  if (key) {
+    cache.delete(file);
+    cache.set(file, { key, result });
+    while (cache.size > MAX_CACHE) cache.delete(cache.keys().next().value as string);
+  }
+  return result;
+}
+
+export function forget(file: string): void {
+  cache.delete(file);
+}
+
+/** The catalog devices as choices for the webviews. */
+export async function deviceChoices(): Promise<DeviceChoice[]> {
+  const { loadCatalog } = await catalogModule();
+  return loadCatalog().devices.map((d) => {
+    const rec = d as unknown as Record<string, unknown>;
+    const kind = [rec.kind, rec.class, rec.category, rec.type].find((v) => typeof v === 'string') as string | undefined;
+    return { id: d.id, name: typeof rec.name === 'string' ? rec.name : d.id, kind: kind ?? '' };
+  });
+}
+
+/** The configured default devices that exist in the catalog (unknown ids are logged and dropped). */
+export function knownDevices(wanted: readonly string[], devices: readonly DeviceChoice[]): string[] {
+  const ids = new Set(devices.map((d) => d.id));
+  const out: string[] = [];
+  for (const id of wanted) {
+    if (ids.has(id)) {
+      if (!out.includes(id)) out.push(id);
+    } else log.warn(`device "${id}" is not in the catalog; ignored`);
+  }
+  return out;
+}
+
+/** Estimates per device; a device that fails gets its error instead of an estimate. */
+export async function estimateAll(
+  result: AnalysisResult,
+  deviceIds: readonly string[],
+  opts: { budgets?: Budgets; precision?: ComputePrecision; withLayers?: boolean } = {},
+): Promise<DeviceResult[]> {
+  const { estimateDevice } = await estimateModule();
+  return deviceIds.map((device) => {
+    try {
+      const est: DeviceEstimate = estimateDevice(result.model, device, { precision: opts.precision, budgets: opts.budgets ?? {} });
+      return { device, estimate: opts.withLayers === false ? { ...est, layers: [] } : est };
+    } catch (e) {
+      log.warn(`estimate for ${device} failed: ${(e as Error).message}`);
+      return { device, error: (e as Error).message };
+    }
+  });
+}
+
+export async function recommendFor(result: AnalysisResult, deviceId: string, budgets: Budgets): Promise<RecommendationResult> {
+  const { recommend } = await recommendModule();
+  return recommend(result.model, deviceId, budgets);
+}

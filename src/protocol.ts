@@ -1,0 +1,476 @@
+/**
+ * The one message protocol between the extension host and its webviews (analysis view, comparison view,
+ * planner). One union of messages each way, and runtime validation used on both sides: a message that does
+ * not match is logged and ignored, never acted on.
+ *
+ * This file is bundled into the webviews too: no `vscode`, no Node imports, only type imports.
+ */
+import type { AnalysisResult } from './analyzers/profile-types';
+import type { DeviceEstimate, RecommendationResult } from './planner/types';
+import type { DeploymentPlan } from './planner/plan';
+
+// ---------------------------------------------------------------------------------------------
+// Payload types
+
+/** A catalog device the user can pick. */
+export interface DeviceChoice {
+  id: string;
+  name: string;
+  /** Short class shown next to the name ("SBC", "NPU", "MCU", "phone" ...), may be empty. */
+  kind: string;
+}
+
+/** The estimate for one device, or why there is none. */
+export interface DeviceResult {
+  device: string;
+  estimate?: DeviceEstimate;
+  error?: string;
+}
+
+export interface BenchmarkRow {
+  batch: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+export interface BenchmarkView {
+  rows: BenchmarkRow[];
+  /** Plain lines: runtime, runs, warm-up, the machine. */
+  notes: string[];
+}
+
+/** Whether the benchmark button works here, and why not. */
+export interface BenchmarkAvailability {
+  available: boolean;
+  reason?: string;
+}
+
+export interface AnalysisViewModel {
+  /** Path shown to the user (workspace-relative when inside the workspace). */
+  file: string;
+  /** The file's URI as a string: the webview keeps it in its state so the panel can be restored after a reload. */
+  resource: string;
+  result: AnalysisResult;
+  devices: DeviceChoice[];
+  selectedDevices: string[];
+  results: DeviceResult[];
+  benchmark: BenchmarkAvailability;
+  /** Whether the planner can be opened for this model (it needs a workspace folder), and why not. */
+  planner: { available: boolean; reason?: string };
+}
+
+export interface ComparisonModel {
+  file: string;
+  format?: string;
+  params?: number;
+  macs?: number | null;
+  weightBytes?: number;
+  error?: string;
+  /** Estimates without per-layer data. */
+  results: DeviceResult[];
+}
+
+export interface ComparisonViewModel {
+  title: string;
+  models: ComparisonModel[];
+  devices: DeviceChoice[];
+  selectedDevices: string[];
+}
+
+export interface TechniqueChoice {
+  id: string;
+  label: string;
+}
+
+export interface FieldError {
+  /** Dotted field path as validatePlan names it ("budgets.latencyMs", "rollout.stages[0].percent"). */
+  field: string;
+  message: string;
+}
+
+export interface PlannerFigures {
+  /** The edit sequence number the figures were computed for. */
+  seq: number;
+  results: DeviceResult[];
+  recommendation: RecommendationResult | null;
+  error?: string;
+}
+
+export interface PlannerModelSummary {
+  file: string;
+  format: string;
+  params: number;
+  macs: number | null;
+  weightBytes: number;
+  peakActivationBytes: number | null;
+}
+
+export interface PlannerInit {
+  /** The workspace-relative plan file, `.edgeplan/<slug>.plan.json`. */
+  planFile: string;
+  plan: DeploymentPlan;
+  devices: DeviceChoice[];
+  techniques: TechniqueChoice[];
+  model: PlannerModelSummary | null;
+  figures: PlannerFigures | null;
+  errors: FieldError[];
+  /** Set when the plan came from a saved file or a restored draft. */
+  restoredFrom?: 'file' | 'draft';
+}
+
+export const EXPORT_FORMATS = ['docx', 'xlsx', 'pdf', 'pptx'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Host → webview
+
+export type ToWebview =
+  | { type: 'analysis/loading'; file: string; message: string; fraction?: number }
+  | { type: 'analysis/result'; view: AnalysisViewModel }
+  | { type: 'analysis/error'; file: string; message: string; canReopenAsText: boolean }
+  | { type: 'analysis/estimates'; selectedDevices: string[]; results: DeviceResult[] }
+  | { type: 'benchmark/state'; state: 'running' | 'done' | 'error' | 'cancelled'; message?: string; result?: BenchmarkView }
+  | { type: 'comparison/progress'; done: number; total: number; message: string }
+  | { type: 'comparison/result'; view: ComparisonViewModel }
+  | { type: 'planner/loading'; message: string }
+  | { type: 'planner/init'; init: PlannerInit }
+  | { type: 'planner/figures'; figures: PlannerFigures }
+  | { type: 'planner/validation'; seq: number; errors: FieldError[] }
+  | { type: 'planner/saved'; file: string; at: string }
+  | { type: 'planner/saveError'; message: string }
+  | { type: 'planner/exportState'; format: ExportFormat; state: 'running' | 'done' | 'error' | 'cancelled'; message?: string; file?: string }
+  | { type: 'planner/error'; message: string };
+
+// ---------------------------------------------------------------------------------------------
+// Webview → host
+
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'showLog' }
+  | { type: 'analysis/selectDevices'; deviceIds: string[] }
+  | { type: 'analysis/openPlanner' }
+  | { type: 'analysis/benchmark' }
+  | { type: 'analysis/cancelBenchmark' }
+  | { type: 'analysis/reopenAsText' }
+  | { type: 'analysis/retry' }
+  | { type: 'comparison/openModel'; file: string }
+  | { type: 'comparison/selectDevices'; deviceIds: string[] }
+  | { type: 'planner/edit'; seq: number; plan: unknown }
+  | { type: 'planner/export'; format: ExportFormat };
+
+// ---------------------------------------------------------------------------------------------
+// Runtime validation
+
+export type Parsed<T> = { ok: true; message: T } | { ok: false; error: string };
+
+/** Largest string a webview may send in any field (plans are validated again by validatePlan). */
+export const MAX_MESSAGE_TEXT = 20_000;
+/** Largest list a webview may send (device ids). */
+export const MAX_MESSAGE_LIST = 200;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Invalid extends Error {}
+
+function need(cond: boolean, what: string): void {
+  if (!cond) throw new Invalid(what);
+}
+
+function text(o: Obj, key: string, optional = false, max = MAX_MESSAGE_TEXT): void {
+  const v = o[key];
+  if (optional && v === undefined) return;
+  need(typeof v === 'string', `"${key}" must be text`);
+  need((v as string).length <= max, `"${key}" is too long`);
+}
+
+function number(o: Obj, key: string, optional = false): void {
+  const v = o[key];
+  if (optional && v === undefined) return;
+  need(typeof v === 'number' && Number.isFinite(v), `"${key}" must be a finite number`);
+}
+
+function bool(o: Obj, key: string): void {
+  need(typeof o[key] === 'boolean', `"${key}" must be true or false`);
+}
+
+function object(o: Obj, key: string, optional = false): Obj | undefined {
+  const v = o[key];
+  if (optional && (v === undefined || v === null)) return undefined;
+  need(isObj(v), `"${key}" must be an object`);
+  return v as Obj;
+}
+
+function list(o: Obj, key: string, max = Infinity): unknown[] {
+  const v = o[key];
+  need(Array.isArray(v), `"${key}" must be a list`);
+  need((v as unknown[]).length <= max, `"${key}" has too many entries`);
+  return v as unknown[];
+}
+
+function textList(o: Obj, key: string, max = MAX_MESSAGE_LIST): void {
+  const l = list(o, key, max);
+  l.forEach((x, i) => need(typeof x === 'string' && x.length <= 200, `"${key}[${i}]" must be a short text`));
+}
+
+function oneOf<T extends string>(o: Obj, key: string, values: readonly T[]): void {
+  need(typeof o[key] === 'string' && (values as readonly string[]).includes(o[key] as string), `"${key}" must be one of ${values.join(', ')}`);
+}
+
+function deviceChoices(o: Obj, key: string): void {
+  list(o, key).forEach((d, i) => {
+    need(isObj(d), `"${key}[${i}]" must be an object`);
+    text(d as Obj, 'id');
+    text(d as Obj, 'name');
+    text(d as Obj, 'kind');
+  });
+}
+
+function range(o: Obj, key: string): void {
+  const r = object(o, key) as Obj;
+  number(r, 'low');
+  number(r, 'typical');
+  number(r, 'high');
+}
+
+function deviceEstimate(e: Obj): void {
+  text(e, 'device');
+  text(e, 'deviceName');
+  text(e, 'runtime');
+  range(e, 'latencyMs');
+  need(Array.isArray(e.layers), '"layers" must be a list');
+  const memory = object(e, 'memory') as Obj;
+  number(memory, 'totalBytes');
+  const compat = object(e, 'compatibility') as Obj;
+  oneOf(compat, 'verdict', ['full', 'partial', 'none', 'unsupported']);
+  text(compat, 'summary');
+  need(Array.isArray(compat.fallback), '"compatibility.fallback" must be a list');
+  need(Array.isArray(e.assumptions), '"assumptions" must be a list');
+}
+
+function deviceResults(o: Obj, key: string): void {
+  list(o, key).forEach((r, i) => {
+    need(isObj(r), `"${key}[${i}]" must be an object`);
+    const res = r as Obj;
+    text(res, 'device');
+    text(res, 'error', true);
+    const est = object(res, 'estimate', true);
+    if (est) deviceEstimate(est);
+    need(est !== undefined || typeof res.error === 'string', `"${key}[${i}]" needs an estimate or an error`);
+  });
+}
+
+function analysisResult(o: Obj, key: string): void {
+  const r = object(o, key) as Obj;
+  const model = object(r, 'model') as Obj;
+  text(model, 'file');
+  text(model, 'format');
+  number(model, 'bytes');
+  number(model, 'params');
+  number(model, 'weightBytes');
+  need(Array.isArray(model.layers), '"model.layers" must be a list');
+  need(Array.isArray(model.inputs) && Array.isArray(model.outputs), '"model.inputs/outputs" must be lists');
+  object(model, 'quantization');
+  object(model, 'dynamicShapes');
+  object(model, 'weightDtypes');
+  textListLoose(r, 'warnings');
+}
+
+function textListLoose(o: Obj, key: string): void {
+  list(o, key).forEach((x, i) => need(typeof x === 'string', `"${key}[${i}]" must be text`));
+}
+
+function availability(o: Obj, key: string): void {
+  const a = object(o, key) as Obj;
+  bool(a, 'available');
+  text(a, 'reason', true);
+}
+
+function fieldErrors(o: Obj, key: string): void {
+  list(o, key).forEach((e, i) => {
+    need(isObj(e), `"${key}[${i}]" must be an object`);
+    text(e as Obj, 'field');
+    text(e as Obj, 'message');
+  });
+}
+
+function figures(f: Obj): void {
+  number(f, 'seq');
+  deviceResults(f, 'results');
+  const rec = f.recommendation;
+  if (rec !== null) {
+    need(isObj(rec), '"recommendation" must be an object or null');
+    const r = rec as Obj;
+    text(r, 'device');
+    text(r, 'verdict');
+    need(Array.isArray(r.recommendations), '"recommendation.recommendations" must be a list');
+    need(Array.isArray(r.alternatives), '"recommendation.alternatives" must be a list');
+  }
+  text(f, 'error', true);
+}
+
+function planShape(p: Obj): void {
+  need(isObj(p.project), '"plan.project" must be an object');
+  need(isObj(p.model), '"plan.model" must be an object');
+  need(Array.isArray(p.targets), '"plan.targets" must be a list');
+  need(isObj(p.budgets), '"plan.budgets" must be an object');
+  need(isObj(p.compression), '"plan.compression" must be an object');
+  need(isObj(p.rollout), '"plan.rollout" must be an object');
+}
+
+const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
+  'analysis/loading': (m) => {
+    text(m, 'file');
+    text(m, 'message');
+    number(m, 'fraction', true);
+  },
+  'analysis/result': (m) => {
+    const v = object(m, 'view') as Obj;
+    text(v, 'file');
+    text(v, 'resource', false, 8192);
+    analysisResult(v, 'result');
+    deviceChoices(v, 'devices');
+    textList(v, 'selectedDevices');
+    deviceResults(v, 'results');
+    availability(v, 'benchmark');
+    availability(v, 'planner');
+  },
+  'analysis/error': (m) => {
+    text(m, 'file');
+    text(m, 'message');
+    bool(m, 'canReopenAsText');
+  },
+  'analysis/estimates': (m) => {
+    textList(m, 'selectedDevices');
+    deviceResults(m, 'results');
+  },
+  'benchmark/state': (m) => {
+    oneOf(m, 'state', ['running', 'done', 'error', 'cancelled']);
+    text(m, 'message', true);
+    const r = object(m, 'result', true);
+    if (r) {
+      list(r, 'rows').forEach((row, i) => {
+        need(isObj(row), `"rows[${i}]" must be an object`);
+        for (const k of ['batch', 'meanMs', 'p50Ms', 'p95Ms', 'p99Ms']) number(row as Obj, k);
+      });
+      textListLoose(r, 'notes');
+    }
+  },
+  'comparison/progress': (m) => {
+    number(m, 'done');
+    number(m, 'total');
+    text(m, 'message');
+  },
+  'comparison/result': (m) => {
+    const v = object(m, 'view') as Obj;
+    text(v, 'title');
+    deviceChoices(v, 'devices');
+    textList(v, 'selectedDevices');
+    list(v, 'models').forEach((x, i) => {
+      need(isObj(x), `"models[${i}]" must be an object`);
+      const mm = x as Obj;
+      text(mm, 'file');
+      text(mm, 'format', true);
+      number(mm, 'params', true);
+      text(mm, 'error', true);
+      deviceResults(mm, 'results');
+    });
+  },
+  'planner/loading': (m) => text(m, 'message'),
+  'planner/init': (m) => {
+    const init = object(m, 'init') as Obj;
+    text(init, 'planFile');
+    planShape(object(init, 'plan') as Obj);
+    deviceChoices(init, 'devices');
+    list(init, 'techniques').forEach((t, i) => {
+      need(isObj(t), `"techniques[${i}]" must be an object`);
+      text(t as Obj, 'id');
+      text(t as Obj, 'label');
+    });
+    const model = object(init, 'model', true);
+    if (model) {
+      text(model, 'file');
+      text(model, 'format');
+      number(model, 'params');
+    }
+    const f = object(init, 'figures', true);
+    if (f) figures(f);
+    fieldErrors(init, 'errors');
+    if (init.restoredFrom !== undefined) oneOf(init, 'restoredFrom', ['file', 'draft']);
+  },
+  'planner/figures': (m) => figures(object(m, 'figures') as Obj),
+  'planner/validation': (m) => {
+    number(m, 'seq');
+    fieldErrors(m, 'errors');
+  },
+  'planner/saved': (m) => {
+    text(m, 'file');
+    text(m, 'at');
+  },
+  'planner/saveError': (m) => text(m, 'message'),
+  'planner/exportState': (m) => {
+    oneOf(m, 'format', EXPORT_FORMATS);
+    oneOf(m, 'state', ['running', 'done', 'error', 'cancelled']);
+    text(m, 'message', true);
+    text(m, 'file', true);
+  },
+  'planner/error': (m) => text(m, 'message'),
+};
+
+const DEVICE_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+const FROM_WEBVIEW: Record<FromWebview['type'], (m: Obj) => void> = {
+  ready: () => undefined,
+  log: (m) => {
+    oneOf(m, 'level', ['info', 'warn', 'error']);
+    text(m, 'message', false, 4000);
+  },
+  showLog: () => undefined,
+  'analysis/selectDevices': (m) => {
+    textList(m, 'deviceIds');
+    (m.deviceIds as string[]).forEach((d, i) => need(DEVICE_ID.test(d), `"deviceIds[${i}]" is not a device id`));
+  },
+  'analysis/openPlanner': () => undefined,
+  'analysis/benchmark': () => undefined,
+  'analysis/cancelBenchmark': () => undefined,
+  'analysis/reopenAsText': () => undefined,
+  'analysis/retry': () => undefined,
+  'comparison/openModel': (m) => text(m, 'file', false, 4096),
+  'comparison/selectDevices': (m) => {
+    textList(m, 'deviceIds');
+    (m.deviceIds as string[]).forEach((d, i) => need(DEVICE_ID.test(d), `"deviceIds[${i}]" is not a device id`));
+  },
+  'planner/edit': (m) => {
+    number(m, 'seq');
+    need(Number.isInteger(m.seq) && (m.seq as number) >= 0, '"seq" must be a whole number');
+    need(isObj(m.plan), '"plan" must be an object');
+  },
+  'planner/export': (m) => oneOf(m, 'format', EXPORT_FORMATS),
+};
+
+function parseWith<T>(raw: unknown, table: Record<string, (m: Obj) => void>): Parsed<T> {
+  if (!isObj(raw)) return { ok: false, error: 'message is not an object' };
+  const type = raw.type;
+  if (typeof type !== 'string') return { ok: false, error: 'message has no "type"' };
+  if (!Object.prototype.hasOwnProperty.call(table, type)) return { ok: false, error: `unknown message type "${type.slice(0, 60)}"` };
+  try {
+    table[type](raw);
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, error: `${type}: ${e.message}` };
+    return { ok: false, error: `${type}: ${(e as Error).message}` };
+  }
+  return { ok: true, message: raw as unknown as T };
+}
+
+/** Validates a message the host received from a webview. */
+export function parseFromWebview(raw: unknown): Parsed<FromWebview> {
+  return parseWith<FromWebview>(raw, FROM_WEBVIEW);
+}
+
+/** Validates a message a webview received from the host. */
+export function parseToWebview(raw: unknown): Parsed<ToWebview> {
+  return parseWith<ToWebview>(raw, TO_WEBVIEW);
+}
