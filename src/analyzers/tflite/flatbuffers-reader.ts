@@ -12,18 +12,24 @@ import type { FileSource } from '../io/file-source';
 
 const WINDOW = 64 * 1024;
 
-/** Total vector elements / table visits one parse may make before we call the file hostile. */
-const DEFAULT_WORK_BUDGET = 200_000_000;
+/**
+ * Vector elements and table visits one parse may make, per byte of file, before we call the file hostile.
+ * A well-formed file visits each element once (every element occupies at least one byte), so this only
+ * trips when many tables share one huge vector or table; it keeps a crafted 100 KB file from costing minutes.
+ */
+const WORK_PER_BYTE = 16;
+const WORK_BASE = 1_000_000;
 
 export class FlatBufferFile {
   private win: Buffer = Buffer.alloc(0);
   private winStart = 0;
   private work = 0;
 
-  constructor(
-    readonly src: FileSource,
-    private readonly workBudget = DEFAULT_WORK_BUDGET,
-  ) {}
+  private readonly workBudget: number;
+
+  constructor(readonly src: FileSource) {
+    this.workBudget = WORK_BASE + WORK_PER_BYTE * src.size;
+  }
 
   get size(): number {
     return this.src.size;

@@ -240,10 +240,11 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
         } else if (kind === 'ethos-u') {
           // Vela keeps the command stream and weights in constant UINT8 input tensors.
           const seen = new Set<number>();
+          const byName = new Map(names.map((n, k) => [n, k] as const));
           let bytes = 0;
           for (const inp of ins) {
-            const idx = names.indexOf(inp);
-            const raw = idx >= 0 ? raws[idx] : undefined;
+            const idx = byName.get(inp);
+            const raw = idx !== undefined ? raws[idx] : undefined;
             if (!raw || raw.bufferIndex <= 0 || seen.has(raw.bufferIndex)) continue;
             seen.add(raw.bufferIndex);
             bytes += bufferInfo(raw.bufferIndex, `${who} input`).length;
