@@ -1,0 +1,268 @@
+/**
+ * Keras reader for both containers, told apart by their bytes:
+ *  - HDF5 (.h5, Keras 2): root attributes keras_version, backend, model_config (JSON); weights under
+ *    model_weights/<layer>/... (or at the root for save_weights files);
+ *  - zip (.keras, Keras 3): config.json, metadata.json and model.weights.h5 (layers/<layer>/vars/<i>).
+ * Layers come from the model config (declaredLayers); weights are listed as constant tensors with their shape,
+ * dtype and stored size. Weight values are never read. The config does not give a computation this reader can
+ * cost, so hasComputeGraph is false.
+ */
+import type { ModelGraph, Precision, Shape, TensorInfo } from '../graph';
+import type { FormatReader } from '../reader';
+import { LIMITS, ModelFileError } from '../errors';
+import { looksLikeZip, SliceSource, ZipArchive, type ByteSource } from '../io/zip';
+import { HDF5_SIGNATURE, Hdf5File, type H5AttrValue, type H5Dataset } from './hdf5';
+
+const DTYPES: Record<string, Precision> = {
+  float16: 'fp16', float32: 'fp32', float64: 'fp64', bfloat16: 'bf16', half: 'fp16', float: 'fp32', double: 'fp64',
+  int8: 'int8', int16: 'int16', int32: 'int32', int64: 'int64', uint8: 'uint8', uint16: 'uint16', uint32: 'uint32', uint64: 'uint64',
+  bool: 'bool', string: 'string',
+};
+const BITS: Partial<Record<Precision, number>> = { fp16: 16, fp32: 32, fp64: 64, bf16: 16, int8: 8, int16: 16, int32: 32, int64: 64, uint8: 8, uint16: 16, uint32: 32, uint64: 64, bool: 8 };
+
+interface ConfigLayer {
+  name: string;
+  className: string;
+  config: Record<string, unknown>;
+}
+
+interface ModelConfig {
+  className: string;
+  name?: string;
+  layers: ConfigLayer[];
+  outputLayers: string[];
+}
+
+export function readKeras(src: ByteSource): ModelGraph {
+  const head = src.read(0, Math.min(8, src.size), 'file header');
+  if (looksLikeZip(head)) return readKerasZip(src);
+  if (head.length === 8 && head.equals(HDF5_SIGNATURE)) return readKerasH5(src);
+  // HDF5 with a user block: the signature sits at 512, 1024, ...
+  for (let off = 512; off + 8 <= src.size && off <= 1 << 20; off *= 2) {
+    if (src.read(off, 8, 'HDF5 signature').equals(HDF5_SIGNATURE)) return readKerasH5(src);
+  }
+  throw new ModelFileError(src.file, 'neither a Keras HDF5 file (no HDF5 signature) nor a .keras zip archive');
+}
+
+function readKerasH5(src: ByteSource): ModelGraph {
+  const h5 = new Hdf5File(src);
+  const rootMsgs = h5.messages(h5.rootAddress);
+  const rootAttrs = h5.attributes(rootMsgs, '/');
+  const top = h5.children(rootMsgs, '/');
+  const mw = top.find((c) => c.name === 'model_weights');
+  const weightsRoot = mw ? mw.address : h5.rootAddress;
+  const tensors = new Map<string, TensorInfo>();
+  const layerParams = new Map<string, number>();
+  h5.walk(weightsRoot, (ds) => addDataset(ds, ds.path, 0, tensors, layerParams, src.file));
+  const extra: Record<string, string | number | boolean> = { container: 'HDF5 (.h5)' };
+  const kv = str(rootAttrs.get('keras_version'));
+  const backend = str(rootAttrs.get('backend'));
+  if (kv) extra.kerasVersion = kv;
+  if (backend) extra.backend = backend;
+  extra.hasTrainingConfig = rootAttrs.has('training_config');
+  extra.hasOptimizerWeights = top.some((c) => c.name === 'optimizer_weights');
+  const warnings = [...h5.warnings];
+  if (!mw) warnings.push('no model_weights group: weights were read from the file root (a save_weights file)');
+  const cfgText = str(rootAttrs.get('model_config'));
+  return finish(src, 'keras', cfgText, tensors, layerParams, extra, warnings, kv ? `Keras ${kv}` : 'Keras (HDF5)');
+}
+
+function readKerasZip(src: ByteSource): ModelGraph {
+  const zip = ZipArchive.open(src);
+  const extra: Record<string, string | number | boolean> = { container: '.keras zip' };
+  const warnings: string[] = [];
+  const readJson = (name: string): Record<string, unknown> | null => {
+    const e = zip.get(name);
+    if (!e) return null;
+    const text = zip.read(e, LIMITS.maxHeaderBytes).toString('utf8');
+    try {
+      const v = JSON.parse(text);
+      return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+    } catch (err) {
+      throw new ModelFileError(src.file, `${name} is not valid JSON: ${(err as Error).message}`);
+    }
+  };
+  const meta = readJson('metadata.json');
+  if (meta) {
+    if (typeof meta.keras_version === 'string') extra.kerasVersion = meta.keras_version;
+    if (typeof meta.date_saved === 'string') extra.dateSaved = meta.date_saved;
+  }
+  const configEntry = zip.get('config.json');
+  const cfgText = configEntry ? zip.read(configEntry, LIMITS.maxHeaderBytes).toString('utf8') : undefined;
+  if (!configEntry) warnings.push('the archive has no config.json: layers are unknown');
+  const tensors = new Map<string, TensorInfo>();
+  const layerParams = new Map<string, number>();
+  const wEntry = zip.get('model.weights.h5');
+  if (wEntry) {
+    const inner = zip.open(wEntry);
+    const base = inner instanceof SliceSource ? inner.base : null;
+    if (base === null) warnings.push('model.weights.h5 is compressed inside the archive: tensor offsets are not given');
+    const h5 = new Hdf5File(inner);
+    h5.walk(h5.rootAddress, (ds) => {
+      const parts = ds.path.split('/');
+      if (parts[0] === 'optimizer') {
+        extra.hasOptimizerWeights = true;
+        return;
+      }
+      addDataset(ds, ds.path, base, tensors, layerParams, src.file);
+    });
+    warnings.push(...h5.warnings);
+  } else {
+    warnings.push('the archive has no model.weights.h5: no weights to count');
+  }
+  return finish(src, 'keras', cfgText, tensors, layerParams, extra, warnings, extra.kerasVersion ? `Keras ${extra.kerasVersion}` : 'Keras');
+}
+
+/** The layer a weight belongs to: h5 "conv2d/conv2d/kernel:0" → conv2d; .keras "layers/dense/vars/0" → dense. */
+function layerOf(path: string): string {
+  const parts = path.split('/');
+  if (parts[0] === 'layers' && parts.length > 1) return parts[1];
+  if (parts[0] === '_layer_checkpoint_dependencies' && parts.length > 1) return parts[1];
+  return parts[0];
+}
+
+function addDataset(ds: H5Dataset, name: string, base: number | null, tensors: Map<string, TensorInfo>, layerParams: Map<string, number>, file: string): void {
+  if (tensors.size >= LIMITS.maxTensors) throw new ModelFileError(file, `more than ${LIMITS.maxTensors} weight datasets`);
+  const precision: Precision = DTYPES[ds.type.name] ?? ds.type.precision;
+  const bits = BITS[precision] ?? (ds.type.size > 0 ? ds.type.size * 8 : null);
+  const t: TensorInfo = {
+    name,
+    shape: ds.shape,
+    dtype: ds.type.name,
+    precision,
+    bitsPerElement: bits,
+    isConstant: true,
+    elements: ds.elements,
+  };
+  if (ds.storedBytes !== null) t.storedBytes = ds.storedBytes;
+  if (ds.dataOffset !== undefined && base !== null) t.dataOffset = base + ds.dataOffset;
+  tensors.set(name, t);
+  const layer = layerOf(name);
+  layerParams.set(layer, (layerParams.get(layer) ?? 0) + ds.elements);
+}
+
+function str(v: H5AttrValue | undefined): string | undefined {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string') return v[0];
+  return undefined;
+}
+
+function parseModelConfig(text: string, file: string): ModelConfig {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (err) {
+    throw new ModelFileError(file, `the Keras model config is not valid JSON: ${(err as Error).message}`);
+  }
+  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const root = obj(j);
+  const className = typeof root.class_name === 'string' ? root.class_name : '?';
+  const cfg = root.config;
+  // Very old Sequential configs are a bare list of layers.
+  const rawLayers: unknown[] = Array.isArray(cfg) ? cfg : Array.isArray(obj(cfg).layers) ? (obj(cfg).layers as unknown[]) : [];
+  const layers: ConfigLayer[] = [];
+  for (const l of rawLayers.slice(0, LIMITS.maxNodes)) {
+    const lo = obj(l);
+    const lc = obj(lo.config);
+    const name = typeof lc.name === 'string' ? lc.name : typeof lo.name === 'string' ? lo.name : `layer_${layers.length}`;
+    layers.push({ name, className: typeof lo.class_name === 'string' ? lo.class_name : '?', config: lc });
+  }
+  const outputLayers: string[] = [];
+  const outs = obj(cfg).output_layers;
+  if (Array.isArray(outs)) {
+    // [[name, node, tensor], ...] or, for a single output in Keras 3, [name, node, tensor].
+    const list = outs.length && typeof outs[0] === 'string' ? [outs] : outs;
+    for (const o of list) if (Array.isArray(o) && typeof o[0] === 'string') outputLayers.push(o[0]);
+  }
+  return { className, name: typeof obj(cfg).name === 'string' ? (obj(cfg).name as string) : undefined, layers, outputLayers };
+}
+
+function dtypeName(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object') {
+    const c = (v as { config?: { name?: unknown } }).config;
+    if (c && typeof c.name === 'string') return c.name.replace(/^mixed_/, '');
+  }
+  return undefined;
+}
+
+function batchShape(c: Record<string, unknown>): Shape | null {
+  const s = c.batch_input_shape ?? c.batch_shape;
+  if (!Array.isArray(s)) return null;
+  return s.map((d) => (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? d : '?'));
+}
+
+function finish(
+  src: ByteSource,
+  format: 'keras',
+  cfgText: string | undefined,
+  tensors: Map<string, TensorInfo>,
+  layerParams: Map<string, number>,
+  extra: Record<string, string | number | boolean>,
+  warnings: string[],
+  producer: string,
+): ModelGraph {
+  const graph: ModelGraph = {
+    format,
+    file: src.file,
+    bytes: src.size,
+    main: { id: 'main', name: 'main', nodes: [], tensors, inputs: [], outputs: [] },
+    subgraphs: [],
+    metadata: { producer, extra },
+    compiledSegments: [],
+    hasComputeGraph: false,
+    warnings,
+  };
+  extra.weightDatasets = tensors.size;
+  if (!cfgText) {
+    warnings.unshift('no model config in the file (weights only): layers and their order are unknown, and MACs cannot be known');
+    return graph;
+  }
+  const cfg = parseModelConfig(cfgText, src.file);
+  extra.modelClass = cfg.className;
+  if (cfg.name) {
+    extra.modelName = cfg.name;
+    graph.main.name = cfg.name;
+  }
+  extra.layerCount = cfg.layers.length;
+  const weightsKnown = tensors.size > 0;
+  graph.declaredLayers = cfg.layers.map((l) => {
+    const out: { name: string; op: string; params: number | null; outputShape?: Shape | null } = {
+      name: l.name,
+      op: l.className,
+      params: layerParams.get(l.name) ?? (weightsKnown ? 0 : null),
+    };
+    if (l.className === 'InputLayer') out.outputShape = batchShape(l.config);
+    return out;
+  });
+  // Inputs: InputLayer layers, or the first layer's batch_input_shape in a Sequential model without one.
+  const inputLayers = cfg.layers.filter((l) => l.className === 'InputLayer');
+  if (inputLayers.length === 0 && cfg.layers.length && batchShape(cfg.layers[0].config)) inputLayers.push(cfg.layers[0]);
+  for (const l of inputLayers) {
+    const dt = dtypeName(l.config.dtype) ?? 'float32';
+    const precision = DTYPES[dt] ?? 'other';
+    const name = l.className === 'InputLayer' ? l.name : `${l.name}_input`;
+    graph.main.tensors.set(name, { name, shape: batchShape(l.config), dtype: dt, precision, bitsPerElement: BITS[precision] ?? null, isConstant: false });
+    graph.main.inputs.push(name);
+  }
+  for (const o of cfg.outputLayers) {
+    if (graph.main.tensors.has(o)) continue;
+    const layer = cfg.layers.find((l) => l.name === o);
+    const dt = dtypeName(layer?.config.dtype) ?? 'float32';
+    const precision = DTYPES[dt] ?? 'other';
+    graph.main.tensors.set(o, { name: o, shape: null, dtype: dt, precision, bitsPerElement: BITS[precision] ?? null, isConstant: false });
+    graph.main.outputs.push(o);
+  }
+  const unmatched = [...layerParams.keys()].filter((k) => !cfg.layers.some((l) => l.name === k));
+  if (unmatched.length && cfg.layers.length) {
+    warnings.push(`${unmatched.length} weight group(s) match no layer of the config (${unmatched.slice(0, 5).join(', ')})`);
+  }
+  warnings.unshift('the Keras config declares layers but this reader does not rebuild their computation: MACs and activation sizes cannot be known from this file');
+  if (extra.hasOptimizerWeights) warnings.push('optimizer state is stored too; it is not counted as model weights');
+  return graph;
+}
+
+export const kerasReader: FormatReader = {
+  format: 'keras',
+  read: (src) => readKeras(src),
+};
