@@ -102,6 +102,8 @@ export interface TfliteSubgraphSpec {
   inputs: number[];
   outputs: number[];
   operators: TfliteOperatorSpec[];
+  /** Hostile variant: the operators vector lists the first operator's table this many times. */
+  repeatFirstOperator?: number;
 }
 
 export type TfliteBufferSpec =
@@ -386,7 +388,7 @@ function encode(spec: TfliteModelSpec, appendedOffsets: number[]): Uint8Array {
     const tVec = offsetVector(tensors);
     const inVec = i32Vector(sg.inputs);
     const outVec = i32Vector(sg.outputs);
-    const opVec = offsetVector(ops);
+    const opVec = offsetVector(sg.repeatFirstOperator ? new Array<number>(sg.repeatFirstOperator).fill(ops[0]) : ops);
     const name = sg.name !== undefined ? b.createString(sg.name) : 0;
     b.startObject(5);
     b.addFieldOffset(0, tVec, 0);
