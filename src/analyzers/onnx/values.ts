@@ -3,7 +3,7 @@
  * inference folds (Shape → Gather → Concat ...), kept beside the graph rather than in it: TensorInfo
  * describes tensors, it does not carry their data. Keyed by the TensorInfo object.
  */
-import type { ModelGraph, Subgraph, TensorInfo } from '../graph';
+import type { TensorInfo } from '../graph';
 
 const VALUES = new WeakMap<TensorInfo, number[]>();
 
@@ -21,18 +21,16 @@ export function getValues(t: TensorInfo | undefined): number[] | undefined {
   return t ? VALUES.get(t) : undefined;
 }
 
-/**
- * Finds a tensor by name in a subgraph or, for names captured from an enclosing scope (If/Loop bodies
- * read outer values), in its ancestors.
- */
-export function lookupTensor(g: ModelGraph, sg: Subgraph, name: string): TensorInfo | undefined {
-  let cur: Subgraph | undefined = sg;
-  for (let hops = 0; cur && hops < 1000; hops++) {
-    const t = cur.tensors.get(name);
-    if (t) return t;
-    const parentId: string | undefined = cur.parentId;
-    if (parentId === undefined) return undefined;
-    cur = parentId === g.main.id ? g.main : g.subgraphs.find((s) => s.id === parentId);
-  }
-  return undefined;
+/** Tensor lookup through enclosing scopes (If/Loop bodies read outer values): graph.ts findTensor. */
+export { findTensor as lookupTensor } from '../graph';
+
+const UNKNOWN_REASONS = new WeakMap<TensorInfo, string>();
+
+/** Why shape inference could not establish a tensor's shape (the first cause, carried downstream). */
+export function setUnknownReason(t: TensorInfo, reason: string): void {
+  if (!UNKNOWN_REASONS.has(t)) UNKNOWN_REASONS.set(t, reason);
+}
+
+export function unknownReason(t: TensorInfo | undefined): string | undefined {
+  return t ? UNKNOWN_REASONS.get(t) : undefined;
 }
