@@ -110,6 +110,8 @@ export interface PlannerModelSummary {
 export interface PlannerInit {
   /** The workspace-relative plan file, `.edgeplan/<slug>.plan.json`. */
   planFile: string;
+  /** The model file's URI as a string: kept in the webview state so the panel can be restored after a reload. */
+  resource: string;
   plan: DeploymentPlan;
   devices: DeviceChoice[];
   techniques: TechniqueChoice[];
@@ -383,6 +385,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
   'planner/init': (m) => {
     const init = object(m, 'init') as Obj;
     text(init, 'planFile');
+    text(init, 'resource', false, 8192);
     planShape(object(init, 'plan') as Obj);
     deviceChoices(init, 'devices');
     list(init, 'techniques').forEach((t, i) => {

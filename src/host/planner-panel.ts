@@ -182,6 +182,7 @@ export class PlannerController {
           if (from !== 'file' || !fs.existsSync(this.planPath)) this.save();
           const init: PlannerInit = {
             planFile: this.planRel,
+            resource: this.model.uri.toString(),
             plan: this.plan,
             devices: this.devices,
             techniques: TECHNIQUES,

@@ -1,0 +1,419 @@
+/**
+ * The analysis view (panel and read-only model editor): summary, per-device cards, chart, per-layer table,
+ * benchmark. All DOM is built with textContent (webview/lib/dom.ts); state survives hide/show via setState.
+ */
+import type { AnalysisViewModel, BenchmarkView, DeviceResult, ToWebview } from '../src/protocol';
+import type { ModelProfile } from '../src/analyzers/profile-types';
+import { formatBytes, formatCount, formatMs, formatShape } from '../src/format-numbers';
+import { button, h, replaceChildren, type Child } from './lib/dom';
+import { getState, post, setState, start } from './lib/vscode-api';
+import { renderChart } from './lib/chart';
+import { filterRows, layerRows, sortRows, type SortKey } from './lib/layers';
+import { devicePicker, verdictLabel } from './lib/devices';
+
+interface ViewState {
+  resource: string;
+  sortKey: SortKey;
+  sortDir: 'asc' | 'desc';
+  filter: string;
+  layerDevice: string;
+  onlyDominant: boolean;
+  showAllLayers: boolean;
+}
+
+const app = document.getElementById('app') as HTMLElement;
+let view: AnalysisViewModel | undefined;
+let benchmark: Extract<ToWebview, { type: 'benchmark/state' }> | undefined;
+const saved = getState<ViewState>();
+const ui: ViewState = {
+  resource: saved.resource ?? '',
+  sortKey: saved.sortKey ?? 'index',
+  sortDir: saved.sortDir ?? 'asc',
+  filter: saved.filter ?? '',
+  layerDevice: saved.layerDevice ?? '',
+  onlyDominant: saved.onlyDominant ?? false,
+  showAllLayers: saved.showAllLayers ?? false,
+};
+const saveUi = (): void => setState(ui);
+
+const LAYER_PAGE = 300;
+
+start((msg) => {
+  switch (msg.type) {
+    case 'analysis/loading':
+      renderLoading(msg.file, msg.message, msg.fraction);
+      return;
+    case 'analysis/error':
+      renderError(msg.file, msg.message, msg.canReopenAsText);
+      return;
+    case 'analysis/result':
+      view = msg.view;
+      ui.resource = msg.view.resource;
+      if (!msg.view.selectedDevices.includes(ui.layerDevice)) ui.layerDevice = msg.view.selectedDevices[0] ?? '';
+      saveUi();
+      render();
+      return;
+    case 'analysis/estimates':
+      if (!view) return;
+      view = { ...view, selectedDevices: msg.selectedDevices, results: msg.results };
+      if (!msg.selectedDevices.includes(ui.layerDevice)) ui.layerDevice = msg.selectedDevices[0] ?? '';
+      saveUi();
+      render();
+      return;
+    case 'benchmark/state':
+      benchmark = msg;
+      renderBenchmark();
+      return;
+    default:
+      post({ type: 'log', level: 'warn', message: `analysis view: unexpected message ${msg.type}` });
+  }
+});
+
+function renderLoading(file: string, message: string, fraction: number | undefined): void {
+  const pct = fraction === undefined ? undefined : Math.round(fraction * 100);
+  replaceChildren(
+    app,
+    h('h1', { class: 'title' }, file),
+    h('p', { class: 'status', role: 'status', 'data-testid': 'loading' }, message),
+    pct === undefined ? null : h('progress', { max: 100, value: pct, 'aria-label': 'Analysis progress' }),
+  );
+}
+
+function renderError(file: string, message: string, canReopenAsText: boolean): void {
+  replaceChildren(
+    app,
+    h('h1', { class: 'title' }, file),
+    h('div', { class: 'error-box', role: 'alert', 'data-testid': 'analysis-error' }, h('strong', {}, 'Cannot analyze this file. '), message),
+    h(
+      'div',
+      { class: 'toolbar' },
+      button('Try again', () => post({ type: 'analysis/retry' }), { 'data-testid': 'retry' }),
+      canReopenAsText ? button('Reopen With Text Editor', () => post({ type: 'analysis/reopenAsText' }), { 'data-testid': 'reopen-as-text', class: 'secondary' }) : null,
+      button('Show Log', () => post({ type: 'showLog' }), { class: 'secondary' }),
+    ),
+  );
+}
+
+function render(): void {
+  if (!view) return;
+  const m = view.result.model;
+  const fileName = view.file.split('/').pop() ?? view.file;
+  replaceChildren(
+    app,
+    h(
+      'header',
+      { class: 'view-header' },
+      h('h1', { class: 'title' }, fileName, ' ', h('span', { class: 'badge', 'data-testid': 'format' }, m.format.toUpperCase())),
+      h('p', { class: 'muted' }, view.file),
+      toolbar(view),
+    ),
+    section('Summary', 'summary', summary(m)),
+    warnings(view.result.warnings),
+    section('Inputs and outputs', 'io', ioTable(m)),
+    section('Devices', 'devices', devicesSection(view)),
+    section('Layers', 'layers', h('div', { id: 'layers-body' })),
+    h('section', { id: 'benchmark-section', 'aria-labelledby': 'benchmark-heading', 'data-testid': 'benchmark-section' }),
+  );
+  renderLayers();
+  renderBenchmark();
+}
+
+function section(title: string, id: string, ...body: Child[]): HTMLElement {
+  return h('section', { 'aria-labelledby': `${id}-heading`, 'data-testid': `section-${id}` }, h('h2', { id: `${id}-heading` }, title), ...body);
+}
+
+function toolbar(v: AnalysisViewModel): HTMLElement {
+  const bench = button('Benchmark on this machine', () => post({ type: 'analysis/benchmark' }), {
+    'data-testid': 'benchmark',
+    disabled: !v.benchmark.available,
+    'aria-describedby': v.benchmark.available ? undefined : 'benchmark-reason',
+    class: 'secondary',
+  });
+  const planner = button('Open Deployment Planner', () => post({ type: 'analysis/openPlanner' }), {
+    'data-testid': 'open-planner',
+    disabled: !v.planner.available,
+    'aria-describedby': v.planner.available ? undefined : 'planner-reason',
+  });
+  return h(
+    'div',
+    { class: 'toolbar' },
+    planner,
+    bench,
+    !v.planner.available ? h('p', { id: 'planner-reason', class: 'muted small', 'data-testid': 'planner-reason' }, v.planner.reason ?? '') : null,
+    !v.benchmark.available ? h('p', { id: 'benchmark-reason', class: 'muted small', 'data-testid': 'benchmark-reason' }, v.benchmark.reason ?? '') : null,
+  );
+}
+
+function fact(label: string, value: Child, testid: string): HTMLElement[] {
+  return [h('dt', {}, label), h('dd', { 'data-testid': testid }, value)];
+}
+
+function summary(m: ModelProfile): HTMLElement {
+  const dtypes = Object.entries(m.weightDtypes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${formatBytes(v)}`)
+    .join(', ');
+  const q = m.quantization;
+  const dyn = m.dynamicShapes;
+  const topOps = Object.entries(m.opHistogram)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([k, v]) => `${k} ×${v}`)
+    .join(', ');
+  const dl = h('dl', { class: 'facts' });
+  const items: HTMLElement[] = [
+    ...fact('Format', m.format.toUpperCase() + (m.irVersion !== undefined ? ` (IR ${m.irVersion})` : ''), 'summary-format'),
+    ...fact('File size', formatBytes(m.bytes), 'summary-bytes'),
+    ...fact('Parameters', formatCount(m.params), 'summary-params'),
+    ...fact('Weights', `${formatBytes(m.weightBytes)}${dtypes ? ` — ${dtypes}` : ''}`, 'summary-weights'),
+    ...fact('MACs', m.macs === null ? `unknown${m.macsUnknownReason ? ` (${m.macsUnknownReason})` : ''}` : formatCount(m.macs), 'summary-macs'),
+    ...fact('FLOPs (non-MAC)', m.flops === null ? 'unknown' : formatCount(m.flops), 'summary-flops'),
+    ...fact('Peak activation memory', m.peakActivationBytes === null ? 'unknown' : `${formatBytes(m.peakActivationBytes)}${m.peakActivationAt ? ` at ${m.peakActivationAt}` : ''}`, 'summary-peak'),
+    ...fact('Operators', `${formatCount(m.operatorCount)}${topOps ? ` — ${topOps}` : ''}`, 'summary-ops'),
+    ...fact('Quantization', `${q.state}${q.perChannel ? ', per-channel' : ''}${q.quantizedOps ? `, ${q.quantizedOps} quantized ops` : ''}${q.notes.length ? ` — ${q.notes.join('; ')}` : ''}`, 'summary-quantization'),
+    ...fact(
+      'Dynamic shapes',
+      dyn.hasDynamic ? `${dyn.symbols.join(', ') || 'unknown dimensions'} — bound to ${Object.entries(dyn.bindings).map(([k, v]) => `${k}=${v}`).join(', ') || '1'} for these figures` : 'none (all input shapes fixed)',
+      'summary-dynamic',
+    ),
+  ];
+  if (!m.hasComputeGraph) items.push(...fact('Compute graph', 'none in this file: MACs and activations cannot be known from the weights alone', 'summary-graph'));
+  if (m.compiledSegments.length) items.push(...fact('Compiled segments', m.compiledSegments.map((c) => `${c.kind} (${formatBytes(c.payloadBytes)})`).join(', '), 'summary-compiled'));
+  if (m.opset) items.push(...fact('Opsets', Object.entries(m.opset).map(([k, v]) => `${k} ${v}`).join(', '), 'summary-opset'));
+  for (const el of items) dl.appendChild(el);
+  return dl;
+}
+
+function warnings(list: string[]): HTMLElement | null {
+  if (!list.length) return null;
+  return section('Warnings', 'warnings', h('ul', { class: 'warnings', 'data-testid': 'warnings' }, ...list.map((w) => h('li', {}, w))));
+}
+
+function ioTable(m: ModelProfile): HTMLElement {
+  const row = (kind: string, io: ModelProfile['inputs'][number]): HTMLElement =>
+    h('tr', {}, h('td', {}, kind), h('td', {}, io.name), h('td', {}, io.dtype), h('td', { class: 'mono' }, formatShape(io.shape)), h('td', {}, io.quant ? `scale ${io.quant.scale.slice(0, 3).join(', ')}, zero point ${io.quant.zeroPoint.slice(0, 3).join(', ')}` : ''));
+  return h(
+    'table',
+    { class: 'data', 'data-testid': 'io-table' },
+    h('thead', {}, h('tr', {}, ...['', 'Name', 'Type', 'Shape', 'Quantization'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, ...m.inputs.map((i) => row('input', i)), ...m.outputs.map((o) => row('output', o))),
+  );
+}
+
+function devicesSection(v: AnalysisViewModel): HTMLElement {
+  const picker = devicePicker(v.devices, v.selectedDevices, (ids) => post({ type: 'analysis/selectDevices', deviceIds: ids }));
+  const cards = h('div', { class: 'cards', 'data-testid': 'device-cards' }, ...v.results.map(deviceCard));
+  const ok = v.results.filter((r) => r.estimate);
+  return h(
+    'div',
+    {},
+    picker,
+    v.results.length === 0 ? h('p', { class: 'muted' }, 'No device selected: choose devices above.') : cards,
+    ok.length ? h('figure', { class: 'chart-figure' }, renderChart(v.results), h('figcaption', { class: 'muted small' }, 'Ranges come from the estimator’s efficiency assumptions; see each card’s assumptions.')) : null,
+  );
+}
+
+function deviceCard(r: DeviceResult): HTMLElement {
+  const e = r.estimate;
+  if (!e) {
+    return h('article', { class: 'card', 'data-testid': 'device-card', 'data-device': r.device }, h('h3', {}, r.device), h('p', { class: 'error-text' }, r.error ?? 'No estimate.'));
+  }
+  const mem = e.memory;
+  const fits = mem.fits === null ? 'unknown' : mem.fits ? 'fits' : 'does not fit';
+  const fitsClass = mem.fits === false ? 'bad' : mem.fits ? 'good' : 'warn';
+  const verdict = verdictLabel(e.compatibility.verdict);
+  return h(
+    'article',
+    { class: 'card', 'data-testid': 'device-card', 'data-device': e.device, 'aria-label': e.deviceName },
+    h('h3', {}, e.deviceName),
+    h('p', { class: 'muted small' }, `${e.runtime} · ${e.precision} · bottleneck: ${e.bottleneck}`),
+    h(
+      'dl',
+      { class: 'facts compact' },
+      h('dt', {}, 'Latency'),
+      h('dd', { 'data-testid': 'card-latency' }, `${formatMs(e.latencyMs.typical)} ms`, h('span', { class: 'muted' }, ` (${formatMs(e.latencyMs.low)}–${formatMs(e.latencyMs.high)})`)),
+      h('dt', {}, 'Memory'),
+      h('dd', { 'data-testid': 'card-memory' }, h('span', { class: `pill ${fitsClass}`, 'data-testid': 'card-fits' }, fits), ` ${formatBytes(mem.totalBytes)}${mem.limitBytes !== null ? ` of ${formatBytes(mem.limitBytes)}` : ''}`),
+      mem.flash ? h('dt', {}, 'Flash') : null,
+      mem.flash ? h('dd', {}, `${formatBytes(mem.flash.neededBytes)}${mem.flash.limitBytes !== null ? ` of ${formatBytes(mem.flash.limitBytes)}` : ''}${mem.flash.fits === false ? ' — does not fit' : ''}`) : null,
+      h('dt', {}, 'Energy'),
+      h('dd', { 'data-testid': 'card-energy' }, e.energyMj ? `${formatMs(e.energyMj.typical)} mJ (${formatMs(e.energyMj.low)}–${formatMs(e.energyMj.high)})` : 'unknown'),
+      h('dt', {}, 'Power'),
+      h('dd', {}, e.powerW ? `${formatMs(e.powerW.typical)} W` : 'unknown'),
+      h('dt', {}, 'Compatibility'),
+      h('dd', { 'data-testid': 'card-verdict' }, h('span', { class: `pill ${verdict.tone}` }, verdict.label), ` ${e.compatibility.summary}`),
+    ),
+    e.compatibility.fallback.length
+      ? h('details', { class: 'fallback' }, h('summary', {}, `Fallback ops (${e.compatibility.fallback.reduce((n, f) => n + f.count, 0)})`), h('ul', { 'data-testid': 'card-fallback' }, ...e.compatibility.fallback.map((f) => h('li', {}, h('code', {}, f.op), ` ×${f.count} — ${f.reason}`))))
+      : null,
+    e.compatibility.blockers.length ? h('ul', { class: 'blockers' }, ...e.compatibility.blockers.map((b) => h('li', {}, b))) : null,
+    h('details', {}, h('summary', {}, 'Assumptions'), h('ul', { class: 'small' }, ...e.assumptions.map((a) => h('li', {}, a)), e.calibration ? h('li', {}, e.calibration.note) : null)),
+  );
+}
+
+const COLUMNS: { key: SortKey; label: string; numeric: boolean }[] = [
+  { key: 'index', label: '#', numeric: true },
+  { key: 'name', label: 'Name', numeric: false },
+  { key: 'op', label: 'Op', numeric: false },
+  { key: 'macs', label: 'MACs', numeric: true },
+  { key: 'params', label: 'Params', numeric: true },
+  { key: 'weightBytes', label: 'Weights', numeric: true },
+  { key: 'activationBytes', label: 'Activations', numeric: true },
+  { key: 'ms', label: 'Est. ms', numeric: true },
+];
+
+function renderLayers(): void {
+  const body = document.getElementById('layers-body');
+  if (!body || !view) return;
+  const m = view.result.model;
+  if (m.layers.length === 0) {
+    const declared = m.declaredLayers ?? [];
+    replaceChildren(
+      body,
+      declared.length
+        ? h('table', { class: 'data', 'data-testid': 'declared-layers' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Layer'), h('th', { scope: 'col' }, 'Params'))), h('tbody', {}, ...declared.slice(0, 2000).map((d) => h('tr', {}, h('td', {}, d.name), h('td', {}, d.op), h('td', { class: 'num' }, d.params === null ? '' : formatCount(d.params))))))
+        : h('p', { class: 'muted' }, 'This file has no computation graph to list layers from.'),
+    );
+    return;
+  }
+  const est = view.results.find((r) => r.device === ui.layerDevice)?.estimate ?? null;
+  const rows = layerRows(m.layers, est ? est.layers : null);
+  const filtered = sortRows(filterRows(rows, ui.filter, ui.onlyDominant), ui.sortKey, ui.sortDir);
+  const shown = ui.showAllLayers ? filtered : filtered.slice(0, LAYER_PAGE);
+
+  const deviceSelect = h('select', { id: 'layer-device', 'data-testid': 'layer-device' }, ...view.results.filter((r) => r.estimate).map((r) => h('option', { value: r.device, selected: r.device === ui.layerDevice }, r.estimate!.deviceName)));
+  deviceSelect.addEventListener('change', () => {
+    ui.layerDevice = deviceSelect.value;
+    saveUi();
+    renderLayers();
+  });
+  const filter = h('input', { id: 'layer-filter', type: 'search', value: ui.filter, placeholder: 'name or op (op:Conv for an exact op)', 'data-testid': 'layer-filter' });
+  filter.addEventListener('input', () => {
+    ui.filter = filter.value;
+    saveUi();
+    renderLayerRowsOnly();
+  });
+  const dominant = h('input', { id: 'layer-dominant', type: 'checkbox', checked: ui.onlyDominant, 'data-testid': 'layer-dominant' });
+  dominant.addEventListener('change', () => {
+    ui.onlyDominant = dominant.checked;
+    saveUi();
+    renderLayers();
+  });
+
+  const head = h(
+    'tr',
+    {},
+    ...COLUMNS.map((c) => {
+      const active = ui.sortKey === c.key;
+      const b = button(`${c.label}${active ? (ui.sortDir === 'asc' ? ' ▲' : ' ▼') : ''}`, () => {
+        if (ui.sortKey === c.key) ui.sortDir = ui.sortDir === 'asc' ? 'desc' : 'asc';
+        else {
+          ui.sortKey = c.key;
+          ui.sortDir = c.numeric && c.key !== 'index' ? 'desc' : 'asc';
+        }
+        saveUi();
+        renderLayers();
+        document.querySelector<HTMLButtonElement>(`[data-sort="${c.key}"]`)?.focus();
+      }, { class: 'sort', 'data-sort': c.key, 'aria-label': `Sort by ${c.label}` });
+      return h('th', { scope: 'col', class: c.numeric ? 'num' : '', 'aria-sort': active ? (ui.sortDir === 'asc' ? 'ascending' : 'descending') : 'none' }, b);
+    }),
+  );
+  const tbody = h('tbody', { id: 'layer-rows' });
+  fillRows(tbody, shown);
+  const dominantCount = rows.filter((r) => r.dominant).length;
+
+  replaceChildren(
+    body,
+    h(
+      'div',
+      { class: 'controls' },
+      h('label', { for: 'layer-filter' }, 'Filter'),
+      filter,
+      est || view.results.some((r) => r.estimate) ? h('label', { for: 'layer-device' }, 'Estimated on') : null,
+      view.results.some((r) => r.estimate) ? deviceSelect : null,
+      h('span', { class: 'check' }, dominant, h('label', { for: 'layer-dominant' }, 'Only the dominant layers')),
+    ),
+    h(
+      'p',
+      { class: 'muted small', id: 'layer-caption', 'data-testid': 'layer-caption' },
+      `${formatCount(filtered.length)} of ${formatCount(rows.length)} layers. `,
+      est ? `Highlighted: the ${dominantCount} layer(s) that take at least half of the estimated time on ${est.deviceName}.` : 'Choose a device to see per-layer time.',
+    ),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'data layers', 'data-testid': 'layers-table', 'aria-describedby': 'layer-caption' }, h('thead', {}, head), tbody)),
+    filtered.length > shown.length
+      ? button(`Show all ${formatCount(filtered.length)} layers`, () => {
+          ui.showAllLayers = true;
+          saveUi();
+          renderLayers();
+        }, { class: 'secondary', 'data-testid': 'layers-show-all' })
+      : null,
+  );
+}
+
+/** Typing in the filter re-renders only the rows, so the input keeps focus and caret. */
+function renderLayerRowsOnly(): void {
+  const tbody = document.getElementById('layer-rows');
+  if (!tbody || !view) {
+    renderLayers();
+    return;
+  }
+  const est = view.results.find((r) => r.device === ui.layerDevice)?.estimate ?? null;
+  const rows = layerRows(view.result.model.layers, est ? est.layers : null);
+  const filtered = sortRows(filterRows(rows, ui.filter, ui.onlyDominant), ui.sortKey, ui.sortDir);
+  fillRows(tbody, ui.showAllLayers ? filtered : filtered.slice(0, LAYER_PAGE));
+  const caption = document.getElementById('layer-caption');
+  if (caption?.firstChild) caption.firstChild.textContent = `${formatCount(filtered.length)} of ${formatCount(rows.length)} layers. `;
+}
+
+function fillRows(tbody: HTMLElement, rows: ReturnType<typeof layerRows>): void {
+  replaceChildren(
+    tbody,
+    ...rows.map((r) =>
+      h(
+        'tr',
+        { class: r.dominant ? 'dominant' : '', 'data-testid': 'layer-row', 'data-dominant': r.dominant ? 'true' : undefined },
+        h('td', { class: 'num' }, r.index + 1),
+        h('td', { class: 'name', title: r.name }, r.name),
+        h('td', {}, r.op),
+        h('td', { class: 'num' }, r.macs === null ? '?' : formatCount(r.macs)),
+        h('td', { class: 'num' }, formatCount(r.params)),
+        h('td', { class: 'num' }, formatBytes(r.weightBytes)),
+        h('td', { class: 'num' }, r.activationBytes === null ? '?' : formatBytes(r.activationBytes)),
+        h('td', { class: 'num' }, r.ms === null ? '' : `${formatMs(r.ms)}${r.share !== null ? ` (${Math.round(r.share * 100)}%)` : ''}${r.unit === 'cpu' ? ' cpu' : ''}`),
+      ),
+    ),
+  );
+}
+
+function renderBenchmark(): void {
+  const el = document.getElementById('benchmark-section');
+  if (!el || !view) return;
+  const b = benchmark;
+  const parts: Child[] = [h('h2', { id: 'benchmark-heading' }, 'Benchmark on this machine')];
+  if (!b) {
+    parts.push(h('p', { class: 'muted' }, view.benchmark.available ? 'Runs the model with onnxruntime-node in a separate process (20 runs after 3 warm-up runs, generated inputs). Times this computer, not the target device.' : view.benchmark.reason ?? ''));
+  } else if (b.state === 'running') {
+    parts.push(h('p', { role: 'status', 'data-testid': 'benchmark-status' }, b.message ?? 'Running…'), button('Cancel', () => post({ type: 'analysis/cancelBenchmark' }), { class: 'secondary', 'data-testid': 'benchmark-cancel' }));
+  } else if (b.state === 'done' && b.result) {
+    parts.push(benchmarkTable(b.result));
+  } else {
+    parts.push(h('p', { class: b.state === 'error' ? 'error-text' : 'muted', role: 'status', 'data-testid': 'benchmark-status' }, b.message ?? b.state));
+  }
+  replaceChildren(el, ...parts);
+  const btn = document.querySelector<HTMLButtonElement>('[data-testid="benchmark"]');
+  if (btn) btn.disabled = !view.benchmark.available || b?.state === 'running';
+}
+
+function benchmarkTable(r: BenchmarkView): HTMLElement {
+  return h(
+    'div',
+    { 'data-testid': 'benchmark-result' },
+    h(
+      'table',
+      { class: 'data' },
+      h('thead', {}, h('tr', {}, ...['Batch', 'Mean ms', 'p50 ms', 'p95 ms', 'p99 ms'].map((t) => h('th', { scope: 'col', class: 'num' }, t)))),
+      h('tbody', {}, ...r.rows.map((row) => h('tr', {}, h('td', { class: 'num' }, row.batch), h('td', { class: 'num' }, formatMs(row.meanMs)), h('td', { class: 'num' }, formatMs(row.p50Ms)), h('td', { class: 'num' }, formatMs(row.p95Ms)), h('td', { class: 'num' }, formatMs(row.p99Ms))))),
+    ),
+    h('ul', { class: 'small muted' }, ...r.notes.map((n) => h('li', {}, n))),
+  );
+}
