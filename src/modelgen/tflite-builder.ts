@@ -94,6 +94,8 @@ export interface TfliteOperatorSpec {
   /** Raw large_custom_options_offset/size values (hostile variants). */
   largeCustomOptions?: { offset: number; size: number };
   version?: number;
+  /** Hostile variant: write this opcode_index instead of the right one. */
+  opcodeIndex?: number;
 }
 
 export interface TfliteSubgraphSpec {
@@ -367,7 +369,7 @@ function encode(spec: TfliteModelSpec, appendedOffsets: number[]): Uint8Array {
       let large: { offset: number; size: number } | undefined = op.largeCustomOptions;
       if (op.appendedCustomOptions) large = { offset: appendedOffsets[appendedIndex++], size: op.appendedCustomOptions.length };
       b.startObject(13);
-      b.addFieldInt32(0, codeIndex.get(opKey(op).key) as number, null);
+      b.addFieldInt32(0, op.opcodeIndex ?? (codeIndex.get(opKey(op).key) as number), null);
       b.addFieldOffset(1, ins, 0);
       b.addFieldOffset(2, outs, 0);
       if (op.options) {
