@@ -10,10 +10,11 @@
  *   FULLY_CONNECTED  output elements × K
  *   BATCH_MATMUL     output elements × K   (K = last dim of x, or the one before it when adj_x)
  *   TRANSPOSE_CONV   input elements × output channels × kernel area
- * Every other op has macs 0 and its arithmetic in `flops`:
- *   elementwise / activation / quantize ops: 1 per output element; pooling: output elements × window;
- *   reductions: 1 per input element; SOFTMAX, LOG_SOFTMAX, L2_NORMALIZATION, LRN: 3 per element;
- *   RESIZE_BILINEAR: 4 per output element; recurrent ops: 2 × (weight elements) × steps;
+ * The MAC ops' bias add (when the bias input is present) is 1 flop per output element.
+ * Every other op has macs 0 and its arithmetic in `flops` (factors shared with the ONNX cost model):
+ *   elementwise / activation ops: 1 per output element; QUANTIZE / DEQUANTIZE: 2; pooling: output elements
+ *   × window; reductions: 1 per input element; SOFTMAX, LOG_SOFTMAX: 5; L2_NORMALIZATION: 3; LRN: 6;
+ *   RESIZE_BILINEAR: 4, RESIZE_NEAREST_NEIGHBOR: 1 per output element; recurrent ops: 2 × (weight elements) × steps;
  *   CONV_3D_TRANSPOSE and MediaPipe's Convolution2DTransposeBias: 2 × (their MAC count);
  *   data movement and control flow: 0 (bodies are costed per subgraph).
  * Compiled custom ops (edgetpu-custom-op, ethos-u) and unknown custom ops have flops null with a reason:
@@ -46,6 +47,16 @@ const RECURRENT = ['LSTM', 'UNIDIRECTIONAL_SEQUENCE_LSTM', 'BIDIRECTIONAL_SEQUEN
 const CONTROL = ['WHILE', 'IF', 'CALL', 'CALL_ONCE', 'STABLEHLO_WHILE', 'STABLEHLO_CASE', 'STABLEHLO_COMPOSITE', 'DELEGATE'];
 const EMBEDDING = ['EMBEDDING_LOOKUP', 'EMBEDDING_LOOKUP_SPARSE', 'HASHTABLE_LOOKUP'];
 const RESIZES = ['RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR'];
+
+/** Flops per output element where it is not 1 (the same factors as the ONNX cost model). */
+const PER_ELEMENT: Record<string, number> = {
+  SOFTMAX: 5,
+  LOG_SOFTMAX: 5,
+  L2_NORMALIZATION: 3,
+  LOCAL_RESPONSE_NORMALIZATION: 6,
+  RESIZE_BILINEAR: 4,
+  RESIZE_NEAREST_NEIGHBOR: 1,
+};
 
 const CLASS = new Map<string, OpClass>();
 for (const o of ELEMENTWISE) CLASS.set(o, 'elementwise');
@@ -96,6 +107,8 @@ export const tfliteCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGr
   };
   const out0 = node.outputs[0];
   const in0 = node.inputs[0];
+  /** The bias add of conv / fully connected ops: one flop per output element when the bias input is present. */
+  const bias = (index: number, out: number): number => (node.inputs[index] ? out : 0);
   const unknown = (what: string): NodeCost =>
     MAC_OPS.has(node.op)
       ? { macs: null, flops: 0, opClass, reason: `the shape of ${what} is unknown` }
@@ -107,28 +120,28 @@ export const tfliteCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGr
       const w = shapeOf(node.inputs[1]);
       if (out === null) return unknown(`output "${out0}"`);
       if (!w || w.length !== 4) return unknown(`filter "${node.inputs[1]}" (expected OHWI)`);
-      return { macs: out * w[3] * w[1] * w[2], flops: 0, opClass };
+      return { macs: out * w[3] * w[1] * w[2], flops: bias(2, out), opClass };
     }
     case 'DEPTHWISE_CONV_2D': {
       const out = elems(out0);
       const w = shapeOf(node.inputs[1]);
       if (out === null) return unknown(`output "${out0}"`);
       if (!w || w.length !== 4) return unknown(`filter "${node.inputs[1]}" (expected 1HWC)`);
-      return { macs: out * w[1] * w[2], flops: 0, opClass };
+      return { macs: out * w[1] * w[2], flops: bias(2, out), opClass };
     }
     case 'CONV_3D': {
       const out = elems(out0);
       const w = shapeOf(node.inputs[1]);
       if (out === null) return unknown(`output "${out0}"`);
       if (!w || w.length !== 5) return unknown(`filter "${node.inputs[1]}" (expected DHWIO)`);
-      return { macs: out * w[0] * w[1] * w[2] * w[3], flops: 0, opClass };
+      return { macs: out * w[0] * w[1] * w[2] * w[3], flops: bias(2, out), opClass };
     }
     case 'FULLY_CONNECTED': {
       const out = elems(out0);
       const w = shapeOf(node.inputs[1]);
       if (out === null) return unknown(`output "${out0}"`);
       if (!w || w.length < 1) return unknown(`weights "${node.inputs[1]}"`);
-      return { macs: out * w[w.length - 1], flops: 0, opClass };
+      return { macs: out * w[w.length - 1], flops: bias(2, out), opClass };
     }
     case 'BATCH_MATMUL': {
       const out = elems(out0);
@@ -143,7 +156,7 @@ export const tfliteCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGr
       const inp = elems(node.inputs[2]);
       if (inp === null) return unknown(`input "${node.inputs[2]}"`);
       if (!w || w.length !== 4) return unknown(`weights "${node.inputs[1]}" (expected OHWI)`);
-      return { macs: inp * w[0] * w[1] * w[2], flops: 0, opClass };
+      return { macs: inp * w[0] * w[1] * w[2], flops: bias(3, elems(out0) ?? 0), opClass };
     }
     case 'CONV_3D_TRANSPOSE': {
       // inputs: output_shape, filter [D, H, W, O, I], input
@@ -166,7 +179,8 @@ export const tfliteCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGr
     case 'activation':
     case 'quantize': {
       const out = elems(out0);
-      return out === null ? unknown(`output "${out0}"`) : { macs: 0, flops: out, opClass };
+      const factor = opClass === 'quantize' ? 2 : 1;
+      return out === null ? unknown(`output "${out0}"`) : { macs: 0, flops: factor * out, opClass };
     }
     case 'pool': {
       const out = elems(out0);
@@ -180,14 +194,11 @@ export const tfliteCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGr
       return inp === null ? unknown(`input "${in0}"`) : { macs: 0, flops: inp, opClass };
     }
     case 'softmax':
-    case 'normalization': {
-      const out = elems(out0);
-      return out === null ? unknown(`output "${out0}"`) : { macs: 0, flops: 3 * out, opClass };
-    }
+    case 'normalization':
     case 'resize': {
-      if (node.op !== 'RESIZE_BILINEAR') return { macs: 0, flops: 0, opClass };
       const out = elems(out0);
-      return out === null ? unknown(`output "${out0}"`) : { macs: 0, flops: 4 * out, opClass };
+      const factor = PER_ELEMENT[node.op] ?? 1;
+      return out === null ? unknown(`output "${out0}"`) : { macs: 0, flops: factor * out, opClass };
     }
     case 'recurrent':
       return recurrentCost(node, sg, g, opClass);
