@@ -85,6 +85,11 @@ export interface DeviceEstimate {
   precision: ComputePrecision;
   runtime: string;
   latencyMs: Range;
+  /**
+   * What latencyMs means: per-inference (default), per-token (LLM decode of a weights-only file),
+   * lower-bound (some layer costs unknown), unknown (not estimable: the figures are NaN, printed as null).
+   */
+  latencyBasis?: 'per-inference' | 'per-token' | 'lower-bound' | 'unknown';
   bottleneck: Bottleneck;
   layers: LayerEstimate[];
   memory: MemoryEstimate;

@@ -1,0 +1,225 @@
+/**
+ * The hardware catalog's data model and its validator. Every number is a SourcedNumber (value, unit and a
+ * public source with a quote); a figure the sources do not give is null, never invented.
+ * No `vscode` import.
+ */
+import type { ComputePrecision, SourcedNumber } from '../types';
+
+export type DeviceKind = 'sbc-cpu' | 'gpu-soc' | 'usb-accelerator' | 'npu-phone' | 'npu-laptop' | 'mcu';
+export const DEVICE_KINDS: DeviceKind[] = ['sbc-cpu', 'gpu-soc', 'usb-accelerator', 'npu-phone', 'npu-laptop', 'mcu'];
+
+/** How a unit executes a precision: natively, emulated in a wider type (size win only), or weights only (compute in fp16/fp32). */
+export type PrecisionSupport = 'native' | 'emulated' | 'weight-only';
+export const PRECISIONS: ComputePrecision[] = ['int8', 'fp16', 'fp32', 'int4', 'int16'];
+
+export interface PeakThroughput {
+  /** Integer ops per second (1 MAC = 2 ops). */
+  int8: SourcedNumber | null;
+  fp16: SourcedNumber | null;
+  fp32: SourcedNumber | null;
+}
+
+/** A processor that runs layers: a CPU (the device's own, or an MCU core) or an accelerator. */
+export interface ComputeUnitSpec {
+  name: string;
+  type: 'cpu' | 'mcu-cpu' | 'gpu' | 'npu' | 'tpu';
+  cores: SourcedNumber | null;
+  clock: SourcedNumber | null;
+  peak: PeakThroughput;
+  precisions: Partial<Record<ComputePrecision, PrecisionSupport>>;
+  /** Key into op-support.json. */
+  opSupport: string;
+}
+
+export interface AcceleratorSpec extends ComputeUnitSpec {
+  /** Host link for a plug-in accelerator (USB 3 for the Coral USB Accelerator). */
+  link: { name: string; bandwidth: SourcedNumber | null } | null;
+  /** On-chip parameter cache (Edge TPU: about 8 MB). */
+  onChipParamCache: SourcedNumber | null;
+  /** Rate at which parameters beyond the cache are streamed from the host each inference. */
+  paramStreamBandwidth: SourcedNumber | null;
+  /** single-prefix: one accelerated partition, everything after the first unsupported op on the CPU (Edge TPU). */
+  partitioning: 'single-prefix' | 'multi';
+}
+
+export interface DeviceSpec {
+  id: string;
+  name: string;
+  kind: DeviceKind;
+  summary: string;
+  /** The device's own CPU; null when the CPU is the host's (see `host`). */
+  cpu: ComputeUnitSpec | null;
+  accelerator: AcceleratorSpec | null;
+  /** A plug-in accelerator's host: its CPU runs fallback ops, its RAM holds the model, its power adds up. */
+  host: { deviceId: string; note: string } | null;
+  memory: {
+    ram: SourcedNumber | null;
+    bandwidth: SourcedNumber | null;
+    /** MCU flash for weights and code. */
+    flash: SourcedNumber | null;
+    onChipSram: SourcedNumber | null;
+  };
+  power: { idle: SourcedNumber | null; typical: SourcedNumber | null; max: SourcedNumber | null };
+  runtimes: { id: string; name: string; default?: boolean }[];
+  /** Precisions a user can target on this device (anything else is an input error). */
+  precisions: ComputePrecision[];
+  constraints: { text: string; source: string }[];
+}
+
+export interface Catalog {
+  devices: DeviceSpec[];
+  byId(id: string): DeviceSpec | undefined;
+}
+
+export class CatalogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CatalogError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Units: every field has a dimension; values are converted to base units (ops/s, bytes, B/s, W, Hz).
+
+const UNIT_FACTORS: Record<string, Record<string, number>> = {
+  throughput: { TOPS: 1e12, TFLOPS: 1e12, GOPS: 1e9, GFLOPS: 1e9 },
+  bytes: { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 },
+  bandwidth: { 'GB/s': 1e9, 'MB/s': 1e6 },
+  power: { W: 1, mW: 1e-3 },
+  frequency: { GHz: 1e9, MHz: 1e6 },
+  count: { cores: 1 },
+};
+
+/** A sourced number in base units (ops/s, bytes, bytes/s, W, Hz); null stays null. */
+export function toBase(n: SourcedNumber | null | undefined, dimension: keyof typeof UNIT_FACTORS): number | null {
+  if (!n) return null;
+  const f = UNIT_FACTORS[dimension][n.unit];
+  if (f === undefined) throw new CatalogError(`unit "${n.unit}" is not a ${dimension} unit`);
+  return n.value * f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: throws a CatalogError naming the device and the field path.
+
+type Json = unknown;
+const isObj = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Checker {
+  constructor(private readonly where: string) {}
+  fail(path: string, what: string): never {
+    throw new CatalogError(`hardware catalog: ${this.where}: field "${path}" ${what}`);
+  }
+  str(o: Record<string, Json>, key: string, path: string): string {
+    const v = o[key];
+    if (typeof v !== 'string' || !v.trim()) this.fail(`${path}${key}`, 'must be a non-empty string');
+    return v;
+  }
+  sourced(v: Json, path: string, dimension: keyof typeof UNIT_FACTORS, nullable = true): void {
+    if (v === null || v === undefined) {
+      if (!nullable) this.fail(path, 'is required (a sourced number)');
+      if (v === undefined) this.fail(path, 'is missing (use null when the sources do not give it)');
+      return;
+    }
+    if (!isObj(v)) this.fail(path, 'must be {value, unit, ref: {source, quote}} or null');
+    if (typeof v.value !== 'number' || !Number.isFinite(v.value) || v.value <= 0) this.fail(`${path}.value`, `must be a positive finite number, got ${JSON.stringify(v.value)}`);
+    if (typeof v.unit !== 'string' || UNIT_FACTORS[dimension][v.unit] === undefined) {
+      this.fail(`${path}.unit`, `must be one of ${Object.keys(UNIT_FACTORS[dimension]).join(', ')} (a ${dimension}), got ${JSON.stringify(v.unit)}`);
+    }
+    const ref = v.ref;
+    if (!isObj(ref)) this.fail(`${path}.ref`, 'is missing: every number needs a source');
+    this.str(ref, 'source', `${path}.ref.`);
+    this.str(ref, 'quote', `${path}.ref.`);
+    if (ref.confidence !== undefined && ref.confidence !== 'V' && ref.confidence !== 'D') this.fail(`${path}.ref.confidence`, 'must be "V" (read in the source) or "D" (derived)');
+    if (ref.confidence === 'D' && (typeof ref.note !== 'string' || !ref.note.trim())) this.fail(`${path}.ref.note`, 'must show the arithmetic of a derived ("D") figure');
+  }
+  unit(u: Json, path: string, accelerator: boolean): void {
+    if (!isObj(u)) this.fail(path, 'must be an object');
+    this.str(u, 'name', `${path}.`);
+    const types = accelerator ? ['gpu', 'npu', 'tpu'] : ['cpu', 'mcu-cpu'];
+    if (!types.includes(u.type as string)) this.fail(`${path}.type`, `must be one of ${types.join(', ')}`);
+    this.sourced(u.cores, `${path}.cores`, 'count');
+    this.sourced(u.clock, `${path}.clock`, 'frequency');
+    if (!isObj(u.peak)) this.fail(`${path}.peak`, 'must be {int8, fp16, fp32}');
+    for (const p of ['int8', 'fp16', 'fp32']) this.sourced(u.peak[p], `${path}.peak.${p}`, 'throughput');
+    if (!isObj(u.precisions) || Object.keys(u.precisions).length === 0) this.fail(`${path}.precisions`, 'must map at least one precision to native/emulated/weight-only');
+    for (const [p, s] of Object.entries(u.precisions)) {
+      if (!(PRECISIONS as string[]).includes(p)) this.fail(`${path}.precisions.${p}`, `is not a precision (${PRECISIONS.join(', ')})`);
+      if (!['native', 'emulated', 'weight-only'].includes(s as string)) this.fail(`${path}.precisions.${p}`, 'must be native, emulated or weight-only');
+    }
+    this.str(u, 'opSupport', `${path}.`);
+    if (accelerator) {
+      if (u.link !== null) {
+        if (!isObj(u.link)) this.fail(`${path}.link`, 'must be {name, bandwidth} or null');
+        this.str(u.link, 'name', `${path}.link.`);
+        this.sourced(u.link.bandwidth, `${path}.link.bandwidth`, 'bandwidth');
+      }
+      this.sourced(u.onChipParamCache, `${path}.onChipParamCache`, 'bytes');
+      this.sourced(u.paramStreamBandwidth, `${path}.paramStreamBandwidth`, 'bandwidth');
+      if (u.partitioning !== 'single-prefix' && u.partitioning !== 'multi') this.fail(`${path}.partitioning`, 'must be single-prefix or multi');
+    }
+  }
+}
+
+/** Validates one device entry (throws CatalogError naming the device and field). */
+export function validateDevice(d: Json, index: number, opSupportKeys: Set<string>): DeviceSpec {
+  const label = isObj(d) && typeof d.id === 'string' ? `device "${d.id}"` : `device #${index}`;
+  const c: Checker = new Checker(label);
+  if (!isObj(d)) c.fail('', 'must be an object');
+  const id = c.str(d, 'id', '');
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(id)) c.fail('id', 'must be lower-case letters, digits, dots and dashes');
+  c.str(d, 'name', '');
+  c.str(d, 'summary', '');
+  if (!DEVICE_KINDS.includes(d.kind as DeviceKind)) c.fail('kind', `must be one of ${DEVICE_KINDS.join(', ')}, got ${JSON.stringify(d.kind)}`);
+  if (d.cpu !== null) c.unit(d.cpu, 'cpu', false);
+  if (d.accelerator !== null) c.unit(d.accelerator, 'accelerator', true);
+  if (d.host !== null) {
+    if (!isObj(d.host)) c.fail('host', 'must be {deviceId, note} or null');
+    c.str(d.host, 'deviceId', 'host.');
+    c.str(d.host, 'note', 'host.');
+  }
+  if (d.cpu === null && d.host === null) c.fail('cpu', 'is null but no host device is named: fallback ops would have nowhere to run');
+  for (const u of [d.cpu, d.accelerator]) {
+    if (isObj(u) && !opSupportKeys.has(u.opSupport as string)) c.fail(`${u === d.cpu ? 'cpu' : 'accelerator'}.opSupport`, `names op list "${u.opSupport}", which op-support.json does not define`);
+  }
+  if (!isObj(d.memory)) c.fail('memory', 'must be an object');
+  c.sourced(d.memory.ram, 'memory.ram', 'bytes');
+  c.sourced(d.memory.bandwidth, 'memory.bandwidth', 'bandwidth');
+  c.sourced(d.memory.flash, 'memory.flash', 'bytes');
+  c.sourced(d.memory.onChipSram, 'memory.onChipSram', 'bytes');
+  if (!isObj(d.power)) c.fail('power', 'must be an object');
+  for (const k of ['idle', 'typical', 'max']) c.sourced(d.power[k], `power.${k}`, 'power');
+  if (!Array.isArray(d.runtimes) || d.runtimes.length === 0) c.fail('runtimes', 'must list at least one runtime');
+  d.runtimes.forEach((r, i) => {
+    if (!isObj(r)) c.fail(`runtimes[${i}]`, 'must be {id, name}');
+    c.str(r, 'id', `runtimes[${i}].`);
+    c.str(r, 'name', `runtimes[${i}].`);
+  });
+  if (d.runtimes.filter((r) => isObj(r) && r.default === true).length !== 1) c.fail('runtimes', 'must mark exactly one runtime as default');
+  if (!Array.isArray(d.precisions) || d.precisions.length === 0 || d.precisions.some((p) => !(PRECISIONS as Json[]).includes(p))) c.fail('precisions', `must be a non-empty list of ${PRECISIONS.join(', ')}`);
+  if (!Array.isArray(d.constraints)) c.fail('constraints', 'must be a list');
+  d.constraints.forEach((k, i) => {
+    if (!isObj(k)) c.fail(`constraints[${i}]`, 'must be {text, source}');
+    c.str(k, 'text', `constraints[${i}].`);
+    c.str(k, 'source', `constraints[${i}].`);
+  });
+  return d as unknown as DeviceSpec;
+}
+
+/** Validates the whole catalog document: unique ids, hosts that exist and have a CPU. */
+export function validateCatalog(doc: Json, opSupportKeys: Set<string>): DeviceSpec[] {
+  if (!isObj(doc) || !Array.isArray(doc.devices)) throw new CatalogError('hardware catalog: the document must be {schemaVersion, devices: [...]}');
+  const devices = doc.devices.map((d, i) => validateDevice(d, i, opSupportKeys));
+  const ids = new Set<string>();
+  for (const d of devices) {
+    if (ids.has(d.id)) throw new CatalogError(`hardware catalog: device id "${d.id}" appears twice`);
+    ids.add(d.id);
+  }
+  for (const d of devices) {
+    if (d.host) {
+      const h = devices.find((x) => x.id === d.host!.deviceId);
+      if (!h) throw new CatalogError(`hardware catalog: device "${d.id}": field "host.deviceId" names "${d.host.deviceId}", which is not in the catalog`);
+      if (!h.cpu) throw new CatalogError(`hardware catalog: device "${d.id}": host "${h.id}" has no CPU of its own`);
+    }
+  }
+  return devices;
+}

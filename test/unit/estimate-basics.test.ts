@@ -1,0 +1,169 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { estimateDevice, EstimateInputError } from '../../src/planner/estimate';
+import type { LayerProfile, ModelProfile } from '../../src/analyzers/profile-types';
+import type { Precision } from '../../src/analyzers/graph';
+
+type L = Partial<LayerProfile> & { name: string; op: string };
+
+function layer(l: L): LayerProfile {
+  return {
+    opClass: 'conv', macs: 0, flops: 0, params: 0, weightBytes: 0, inputBytes: 0, outputShapes: [[1, 64, 28, 28]], activationBytes: 0, precision: 'fp32',
+    ...l,
+  } as LayerProfile;
+}
+
+/** A plain CNN: n conv layers of `macs` each with `params` weights at `p`, then a ReLU per conv. */
+function cnn(opts: { n?: number; macs?: number; params?: number; p?: Precision; format?: 'onnx' | 'tflite'; ops?: string[] }): ModelProfile {
+  const p = opts.p ?? 'fp32';
+  const b = p === 'fp32' ? 4 : p === 'fp16' ? 2 : 1;
+  const n = opts.n ?? 10;
+  const conv = opts.format === 'tflite' ? 'CONV_2D' : 'Conv';
+  const relu = opts.format === 'tflite' ? 'RELU' : 'Relu';
+  const layers: LayerProfile[] = [];
+  for (let i = 0; i < n; i++) {
+    const op = opts.ops?.[i] ?? conv;
+    layers.push(layer({ name: `conv${i}`, op, opClass: op === conv ? 'conv' : 'elementwise', macs: op === conv ? opts.macs ?? 50e6 : 0, flops: op === conv ? 0 : 50176, params: op === conv ? opts.params ?? 100_000 : 0, weightBytes: op === conv ? (opts.params ?? 100_000) * b : 0, inputBytes: 50176 * b, activationBytes: 50176 * b, precision: p, weightPrecision: p }));
+    layers.push(layer({ name: `relu${i}`, op: relu, opClass: 'activation', macs: 0, flops: 50176, inputBytes: 50176 * b, activationBytes: 50176 * b, precision: p }));
+  }
+  const params = layers.reduce((s, l) => s + l.params, 0);
+  return {
+    file: '/tmp/model.onnx', format: opts.format ?? 'onnx', bytes: params * b, params, weightBytes: params * b,
+    macs: layers.reduce((s, l) => s + (l.macs ?? 0), 0), flops: layers.reduce((s, l) => s + (l.flops ?? 0), 0),
+    peakActivationBytes: 2 * 50176 * b, operatorCount: layers.length, opHistogram: { [conv]: n, [relu]: n },
+    inputs: [{ name: 'x', shape: [1, 3, 224, 224], dtype: 'FLOAT' }], outputs: [{ name: 'y', shape: [1, 1000], dtype: 'FLOAT' }],
+    weightDtypes: {}, quantization: { state: p === 'int8' ? 'int8-full' : 'float', weightPrecisions: { [p]: params * b }, quantizedOps: 0, perChannel: false, notes: [] },
+    dynamicShapes: { symbols: [], bindings: {}, hasDynamic: false }, layers, subgraphCosts: [], compiledSegments: [], hasComputeGraph: true, metadata: {},
+  };
+}
+
+test('a model with twice the MACs takes longer on every device', () => {
+  for (const id of ['rpi5', 'rpi4', 'jetson-orin-nano-super', 'stm32h7', 'snapdragon-8-gen-3', 'apple-m1']) {
+    const a = estimateDevice(cnn({ macs: 100e6, p: 'int8' }), id);
+    const b = estimateDevice(cnn({ macs: 200e6, p: 'int8' }), id);
+    assert.ok(b.latencyMs.typical > a.latencyMs.typical * 1.2, `${id}: ${a.latencyMs.typical} -> ${b.latencyMs.typical}`);
+    assert.ok(a.latencyMs.low < a.latencyMs.typical && a.latencyMs.typical < a.latencyMs.high, `${id}: ordered range`);
+  }
+});
+
+test('precision changes respond: int8 is faster and smaller than fp32 on the Pi 5', () => {
+  const m = cnn({ macs: 200e6, p: 'fp32' });
+  const f = estimateDevice(m, 'rpi5');
+  const q = estimateDevice(m, 'rpi5', { precision: 'int8' });
+  assert.equal(f.precision, 'fp32');
+  assert.equal(q.precision, 'int8');
+  assert.ok(q.latencyMs.typical < f.latencyMs.typical);
+  assert.equal(f.memory.weightsBytes, 10 * 100_000 * 4);
+  assert.equal(q.memory.weightsBytes, 10 * 100_000 * 1);
+});
+
+test('Edge TPU: int8 weights within the 8 MB cache are cached; beyond it they stream every inference', () => {
+  const small = estimateDevice(cnn({ n: 10, params: 400_000, p: 'int8', format: 'tflite' }), 'coral-usb'); // 4 MB
+  const big = estimateDevice(cnn({ n: 10, params: 2_000_000, p: 'int8', format: 'tflite' }), 'coral-usb'); // 20 MB
+  assert.equal(small.compatibility.verdict, 'full');
+  assert.equal(small.memory.onChipCache!.streamedBytes, 0);
+  assert.equal(small.memory.onChipCache!.cachedBytes, 4e6);
+  assert.equal(big.memory.onChipCache!.streamedBytes, 12e6);
+  assert.ok(big.layers.some((l) => l.bottleneck === 'memory'), 'streamed layers are memory-bound');
+  // 12 MB over a ~0.4 GB/s stream costs tens of ms; the cached model does not.
+  assert.ok(big.latencyMs.typical > small.latencyMs.typical + 15, `${small.latencyMs.typical} vs ${big.latencyMs.typical}`);
+  assert.ok(small.assumptions.some((a) => /fit the ~/.test(a)));
+  assert.ok(big.assumptions.some((a) => /streamed from the host/.test(a)));
+});
+
+test('Edge TPU: an FP32 model falls back entirely to the host CPU (verdict none)', () => {
+  const e = estimateDevice(cnn({ p: 'fp32', format: 'tflite' }), 'coral-usb');
+  assert.equal(e.compatibility.verdict, 'none');
+  assert.match(e.compatibility.summary, /Nothing runs on the Edge TPU/);
+  assert.match(e.compatibility.summary, /fall back to the 4x Arm Cortex-A76/);
+  assert.ok(e.layers.every((l) => l.unit === 'cpu'));
+  assert.ok(e.compatibility.fallback.some((f) => /int8/.test(f.reason)));
+  assert.throws(() => estimateDevice(cnn({ p: 'fp32' }), 'coral-usb', { precision: 'fp32' }), (err: Error) => err instanceof EstimateInputError && /coral-usb cannot run fp32/.test(err.message));
+});
+
+test('Edge TPU: everything after the first unsupported op runs on the host CPU', () => {
+  const ops = ['CONV_2D', 'CONV_2D', 'EXP', 'CONV_2D', 'CONV_2D'];
+  const e = estimateDevice(cnn({ n: 5, p: 'int8', format: 'tflite', ops }), 'coral-usb');
+  assert.equal(e.compatibility.verdict, 'partial');
+  const units = e.layers.map((l) => `${l.name}:${l.unit}`);
+  assert.deepEqual(units.slice(0, 4), ['conv0:accelerator', 'relu0:accelerator', 'conv1:accelerator', 'relu1:accelerator']);
+  assert.ok(e.layers.slice(4).every((l) => l.unit === 'cpu'), units.join(' '));
+  assert.ok(e.assumptions.some((a) => /partition boundar/.test(a)));
+  // Hexagon (multi-partition) only moves the one op.
+  const h = estimateDevice(cnn({ n: 5, p: 'int8', format: 'tflite', ops: ['CONV_2D', 'CONV_2D', 'WHILE', 'CONV_2D', 'CONV_2D'] }), 'snapdragon-8-gen-3');
+  assert.equal(h.layers.filter((l) => l.unit === 'cpu').length, 1);
+});
+
+test('MCU: a 100 MB model does not fit the flash, and the margin says by how much', () => {
+  const m = cnn({ n: 10, params: 10_000_000, p: 'int8' }); // 100 MB of int8 weights
+  const e = estimateDevice(m, 'stm32h7');
+  assert.equal(e.memory.fits, false);
+  assert.equal(e.memory.flash!.fits, false);
+  const limit = 2 * 1024 * 1024;
+  assert.equal(e.memory.flash!.limitBytes, limit);
+  const overBy = e.memory.flash!.neededBytes - limit;
+  assert.ok(overBy > 97e6 && overBy < 99e6, `over by ${overBy}`);
+  // A 50 KB model fits.
+  const tiny = estimateDevice(cnn({ n: 5, params: 10_000, macs: 1e6, p: 'int8' }), 'stm32h7');
+  assert.equal(tiny.memory.fits, true);
+  assert.ok(tiny.memory.marginBytes! > 0);
+});
+
+test('unknown device, unsupported precision, bad budgets and runtimes are input errors', () => {
+  const m = cnn({});
+  assert.throws(() => estimateDevice(m, 'rpi9'), (e: Error) => e instanceof EstimateInputError && /unknown device "rpi9"/.test(e.message) && /rpi5/.test(e.message));
+  assert.throws(() => estimateDevice(m, 'stm32l4', { precision: 'fp16' }), EstimateInputError);
+  assert.throws(() => estimateDevice(m, 'rpi5', { budgets: { memoryMb: -5 } }), /memoryMb must be a positive number/);
+  assert.throws(() => estimateDevice(m, 'rpi5', { budgets: { latencyMs: 1e12 } }), /absurd/);
+  assert.throws(() => estimateDevice(m, 'rpi5', { budgets: { accuracyDrop: 400 } }), EstimateInputError);
+  assert.throws(() => estimateDevice(m, 'rpi5', { runtime: 'tensorrt' }), /no runtime "tensorrt"/);
+  assert.throws(() => estimateDevice(m, 'rpi5', { battery: { capacityWh: 0, inferencesPerHour: 10 } }), EstimateInputError);
+});
+
+test('memory budget and battery life', () => {
+  const m = cnn({ params: 1_000_000, p: 'fp32' }); // 40 MB weights
+  const e = estimateDevice(m, 'rpi5', { budgets: { memoryMb: 50 }, battery: { capacityWh: 10, inferencesPerHour: 3600 } });
+  assert.equal(e.memory.budget!.fits, false, 'weights + runtime exceed 50 MB');
+  assert.ok(e.memory.budget!.marginBytes < 0);
+  assert.ok(e.memory.fits, 'fits 8 GB');
+  assert.ok(e.energyMj && e.energyMj.typical > 0);
+  assert.ok(e.inferencesPerWh! > 0);
+  // 10 Wh at >= 4 W idle lasts at most 2.5 h.
+  assert.ok(e.batteryLifeHours! > 0 && e.batteryLifeHours! <= 10 / 4.08 + 1e-9, String(e.batteryLifeHours));
+  // Energy = power x time.
+  assert.ok(Math.abs(e.energyMj!.typical - e.powerW!.typical * e.latencyMs.typical) < 1e-9);
+});
+
+test('weights-only LLM file: per-token latency is bandwidth-bound; an unknown non-LLM file says so', () => {
+  const llm: ModelProfile = { ...cnn({}), format: 'gguf', hasComputeGraph: false, layers: [], params: 1.7e9, weightBytes: 1.8e9, macs: null, flops: null, peakActivationBytes: null, metadata: { 'general.architecture': 'llama' }, quantization: { state: 'block-quantized', weightPrecisions: { int8: 1.8e9 }, quantizedOps: 0, perChannel: false, notes: [] } };
+  const e = estimateDevice(llm, 'rpi5');
+  assert.equal(e.latencyBasis, 'per-token');
+  // 1.8 GB over at most 17 GB/s cannot be faster than ~106 ms per token.
+  assert.ok(e.latencyMs.typical > 1.8e9 / 17.07e9 * 1000, String(e.latencyMs.typical));
+  assert.equal(e.bottleneck, 'memory');
+  const j = estimateDevice(llm, 'jetson-orin-nano-super');
+  assert.ok(j.latencyMs.typical < e.latencyMs.typical, 'more bandwidth, faster decode');
+  const vad: ModelProfile = { ...llm, format: 'safetensors', params: 300_000, weightBytes: 1.2e6, metadata: {} };
+  const v = estimateDevice(vad, 'rpi5');
+  assert.equal(v.latencyBasis, 'unknown');
+  assert.ok(Number.isNaN(v.latencyMs.typical));
+  assert.ok(v.assumptions.some((a) => /not estimated/.test(a)));
+  assert.equal(v.memory.weightsBytes, 1.2e6);
+});
+
+test('an Edge TPU compiled model runs on the Coral and nowhere else', () => {
+  const base = cnn({ n: 1, p: 'int8', format: 'tflite' });
+  const compiled: ModelProfile = {
+    ...base,
+    layers: [layer({ name: 'edgetpu', op: 'CUSTOM:edgetpu-custom-op', opClass: 'compiled', macs: null, flops: null, precision: 'uint8', compiledPayloadBytes: 500_000 })],
+    compiledSegments: [{ kind: 'edgetpu', op: 'CUSTOM:edgetpu-custom-op', node: 'edgetpu', payloadBytes: 500_000 }],
+    quantization: { ...base.quantization, state: 'compiled' },
+  };
+  const c = estimateDevice(compiled, 'coral-usb');
+  assert.equal(c.compatibility.verdict, 'full');
+  assert.equal(c.layers[0].unit, 'accelerator');
+  const r = estimateDevice(compiled, 'rpi5');
+  assert.equal(r.compatibility.verdict, 'unsupported');
+  assert.equal(r.latencyBasis, 'unknown');
+  assert.match(r.compatibility.blockers.join(' '), /compiled for edgetpu/);
+});
