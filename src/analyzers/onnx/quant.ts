@@ -73,7 +73,7 @@ export function attachQuantParams(g: ModelGraph, values: ValuesOf): void {
           const tName = name(target);
           if (!tName) continue;
           const attrAxis = typeof node.attrs.axis === 'number' ? node.attrs.axis : undefined;
-          const axis = node.op.endsWith('QuantizeLinear') ? attrAxis ?? 1 : defaultAxis;
+          const axis = /(Quantize|Dequantize)Linear$/.test(node.op) ? attrAxis ?? 1 : defaultAxis;
           const scaleName = scaleSlot === null ? undefined : node.inputs[scaleSlot] || undefined;
           const zpName = zpSlot === null ? undefined : node.inputs[zpSlot] || undefined;
           if (scaleSlot !== null && !scaleName) continue;
