@@ -51,7 +51,7 @@ export function layerRows(layers: readonly LayerProfile[], estimates: readonly L
     byName.set(e.name, prev ? { ...prev, ms: prev.ms + e.ms } : e);
     if (Number.isFinite(e.ms) && e.ms > 0) total += e.ms;
   }
-  const dominant = estimates ? dominantLayers(estimates) : new Set<string>();
+  const dominant = estimates ? dominantLayers([...byName.values()]) : new Set<string>();
   return layers.map((l, index) => {
     const e = byName.get(l.name);
     return {
