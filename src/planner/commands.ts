@@ -665,8 +665,7 @@ function distillation(ctx: CommandContext): CommandBlock {
     language: 'python',
     code: `import torch
 import torch.nn.functional as F
-import torchvision
-
+${fam === 'cnn-classifier' ? 'import torchvision\n' : ''}
 teacher = ...  # the current model (${names(ctx.profile).file}), frozen
 teacher.eval()
 ${studentLine}
@@ -682,7 +681,7 @@ for epoch in range(EPOCHS):
         loss = alpha * soft + (1 - alpha) * F.cross_entropy(s_logits, y)
         optimizer.zero_grad(); loss.backward(); optimizer.step()
 
-torch.onnx.export(student.eval(), ${torchExample(ctx.profile)}, "${stem}_student.onnx", opset_version=17)
+${fam === 'llm' || fam === 'transformer-encoder' ? `student.save_pretrained("${stem}_student")   # then convert for the target (llama.cpp convert_hf_to_gguf.py / optimum-cli export onnx)` : `torch.onnx.export(student.eval(), ${torchExample(ctx.profile)}, "${stem}_student.onnx", opset_version=17)`}
 `,
     notes: [`Student: ${s?.name ?? 'a smaller network'}. Needs the training data and a full training run; validate per user group before replacing the teacher.`],
   };
@@ -814,7 +813,7 @@ export function commandsFor(step: Technique, ctx: CommandContext): CommandBlock[
   if (tc === 'coremltools') return coremlFor(step, ctx);
   if (step === 'int8-qat') {
     const train = tfTraining ? tfQat(ctx) : torchQuant('int8-qat', ctx);
-    const deploy = precisionFor('int8-ptq', tc, ctx).filter((b) => !/quantize_static|full-integer PTQ/.test(b.toolchain));
+    const deploy = precisionFor('int8-ptq', tc, ctx).map((b) => ({ ...b, notes: [...(b.notes ?? []), 'After QAT: convert the fine-tuned model exactly as for PTQ; the calibration pass only refreshes the activation ranges the training learned.'] }));
     return [train, ...deploy];
   }
   return precisionFor(step, tc, ctx);
