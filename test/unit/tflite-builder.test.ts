@@ -311,3 +311,39 @@ test('metadata, signature defs, description and schema version', () => {
   assert.deepEqual(g.main.tensors.get('x')!.shape, [5, 3]);
   assert.deepEqual(g.main.tensors.get(g.main.outputs[0])!.shape, [5, 3]);
 });
+
+test('weights are located, never read: an 8 MB model is parsed reading a small fraction of it', () => {
+  const m = new TfliteModelBuilder();
+  const sg = m.subgraph();
+  const x = sg.input('x', [1, 1024]);
+  const h = sg.fullyConnected(x, 1024); // 4 MB of float32 weights
+  sg.output(sg.fullyConnected(h, 1024)); // and 4 MB more
+  const file = path.join(dir, `big${counter++}.tflite`);
+  fs.writeFileSync(file, m.build());
+  const src = new FileSource(file);
+  try {
+    const g = tfliteReader.read(src, {}) as ModelGraph;
+    assert.ok(src.size > 8 * 1024 * 1024);
+    assert.ok(src.bytesRead < 512 * 1024, `read ${src.bytesRead} of ${src.size} bytes`);
+    assert.equal(profile(g).profile.params, 2 * (1024 * 1024 + 1024));
+  } finally {
+    src.close();
+  }
+});
+
+test('progress is reported and returning true cancels the read', () => {
+  const m = new TfliteModelBuilder();
+  const sg = m.subgraph();
+  sg.output(sg.unary('RELU', sg.input('x', [1, 4])));
+  const file = path.join(dir, `p${counter++}.tflite`);
+  fs.writeFileSync(file, m.build());
+  const seen: number[] = [];
+  const src = new FileSource(file);
+  try {
+    tfliteReader.read(src, { onProgress: (f) => void seen.push(f) });
+    assert.ok(seen.length >= 2 && seen[seen.length - 1] === 1 && seen.every((f) => f >= 0 && f <= 1));
+    assert.throws(() => tfliteReader.read(src, { onProgress: () => true }), (e: unknown) => (e as Error).name === 'AnalysisCancelled');
+  } finally {
+    src.close();
+  }
+});
