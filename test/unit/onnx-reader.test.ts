@@ -299,11 +299,11 @@ test('quantised graph: QDQ per-channel and QLinearConv scales / zero points reco
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the reader reads only what it needs: a model with 4 MB of raw weights reads a few blocks', () => {
+test('the reader reads only what it needs: a model with 4 MB of raw weights reads a few blocks', async () => {
   const dir = tempDir('onnx-lazy');
   const file = path.join(dir, 'big.onnx');
   writeModel(matmulModel({ name: 'w', dataType: 'FLOAT', dims: [1024, 1024], raw: { zeros: 4 * 1024 * 1024 } }), file);
-  withFileSource(file, (src) => {
+  await withFileSource(file, (src) => {
     const g = readOnnx(src, {});
     assert.equal(g.main.tensors.get('w')!.elements, 1024 * 1024);
     assert.ok(src.bytesRead < 300 * 1024, `read ${src.bytesRead} bytes of ${src.size}`);
