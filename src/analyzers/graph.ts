@@ -141,6 +141,11 @@ export interface ModelGraph {
    * are not expressed as nodes with tensors: name, type and the parameter count the file states.
    */
   declaredLayers?: { name: string; op: string; params: number | null; outputShape?: Shape | null }[];
+  /**
+   * Dynamic dimensions that the stored input shapes show as numbers (TFLite: -1 in shape_signature,
+   * stored with a size; named dim<i> by position): name → the stored size, which is the default binding.
+   */
+  implicitSymbols?: Record<string, number>;
 }
 
 /** Product of dims; null if any dim is symbolic or the shape unknown. Throws on absurd sizes. */

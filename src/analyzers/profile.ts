@@ -48,7 +48,7 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
     .map(ioInfo);
   const outputs = graph.main.outputs.map((n) => graph.main.tensors.get(n)).filter((t): t is TensorInfo => !!t).map(ioInfo);
 
-  const dynamicShapes = bindSymbols(inputs, opts.bindings ?? {}, warnings);
+  const dynamicShapes = bindSymbols(inputs, graph.implicitSymbols ?? {}, opts.bindings ?? {}, warnings);
   if (opts.inferShapes && graph.hasComputeGraph) warnings.push(...opts.inferShapes(graph, dynamicShapes.bindings));
 
   const { params, weightBytes, weightDtypes, weightPrecisions } = countWeights(graph);
@@ -136,7 +136,7 @@ function ioInfo(t: TensorInfo): IOInfo {
 }
 
 /** Every symbolic input dimension gets a value: the user's binding, or 1 with a warning. */
-function bindSymbols(inputs: IOInfo[], given: Record<string, number>, warnings: string[]): DynamicShapeSummary {
+function bindSymbols(inputs: IOInfo[], implicit: Record<string, number>, given: Record<string, number>, warnings: string[]): DynamicShapeSummary {
   const symbols: string[] = [];
   for (const io of inputs) {
     for (const d of io.shape ?? []) if (typeof d === 'string' && !symbols.includes(d)) symbols.push(d);
@@ -150,13 +150,26 @@ function bindSymbols(inputs: IOInfo[], given: Record<string, number>, warnings: 
       defaulted.push(s);
     }
   }
+  // Dynamic dims stored with a size (TFLite -1 dims): the stored size unless the user binds another.
+  const implicitDefaulted: string[] = [];
+  for (const [s, stored] of Object.entries(implicit)) {
+    if (symbols.includes(s)) continue;
+    symbols.push(s);
+    bindings[s] = given[s] ?? stored;
+    if (given[s] === undefined) implicitDefaulted.push(`${s}=${stored}`);
+  }
+  if (implicitDefaulted.length) warnings.push(`Dynamic input dimension${implicitDefaulted.length > 1 ? 's' : ''} use the stored size${implicitDefaulted.length > 1 ? 's' : ''} (${implicitDefaulted.join(', ')}); bind other values with --bind NAME=N`);
   for (const name of Object.keys(given)) {
     if (!symbols.includes(name)) warnings.push(`--bind ${name}=${given[name]}: no input has a dimension named "${name}" (symbols: ${symbols.join(', ') || 'none'})`);
   }
   if (defaulted.length) {
     warnings.push(`Symbolic input dimension${defaulted.length > 1 ? 's' : ''} ${defaulted.map((s) => `"${s}"`).join(', ')} bound to 1 for the figures; bind other values with --bind NAME=N`);
   }
-  return { symbols, bindings, hasDynamic: inputs.some((io) => io.shape === null || io.shape.some((d) => typeof d === 'string')) };
+  return {
+    symbols,
+    bindings,
+    hasDynamic: Object.keys(implicit).length > 0 || inputs.some((io) => io.shape === null || io.shape.some((d) => typeof d === 'string')),
+  };
 }
 
 function countWeights(graph: ModelGraph): {

@@ -263,6 +263,7 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
   // Constants, element counts, shared buffers, dynamic dims.
   progress(0.92, 'Locating constant data');
   const dynamicInputs: string[] = [];
+  const implicitSymbols: Record<string, number> = {};
   for (let s = 0; s < rawTensors.length; s++) {
     for (const r of rawTensors[s]) {
       const t = r.info;
@@ -295,7 +296,13 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
       }
       if (r.shapeSignature && r.shapeSignature.some((d) => d < 0)) {
         side.shapeSignatures.set(t, r.shapeSignature);
-        if (s === 0 && subgraphs[0].inputs.includes(t.name)) dynamicInputs.push(`${t.name} [${r.shapeSignature.join(',')}]`);
+        if (s === 0 && subgraphs[0].inputs.includes(t.name)) {
+          dynamicInputs.push(`${t.name} [${r.shapeSignature.join(',')}]`);
+          r.shapeSignature.forEach((d, i) => {
+            const stored = t.shape?.[i];
+            if (d < 0 && typeof stored === 'number' && implicitSymbols[`dim${i}`] === undefined) implicitSymbols[`dim${i}`] = stored;
+          });
+        }
       }
     }
   }
@@ -352,6 +359,7 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
     compiledSegments: compiled,
     hasComputeGraph: true,
     warnings,
+    ...(Object.keys(implicitSymbols).length ? { implicitSymbols } : {}),
   };
   progress(1, 'TFLite read');
   return graph;
