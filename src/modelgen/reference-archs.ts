@@ -1,0 +1,636 @@
+/**
+ * Published reference networks in their standard layer configurations, built as real ONNX files with the
+ * project's ONNX builder (weights are zeros: only shapes and counts matter). Used by scripts/calibrate.ts
+ * to compare estimates with published latencies, and by tests that check MACs/params against the papers.
+ * BatchNorm is folded into the convolutions (as every exported inference graph has it); activations are
+ * the networks' own (ReLU / ReLU6 as Clip / hard-swish / SiLU as Sigmoid*Mul).
+ */
+import { OnnxGraphBuilder, attr, writeModel, type DimSpec } from './onnx-builder';
+
+export interface ReferenceArch {
+  /** Stable key used by the calibration table. */
+  key: string;
+  description: string;
+  /** Published MACs / params (for the test), with where they are published. */
+  published?: { macs?: number; params?: number; source: string };
+  build(): OnnxGraphBuilder;
+}
+
+type B = OnnxGraphBuilder;
+const num = (d: DimSpec): number => d as number;
+
+function setShape(b: B, y: string, s: DimSpec[]): string {
+  b.shapes.set(y, s);
+  return y;
+}
+
+function unary(b: B, op: string, x: string, attrs = [] as ReturnType<typeof attr.int>[]): string {
+  const [y] = b.node(op, [x], 1, attrs);
+  return setShape(b, y, b.shapeOf(x));
+}
+
+function relu6(b: B, x: string): string {
+  const lo = b.weight(`${x}_min`, [], [0]);
+  const hi = b.weight(`${x}_max`, [], [6]);
+  const [y] = b.node('Clip', [x, lo, hi], 1);
+  return setShape(b, y, b.shapeOf(x));
+}
+
+function mul(b: B, x: string, y: string): string {
+  const [z] = b.node('Mul', [x, y], 1);
+  return setShape(b, z, b.shapeOf(x));
+}
+
+function silu(b: B, x: string): string {
+  return mul(b, x, unary(b, 'Sigmoid', x));
+}
+
+type Act = 'relu' | 'relu6' | 'hswish' | 'silu' | 'none';
+function act(b: B, x: string, a: Act): string {
+  switch (a) {
+    case 'relu':
+      return b.relu(x);
+    case 'relu6':
+      return relu6(b, x);
+    case 'hswish':
+      return unary(b, 'HardSwish', x);
+    case 'silu':
+      return silu(b, x);
+    default:
+      return x;
+  }
+}
+
+function convAct(b: B, x: string, out: number, k: number, s: number, a: Act, group = 1): string {
+  return act(b, b.conv(x, out, { kernel: k, stride: s, pad: 'same', group }), a);
+}
+
+/** torchvision/TF _make_divisible: round to a multiple of 8, never more than 10% below the input. */
+function divisible(v: number, d = 8): number {
+  let n = Math.max(d, Math.floor((v + d / 2) / d) * d);
+  if (n < 0.9 * v) n += d;
+  return n;
+}
+
+function classifier(b: B, x: string, classes: number): string {
+  const p = b.flatten(b.globalAvgPool(x));
+  const y = b.gemm(p, classes);
+  b.output(y);
+  return y;
+}
+
+function start(name: string, shape: number[], big = true): B {
+  const b = new OnnxGraphBuilder(name, { zeroWeights: big });
+  b.input('input', shape);
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MobileNets
+
+export function mobilenetV1(alpha = 1, res = 224, classes = 1000): B {
+  const b = start(`mobilenet_v1_${alpha}_${res}`, [1, 3, res, res]);
+  const c = (n: number) => Math.max(8, Math.floor(n * alpha));
+  let x = convAct(b, 'input', c(32), 3, 2, 'relu6');
+  const cfg: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
+  for (const [out, s] of cfg) {
+    x = act(b, b.depthwiseConv(x, { kernel: 3, stride: s, pad: 'same' }), 'relu6');
+    x = convAct(b, x, c(out), 1, 1, 'relu6');
+  }
+  classifier(b, x, classes);
+  return b;
+}
+
+function invertedResidual(b: B, x: string, expand: number, out: number, k: number, s: number, a: Act, se: number | null): string {
+  const cin = num(b.shapeOf(x)[1]);
+  const hidden = Math.round(cin * expand);
+  let y = x;
+  if (expand !== 1) y = convAct(b, y, hidden, 1, 1, a);
+  y = act(b, b.depthwiseConv(y, { kernel: k, stride: s, pad: 'same' }), a);
+  if (se) {
+    const p = b.globalAvgPool(y);
+    let z = b.relu(b.conv(p, se, { kernel: 1 }));
+    z = b.conv(z, hidden, { kernel: 1 });
+    z = a === 'silu' ? unary(b, 'Sigmoid', z) : unary(b, 'HardSigmoid', z);
+    const [m] = b.node('Mul', [y, z], 1);
+    y = setShape(b, m, b.shapeOf(y));
+  }
+  y = b.conv(y, out, { kernel: 1 });
+  if (s === 1 && cin === out) y = b.add(y, x);
+  return y;
+}
+
+export function mobilenetV2(alpha = 1, res = 224, classes = 1000): B {
+  const b = start(`mobilenet_v2_${alpha}_${res}`, [1, 3, res, res]);
+  let x = convAct(b, 'input', divisible(32 * alpha), 3, 2, 'relu6');
+  const cfg: [number, number, number, number][] = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+  for (const [t, c, n, s] of cfg) for (let i = 0; i < n; i++) x = invertedResidual(b, x, t, divisible(c * alpha), 3, i === 0 ? s : 1, 'relu6', null);
+  x = convAct(b, x, alpha > 1 ? divisible(1280 * alpha) : 1280, 1, 1, 'relu6');
+  classifier(b, x, classes);
+  return b;
+}
+
+/** The MobileNetV2 backbone, returning the 19x19 expansion of block 13 (SSD tap) and the final 1280 map. */
+function mobilenetV2Taps(b: B, x: string): [string, string] {
+  x = convAct(b, x, 32, 3, 2, 'relu6');
+  const cfg: [number, number, number, number][] = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+  let tap = '';
+  for (const [t, c, n, s] of cfg) {
+    for (let i = 0; i < n; i++) {
+      if (c === 160 && i === 0) tap = convAct(b, x, num(b.shapeOf(x)[1]) * 6, 1, 1, 'relu6'); // expansion output of the first 160 block
+      x = invertedResidual(b, x, t, c, 3, i === 0 ? s : 1, 'relu6', null);
+    }
+  }
+  return [tap, convAct(b, x, 1280, 1, 1, 'relu6')];
+}
+
+export function mobilenetV3Large(res = 224, classes = 1000): B {
+  const b = start(`mobilenet_v3_large_${res}`, [1, 3, res, res]);
+  let x = convAct(b, 'input', 16, 3, 2, 'hswish');
+  // kernel, expansion, out, SE, activation, stride (Howard et al. 2019, Table 1)
+  const cfg: [number, number, number, boolean, Act, number][] = [
+    [3, 16, 16, false, 'relu', 1], [3, 64, 24, false, 'relu', 2], [3, 72, 24, false, 'relu', 1], [5, 72, 40, true, 'relu', 2], [5, 120, 40, true, 'relu', 1], [5, 120, 40, true, 'relu', 1],
+    [3, 240, 80, false, 'hswish', 2], [3, 200, 80, false, 'hswish', 1], [3, 184, 80, false, 'hswish', 1], [3, 184, 80, false, 'hswish', 1], [3, 480, 112, true, 'hswish', 1], [3, 672, 112, true, 'hswish', 1],
+    [5, 672, 160, true, 'hswish', 2], [5, 960, 160, true, 'hswish', 1], [5, 960, 160, true, 'hswish', 1]];
+  for (const [k, e, out, se, a, s] of cfg) {
+    const cin = num(b.shapeOf(x)[1]);
+    x = invertedResidual(b, x, e / cin, out, k, s, a, se ? divisible(e / 4) : null);
+  }
+  x = convAct(b, x, 960, 1, 1, 'hswish');
+  const p = b.flatten(b.globalAvgPool(x));
+  const h = unary(b, 'HardSwish', b.gemm(p, 1280));
+  b.output(b.gemm(h, classes));
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ResNets
+
+function basicBlock(b: B, x: string, out: number, s: number): string {
+  const cin = num(b.shapeOf(x)[1]);
+  let y = convAct(b, x, out, 3, s, 'relu');
+  y = b.conv(y, out, { kernel: 3, pad: 'same' });
+  const sc = s !== 1 || cin !== out ? b.conv(x, out, { kernel: 1, stride: s }) : x;
+  return b.relu(b.add(y, sc));
+}
+
+function bottleneck(b: B, x: string, width: number, out: number, s: number): string {
+  const cin = num(b.shapeOf(x)[1]);
+  let y = convAct(b, x, width, 1, 1, 'relu');
+  y = convAct(b, y, width, 3, s, 'relu');
+  y = b.conv(y, out, { kernel: 1 });
+  const sc = s !== 1 || cin !== out ? b.conv(x, out, { kernel: 1, stride: s }) : x;
+  return b.relu(b.add(y, sc));
+}
+
+export function resnet(depth: 18 | 50, res = 224, classes = 1000, widthFactor = 1): B {
+  const b = start(`resnet${depth}${widthFactor !== 1 ? `_w${widthFactor}` : ''}_${res}`, [1, 3, res, res]);
+  let x = convAct(b, 'input', 64, 7, 2, 'relu');
+  x = b.maxPool(x, 3, 2, 1);
+  const blocks = depth === 18 ? [2, 2, 2, 2] : [3, 4, 6, 3];
+  [64, 128, 256, 512].forEach((c, stage) => {
+    for (let i = 0; i < blocks[stage]; i++) {
+      const s = i === 0 && stage > 0 ? 2 : 1;
+      x = depth === 18 ? basicBlock(b, x, c, s) : bottleneck(b, x, c * widthFactor, c * 4, s);
+    }
+  });
+  classifier(b, x, classes);
+  return b;
+}
+
+/** MLPerf Tiny image classification reference (ResNet-8 on CIFAR-10). */
+export function resnet8(): B {
+  const b = start('resnet8_cifar10', [1, 3, 32, 32], false);
+  let x = convAct(b, 'input', 16, 3, 1, 'relu');
+  x = basicBlock(b, x, 16, 1);
+  x = basicBlock(b, x, 32, 2);
+  x = basicBlock(b, x, 64, 2);
+  classifier(b, x, 10);
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SqueezeNet, GoogLeNet, EfficientNet
+
+function fire(b: B, x: string, sq: number, e1: number, e3: number): string {
+  const s = convAct(b, x, sq, 1, 1, 'relu');
+  return b.concat([convAct(b, s, e1, 1, 1, 'relu'), convAct(b, s, e3, 3, 1, 'relu')]);
+}
+
+export function squeezenet(version: '1.0' | '1.1', res = 224, classes = 1000): B {
+  const b = start(`squeezenet${version}_${res}`, [1, 3, res, res]);
+  let x: string;
+  if (version === '1.0') {
+    x = b.maxPool(b.relu(b.conv('input', 96, { kernel: 7, stride: 2 })), 3, 2);
+    x = fire(b, x, 16, 64, 64); x = fire(b, x, 16, 64, 64); x = fire(b, x, 32, 128, 128);
+    x = b.maxPool(x, 3, 2);
+    x = fire(b, x, 32, 128, 128); x = fire(b, x, 48, 192, 192); x = fire(b, x, 48, 192, 192); x = fire(b, x, 64, 256, 256);
+    x = b.maxPool(x, 3, 2);
+    x = fire(b, x, 64, 256, 256);
+  } else {
+    x = b.maxPool(b.relu(b.conv('input', 64, { kernel: 3, stride: 2 })), 3, 2);
+    x = fire(b, x, 16, 64, 64); x = fire(b, x, 16, 64, 64);
+    x = b.maxPool(x, 3, 2);
+    x = fire(b, x, 32, 128, 128); x = fire(b, x, 32, 128, 128);
+    x = b.maxPool(x, 3, 2);
+    x = fire(b, x, 48, 192, 192); x = fire(b, x, 48, 192, 192); x = fire(b, x, 64, 256, 256); x = fire(b, x, 64, 256, 256);
+  }
+  x = b.relu(b.conv(x, classes, { kernel: 1 }));
+  b.output(b.flatten(b.globalAvgPool(x)));
+  return b;
+}
+
+function inception(b: B, x: string, c1: number, c3r: number, c3: number, c5r: number, c5: number, pp: number): string {
+  const b1 = convAct(b, x, c1, 1, 1, 'relu');
+  const b2 = convAct(b, convAct(b, x, c3r, 1, 1, 'relu'), c3, 3, 1, 'relu');
+  const b3 = convAct(b, convAct(b, x, c5r, 1, 1, 'relu'), c5, 3, 1, 'relu'); // torchvision uses 3x3 here
+  const b4 = convAct(b, b.maxPool(x, 3, 1, 1), pp, 1, 1, 'relu');
+  return b.concat([b1, b2, b3, b4]);
+}
+
+/** GoogLeNet / Inception v1 (torchvision layout). */
+export function googlenet(res = 224, classes = 1000): B {
+  const b = start(`googlenet_${res}`, [1, 3, res, res]);
+  let x = convAct(b, 'input', 64, 7, 2, 'relu');
+  x = b.maxPool(x, 3, 2, 1);
+  x = convAct(b, x, 64, 1, 1, 'relu');
+  x = convAct(b, x, 192, 3, 1, 'relu');
+  x = b.maxPool(x, 3, 2, 1);
+  x = inception(b, x, 64, 96, 128, 16, 32, 32);
+  x = inception(b, x, 128, 128, 192, 32, 96, 64);
+  x = b.maxPool(x, 3, 2, 1);
+  x = inception(b, x, 192, 96, 208, 16, 48, 64);
+  x = inception(b, x, 160, 112, 224, 24, 64, 64);
+  x = inception(b, x, 128, 128, 256, 24, 64, 64);
+  x = inception(b, x, 112, 144, 288, 32, 64, 64);
+  x = inception(b, x, 256, 160, 320, 32, 128, 128);
+  x = b.maxPool(x, 2, 2);
+  x = inception(b, x, 256, 160, 320, 32, 128, 128);
+  x = inception(b, x, 384, 192, 384, 48, 128, 128);
+  classifier(b, x, classes);
+  return b;
+}
+
+/** EfficientNet-B0 (SE + SiLU) or EfficientNet-Lite0 (no SE, ReLU6), 224x224. */
+export function efficientnet(variant: 'b0' | 'lite0', res = 224, classes = 1000): B {
+  const b = start(`efficientnet_${variant}_${res}`, [1, 3, res, res]);
+  const a: Act = variant === 'b0' ? 'silu' : 'relu6';
+  let x = convAct(b, 'input', 32, 3, 2, a);
+  const cfg: [number, number, number, number, number][] = [[1, 3, 1, 16, 1], [6, 3, 2, 24, 2], [6, 5, 2, 40, 2], [6, 3, 2, 80, 3], [6, 5, 1, 112, 3], [6, 5, 2, 192, 4], [6, 3, 1, 320, 1]];
+  for (const [e, k, s, out, n] of cfg) {
+    for (let i = 0; i < n; i++) {
+      const cin = num(b.shapeOf(x)[1]);
+      x = invertedResidual(b, x, e, out, k, i === 0 ? s : 1, a, variant === 'b0' ? Math.max(1, Math.floor(cin * 0.25)) : null);
+    }
+  }
+  x = convAct(b, x, 1280, 1, 1, a);
+  classifier(b, x, classes);
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MLPerf Tiny keyword spotting (DS-CNN) and anomaly detection (FC autoencoder)
+
+export function dsCnnKws(): B {
+  const b = start('ds_cnn_kws', [1, 1, 49, 10], false);
+  let x = b.relu(b.conv('input', 64, { kernel: [10, 4], stride: 2, pad: 'same' }));
+  for (let i = 0; i < 4; i++) {
+    x = b.relu(b.depthwiseConv(x, { kernel: 3, pad: 'same' }));
+    x = b.relu(b.conv(x, 64, { kernel: 1 }));
+  }
+  classifier(b, x, 12);
+  return b;
+}
+
+export function fcAutoencoder(): B {
+  const b = start('fc_autoencoder', [1, 640], false);
+  let x = 'input';
+  for (const n of [128, 128, 128, 128, 8, 128, 128, 128, 128]) x = b.relu(b.gemm(x, n));
+  b.output(b.gemm(x, 640));
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detectors: SSD (MobileNet v1/v2 backbones, regular 3x3 heads) and YOLOv8 / YOLO11
+
+function ssdHeads(b: B, maps: string[], anchors: number[], classes: number): void {
+  const outs: string[] = [];
+  maps.forEach((m, i) => {
+    const box = b.conv(m, anchors[i] * 4, { kernel: 3, pad: 'same' });
+    const cls = b.conv(m, anchors[i] * classes, { kernel: 3, pad: 'same' });
+    outs.push(b.flatten(box), b.flatten(cls));
+  });
+  b.output(b.concat(outs, 1));
+}
+
+function ssdExtras(b: B, x: string, chans: [number, number][]): string[] {
+  const maps: string[] = [];
+  for (const [mid, out] of chans) {
+    x = convAct(b, convAct(b, x, mid, 1, 1, 'relu6'), out, 3, 2, 'relu6');
+    maps.push(x);
+  }
+  return maps;
+}
+
+/** SSD with a MobileNet v1 (width alpha) or v2 backbone (TF Object Detection API layout), COCO 91 classes. */
+export function ssdMobilenet(version: 1 | 2, res = 300, alpha = 1): B {
+  const b = start(`ssd_mobilenet_v${version}_${alpha}_${res}`, [1, 3, res, res]);
+  let tapA: string;
+  let tapB: string;
+  if (version === 1) {
+    const c = (n: number) => Math.max(8, Math.floor(n * alpha));
+    let x = convAct(b, 'input', c(32), 3, 2, 'relu6');
+    const cfg: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
+    tapA = '';
+    cfg.forEach(([out, s], i) => {
+      x = act(b, b.depthwiseConv(x, { kernel: 3, stride: s, pad: 'same' }), 'relu6');
+      x = convAct(b, x, c(out), 1, 1, 'relu6');
+      if (i === 10) tapA = x;
+    });
+    tapB = x;
+  } else {
+    [tapA, tapB] = mobilenetV2Taps(b, 'input');
+  }
+  const extras = ssdExtras(b, tapB, [[256, 512], [128, 256], [128, 256], [64, 128]]);
+  ssdHeads(b, [tapA, tapB, ...extras], [3, 6, 6, 6, 6, 6], 91);
+  return b;
+}
+
+function split2(b: B, x: string): [string, string] {
+  const s = b.shapeOf(x);
+  const half = num(s[1]) / 2;
+  const sizes = b.constInt64(`${x}_split`, [half, half]);
+  const outs = b.node('Split', [x, sizes], 2, [attr.int('axis', 1)]);
+  for (const o of outs) setShape(b, o, [s[0], half, s[2], s[3]]);
+  return [outs[0], outs[1]];
+}
+
+function yoloBottleneck(b: B, x: string, out: number, shortcut: boolean, k: [number, number] = [3, 3], e = 0.5): string {
+  const hidden = Math.floor(out * e);
+  let y = convAct(b, x, hidden, k[0], 1, 'silu');
+  y = convAct(b, y, out, k[1], 1, 'silu');
+  return shortcut && num(b.shapeOf(x)[1]) === out ? b.add(x, y) : y;
+}
+
+/** YOLOv8 C2f (c3k=false) or YOLO11 C3k2 (c3k: inner blocks are C3k). */
+function c2f(b: B, x: string, out: number, n: number, shortcut: boolean, e = 0.5, c3k = false): string {
+  const c = Math.floor(out * e);
+  const [y0, y1] = split2(b, convAct(b, x, 2 * c, 1, 1, 'silu'));
+  const ys = [y0, y1];
+  let last = y1;
+  for (let i = 0; i < n; i++) {
+    if (c3k) {
+      // C3k: cv1/cv2 1x1 to c/2, n=2 bottlenecks, concat, cv3 1x1
+      const h = Math.floor(c * 0.5);
+      let a = convAct(b, last, h, 1, 1, 'silu');
+      const bb = convAct(b, last, h, 1, 1, 'silu');
+      for (let j = 0; j < 2; j++) a = yoloBottleneck(b, a, h, shortcut, [3, 3], 1.0);
+      last = convAct(b, b.concat([a, bb]), c, 1, 1, 'silu');
+    } else last = yoloBottleneck(b, last, c, shortcut, [3, 3], 1.0);
+    ys.push(last);
+  }
+  return convAct(b, b.concat(ys), out, 1, 1, 'silu');
+}
+
+function sppf(b: B, x: string, out: number): string {
+  const cin = num(b.shapeOf(x)[1]);
+  let y = convAct(b, x, cin / 2, 1, 1, 'silu');
+  const ys = [y];
+  for (let i = 0; i < 3; i++) {
+    y = b.maxPool(y, 5, 1, 2);
+    ys.push(y);
+  }
+  return convAct(b, b.concat(ys), out, 1, 1, 'silu');
+}
+
+function upsample(b: B, x: string): string {
+  const s = b.shapeOf(x);
+  const roi = b.weight(`${x}_roi`, [0], []);
+  const scales = b.weight(`${x}_scales`, [4], [1, 1, 2, 2]);
+  const [y] = b.node('Resize', [x, roi, scales], 1, [attr.string('mode', 'nearest')]);
+  return setShape(b, y, [s[0], s[1], num(s[2]) * 2, num(s[3]) * 2]);
+}
+
+/** PSA block of YOLO11's C2PSA: multi-head attention over the spatial positions + a 2-layer FFN. */
+function psaBlock(b: B, x: string): string {
+  const [n, c, h, w] = b.shapeOf(x).map(num);
+  const heads = Math.max(1, Math.floor(c / 64));
+  const keyDim = Math.floor(c / heads / 2);
+  const hd = c / heads;
+  const qkv = b.conv(x, c + keyDim * heads * 2, { kernel: 1 });
+  const sizes = b.constInt64(`${qkv}_split`, [keyDim * heads, keyDim * heads, c]);
+  const [q, k, v] = b.node('Split', [qkv, sizes], 3, [attr.int('axis', 1)]);
+  const hw = h * w;
+  const q2 = b.reshape(setShape(b, q, [n, keyDim * heads, h, w]), [n, heads, keyDim, hw]);
+  const k2 = b.reshape(setShape(b, k, [n, keyDim * heads, h, w]), [n, heads, keyDim, hw]);
+  const v2 = b.reshape(setShape(b, v, [n, c, h, w]), [n, heads, hd, hw]);
+  const [qt] = b.node('Transpose', [q2], 1, [attr.ints('perm', [0, 1, 3, 2])]);
+  setShape(b, qt, [n, heads, hw, keyDim]);
+  const scores = b.softmax(b.matmul(qt, k2));
+  const [vt] = b.node('Transpose', [v2], 1, [attr.ints('perm', [0, 1, 3, 2])]);
+  setShape(b, vt, [n, heads, hw, hd]);
+  const att = b.matmul(scores, vt); // [n, heads, hw, hd]
+  const [at] = b.node('Transpose', [att], 1, [attr.ints('perm', [0, 1, 3, 2])]);
+  setShape(b, at, [n, heads, hd, hw]);
+  const merged = b.reshape(at, [n, c, h, w]);
+  const pe = b.depthwiseConv(b.reshape(v2, [n, c, h, w]), { kernel: 3, pad: 'same' });
+  const proj = b.conv(b.add(merged, pe), c, { kernel: 1 });
+  const x1 = b.add(x, proj);
+  const ffn = b.conv(convAct(b, x1, 2 * c, 1, 1, 'silu'), c, { kernel: 1 });
+  return b.add(x1, ffn);
+}
+
+function c2psa(b: B, x: string, out: number, n: number): string {
+  const c = Math.floor(out * 0.5);
+  const [a, bb] = split2(b, convAct(b, x, 2 * c, 1, 1, 'silu'));
+  let y = bb;
+  for (let i = 0; i < n; i++) y = psaBlock(b, y);
+  return convAct(b, b.concat([a, y]), out, 1, 1, 'silu');
+}
+
+export type YoloScale = 'n' | 's' | 'm' | 'l' | 'x';
+const YOLO_SCALES: Record<'v8' | '11', Record<YoloScale, [number, number, number]>> = {
+  v8: { n: [0.33, 0.25, 1024], s: [0.33, 0.5, 1024], m: [0.67, 0.75, 768], l: [1.0, 1.0, 512], x: [1.0, 1.25, 512] },
+  '11': { n: [0.5, 0.25, 1024], s: [0.5, 0.5, 1024], m: [0.5, 1.0, 512], l: [1.0, 1.0, 512], x: [1.0, 1.5, 512] },
+};
+
+/** Ultralytics YOLOv8 / YOLO11 detection models (COCO, 80 classes), layer config from their model yaml files. */
+export function yolo(version: 'v8' | '11', scale: YoloScale, res = 640, classes = 80): B {
+  const b = start(`yolo${version}${scale}_${res}`, [1, 3, res, res]);
+  const [dm, wm, maxC] = YOLO_SCALES[version][scale];
+  const ch = (c: number) => Math.ceil((Math.min(c, maxC) * wm) / 8) * 8; // ultralytics make_divisible
+  const rep = (n: number) => (n > 1 ? Math.max(Math.round(n * dm), 1) : n);
+  const v11 = version === '11';
+  const c3k = v11 && (scale === 'm' || scale === 'l' || scale === 'x');
+  const block = (x: string, out: number, n: number, shortcut: boolean, e: number, forceC3k: boolean) => c2f(b, x, out, rep(n), shortcut, e, v11 && (forceC3k || c3k));
+  let x = convAct(b, 'input', ch(64), 3, 2, 'silu');
+  x = convAct(b, x, ch(128), 3, 2, 'silu');
+  x = v11 ? block(x, ch(256), 2, false, 0.25, false) : block(x, ch(128), 3, true, 0.5, false);
+  x = convAct(b, x, ch(256), 3, 2, 'silu');
+  const p3 = (x = v11 ? block(x, ch(512), 2, false, 0.25, false) : block(x, ch(256), 6, true, 0.5, false));
+  x = convAct(b, x, ch(512), 3, 2, 'silu');
+  const p4 = (x = v11 ? block(x, ch(512), 2, true, 0.5, true) : block(x, ch(512), 6, true, 0.5, false));
+  x = convAct(b, x, ch(1024), 3, 2, 'silu');
+  x = v11 ? block(x, ch(1024), 2, true, 0.5, true) : block(x, ch(1024), 3, true, 0.5, false);
+  x = sppf(b, x, ch(1024));
+  const p5 = v11 ? c2psa(b, x, ch(1024), rep(2)) : x;
+  // Head (PAN)
+  let h = b.concat([upsample(b, p5), p4]);
+  const h4 = block(h, ch(512), v11 ? 2 : 3, false, 0.5, false);
+  h = b.concat([upsample(b, h4), p3]);
+  const o3 = block(h, ch(256), v11 ? 2 : 3, false, 0.5, false);
+  h = b.concat([convAct(b, o3, ch(256), 3, 2, 'silu'), h4]);
+  const o4 = block(h, ch(512), v11 ? 2 : 3, false, 0.5, false);
+  h = b.concat([convAct(b, o4, ch(512), 3, 2, 'silu'), p5]);
+  const o5 = block(h, ch(1024), v11 ? 2 : 3, false, 0.5, true);
+  // Detect
+  const chs = [o3, o4, o5].map((t) => num(b.shapeOf(t)[1]));
+  const c2 = Math.max(16, Math.floor(chs[0] / 4), 64);
+  const c3 = Math.max(chs[0], Math.min(classes, 100));
+  const outs: string[] = [];
+  for (const t of [o3, o4, o5]) {
+    const box = b.conv(convAct(b, convAct(b, t, c2, 3, 1, 'silu'), c2, 3, 1, 'silu'), 64, { kernel: 1 });
+    let cls: string;
+    if (v11) {
+      const cin = num(b.shapeOf(t)[1]);
+      cls = convAct(b, convAct(b, t, cin, 3, 1, 'silu', cin), c3, 1, 1, 'silu');
+      cls = convAct(b, convAct(b, cls, c3, 3, 1, 'silu', c3), c3, 1, 1, 'silu');
+      cls = b.conv(cls, classes, { kernel: 1 });
+    } else cls = b.conv(convAct(b, convAct(b, t, c3, 3, 1, 'silu'), c3, 3, 1, 'silu'), classes, { kernel: 1 });
+    const cat = b.concat([box, cls]);
+    const s = b.shapeOf(cat);
+    outs.push(b.reshape(cat, [1, num(s[1]), -1]));
+  }
+  b.output(b.concat(outs, 2));
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transformers: ViT-style encoder and a Whisper-style audio encoder
+
+function layerNorm(b: B, x: string): string {
+  const d = num(b.shapeOf(x).at(-1)!);
+  const [y] = b.node('LayerNormalization', [x, b.weight(`${x}_ln_g`, [d]), b.weight(`${x}_ln_b`, [d])], 1, [attr.int('axis', -1)]);
+  return setShape(b, y, b.shapeOf(x));
+}
+
+function encoderLayer(b: B, x: string, heads: number, mlp: number): string {
+  const [n, s, d] = b.shapeOf(x).map(num);
+  const hd = d / heads;
+  const h = layerNorm(b, x);
+  const split = (t: string) => {
+    const r = b.reshape(t, [n, s, heads, hd]);
+    const [tt] = b.node('Transpose', [r], 1, [attr.ints('perm', [0, 2, 1, 3])]);
+    return setShape(b, tt, [n, heads, s, hd]);
+  };
+  const q = split(b.matmul(h, d));
+  const kT = (() => {
+    const r = b.reshape(b.matmul(h, d), [n, s, heads, hd]);
+    const [tt] = b.node('Transpose', [r], 1, [attr.ints('perm', [0, 2, 3, 1])]);
+    return setShape(b, tt, [n, heads, hd, s]);
+  })();
+  const v = split(b.matmul(h, d));
+  const att = b.matmul(b.softmax(b.matmul(q, kT)), v);
+  const [merged] = b.node('Transpose', [att], 1, [attr.ints('perm', [0, 2, 1, 3])]);
+  setShape(b, merged, [n, s, heads, hd]);
+  const o = b.matmul(b.reshape(merged, [n, s, d]), d);
+  const x1 = b.add(x, o);
+  const f = b.matmul(silu(b, b.matmul(layerNorm(b, x1), mlp)), d);
+  return b.add(x1, f);
+}
+
+/** ViT (patch 16): ViT-B/16 is width 768, 12 layers, 12 heads, MLP 3072 at 224x224 (197 tokens). */
+export function vit(opts: { res?: number; patch?: number; width?: number; layers?: number; heads?: number; mlp?: number; classes?: number } = {}): B {
+  const { res = 224, patch = 16, width = 768, layers = 12, heads = 12, mlp = 3072, classes = 1000 } = opts;
+  const b = start(`vit_${width}_${layers}_${res}`, [1, 3, res, res]);
+  const p = b.conv('input', width, { kernel: patch, stride: patch });
+  const tokens = (res / patch) ** 2;
+  const seq = b.reshape(p, [1, width, tokens]);
+  const [t] = b.node('Transpose', [seq], 1, [attr.ints('perm', [0, 2, 1])]);
+  setShape(b, t, [1, tokens, width]);
+  const cls = b.weight('cls_token', [1, 1, width]);
+  let x = b.concat([cls, t], 1);
+  x = b.add(x, b.weight('pos_embed', [1, tokens + 1, width]));
+  for (let i = 0; i < layers; i++) x = encoderLayer(b, x, heads, mlp);
+  x = layerNorm(b, x);
+  const first = b.node('Gather', [x, b.constInt64('cls_index', [0])], 1, [attr.int('axis', 1)])[0];
+  setShape(b, first, [1, 1, width]);
+  b.output(b.matmul(b.reshape(first, [1, width]), classes));
+  return b;
+}
+
+/** Whisper-style audio encoder (whisper-tiny: 80 mel x 3000 frames, width 384, 4 layers, 6 heads). */
+export function whisperEncoder(opts: { mels?: number; frames?: number; width?: number; layers?: number; heads?: number } = {}): B {
+  const { mels = 80, frames = 3000, width = 384, layers = 4, heads = 6 } = opts;
+  const b = start(`whisper_encoder_${width}_${layers}`, [1, mels, 1, frames]);
+  let x = silu(b, b.conv('input', width, { kernel: [1, 3], pad: 'same' }));
+  x = silu(b, b.conv(x, width, { kernel: [1, 3], stride: 2, pad: 'same' }));
+  const s = num(b.shapeOf(x)[3]);
+  const seq = b.reshape(x, [1, width, s]);
+  const [t] = b.node('Transpose', [seq], 1, [attr.ints('perm', [0, 2, 1])]);
+  setShape(b, t, [1, s, width]);
+  let y = b.add(t, b.weight('pos_embed', [1, s, width]));
+  for (let i = 0; i < layers; i++) y = encoderLayer(b, y, heads, width * 4);
+  y = layerNorm(b, y);
+  b.output(y);
+  return b;
+}
+
+/** A small transformer encoder (keyword/sequence model scale): 4 layers, width 256, 128 tokens. */
+export function smallTransformer(): B {
+  const b = start('small_transformer', [1, 128, 256], false);
+  let x = 'input';
+  for (let i = 0; i < 4; i++) x = encoderLayer(b, x, 4, 1024);
+  b.output(layerNorm(b, x));
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry the calibration and the tests use.
+
+export const REFERENCE_ARCHS: Record<string, ReferenceArch> = Object.fromEntries(
+  (
+    [
+      { key: 'mobilenet_v1_1.0_224', description: 'MobileNet v1 1.0, 224x224', published: { macs: 569e6, params: 4.2e6, source: 'Howard et al. 2017, Table 8 (569M mult-adds, 4.2M parameters)' }, build: () => mobilenetV1(1, 224) },
+      { key: 'mobilenet_v1_0.25_96_vww', description: 'MLPerf Tiny VWW: MobileNet v1 0.25, 96x96, 2 classes', published: { macs: 7.5e6, source: 'MLPerf Tiny VWW reference (about 7.5M MACs; research notes 1.1)' }, build: () => mobilenetV1(0.25, 96, 2) },
+      { key: 'mobilenet_v2_1.0_224', description: 'MobileNet v2 1.0, 224x224', published: { macs: 300e6, params: 3.4e6, source: 'Sandler et al. 2018, Table 4 (300M MAdds, 3.4M parameters)' }, build: () => mobilenetV2(1, 224) },
+      { key: 'mobilenet_v3_large_224', description: 'MobileNet v3 Large, 224x224', published: { macs: 219e6, params: 5.4e6, source: 'Howard et al. 2019, Table 3 (219M MAdds, 5.4M parameters)' }, build: () => mobilenetV3Large(224) },
+      { key: 'resnet18_224', description: 'ResNet-18, 224x224', published: { macs: 1.8e9, params: 11.7e6, source: 'He et al. 2016, Table 1 (1.8x10^9 FLOPs as multiply-adds); torchvision 11.7M parameters' }, build: () => resnet(18, 224) },
+      { key: 'resnet50_224', description: 'ResNet-50, 224x224', published: { macs: 4.1e9, params: 25.6e6, source: 'He et al. 2016, Table 1 (3.8x10^9 multiply-adds; 4.1G with torchvision stride placement); 25.6M parameters' }, build: () => resnet(50, 224) },
+      { key: 'resnet50_299', description: 'ResNet-50, 299x299 (Coral benchmark input)', build: () => resnet(50, 299) },
+      { key: 'wide_resnet50_2_224', description: 'Wide ResNet-50-2, 224x224', published: { params: 68.9e6, source: 'torchvision wide_resnet50_2 (68.9M parameters, 11.4 GFLOPS)' }, build: () => resnet(50, 224, 1000, 2) },
+      { key: 'resnet8_cifar', description: 'MLPerf Tiny IC: ResNet-8, 32x32 CIFAR-10', published: { macs: 12.5e6, source: 'MLPerf Tiny IC reference (about 12.5M MACs; research notes 1.1)' }, build: () => resnet8() },
+      { key: 'squeezenet1.0_224', description: 'SqueezeNet 1.0, 224x224', published: { params: 1.25e6, source: 'Iandola et al. 2016, Table 1 (1.25M parameters uncompressed)' }, build: () => squeezenet('1.0') },
+      { key: 'squeezenet1.1_224', description: 'SqueezeNet 1.1, 224x224', published: { params: 1.24e6, source: 'torchvision squeezenet1_1 (1.24M parameters, 0.35 GFLOPS)' }, build: () => squeezenet('1.1') },
+      { key: 'googlenet_224', description: 'GoogLeNet / Inception v1, 224x224', published: { macs: 1.5e9, params: 6.6e6, source: 'Szegedy et al. 2014 (about 1.5G multiply-adds); torchvision googlenet 6.6M parameters' }, build: () => googlenet(224) },
+      { key: 'efficientnet_b0_224', description: 'EfficientNet-B0, 224x224', published: { macs: 0.39e9, params: 5.3e6, source: 'Tan & Le 2019, Table 2 (0.39B FLOPs as multiply-adds, 5.3M parameters)' }, build: () => efficientnet('b0') },
+      { key: 'efficientnet_lite0_224', description: 'EfficientNet-Lite0, 224x224', published: { params: 4.7e6, source: 'TensorFlow EfficientNet-Lite README (Lite0: 4.7M parameters)' }, build: () => efficientnet('lite0') },
+      { key: 'ds_cnn_kws', description: 'MLPerf Tiny KWS: DS-CNN, 49x10 MFCC, 12 classes', published: { macs: 2.7e6, source: 'MLPerf Tiny KWS reference (about 2.7M MACs; research notes 1.1)' }, build: () => dsCnnKws() },
+      { key: 'fc_autoencoder_ad', description: 'MLPerf Tiny AD: FC autoencoder, 640 inputs', published: { macs: 0.26e6, params: 0.27e6, source: 'MLPerf Tiny AD reference (about 0.26M MACs, ~270 KB int8; research notes 1.1, 1.6)' }, build: () => fcAutoencoder() },
+      { key: 'ssd_mobilenet_v1_1.0_300', description: 'SSD MobileNet v1 1.0, 300x300, COCO', build: () => ssdMobilenet(1, 300, 1) },
+      { key: 'ssd_mobilenet_v1_1.0_224', description: 'SSD MobileNet v1 1.0, 224x224, COCO', build: () => ssdMobilenet(1, 224, 1) },
+      { key: 'ssd_mobilenet_v1_0.75_300', description: 'SSD MobileNet v1 0.75 depth, 300x300, COCO', build: () => ssdMobilenet(1, 300, 0.75) },
+      { key: 'ssd_mobilenet_v2_300', description: 'SSD MobileNet v2, 300x300, COCO', build: () => ssdMobilenet(2, 300) },
+      { key: 'ssd_mobilenet_v2_224', description: 'SSD MobileNet v2, 224x224, COCO', build: () => ssdMobilenet(2, 224) },
+      ...(['n', 's', 'm', 'l', 'x'] as YoloScale[]).map((s) => ({
+        key: `yolo11${s}_640`, description: `YOLO11${s} detection, 640x640`,
+        published: { macs: { n: 6.5e9, s: 21.5e9, m: 68.0e9, l: 86.9e9, x: 194.9e9 }[s] / 2, params: { n: 2.6e6, s: 9.4e6, m: 20.1e6, l: 25.3e6, x: 56.9e6 }[s], source: 'Ultralytics YOLO11 docs (GFLOPs = 2 x MACs; params)' },
+        build: () => yolo('11', s, 640),
+      })),
+      { key: 'yolov8n_640', description: 'YOLOv8n detection, 640x640', published: { macs: 8.7e9 / 2, params: 3.2e6, source: 'Ultralytics YOLOv8 docs (8.7 GFLOPs = 2 x MACs, 3.2M params)' }, build: () => yolo('v8', 'n', 640) },
+      { key: 'yolov8n_512', description: 'YOLOv8n detection, 512x512', build: () => yolo('v8', 'n', 512) },
+      { key: 'yolov8n_320', description: 'YOLOv8n detection, 320x320', build: () => yolo('v8', 'n', 320) },
+      { key: 'yolov8s_640', description: 'YOLOv8s detection, 640x640', published: { macs: 28.6e9 / 2, params: 11.2e6, source: 'Ultralytics YOLOv8 docs (28.6 GFLOPs, 11.2M params)' }, build: () => yolo('v8', 's', 640) },
+      { key: 'vit_b16_224', description: 'ViT-B/16, 224x224', published: { macs: 17.6e9, params: 86.6e6, source: 'Dosovitskiy et al. 2021 / torchvision vit_b_16 (17.56 GFLOPS as multiply-adds, 86.6M parameters)' }, build: () => vit() },
+      { key: 'whisper_tiny_encoder', description: 'Whisper tiny encoder, 80x3000 log-mel', published: { params: 8.2e6, source: 'openai/whisper tiny: 39M parameters in total, of which the 4-layer 384-wide encoder is about 8.2M' }, build: () => whisperEncoder() },
+      { key: 'small_transformer', description: 'Small transformer encoder: 4 layers, width 256, 128 tokens', build: () => smallTransformer() },
+    ] as ReferenceArch[]
+  ).map((a) => [a.key, a]),
+);
+
+/** Writes a reference architecture to an ONNX file; returns its byte size. */
+export function writeReferenceModel(key: string, file: string): number {
+  const arch = REFERENCE_ARCHS[key];
+  if (!arch) throw new Error(`unknown reference architecture "${key}"`);
+  return writeModel(arch.build().model({ opset: 17 }), file);
+}
