@@ -251,9 +251,6 @@ export function readPytorch(src: ByteSource): ModelGraph {
   // Safety: report what the pickles name, never run it.
   const allDangerous = [...main.dangerous, ...(constants?.dangerous ?? [])];
   const allUnknown = [...new Set([...main.unknown, ...(constants?.unknown ?? [])])];
-  for (const d of allDangerous) {
-    warnings.unshift(`SECURITY: the pickle names ${d}, a function that runs code when this file is loaded with torch.load/pickle; it was NOT executed here. Treat the file as hostile and do not load it with weights_only=False.`);
-  }
   if (allUnknown.length) {
     warnings.push(`the pickle names ${allUnknown.length} global(s) this reader does not interpret (${allUnknown.slice(0, 5).join(', ')}${allUnknown.length > 5 ? ', …' : ''}); they were not executed`);
   }
@@ -329,6 +326,11 @@ export function readPytorch(src: ByteSource): ModelGraph {
   }
   if (counts.buffer[0]) {
     warnings.push(`${counts.buffer[0]} buffer tensor(s) (${counts.buffer[1]} elements, e.g. running statistics or fixed filters) are counted with the weights; parameters alone: ${counts.parameter[1]} elements in ${counts.parameter[0]} tensors`);
+  }
+
+  // Security findings go first, whatever else was said.
+  for (const d of [...allDangerous].reverse()) {
+    warnings.unshift(`SECURITY: the pickle names ${d}, a function that runs code when this file is loaded with torch.load/pickle; it was NOT executed here. Treat the file as hostile and do not load it with weights_only=False.`);
   }
 
   const graph: ModelGraph = {
