@@ -281,8 +281,10 @@ export class ProtoReader {
 
   private load(pos: number, need: number, what = 'protobuf data'): void {
     if (pos + need > this.src.size) this.fail(`${what} at offset ${pos} runs past the end of the file (${this.src.size} bytes): truncated`);
-    const len = Math.min(Math.max(WINDOW, need), this.src.size - pos);
-    this.win = this.src.read(pos, len, what);
-    this.winStart = pos;
+    // Windows are aligned to 64 KiB so they coincide with FileSource's cache blocks (one block per touch).
+    const start = need <= WINDOW ? pos - (pos % WINDOW) : pos;
+    const len = Math.min(Math.max(WINDOW, pos - start + need), this.src.size - start);
+    this.win = this.src.read(start, len, what);
+    this.winStart = start;
   }
 }
