@@ -270,15 +270,22 @@ function applyStructuredPruning(src: ModelProfile, fraction: number): TransformR
   };
 }
 
-/** Output width N of a linear layer (last dim of its first output), and K = params / N. */
-function linearDims(l: LayerProfile): { k: number; n: number } | null {
+/**
+ * Input width K and output width N of a linear layer: N is the last dim of its output; K follows from the
+ * bytes it reads vs writes (same element type, same rows), else from params / N. `bias` = params beyond K·N.
+ */
+function linearDims(l: LayerProfile): { k: number; n: number; bias: number } | null {
   const shape = l.outputShapes[0];
   if (!shape || !shape.length) return null;
   const n = shape[shape.length - 1];
   if (typeof n !== 'number' || n <= 0) return null;
-  const k = Math.floor(l.params / n);
+  let k = Math.floor(l.params / n);
+  if (l.inputBytes && l.activationBytes) {
+    const fromBytes = Math.round((n * l.inputBytes) / l.activationBytes);
+    if (fromBytes >= 1 && fromBytes * n <= l.params) k = fromBytes;
+  }
   if (k <= 1) return null;
-  return { k, n };
+  return { k, n, bias: Math.max(0, l.params - k * n) };
 }
 
 function applyLowRank(src: ModelProfile): TransformResult {
@@ -293,10 +300,11 @@ function applyLowRank(src: ModelProfile): TransformResult {
     const r = Math.max(1, Math.floor(Math.min(d.k, d.n) * rankFraction));
     const f = (r * (d.k + d.n)) / (d.k * d.n);
     if (f >= 0.75) continue;
-    saved += l.params * (1 - f);
+    const newParams = Math.round(d.k * d.n * f) + d.bias;
+    saved += l.params - newParams;
     l.macs = scaleNullable(l.macs, f);
-    l.params = Math.round(l.params * f);
-    l.weightBytes = Math.round(l.weightBytes * f);
+    l.weightBytes = Math.round((l.weightBytes * newParams) / l.params);
+    l.params = newParams;
     count++;
   }
   recomputeTotals(src, p);
