@@ -343,8 +343,9 @@ export class Hdf5File {
           const a = this.addr(this.uint(b, 3, O));
           ds.storedBytes = a < 0 ? 0 : this.chunkBytes(a, rank, path);
         } else {
-          ds.storedBytes = logical;
-          ds.note = 'chunked storage (layout v4 index): stored size estimated from the shape';
+          const v4 = this.chunkBytesV4(b, shape ?? [], path);
+          ds.storedBytes = v4 ?? logical;
+          if (v4 === null) ds.note = 'chunked storage with an index this reader does not walk: stored size estimated from the shape';
         }
       } else if (cls === 3) {
         ds.layout = 'virtual';
@@ -395,6 +396,69 @@ export class Hdf5File {
       }
     }
     return out;
+  }
+
+  /**
+   * Stored size of a layout-v4 chunked dataset: single chunk, implicit index and unpaged fixed arrays are
+   * read; other indexes (extensible array, B-tree v2, paged fixed array) return null.
+   */
+  private chunkBytesV4(b: Buffer, shape: number[], path: string): number | null {
+    const O = this.offsetSize;
+    const L = this.lengthSize;
+    const flags = b[2];
+    const rank = b[3];
+    const encLen = b[4];
+    if (encLen < 1 || encLen > 8 || rank < 1 || rank > 33) this.fail(`dataset "${path}" has a damaged chunked layout`);
+    let p = 5;
+    const dims: number[] = [];
+    for (let i = 0; i < rank; i++) {
+      dims.push(this.uint(b, p, encLen));
+      p += encLen;
+    }
+    const chunkBytes = dims.reduce((a, d) => a * d, 1);
+    const index = b[p++];
+    if (index === 1) {
+      // single chunk: [filtered size (L) + filter mask (4)] + address
+      if (flags & 0x02) {
+        const size = this.uint(b, p, L);
+        const a = this.addr(this.uint(b, p + L + 4, O));
+        return a < 0 ? 0 : size;
+      }
+      const a = this.addr(this.uint(b, p, O));
+      return a < 0 ? 0 : chunkBytes;
+    }
+    if (index === 2) {
+      // implicit: every chunk allocated, unfiltered
+      const a = this.addr(this.uint(b, p, O));
+      if (a < 0) return 0;
+      let n = 1;
+      for (let i = 0; i < rank - 1; i++) n *= Math.ceil((shape[i] ?? 0) / Math.max(1, dims[i]));
+      return n * chunkBytes;
+    }
+    if (index === 3) {
+      const pageBits = b[p];
+      const hdrAddr = this.addr(this.uint(b, p + 1, O));
+      if (hdrAddr < 0) return 0;
+      const h = this.read(hdrAddr, 12 + L + O, 'fixed array header');
+      if (h.toString('latin1', 0, 4) !== 'FAHD') this.fail(`chunk index of dataset "${path}" has no FAHD signature`);
+      const filtered = h[5] === 1;
+      const entrySize = h[6];
+      const entries = this.uint(h, 8, L);
+      const dblock = this.addr(this.uint(h, 8 + L, O));
+      if (entries > 2 ** Math.min(pageBits || h[7], 30) || entries > 1_000_000) return null; // paged: not walked
+      if (dblock < 0) return 0;
+      if (entrySize < O || entrySize > 64) this.fail(`chunk index of dataset "${path}" has entries of ${entrySize} bytes`);
+      const body = this.read(dblock + 6 + O, entries * entrySize, 'fixed array data block');
+      let total = 0;
+      for (let i = 0; i < entries; i++) {
+        const q = i * entrySize;
+        const a = this.addr(this.uint(body, q, O));
+        if (a < 0) continue;
+        total += filtered ? this.uint(body, q + O, entrySize - O - 4) : chunkBytes;
+      }
+      return total;
+    }
+    return null;
   }
 
   /** Sums chunk sizes from a version-1 B-tree of raw data chunks (node type 1). */
