@@ -13,6 +13,7 @@ import { FileSource, withFileSource } from '../../src/analyzers/io/file-source';
 import { allSubgraphs, type ModelGraph } from '../../src/analyzers/graph';
 import { getValues } from '../../src/analyzers/onnx/values';
 import { fixture, hasShared, SKIP_NO_SHARED, sharedDir, tempDir } from '../support/shared';
+import { AnalysisCancelled } from '../../src/analyzers/profile-types';
 
 function read(file: string, opts = {}): ModelGraph {
   const src = new FileSource(file);
@@ -308,6 +309,19 @@ test('the reader reads only what it needs: a model with 4 MB of raw weights read
     assert.equal(g.main.tensors.get('w')!.elements, 1024 * 1024);
     assert.ok(src.bytesRead < 300 * 1024, `read ${src.bytesRead} bytes of ${src.size}`);
   });
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('progress is reported while reading a large graph, and returning true cancels', () => {
+  const dir = tempDir('onnx-progress');
+  const file = path.join(dir, 'chain.onnx');
+  const nodes = Array.from({ length: 3000 }, (_, i) => ({ opType: 'Relu', inputs: [i ? `t${i - 1}` : 'x'], outputs: [`t${i}`] }));
+  writeModel({ graph: { name: 'chain', nodes, inputs: [{ name: 'x', elemType: 'FLOAT', shape: [1, 4] }], outputs: [{ name: 't2999', elemType: 'FLOAT' }] } }, file);
+  const seen: number[] = [];
+  const g = read(file, { onProgress: (f: number) => void seen.push(f) });
+  assert.equal(g.main.nodes.length, 3000);
+  assert.ok(seen.length >= 4 && seen.every((f, i) => f > 0 && f < 1 && (i === 0 || f >= seen[i - 1])), JSON.stringify(seen));
+  assert.throws(() => read(file, { onProgress: () => true }), AnalysisCancelled);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

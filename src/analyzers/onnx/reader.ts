@@ -273,7 +273,7 @@ function parseAttribute(ctx: ReadContext, sg: Subgraph, node: GraphNode, m: Mess
     case 4:
       if (t) {
         const p = parseTensor(r, r.message(t, 'attribute tensor', m), `${node.name}.${name}`);
-        const small = p.info.external ? undefined : decodeValues(r, p.data, MAX_FOLDED_ELEMENTS);
+        const small = decodeValues(r, p.data, MAX_FOLDED_ELEMENTS);
         if (small) setValues(p.info, small);
         value = p.info;
         if (isConstant) CONSTANT_PAYLOAD.set(node, { attr: name, tensor: p });
