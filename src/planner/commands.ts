@@ -263,10 +263,25 @@ function tfSourceLines(p: ModelProfile): { code: string; notes: string[] } {
   return { code: `converter = tf.lite.TFLiteConverter.from_saved_model("${stem}_saved_model")`, notes: [] };
 }
 
+/** onnx2tf turns NCHW image inputs into NHWC: the TensorFlow side must be fed in that layout. */
+function tfSpecs(p: ModelProfile): { specs: InputSpec[]; transposed: boolean } {
+  const specs = inputSpecs(p);
+  if (p.format !== 'onnx' && p.format !== 'pytorch' && p.format !== 'safetensors') return { specs, transposed: false };
+  let transposed = false;
+  const out = specs.map((s) => {
+    if (s.shape.length === 4 && s.shape[1] <= 4 && s.shape[3] > 4) {
+      transposed = true;
+      return { ...s, shape: [s.shape[0], s.shape[2], s.shape[3], s.shape[1]] };
+    }
+    return s;
+  });
+  return { specs: out, transposed };
+}
+
 function tfliteInt8(ctx: CommandContext, opts: { int16Activations?: boolean } = {}): CommandBlock {
   const p = ctx.profile;
   const { stem } = names(p);
-  const specs = inputSpecs(p);
+  const { specs, transposed } = tfSpecs(p);
   const src = tfSourceLines(p);
   const ops = opts.int16Activations ? 'tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8' : 'tf.lite.OpsSet.TFLITE_BUILTINS_INT8';
   const io = opts.int16Activations ? '' : `converter.inference_input_type = tf.int8    # tf.uint8 for older Edge TPU / Coral pipelines
@@ -291,6 +306,7 @@ for d in interpreter.get_input_details():
 `,
     notes: [
       ...src.notes,
+      ...(transposed ? ['The calibration samples are fed NHWC (the layout onnx2tf produces): store them as N×H×W×C or transpose with np.transpose(x, (0, 2, 3, 1)).'] : []),
       ...(opts.int16Activations
         ? ['16-bit activations with 8-bit weights (16x8) keep sensitive models accurate; fast on Hexagon HTP, slow on the TFLite reference CPU kernels.']
         : [

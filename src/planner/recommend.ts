@@ -28,7 +28,7 @@ import type {
 } from './types';
 import { estimateDevice } from './estimate';
 import { loadCatalog, type DeviceSpec } from './catalog';
-import { applyTechnique, findRewriteRule, INT8_DYNAMIC_CLASSES, INT8_STATIC_CLASSES, MAC_CLASSES, studentFactors } from './transform';
+import { applyTechnique, findRewriteRule, INT8_DYNAMIC_CLASSES, INT8_STATIC_CLASSES, studentFactors } from './transform';
 import { TECHNIQUES, citation, type DeviceClass, type OpRewriteRule, type Student, type StudentFamily } from './technique-table';
 import { commandsFor, int16ActivationCommands, isLlm, type CommandContext } from './commands';
 import { operationalPlan } from './operations';
@@ -852,8 +852,8 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   return { device: spec.id, budgets: b, recommendations, alternatives, verdict, operations };
 }
 
-/** For tests and tools: every candidate on one device with its checks (not part of the CLI output). */
-export function _candidatesForTest(profile: ModelProfile, deviceId: string, budgets: Budgets): { techniques: Technique[]; meetsAll: boolean; effort: Effort; latencyMs: number | null; misses: string[] }[] {
+/** Every evaluated candidate on one device, best first, with its checks (for tools and views that show the whole search). */
+export function rankedCandidates(profile: ModelProfile, deviceId: string, budgets: Budgets): { techniques: Technique[]; meetsAll: boolean; effort: Effort; latencyMs: number | null; misses: string[] }[] {
   const spec = loadCatalog().byId(deviceId);
   if (!spec) throw new RecommendInputError(`unknown device "${deviceId}"`);
   const { all } = searchDevice(profile, spec, { retraining: true, calibrationData: true, ...budgets }, undefined, false);
@@ -862,4 +862,3 @@ export function _candidatesForTest(profile: ModelProfile, deviceId: string, budg
     .map((e) => ({ techniques: techniquesOf(e), meetsAll: e.meetsAll, effort: e.effort, latencyMs: e.estimate?.latencyMs.typical ?? null, misses: e.misses }));
 }
 
-export { MAC_CLASSES };

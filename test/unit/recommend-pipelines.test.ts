@@ -61,7 +61,7 @@ test('FP32 MobileNet for the Coral Edge TPU: full-INT8 PTQ first, with the TFLit
   assert.match(code, /inference_input_type = tf\.int8/);
   assert.match(code, /TFLITE_BUILTINS_INT8/);
   assert.match(code, /onnx2tf -i mnv1\.onnx/);
-  assert.match(code, /reshape\(\(1, 3, 224, 224\)\)/);
+  assert.match(code, /reshape\(\(1, 224, 224, 3\)\)/, 'NHWC after onnx2tf');
   assert.match(code, /calibration\/input\//);
   const notes = step.commands.flatMap((c) => c.notes ?? []).join('\n');
   assert.match(notes, /scale.*zero_point|zero point/i, 'the int8 input scale/zero-point warning');
