@@ -219,7 +219,7 @@ function deviceCard(r: DeviceResult): HTMLElement {
     return h('article', { class: 'card', 'data-testid': 'device-card', 'data-device': r.device }, h('h3', {}, r.device), h('p', { class: 'error-text' }, r.error ?? 'No estimate.'));
   }
   const mem = e.memory;
-  const fits = mem.fits === null ? 'unknown' : mem.fits ? 'fits' : 'does not fit';
+  const fits = mem.fits === null ? 'fit unknown' : mem.fits ? 'fits' : 'does not fit';
   const fitsClass = mem.fits === false ? 'bad' : mem.fits ? 'good' : 'warn';
   const verdict = verdictLabel(e.compatibility.verdict);
   return h(
@@ -366,6 +366,8 @@ function renderLayerRowsOnly(): void {
 }
 
 function fillRows(tbody: HTMLElement, rows: ReturnType<typeof layerRows>): void {
+  // Say where a layer runs only when the device splits the work between its accelerator and its CPU.
+  const mixed = new Set(rows.map((r) => r.unit).filter((u) => u !== null)).size > 1;
   replaceChildren(
     tbody,
     ...rows.map((r) =>
@@ -379,7 +381,7 @@ function fillRows(tbody: HTMLElement, rows: ReturnType<typeof layerRows>): void 
         h('td', { class: 'num' }, formatCount(r.params)),
         h('td', { class: 'num' }, formatBytes(r.weightBytes)),
         h('td', { class: 'num' }, r.activationBytes === null ? '?' : formatBytes(r.activationBytes)),
-        h('td', { class: 'num' }, r.ms === null ? '' : `${formatMs(r.ms)}${r.share !== null ? ` (${Math.round(r.share * 100)}%)` : ''}${r.unit === 'cpu' ? ' cpu' : ''}`),
+        h('td', { class: 'num' }, r.ms === null ? '' : `${formatMs(r.ms)}${r.share !== null ? ` (${Math.round(r.share * 100)}%)` : ''}${mixed && r.unit === 'cpu' ? ' on CPU' : ''}`),
       ),
     ),
   );

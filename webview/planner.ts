@@ -479,7 +479,10 @@ function renderFigures(): void {
   const el = document.getElementById('figures');
   if (!el || !init) return;
   const f = figures;
-  const budgets = (plan.budgets ?? {}) as { latencyMs?: number; memoryMb?: number; energyMj?: number };
+  // Only numeric budgets count: a field holding invalid text is shown as an error, not compared.
+  const raw = (plan.budgets ?? {}) as Record<string, unknown>;
+  const numeric = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const budgets = { latencyMs: numeric(raw.latencyMs), memoryMb: numeric(raw.memoryMb), energyMj: numeric(raw.energyMj) };
   const parts: Child[] = [h('h2', {}, 'Estimates')];
   if (!f) parts.push(h('p', { class: 'muted' }, 'Computing…'));
   else {

@@ -179,7 +179,7 @@ export class PlannerController {
           this.plan = check.plan;
           this.errors = check.errors;
           this.figures = await this.computeFigures(0);
-          if (from !== 'file' || !fs.existsSync(this.planPath)) this.save();
+          const writeNow = from !== 'file' || !fs.existsSync(this.planPath);
           const init: PlannerInit = {
             planFile: this.planRel,
             resource: this.model.uri.toString(),
@@ -199,6 +199,7 @@ export class PlannerController {
             restoredFrom: from === 'new' ? undefined : from,
           };
           this.post({ type: 'planner/init', init });
+          if (writeNow) this.save();
         },
       );
     } catch (e) {
@@ -287,10 +288,10 @@ export class PlannerController {
       writeFileAtomic(this.planPath, serializePlan(this.plan));
       const at = new Date().toISOString();
       log.debug(`saved ${this.planRel}`);
-      if (!this.disposed) void this.panel.webview.postMessage({ type: 'planner/saved', file: this.planRel, at } satisfies ToWebview);
+      if (!this.disposed && this.ready) void this.panel.webview.postMessage({ type: 'planner/saved', file: this.planRel, at } satisfies ToWebview);
     } catch (e) {
       log.error(`could not save ${this.planPath}`, e);
-      if (!this.disposed) void this.panel.webview.postMessage({ type: 'planner/saveError', message: `Could not save ${this.planRel}: ${errorText(e)}` } satisfies ToWebview);
+      if (!this.disposed && this.ready) void this.panel.webview.postMessage({ type: 'planner/saveError', message: `Could not save ${this.planRel}: ${errorText(e)}` } satisfies ToWebview);
     }
   }
 

@@ -47,6 +47,8 @@ function niceStep(raw: number): number {
   return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
 }
 
+const pct = (ratio: number | null): string => (ratio === null ? '?' : ratio < 0.01 ? '<1 %' : `${Math.round(ratio * 100)} %`);
+
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 export interface ChartRow {
@@ -71,13 +73,13 @@ export function chartRows(results: readonly DeviceResult[]): ChartRow[] {
   });
 }
 
-const W = 640;
-const LABEL_W = 190;
-const VALUE_W = 130;
+const W = 760;
+const LABEL_W = 200;
+const VALUE_W = 200;
 const ROW_H = 26;
 const PLOT_W = W - LABEL_W - VALUE_W;
 
-const short = (name: string): string => (name.length > 28 ? `${name.slice(0, 27)}…` : name);
+const short = (name: string): string => (name.length > 26 ? `${name.slice(0, 25)}…` : name);
 
 /** Renders the two charts into one SVG with a title and description for screen readers. */
 export function renderChart(results: readonly DeviceResult[]): SVGElement {
@@ -130,7 +132,7 @@ export function renderChart(results: readonly DeviceResult[]): SVGElement {
     const width = ratio === null ? 0 : Math.max(1, Math.min(ratio / memMax, 1) * PLOT_W);
     const cls = r.memory.fits === false ? 'chart-bar-over' : 'chart-bar-memory';
     if (ratio !== null) svg.appendChild(s('rect', { x: LABEL_W, y: y + 6, width, height: 14, class: cls }));
-    const label = r.memory.limit ? `${formatBytes(r.memory.total)} / ${formatBytes(r.memory.limit)}` : `${formatBytes(r.memory.total)} (limit unknown)`;
+    const label = r.memory.limit ? `${formatBytes(r.memory.total)} / ${formatBytes(r.memory.limit)} (${pct(ratio)})` : `${formatBytes(r.memory.total)} (limit unknown)`;
     svg.appendChild(s('text', { x: W - VALUE_W + 8, y: y + 17, class: r.memory.fits === false ? 'chart-value chart-value-bad' : 'chart-value' }, label));
   });
   return svg;
