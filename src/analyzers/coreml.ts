@@ -10,7 +10,7 @@ import type { ModelGraph, Precision, Shape, TensorInfo } from './graph';
 import type { FormatReader } from './reader';
 import { LIMITS, ModelFileError } from './errors';
 import { ProtoReader, WireType, type MessageRange, type ProtoField } from './io/protobuf';
-import type { ByteSource } from './io/zip';
+import { withOneLineErrors, type ByteSource } from './io/zip';
 
 /** Model.Type oneof field numbers. */
 const MODEL_TYPES: Record<number, string> = {
@@ -103,6 +103,10 @@ interface Ctx {
 }
 
 export function readCoreml(src: ByteSource): ModelGraph {
+  return withOneLineErrors(() => readCoremlUnsafe(src));
+}
+
+function readCoremlUnsafe(src: ByteSource): ModelGraph {
   const pr = new ProtoReader(src);
   const ctx: Ctx = { pr, tensors: new Map(), layers: [], warnings: [], extra: {}, weightMessages: 0 };
   const g: ModelGraph = {

@@ -8,7 +8,7 @@
  */
 import type { ModelGraph, Precision, TensorInfo } from './graph';
 import type { FormatReader } from './reader';
-import type { ByteSource } from './io/zip';
+import { withOneLineErrors, type ByteSource } from './io/zip';
 import { LIMITS, ModelFileError } from './errors';
 
 export interface GgmlType {
@@ -136,6 +136,10 @@ class Cursor {
 type KvValue = number | string | boolean | { arrayOf: string; length: number; first?: (number | string | boolean)[] };
 
 export function readGguf(src: ByteSource): ModelGraph {
+  return withOneLineErrors(() => readGgufUnsafe(src));
+}
+
+function readGgufUnsafe(src: ByteSource): ModelGraph {
   const fail: (reason: string) => never = (reason) => {
     throw new ModelFileError(src.file, reason);
   };

@@ -5,7 +5,7 @@
  */
 import type { ModelGraph, Precision, TensorInfo } from './graph';
 import type { FormatReader } from './reader';
-import type { ByteSource } from './io/zip';
+import { withOneLineErrors, type ByteSource } from './io/zip';
 import { LIMITS, ModelFileError } from './errors';
 
 /** safetensors dtype → normalised precision and bits per element. */
@@ -36,6 +36,10 @@ export const SAFETENSORS_DTYPES: Record<string, { precision: Precision; bits: nu
 const MAX_HEADER = Math.min(LIMITS.maxHeaderBytes, 100 * 1024 * 1024);
 
 export function readSafetensors(src: ByteSource): ModelGraph {
+  return withOneLineErrors(() => readSafetensorsUnsafe(src));
+}
+
+function readSafetensorsUnsafe(src: ByteSource): ModelGraph {
   const fail: (reason: string) => never = (reason) => {
     throw new ModelFileError(src.file, reason);
   };

@@ -232,3 +232,26 @@ function readU64(b: Buffer, off: number, file: string, what: string): number {
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ModelFileError(file, `${what} ${v} is absurd: corrupted zip`);
   return Number(v);
 }
+
+/** File-supplied text made safe for a one-line message: control characters replaced, length capped. */
+export function oneLine(text: string, max = 400): string {
+  // eslint-disable-next-line no-control-regex
+  const s = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '�');
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/**
+ * Runs a reader and keeps its ModelFileError messages on one line whatever names the file supplied
+ * (tensor names, keys and layer names end up in messages).
+ */
+export function withOneLineErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ModelFileError) {
+      const r = oneLine(e.reason);
+      if (r !== e.reason) throw new ModelFileError(e.file, r);
+    }
+    throw e;
+  }
+}

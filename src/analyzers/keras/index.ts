@@ -10,7 +10,7 @@
 import type { ModelGraph, Precision, Shape, TensorInfo } from '../graph';
 import type { FormatReader } from '../reader';
 import { LIMITS, ModelFileError } from '../errors';
-import { looksLikeZip, SliceSource, ZipArchive, type ByteSource } from '../io/zip';
+import { looksLikeZip, SliceSource, ZipArchive, withOneLineErrors, type ByteSource } from '../io/zip';
 import { HDF5_SIGNATURE, Hdf5File, type H5AttrValue, type H5Dataset } from './hdf5';
 
 const DTYPES: Record<string, Precision> = {
@@ -34,6 +34,10 @@ interface ModelConfig {
 }
 
 export function readKeras(src: ByteSource): ModelGraph {
+  return withOneLineErrors(() => readKerasUnsafe(src));
+}
+
+function readKerasUnsafe(src: ByteSource): ModelGraph {
   const head = src.read(0, Math.min(8, src.size), 'file header');
   if (looksLikeZip(head)) return readKerasZip(src);
   if (head.length === 8 && head.equals(HDF5_SIGNATURE)) return readKerasH5(src);

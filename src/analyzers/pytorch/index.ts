@@ -8,7 +8,7 @@
 import type { ModelGraph, Precision, TensorInfo } from '../graph';
 import type { FormatReader } from '../reader';
 import { LIMITS, ModelFileError } from '../errors';
-import { ZipArchive, type ByteSource, type ZipEntry } from '../io/zip';
+import { ZipArchive, withOneLineErrors, type ByteSource, type ZipEntry } from '../io/zip';
 import { PDict, PGlobal, PickleError, PList, PObject, PStorage, PTensor, PTuple, scanPickle, type PickleResult, type PValue } from './pickle';
 
 /** torch storage class → dtype name (torch's own, without "torch."), precision and bits per element. */
@@ -64,6 +64,10 @@ interface ClassInfo {
 const MAX_WALK_DEPTH = 256;
 
 export function readPytorch(src: ByteSource): ModelGraph {
+  return withOneLineErrors(() => readPytorchUnsafe(src));
+}
+
+function readPytorchUnsafe(src: ByteSource): ModelGraph {
   const file = src.file;
   const fail: (reason: string) => never = (reason) => {
     throw new ModelFileError(file, reason);
