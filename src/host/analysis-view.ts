@@ -152,7 +152,7 @@ export class AnalysisController implements vscode.Disposable {
     else log.error(`analysis of ${file} failed`, e);
     this.post({ type: 'analysis/error', file, message, canReopenAsText: !!this.opts.reopenAsText });
     const actions = this.opts.reopenAsText ? ['Reopen With Text Editor'] : [];
-    void showError(`Cannot analyze ${path.basename(this.file)}: ${message}`, ...actions).then((choice) => {
+    void showError(message.startsWith(`${path.basename(this.file)}:`) ? `Cannot analyze ${message}` : `Cannot analyze ${path.basename(this.file)}: ${message}`, ...actions).then((choice) => {
       if (choice === 'Reopen With Text Editor') this.opts.reopenAsText?.();
     });
   }

@@ -90,6 +90,17 @@ export async function estimateAll(
   return deviceIds.map((device) => {
     try {
       const est: DeviceEstimate = estimateDevice(result.model, device, { precision: opts.precision, budgets: opts.budgets ?? {} });
+      const l = est.latencyMs;
+      if (![l.low, l.typical, l.high, est.memory.totalBytes].every(Number.isFinite)) {
+        // No compute graph (weights-only formats) or an unknown shape: there is no honest number to show.
+        const why = !result.model.hasComputeGraph
+          ? 'the file stores weights but no compute graph'
+          : result.model.macs === null
+            ? (result.model.macsUnknownReason ?? 'a needed shape is unknown')
+            : 'the estimator has no figure for this model on this device';
+        log.info(`no finite estimate for ${result.model.file} on ${device}: ${why}`);
+        return { device, error: `No latency estimate: ${why}.` };
+      }
       return { device, estimate: opts.withLayers === false ? { ...est, layers: [] } : est };
     } catch (e) {
       log.warn(`estimate for ${device} failed: ${(e as Error).message}`);

@@ -26,12 +26,24 @@ export function setState<T extends object>(state: T): void {
   api.setState(state);
 }
 
+/** Tells the user (once) that some data could not be shown, instead of leaving a stale view. */
+function showMalformedNotice(): void {
+  if (document.getElementById('malformed-notice')) return;
+  const p = document.createElement('p');
+  p.id = 'malformed-notice';
+  p.className = 'error-box';
+  p.setAttribute('role', 'alert');
+  p.textContent = 'Some results could not be shown because they were not in the expected shape. Details are in the log (Edge Planner: Show Log).';
+  document.body.insertBefore(p, document.body.firstChild);
+}
+
 /** Listens for host messages; each one is validated before the handler sees it. Then says "ready". */
 export function start(handler: (msg: ToWebview) => void): void {
   window.addEventListener('message', (event: MessageEvent) => {
     const parsed = parseToWebview(event.data);
     if (!parsed.ok) {
       post({ type: 'log', level: 'warn', message: `ignored a malformed message from the host: ${parsed.error}` });
+      showMalformedNotice();
       return;
     }
     try {
