@@ -82,8 +82,19 @@ function cellParagraph(cell: Cell, o: { bold?: boolean; size: number; align?: 'r
   });
 }
 
+const tableBorders = {
+  ...cellBorders,
+  insideHorizontal: { style: BorderStyle.SINGLE, size: 4, color: 'BFBFBF' },
+  insideVertical: { style: BorderStyle.SINGLE, size: 4, color: 'BFBFBF' },
+};
+
+/**
+ * A data table. Borders and cell margins are set once on the table, not per cell: the per-layer table has
+ * thousands of cells, and per-cell properties made the document several times slower to build.
+ */
 function dataTable(t: TableBlock, size: number): Table {
   const colW = widths(t.columns.map((c) => c.width ?? 1));
+  const zebra = t.rows.length <= 60;
   const header = new TableRow({
     tableHeader: true,
     cantSplit: true,
@@ -92,8 +103,6 @@ function dataTable(t: TableBlock, size: number): Table {
         new TableCell({
           width: { size: colW[i], type: WidthType.DXA },
           shading: { type: ShadingType.CLEAR, color: 'auto', fill: ACCENT },
-          borders: cellBorders,
-          margins: { top: 40, bottom: 40, left: 60, right: 60 },
           children: [cellParagraph({ text: headerText(col, true) }, { bold: true, size, color: 'FFFFFF', align: col.numeric ? 'right' : 'left' })],
         }),
     ),
@@ -101,20 +110,26 @@ function dataTable(t: TableBlock, size: number): Table {
   const rows = t.rows.map(
     (r, ri) =>
       new TableRow({
-        cantSplit: true,
+        cantSplit: zebra ? true : undefined,
         children: r.map(
           (cell, i) =>
             new TableCell({
-              width: { size: colW[i], type: WidthType.DXA },
-              shading: cell.tone ? { type: ShadingType.CLEAR, color: 'auto', fill: TONE_FILL[cell.tone] } : ri % 2 ? { type: ShadingType.CLEAR, color: 'auto', fill: 'F2F2F2' } : undefined,
-              borders: cellBorders,
-              margins: { top: 30, bottom: 30, left: 60, right: 60 },
+              // the table's grid gives the widths; per-cell widths only on small tables
+              width: zebra ? { size: colW[i], type: WidthType.DXA } : undefined,
+              shading: cell.tone ? { type: ShadingType.CLEAR, color: 'auto', fill: TONE_FILL[cell.tone] } : zebra && ri % 2 ? { type: ShadingType.CLEAR, color: 'auto', fill: 'F2F2F2' } : undefined,
               children: [cellParagraph(cell, { size, align: t.columns[i].numeric && cell.value !== undefined ? 'right' : 'left' })],
             }),
         ),
       }),
   );
-  return new Table({ layout: TableLayoutType.FIXED, width: { size: CONTENT_W, type: WidthType.DXA }, columnWidths: colW, rows: [header, ...rows] });
+  return new Table({
+    layout: TableLayoutType.FIXED,
+    width: { size: CONTENT_W, type: WidthType.DXA },
+    columnWidths: colW,
+    borders: tableBorders,
+    margins: { top: 30, bottom: 30, left: 60, right: 60 },
+    rows: [header, ...rows],
+  });
 }
 
 function factsTable(facts: Fact[]): Table {

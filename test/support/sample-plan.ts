@@ -77,7 +77,7 @@ export function sampleProfile(layerCount = 200): ModelProfile {
     macs,
     flops: layers.reduce((s, l) => s + (l.flops ?? 0), 0),
     peakActivationBytes: 4_816_896,
-    peakActivationAt: layers[3].name,
+    ...(layers.length > 3 ? { peakActivationAt: layers[3].name } : {}),
     executionOrder: 'file-order',
     operatorCount: layers.length,
     opHistogram: histogram(layers),
