@@ -6,6 +6,8 @@ import * as path from 'path';
 import type { ModelFormat } from './graph';
 import { ModelFileError } from './errors';
 import type { FileSource } from './io/file-source';
+import { ZipArchive } from './io/zip';
+import { ProtoReader } from './io/protobuf';
 
 export interface Detection {
   format: ModelFormat;
@@ -54,7 +56,7 @@ function detectFromBytes(src: FileSource, head: Buffer): Detection {
   if (head.length >= 8 && head.toString('latin1', 4, 8) === 'TFL3') return { format: 'tflite', evidence: 'FlatBuffers identifier TFL3' };
   if (head.length >= 4 && head.toString('latin1', 0, 4) === 'GGUF') return { format: 'gguf', evidence: 'GGUF magic' };
   if (head.length >= 8 && head.subarray(0, 8).equals(HDF5_SIGNATURE)) return { format: 'keras', evidence: 'HDF5 signature' };
-  if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return detectZip(src, head);
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return detectZip(src);
   if (head.length >= 4 && head.readUInt32LE(0) === 0x06054b50) throw new ModelFileError(file, 'an empty zip archive, not a model');
   // HDF5 files may carry a user block: the signature then sits at 512, 1024, 2048 ...
   for (let off = 512; off + 8 <= src.size && off <= 1 << 20; off *= 2) {
@@ -77,95 +79,37 @@ function detectFromBytes(src: FileSource, head: Buffer): Detection {
 }
 
 /** Zip: PyTorch archives hold `<root>/data.pkl`; Keras v3 archives hold `config.json` and `model.weights.h5`. */
-function detectZip(src: FileSource, head: Buffer): Detection {
-  const names = zipEntryNames(src, 4096);
+function detectZip(src: FileSource): Detection {
+  let names: string[];
+  try {
+    names = ZipArchive.open(src).entries.map((e) => e.name);
+  } catch (e) {
+    if (e instanceof ModelFileError) throw new ModelFileError(src.file, `a damaged zip archive (${e.reason})`);
+    throw e;
+  }
   if (names.some((n) => /(^|\/)data\.pkl$/.test(n) || /(^|\/)constants\.pkl$/.test(n))) return { format: 'pytorch', evidence: 'zip archive with data.pkl' };
   if (names.includes('config.json') || names.includes('model.weights.h5') || names.includes('metadata.json')) return { format: 'keras', evidence: 'zip archive with config.json' };
-  const first = head.length >= 30 ? names[0] ?? '' : '';
-  throw new ModelFileError(src.file, `a zip archive that is neither a PyTorch file (no data.pkl) nor a Keras .keras file (no config.json)${first ? `; first entry "${first}"` : ''}`);
-}
-
-/** Names from the zip central directory (bounded), or from local headers if the directory is damaged. */
-function zipEntryNames(src: FileSource, max: number): string[] {
-  const tailLen = Math.min(src.size, 65_535 + 22);
-  const tail = src.read(src.size - tailLen, tailLen, 'zip end record');
-  for (let i = tail.length - 22; i >= 0; i--) {
-    if (tail.readUInt32LE(i) !== 0x06054b50) continue;
-    let count = tail.readUInt16LE(i + 10);
-    let cdSize = tail.readUInt32LE(i + 12);
-    let cdOffset = tail.readUInt32LE(i + 16);
-    // zip64 end-of-central-directory locator sits right before the end record.
-    if ((cdOffset === 0xffffffff || count === 0xffff) && i >= 20 && tail.readUInt32LE(i - 20) === 0x07064b50) {
-      const z64 = Number(tail.readBigUInt64LE(i - 12));
-      const rec = src.read(z64, 56, 'zip64 end record');
-      if (rec.readUInt32LE(0) === 0x06064b50) {
-        count = Number(rec.readBigUInt64LE(32));
-        cdSize = Number(rec.readBigUInt64LE(40));
-        cdOffset = Number(rec.readBigUInt64LE(48));
-      }
-    }
-    if (cdOffset + cdSize > src.size) break;
-    const cd = src.read(cdOffset, Math.min(cdSize, 8 * 1024 * 1024), 'zip central directory');
-    const names: string[] = [];
-    let p = 0;
-    for (let k = 0; k < Math.min(count, max) && p + 46 <= cd.length; k++) {
-      if (cd.readUInt32LE(p) !== 0x02014b50) break;
-      const nl = cd.readUInt16LE(p + 28);
-      const el = cd.readUInt16LE(p + 30);
-      const cl = cd.readUInt16LE(p + 32);
-      names.push(cd.toString('utf8', p + 46, Math.min(cd.length, p + 46 + nl)));
-      p += 46 + nl + el + cl;
-    }
-    return names;
-  }
-  const nl = src.size >= 30 ? src.read(26, 2, 'zip local header').readUInt16LE(0) : 0;
-  return nl ? [src.read(30, Math.min(nl, src.size - 30), 'zip entry name').toString('utf8')] : [];
+  throw new ModelFileError(src.file, `a zip archive that is neither a PyTorch file (no data.pkl) nor a Keras .keras file (no config.json)${names[0] ? `; first entry "${names[0]}"` : ''}`);
 }
 
 /**
- * Walks the top-level protobuf fields without reading their contents. ONNX ModelProto has graph (7) and
- * opset_import (8); a Core ML Model has specificationVersion (1), description (2) and a model type field >= 200.
+ * Walks up to 64 top-level protobuf fields without reading their contents. ONNX ModelProto has graph (7)
+ * and opset_import (8); a Core ML Model has specificationVersion (1), description (2) and a model type >= 200.
  */
 function scanProtobufTopLevel(src: FileSource): 'onnx' | 'coreml' | null {
-  let pos = 0;
   const seen = new Set<number>();
-  for (let n = 0; n < 64 && pos < src.size; n++) {
-    const tag = readVarint(src, pos);
-    if (!tag) return null;
-    pos = tag.next;
-    const field = Math.floor(tag.value / 8);
-    const wire = tag.value % 8;
-    if (field === 0) return null;
-    seen.add(field);
-    if (wire === 0) {
-      const v = readVarint(src, pos);
-      if (!v) return null;
-      pos = v.next;
-    } else if (wire === 2) {
-      const len = readVarint(src, pos);
-      if (!len || len.next + len.value > src.size) return null;
-      pos = len.next + len.value;
-    } else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else return null;
-    if (pos > src.size) return null;
+  try {
+    const reader = new ProtoReader(src);
+    let n = 0;
+    for (const f of reader.fields(reader.root(), 'model')) {
+      seen.add(f.field);
+      if (++n >= 64) break;
+    }
+  } catch (e) {
+    if (!(e instanceof ModelFileError)) throw e;
+    if (seen.size === 0) return null; // not protobuf at all; a damaged tail is left to the reader to report
   }
-  if (seen.has(7) || seen.has(8)) {
-    if ([...seen].every((f) => f <= 25)) return 'onnx';
-  }
+  if ((seen.has(7) || seen.has(8)) && [...seen].every((f) => f <= 25)) return 'onnx';
   if ([...seen].some((f) => f >= 200) && [...seen].every((f) => f === 1 || f === 2 || f >= 200)) return 'coreml';
-  return null;
-}
-
-function readVarint(src: FileSource, pos: number): { value: number; next: number } | null {
-  let value = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (pos + i >= src.size) return null;
-    const b = src.read(pos + i, 1)[0];
-    value += (b & 0x7f) * mul;
-    mul *= 128;
-    if (b < 0x80) return Number.isSafeInteger(value) ? { value, next: pos + i + 1 } : null;
-  }
   return null;
 }

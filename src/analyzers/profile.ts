@@ -158,7 +158,10 @@ function bindSymbols(inputs: IOInfo[], implicit: Record<string, number>, given: 
     bindings[s] = given[s] ?? stored;
     if (given[s] === undefined) implicitDefaulted.push(`${s}=${stored}`);
   }
-  if (implicitDefaulted.length) warnings.push(`Dynamic input dimension${implicitDefaulted.length > 1 ? 's' : ''} use the stored size${implicitDefaulted.length > 1 ? 's' : ''} (${implicitDefaulted.join(', ')}); bind other values with --bind NAME=N`);
+  if (implicitDefaulted.length) {
+    const many = implicitDefaulted.length > 1;
+    warnings.push(`Dynamic input dimension${many ? 's use the stored sizes' : ' uses the stored size'} (${implicitDefaulted.join(', ')}); bind other values with --bind NAME=N`);
+  }
   for (const name of Object.keys(given)) {
     if (!symbols.includes(name)) warnings.push(`--bind ${name}=${given[name]}: no input has a dimension named "${name}" (symbols: ${symbols.join(', ') || 'none'})`);
   }

@@ -194,7 +194,7 @@ print(t.data_location, {e.key: e.value for e in t.external_data}, len(onnx.load(
 
 test('protobuf reader walks the builder output: top-level fields, nested messages, skipped raw_data', () => {
   const buf = encodeModel(tinyCnn());
-  const r = new ProtoReader(new BufferSource(buf, 'tiny.onnx'));
+  const r = new ProtoReader(new BufferSource('tiny.onnx', buf));
   const top = [...r.fields(r.root())];
   assert.deepEqual(top.map((f) => f.field), [1, 2, 7, 8]);
   assert.equal(top[0].varint, 8);
@@ -219,7 +219,7 @@ test('protobuf reader: varints incl. negative int64, packed and unpacked repeate
     Buffer.from([0x18, 0x07]),
     Buffer.from([0x25, 0, 0, 0xc0, 0x3f]),
   ];
-  const r = new ProtoReader(new BufferSource(Buffer.concat(parts)));
+  const r = new ProtoReader(new BufferSource('<buffer>', Buffer.concat(parts)));
   const fs_ = [...r.fields(r.root())];
   assert.equal(fs_[0].varint, -1);
   assert.deepEqual(r.ints(fs_[1], [], 10), [1, 300, 2 ** 40]);
@@ -231,7 +231,7 @@ test('protobuf reader: varints incl. negative int64, packed and unpacked repeate
 
 test('protobuf reader: lengths past the end, bad wire types, overlong varints and deep nesting are ModelFileErrors', () => {
   const walk = (b: Buffer) => {
-    const r = new ProtoReader(new BufferSource(b, 'bad.bin'));
+    const r = new ProtoReader(new BufferSource('bad.bin', b));
     const visit = (m: ReturnType<typeof r.root>): void => {
       for (const f of r.fields(m)) if (f.wire === WireType.LengthDelimited && f.length > 0) visit(r.message(f, 'm', m));
     };

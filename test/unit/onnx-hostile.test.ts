@@ -20,7 +20,7 @@ import { fixture, hasShared, tempDir, unlabelled } from '../support/shared';
 /** Read + infer + cost; returns 'graph' or 'error' (ModelFileError); anything else throws. */
 function attempt(buf: Buffer, what: string): 'graph' | 'error' {
   try {
-    const g = readOnnx(new BufferSource(buf, what), {});
+    const g = readOnnx(new BufferSource(what, buf), {});
     inferOnnxShapes(g, { batch: 1, '?': 1 });
     for (const sg of allSubgraphs(g)) for (const n of sg.nodes) onnxNodeCost(n, sg, g);
     return 'graph';
@@ -135,7 +135,7 @@ test('zero-byte, garbage and non-ONNX inputs are ModelFileErrors with one-line r
     ['length past end', Buffer.from([0x08, 0x07, 0x3a, 0xff, 0xff, 0x03, 0x00]), /declares 65535 bytes but only 1 remain/],
   ];
   for (const [what, buf, re] of cases) {
-    assert.throws(() => readOnnx(new BufferSource(buf, what), {}), (e: unknown) => e instanceof ModelFileError && re.test(e.message), what);
+    assert.throws(() => readOnnx(new BufferSource(what, buf), {}), (e: unknown) => e instanceof ModelFileError && re.test(e.message), what);
   }
 });
 
@@ -149,7 +149,7 @@ test('absurd dims: a 2^40-element initializer is refused; absurd activation dims
       initializers: [{ name: 'w', dataType: 'FLOAT', dims: [1 << 20, 1 << 20], raw: Buffer.alloc(0) }],
     },
   };
-  assert.throws(() => readOnnx(new BufferSource(encodeModel(big), 'big.onnx'), {}), (e: unknown) => e instanceof ModelFileError && /more than the limit/.test(e.message));
+  assert.throws(() => readOnnx(new BufferSource('big.onnx', encodeModel(big)), {}), (e: unknown) => e instanceof ModelFileError && /more than the limit/.test(e.message));
   // Activations with absurd dims and a ConstantOfShape asking for 2^60 elements: shapes only, no allocation.
   const huge: ModelSpec = {
     opsetImports: [{ domain: '', version: 13 }],
@@ -165,7 +165,7 @@ test('absurd dims: a 2^40-element initializer is refused; absurd activation dims
       initializers: [{ name: 's', dataType: 'INT64', dims: [3], int64Data: [2 ** 20, 2 ** 20, 2 ** 20] }],
     },
   };
-  const g = readOnnx(new BufferSource(encodeModel(huge), 'huge.onnx'), {});
+  const g = readOnnx(new BufferSource('huge.onnx', encodeModel(huge)), {});
   const warnings = inferOnnxShapes(g, {});
   assert.deepEqual(g.main.tensors.get('c')!.shape, [2 ** 20, 2 ** 20, 2 ** 20]);
   assert.deepEqual(g.main.tensors.get('m')!.shape, [2 ** 30, 2 ** 30]);
@@ -184,7 +184,7 @@ test('subgraphs nested deeper than the limit are refused, not a stack overflow',
     };
     if (i === 12) {
       // Modest depth is fine.
-      const ok = readOnnx(new BufferSource(encodeModel({ graph: { ...body, inputs: [{ name: 'x', elemType: 'FLOAT' }, { name: 'c', elemType: 'BOOL' }] } }), 'ok.onnx'), {});
+      const ok = readOnnx(new BufferSource('ok.onnx', encodeModel({ graph: { ...body, inputs: [{ name: 'x', elemType: 'FLOAT' }, { name: 'c', elemType: 'BOOL' }] } })), {});
       assert.equal(ok.subgraphs.length, 2 ** 13 - 2);
       break;
     }
@@ -195,7 +195,7 @@ test('subgraphs nested deeper than the limit are refused, not a stack overflow',
     chain = { name: `l${i}`, nodes: [{ opType: 'Loop', inputs: ['', 'c'], outputs: [], attrs: [attr.graph('body', chain)] }], inputs: [], outputs: [] };
   }
   const deep = encodeModel({ graph: { ...chain, inputs: [{ name: 'x', elemType: 'FLOAT' }, { name: 'c', elemType: 'BOOL' }] } });
-  assert.throws(() => readOnnx(new BufferSource(deep, 'deep.onnx'), {}), (e: unknown) => e instanceof ModelFileError && /nested deeper than 64/.test(e.message));
+  assert.throws(() => readOnnx(new BufferSource('deep.onnx', deep), {}), (e: unknown) => e instanceof ModelFileError && /nested deeper than 64/.test(e.message));
 });
 
 test('a ~200 MB model (inline raw_data and external data): reading it touches a tiny fraction of the file', { timeout: 120_000 }, () => {

@@ -5,11 +5,12 @@
  */
 import * as fs from 'fs';
 import { ModelFileError } from '../errors';
+import type { ByteSource } from './byte-source';
 
 const BLOCK = 64 * 1024;
 const MAX_CACHED_BLOCKS = 64; // 4 MiB
 
-export class FileSource {
+export class FileSource implements ByteSource {
   readonly size: number;
   private readonly fd: number;
   private readonly cache = new Map<number, Buffer>();

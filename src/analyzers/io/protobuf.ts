@@ -10,29 +10,8 @@
  */
 import { LIMITS, ModelFileError } from '../errors';
 
-/** Anything that hands out byte ranges: FileSource satisfies it, BufferSource wraps a Buffer. */
-export interface ByteSource {
-  readonly file: string;
-  readonly size: number;
-  read(offset: number, length: number, what?: string): Buffer;
-}
-
-/** A Buffer seen as a ByteSource (for formats whose bytes are already in memory, and tests). */
-export class BufferSource implements ByteSource {
-  readonly size: number;
-  constructor(
-    readonly buffer: Buffer,
-    readonly file = '<buffer>',
-  ) {
-    this.size = buffer.length;
-  }
-  read(offset: number, length: number, what = 'data'): Buffer {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
-      throw new ModelFileError(this.file, `${what} at offset ${offset} with length ${length} lies outside the data (${this.size} bytes): truncated or corrupted`);
-    }
-    return this.buffer.subarray(offset, offset + length);
-  }
-}
+export { type ByteSource, BufferSource } from './byte-source';
+import type { ByteSource } from './byte-source';
 
 export const enum WireType {
   Varint = 0,
