@@ -9,7 +9,8 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v soffice >/dev/null || need+=(libreoffice-writer libreoffice-calc libreoffice-impress)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v rg >/dev/null || need+=(ripgrep)
-/usr/bin/python3 -c 'import onnx' 2>/dev/null || need+=(python3-onnx python3-numpy)
+/usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null || need+=(python3-onnx python3-numpy)
+/usr/bin/python3 -c 'import h5py' 2>/dev/null || need+=(python3-h5py)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev pkg-config)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
