@@ -29,7 +29,7 @@ import {
 import { ChartRun } from 'docx/charts';
 import type { PlanDocument } from '../planner/plan';
 import { fmtNum } from './format';
-import { buildReport, headerText, splitByGroup, type Block, type Cell, type Fact, type Report, type TableBlock, type Tone } from './report';
+import { buildReport, headerText, pagedRows, splitByGroup, type Block, type Cell, type Fact, type Report, type TableBlock, type Tone } from './report';
 
 const FONT = 'Calibri';
 const MONO = 'DejaVu Sans Mono';
@@ -258,10 +258,12 @@ function renderBlock(block: Block, report: Report, tableSize: number): FileChild
       return [factsTable(block.facts), new Paragraph({ spacing: { after: 120 }, children: [] })];
     case 'table': {
       const out: FileChild[] = [];
-      for (const part of splitByGroup(block)) {
+      const { rows, note } = pagedRows(block);
+      for (const part of splitByGroup({ ...block, rows })) {
         if (block.title) out.push(new Paragraph({ spacing: { before: 160, after: 60 }, keepNext: true, children: [run(block.title, { bold: true, size: 20, color: ACCENT })] }));
         out.push(dataTable(part, tableSize), new Paragraph({ spacing: { after: 120 }, children: [] }));
       }
+      if (note) out.push(textParagraph(note, { size: 18, italics: true, color: '595959' }));
       return out;
     }
     case 'code':

@@ -24,7 +24,8 @@ const group = (digits: string): string => digits.replace(/\B(?=(\d{3})+(?!\d))/g
 
 /** A number with about three significant digits: 1,234 · 123 · 12.3 · 1.23 · 0.123 · 0.00123. */
 export function fmtNum(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
+  if (Number.isNaN(x)) return '—';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
   if (x === 0) return '0';
   const a = Math.abs(x);
   const sign = x < 0 ? '-' : '';
@@ -43,7 +44,7 @@ export function fmtNum(x: number): string {
 }
 
 /** An integer with thousands separators. */
-export const fmtInt = (n: number): string => (Number.isFinite(n) ? (n < 0 ? '-' : '') + group(Math.round(Math.abs(n)).toString()) : String(n));
+export const fmtInt = (n: number): string => (Number.isFinite(n) ? (n < 0 ? '-' : '') + group(Math.round(Math.abs(n)).toString()) : fmtNum(n));
 
 export const fmtMs = (ms: number): string => `${fmtNum(ms)} ms`;
 

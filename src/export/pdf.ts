@@ -9,7 +9,7 @@ import PDFDocument from 'pdfkit';
 import type { PlanDocument } from '../planner/plan';
 import { fontPath, findFontDir } from './fonts';
 import { fmtNum } from './format';
-import { buildReport, headerText, splitByGroup, type Block, type Cell, type Fact, type Report, type TableBlock, type Tone } from './report';
+import { buildReport, headerText, pagedRows, splitByGroup, type Block, type Cell, type Fact, type Report, type TableBlock, type Tone } from './report';
 
 type Doc = PDFKit.PDFDocument;
 
@@ -374,9 +374,12 @@ function block(ctx: Ctx, b: Block, tableSize: number): void {
       return bulletList(ctx, b.items);
     case 'facts':
       return facts(ctx, b.facts);
-    case 'table':
-      for (const part of splitByGroup(b)) table(ctx, part, DATA_TABLE(tableSize));
+    case 'table': {
+      const { rows, note } = pagedRows(b);
+      for (const part of splitByGroup({ ...b, rows })) table(ctx, part, DATA_TABLE(tableSize));
+      if (note) paragraph(ctx, note, 'note');
       return;
+    }
     case 'code':
       return codeBlock(ctx, b.title, b.code);
     case 'subheading':

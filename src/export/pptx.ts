@@ -7,7 +7,7 @@
 import PptxGenJS from 'pptxgenjs';
 import type { PlanDocument } from '../planner/plan';
 import { clip, fmtNum, TECHNIQUE_LABELS, fmtSpan } from './format';
-import { blocksToPlainText, buildReport, type Block, type Fact, type Report, type Section, type TableBlock, type Tone } from './report';
+import { blocksToPlainText, buildReport, splitByGroup, type Block, type Fact, type Report, type Section, type TableBlock, type Tone } from './report';
 
 type Slide = PptxGenJS.Slide;
 type Cell = PptxGenJS.TableCell;
@@ -92,8 +92,9 @@ function summarySlide(pptx: PptxGenJS, r: Report): void {
       margin: 6,
     });
   }
-  const bt = tableOf(s, 'budget-check');
-  if (bt) {
+  const budgetTable = tableOf(s, 'budget-check');
+  if (budgetTable) {
+    const bt = splitByGroup(budgetTable)[0];
     const rows: Cell[][] = [bt.columns.map((c) => hdr(c.header)), ...bt.rows.slice(0, 5).map((row) => row.map((c, i) => cell(c.text, c.tone, { align: i === 1 ? 'right' : 'left' })))];
     slide.addTable(rows, { x: 0.5, y: 5.4, w: 12.3, colW: [2.6, 2.2, 5.8, 1.7], fontFace: FONT, fontSize: 11, border: { type: 'solid', pt: 0.5, color: 'BFBFBF' }, rowH: 0.3 });
   }

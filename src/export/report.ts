@@ -66,7 +66,21 @@ export interface TableBlock {
   rows: Cell[][];
   /** Spreadsheets give this table a sheet of its own, with a frozen header row and an auto-filter. */
   sheet?: string;
+  /** Paged formats (Word, PDF) print at most this many rows, saying how many more the workbook has. */
+  pagedLimit?: number;
 }
+
+/** Rows a paged format prints, and the note about the rest when the table is longer than its paged limit. */
+export function pagedRows(t: TableBlock): { rows: Cell[][]; note: string | null } {
+  if (t.pagedLimit === undefined || t.rows.length <= t.pagedLimit) return { rows: t.rows, note: null };
+  return {
+    rows: t.rows.slice(0, t.pagedLimit),
+    note: `The first ${fmtInt(t.pagedLimit)} of ${fmtInt(t.rows.length)} rows are shown; the Excel workbook has all of them.`,
+  };
+}
+
+/** Largest number of per-layer rows printed in Word and PDF (large language models have tens of thousands). */
+export const PAGED_LAYER_ROWS = 1500;
 
 export interface Fact {
   label: string;
@@ -280,20 +294,20 @@ function budgetTable(doc: PlanDocument, h: Headline, budgets: Budgets): TableBlo
   const rows: Cell[][] = [];
   const verdict = (ok: boolean | undefined): Cell => (ok === undefined ? txt('not checked') : txt(yesNo(ok), ok ? 'good' : 'bad'));
   if (budgets.latencyMs !== undefined) {
-    rows.push([txt('Latency'), num(budgets.latencyMs, `≤ ${fmtNum(budgets.latencyMs)} ms`), txt(h.latencyText), verdict(check.latency)]);
+    rows.push([txt('Latency'), num(budgets.latencyMs, `≤ ${fmtNum(budgets.latencyMs)} ms`), txt('ms'), txt(h.latencyText), verdict(check.latency)]);
   }
   if (budgets.memoryMb !== undefined) {
-    rows.push([txt('Memory'), num(budgets.memoryMb, `≤ ${fmtNum(budgets.memoryMb)} MB`), txt(h.memoryText), verdict(check.memory)]);
+    rows.push([txt('Memory'), num(budgets.memoryMb, `≤ ${fmtNum(budgets.memoryMb)} MB`), txt('MB'), txt(h.memoryText), verdict(check.memory)]);
   }
   if (budgets.powerW !== undefined) {
     const est = doc.estimates.find((e) => e.device === h.device);
-    rows.push([txt('Power'), num(budgets.powerW, `≤ ${fmtNum(budgets.powerW)} W`), txt(est?.powerW ? fmtRange(est.powerW, 'W') : 'not estimated'), verdict(check.power)]);
+    rows.push([txt('Power'), num(budgets.powerW, `≤ ${fmtNum(budgets.powerW)} W`), txt('W'), txt(est?.powerW ? fmtRange(est.powerW, 'W') : 'not estimated'), verdict(check.power)]);
   }
   if (budgets.energyMj !== undefined) {
-    rows.push([txt('Energy per inference'), num(budgets.energyMj, `≤ ${fmtNum(budgets.energyMj)} mJ`), txt(h.energyText), verdict(check.energy)]);
+    rows.push([txt('Energy per inference'), num(budgets.energyMj, `≤ ${fmtNum(budgets.energyMj)} mJ`), txt('mJ'), txt(h.energyText), verdict(check.energy)]);
   }
   if (budgets.accuracyDrop !== undefined) {
-    rows.push([txt('Accuracy drop'), num(budgets.accuracyDrop, `≤ ${fmtNum(budgets.accuracyDrop)} points`), txt(h.accuracyText || 'not estimated'), verdict(check.accuracy)]);
+    rows.push([txt('Accuracy drop'), num(budgets.accuracyDrop, `≤ ${fmtNum(budgets.accuracyDrop)} points`), txt('points'), txt(h.accuracyText || 'not estimated'), verdict(check.accuracy)]);
   }
   if (!rows.length) return null;
   return {
@@ -303,6 +317,7 @@ function budgetTable(doc: PlanDocument, h: Headline, budgets: Budgets): TableBlo
     columns: [
       { key: 'budget', header: 'Budget', width: 2 },
       { key: 'limit', header: 'Limit', numeric: true, width: 1.5 },
+      { key: 'unit', header: 'Unit', width: 1, spreadsheetOnly: true },
       { key: 'predicted', header: 'Predicted', width: 3 },
       { key: 'meets', header: 'Meets', width: 1 },
     ],
@@ -527,7 +542,7 @@ function deviceTable(doc: PlanDocument, budgets: Budgets): TableBlock {
       { key: 'latVerdict', header: 'Meets latency budget', short: 'Meets budget', width: 1.1, group: 'perf', formula: 'latencyVerdict' },
       { key: 'energy', header: 'Energy per inference', short: 'Energy', unit: 'mJ', numeric: true, numFmt: '0.00', width: 1.5, group: 'perf' },
       { key: 'power', header: 'Power', unit: 'W', numeric: true, numFmt: '0.00', width: 0.9, group: 'perf' },
-      { key: 'bottleneck', header: 'Bottleneck', width: 1.2, group: 'mem' },
+      { key: 'bottleneck', header: 'Bottleneck', width: 1.45, group: 'mem' },
       { key: 'memTotal', header: 'Memory needed', short: 'Memory', unit: 'MB', numeric: true, numFmt: '0.00', width: 1.1, group: 'mem' },
       { key: 'memLimit', header: 'Device memory limit', short: 'Limit', unit: 'MB', numeric: true, numFmt: '#,##0.00', width: 1.1, group: 'mem' },
       { key: 'memFits', header: 'Fits device memory', short: 'Fits', width: 0.8, group: 'mem', formula: 'memoryFitsDevice' },
@@ -912,7 +927,7 @@ function layersSection(doc: PlanDocument): Section | null {
     sheetName: 'Layers',
     blocks: [
       para(`All ${fmtInt(p.layers.length)} layers of the main graph in execution order${est ? `, with the estimated time of each on ${est.deviceName}` : ''}.`, 'note') as Block,
-      { kind: 'table', id: 'layers', columns, rows, sheet: 'Layers' },
+      { kind: 'table', id: 'layers', columns, rows, sheet: 'Layers', pagedLimit: PAGED_LAYER_ROWS },
     ],
   };
 }
@@ -973,12 +988,15 @@ export function buildReport(doc: PlanDocument): Report {
     budgets,
     sections,
     charts: {
-      latency: doc.estimates.map((e) => ({ device: e.device, deviceName: c(e.deviceName), range: e.latencyMs, tone: latencyTone(e.latencyMs, budgets.latencyMs) })),
-      memory: doc.estimates.map((e) => ({
+      // Charts show only finite, positive figures (a device the model cannot run on may have none).
+      latency: doc.estimates
+        .filter((e) => [e.latencyMs.low, e.latencyMs.typical, e.latencyMs.high].every((v) => Number.isFinite(v) && v >= 0))
+        .map((e) => ({ device: e.device, deviceName: c(e.deviceName), range: e.latencyMs, tone: latencyTone(e.latencyMs, budgets.latencyMs) })),
+      memory: doc.estimates.filter((e) => Number.isFinite(e.memory.totalBytes) && e.memory.totalBytes >= 0).map((e) => ({
         device: e.device,
         deviceName: c(e.deviceName),
         totalMb: mb(e.memory.totalBytes),
-        limitMb: e.memory.limitBytes !== null ? mb(e.memory.limitBytes) : null,
+        limitMb: e.memory.limitBytes !== null && Number.isFinite(e.memory.limitBytes) ? mb(e.memory.limitBytes) : null,
         fits: e.memory.fits,
       })),
       latencyBudgetMs: budgets.latencyMs ?? null,

@@ -117,7 +117,8 @@ function writeTable(ws: Sheet, t: TableBlock, startRow: number, report: Report, 
       else if (column.numeric && c.value !== undefined) cell.value = c.value;
       else cell.value = c.text;
       if (column.numeric && column.numFmt) cell.numFmt = column.numFmt;
-      cell.alignment = { wrapText: !!column.wrap, vertical: 'top' };
+      // text a cell's width away from a right-aligned number before it
+      cell.alignment = { wrapText: !!column.wrap, vertical: 'top', ...(column.numeric && c.value !== undefined ? {} : { indent: 1 }) };
       if (c.tone && !formula && o.staticTones !== false) {
         cell.font = f({ color: { argb: TONE_FONT[c.tone] } });
         cell.fill = fill(TONE_FILL[c.tone]);
@@ -206,11 +207,12 @@ function writeBlocks(ws: Sheet, blocks: Block[], report: Report, row: number): n
           const value = ws.getCell(r, 2);
           if (fact.value !== undefined) {
             value.value = fact.value;
-            value.alignment = { horizontal: 'right', vertical: 'top' };
+            value.alignment = { horizontal: 'left', vertical: 'top' };
             ws.mergeCells(r, 3, r, WIDE);
             const detail = ws.getCell(r, 3);
             detail.value = fact.text;
-            detail.alignment = { wrapText: true, vertical: 'top' };
+            detail.font = f({ color: { argb: 'FF595959' } });
+            detail.alignment = { wrapText: true, vertical: 'top', indent: 1 };
           } else {
             ws.mergeCells(r, 2, r, WIDE);
             value.value = fact.text;
