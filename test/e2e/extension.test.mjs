@@ -1,0 +1,142 @@
+// The built extension (dist/ + package.json + media/) in a real VS Code 1.100.3 (code-server), once in the
+// light and once in the dark theme: Explorer menu → analysis view → planner (draft survives a reload) →
+// device choice updates the figures → export writes four documents. Screenshots go to test-artifacts/e2e/.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { artifactDir, openSession } from './lib/session.mjs';
+import { cliAnalyze, pickModel } from './lib/model-fixture.mjs';
+import {
+  ANALYZE_ENTRY,
+  EXPORT_AND_RUNTIME,
+  analysisFrame,
+  analyzeFromExplorer,
+  assertNotLoaded,
+  errorToasts,
+  exportThroughDialog,
+  fieldValue,
+  figureCards,
+  loadedModules,
+  parseCount,
+  planFiles,
+  plannerFrame,
+  probe,
+  typeInto,
+} from './lib/scenario.mjs';
+import { waitFor } from './lib/workbench.mjs';
+
+const model = pickModel();
+const cli = cliAnalyze(model.file);
+
+const THEMES_TO_RUN = (process.env.EDGEPLAN_E2E_THEMES || 'light,dark').split(',');
+
+for (const theme of THEMES_TO_RUN) {
+  describe(`built extension in VS Code 1.100.3, ${theme} theme (${model.name}, ${model.source})`, { timeout: 240_000 }, () => {
+    let s;
+    let analysis;
+    let planner;
+    const projectName = `E2E ${theme} rollout`;
+
+    before(async () => {
+      s = await openSession({ name: `built-${theme}`, theme, model });
+    });
+    after(async () => {
+      await s?.close();
+    });
+
+    it('activating the extension loads no analyzer, exporter or onnxruntime-node', async () => {
+      const report = await probe(s, 'Edge Planner E2E: Activate Extension and Write Module Report', 'activation-report.json');
+      assert.equal(report.wasActive, false, 'the extension was already active before the test activated it');
+      assert.equal(report.isActive, true);
+      const loaded = loadedModules(report);
+      assertNotLoaded(loaded, EXPORT_AND_RUNTIME, 'activation');
+      const analyzers = [...loaded.bundled].filter((p) => p.startsWith('src/analyzers/'));
+      assert.deepEqual(analyzers, [], `activation ran analyzer modules: ${analyzers.join(', ')}`);
+    });
+
+    it(`right-click the model → "${ANALYZE_ENTRY}" shows its parameter count, without an error`, async () => {
+      analysis = await analyzeFromExplorer(s, model.name);
+      assert.ok(analysis.labels.includes(ANALYZE_ENTRY));
+      const shown = parseCount(analysis.params);
+      assert.ok(shown, `the view shows "${analysis.params}" for Parameters`);
+      const expected = cli.model.params;
+      assert.ok(Math.abs(shown.value - expected) <= shown.step / 2, `view shows ${analysis.params}, edgeplan analyze --json says ${expected}`);
+      if (model.referenceParams !== null) assert.equal(expected, model.referenceParams, 'edgeplan disagrees with the third-party reference figure');
+      assert.deepEqual(await errorToasts(s), []);
+      await s.wb.screenshot(join(artifactDir, `analysis-${theme}.png`));
+    });
+
+    it('analysing loads the analyzers but still no exporter or onnxruntime-node', async () => {
+      const loaded = loadedModules(await probe(s, 'Edge Planner E2E: Write Module Report', 'module-report.json'));
+      assertNotLoaded(loaded, EXPORT_AND_RUNTIME, 'after the analysis');
+      assert.ok([...loaded.bundled].some((p) => p.startsWith('src/analyzers/')), 'the module check saw no analyzer run (it would not notice loads)');
+    });
+
+    it('the planner opens from the analysis view; typed fields are saved as .edgeplan/*.plan.json', async () => {
+      const frame = await analysisFrame(s);
+      await frame.locator('[data-testid="open-planner"]').click();
+      planner = await plannerFrame(s);
+      assert.equal(await planner.locator('[data-testid="planner-error"]').count(), 0, 'the planner shows an error');
+      await typeInto(planner, 'field-project.name', projectName);
+      await typeInto(planner, 'field-project.owner', 'Edge team');
+      await typeInto(planner, 'field-budgets.latencyMs', '25');
+      await waitFor('"Draft saved" in the planner', async () => /Draft saved/.test(await planner.locator('[data-testid="save-status"]').innerText()), { timeoutMs: 15_000 });
+      const files = planFiles(s.dirs.workspace);
+      assert.equal(files.length, 1, `expected one plan file, found ${files.length}`);
+      const saved = JSON.parse(readFileSync(files[0], 'utf8'));
+      assert.equal(saved.project.name, projectName);
+      assert.equal(saved.project.owner, 'Edge team');
+      assert.equal(saved.budgets.latencyMs, 25);
+    });
+
+    it('after a window reload the planner comes back with the draft', async () => {
+      await sleep(600); // let the webview state settle
+      await s.wb.reload();
+      planner = await plannerFrame(s, 60_000);
+      await waitFor('the project name field', async () => (await planner.locator('[data-testid="field-project.name"]').count()) > 0, { timeoutMs: 15_000 });
+      assert.equal(await fieldValue(planner, 'field-project.name'), projectName);
+      assert.equal(await fieldValue(planner, 'field-project.owner'), 'Edge team');
+      assert.equal(await fieldValue(planner, 'field-budgets.latencyMs'), '25');
+      assert.equal(planFiles(s.dirs.workspace).length, 1);
+    });
+
+    it('choosing another target device updates the figures', async () => {
+      const before = await waitFor('figure cards', async () => {
+        const c = await figureCards(planner);
+        return c.length ? c : null;
+      }, { timeoutMs: 30_000 });
+      const unchecked = await planner.evaluate(() => [...document.querySelectorAll('input[data-testid^="target-"]')].filter((b) => !b.checked).map((b) => b.getAttribute('data-testid').slice('target-'.length)));
+      assert.ok(unchecked.length > 0, 'every catalog device is already a target');
+      const device = unchecked[0];
+      await planner.locator(`[data-testid="target-${device}"]`).check();
+      const after = await waitFor(`a figure card for ${device}`, async () => {
+        const c = await figureCards(planner);
+        return c.some((x) => x.device === device && x.latency) ? c : null;
+      }, { timeoutMs: 30_000 });
+      assert.equal(after.length, before.length + 1);
+      assert.match(after.find((x) => x.device === device).latency, /\d.* ms/);
+      await waitFor('the plan file to list the new target', () => JSON.parse(readFileSync(planFiles(s.dirs.workspace)[0], 'utf8')).targets.includes(device), { timeoutMs: 10_000 });
+      await s.wb.screenshot(join(artifactDir, `planner-${theme}.png`));
+    });
+
+    it('export writes Word, Excel, PDF and PowerPoint files through the save dialog', async () => {
+      const magic = { docx: 'PK', xlsx: 'PK', pptx: 'PK', pdf: '%PDF' };
+      for (const format of ['docx', 'xlsx', 'pdf', 'pptx']) {
+        const file = join(s.dirs.workspace, `e2e-plan-${theme}.${format}`);
+        const { size, head } = await exportThroughDialog(s, planner, format, file);
+        assert.ok(size > 1000, `${format}: only ${size} bytes`);
+        assert.ok(head.toString('latin1').startsWith(magic[format]), `${format} starts with ${JSON.stringify(head.toString('latin1'))}`);
+      }
+      for (const format of ['docx', 'xlsx', 'pdf', 'pptx']) assert.ok(existsSync(join(s.dirs.workspace, `e2e-plan-${theme}.${format}`)));
+      assert.deepEqual(await errorToasts(s), []);
+    });
+
+    it('exporting did load the export libraries (the module check can see them)', async () => {
+      const loaded = loadedModules(await probe(s, 'Edge Planner E2E: Write Module Report', 'module-report.json'));
+      for (const p of ['docx', 'exceljs', 'pptxgenjs']) assert.ok(loaded.bundled.has(p), `${p} did not run during export`);
+      assert.ok(loaded.externals.has('pdfkit'), 'pdfkit is not in the require cache after a PDF export');
+    });
+  });
+}
