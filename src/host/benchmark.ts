@@ -14,7 +14,7 @@ export function toBenchmarkView(r: BenchmarkResult): BenchmarkView {
   return {
     rows: r.results.map((b) => ({ batch: b.batch, meanMs: b.meanMs, p50Ms: b.p50Ms, p95Ms: b.p95Ms, p99Ms: b.p99Ms })),
     notes: [
-      `onnxruntime-node ${r.runtimeVersion}, ${r.executionProvider} execution provider, ${r.threads} thread(s)`,
+      `onnxruntime-node ${r.runtimeVersion}, ${r.executionProvider} execution provider, ${r.threads > 0 ? `${r.threads} thread(s)` : "default thread count"}`,
       `${r.results[0]?.runs ?? 0} timed runs after ${r.warmup} warm-up run(s), generated inputs`,
       `This machine: ${r.machine.cpu} (${r.machine.cores} cores, ${r.machine.platform})`,
       ...r.warnings,

@@ -38,7 +38,20 @@ export interface ExportRequest {
 /** Asks where to save and writes the document. Resolves to the written file, or undefined when the user cancelled. */
 export async function exportPlanFile(req: ExportRequest): Promise<string | undefined> {
   const { label, filter } = FORMAT_LABELS[req.format];
-  const dir = exportFolder(req.folder);
+  let dir = exportFolder(req.folder);
+  // The save dialog cannot start in a folder that does not exist: create the configured folder when it lies
+  // inside the workspace, else start in the workspace folder.
+  if (dir.scheme === 'file' && !fs.existsSync(dir.fsPath)) {
+    const rel = path.relative(req.folder.uri.fsPath, dir.fsPath);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+      try {
+        fs.mkdirSync(dir.fsPath, { recursive: true });
+      } catch (e) {
+        log.warn(`could not create ${dir.fsPath}: ${(e as Error).message}`);
+        dir = req.folder.uri;
+      }
+    } else dir = req.folder.uri;
+  }
   const target = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.joinPath(dir, `${planSlug(req.modelRel)}-plan.${req.format}`),
     filters: { [filter]: [req.format] },
@@ -65,9 +78,11 @@ export async function exportPlanFile(req: ExportRequest): Promise<string | undef
   });
 }
 
-/** After a successful export: offer to open the file or reveal it. */
+/** After a successful export: offer to show the file (in the Explorer view when it is in the workspace). */
 export async function announceExport(file: string): Promise<void> {
-  const choice = await vscode.window.showInformationMessage(`Exported ${path.basename(file)}`, 'Reveal in File Explorer', 'Open');
-  if (choice === 'Open') await vscode.env.openExternal(vscode.Uri.file(file));
-  else if (choice === 'Reveal in File Explorer') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file));
+  const uri = vscode.Uri.file(file);
+  const inside = !!vscode.workspace.getWorkspaceFolder(uri);
+  const action = inside ? 'Show in Explorer' : 'Reveal in File Manager';
+  const choice = await vscode.window.showInformationMessage(`Exported ${path.basename(file)}`, action);
+  if (choice === action) await vscode.commands.executeCommand(inside ? 'revealInExplorer' : 'revealFileInOS', uri);
 }
