@@ -4,9 +4,12 @@
  */
 import type { Effort, Range, Technique } from '../planner/types';
 
-/** Bytes per "MB" in every document: SI megabytes (10^6 bytes), stated in the assumptions section. */
-export const BYTES_PER_MB = 1e6;
-export const BYTES_PER_KB = 1e3;
+/**
+ * Memory in every document is in binary units, as the estimator and the CLI count it and as budgets are given:
+ * 1 MiB = 2^20 bytes, 1 KiB = 2^10 bytes (stated in the assumptions section).
+ */
+export const BYTES_PER_MB = 1024 * 1024;
+export const BYTES_PER_KB = 1024;
 
 /**
  * Removes what cannot appear in an XML 1.0 document or a PDF string: C0 control characters other than tab and
@@ -59,12 +62,12 @@ export function fmtSpan(r: Range, unit: string): string {
   return `${fmtNum(r.low)}–${fmtNum(r.high)}${unit} (typical ${fmtNum(r.typical)}${unit})`;
 }
 
-/** Bytes in B / KB / MB / GB (SI units). */
+/** Bytes in B / KiB / MiB / GiB (binary units). */
 export function fmtBytes(b: number): string {
   const a = Math.abs(b);
-  if (a >= 1e9) return `${fmtNum(b / 1e9)} GB`;
-  if (a >= 1e6) return `${fmtNum(b / 1e6)} MB`;
-  if (a >= 1e3) return `${fmtNum(b / 1e3)} KB`;
+  if (a >= 1024 ** 3) return `${fmtNum(b / 1024 ** 3)} GiB`;
+  if (a >= 1024 ** 2) return `${fmtNum(b / 1024 ** 2)} MiB`;
+  if (a >= 1024) return `${fmtNum(b / 1024)} KiB`;
   return `${fmtInt(b)} B`;
 }
 

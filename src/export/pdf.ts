@@ -347,7 +347,7 @@ function memoryChart(ctx: Ctx): void {
   const x0 = M.left + labelW;
   const plotW = CONTENT_W - labelW - valueW;
   const scale = makeScale(bars.flatMap((b) => [b.totalMb, b.limitMb ?? 0]), x0, plotW);
-  axis(doc, scale, plotTop, plotBottom, 'MB');
+  axis(doc, scale, plotTop, plotBottom, 'MiB');
   bars.forEach((b, i) => {
     const y = plotTop + i * rowH;
     setFont(doc, 'Body', 8.5, TEXT);
@@ -356,7 +356,7 @@ function memoryChart(ctx: Ctx): void {
     doc.rect(x0, y + 5, Math.max(1, scale.map(b.totalMb) - x0), 10).fill(color);
     if (b.limitMb !== null) doc.rect(x0, y + 16, Math.max(1, scale.map(b.limitMb) - x0), 8).fill('#A5A5A5');
     setFont(doc, 'Body', 8, b.fits === false ? TONE_TEXT.bad : TEXT);
-    const label = `${fmtNum(b.totalMb)} of ${b.limitMb !== null ? fmtNum(b.limitMb) : '?'} MB${b.fits === false ? ' — does not fit' : ''}`;
+    const label = `${fmtNum(b.totalMb)} of ${b.limitMb !== null ? fmtNum(b.limitMb) : '?'} MiB${b.fits === false ? ' — does not fit' : ''}`;
     doc.text(label, x0 + plotW + 6, y + rowH / 2 - 5, { width: valueW - 6, lineBreak: false });
   });
   doc.moveTo(x0, plotTop).lineTo(x0, plotBottom).lineWidth(0.8).strokeColor('#808080').stroke();

@@ -6,7 +6,7 @@
  */
 import PptxGenJS from 'pptxgenjs';
 import type { PlanDocument } from '../planner/plan';
-import { clip, fmtNum, TECHNIQUE_LABELS, fmtSpan } from './format';
+import { BYTES_PER_MB, clip, fmtNum, TECHNIQUE_LABELS, fmtSpan } from './format';
 import { blocksToPlainText, buildReport, splitByGroup, type Block, type Fact, type Report, type Section, type TableBlock, type Tone } from './report';
 
 type Slide = PptxGenJS.Slide;
@@ -168,7 +168,7 @@ function devicesSlide(pptx: PptxGenJS, r: Report): void {
     },
   );
   const rows: Cell[][] = [
-    [hdr('Device'), hdr('Latency (ms)'), hdr('Memory (MB)'), hdr('Fits'), hdr('Ops')],
+    [hdr('Device'), hdr('Latency (ms)'), hdr('Memory (MiB)'), hdr('Fits'), hdr('Ops')],
     ...r.devices.map((e) => {
       const lb = bars.find((b) => b.device === e.device);
       const fitsTone: Tone | undefined = e.memory.fits === null ? undefined : e.memory.fits ? 'good' : 'bad';
@@ -176,7 +176,7 @@ function devicesSlide(pptx: PptxGenJS, r: Report): void {
       return [
         cell(clip(e.deviceName, 30), undefined, { bold: true }),
         cell(`${fmtNum(e.latencyMs.typical)}\n(${fmtNum(e.latencyMs.low)}–${fmtNum(e.latencyMs.high)})`, lb?.tone, { align: 'right' }),
-        cell(`${fmtNum(e.memory.totalBytes / 1e6)}${e.memory.limitBytes !== null ? ` / ${fmtNum(e.memory.limitBytes / 1e6)}` : ''}`, fitsTone, { align: 'right' }),
+        cell(`${fmtNum(e.memory.totalBytes / BYTES_PER_MB)}${e.memory.limitBytes !== null ? ` / ${fmtNum(e.memory.limitBytes / BYTES_PER_MB)}` : ''}`, fitsTone, { align: 'right' }),
         cell(e.memory.fits === null ? '?' : e.memory.fits ? 'yes' : 'no', fitsTone),
         cell(e.compatibility.verdict, compTone),
       ];
@@ -315,7 +315,7 @@ function sourcesSlide(pptx: PptxGenJS, r: Report, doc: PlanDocument): void {
   if (!s) return;
   const slide = titled(pptx, 'Assumptions and sources');
   const lines = [
-    'Every figure is a range (low–high) around a typical value; MB = 10^6 bytes.',
+    'Every figure is a range (low–high) around a typical value; memory in MiB (2^20 bytes).',
     `${doc.sources.length} catalog figures cited, each with its public source and a quote (full list in the notes and the Excel "Sources" sheet).`,
     ...doc.sources.slice(0, 6).map((x) => clip(`${x.device} — ${x.figure}: ${x.value} (${x.source})`, 150)),
   ];

@@ -42,7 +42,7 @@ export interface Column {
   header: string;
   /** Shorter header for the narrow columns of paged formats (Word, PDF); spreadsheets use `header`. */
   short?: string;
-  /** Unit for the header, "ms", "MB" ...: Excel headers read "Latency typical (ms)". */
+  /** Unit for the header, "ms", "MiB" ...: Excel headers read "Latency typical (ms)". */
   unit?: string;
   numeric?: boolean;
   /** Relative width for paged formats. */
@@ -297,7 +297,7 @@ function budgetTable(doc: PlanDocument, h: Headline, budgets: Budgets): TableBlo
     rows.push([txt('Latency'), num(budgets.latencyMs, `≤ ${fmtNum(budgets.latencyMs)} ms`), txt('ms'), txt(h.latencyText), verdict(check.latency)]);
   }
   if (budgets.memoryMb !== undefined) {
-    rows.push([txt('Memory'), num(budgets.memoryMb, `≤ ${fmtNum(budgets.memoryMb)} MB`), txt('MB'), txt(h.memoryText), verdict(check.memory)]);
+    rows.push([txt('Memory'), num(budgets.memoryMb, `≤ ${fmtNum(budgets.memoryMb)} MiB`), txt('MiB'), txt(h.memoryText), verdict(check.memory)]);
   }
   if (budgets.powerW !== undefined) {
     const est = doc.estimates.find((e) => e.device === h.device);
@@ -334,7 +334,7 @@ function summarySection(doc: PlanDocument, h: Headline, budgets: Budgets): Secti
     { label: 'Pipeline', text: h.pipelineText },
     h.meetsAll !== null && { label: 'Meets every budget', text: h.meetsAll ? 'yes' : `no — ${h.misses.join('; ') || 'see the budget table'}`, tone: h.meetsAll ? 'good' : 'bad' },
     h.latencyMs && { label: h.afterPipeline ? 'Latency after the pipeline' : 'Latency', text: h.latencyText, value: h.latencyMs.typical, unit: 'ms' },
-    h.memoryBytes !== null && { label: h.afterPipeline ? 'Memory after the pipeline' : 'Memory', text: h.memoryText, value: mb(h.memoryBytes), unit: 'MB' },
+    h.memoryBytes !== null && { label: h.afterPipeline ? 'Memory after the pipeline' : 'Memory', text: h.memoryText, value: mb(h.memoryBytes), unit: 'MiB' },
     h.energyMj && { label: 'Energy per inference', text: h.energyText, value: h.energyMj.typical, unit: 'mJ' },
     present(h.accuracyText) && { label: 'Expected accuracy drop', text: h.accuracyText },
     rec && { label: 'Verdict', text: rec.verdict },
@@ -359,9 +359,9 @@ function modelSection(doc: PlanDocument): Section {
     { label: 'File', text: doc.plan.model.file || p.file },
     { label: 'Format', text: p.format.toUpperCase() + (p.irVersion !== undefined ? ` (IR ${p.irVersion})` : '') },
     p.opset && Object.keys(p.opset).length > 0 && { label: 'Opset', text: Object.entries(p.opset).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ') },
-    { label: 'File size', text: fmtBytes(p.bytes), value: mb(p.bytes), unit: 'MB' },
+    { label: 'File size', text: fmtBytes(p.bytes), value: mb(p.bytes), unit: 'MiB' },
     { label: 'Parameters', text: `${fmtCount(p.params)} (${fmtInt(p.params)})`, value: p.params, unit: 'count' },
-    { label: 'Weights', text: fmtBytes(p.weightBytes), value: mb(p.weightBytes), unit: 'MB' },
+    { label: 'Weights', text: fmtBytes(p.weightBytes), value: mb(p.weightBytes), unit: 'MiB' },
     p.macs !== null
       ? { label: 'MACs per inference', text: `${fmtCount(p.macs)} (${fmtInt(p.macs)})`, value: p.macs, unit: 'count' }
       : { label: 'MACs per inference', text: `unknown${p.macsUnknownReason ? ` — ${p.macsUnknownReason}` : ''}` },
@@ -370,7 +370,7 @@ function modelSection(doc: PlanDocument): Section {
       label: 'Peak activations',
       text: fmtBytes(p.peakActivationBytes) + (p.peakActivationAt ? ` at ${p.peakActivationAt}` : '') + (p.executionOrder ? ` (${p.executionOrder} order)` : ''),
       value: mb(p.peakActivationBytes),
-      unit: 'MB',
+      unit: 'MiB',
     },
     { label: 'Operators', text: `${fmtInt(p.operatorCount)} nodes, ${Object.keys(p.opHistogram).length} operator types`, value: p.operatorCount, unit: 'count' },
     { label: 'Quantization', text: q.state + (q.perChannel ? ', per-channel' : '') + (q.quantizedOps ? `, ${fmtInt(q.quantizedOps)} quantized ops` : '') },
@@ -390,7 +390,7 @@ function modelSection(doc: PlanDocument): Section {
       title: 'Weights by data type',
       columns: [
         { key: 'dtype', header: 'Data type', width: 2 },
-        { key: 'mb', header: 'Weights', unit: 'MB', numeric: true, numFmt: '0.000', width: 2 },
+        { key: 'mb', header: 'Weights', unit: 'MiB', numeric: true, numFmt: '0.000', width: 2 },
         { key: 'share', header: 'Share', unit: '%', numeric: true, numFmt: '0.0', width: 1 },
       ],
       rows: dtypeEntries.map(([d, b]) => [txt(d), num(mb(b), fmtBytes(b)), num((b / total) * 100, `${fmtNum((b / total) * 100)} %`)]),
@@ -474,7 +474,7 @@ function topLayers(doc: PlanDocument, n: number): TableBlock | null {
     { key: 'op', header: 'Operator', width: 2 },
     byMacs
       ? { key: 'macs', header: 'MACs', unit: 'M', numeric: true, numFmt: '#,##0.00', width: 1.5 }
-      : { key: 'weights', header: 'Weights', unit: 'KB', numeric: true, numFmt: '#,##0.0', width: 1.5 },
+      : { key: 'weights', header: 'Weights', unit: 'KiB', numeric: true, numFmt: '#,##0.0', width: 1.5 },
     { key: 'share', header: byMacs ? 'Share of MACs' : 'Share of weights', unit: '%', numeric: true, numFmt: '0.0', width: 1.3 },
   ];
   if (est) columns.push({ key: 'ms', header: `Time on ${est.deviceName}`, short: 'Time', unit: 'ms', numeric: true, numFmt: '0.000', width: 1.2 });
@@ -543,10 +543,10 @@ function deviceTable(doc: PlanDocument, budgets: Budgets): TableBlock {
       { key: 'energy', header: 'Energy per inference', short: 'Energy', unit: 'mJ', numeric: true, numFmt: '0.00', width: 1.5, group: 'perf' },
       { key: 'power', header: 'Power', unit: 'W', numeric: true, numFmt: '0.00', width: 0.9, group: 'perf' },
       { key: 'bottleneck', header: 'Bottleneck', width: 1.45, group: 'mem' },
-      { key: 'memTotal', header: 'Memory needed', short: 'Memory', unit: 'MB', numeric: true, numFmt: '0.00', width: 1.1, group: 'mem' },
-      { key: 'memLimit', header: 'Device memory limit', short: 'Limit', unit: 'MB', numeric: true, numFmt: '#,##0.00', width: 1.1, group: 'mem' },
+      { key: 'memTotal', header: 'Memory needed', short: 'Memory', unit: 'MiB', numeric: true, numFmt: '0.00', width: 1.1, group: 'mem' },
+      { key: 'memLimit', header: 'Device memory limit', short: 'Limit', unit: 'MiB', numeric: true, numFmt: '#,##0.00', width: 1.1, group: 'mem' },
       { key: 'memFits', header: 'Fits device memory', short: 'Fits', width: 0.8, group: 'mem', formula: 'memoryFitsDevice' },
-      { key: 'memBudget', header: 'Memory budget margin', short: 'Budget margin', unit: 'MB', numeric: true, numFmt: '0.00', width: 1.2, group: 'mem', formula: 'memoryBudgetMargin' },
+      { key: 'memBudget', header: 'Memory budget margin', short: 'Budget margin', unit: 'MiB', numeric: true, numFmt: '0.00', width: 1.2, group: 'mem', formula: 'memoryBudgetMargin' },
       { key: 'verdict', header: 'Compatibility', width: 1.5, group: 'mem' },
       { key: 'fallback', header: 'Fallback ops', width: 2.2, group: 'mem', wrap: true },
     ],
@@ -633,7 +633,7 @@ function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
         { key: 'device', header: 'Device', width: 2.5 },
         { key: 'pipeline', header: 'Pipeline', width: 2.5 },
         { key: 'lat', header: 'Latency typical', unit: 'ms', numeric: true, numFmt: '0.00', width: 1.2 },
-        { key: 'mem', header: 'Memory', unit: 'MB', numeric: true, numFmt: '0.00', width: 1 },
+        { key: 'mem', header: 'Memory', unit: 'MiB', numeric: true, numFmt: '0.00', width: 1 },
         { key: 'meets', header: 'Meets budgets', width: 1.2 },
       ],
       rows: alts.map((a) => {
@@ -663,7 +663,7 @@ function pipelineSection(doc: PlanDocument, h: Headline): Section | null {
       { label: 'Device', text: `${h.deviceName} (${rec.device})` },
       { label: 'Overall effort', text: EFFORT_LABELS[rec.effort] ?? rec.effort },
       { label: 'Predicted latency', text: fmtRange(rec.predicted.latencyMs, 'ms'), value: rec.predicted.latencyMs.typical, unit: 'ms' },
-      { label: 'Predicted memory', text: fmtBytes(rec.predicted.memoryBytes), value: mb(rec.predicted.memoryBytes), unit: 'MB' },
+      { label: 'Predicted memory', text: fmtBytes(rec.predicted.memoryBytes), value: mb(rec.predicted.memoryBytes), unit: 'MiB' },
       rec.predicted.energyMj && { label: 'Predicted energy', text: fmtRange(rec.predicted.energyMj, 'mJ'), value: rec.predicted.energyMj.typical, unit: 'mJ' },
       { label: 'Predicted accuracy drop', text: fmtSpan(rec.predicted.accuracyDrop, ' points') },
       { label: 'Meets every budget', text: rec.meetsAll ? 'yes' : `no — ${rec.misses.join('; ')}`, tone: rec.meetsAll ? 'good' : 'bad' },
@@ -847,7 +847,7 @@ function sourcesSection(doc: PlanDocument): Section {
     kind: 'paragraph',
     text:
       'Every figure is an estimate with a range (low–high) around a typical value, from the device catalog and the model file; ' +
-      'MB means 10^6 bytes and KB 10^3 bytes. The estimates assume the conditions listed per device; measure on the device before committing.',
+      'memory is in binary units (1 MiB = 2^20 bytes, 1 KiB = 2^10 bytes). The estimates assume the conditions listed per device; measure on the device before committing.',
   });
   if (doc.sources.length) {
     blocks.push({
@@ -896,8 +896,8 @@ function layersSection(doc: PlanDocument): Section | null {
     { key: 'op', header: 'Operator', short: 'Op', width: 2 },
     { key: 'macs', header: 'MACs', unit: 'M', numeric: true, numFmt: '#,##0.000', width: 1 },
     { key: 'params', header: 'Parameters', short: 'Params', unit: 'count', numeric: true, numFmt: '#,##0', width: 1.2 },
-    { key: 'weights', header: 'Weights', unit: 'KB', numeric: true, numFmt: '#,##0.0', width: 1.1 },
-    { key: 'act', header: 'Activations', short: 'Act.', unit: 'KB', numeric: true, numFmt: '#,##0.0', width: 1 },
+    { key: 'weights', header: 'Weights', unit: 'KiB', numeric: true, numFmt: '#,##0.0', width: 1.1 },
+    { key: 'act', header: 'Activations', short: 'Act.', unit: 'KiB', numeric: true, numFmt: '#,##0.0', width: 1 },
     { key: 'precision', header: 'Precision', short: 'Prec.', width: 0.8 },
   ];
   if (est) {

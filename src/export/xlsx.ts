@@ -7,6 +7,7 @@
  */
 import ExcelJS from 'exceljs';
 import type { PlanDocument } from '../planner/plan';
+import { BYTES_PER_MB } from './format';
 import { buildReport, headerText, type Block, type Cell, type Column, type Report, type TableBlock, type Tone } from './report';
 
 type Sheet = ExcelJS.Worksheet;
@@ -81,7 +82,7 @@ function formulaFor(col: Column, f: FormulaContext): { formula: string; result: 
     }
     case 'memoryBudgetMargin':
       if (!est) return null;
-      return { formula: `IF(ISNUMBER(Budget_memory_MB),Budget_memory_MB-${at('memTotal')},"")`, result: mem !== undefined ? mem - est.memory.totalBytes / 1e6 : '' };
+      return { formula: `IF(ISNUMBER(Budget_memory_MiB),Budget_memory_MiB-${at('memTotal')},"")`, result: mem !== undefined ? mem - est.memory.totalBytes / BYTES_PER_MB : '' };
     case 'stageStartDay': {
       const stage = f.report.rollout[r - f.firstDataRow];
       if (!stage || r === f.firstDataRow) return null;
@@ -269,7 +270,7 @@ function devicesSheet(wb: ExcelJS.Workbook, t: TableBlock, report: Report): void
   titleRows(ws, 'Device comparison');
   const inputs: [string, number | undefined, string][] = [
     ['Latency budget (ms)', report.budgets.latencyMs, 'Budget_latency_ms'],
-    ['Memory budget (MB)', report.budgets.memoryMb, 'Budget_memory_MB'],
+    ['Memory budget (MiB)', report.budgets.memoryMb, 'Budget_memory_MiB'],
   ];
   inputs.forEach(([label, value, name], i) => {
     const r = 2 + i;
@@ -284,7 +285,7 @@ function devicesSheet(wb: ExcelJS.Workbook, t: TableBlock, report: Report): void
     v.name = name;
   });
   const note = ws.getCell(4, 1);
-  note.value = 'Change the yellow budget cells: the margins and "meets" columns recompute. Memory in MB = 10^6 bytes.';
+  note.value = 'Change the yellow budget cells: the margins and "meets" columns recompute. Memory in MiB = 2^20 bytes.';
   note.font = f({ italic: true, size: 9, color: { argb: 'FF595959' } });
   const headerRow = 6;
   writeTable(ws, t, headerRow, report, { filter: true, staticTones: false });

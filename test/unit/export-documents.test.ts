@@ -158,13 +158,13 @@ test('the workbook stores numbers as numbers, matching the plan, with frozen hea
     assert.equal(row.getCell(col('Latency low (ms)')).value, e.latencyMs.low);
     assert.equal(row.getCell(col('Latency typical (ms)')).value, e.latencyMs.typical);
     assert.equal(row.getCell(col('Latency high (ms)')).value, e.latencyMs.high);
-    assert.equal(row.getCell(col('Memory needed (MB)')).value, e.memory.totalBytes / 1e6);
+    assert.equal(row.getCell(col('Memory needed (MiB)')).value, e.memory.totalBytes / 2 ** 20);
     assert.equal(row.getCell(col('Energy per inference (mJ)')).value, e.energyMj!.typical);
     const margin = row.getCell(col('Latency budget margin (typical) (ms)'));
     assert.match(String(margin.formula), /Budget_latency_ms/);
     assert.ok(Math.abs((margin.result as number) - (20 - e.latencyMs.typical)) < 1e-9);
     assert.match(String(row.getCell(col('Meets latency budget')).formula), /^IF\(/);
-    assert.match(String(row.getCell(col('Memory budget margin (MB)')).formula), /Budget_memory_MB/);
+    assert.match(String(row.getCell(col('Memory budget margin (MiB)')).formula), /Budget_memory_MiB/);
   });
   assert.equal(ws.views[0].state, 'frozen');
   assert.ok(ws.autoFilter, 'auto-filter on the device table');
@@ -201,8 +201,8 @@ test('LibreOffice recalculates the margins and verdicts after the budgets change
     assert.ok(Math.abs(margin - (5 - e.latencyMs.typical)) < 1e-6, `${e.device}: margin ${margin}`);
     const verdict = cells[idx('Meets latency budget')];
     assert.equal(verdict, e.latencyMs.high <= 5 ? 'yes' : e.latencyMs.typical <= 5 ? 'at risk' : 'no', e.device);
-    const memMargin = Number(cells[idx('Memory budget margin (MB)')]);
-    assert.ok(Math.abs(memMargin - (10 - e.memory.totalBytes / 1e6)) < 1e-6, `${e.device}: memory margin ${memMargin}`);
+    const memMargin = Number(cells[idx('Memory budget margin (MiB)')]);
+    assert.ok(Math.abs(memMargin - (10 - e.memory.totalBytes / 2 ** 20)) < 1e-6, `${e.device}: memory margin ${memMargin}`);
   });
   // The Coral's typical 4.6 ms meets the new 5 ms budget but its high 9.8 ms does not.
   assert.ok(recalcCsv.includes('at risk'));
@@ -235,7 +235,7 @@ test('the PDF embeds its fonts, carries metadata, page numbers and repeats table
   assert.ok(layerPages.length >= 4, `layer pages: ${layerPages.length}`);
   for (const p of layerPages) {
     const flat = p.replace(/\s+/g, ' ');
-    assert.ok(flat.includes('# Layer Op MACs (M) Params (count) Weights (KB)'), `header row repeated: ${flat.slice(0, 200)}`);
+    assert.ok(flat.includes('# Layer Op MACs (M) Params (count) Weights (KiB)'), `header row repeated: ${flat.slice(0, 200)}`);
   }
   // Long text wraps instead of running off the page: the unbroken URL is there in pieces or whole.
   assert.ok(pdfText(pdf).replace(/ /g, '').includes('calibration-dataset-guidelines.md'));

@@ -25,8 +25,9 @@ test('number formatting: about three significant digits, no exponent, trailing z
   assert.equal(fmtNum(-885), '-885');
   assert.equal(fmtNum(0), '0');
   assert.equal(fmtRange({ low: 9.4, typical: 13.8, high: 19.6 }, 'ms'), '13.8 ms (9.4–19.6 ms)');
-  assert.equal(fmtBytes(36_900_000), '36.9 MB');
-  assert.equal(fmtBytes(864_000), '864 KB');
+  assert.equal(fmtBytes(36_900_000), '35.2 MiB');
+  assert.equal(fmtBytes(864_000), '844 KiB');
+  assert.equal(fmtBytes(8 * 1024 ** 3), '8 GiB');
 });
 
 test('slug and clip', () => {
@@ -74,7 +75,7 @@ test('device table: one row per estimate, raw numbers in the column unit, verdic
     const row = t.rows[i];
     assert.equal(row[col('device')].text, e.deviceName);
     assert.equal(row[col('latTyp')].value, e.latencyMs.typical);
-    assert.equal(row[col('memTotal')].value, e.memory.totalBytes / 1e6);
+    assert.equal(row[col('memTotal')].value, e.memory.totalBytes / 2 ** 20);
     assert.equal(row[col('latMargin')].value, 20 - e.latencyMs.typical);
   });
   // Budget 20 ms: the Pi's high estimate 33.5 and typical 21.7 miss; the Coral's 9.8 high meets; the MCU misses.
