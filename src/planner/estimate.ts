@@ -118,10 +118,20 @@ function denseThroughput(spec: ComputeUnitSpec, scale: number, standIn: Unit | n
   const basis: Unit['basis'] = {};
   const eff = PRIORS.computeEfficiency[spec.type];
   for (const p of ['int8', 'fp16', 'fp32'] as ComputePrecision[]) {
-    const peak = peakOf(spec, p);
+    let peak = peakOf(spec, p);
+    let note = '';
+    // Ampere tensor cores run fp32 layers as TF32 (TensorRT's default) at half the dense fp16 rate,
+    // above the CUDA-core fp32 peak.
+    const fp16Peak = peakOf(spec, 'fp16');
+    if (p === 'fp32' && spec.type === 'gpu' && fp16Peak && (!peak || fp16Peak / 2 > peak)) {
+      peak = fp16Peak / 2;
+      note = ' (TF32 tensor-core rate = fp16 / 2)';
+    }
     if (peak) {
-      dense[p] = peak * eff[p] * scale;
-      basis[p] = `${p}: ${(eff[p] * scale * 100).toFixed(1)}% of the ${fmtOps(peak)} catalog peak`;
+      // Efficiency never exceeds the peak: a fit that wants more is explained by memory or overhead instead.
+      const eta = Math.min(1, eff[p] * scale);
+      dense[p] = peak * eta;
+      basis[p] = `${p}: ${(eta * 100).toFixed(1)}% of the ${fmtOps(peak)} catalog peak${note}`;
     }
   }
   const ratios = PRIORS.precisionRatios[spec.type] ?? {};
@@ -146,6 +156,16 @@ function denseThroughput(spec: ComputeUnitSpec, scale: number, standIn: Unit | n
     if (s === 'emulated' && dense.fp32 !== undefined) {
       dense[p] = dense.fp32;
       basis[p] = `${p}: emulated in fp32 (no ${p} arithmetic)`;
+    }
+  }
+  if (Object.keys(dense).length === 0 && spec.type !== 'cpu' && spec.type !== 'mcu-cpu') {
+    // No published peak at all (Snapdragon 8 Gen 2 NPU): a nominal 1 TOPS int8 that only the calibration
+    // scale turns into a number; the basis says so.
+    dense.int8 = 1e12 * scale;
+    basis.int8 = `int8: no catalog peak; ${fmtOps(dense.int8)} effective, fitted directly to published measurements (nominal 1 TOPS x scale ${+scale.toFixed(3)})`;
+    if (ratios.fp16 !== undefined) {
+      dense.fp16 = dense.int8 * ratios.fp16;
+      basis.fp16 = `fp16: ${ratios.fp16}x the fitted int8 rate (prior)`;
     }
   }
   if (Object.keys(dense).length === 0 && standIn) {
@@ -179,16 +199,26 @@ function cpuUnitFromSpec(owner: DeviceSpec, spec: ComputeUnitSpec, scale: number
 // The estimate
 
 export function estimateDevice(profile: ModelProfile, deviceId: string, opts: EstimateOptions = {}): DeviceEstimate {
+  return estimateDeviceWith(profile, deviceId, opts, calibrationFor(deviceId) ?? null);
+}
+
+/**
+ * The estimate under explicit calibration factors (null = the uncalibrated priors). scripts/calibrate.ts
+ * uses it to fit the factors; everything else calls estimateDevice, which reads calibration.json.
+ */
+export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts: EstimateOptions, calibration: DeviceCalibration | null): DeviceEstimate {
   const device = validate(deviceId, opts);
   if (!profile || !Array.isArray(profile.layers)) throw new EstimateInputError('the model profile is missing its layers (pass an analyzeFile result .model)');
   const catalog = loadCatalog();
   const host = device.host ? catalog.byId(device.host.deviceId)! : null;
   const runtime = opts.runtime ?? defaultRuntime(device);
-  const cal = calibrationFor(device.id);
+  const cal = calibration ?? undefined;
   const runtimeFactor = cal?.runtimeFactors[runtime] ?? 1;
-  const computeScale = (cal?.computeScale ?? 1) * runtimeFactor;
+  const precisionForFactor = opts.precision ?? (profile.hasComputeGraph ? modelPrecision(profile) : undefined);
+  const precisionFactor = (precisionForFactor && cal?.precisionFactors?.[precisionForFactor]) || 1;
+  const computeScale = (cal?.computeScale ?? 1) * runtimeFactor * precisionFactor;
   const memoryScale = cal?.memoryScale ?? 1;
-  const overheadScale = cal ? (cal as DeviceCalibration & { overheadScale?: number }).overheadScale ?? 1 : 1;
+  const overheadScale = cal?.overheadScale ?? 1;
   const assumptions: string[] = [];
 
   const precision: ComputePrecision = opts.precision ?? defaultPrecision(profile, device);
@@ -268,7 +298,7 @@ export function estimateDevice(profile: ModelProfile, deviceId: string, opts: Es
   }
   if (device.host) assumptions.push(device.host.note);
   if (cal) {
-    assumptions.push(`Efficiency calibrated on ${cal.trainingPoints} published measurement(s) for ${device.id}${runtimeFactor !== 1 ? `, with a ${runtimeFactor.toFixed(2)}x factor for runtime ${runtime}` : ''}; range x${cal.range.low.toFixed(2)} .. x${cal.range.high.toFixed(2)} from the fit residuals.`);
+    assumptions.push(`Efficiency calibrated on ${cal.trainingPoints} published measurement(s) for ${device.id}${runtimeFactor !== 1 ? `, with a ${runtimeFactor.toFixed(2)}x factor for runtime ${runtime}` : ''}${precisionFactor !== 1 ? `, a ${precisionFactor.toFixed(2)}x factor for ${precisionForFactor}` : ''}; range x${cal.range.low.toFixed(2)} .. x${cal.range.high.toFixed(2)} from the fit residuals.`);
   } else {
     assumptions.push(`No published measurements for ${device.id} in the calibration set: efficiency factors are uncalibrated priors (research defaults) and the range is wide (x${PRIORS.uncalibratedRange.low} .. x${PRIORS.uncalibratedRange.high}).`);
   }
@@ -392,7 +422,7 @@ function estimateLatency(
       cachedSoFar += cached;
       const streamed = weightBytes - cached;
       streamedTotal += streamed;
-      if (streamed > 0 && stream) memoryMs = (streamed / (stream * memoryScale)) * 1000;
+      if (streamed > 0 && stream) memoryMs = (streamed / Math.min(stream * memoryScale, link ?? Infinity)) * 1000; // never faster than the USB link
     } else if (!isMcu && unit.memBandwidth) {
       memoryMs = ((weightBytes + ioBytes) / (memEff * unit.memBandwidth)) * 1000;
     }
@@ -422,7 +452,7 @@ function estimateLatency(
   if (boundaries > 0) assumptions.push(`${boundaries} accelerator/CPU partition boundar${boundaries === 1 ? 'y' : 'ies'} add ${transferMs.toFixed(2)} ms of transfers.`);
   if (accSpec?.opSupport === 'edgetpu' && cache) {
     assumptions.push(streamedTotal > 0
-      ? `Edge TPU parameters: ${fmtBytes(cachedSoFar)} cached on chip, ${fmtBytes(streamedTotal)} streamed from the host each inference at ${((stream ?? 0) * memoryScale / 1e9).toFixed(2)} GB/s (the cache holds about ${fmtBytes(cache)}).`
+      ? `Edge TPU parameters: ${fmtBytes(cachedSoFar)} cached on chip, ${fmtBytes(streamedTotal)} streamed from the host each inference at ${(Math.min((stream ?? 0) * memoryScale, link ?? Infinity) / 1e9).toFixed(2)} GB/s (the cache holds about ${fmtBytes(cache)}).`
       : `Edge TPU parameters fit the ~${fmtBytes(cache)} on-chip cache (${fmtBytes(cachedSoFar)}); nothing is streamed per inference.`);
   }
   let bottleneck: Bottleneck = 'compute';

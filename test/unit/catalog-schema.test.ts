@@ -71,7 +71,7 @@ test('catalog: op lists exist for every unit and name real ops', () => {
 
 test('catalog: a broken entry gives a clear error naming the device and field', () => {
   const missingRef = clone(devicesJson) as { devices: Record<string, any>[] };
-  delete (missingRef.devices[0].memory.ram as SourcedNumber & { ref?: unknown }).ref;
+  delete (missingRef.devices[0].memory.ram as Record<string, unknown>).ref;
   assert.throws(() => buildCatalog(missingRef), (e: Error) => e instanceof CatalogError && /device "rpi5"/.test(e.message) && /memory\.ram\.ref/.test(e.message) && /source/.test(e.message));
 
   const badUnit = clone(devicesJson) as { devices: Record<string, any>[] };
@@ -83,7 +83,7 @@ test('catalog: a broken entry gives a clear error naming the device and field', 
   assert.throws(() => buildCatalog(negative), /device "stm32l4": field "memory\.flash\.value" must be a positive finite number/);
 
   const missingField = clone(devicesJson) as { devices: Record<string, any>[] };
-  delete missingField.devices.find((d) => d.id === 'apple-m1')!.power.idle;
+  delete (missingField.devices.find((d) => d.id === 'apple-m1')!.power as Record<string, unknown>).idle;
   assert.throws(() => buildCatalog(missingField), /device "apple-m1": field "power\.idle" is missing \(use null/);
 
   const dup = clone(devicesJson) as { devices: Record<string, any>[] };

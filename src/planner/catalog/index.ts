@@ -53,10 +53,14 @@ export function loadOpSupport(): OpSupport {
 export interface DeviceCalibration {
   /** Multiplier on the prior effective throughput of the unit that runs most layers (fitted). */
   computeScale: number;
-  /** Fitted multiplier on the memory (bandwidth) efficiency, from bandwidth-bound points (LLM decode). */
+  /** Fitted multiplier on the memory (bandwidth) efficiency, from bandwidth-bound points (LLM decode) or Edge TPU streaming. */
   memoryScale: number;
+  /** Fitted multiplier on the per-op dispatch and fixed per-inference overheads. */
+  overheadScale: number;
   /** Extra factor per runtime id (measured runtime vs the device's fitted mix), fitted where >= 2 points. */
   runtimeFactors: Record<string, number>;
+  /** Extra factor per compute precision (e.g. TensorRT runs fp32 on TF32 tensor cores), fitted where >= 2 points. */
+  precisionFactors?: Partial<Record<string, number>>;
   /** Range multipliers around the typical value: low = typical * low, high = typical * high. */
   range: { low: number; high: number };
   trainingPoints: number;

@@ -1,0 +1,268 @@
+/**
+ * Reproducible calibration of the estimator against published latencies.
+ *
+ *   node dist/scripts/calibrate.js [--csv ../shared/calibration/latency.csv] [--devices id,id]
+ *                                  [--out-json src/planner/catalog/calibration.json] [--out-md docs/CALIBRATION.md]
+ *
+ * 1. Maps each row of latency.csv to a catalog device, a reference network (src/modelgen/reference-archs.ts)
+ *    or an LLM decode, a precision and a runtime; rows that cannot be mapped honestly are listed with the reason.
+ * 2. Builds every needed network as a real ONNX file and analyzes it with analyzeFile (the same path users take).
+ * 3. Splits the points per device with a fixed rule (sorted by key, every third held out).
+ * 4. Fits per device, on the training points only: a compute-efficiency scale, a per-op overhead scale (with >= 4
+ *    points), the memory-bandwidth scale (LLM decode points; Edge TPU parameter streaming), runtime factors
+ *    (runtimes with >= 2 points) and the range from the training residuals (10th / 90th percentile).
+ * 5. Reports median / 90th percentile |ln(estimate / measured)|, share within 1.5x, and range coverage on the
+ *    held-out points; writes the factors (calibration.json, read by the estimator) and docs/CALIBRATION.md.
+ * Deterministic: no randomness, grid search in a fixed order, numbers rounded to 4 significant digits.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { analyzeFile } from '../src/analyzers';
+import type { ModelProfile } from '../src/analyzers/profile-types';
+import { writeReferenceModel, REFERENCE_ARCHS } from '../src/modelgen/reference-archs';
+import { estimateDeviceWith } from '../src/planner/estimate';
+import { loadCatalog, type DeviceCalibration } from '../src/planner/catalog';
+import { parseCsv, mapRow, splitPoints, summarize, logSpace, quantile, round4, type CalPoint, type Excluded, type PointResult, type ErrorSummary } from '../src/planner/calibration';
+
+const repo = path.resolve(__dirname, '..', '..');
+const arg = (name: string, def: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+};
+const csvPath = path.resolve(arg('csv', path.join(repo, '..', 'shared', 'calibration', 'latency.csv')));
+const outJson = path.resolve(arg('out-json', path.join(repo, 'src', 'planner', 'catalog', 'calibration.json')));
+const outMd = arg('out-md', path.join(repo, 'docs', 'CALIBRATION.md'));
+const onlyDevices = arg('devices', '').split(',').filter(Boolean);
+
+function llmProfile(p: CalPoint): ModelProfile {
+  const bytes = p.llm!.weightBytes;
+  const wp = p.precision === 'int4' ? 'int4' : 'int8';
+  return {
+    file: `${p.label}.gguf`, format: 'gguf', bytes, params: bytes / (wp === 'int4' ? 0.5 : 1), weightBytes: bytes, macs: null, flops: null, peakActivationBytes: null,
+    operatorCount: 0, opHistogram: {}, inputs: [], outputs: [], weightDtypes: {},
+    quantization: { state: 'block-quantized', weightPrecisions: { [wp]: bytes }, quantizedOps: 0, perChannel: false, notes: [] },
+    dynamicShapes: { symbols: [], bindings: {}, hasDynamic: false }, layers: [], subgraphCosts: [], compiledSegments: [], hasComputeGraph: false,
+    metadata: { 'general.architecture': 'llama' },
+  };
+}
+
+async function main(): Promise<void> {
+  const catalog = loadCatalog();
+  const rows = parseCsv(fs.readFileSync(csvPath, 'utf8'));
+  const mapped = rows.map((r, i) => mapRow(r, i + 2, (id) => catalog.byId(id)?.runtimes.map((x) => x.id) ?? []));
+  let points = mapped.filter((m): m is CalPoint => 'device' in m);
+  const excluded = mapped.filter((m): m is Excluded => !('device' in m));
+  if (onlyDevices.length) points = points.filter((p) => onlyDevices.includes(p.device));
+
+  // Build and analyze each reference network once.
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeplan-calibrate-'));
+  const profiles = new Map<string, ModelProfile>();
+  const archFacts: Record<string, { macs: number | null; params: number; layers: number }> = {};
+  try {
+    for (const key of [...new Set(points.map((p) => p.arch).filter((a): a is string => !!a))].sort()) {
+      const file = path.join(work, `${key}.onnx`);
+      writeReferenceModel(key, file);
+      const { model } = await analyzeFile(file);
+      fs.unlinkSync(file);
+      profiles.set(key, model);
+      archFacts[key] = { macs: model.macs, params: model.params, layers: model.layers.length };
+      process.stderr.write(`built ${key}: ${(model.macs ?? 0) / 1e6} M MACs, ${model.params} params\n`);
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
+  const estimate = (p: CalPoint, cal: DeviceCalibration | null) =>
+    estimateDeviceWith(profileOf(p), p.device, p.llm ? { runtime: p.runtime } : { precision: p.precision, runtime: p.runtime }, cal).latencyMs;
+
+  const { train, heldOut } = splitPoints(points);
+  const devices = [...new Set(points.map((p) => p.device))].sort();
+  const calibrations: Record<string, DeviceCalibration> = {};
+  const results: PointResult[] = [];
+  const fitLog: Record<string, unknown> = {};
+
+  for (const id of devices) {
+    const tr = train.filter((p) => p.device === id);
+    const ho = heldOut.filter((p) => p.device === id);
+    const isTpu = catalog.byId(id)!.accelerator?.opSupport === 'edgetpu';
+    const fit = (tr: CalPoint[]): { cal: DeviceCalibration; loss: number; grid: number[] } => {
+      const trNet = tr.filter((p) => !p.llm);
+      const trLlm = tr.filter((p) => p.llm);
+      const base = (c: number, o: number, m: number): DeviceCalibration => ({
+        computeScale: c, overheadScale: o, memoryScale: m, runtimeFactors: {}, range: { low: 1, high: 1 }, trainingPoints: tr.length, heldOutPoints: ho.length, heldOutMedianAbsLogError: null, note: '',
+      });
+      // Memory scale from bandwidth-bound LLM decode points (latency is inversely proportional to it).
+      let memory = 1;
+      if (trLlm.length) {
+        const ratios = trLlm.map((p) => estimate(p, base(1, 1, 1)).typical / p.measuredMs);
+        memory = Math.min(1.43, Math.max(0.2, quantile(ratios, 0.5)));
+      }
+      // Grid search: compute scale x overhead scale (x stream scale on the Edge TPU), training points only.
+      const cs = logSpace(0.01, 100, 81);
+      const os_ = trNet.length >= 4 ? logSpace(0.05, 8, 15) : [1];
+      const ms = isTpu && !trLlm.length && trNet.length >= 3 ? logSpace(0.5, 2, 5) : [memory];
+      let best = { c: 1, o: 1, m: memory, loss: Infinity };
+      if (trNet.length) {
+        for (const m of ms) for (const o of os_) for (const c of cs) {
+          let loss = 0.02 * Math.log(o) ** 2 + 0.02 * Math.log(m / memory) ** 2;
+          for (const p of trNet) loss += Math.log(estimate(p, base(c, o, m)).typical / p.measuredMs) ** 2;
+          if (loss < best.loss - 1e-12) best = { c, o, m, loss };
+        }
+      }
+      const cal = base(round4(best.c), round4(best.o), round4(best.m));
+      // Runtime and precision factors (groups with >= 2 training points, when the device has several groups),
+      // refined alternately twice; each update multiplies the factor by the group's median estimate/measured.
+      const byRuntime = new Map<string, CalPoint[]>();
+      const byPrecision = new Map<string, CalPoint[]>();
+      for (const p of trNet) {
+        byRuntime.set(p.runtime, [...(byRuntime.get(p.runtime) ?? []), p]);
+        byPrecision.set(p.precision, [...(byPrecision.get(p.precision) ?? []), p]);
+      }
+      const sorted = (m: Map<string, CalPoint[]>) => [...m].sort((a, b) => a[0].localeCompare(b[0])).filter(([, ps]) => ps.length >= 2);
+      if (byPrecision.size >= 2) cal.precisionFactors = {};
+      for (let pass = 0; pass < 2; pass++) {
+        if (byRuntime.size >= 2) {
+          for (const [rt, ps] of sorted(byRuntime)) {
+            const f = (cal.runtimeFactors[rt] ?? 1) * quantile(ps.map((p) => estimate(p, cal).typical / p.measuredMs), 0.5);
+            cal.runtimeFactors[rt] = round4(Math.min(10, Math.max(0.1, f)));
+          }
+        }
+        if (cal.precisionFactors) {
+          for (const [pr, ps] of sorted(byPrecision)) {
+            const f = (cal.precisionFactors[pr] ?? 1) * quantile(ps.map((p) => estimate(p, cal).typical / p.measuredMs), 0.5);
+            cal.precisionFactors[pr] = round4(Math.min(10, Math.max(0.1, f)));
+          }
+        }
+      }
+      return { cal, loss: best.loss, grid: [cs.length, os_.length, ms.length] };
+    };
+    const fitted = fit(tr);
+    const cal = fitted.cal;
+    // Range from leave-one-out residuals ln(measured / estimate) on the training points (each point predicted
+    // by a fit without it), so the range reflects out-of-sample error; in-sample residuals below 3 points.
+    const res = tr.length >= 3
+      ? tr.map((p, i) => Math.log(p.measuredMs / estimate(p, fit(tr.filter((_, j) => j !== i)).cal).typical))
+      : tr.map((p) => Math.log(p.measuredMs / estimate(p, cal).typical));
+    // The full spread of the leave-one-out residuals (their min and max): with 3-10 points per device the
+    // 10th/90th percentiles would be interpolated between one or two residuals and understate the spread.
+    let low = Math.min(0.8, Math.exp(Math.min(...res)));
+    let high = Math.max(1.25, Math.exp(Math.max(...res)));
+    if (tr.length < 5) {
+      low = Math.min(low, 0.6);
+      high = Math.max(high, 1 / 0.6);
+    }
+    cal.range = { low: round4(Math.max(0.25, low)), high: round4(Math.min(4, high)) };
+    for (const [split, ps] of [['train', tr], ['held-out', ho]] as const) {
+      for (const p of ps) {
+        const raw = estimate(p, cal);
+        const e = { low: round4(raw.low), typical: round4(raw.typical), high: round4(raw.high) };
+        results.push({
+          key: p.key, device: id, label: p.label, split, runtime: p.runtime, precision: p.precision, measuredMs: p.measuredMs,
+          estimateMs: e,
+          absLogError: round4(Math.abs(Math.log(e.typical / p.measuredMs))),
+          inRange: p.measuredMs >= e.low && p.measuredMs <= e.high,
+        });
+      }
+    }
+    const hoSummary = summarize(results.filter((r) => r.device === id && r.split === 'held-out'));
+    cal.heldOutMedianAbsLogError = hoSummary.medianAbsLogError;
+    cal.note = `fitted on ${tr.length} published point(s) (${[...new Set(tr.map((p) => p.arch ?? 'LLM decode'))].join(', ')}); held-out ${ho.length}` +
+      (hoSummary.medianAbsLogError !== null ? `, median |ln error| ${hoSummary.medianAbsLogError} (${Math.exp(hoSummary.medianAbsLogError).toFixed(2)}x)` : '');
+    calibrations[id] = cal;
+    fitLog[id] = { trainLoss: round4(fitted.loss), gridSizes: fitted.grid, rangeFrom: tr.length >= 3 ? 'leave-one-out residuals' : 'in-sample residuals' };
+    process.stderr.write(`fitted ${id}: compute x${cal.computeScale} overhead x${cal.overheadScale} memory x${cal.memoryScale} range ${cal.range.low}..${cal.range.high}\n`);
+  }
+
+  const perDevice: Record<string, { train: ErrorSummary; heldOut: ErrorSummary }> = {};
+  for (const id of devices) {
+    perDevice[id] = { train: summarize(results.filter((r) => r.device === id && r.split === 'train')), heldOut: summarize(results.filter((r) => r.device === id && r.split === 'held-out')) };
+  }
+  const doc = {
+    generatedBy: 'scripts/calibrate.ts (node dist/scripts/calibrate.js)',
+    source: path.relative(repo, csvPath),
+    split: 'per device, points sorted by key (device|network|precision|runtime|model|variant); every third point (index 1, 4, 7 ...) is held out; fits use training points only',
+    devices: calibrations,
+    summary: {
+      heldOut: summarize(results.filter((r) => r.split === 'held-out')),
+      train: summarize(results.filter((r) => r.split === 'train')),
+      perDevice,
+    },
+    uncalibratedDevices: catalog.devices.map((d) => d.id).filter((id) => !calibrations[id]),
+    referenceNetworks: archFacts,
+    fit: fitLog,
+    points: results,
+    excluded,
+  };
+  fs.mkdirSync(path.dirname(outJson), { recursive: true });
+  fs.writeFileSync(outJson, `${JSON.stringify(doc, null, 1)}\n`);
+  if (outMd !== '-') {
+    fs.mkdirSync(path.dirname(path.resolve(outMd)), { recursive: true });
+    fs.writeFileSync(path.resolve(outMd), markdown(doc));
+  }
+  const h = doc.summary.heldOut;
+  process.stderr.write(`held-out: ${h.points} points, median |ln err| ${h.medianAbsLogError}, p90 ${h.p90AbsLogError}, within 1.5x ${h.within1_5x}, coverage ${h.coverage}\n`);
+}
+
+const x = (v: number | null) => (v === null ? 'n/a' : `${Math.exp(v).toFixed(2)}x`);
+const pct = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)}%`);
+
+function markdown(doc: {
+  devices: Record<string, DeviceCalibration>;
+  summary: { heldOut: ErrorSummary; train: ErrorSummary; perDevice: Record<string, { train: ErrorSummary; heldOut: ErrorSummary }> };
+  uncalibratedDevices: string[];
+  points: PointResult[];
+  excluded: Excluded[];
+  split: string;
+  source: string;
+}): string {
+  const L: string[] = [];
+  const h = doc.summary.heldOut;
+  L.push('# Estimator calibration', '');
+  L.push('Generated by `node dist/scripts/calibrate.js` (source: `scripts/calibrate.ts`) from `' + doc.source + '`; do not edit by hand.', '');
+  L.push('## What is measured', '');
+  L.push('Each published latency that maps to a catalog device and to a network we can rebuild (`src/modelgen/reference-archs.ts`, built as real ONNX files and analyzed with `analyzeFile`) is a point. ' +
+    'LLM rows are bandwidth-bound decode points (weights read once per token). The split is fixed: ' + doc.split + '. ' +
+    'Per device the script fits a compute-efficiency scale, a per-op overhead scale (with at least 4 training points), the memory-bandwidth scale (LLM decode; Edge TPU parameter streaming) and runtime factors (runtimes with at least 2 training points); the range [low, high] spans the leave-one-out residuals of the training points (each training point predicted by a fit without it; smallest and largest ratio), at least x0.8 .. x1.25, at least x0.6 .. x1.67 with fewer than 5 training points, and at most x0.25 .. x4.', '');
+  L.push('Error = |ln(estimate / measured)|; "1.5x" means the typical estimate is within a factor 1.5 of the measurement. Coverage = share of points inside [low, high]; width = median high / low.', '');
+  L.push('## Held-out error per device', '');
+  L.push('| Device | Train pts | Held-out pts | Median error | 90th pct error | Within 1.5x | In range | Range width |');
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [id, s] of Object.entries(doc.summary.perDevice)) {
+    const ho = s.heldOut;
+    L.push(`| ${id} | ${s.train.points} | ${ho.points} | ${x(ho.medianAbsLogError)} | ${x(ho.p90AbsLogError)} | ${pct(ho.within1_5x)} | ${pct(ho.coverage)} | ${ho.medianRangeWidth === null ? 'n/a' : `${ho.medianRangeWidth.toFixed(2)}x`} |`);
+  }
+  L.push(`| **all held-out** | ${doc.summary.train.points} | ${h.points} | ${x(h.medianAbsLogError)} | ${x(h.p90AbsLogError)} | ${pct(h.within1_5x)} | ${pct(h.coverage)} | ${h.medianRangeWidth === null ? 'n/a' : `${h.medianRangeWidth.toFixed(2)}x`} |`);
+  const t = doc.summary.train;
+  L.push(`| (training, for comparison) | ${t.points} | | ${x(t.medianAbsLogError)} | ${x(t.p90AbsLogError)} | ${pct(t.within1_5x)} | ${pct(t.coverage)} | ${t.medianRangeWidth === null ? 'n/a' : `${t.medianRangeWidth.toFixed(2)}x`} |`, '');
+  L.push(`Devices without any usable published point (uncalibrated priors, wide default range): ${doc.uncalibratedDevices.join(', ') || 'none'}.`, '');
+  L.push('## Fitted factors', '');
+  L.push('| Device | Compute scale | Overhead scale | Memory scale | Runtime / precision factors | Range (low, high) |');
+  L.push('|---|---:|---:|---:|---|---|');
+  for (const [id, c] of Object.entries(doc.devices)) {
+    L.push(`| ${id} | ${c.computeScale} | ${c.overheadScale} | ${c.memoryScale} | ${[...Object.entries(c.runtimeFactors), ...Object.entries(c.precisionFactors ?? {})].map(([k, v]) => `${k} ${v}`).join(', ') || '-'} | x${c.range.low} .. x${c.range.high} |`);
+  }
+  L.push('', '## Every point', '');
+  L.push('| Split | Point | Measured ms | Estimate ms (low / typical / high) | Error | In range |');
+  L.push('|---|---|---:|---|---:|:-:|');
+  for (const r of [...doc.points].sort((a, b) => a.device.localeCompare(b.device) || a.split.localeCompare(b.split) || a.key.localeCompare(b.key))) {
+    L.push(`| ${r.split} | ${r.label.replace(/\|/g, '/')} | ${r.measuredMs} | ${r.estimateMs.low} / ${r.estimateMs.typical} / ${r.estimateMs.high} | ${Math.exp(r.absLogError).toFixed(2)}x | ${r.inRange ? 'yes' : 'no'} |`);
+  }
+  L.push('', '## Rows not used', '');
+  L.push('| CSV line | Row | Reason |');
+  L.push('|---:|---|---|');
+  for (const e of doc.excluded) L.push(`| ${e.row} | ${e.label.replace(/\|/g, '/')} | ${e.reason} |`);
+  L.push('', '## Caveats', '');
+  L.push('- What "latency" means differs by source (see `/work/shared/calibration/NOTES.md`): OpenCV zoo rows include pre/post-processing, trtexec rows are GPU compute only, MLPerf Tiny latency is 1/throughput, LLM rows are time per output token. The fit absorbs a device-wide average of these differences; the residual spread shows in the error.');
+  L.push('- The Coral USB rows are mostly measured on a desktop host; the catalog\'s coral-usb assumes a Raspberry Pi 5 host, which only changes ops that fall back and USB handling (Ultralytics measured Pi 4 vs Pi 5 hosts 22-30% apart).');
+  L.push('- Devices with one or two points are fitted on one point; their held-out error is a single number, not a distribution.');
+  L.push('- Reference networks are rebuilt from their published layer configurations; their MACs and parameter counts are checked against the papers in `test/unit/calibration-archs.test.ts` (within 12%).');
+  L.push('');
+  return L.join('\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`calibrate: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
+void REFERENCE_ARCHS;
