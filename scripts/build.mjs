@@ -21,6 +21,7 @@ const builds = [];
 const add = (name, options) => builds.push({ name, options });
 
 if (existsSync(r('src/extension.ts'))) add('extension', { ...node, entryPoints: [r('src/extension.ts')], outfile: r('dist/extension.js') });
+if (existsSync(r('src/core.ts'))) add('core', { ...node, entryPoints: [r('src/core.ts')], outfile: r('dist/core.js') });
 if (existsSync(r('src/cli.ts'))) add('cli', { ...node, entryPoints: [r('src/cli.ts')], outfile: r('dist/cli.js') });
 if (existsSync(r('src/measure/worker.ts'))) add('measure-worker', { ...node, entryPoints: [r('src/measure/worker.ts')], outfile: r('dist/measure-worker.js') });
 for (const f of listTs('webview')) {

@@ -4,18 +4,31 @@
  * Analysis results are cached per file (path + size + mtime + bindings).
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import type { AnalysisResult, AnalyzeOptions } from '../analyzers/profile-types';
 import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from '../planner/types';
 import type { DeviceChoice, DeviceResult } from '../protocol';
 import { log } from './log';
 
-export const analyzers = () => import('../analyzers');
-export const catalogModule = () => import('../planner/catalog');
-export const estimateModule = () => import('../planner/estimate');
-export const recommendModule = () => import('../planner/recommend');
-export const documentModule = () => import('../planner/document');
-export const exportModule = () => import('../export');
-export const measureModule = () => import('../measure');
+type Core = typeof import('../core');
+let core: Core | undefined;
+/**
+ * dist/core.js, required on first use: a separate bundle, so activation parses only the host code.
+ * The path is computed, so esbuild leaves the require alone.
+ */
+function loadCore(): Promise<Core> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  core ??= require(path.join(__dirname, 'core.js')) as Core;
+  return Promise.resolve(core);
+}
+
+export const analyzers = loadCore;
+export const catalogModule = loadCore;
+export const estimateModule = loadCore;
+export const recommendModule = loadCore;
+export const documentModule = loadCore;
+export const exportModule = async (): Promise<Core['exporters']> => (await loadCore()).exporters;
+export const measureModule = loadCore;
 
 interface CacheEntry {
   key: string;

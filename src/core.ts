@@ -1,0 +1,11 @@
+/**
+ * The core as one bundle (dist/core.js) that the VS Code layer loads on first use, so activating the
+ * extension parses only the thin host code. The CLI bundles the same modules directly.
+ */
+export { analyzeFile, ModelFileError, AnalysisCancelled } from './analyzers';
+export { loadCatalog } from './planner/catalog';
+export { estimateDevice, EstimateInputError } from './planner/estimate';
+export { recommend } from './planner/recommend';
+export { buildPlanDocument } from './planner/document';
+export { benchmarkModel } from './measure';
+export * as exporters from './export';
