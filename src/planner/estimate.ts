@@ -248,7 +248,7 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
   if (!profile.hasComputeGraph) {
     const weights = memory.weightsBytes;
     const bw = acc?.memBandwidth ?? cpu.memBandwidth;
-    if (looksLikeLlm(profile) && !notRunnable && bw) {
+    if (looksLikeLlm(profile) && !notRunnable && bw && weights > 0) {
       const t = (weights / (memEff * bw)) * 1000;
       latency = rangeAround(t, cal, assumptions);
       latencyBasis = 'per-token';
@@ -259,7 +259,9 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
       latencyBasis = 'unknown';
       assumptions.push(notRunnable
         ? `Latency is not estimated: ${compat.report.summary}`
-        : !bw
+        : weights <= 0
+          ? 'Latency is not estimated: the file holds no weights (a vocabulary-only or empty file).'
+          : !bw
           ? `Latency is not estimated: the file has no compute graph and the catalog has no memory bandwidth for ${device.name}.`
           : 'Latency is not estimated: the file has no compute graph (MACs and activation sizes are unknown) and it does not look like a language model whose decode time is bandwidth-bound.');
     }
