@@ -286,6 +286,14 @@ function axis(doc: Doc, scale: Scale, top: number, bottom: number, unit: string)
   doc.text(`${unit}${scale.log ? ' (log scale)' : ''}`, scale.map(scale.ticks[scale.ticks.length - 1]) - 120, bottom + 13, { width: 120, align: 'right', lineBreak: false });
 }
 
+/** A device name left of its bar: at most two lines, cut with an ellipsis, centred on the bar. */
+function chartLabel(doc: Doc, text: string, centreY: number, width: number): void {
+  setFont(doc, 'Body', 7.5, TEXT);
+  const lineH = doc.currentLineHeight(true);
+  const lines = Math.min(2, Math.max(1, Math.round(doc.heightOfString(text, { width }) / lineH)));
+  doc.text(text, M.left, centreY - (lines * lineH) / 2, { width, height: lines * lineH, align: 'right', ellipsis: true });
+}
+
 function latencyChart(ctx: Ctx): void {
   const { doc, report } = ctx;
   const bars = report.charts.latency;
@@ -307,8 +315,7 @@ function latencyChart(ctx: Ctx): void {
   axis(doc, scale, plotTop, plotBottom, 'ms');
   bars.forEach((b, i) => {
     const cy = plotTop + i * rowH + rowH / 2;
-    setFont(doc, 'Body', 8.5, TEXT);
-    doc.text(b.deviceName, M.left, cy - 5, { width: labelW - 8, align: 'right', lineBreak: false, ellipsis: true });
+    chartLabel(doc, b.deviceName, cy, labelW - 8);
     const xt = scale.map(b.range.typical);
     doc.rect(x0, cy - 7, Math.max(1, xt - x0), 14).fill(b.tone ? TONE_BAR[b.tone] : '#4472C4');
     const xl = scale.map(b.range.low);
@@ -350,8 +357,7 @@ function memoryChart(ctx: Ctx): void {
   axis(doc, scale, plotTop, plotBottom, 'MiB');
   bars.forEach((b, i) => {
     const y = plotTop + i * rowH;
-    setFont(doc, 'Body', 8.5, TEXT);
-    doc.text(b.deviceName, M.left, y + rowH / 2 - 5, { width: labelW - 8, align: 'right', lineBreak: false, ellipsis: true });
+    chartLabel(doc, b.deviceName, y + rowH / 2, labelW - 8);
     const color = b.fits === false ? TONE_BAR.bad : b.fits === true ? '#4472C4' : '#8FAADC';
     doc.rect(x0, y + 5, Math.max(1, scale.map(b.totalMb) - x0), 10).fill(color);
     if (b.limitMb !== null) doc.rect(x0, y + 16, Math.max(1, scale.map(b.limitMb) - x0), 8).fill('#A5A5A5');

@@ -250,7 +250,8 @@ function buildHeadline(doc: PlanDocument): Headline {
   const device = primaryId || est?.device || '';
   const name = deviceName(doc, device);
   const techniques: Technique[] = rec ? rec.steps.map((s) => s.technique) : [...doc.plan.compression.techniques];
-  const pipelineText = techniques.length ? techniques.map((t) => techniqueLabel(t)).join(' → ') : 'no compression';
+  const noCompression = techniques.every((t) => t === 'none');
+  const pipelineText = noCompression ? 'no compression' : techniques.filter((t) => t !== 'none').map((t) => techniqueLabel(t)).join(' → ');
 
   const latencyMs = rec ? rec.predicted.latencyMs : est ? est.latencyMs : null;
   const memoryBytes = rec ? rec.predicted.memoryBytes : est ? est.memory.totalBytes : null;
@@ -265,7 +266,7 @@ function buildHeadline(doc: PlanDocument): Headline {
   let sentence: string;
   if (!device) sentence = 'No target device was selected, so there are no estimates.';
   else {
-    const what = rec ? `Deploy on ${name} with ${pipelineText}` : `Estimates for ${name} (no recommendation was computed)`;
+    const what = !rec ? `Estimates for ${name} (no recommendation was computed)` : noCompression ? `Deploy on ${name} without compression` : `Deploy on ${name} with ${pipelineText}`;
     const budgetWords = meetsAll === null ? '' : meetsAll ? ' This meets every budget.' : ` This misses ${misses.length ? misses.join('; ') : 'at least one budget'}.`;
     sentence = `${what}: predicted latency ${latencyText}, memory ${memoryText}, energy per inference ${energyText}.${budgetWords}`;
   }
@@ -283,7 +284,7 @@ function buildHeadline(doc: PlanDocument): Headline {
     energyMj,
     energyText,
     accuracyText,
-    afterPipeline: !!rec,
+    afterPipeline: !!rec && !noCompression,
     sentence: c(sentence),
   };
 }
