@@ -123,3 +123,29 @@ export function corrections(store: MeasurementStore): Map<string, DeviceCorrecti
   }
   return out;
 }
+
+/**
+ * An estimate corrected by the user's own measurements on that device: latency (and energy, which is
+ * power × time) scaled by the device's factor; the range keeps at least the measurements' own spread.
+ */
+export function applyCorrection<E extends { latencyMs: Range; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, c: DeviceCorrection): E {
+  const f = c.factor;
+  const widen = Math.exp(c.spread);
+  const scale = (r: Range): Range => ({ low: Math.min(r.low * f, (r.typical * f) / widen), typical: r.typical * f, high: Math.max(r.high * f, r.typical * f * widen) });
+  return {
+    ...estimate,
+    latencyMs: scale(estimate.latencyMs),
+    energyMj: estimate.energyMj ? scale(estimate.energyMj) : null,
+    layers: estimate.layers.map((l) => ({ ...l, ms: l.ms * f })),
+    assumptions: [
+      ...estimate.assumptions,
+      `Corrected by your ${c.points} measurement${c.points > 1 ? 's' : ''} on this device: estimates × ${f.toFixed(2)} (geometric mean of measured / estimated)`,
+    ],
+  };
+}
+
+interface Range {
+  low: number;
+  typical: number;
+  high: number;
+}
