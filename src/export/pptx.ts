@@ -133,7 +133,7 @@ function devicesSlide(pptx: PptxGenJS, r: Report): void {
   const log = lows.length > 0 && Math.max(...highs) / Math.min(...lows) > 30;
   // A horizontal bar chart draws its first category at the bottom: reversed, the first device is on top.
   const rev = [...bars].reverse();
-  const labels = rev.map((b) => b.deviceName);
+  const labels = rev.map((b) => clip(b.deviceName, 24));
   slide.addChart(
     pptx.ChartType.bar,
     [
