@@ -9,6 +9,7 @@
  * residuals (or a wide default when a device has no published points). No `vscode` import.
  */
 import type { LayerProfile, ModelProfile } from '../analyzers/profile-types';
+import { applyCorrection, type DeviceCorrection } from './measurements';
 import type { Bottleneck, Budgets, ComputePrecision, DeviceEstimate, LayerEstimate, MemoryEstimate, Range } from './types';
 import { loadCatalog, loadCalibration, defaultRuntime, toBase, type ComputeUnitSpec, type DeviceSpec, type DeviceCalibration } from './catalog';
 import priorsJson from './catalog/estimator-priors.json';
@@ -26,6 +27,8 @@ export interface EstimateOptions {
   runtime?: string;
   budgets?: Budgets;
   battery?: { capacityWh: number; inferencesPerHour: number };
+  /** The user's own measurements per device (edgeplan measure): a device found here gets its figures corrected. */
+  corrections?: ReadonlyMap<string, DeviceCorrection>;
 }
 
 type UnitType = ComputeUnitSpec['type'];
@@ -199,7 +202,9 @@ function cpuUnitFromSpec(owner: DeviceSpec, spec: ComputeUnitSpec, scale: number
 // The estimate
 
 export function estimateDevice(profile: ModelProfile, deviceId: string, opts: EstimateOptions = {}): DeviceEstimate {
-  return estimateDeviceWith(profile, deviceId, opts, calibrationFor(deviceId) ?? null);
+  const estimate = estimateDeviceWith(profile, deviceId, opts, calibrationFor(deviceId) ?? null);
+  const correction = opts.corrections?.get(deviceId);
+  return correction && Number.isFinite(estimate.latencyMs.typical) ? applyCorrection(estimate, correction) : estimate;
 }
 
 /**

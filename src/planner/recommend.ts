@@ -27,6 +27,7 @@ import type {
   Technique,
 } from './types';
 import { estimateDevice } from './estimate';
+import type { DeviceCorrection } from './measurements';
 import { loadCatalog, type DeviceSpec } from './catalog';
 import { applyTechnique, findRewriteRule, INT8_DYNAMIC_CLASSES, INT8_STATIC_CLASSES, studentFactors } from './transform';
 import { TECHNIQUES, citation, type DeviceClass, type OpRewriteRule, type Student, type StudentFamily } from './technique-table';
@@ -39,6 +40,8 @@ export interface RecommendOptions {
   maxPipelines?: number;
   /** Re-estimate the other catalog devices (default: only when nothing fits the chosen one). */
   alternatives?: 'auto' | 'always' | 'never';
+  /** The user's own measurements per device: every estimate of a device found here is corrected. */
+  corrections?: ReadonlyMap<string, DeviceCorrection>;
 }
 
 export class RecommendInputError extends Error {
@@ -334,11 +337,12 @@ interface Ctx {
   budgets: Budgets;
   traits: ModelTraits;
   basePrecision: ComputePrecision | undefined;
+  corrections?: ReadonlyMap<string, DeviceCorrection>;
 }
 
 const MB = 1024 * 1024;
 
-function safeEstimate(p: ModelProfile, deviceId: string, opts: { precision?: ComputePrecision; runtime?: string; budgets?: Budgets }): { est: DeviceEstimate | null; error: string | null } {
+function safeEstimate(p: ModelProfile, deviceId: string, opts: { precision?: ComputePrecision; runtime?: string; budgets?: Budgets; corrections?: ReadonlyMap<string, DeviceCorrection> }): { est: DeviceEstimate | null; error: string | null } {
   try {
     return { est: estimateDevice(p, deviceId, opts), error: null };
   } catch (e) {
@@ -368,7 +372,7 @@ function evaluate(profile: ModelProfile, steps: StepSpec[], ctx: Ctx): Evaluated
   if (precision && !ctx.spec.precisions.includes(precision)) {
     error = `${ctx.spec.name} cannot compute in ${precision}`;
   } else {
-    ({ est, error } = safeEstimate(p, ctx.spec.id, { precision, runtime, budgets: ctx.budgets }));
+    ({ est, error } = safeEstimate(p, ctx.spec.id, { precision, runtime, budgets: ctx.budgets, corrections: ctx.corrections }));
   }
   const ev: Evaluated = { steps, profile: p, changes, rewrites, estimate: est, error, accuracy, effort, check: {}, runs: false, meetsAll: false, misses: [], distance: Infinity };
   judge(ev, ctx);
@@ -507,10 +511,17 @@ function needsStaticShapes(est: DeviceEstimate | null, p: ModelProfile): boolean
 }
 
 /** All candidates for one device, evaluated. `reduced` = a smaller set (for the alternatives across the catalog). */
-function searchDevice(profile: ModelProfile, spec: DeviceSpec, budgets: Budgets, basePrecision: ComputePrecision | undefined, reduced: boolean): { baseline: Evaluated; all: Evaluated[]; ctx: Ctx } {
+function searchDevice(
+  profile: ModelProfile,
+  spec: DeviceSpec,
+  budgets: Budgets,
+  basePrecision: ComputePrecision | undefined,
+  reduced: boolean,
+  corrections?: ReadonlyMap<string, DeviceCorrection>,
+): { baseline: Evaluated; all: Evaluated[]; ctx: Ctx } {
   const traits = modelTraits(profile);
   const cls = deviceClassOf(spec);
-  const ctx: Ctx = { spec, cls, budgets, traits, basePrecision: basePrecision && spec.precisions.includes(basePrecision) ? basePrecision : undefined };
+  const ctx: Ctx = { spec, cls, budgets, traits, basePrecision: basePrecision && spec.precisions.includes(basePrecision) ? basePrecision : undefined, corrections };
   const baseline = evaluate(profile, [], ctx);
   const all: Evaluated[] = [baseline];
   const precisions = precisionOptions(spec, cls, traits, budgets);
@@ -743,12 +754,18 @@ function dedupe(list: Evaluated[]): Evaluated[] {
   });
 }
 
-function alternativesFor(profile: ModelProfile, target: DeviceSpec, budgets: Budgets, precision: ComputePrecision | undefined): { alt: Alternative; best: Evaluated; ctx: Ctx }[] {
+function alternativesFor(
+  profile: ModelProfile,
+  target: DeviceSpec,
+  budgets: Budgets,
+  precision: ComputePrecision | undefined,
+  corrections?: ReadonlyMap<string, DeviceCorrection>,
+): { alt: Alternative; best: Evaluated; ctx: Ctx }[] {
   const catalog = loadCatalog();
   const out: { alt: Alternative; best: Evaluated; ctx: Ctx }[] = [];
   for (const spec of catalog.devices) {
     if (spec.id === target.id) continue;
-    const { all, ctx } = searchDevice(profile, spec, budgets, precision, true);
+    const { all, ctx } = searchDevice(profile, spec, budgets, precision, true, corrections);
     const best = dedupe(all).sort(compareEvaluated)[0];
     if (!best || !best.estimate) continue;
     out.push({
@@ -774,7 +791,7 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   const maxPipelines = Math.max(1, Math.min(20, opts.maxPipelines ?? 3));
   const b: Budgets = { retraining: true, calibrationData: true, ...budgets };
 
-  const { baseline, all, ctx } = searchDevice(profile, spec, b, opts.precision, false);
+  const { baseline, all, ctx } = searchDevice(profile, spec, b, opts.precision, false, opts.corrections);
   const ranked = dedupe(all).sort(compareEvaluated);
   const meeting = ranked.filter((e) => e.meetsAll);
 
@@ -813,7 +830,7 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   }
 
   if (wantAlternatives) {
-    const alts = alternativesFor(profile, spec, b, opts.precision);
+    const alts = alternativesFor(profile, spec, b, opts.precision, opts.corrections);
     const fitting = alts.filter((a) => a.best.meetsAll);
     alternatives = (fitting.length ? fitting : alts.slice(0, 3)).slice(0, 6).map((a) => a.alt);
     if (!meeting.length) {
