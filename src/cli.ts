@@ -14,6 +14,7 @@ import type { Budgets, ComputePrecision } from './planner/types';
 import { PlanValidationError } from './planner/plan';
 import { buildPlanDocument } from './planner/document';
 import { VERSION } from './version';
+import { addMeasurement, corrections as correctionsOf, parseBenchmarkLog, readStore, type DeviceCorrection } from './planner/measurements';
 
 const HELP = `edgeplan ${VERSION} — plan a model's deployment to edge devices, offline.
 
@@ -34,9 +35,14 @@ Usage:
   edgeplan benchmark MODEL.onnx [--runs N] [--warmup N] [--batch N[,N...]] [--timeout-s N] [--json]
       Run an ONNX model on this machine with onnxruntime-node (in a child process) and report
       mean/p50/p95/p99 latency.
+  edgeplan measure MODEL --device ID (--latency-ms N | --log FILE) [--precision P] [--store FILE] [--json]
+      Record your own on-device measurement (a number, or a TFLite benchmark_model, trtexec or
+      onnxruntime_perf_test log). estimate and plan then correct that device's figures by the
+      measured / estimated ratio.
 
 Common options:
   --bind NAME=N     bind a symbolic input dimension (default: every symbol is bound to 1, with a warning)
+  --measurements F  your measurements file (default: .edgeplan/measurements.json when it exists)
   --json            print one JSON object instead of tables
   -h, --help        this help;  --version  the version
 
@@ -46,7 +52,7 @@ const COMMON: Record<string, FlagSpec> = { json: { value: false }, bind: { value
 
 const SPECS: Record<string, Record<string, FlagSpec>> = {
   analyze: { ...COMMON },
-  estimate: { ...COMMON, device: { value: true, repeat: true }, precision: { value: true }, 'memory-mb': { value: true } },
+  estimate: { ...COMMON, device: { value: true, repeat: true }, precision: { value: true }, 'memory-mb': { value: true }, measurements: { value: true } },
   devices: { json: { value: false }, help: { value: false } },
   plan: {
     ...COMMON,
@@ -60,9 +66,18 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     'no-retraining': { value: false },
     'no-calibration-data': { value: false },
     plan: { value: true },
+    measurements: { value: true },
     export: { value: true, repeat: true },
     out: { value: true },
     force: { value: false },
+  },
+  measure: {
+    ...COMMON,
+    device: { value: true, repeat: true },
+    precision: { value: true },
+    'latency-ms': { value: true },
+    log: { value: true },
+    store: { value: true },
   },
   benchmark: {
     ...COMMON,
@@ -116,6 +131,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdPlan(args, io);
       case 'benchmark':
         return await cmdBenchmark(args, io);
+      case 'measure':
+        return await cmdMeasure(args, io);
     }
     return 2;
   } catch (e) {
@@ -149,7 +166,7 @@ function reportError(e: unknown, io: Io): number {
 }
 
 /** Errors of lazily loaded modules that describe bad input, matched by name so the modules stay lazy. */
-const USER_ERRORS = new Set(['BenchmarkError', 'ExportExistsError', 'AnalysisCancelled', 'CatalogError']);
+const USER_ERRORS = new Set(['BenchmarkError', 'ExportExistsError', 'AnalysisCancelled', 'CatalogError', 'MeasurementError', 'RecommendInputError']);
 
 /** A bad input that is not a model-file problem (missing file, bad plan file). */
 export class InputError extends Error {}
@@ -203,7 +220,8 @@ async function cmdEstimate(args: ReturnType<typeof parseArgs>, io: Io): Promise<
   const memoryMb = numberFlag(args, 'memory-mb', { min: 0.001, max: 10_000_000 });
   const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
   const budgets: Budgets = memoryMb !== undefined ? { memoryMb } : {};
-  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, budgets }));
+  const corrections = correctionsArg(args);
+  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, budgets, corrections }));
   if (flag(args, 'json')) io.out(JSON.stringify({ model: { file: analysis.model.file, format: analysis.model.format }, estimates, warnings: analysis.warnings }, null, 2));
   else io.out(formatEstimates(analysis, estimates));
   return 0;
@@ -268,6 +286,7 @@ async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<numb
     budgets,
     precision,
     planJson,
+    corrections: correctionsArg(args),
   });
 
   const written: string[] = [];
@@ -317,5 +336,64 @@ async function cmdBenchmark(args: ReturnType<typeof parseArgs>, io: Io): Promise
   const { benchmarkModel } = await import('./measure');
   const result = await benchmarkModel(file, { runs, warmup, batchSizes: batches.length ? batches : [1], timeoutMs: timeoutS * 1000, bindings: bindingsFlag(args) });
   io.out(flag(args, 'json') ? JSON.stringify(result, null, 2) : formatBenchmark(result));
+  return 0;
+}
+
+const DEFAULT_STORE = path.join('.edgeplan', 'measurements.json');
+
+/** Per-device corrections from --measurements FILE, or the default store when it exists. */
+function correctionsArg(args: ReturnType<typeof parseArgs>): Map<string, DeviceCorrection> | undefined {
+  const given = value(args, 'measurements');
+  const file = given ?? DEFAULT_STORE;
+  if (!given && !fs.existsSync(file)) return undefined;
+  if (given && !fs.existsSync(given)) throw new InputError(`${given}: no such measurements file`);
+  const c = correctionsOf(readStore(file));
+  return c.size ? c : undefined;
+}
+
+async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+  const file = modelArg(args);
+  const deviceIds = devicesArg(args, true);
+  if (deviceIds.length !== 1) throw new UsageError('measure takes exactly one --device');
+  const precision = precisionArg(args);
+  const typed = numberFlag(args, 'latency-ms', { min: 0.0001, max: 3_600_000 });
+  const logFile = value(args, 'log');
+  if ((typed === undefined) === (logFile === undefined)) throw new UsageError('measure needs either --latency-ms N or --log FILE');
+  let measuredMs: number;
+  let source = 'typed';
+  if (logFile !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(logFile, 'utf8');
+    } catch (e) {
+      throw new InputError(`${logFile}: cannot read the log (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    const parsed = parseBenchmarkLog(text);
+    measuredMs = parsed.latencyMs;
+    source = `${parsed.source}: ${parsed.line.slice(0, 160)}`;
+  } else measuredMs = typed as number;
+  const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
+  // The uncorrected estimate: the factor compares the model, not an earlier correction.
+  const estimate = estimateDevice(analysis.model, deviceIds[0], { precision });
+  if (!Number.isFinite(estimate.latencyMs.typical) || estimate.latencyMs.typical <= 0) {
+    throw new InputError(`${deviceIds[0]} has no latency estimate for this model to compare with; the measurement was not stored`);
+  }
+  const store = value(args, 'store') ?? DEFAULT_STORE;
+  const saved = addMeasurement(store, {
+    device: deviceIds[0],
+    model: path.basename(file),
+    measuredMs,
+    estimatedMs: estimate.latencyMs.typical,
+    precision: estimate.precision,
+    source,
+    date: new Date().toISOString().slice(0, 10),
+  });
+  const c = correctionsOf(saved).get(deviceIds[0]) as DeviceCorrection;
+  const result = { device: deviceIds[0], measuredMs, estimatedMs: estimate.latencyMs.typical, factor: c.factor, points: c.points, store: path.resolve(store) };
+  if (flag(args, 'json')) io.out(JSON.stringify(result, null, 2));
+  else {
+    io.out(`${deviceIds[0]}: measured ${measuredMs.toPrecision(4)} ms, estimated ${estimate.latencyMs.typical.toPrecision(4)} ms (${estimate.precision}, ${estimate.runtime}).`);
+    io.out(`Stored in ${store}. ${deviceIds[0]} estimates are now multiplied by ${c.factor.toFixed(3)} (geometric mean over ${c.points} measurement${c.points > 1 ? 's' : ''}).`);
+  }
   return 0;
 }

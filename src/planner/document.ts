@@ -10,6 +10,7 @@ import { recommend } from './recommend';
 import { createDefaultPlan, validatePlan, type DeploymentPlan, type PlanDocument, type Risk } from './plan';
 import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from './types';
 import { VERSION } from '../version';
+import type { DeviceCorrection } from './measurements';
 
 export interface PlanInputs {
   analysis: AnalysisResult;
@@ -22,6 +23,8 @@ export interface PlanInputs {
   precision?: ComputePrecision;
   /** A saved plan (.plan.json) to start from; validated here. */
   planJson?: unknown;
+  /** The user's own measurements per device (edgeplan measure), applied to every estimate. */
+  corrections?: ReadonlyMap<string, DeviceCorrection>;
 }
 
 export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
@@ -37,8 +40,9 @@ export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
   if (!plan.project.name) plan.project.name = `${modelName} edge deployment`;
   if (plan.targets.length === 0) throw new Error('the plan names no target device');
 
-  const estimates: DeviceEstimate[] = plan.targets.map((id) => estimateDevice(profile, id, { precision: inputs.precision, budgets: plan.budgets }));
-  const recommendation: RecommendationResult = recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision });
+  const corrections = inputs.corrections;
+  const estimates: DeviceEstimate[] = plan.targets.map((id) => estimateDevice(profile, id, { precision: inputs.precision, budgets: plan.budgets, corrections }));
+  const recommendation: RecommendationResult = recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision, corrections });
 
   const top = recommendation.recommendations[0];
   if (plan.compression.techniques.length === 0 && top) {

@@ -46,3 +46,22 @@ test('store round trip and per-device geometric-mean factor', () => {
   fs.writeFileSync(file, '{"not":"a store"}');
   assert.throws(() => readStore(file), /not a measurements file/);
 });
+
+test('edgeplan measure stores a measurement and estimate/plan then agree with it for the same model', async () => {
+  const { main } = await import('../../src/cli');
+  const dir = tempDir('meas-cli');
+  const store = path.join(dir, 'm.json');
+  const sample = path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx');
+  const out: string[] = [];
+  const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(`ERR ${s}`) };
+  assert.equal(await main(['measure', sample, '--device', 'rpi5', '--latency-ms', '7.5', '--store', store, '--json'], io), 0, out.join('\n'));
+  const rec = JSON.parse(out.pop() as string);
+  assert.equal(rec.measuredMs, 7.5);
+  assert.ok(rec.factor > 0 && Math.abs(rec.factor - 7.5 / rec.estimatedMs) < 1e-9);
+  assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--measurements', store, '--json'], io), 0);
+  const est = JSON.parse(out.pop() as string).estimates[0];
+  assert.ok(Math.abs(est.latencyMs.typical - 7.5) < 1e-6, `corrected typical ${est.latencyMs.typical}`);
+  assert.ok(est.assumptions.some((a: string) => /Corrected by your 1 measurement/.test(a)));
+  assert.equal(await main(['measure', sample, '--device', 'rpi5', '--store', store], io), 2, 'needs --latency-ms or --log');
+  assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--measurements', path.join(dir, 'missing.json')], io), 1);
+});
