@@ -1,0 +1,519 @@
+/**
+ * Hostile and broken model files through the whole product: the real CLI (`edgeplan analyze`, a child process
+ * with a 20 s limit and its peak RSS measured) and analyzeFile in process, for every format.
+ *
+ * Each file must give exit 1 with one clear line "edgeplan: <file>: <what is wrong>" (analyzeFile: a one-line
+ * ModelFileError naming the file), or, where the issue asks for it, a result that carries a warning
+ * (a wrong extension, a pickle naming system functions, external data outside the model's folder) —
+ * never a stack trace, never a hang, never more than 500 MB of memory.
+ *
+ * Files: zero-byte, truncated real models at several points, random bytes, a model under another format's
+ * extension, a folder, zip bombs, a malicious pickle, ONNX external data "../../etc/passwd", an ONNX tensor
+ * of 2^40 elements, a GGUF claiming 2^60 tensors, a safetensors header length past the end. The base models
+ * are generated here (ONNX, TFLite, safetensors, GGUF, PyTorch) and, where ../shared is present, real files of
+ * all seven formats.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { analyzeFile, ModelFileError } from '../../src/analyzers';
+import { encodeModel } from '../../src/modelgen/onnx-builder';
+import { TfliteModelBuilder } from '../../src/modelgen/tflite-builder';
+import { hasShared, sharedDir, tempDir } from '../support/shared';
+import { runCli, parseJsonOut, assertBadInput, assertBoundedMemory, describeRun, sampleModel, type CliRun } from '../support/run-cli';
+
+const dir = tempDir('cli-hostile');
+// EDGEPLAN_KEEP_HOSTILE=1 keeps the generated files for a look.
+after(() => {
+  if (!process.env.EDGEPLAN_KEEP_HOSTILE) fs.rmSync(dir, { recursive: true, force: true });
+});
+const put = (name: string, bytes: Uint8Array | string): string => {
+  const p = path.join(dir, name);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, bytes);
+  return p;
+};
+
+// ------------------------------------------------------------------ small writers (independent of the readers)
+
+/** safetensors: u64 header length, JSON header, data. */
+function safetensorsBytes(header: unknown, data: Buffer, lengthOverride?: bigint): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(lengthOverride ?? BigInt(json.length));
+  return Buffer.concat([len, json, data]);
+}
+
+/** GGUF v3: header, one string KV, tensor infos, data aligned to 32 bytes. */
+function ggufBytes(tensors: { name: string; dims: number[] }[], opts: { tensorCount?: bigint } = {}): Buffer {
+  const parts: Buffer[] = [];
+  const u32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    parts.push(b);
+  };
+  const u64 = (v: bigint | number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    parts.push(b);
+  };
+  const str = (s: string) => {
+    u64(Buffer.byteLength(s));
+    parts.push(Buffer.from(s, 'utf8'));
+  };
+  parts.push(Buffer.from('GGUF'));
+  u32(3);
+  u64(opts.tensorCount ?? BigInt(tensors.length));
+  u64(1);
+  str('general.architecture');
+  u32(8); // string
+  str('hostile-test');
+  let offset = 0;
+  for (const t of tensors) {
+    str(t.name);
+    u32(t.dims.length);
+    for (const d of t.dims) u64(d);
+    u32(0); // F32
+    u64(offset);
+    offset += Math.ceil((t.dims.reduce((a, b) => a * b, 1) * 4) / 32) * 32;
+  }
+  const head = Buffer.concat(parts);
+  const pad = Buffer.alloc((32 - (head.length % 32)) % 32);
+  return Buffer.concat([head, pad, Buffer.alloc(offset)]);
+}
+
+interface ZipEntry {
+  name: string;
+  data: Buffer;
+  /** Already deflated bytes (for bombs); `data` is then ignored. */
+  deflated?: Buffer;
+  /** Uncompressed size written in the headers (a lie, for bombs). */
+  declaredSize?: number;
+}
+
+/** A plain zip (stored entries, or raw-deflated ones given ready-made). */
+function zipBytes(entries: ZipEntry[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'utf8');
+    const body = e.deflated ?? e.data;
+    const method = e.deflated ? 8 : 0;
+    const crc = e.deflated ? 0 : zlib.crc32(e.data);
+    const usize = e.declaredSize ?? e.data.length;
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(20, 4);
+    lh.writeUInt16LE(method, 8);
+    lh.writeUInt32LE(crc, 14);
+    lh.writeUInt32LE(body.length, 18);
+    lh.writeUInt32LE(usize, 22);
+    lh.writeUInt16LE(name.length, 26);
+    locals.push(lh, name, body);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE(20, 4);
+    ch.writeUInt16LE(20, 6);
+    ch.writeUInt16LE(method, 10);
+    ch.writeUInt32LE(crc, 16);
+    ch.writeUInt32LE(body.length, 20);
+    ch.writeUInt32LE(usize, 24);
+    ch.writeUInt16LE(name.length, 28);
+    ch.writeUInt32LE(offset, 42);
+    centrals.push(ch, name);
+    offset += 30 + name.length + body.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(entries.length, 8);
+  eocd.writeUInt16LE(entries.length, 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, eocd]);
+}
+
+/** Raw deflate of `mib` MiB of zeros, built from independent full-flush blocks (fast; ~1 KB per MiB). */
+function deflatedZeros(mib: number): Buffer {
+  const block = zlib.deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
+  return Buffer.concat([...Array(mib).fill(block), zlib.deflateRawSync(Buffer.alloc(0))]);
+}
+
+/** Pickle opcodes (protocol 2) for the few shapes used here. Nothing here is ever unpickled. */
+class Pickle {
+  private parts: Buffer[] = [Buffer.from([0x80, 0x02])];
+  private op(...b: number[]): this {
+    this.parts.push(Buffer.from(b));
+    return this;
+  }
+  global(module: string, name: string): this {
+    this.parts.push(Buffer.from(`c${module}\n${name}\n`, 'latin1'));
+    return this;
+  }
+  str(s: string): this {
+    const b = Buffer.from(s, 'utf8');
+    const h = Buffer.alloc(5);
+    h[0] = 0x58; // BINUNICODE
+    h.writeUInt32LE(b.length, 1);
+    this.parts.push(h, b);
+    return this;
+  }
+  int(n: number): this {
+    const b = Buffer.alloc(5);
+    b[0] = 0x4a; // BININT
+    b.writeInt32LE(n, 1);
+    this.parts.push(b);
+    return this;
+  }
+  mark() { return this.op(0x28); }
+  tuple() { return this.op(0x74); }
+  tuple1() { return this.op(0x85); }
+  emptyTuple() { return this.op(0x29); }
+  emptyDict() { return this.op(0x7d); }
+  setitems() { return this.op(0x75); }
+  reduce() { return this.op(0x52); }
+  binpersid() { return this.op(0x51); }
+  bool(v: boolean) { return this.op(v ? 0x88 : 0x89); }
+  stop() { return this.op(0x2e); }
+  /** torch._utils._rebuild_tensor_v2(('storage', torch.FloatStorage, key, 'cpu', numel), 0, size, stride, False, OrderedDict()) */
+  tensor(key: string, size: number[]): this {
+    const numel = size.reduce((a, b) => a * b, 1);
+    const stride = size.map((_, i) => size.slice(i + 1).reduce((a, b) => a * b, 1));
+    this.global('torch._utils', '_rebuild_tensor_v2').mark();
+    this.mark().str('storage').global('torch', 'FloatStorage').str(key).str('cpu').int(numel).tuple().binpersid();
+    this.int(0).mark();
+    for (const d of size) this.int(d);
+    this.tuple().mark();
+    for (const s of stride) this.int(s);
+    this.tuple().bool(false).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+    return this;
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+function torchZip(root: string, pkl: Buffer, storages: Record<string, number>): Buffer {
+  return zipBytes([
+    { name: `${root}/data.pkl`, data: pkl },
+    { name: `${root}/byteorder`, data: Buffer.from('little') },
+    ...Object.entries(storages).map(([k, n]) => ({ name: `${root}/data/${k}`, data: Buffer.alloc(n, 1) })),
+    { name: `${root}/version`, data: Buffer.from('3\n') },
+  ]);
+}
+
+/** Deterministic bytes (xorshift32). */
+function randomBytes(n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+// ------------------------------------------------------------------ base models, one or more per format
+
+interface Base {
+  format: 'onnx' | 'tflite' | 'safetensors' | 'gguf' | 'pytorch' | 'keras' | 'coreml';
+  file: string;
+  /** A real third-party file (truncation points are fewer to keep the run short). */
+  real: boolean;
+}
+
+function generatedBases(): Base[] {
+  const tfl = new TfliteModelBuilder();
+  const sg = tfl.subgraph();
+  const x = sg.input('image', [1, 16, 16, 3]);
+  sg.output(sg.softmax(sg.fullyConnected(sg.mean(sg.conv2d(x, { filters: 8, kernel: [3, 3] }), [1, 2], false), 10)));
+  const st = safetensorsBytes(
+    { __metadata__: { format: 'pt' }, 'fc.weight': { dtype: 'F32', shape: [16, 32], data_offsets: [0, 2048] }, 'fc.bias': { dtype: 'F32', shape: [16], data_offsets: [2048, 2112] } },
+    Buffer.alloc(2112, 7),
+  );
+  const pkl = new Pickle().emptyDict().mark().str('fc.weight').tensor('0', [16, 32]).str('fc.bias').tensor('1', [16]).setitems().stop().bytes();
+  return [
+    { format: 'onnx', file: put('gen/tiny-cnn.onnx', fs.readFileSync(sampleModel)), real: false },
+    { format: 'tflite', file: put('gen/tiny.tflite', tfl.build()), real: false },
+    { format: 'safetensors', file: put('gen/fc.safetensors', st), real: false },
+    { format: 'gguf', file: put('gen/fc.gguf', ggufBytes([{ name: 'fc.weight', dims: [32, 16] }, { name: 'fc.bias', dims: [16] }])), real: false },
+    { format: 'pytorch', file: put('gen/fc.pt', torchZip('fc', pkl, { 0: 2048, 1: 64 })), real: false },
+  ];
+}
+
+function realBases(): Base[] {
+  if (!hasShared) return [];
+  const f = (name: string) => path.join(sharedDir, 'models', 'fixtures', name);
+  const list: Base[] = [
+    { format: 'onnx', file: f('light_squeezenet.onnx'), real: true },
+    { format: 'tflite', file: f('hello_world_int8.tflite'), real: true },
+    { format: 'safetensors', file: f('silero_vad_16k.safetensors'), real: true },
+    { format: 'gguf', file: f('mnist-fc-f32.gguf'), real: true },
+    { format: 'pytorch', file: f('candle_test_with_key.pt'), real: true },
+    { format: 'keras', file: f('str_ww_ref_model.h5'), real: true },
+    { format: 'coreml', file: f('MNIST.mlmodel'), real: true },
+  ];
+  return list.filter((b) => fs.existsSync(b.file));
+}
+
+const bases = [...generatedBases(), ...realBases()];
+const EXT: Record<Base['format'], string> = { onnx: '.onnx', tflite: '.tflite', safetensors: '.safetensors', gguf: '.gguf', pytorch: '.pt', keras: '.h5', coreml: '.mlmodel' };
+const ALL_FORMATS = Object.keys(EXT) as Base['format'][];
+
+// ------------------------------------------------------------------ the checks
+
+/** The CLI's answer and analyzeFile's, for one file. */
+interface Outcome {
+  file: string;
+  cli: CliRun;
+  /** analyzeFile: the error it threw, or its warnings when it returned a result (not run after a CLI hang). */
+  inProcess: { error?: Error; warnings?: string[]; format?: string; skipped?: boolean };
+}
+
+/** Runs the CLI on the file, then analyzeFile in process; never rejects (the checks below assert). */
+async function probe(file: string): Promise<Outcome> {
+  const cli = await runCli(['analyze', file, '--json'], { timeoutMs: 20_000 });
+  if (cli.timedOut) return { file, cli, inProcess: { skipped: true } };
+  let inProcess: Outcome['inProcess'];
+  try {
+    const r = await analyzeFile(file);
+    inProcess = { warnings: r.warnings, format: r.model.format };
+  } catch (e) {
+    inProcess = { error: e as Error };
+  }
+  return { file, cli, inProcess };
+}
+
+/** No hang, bounded memory. */
+function assertContained(o: Outcome): void {
+  assert.equal(o.cli.timedOut, false, `HANG (killed after 20 s): ${describeRun(o.cli)}`);
+  assertBoundedMemory(o.cli);
+}
+
+/** Exit 1 with one line naming the file (and matching `re`); analyzeFile throws a one-line ModelFileError. */
+function assertRefused(o: Outcome, re?: RegExp): void {
+  assertContained(o);
+  const base = path.basename(o.file);
+  const line = assertBadInput(o.cli, re);
+  assert.ok(line.includes(base), `the message must name the file ${base}: ${line}`);
+  const e = o.inProcess.error;
+  assert.ok(e, `analyzeFile(${base}) returned a result for a file the CLI refused (warnings: ${JSON.stringify(o.inProcess.warnings)})`);
+  assert.ok(e instanceof ModelFileError, `analyzeFile(${base}) threw ${e.constructor.name}: ${e.message}`);
+  assert.ok(!e.message.includes('\n'), `analyzeFile(${base}): multi-line message`);
+  assert.ok(e.message.includes(base), `analyzeFile(${base}): message must name the file: ${e.message}`);
+  if (re) assert.match(e.message, re);
+}
+
+/** Exit 0 with a JSON result whose warnings include one matching `re`; analyzeFile agrees. */
+function assertWarned(o: Outcome, re: RegExp): any {
+  assertContained(o);
+  const out = parseJsonOut(o.cli);
+  assert.ok(out.warnings.some((w: string) => re.test(w)), `expected a warning matching ${re}; got ${JSON.stringify(out.warnings)}`);
+  assert.ok(!o.inProcess.error, `analyzeFile threw where the CLI gave a result: ${o.inProcess.error?.message}`);
+  assert.ok(o.inProcess.warnings!.some((w) => re.test(w)), `analyzeFile: no warning matching ${re}`);
+  return out;
+}
+
+/** Either refused (exit 1, one line matching `re`) or analysed with a warning matching `re`. */
+function assertRefusedOrWarned(o: Outcome, re: RegExp): 'refused' | 'warned' {
+  if (o.cli.code === 1) {
+    assertRefused(o, re);
+    return 'refused';
+  }
+  assertWarned(o, re);
+  return 'warned';
+}
+
+const REFUSAL = /truncat|past the end|end of (the )?file|beyond|out of range|incomplete|corrupt|not a recognised|cannot|missing|invalid|exceeds|outside|short/i;
+
+// ------------------------------------------------------------------ tests
+
+test('the hostile set covers every format (generated bases always; all seven with ../shared)', () => {
+  const have = new Set(bases.map((b) => b.format));
+  for (const f of ['onnx', 'tflite', 'safetensors', 'gguf', 'pytorch'] as const) assert.ok(have.has(f), `no ${f} base`);
+  if (hasShared) assert.deepEqual([...have].sort(), [...ALL_FORMATS].sort());
+});
+
+// Every probe starts now (the CLI queue runs two at a time); each test awaits its own.
+
+const plainCases = ALL_FORMATS.map((fmt, i) => {
+  const ext = EXT[fmt];
+  const folder = path.join(dir, `folder${ext}`);
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, 'inside.bin'), 'x');
+  return {
+    ext,
+    empty: probe(put(`empty${ext}`, Buffer.alloc(0))),
+    random: probe(put(`random${ext}`, randomBytes(4096, 1000 + i))),
+    folder: probe(folder),
+  };
+});
+
+for (const c of plainCases) {
+  test(`${c.ext}: a zero-byte file, random bytes and a folder each give exit 1 and one clear line`, async () => {
+    assertRefused(await c.empty, /empty|0 bytes|zero/i);
+    assertRefused(await c.random, /not a recognised|not a valid|corrupt|unsupported|cannot|invalid|truncated|past the end/i);
+    assertRefused(await c.folder, /folder|directory|not a regular file/i);
+  });
+}
+
+const truncations = bases.map((b) => {
+  const bytes = fs.readFileSync(b.file);
+  // Cutting a file to 16 bytes / 10 % / half must be noticed; a cut late in the file may only drop bytes
+  // nothing points to (alignment padding, unreferenced data) and may then read as a valid (smaller) model.
+  const cuts: [number, boolean][] = b.real ? [[16, true], [0.5, true], [0.9, false]] : [[0.1, true], [0.5, true], [0.9, false], [bytes.length - 1, false]];
+  return {
+    b,
+    size: bytes.length,
+    runs: cuts.map(([c, strict]) => {
+      const at = c < 1 ? Math.floor(bytes.length * c) : c;
+      return { at, strict, outcome: probe(put(`cut/${b.real ? 'real' : 'gen'}-${at}-${path.basename(b.file)}`, bytes.subarray(0, at))) };
+    }),
+  };
+});
+
+for (const tr of truncations) {
+  test(`truncated ${tr.b.real ? 'real' : 'generated'} ${path.basename(tr.b.file)} (${tr.runs.map((r) => r.at).join(', ')} of ${tr.size} bytes): exit 1 with one line`, async (t) => {
+    for (const run of tr.runs) {
+      const o = await run.outcome;
+      const label = `${path.basename(tr.b.file)} cut at ${run.at}/${tr.size}`;
+      if (run.strict || o.cli.code !== 0) {
+        try {
+          assertRefused(o, REFUSAL);
+        } catch (e) {
+          (e as Error).message = `${label}: ${(e as Error).message}`;
+          throw e;
+        }
+      } else {
+        assertContained(o);
+        const out = parseJsonOut(o.cli);
+        assert.equal(out.model.bytes, run.at, label);
+        assert.ok(!o.inProcess.error, `${label}: CLI gave a result but analyzeFile threw ${o.inProcess.error?.message}`);
+        t.diagnostic(`${label} reads as a valid model (the cut only dropped trailing bytes)`);
+      }
+    }
+  });
+}
+
+const renamed = bases.map((b) => {
+  const wrongExt = b.format === 'onnx' ? '.tflite' : '.onnx';
+  const file = put(`renamed/${b.real ? 'real' : 'gen'}-${path.basename(b.file)}${wrongExt}`, fs.readFileSync(b.file));
+  return { b, wrongExt, outcome: probe(file) };
+});
+
+for (const rn of renamed) {
+  test(`${rn.b.real ? 'real' : 'generated'} ${path.basename(rn.b.file)} named ${rn.wrongExt}: analysed as ${rn.b.format} with a warning naming the mismatch`, async () => {
+    const o = await rn.outcome;
+    assertContained(o);
+    const out = parseJsonOut(o.cli);
+    assert.equal(out.model.format, rn.b.format, `${path.basename(o.file)} is ${rn.b.format} whatever its name`);
+    const named = new RegExp(`\\${rn.wrongExt}\\b.*${rn.b.format}|${rn.b.format}.*\\${rn.wrongExt}\\b`, 'i');
+    assert.ok(out.warnings.some((w: string) => named.test(w)), `${path.basename(o.file)}: no warning naming ${rn.wrongExt} and ${rn.b.format}: ${JSON.stringify(out.warnings)}`);
+    assert.equal(o.inProcess.format, rn.b.format);
+    assert.ok(o.inProcess.warnings!.some((w) => named.test(w)));
+  });
+}
+
+test('zip bombs (PyTorch and Keras archives, honest and lying sizes) are refused without inflating them', async () => {
+  const gib = deflatedZeros(1024); // 1 GiB of zeros in about 1 MB
+  const quarterGib = deflatedZeros(300);
+  const files = [
+    // honest central directory: data.pkl says it inflates to 1 GiB
+    put('bomb/honest.pt', zipBytes([{ name: 'bomb/data.pkl', data: Buffer.alloc(0), deflated: gib, declaredSize: 2 ** 30 }, { name: 'bomb/version', data: Buffer.from('3\n') }])),
+    // lying directory: declares 1000 bytes, inflates to 1 GiB
+    put('bomb/lying.pt', zipBytes([{ name: 'bomb/data.pkl', data: Buffer.alloc(0), deflated: gib, declaredSize: 1000 }, { name: 'bomb/version', data: Buffer.from('3\n') }])),
+    // Keras v3 archive whose config.json inflates to 300 MiB (declared) / claims 2000 bytes (lying)
+    put('bomb/honest.keras', zipBytes([{ name: 'config.json', data: Buffer.alloc(0), deflated: quarterGib, declaredSize: 300 * 2 ** 20 }, { name: 'metadata.json', data: Buffer.from('{}') }])),
+    put('bomb/lying.keras', zipBytes([{ name: 'config.json', data: Buffer.alloc(0), deflated: quarterGib, declaredSize: 2000 }, { name: 'metadata.json', data: Buffer.from('{}') }])),
+  ];
+  const outcomes = await Promise.all(files.map(probe));
+  for (const o of outcomes) {
+    assertRefused(o, /bomb|inflat|ratio|refused|too large|exceeds|limit|declared|corrupt|not valid|invalid|cannot/i);
+    assert.ok(o.cli.ms < 15_000, `${path.basename(o.file)} took ${o.cli.ms} ms`);
+  }
+});
+
+test('a PyTorch zip whose pickle calls os.system is reported, never run', async () => {
+  const marker = path.join(os.tmpdir(), `edgeplan-hostile-pwned-${process.pid}`);
+  fs.rmSync(marker, { force: true });
+  const evil = new Pickle().global('os', 'system').str(`touch ${marker}`).tuple1().reduce().stop().bytes();
+  const mixed = new Pickle().emptyDict().mark().str('w').tensor('0', [4]).str('x').global('os', 'system').str(`touch ${marker}`).tuple1().reduce().setitems().stop().bytes();
+  const files = [put('evil/evil.pt', torchZip('evil', evil, {})), put('evil/mixed.pth', torchZip('mixed', mixed, { 0: 16 }))];
+  for (const o of await Promise.all(files.map(probe))) {
+    assertRefusedOrWarned(o, /os\.system/);
+    if (o.cli.code === 0) {
+      const out = parseJsonOut(o.cli);
+      assert.equal(out.model.format, 'pytorch');
+      assert.ok(out.warnings.some((w: string) => /os\.system/.test(w) && /not (been )?(executed|run)|never (executed|run)/i.test(w)), `the warning must say it was not run: ${JSON.stringify(out.warnings)}`);
+    }
+  }
+  assert.equal(fs.existsSync(marker), false, 'the pickle was executed');
+});
+
+test('ONNX external data at "../../etc/passwd" is refused (the rest of the analysis may go on), the file is not read', async () => {
+  const model = encodeModel({
+    graph: {
+      name: 'escape',
+      inputs: [{ name: 'x', elemType: 'FLOAT', shape: [1, 4] }],
+      outputs: [{ name: 'y', elemType: 'FLOAT', shape: [1, 4] }],
+      initializers: [{ name: 'w', dataType: 'FLOAT', dims: [4, 4], external: { location: '../../etc/passwd', offset: 0, length: 64 } }],
+      nodes: [{ opType: 'MatMul', inputs: ['x', 'w'], outputs: ['y'], name: 'mm' }],
+    },
+  });
+  const o = await probe(put('models/deep/escape.onnx', model));
+  const how = assertRefusedOrWarned(o, /etc\/passwd|outside|escapes|\.\./i);
+  assert.doesNotMatch(o.cli.stdout + o.cli.stderr, /root:.*:0:0:/, 'the contents of /etc/passwd leaked');
+  if (how === 'warned') {
+    const out = parseJsonOut(o.cli);
+    assert.deepEqual(out.model.opHistogram, { MatMul: 1 }, 'the rest of the analysis still ran');
+    assert.equal(out.model.macs, 16, 'MatMul [1,4]x[4,4] = 16 MACs');
+  }
+});
+
+test('absurd sizes: a 2^40-element ONNX tensor, a GGUF claiming 2^60 tensors, a safetensors header length past the end', async () => {
+  const huge = encodeModel({
+    graph: {
+      name: 'huge',
+      inputs: [{ name: 'x', elemType: 'FLOAT', shape: [1, 4] }],
+      outputs: [{ name: 'y', elemType: 'FLOAT', shape: null }],
+      initializers: [{ name: 'w', dataType: 'FLOAT', dims: [1048576, 1048576], raw: Buffer.alloc(16) }],
+      nodes: [{ opType: 'Add', inputs: ['x', 'w'], outputs: ['y'], name: 'add' }],
+    },
+  });
+  const hugeDeclared = encodeModel({
+    graph: {
+      name: 'huge_ext',
+      inputs: [{ name: 'x', elemType: 'FLOAT', shape: [1, 4] }],
+      outputs: [{ name: 'y', elemType: 'FLOAT', shape: null }],
+      initializers: [{ name: 'w', dataType: 'FLOAT', dims: [1 << 20, 1 << 20] }],
+      nodes: [{ opType: 'Add', inputs: ['x', 'w'], outputs: ['y'], name: 'add' }],
+    },
+  });
+  const st = Buffer.from(safetensorsBytes({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, Buffer.alloc(16)));
+  const stPast = Buffer.from(st);
+  stPast.writeBigUInt64LE(BigInt(st.length + 4096), 0); // header runs 4 KB past the end of the file
+  const stHuge = Buffer.from(st);
+  stHuge.writeBigUInt64LE(2n ** 62n, 0);
+  const cases: [string, Buffer, RegExp][] = [
+    ['absurd/huge-tensor.onnx', huge, /2\^40|1099511627776|1\.1e\+?12|elements|absurd|too large|exceeds|size/i],
+    ['absurd/huge-declared.onnx', hugeDeclared, /2\^40|1099511627776|1\.1e\+?12|elements|absurd|too large|exceeds|size/i],
+    ['absurd/many-tensors.gguf', ggufBytes([{ name: 'w', dims: [4] }], { tensorCount: 2n ** 60n }), /tensor count|tensors|1152921504606846976|2\^60|absurd|exceeds|past the end/i],
+    ['absurd/header-past-end.safetensors', stPast, /header|past the end|length|truncat|not a recognised/i],
+    ['absurd/header-huge.safetensors', stHuge, /header|past the end|length|truncat|not a recognised/i],
+  ];
+  const outcomes = await Promise.all(cases.map(([name, bytes]) => probe(put(name, bytes))));
+  outcomes.forEach((o, i) => assertRefused(o, cases[i][2]));
+});
+
+test('the peak-RSS probe used above reports a plausible figure for a normal analysis', async () => {
+  const r = await runCli(['analyze', sampleModel, '--json']);
+  assert.ok(r.maxRssBytes !== null && r.maxRssBytes > 20 * 2 ** 20 && r.maxRssBytes < 500 * 2 ** 20, `sample analysis peak RSS ${r.maxRssBytes}`);
+});
