@@ -59,9 +59,16 @@ export class Workbench {
     await this.explorerRow(null).first().waitFor({ timeout: 30_000 });
   }
 
-  /** Reloads the browser window (the same as "Developer: Reload Window" for a code-server workbench). */
-  async reload() {
-    await this.page.reload({ waitUntil: 'domcontentloaded', timeout: 30_000 });
+  /**
+   * "Developer: Reload Window" from the Command Palette, as a user does: the workbench shuts down properly
+   * (saving editor and webview state) before the page reloads. A bare page reload can lose recent state.
+   */
+  async reloadWindow() {
+    await this.page.evaluate(() => {
+      window.__edgeplanE2eBeforeReload = true;
+    });
+    await this.runCommand('Developer: Reload Window');
+    await waitFor('the window to reload', () => this.page.evaluate(() => window.__edgeplanE2eBeforeReload !== true).catch(() => false), { timeoutMs: 30_000 });
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 45_000 });
     await this.explorerRow(null).first().waitFor({ timeout: 30_000 });
   }
@@ -134,9 +141,9 @@ export class Workbench {
   async webviewTexts() {
     const out = [];
     for (const frame of this.page.frames()) {
-      if (frame === this.page.mainFrame()) continue;
+      if (frame === this.page.mainFrame() || frame.isDetached()) continue;
       try {
-        const text = await frame.evaluate(() => (document.body ? document.body.innerText : ''));
+        const text = await withTimeout(frame.evaluate(() => (document.body ? document.body.innerText : '')), 5_000);
         out.push({ frame, text });
       } catch {}
     }
@@ -145,12 +152,22 @@ export class Workbench {
 
   /** The first webview frame whose document matches `test` (a function of the frame, or a RegExp on its text). */
   async webviewFrame(what, test, { timeoutMs = 30_000 } = {}) {
-    return waitFor(what, async () => {
-      for (const { frame, text } of await this.webviewTexts()) {
-        if (test instanceof RegExp ? test.test(text) : await test(frame, text)) return frame;
-      }
-      return null;
-    }, { timeoutMs, intervalMs: 400 });
+    try {
+      return await waitFor(what, async () => {
+        for (const { frame, text } of await this.webviewTexts()) {
+          try {
+            if (test instanceof RegExp ? test.test(text) : await withTimeout(test(frame, text), 5_000)) return frame;
+          } catch {
+            // a frame that navigates or detaches meanwhile
+          }
+        }
+        return null;
+      }, { timeoutMs, intervalMs: 400 });
+    } catch (e) {
+      const seen = (await this.webviewTexts()).map(({ frame, text }) => `[${frame.url().slice(0, 60)}] ${text.slice(0, 80).replace(/\s+/g, ' ')}`);
+      e.message += `; frames now: ${seen.join(' | ') || 'none'}`;
+      throw e;
+    }
   }
 
   /** Texts of the notification toasts and of the notification center, with their severity. */
@@ -174,8 +191,13 @@ export class Workbench {
   async answerQuickInput(value, { timeoutMs = 10_000 } = {}) {
     const input = this.page.locator('.quick-input-widget input').first();
     await input.waitFor({ state: 'visible', timeout: timeoutMs });
-    await input.fill(value);
-    await sleep(300);
+    await sleep(300); // the simple file dialog fills in its default path first
+    // Type like a user: the simple file dialog completes folders as the value changes, and a programmatic
+    // fill() can leave it with a mixed-up value.
+    await input.press('Control+a');
+    await input.pressSequentially(value, { delay: 5 });
+    await waitFor(`the quick input to hold ${value}`, async () => (await input.inputValue()) === value, { timeoutMs: 5_000 });
+    await sleep(200);
     await this.page.keyboard.press('Enter');
   }
 
@@ -186,6 +208,12 @@ export class Workbench {
   async close() {
     await this.page.context().close().catch(() => {});
   }
+}
+
+/** Resolves like `promise`, or rejects after `ms` (a frame.evaluate on a navigating frame can hang). */
+export function withTimeout(promise, ms) {
+  let timer;
+  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 export const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -2,7 +2,7 @@
 // under test, so it sees the same require cache and can profile the same V8 isolate:
 //  - on activation (startup, before the extension under test activates) it starts V8 precise coverage;
 //  - "Write Module Report" writes <workspace>/.e2e/module-report.json: the require-cache entries inside the
-//    extension's folder and the call counts of every function of its dist/extension.js bundle;
+//    extension's folder and, for each dist/*.js bundle, whether it is loaded and its functions' call counts;
 //  - "Load Runtime Modules" requires onnxruntime-node and pdfkit from the extension's own folder (as the
 //    extension does), opens the workspace's .onnx model in an inference session and writes a one-page PDF;
 //  - "Activate Extension and Write Module Report" activates the extension without running any command first;
@@ -38,30 +38,38 @@ function write(name, data) {
   fs.renameSync(file + '.tmp', file);
 }
 
+async function takeCoverage() {
+  const { result } = await post('Profiler.takePreciseCoverage');
+  for (const script of result) {
+    if (!coverageTotals.has(script.url)) coverageTotals.set(script.url, new Map());
+    const totals = coverageTotals.get(script.url);
+    for (const f of script.functions) {
+      const r = f.ranges[0];
+      const t = totals.get(r.startOffset);
+      if (t) t.count += r.count;
+      else totals.set(r.startOffset, { name: f.functionName, start: r.startOffset, end: r.endOffset, count: r.count });
+    }
+  }
+}
+
+/** The extension's bundles (dist/*.js): which are loaded, and the call counts of their functions. */
 async function moduleReport() {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   if (!ext) throw new Error(`${EXTENSION_ID} is not installed`);
   const root = fs.realpathSync(ext.extensionPath);
-  const bundle = path.join(root, 'dist', 'extension.js');
-  const inside = (f) => f.startsWith(root + path.sep) || f.startsWith(ext.extensionPath + path.sep);
+  // the built-tree install links node_modules to the repository's, and require() records real paths
+  const roots = [ext.extensionPath, root];
+  if (fs.existsSync(path.join(root, 'node_modules'))) roots.push(fs.realpathSync(path.join(root, 'node_modules')));
+  const inside = (f) => roots.some((r) => f.startsWith(r + path.sep));
   const requireCache = Object.keys(require.cache).filter(inside);
-  let functions = null;
-  if (session) {
-    const { result } = await post('Profiler.takePreciseCoverage');
-    for (const script of result) {
-      if (!coverageTotals.has(script.url)) coverageTotals.set(script.url, new Map());
-      const totals = coverageTotals.get(script.url);
-      for (const f of script.functions) {
-        const r = f.ranges[0];
-        const t = totals.get(r.startOffset);
-        if (t) t.count += r.count;
-        else totals.set(r.startOffset, { name: f.functionName, start: r.startOffset, end: r.endOffset, count: r.count });
-      }
-    }
-    const totals = coverageTotals.get(pathToFileURL(bundle).href) || coverageTotals.get(bundle);
-    if (totals) functions = [...totals.values()];
+  if (session) await takeCoverage();
+  const bundles = {};
+  for (const name of fs.readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.js'))) {
+    const file = path.join(root, 'dist', name);
+    const totals = coverageTotals.get(pathToFileURL(file).href) || coverageTotals.get(pathToFileURL(path.join(ext.extensionPath, 'dist', name)).href);
+    bundles[name] = { file, loaded: requireCache.some((f) => fs.realpathSync(f) === file), functions: session ? (totals ? [...totals.values()] : []) : null };
   }
-  return { extensionPath: ext.extensionPath, realPath: root, isActive: ext.isActive, bundle, requireCache, functions };
+  return { extensionPath: ext.extensionPath, realPath: root, isActive: ext.isActive, requireCache, bundles, coverage: !!session };
 }
 
 async function loadRuntime() {

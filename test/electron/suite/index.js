@@ -34,7 +34,10 @@ function extension() {
 
 /** The lazily loaded external packages present in the extension host's require cache, loaded from the extension. */
 function loadedLazyExternals(ext) {
-  const roots = [ext.extensionPath, fs.realpathSync(ext.extensionPath)].map((r) => r + path.sep);
+  const roots = [ext.extensionPath, fs.realpathSync(ext.extensionPath)];
+  const modules = path.join(ext.extensionPath, 'node_modules');
+  if (fs.existsSync(modules)) roots.push(fs.realpathSync(modules)); // a linked node_modules: require() records real paths
+  roots.forEach((r, i) => (roots[i] = r + path.sep));
   const loaded = new Set();
   for (const key of Object.keys(require.cache)) {
     if (!roots.some((r) => key.startsWith(r))) continue;
