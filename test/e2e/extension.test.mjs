@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { artifactDir, openSession } from './lib/session.mjs';
-import { cliAnalyze, pickModel } from './lib/model-fixture.mjs';
+import { cliAnalyze, cliEstimate, pickModel } from './lib/model-fixture.mjs';
 import {
   ANALYZE_ENTRY,
   EXPORT_AND_RUNTIME,
@@ -74,6 +74,7 @@ for (const theme of THEMES_TO_RUN) {
       assert.ok(Math.abs(shown.value - expected) <= shown.step / 2, `view shows ${analysis.params}, edgeplan analyze --json says ${expected}`);
       if (model.referenceParams !== null) assert.equal(expected, model.referenceParams, 'edgeplan disagrees with the third-party reference figure');
       assert.deepEqual(await errorToasts(s), []);
+      await s.wb.waitForToastsToClose();
       await s.wb.screenshot(join(artifactDir, `analysis-${theme}.png`));
     });
 
@@ -126,8 +127,13 @@ for (const theme of THEMES_TO_RUN) {
         return c.some((x) => x.device === device && x.latency) ? c : null;
       }, { timeoutMs: 30_000 });
       assert.equal(after.length, before.length + 1);
-      assert.match(after.find((x) => x.device === device).latency, /\d.* ms/);
+      // the new card shows what `edgeplan estimate --device` computes for the same file
+      const shown = /^([\d.]+) ms/.exec(after.find((x) => x.device === device).latency);
+      assert.ok(shown, `latency text: ${after.find((x) => x.device === device).latency}`);
+      const expected = cliEstimate(model.file, device).latencyMs.typical;
+      assert.ok(Math.abs(Number(shown[1]) - expected) <= 0.006 * expected, `${device}: card shows ${shown[1]} ms, edgeplan estimate says ${expected} ms`);
       await waitFor('the plan file to list the new target', () => JSON.parse(readFileSync(planFiles(s.dirs.workspace)[0], 'utf8')).targets.includes(device), { timeoutMs: 10_000 });
+      await s.wb.waitForToastsToClose();
       await s.wb.screenshot(join(artifactDir, `planner-${theme}.png`));
     });
 

@@ -5,6 +5,8 @@
 //
 //   node test/e2e/run.mjs                 the built extension (dist/ + package.json), light and dark theme
 //   node test/e2e/run.mjs --vsix [FILE]   also install the packaged VSIX (default: the newest dist-vsix/*.vsix)
+//   node test/e2e/run.mjs --update-screenshots   after a fully passing run, copy the analysis and planner
+//                                         screenshots (light, dark) to docs/screenshots/ for the README
 //   EDGEPLAN_E2E_THEMES=light              only the light theme (default: light,dark)
 //   EDGEPLAN_E2E_KEEP=1                   keep the temporary workspaces and user-data folders
 //   EDGEPLAN_E2E_EXTENSION_DIR=DIR        test another built copy of the extension (package.json + dist/)
@@ -12,7 +14,7 @@
 // Needs: code-server under .tmp/code-server and /usr/bin/chromium (bash scripts/ensure-test-deps.sh installs both).
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { codeServerBin, extensionSourceDir, repoRoot } from './lib/code-server.mjs';
@@ -76,6 +78,15 @@ stream.on('end', () => {
   // let the reporter flush before the summary line
   setTimeout(() => {
     console.log(`\ne2e finished in ${secs} s${skipped ? `, ${skipped} skipped` : ''}`);
+    if (args.includes('--update-screenshots') && failed === 0 && passed > 0) {
+      const from = join(repoRoot, 'test-artifacts', 'e2e');
+      const to = join(repoRoot, 'docs', 'screenshots');
+      mkdirSync(to, { recursive: true });
+      for (const name of ['analysis-light.png', 'analysis-dark.png', 'planner-light.png', 'planner-dark.png']) {
+        if (existsSync(join(from, name))) copyFileSync(join(from, name), join(to, name));
+      }
+      console.log(`screenshots copied to ${to}`);
+    }
     console.log(`${passed} passed, ${failed} failed`);
     process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
   }, 100);

@@ -44,6 +44,7 @@ export function writeUserSettings(userDataDir, theme) {
     'editor.minimap.enabled': false,
     'git.enabled': false,
     'chat.disableAIFeatures': true,
+    'files.exclude': { '**/.e2e': true }, // the probe's reports, kept out of the screenshots
   };
   writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
 }

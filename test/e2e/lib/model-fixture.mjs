@@ -27,12 +27,17 @@ export function pickModel() {
   throw new Error(`no model for the end-to-end workspace: neither ${fromShared} nor samples/tiny-cnn.onnx exists`);
 }
 
-/** `edgeplan analyze --json FILE` → the parsed result. */
-export function cliAnalyze(file) {
+/** Runs the CLI (dist/cli.js, as bin/edgeplan does) with --json and returns the parsed output. */
+export function cliJson(args) {
   const cli = join(extensionSourceDir, 'dist', 'cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing; build first (node scripts/build.mjs)`);
-  // what bin/edgeplan does: require(dist/cli.js).main(argv)
   const script = `require(${JSON.stringify(cli)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;
-  const out = execFileSync(process.execPath, ['-e', script, 'analyze', '--json', file], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+  const out = execFileSync(process.execPath, ['-e', script, ...args, '--json'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
   return JSON.parse(out);
 }
+
+/** `edgeplan analyze FILE --json` */
+export const cliAnalyze = (file) => cliJson(['analyze', file]);
+
+/** `edgeplan estimate FILE --device ID --json` → the device's estimate. */
+export const cliEstimate = (file, device) => cliJson(['estimate', file, '--device', device]).estimates[0];

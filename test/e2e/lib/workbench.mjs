@@ -201,6 +201,11 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /** Waits (bounded, never failing) for notification toasts such as a finishing progress bar to go away. */
+  async waitForToastsToClose(timeoutMs = 8_000) {
+    await waitFor('notification toasts to close', async () => (await this.page.locator('.notifications-toasts .notification-toast').count()) === 0, { timeoutMs }).catch(() => {});
+  }
+
   async screenshot(path) {
     await this.page.screenshot({ path, timeout: 15_000 });
   }
