@@ -280,3 +280,70 @@ export function round4(x: number): number {
   if (!Number.isFinite(x) || x === 0) return x;
   return Number(x.toPrecision(4));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shared factors and the range rule
+
+/**
+ * Catalog devices that are the same silicon in different power modes: they share one set of fitted factors
+ * (fitted on the union of their training points), and the catalog's per-mode peaks (GPU clock) and memory
+ * bandwidth carry the difference. Jetson Orin Nano 8 GB at 15 W (GPU 625 MHz, 68 GB/s) and in the Super
+ * mode (GPU 1020 MHz, 102 GB/s) are one module (NOTES.md: "the same silicon, just permitted more power").
+ */
+export const SHARED_SILICON: readonly (readonly string[])[] = [['jetson-orin-nano', 'jetson-orin-nano-super']];
+
+/** Devices grouped for fitting: each shared-silicon group present, every other device alone; sorted. */
+export function calibrationGroups(devices: string[]): string[][] {
+  const groups: string[][] = [];
+  const seen = new Set<string>();
+  for (const id of [...devices].sort()) {
+    if (seen.has(id)) continue;
+    const shared = SHARED_SILICON.find((g) => g.includes(id));
+    const g = shared ? shared.filter((d) => devices.includes(d)) : [id];
+    g.forEach((d) => seen.add(d));
+    groups.push(g);
+  }
+  return groups;
+}
+
+/** Prior spread of ln(measured / estimate) for a calibrated roofline: x1.4 (research: "+/-30-50 %"). */
+export const PRIOR_LOG_SPREAD = Math.log(1.4);
+/** Weight of that prior, in points. */
+export const PRIOR_WEIGHT = 2;
+
+const T95 = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833, 1.812, 1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.74, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697];
+/** One-sided 95th percentile of Student's t with `df` degrees of freedom. */
+export function tQuantile95(df: number): number {
+  if (df < 1) return T95[0];
+  return df <= 30 ? T95[Math.round(df) - 1] : 1.645 + (1.697 - 1.645) * (30 / df);
+}
+
+/**
+ * The range rule, fixed before looking at held-out points: a 90 % prediction interval for a log-normal
+ * error. The spread s pools the n training residuals (leave-one-out where n >= 2) with the prior spread
+ * (weight PRIOR_WEIGHT points): s^2 = (sum r^2 + w * s0^2) / (n + w); the interval is
+ * exp(+/- t95(n + w - 1) * s * sqrt(1 + 1/n)); at least x0.8 .. x1.25, at most x0.25 .. x4.
+ * Few points give a wide range (the t quantile and the prior dominate), many points a range set by the data.
+ */
+export function predictionBand(residuals: number[]): { low: number; high: number; spread: number; z: number } {
+  const n = residuals.length;
+  const ss = residuals.reduce((a, r) => a + r * r, 0);
+  const spread = Math.sqrt((ss + PRIOR_WEIGHT * PRIOR_LOG_SPREAD ** 2) / (n + PRIOR_WEIGHT));
+  const z = tQuantile95(n + PRIOR_WEIGHT - 1) * Math.sqrt(1 + 1 / Math.max(1, n));
+  const half = z * spread;
+  return { low: Math.max(0.25, Math.min(0.8, Math.exp(-half))), high: Math.min(4, Math.max(1.25, Math.exp(half))), spread, z };
+}
+
+/**
+ * Physical order between runtimes of one device: [faster, slower] means the first cannot be fitted slower
+ * than the second. libedgetpu-max runs the same Edge TPU at its maximum clock, libedgetpu-std at a reduced
+ * one (coral.ai; Ultralytics measured 16.7 vs 22.2 ms for YOLOv8n on a Pi 5).
+ */
+export const RUNTIME_ORDER: readonly [string, string][] = [['libedgetpu-max', 'libedgetpu-std']];
+
+/** Raises a runtime factor that the fit put below its slower sibling to that sibling's factor. */
+export function enforceRuntimeOrder(factors: Record<string, number>): void {
+  for (const [fast, slow] of RUNTIME_ORDER) {
+    if (factors[fast] !== undefined && factors[slow] !== undefined && factors[fast] < factors[slow]) factors[fast] = factors[slow];
+  }
+}

@@ -221,7 +221,10 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
   const runtimeFactor = cal?.runtimeFactors[runtime] ?? 1;
   const precisionForFactor = opts.precision ?? (profile.hasComputeGraph ? modelPrecision(profile) : undefined);
   const precisionFactor = (precisionForFactor && cal?.precisionFactors?.[precisionForFactor]) || 1;
-  const computeScale = (cal?.computeScale ?? 1) * runtimeFactor * precisionFactor;
+  // The runtime factor divides the whole graph time (kernels, memory traffic and dispatch alike): runtimes differ
+  // in kernel quality and in per-op host overhead, and a factor on compute alone is lost where compute is already
+  // at the catalog peak. The precision factor is about arithmetic, so it scales the compute rate only.
+  const computeScale = (cal?.computeScale ?? 1) * precisionFactor;
   const memoryScale = cal?.memoryScale ?? 1;
   const overheadScale = cal?.overheadScale ?? 1;
   const assumptions: string[] = [];
@@ -276,9 +279,9 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
     assumptions.push(`Latency is not estimated: ${compat.report.summary}`);
   } else {
     const r = estimateLatency(profile, device, compat.layers, acc, cpu, memEff, memoryScale, overheadScale, opts.precision, assumptions);
-    layers = r.layers;
+    layers = runtimeFactor === 1 ? r.layers : r.layers.map((l) => ({ ...l, ms: l.ms / runtimeFactor }));
     bottleneck = r.bottleneck;
-    latency = rangeAround(r.totalMs, cal, assumptions);
+    latency = rangeAround(r.totalMs / runtimeFactor, cal, assumptions);
     if (r.unknownLayers > 0) {
       latency.high = latency.high * 1.5;
       latencyBasis = 'lower-bound';
@@ -305,7 +308,7 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
   }
   if (device.host) assumptions.push(device.host.note);
   if (cal) {
-    assumptions.push(`Efficiency calibrated on ${cal.trainingPoints} published measurement(s) for ${device.id}${runtimeFactor !== 1 ? `, with a ${runtimeFactor.toFixed(2)}x factor for runtime ${runtime}` : ''}${precisionFactor !== 1 ? `, a ${precisionFactor.toFixed(2)}x factor for ${precisionForFactor}` : ''}; range x${cal.range.low.toFixed(2)} .. x${cal.range.high.toFixed(2)} from the fit residuals.`);
+    assumptions.push(`Efficiency calibrated on ${cal.trainingPoints} published measurement(s) for ${device.id}${runtimeFactor !== 1 ? `, with runtime ${runtime} ${runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${precisionFactor !== 1 ? `, a ${precisionFactor.toFixed(2)}x factor for ${precisionForFactor}` : ''}; range x${cal.range.low.toFixed(2)} .. x${cal.range.high.toFixed(2)} from the fit residuals.`);
   } else {
     assumptions.push(`No published measurements for ${device.id} in the calibration set: efficiency factors are uncalibrated priors (research defaults) and the range is wide (x${PRIORS.uncalibratedRange.low} .. x${PRIORS.uncalibratedRange.high}).`);
   }
