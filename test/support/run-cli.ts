@@ -37,6 +37,8 @@ export interface RunOptions {
   /** Kill the child after this many ms (default 20 s). */
   timeoutMs?: number;
   cwd?: string;
+  /** Close our end of the child's stdout at once, as `edgeplan ... | head -0` would (the child then meets EPIPE). */
+  closeStdout?: boolean;
 }
 
 const PRELOAD = `'use strict';
@@ -96,7 +98,8 @@ function spawnCli(args: string[], opts: RunOptions): Promise<CliRun> {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const rss: Buffer[] = [];
-    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    if (opts.closeStdout) child.stdout!.destroy();
+    else child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => err.push(d));
     (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => rss.push(d));
     let timedOut = false;

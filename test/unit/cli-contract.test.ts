@@ -480,3 +480,33 @@ test('benchmark refuses a TFLite model and a batch the model cannot take, each w
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// ------------------------------------------------------------------ the shell around the CLI
+
+test('output into a closed pipe (`edgeplan devices --json | head -1`) ends quietly: no stack trace, no hang', async () => {
+  const runs = await Promise.all([
+    runCli(['devices', '--json'], { closeStdout: true }),
+    runCli(['analyze', sampleModel, '--json'], { closeStdout: true }),
+  ]);
+  for (const r of runs) {
+    assert.equal(r.timedOut, false, describeRun(r));
+    assert.doesNotMatch(r.stderr, /EPIPE|Unhandled|^\s+at /m, `a closed stdout must not print a stack trace: ${describeRun(r)}`);
+    assert.ok(r.code === 0 || r.signal === 'SIGPIPE', `expected a quiet exit: ${describeRun(r)}`);
+  }
+});
+
+test('--out that cannot be a folder (an existing file; a path under /proc) gives exit 1 and one line, without hanging', async () => {
+  const dir = tempDir('cli-contract-out');
+  try {
+    const file = path.join(dir, 'a-file.txt');
+    fs.writeFileSync(file, 'x');
+    const base = ['plan', sampleModel, '--device', 'rpi5', '--latency-ms', '20', '--export', 'pdf', '--out'];
+    const [onFile, onProc] = await Promise.all([runCli([...base, file]), runCli([...base, '/proc/edgeplan-no-such-dir/out'], { timeoutMs: 10_000 })]);
+    assertBadInput(onFile, /a-file\.txt/);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'x', 'the file named by --out is untouched');
+    assert.equal(onProc.timedOut, false, `HANG: Node's recursive mkdir spins forever under /proc: ${describeRun(onProc)}`);
+    assertBadInput(onProc, /edgeplan-no-such-dir/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -468,14 +468,61 @@ test('ONNX external data at "../../etc/passwd" is refused (the rest of the analy
       nodes: [{ opType: 'MatMul', inputs: ['x', 'w'], outputs: ['y'], name: 'mm' }],
     },
   });
-  const o = await probe(put('models/deep/escape.onnx', model));
-  const how = assertRefusedOrWarned(o, /etc\/passwd|outside|escapes|\.\./i);
-  assert.doesNotMatch(o.cli.stdout + o.cli.stderr, /root:.*:0:0:/, 'the contents of /etc/passwd leaked');
-  if (how === 'warned') {
-    const out = parseJsonOut(o.cli);
-    assert.deepEqual(out.model.opHistogram, { MatMul: 1 }, 'the rest of the analysis still ran');
-    assert.equal(out.model.macs, 16, 'MatMul [1,4]x[4,4] = 16 MACs');
+  // "../../etc/passwd" from models/deep/ stays in the temp folder; the deep variant really reaches /etc/passwd
+  const files = [put('models/deep/escape.onnx', model), put('models/deep/escape-root.onnx', encodeModel({
+    graph: {
+      name: 'escape',
+      inputs: [{ name: 'x', elemType: 'FLOAT', shape: [1, 4] }],
+      outputs: [{ name: 'y', elemType: 'FLOAT', shape: [1, 4] }],
+      initializers: [{ name: 'w', dataType: 'FLOAT', dims: [4, 4], external: { location: '../../../../../../../../../../etc/passwd', offset: 0, length: 64 } }],
+      nodes: [{ opType: 'MatMul', inputs: ['x', 'w'], outputs: ['y'], name: 'mm' }],
+    },
+  }))];
+  for (const o of await Promise.all(files.map(probe))) {
+    const how = assertRefusedOrWarned(o, /etc\/passwd|outside|escapes|leaves|\.\./i);
+    assert.doesNotMatch(o.cli.stdout + o.cli.stderr, /root:.*:0:0:/, 'the contents of /etc/passwd leaked');
+    if (how === 'warned') {
+      const out = parseJsonOut(o.cli);
+      assert.match(out.warnings.find((w: string) => /etc\/passwd/.test(w)) ?? '', /refused|not read|outside|leaves/i, 'the warning says the path was refused');
+      assert.deepEqual(out.model.opHistogram, { MatMul: 1 }, 'the rest of the analysis still ran');
+      assert.equal(out.model.macs, 16, 'MatMul [1,4]x[4,4] = 16 MACs');
+    }
   }
+  // and the benchmark never hands such a model to a runtime that would read the file
+  const bench = await runCli(['benchmark', files[1], '--runs', '1', '--warmup', '0'], { timeoutMs: 30_000 });
+  assertBadInput(bench, /escape-root\.onnx/);
+  assert.doesNotMatch(bench.stdout + bench.stderr, /root:.*:0:0:/);
+});
+
+test('estimate, plan and benchmark on hostile files: exit 1, one line naming the file, bounded memory', async () => {
+  const bomb = put('other-commands/bomb.pt', zipBytes([{ name: 'b/data.pkl', data: Buffer.alloc(0), deflated: deflatedZeros(1024), declaredSize: 2 ** 30 }]));
+  const cut = put('other-commands/cut.onnx', fs.readFileSync(sampleModel).subarray(0, 5000));
+  const gguf = put('other-commands/many.gguf', ggufBytes([{ name: 'w', dims: [4] }], { tensorCount: 2n ** 60n }));
+  const huge = put('other-commands/huge.onnx', encodeModel({
+    graph: {
+      name: 'huge',
+      inputs: [{ name: 'x', elemType: 'FLOAT', shape: [1, 4] }],
+      outputs: [{ name: 'y', elemType: 'FLOAT', shape: null }],
+      initializers: [{ name: 'w', dataType: 'FLOAT', dims: [1 << 20, 1 << 20], raw: Buffer.alloc(16) }],
+      nodes: [{ opType: 'Add', inputs: ['x', 'w'], outputs: ['y'], name: 'add' }],
+    },
+  }));
+  const cases: [string[], string][] = [
+    [['estimate', bomb, '--device', 'rpi5', '--json'], 'bomb.pt'],
+    [['plan', bomb, '--device', 'stm32h7', '--latency-ms', '10'], 'bomb.pt'],
+    [['estimate', cut, '--device', 'rpi5,coral-usb'], 'cut.onnx'],
+    [['plan', cut, '--device', 'rpi5', '--latency-ms', '10', '--json'], 'cut.onnx'],
+    [['benchmark', cut, '--runs', '1'], 'cut.onnx'],
+    [['estimate', gguf, '--device', 'rpi5'], 'many.gguf'],
+    [['plan', huge, '--device', 'rpi5', '--memory-mb', '100'], 'huge.onnx'],
+    [['benchmark', huge, '--runs', '1'], 'huge.onnx'],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => runCli(args)));
+  runs.forEach((r, i) => {
+    assertBadInput(r, new RegExp(cases[i][1].replace('.', '\\.')));
+    assertBoundedMemory(r);
+    assert.equal(r.stdout, '', `nothing on stdout: ${describeRun(r)}`);
+  });
 });
 
 test('absurd sizes: a 2^40-element ONNX tensor, a GGUF claiming 2^60 tensors, a safetensors header length past the end', async () => {
