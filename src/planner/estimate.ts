@@ -242,6 +242,10 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
   const cpuCal = device.accelerator ? calibrationFor(host?.id ?? device.id) : undefined;
   const cpu = cpuUnit(device, device.accelerator ? (device.cpu ? 1 : cpuCal?.computeScale ?? 1) : computeScale);
   if (!device.accelerator) cpu.perOpS *= overheadScale;
+  else if (host && cpuCal) cpu.perOpS *= cpuCal.overheadScale ?? 1;
+  // Ops that fall back to a plug-in accelerator's host run at the host's own calibrated speed (its default
+  // runtime), not at the accelerator runtime's factor; on other devices one runtime factor covers the graph.
+  const cpuRuntimeFactor = host && cpuCal ? cpuCal.runtimeFactors[defaultRuntime(host)] ?? 1 : runtimeFactor;
   const memEff = PRIORS.memoryEfficiency.value * memoryScale;
 
   // Memory first: it does not depend on the latency model.
@@ -279,9 +283,12 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
     assumptions.push(`Latency is not estimated: ${compat.report.summary}`);
   } else {
     const r = estimateLatency(profile, device, compat.layers, acc, cpu, memEff, memoryScale, overheadScale, opts.precision, assumptions);
-    layers = runtimeFactor === 1 ? r.layers : r.layers.map((l) => ({ ...l, ms: l.ms / runtimeFactor }));
+    layers = r.layers.map((l) => ({ ...l, ms: l.ms / (l.unit === 'cpu' ? cpuRuntimeFactor : runtimeFactor) }));
+    const rawLayerMs = r.layers.reduce((a, l) => a + l.ms, 0);
+    const layerMs = layers.reduce((a, l) => a + l.ms, 0);
     bottleneck = r.bottleneck;
-    latency = rangeAround(r.totalMs / runtimeFactor, cal, assumptions);
+    // Fixed overhead and transfers belong to the accelerator runtime.
+    latency = rangeAround(layerMs + (r.totalMs - rawLayerMs) / runtimeFactor, cal, assumptions);
     if (r.unknownLayers > 0) {
       latency.high = latency.high * 1.5;
       latencyBasis = 'lower-bound';
