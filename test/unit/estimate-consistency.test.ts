@@ -1,0 +1,39 @@
+/** Cross-device consistency of the estimator on a real model (the sample the README plans for). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import { analyzeFile } from '../../src/analyzers';
+import { estimateDevice } from '../../src/planner/estimate';
+import { repoRoot } from '../support/shared';
+
+const sample = path.join(repoRoot, 'samples', 'tiny-cnn.onnx');
+
+test('an fp32 model on the Coral USB runs on its Pi 5 host: no faster than on the Pi 5 itself', async () => {
+  const { model } = await analyzeFile(sample);
+  const coral = estimateDevice(model, 'coral-usb');
+  const pi = estimateDevice(model, 'rpi5');
+  assert.equal(coral.compatibility.verdict, 'none');
+  assert.ok(coral.layers.every((l) => l.unit === 'cpu'));
+  assert.ok(coral.latencyMs.typical >= pi.latencyMs.typical, `coral ${coral.latencyMs.typical} ms vs rpi5 ${pi.latencyMs.typical} ms`);
+});
+
+test('the same model quantized to int8 runs on the Edge TPU and is faster there than all-CPU fp32', async () => {
+  const { model } = await analyzeFile(sample);
+  const fp32 = estimateDevice(model, 'coral-usb');
+  const int8Profile = { ...model, layers: model.layers.map((l) => ({ ...l, precision: 'int8' as const, weightPrecision: 'int8' as const, weightBytes: l.params })) };
+  const int8 = estimateDevice(int8Profile, 'coral-usb', { precision: 'int8' });
+  assert.notEqual(int8.compatibility.verdict, 'none');
+  assert.ok(int8.layers.some((l) => l.unit === 'accelerator'));
+  assert.ok(int8.latencyMs.typical < fp32.latencyMs.typical, `int8 ${int8.latencyMs.typical} vs fp32 ${fp32.latencyMs.typical}`);
+});
+
+test('every range is ordered low <= typical <= high on every catalog device that gives one', async () => {
+  const { model } = await analyzeFile(sample);
+  const { loadCatalog } = await import('../../src/planner/catalog');
+  for (const d of loadCatalog().devices) {
+    const e = estimateDevice(model, d.id, d.precisions.includes('fp32') ? {} : { precision: 'int8' });
+    if (!Number.isFinite(e.latencyMs.typical)) continue;
+    assert.ok(e.latencyMs.low <= e.latencyMs.typical && e.latencyMs.typical <= e.latencyMs.high, `${d.id}: ${JSON.stringify(e.latencyMs)}`);
+    if (e.energyMj) assert.ok(e.energyMj.low <= e.energyMj.typical && e.energyMj.typical <= e.energyMj.high, `${d.id} energy`);
+  }
+});
