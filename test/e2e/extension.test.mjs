@@ -30,7 +30,7 @@ import { waitFor } from './lib/workbench.mjs';
 const model = pickModel();
 const cli = cliAnalyze(model.file);
 
-const THEMES_TO_RUN = (process.env.EDGEPLAN_E2E_THEMES || 'light,dark').split(',');
+const THEMES_TO_RUN = (process.env.EDGEPLAN_E2E_THEMES ?? 'light,dark').split(',').filter((t) => t === 'light' || t === 'dark');
 
 for (const theme of THEMES_TO_RUN) {
   describe(`built extension in VS Code 1.100.3, ${theme} theme (${model.name}, ${model.source})`, { timeout: 240_000 }, () => {

@@ -29,14 +29,15 @@ export function installBuiltExtension(sourceDir, extensionsDir) {
   return { id: extensionId(m), version: m.version, dir: target };
 }
 
-/** Installs a .vsix with code-server's own CLI, as a user would; returns the installed folder. */
-export function installVsix(vsixFile, extensionsDir, userDataDir) {
+/** Installs a .vsix of the extension in `sourceDir` with code-server's own CLI, as a user would; returns its folder. */
+export function installVsix(vsixFile, extensionsDir, userDataDir, sourceDir) {
+  const m = manifest(sourceDir);
   const out = execFileSync(codeServerBin, ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsixFile], {
     encoding: 'utf8',
     timeout: 120_000,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const dirs = readdirSync(extensionsDir).filter((d) => !d.startsWith('.') && d !== 'extensions.json');
-  if (dirs.length !== 1) throw new Error(`expected one installed extension in ${extensionsDir}, found: ${dirs.join(', ') || 'none'}\n${out}`);
-  return { dir: join(extensionsDir, dirs[0]), output: out.trim() };
+  const dirs = readdirSync(extensionsDir).filter((d) => d.startsWith(`${extensionId(m)}-${m.version}`));
+  if (dirs.length !== 1) throw new Error(`expected ${extensionId(m)}-${m.version}* in ${extensionsDir}, found: ${readdirSync(extensionsDir).join(', ') || 'nothing'}\n${out}`);
+  return { id: extensionId(m), version: m.version, dir: join(extensionsDir, dirs[0]), output: out.trim() };
 }

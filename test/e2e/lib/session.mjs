@@ -34,13 +34,15 @@ export async function openSession({ name, theme, model, vsix, probe = true }) {
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   copyFileSync(model.file, join(dirs.workspace, model.name));
   writeUserSettings(dirs.userData, THEMES[theme]);
-  const installed = vsix ? installVsix(vsix, dirs.extensions, dirs.userData) : installBuiltExtension(extensionSourceDir, dirs.extensions);
+  // the probe first: code-server's --install-extension writes extensions.json, and then only listed folders load;
+  // with the probe already in the folder it is picked up when that file is first created
   if (probe) {
     const probeDir = join(dirs.extensions, 'edge-planner-tests.e2e-probe-0.0.1');
     cpSync(join(repoRoot, 'test', 'e2e', 'probe'), probeDir, { recursive: true });
     // the @vscode/test-electron suite goes inside the probe, so `require('vscode')` in it resolves to the probe's API
     cpSync(join(repoRoot, 'test', 'electron', 'suite'), join(probeDir, 'electron-suite'), { recursive: true });
   }
+  const installed = vsix ? installVsix(vsix, dirs.extensions, dirs.userData, extensionSourceDir) : installBuiltExtension(extensionSourceDir, dirs.extensions);
 
   const logFile = join(artifactDir, `${name}-code-server.log`);
   rmSync(logFile, { force: true });
