@@ -166,7 +166,7 @@ function reportError(e: unknown, io: Io): number {
 }
 
 /** Errors of lazily loaded modules that describe bad input, matched by name so the modules stay lazy. */
-const USER_ERRORS = new Set(['BenchmarkError', 'ExportExistsError', 'AnalysisCancelled', 'CatalogError', 'MeasurementError', 'RecommendInputError']);
+const USER_ERRORS = new Set(['BadValueError', 'BenchmarkError', 'ExportExistsError', 'AnalysisCancelled', 'CatalogError', 'MeasurementError', 'RecommendInputError']);
 
 /** A bad input that is not a model-file problem (missing file, bad plan file). */
 export class InputError extends Error {}

@@ -62,14 +62,14 @@ function detectFromBytes(src: FileSource, head: Buffer): Detection {
   for (let off = 512; off + 8 <= src.size && off <= 1 << 20; off *= 2) {
     if (src.read(off, 8, 'HDF5 signature').equals(HDF5_SIGNATURE)) return { format: 'keras', evidence: `HDF5 signature at offset ${off}` };
   }
-  if (head.length >= 10) {
-    const headerLen = head.readBigUInt64LE(0);
-    if (headerLen > 1n && headerLen <= BigInt(src.size - 8) && head[8] === 0x7b /* { */) return { format: 'safetensors', evidence: 'JSON header after an 8-byte length' };
+  if (head.length >= 10 && head[8] === 0x7b /* { */ && head.readBigUInt64LE(0) > 1n) {
+    // A JSON header after its 8-byte length; the reader reports a length that runs past the end.
+    return { format: 'safetensors', evidence: 'JSON header after an 8-byte length' };
   }
   if (head[0] === 0x80 && head.length >= 2 && head[1] >= 2 && head[1] <= 5) {
     throw new ModelFileError(file, 'a raw Python pickle (legacy torch.save format or another pickled object); only zip-based PyTorch files (torch.save since 1.6, TorchScript) can be read safely — pickles are never unpickled');
   }
-  const pb = scanProtobufTopLevel(src);
+  const pb = scanProtobufTopLevel(src, path.extname(file).toLowerCase());
   if (pb === 'onnx') return { format: 'onnx', evidence: 'protobuf ModelProto with a graph' };
   if (pb === 'coreml') return { format: 'coreml', evidence: 'protobuf Core ML Model specification' };
   throw new ModelFileError(
@@ -94,22 +94,32 @@ function detectZip(src: FileSource): Detection {
 
 /**
  * Walks up to 64 top-level protobuf fields without reading their contents. ONNX ModelProto has graph (7)
- * and opset_import (8); a Core ML Model has specificationVersion (1), description (2) and a model type >= 200.
+ * and opset_import (8); a Core ML Model starts with specificationVersion (1), then description (2) and a
+ * model type field >= 200. Both start with a small version number in field 1: a file that starts like that
+ * and is then cut off is handed to the reader its extension names, which reports the truncation.
  */
-function scanProtobufTopLevel(src: FileSource): 'onnx' | 'coreml' | null {
-  const seen = new Set<number>();
+function scanProtobufTopLevel(src: FileSource, ext: string): 'onnx' | 'coreml' | null {
+  const fields: { field: number; wire: number; varint: number }[] = [];
+  let truncated = false;
   try {
     const reader = new ProtoReader(src);
-    let n = 0;
     for (const f of reader.fields(reader.root(), 'model')) {
-      seen.add(f.field);
-      if (++n >= 64) break;
+      fields.push({ field: f.field, wire: f.wire, varint: f.varint });
+      if (fields.length >= 64) break;
     }
   } catch (e) {
     if (!(e instanceof ModelFileError)) throw e;
-    if (seen.size === 0) return null; // not protobuf at all; a damaged tail is left to the reader to report
+    truncated = true;
   }
-  if ((seen.has(7) || seen.has(8)) && [...seen].every((f) => f <= 25)) return 'onnx';
-  if ([...seen].some((f) => f >= 200) && [...seen].every((f) => f === 1 || f === 2 || f >= 200)) return 'coreml';
+  if (fields.length === 0) return null;
+  const nums = [...new Set(fields.map((f) => f.field))];
+  const first = fields[0];
+  const versionFirst = first.field === 1 && first.wire === 0 && first.varint >= 1 && first.varint <= 64;
+  if ((nums.includes(7) || nums.includes(8)) && nums.every((f) => f <= 25)) return 'onnx';
+  if (versionFirst && nums.some((f) => f >= 200) && nums.every((f) => f === 1 || f === 2 || f >= 200)) return 'coreml';
+  if (truncated && versionFirst && nums.every((f) => f <= 25 || f >= 200)) {
+    if (ext === '.onnx' || ext === '.ort') return 'onnx';
+    if (ext === '.mlmodel') return 'coreml';
+  }
   return null;
 }

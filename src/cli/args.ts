@@ -7,6 +7,14 @@ export class UsageError extends Error {
   }
 }
 
+/** A well-formed value outside what the option accepts (a negative budget): bad input, exit 1. */
+export class BadValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadValueError';
+  }
+}
+
 export interface FlagSpec {
   /** Takes a value (--device rpi5) or is a switch (--json). */
   value: boolean;
@@ -77,8 +85,8 @@ export function numberFlag(p: ParsedArgs, name: string, opts: { min?: number; ma
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v}"`);
   if (opts.integer && !Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
-  if (opts.min !== undefined && n < opts.min) throw new UsageError(`--${name} must be at least ${opts.min}, got ${v}`);
-  if (opts.max !== undefined && n > opts.max) throw new UsageError(`--${name} must be at most ${opts.max}, got ${v}`);
+  if (opts.min !== undefined && n < opts.min) throw new BadValueError(`--${name} must be at least ${opts.min}, got ${v}`);
+  if (opts.max !== undefined && n > opts.max) throw new BadValueError(`--${name} must be at most ${opts.max}, got ${v}`);
   return n;
 }
 

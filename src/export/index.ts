@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { PlanDocument } from '../planner/plan';
 import { ExportExistsError, writeFileAtomic } from './atomic-write';
 import { slugify } from './format';
+import { ensureDir } from '../fs-util';
 
 export { ExportExistsError } from './atomic-write';
 
@@ -67,7 +68,7 @@ export async function exportPlan(doc: PlanDocument, formats: ExportFormat[], out
     const existing = targets.find((t) => fs.existsSync(t.file));
     if (existing) throw new ExportExistsError(existing.file);
   }
-  fs.mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir);
   const results: ExportResult[] = [];
   for (const t of targets) {
     const data = await RENDERERS[t.format](doc);

@@ -12,6 +12,7 @@ import type { ExportFormat } from '../protocol';
 import { documentModule, exportModule } from './core';
 import { log } from './log';
 import { planSlug, writeFileAtomic } from './plan-files';
+import { ensureDir } from '../fs-util';
 
 export const FORMAT_LABELS: Record<ExportFormat, { label: string; filter: string }> = {
   docx: { label: 'Word', filter: 'Word document' },
@@ -45,7 +46,7 @@ export async function exportPlanFile(req: ExportRequest): Promise<string | undef
     const rel = path.relative(req.folder.uri.fsPath, dir.fsPath);
     if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
       try {
-        fs.mkdirSync(dir.fsPath, { recursive: true });
+        ensureDir(dir.fsPath);
       } catch (e) {
         log.warn(`could not create ${dir.fsPath}: ${(e as Error).message}`);
         dir = req.folder.uri;

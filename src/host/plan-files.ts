@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ensureDir } from '../fs-util';
 
 export const PLAN_DIR = '.edgeplan';
 
@@ -28,7 +29,7 @@ export function planFileFor(modelRelPath: string): string {
 
 /** Writes text to `file` atomically: a temp file beside it, then rename over the target. */
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file));
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     fs.writeFileSync(tmp, text);

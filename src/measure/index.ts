@@ -30,6 +30,11 @@ export async function benchmarkModel(file: string, opts: BenchmarkOptions, onPro
   const analysis = await analyzeFile(file, { bindings: opts.bindings });
   const m = analysis.model;
   if (m.format !== 'onnx') throw new BenchmarkError(`${path.basename(file)}: only ONNX models can be run here (this is ${m.format.toUpperCase()}); onnxruntime-node runs ONNX`);
+  // External data that the analyzer refused or could not find must not reach the runtime either.
+  const externalProblems = analysis.warnings.filter((w) => w.startsWith('external data: '));
+  if (externalProblems.length) {
+    throw new BenchmarkError(`${path.basename(file)}: not run, because its ${externalProblems[0]}`.replace(/; sizes come from the model file, the data was not checked$/, ''));
+  }
   const customDomains = Object.keys(m.opset ?? {}).filter((d) => d !== 'ai.onnx' && d !== 'ai.onnx.ml' && d !== 'com.microsoft');
   const warnings = [...analysis.warnings];
   if (customDomains.length) warnings.push(`the model uses custom op domains (${customDomains.join(', ')}); onnxruntime may not have kernels for them`);

@@ -467,7 +467,7 @@ function estimateLatency(
     assumptions.push(`Input/output over ${accSpec!.link!.name}: ${fmtBytes(ioBytes)} at ${(link / 1e9).toFixed(2)} GB/s, plus ${fixedMs.toFixed(2)} ms fixed per-inference overhead.`);
   }
   if (boundaries > 0) assumptions.push(`${boundaries} accelerator/CPU partition boundar${boundaries === 1 ? 'y' : 'ies'} add ${transferMs.toFixed(2)} ms of transfers.`);
-  if (accSpec?.opSupport === 'edgetpu' && cache) {
+  if (accSpec?.opSupport === 'edgetpu' && cache && placement.some((pl) => pl.unit === 'accelerator')) {
     assumptions.push(streamedTotal > 0
       ? `Edge TPU parameters: ${fmtBytes(cachedSoFar)} cached on chip, ${fmtBytes(streamedTotal)} streamed from the host each inference at ${(Math.min((stream ?? 0) * memoryScale, link ?? Infinity) / 1e9).toFixed(2)} GB/s (the cache holds about ${fmtBytes(cache)}).`
       : `Edge TPU parameters fit the ~${fmtBytes(cache)} on-chip cache (${fmtBytes(cachedSoFar)}); nothing is streamed per inference.`);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ensureDir } from '../fs-util';
 
 export interface Measurement {
   device: string;
@@ -91,7 +92,7 @@ export function readStore(file: string): MeasurementStore {
 export function addMeasurement(file: string, m: Measurement): MeasurementStore {
   const store = readStore(file);
   store.measurements.push(m);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  ensureDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(store, null, 2) + '\n');
   fs.renameSync(tmp, file);

@@ -86,6 +86,7 @@ export class Hdf5File {
       if (head.length < p + 4 * O + 2 * O + 24) this.fail('HDF5 superblock is truncated');
       const baseAddr = this.uint(head, p, O);
       this.base = baseAddr < 0 ? 0 : baseAddr;
+      this.checkEndOfFile(this.uint(head, p + 2 * O, O));
       p += 4 * O; // base, free-space, end of file, driver info
       // Root group symbol table entry: link name offset, object header address, ...
       this.rootAddress = this.addr(this.uint(head, p + O, O));
@@ -97,11 +98,19 @@ export class Hdf5File {
       if (head.length < 12 + 4 * O + 4) this.fail('HDF5 superblock is truncated');
       const baseAddr = this.uint(head, 12, O);
       this.base = baseAddr < 0 ? 0 : baseAddr;
+      this.checkEndOfFile(this.uint(head, 12 + 2 * O, O));
       this.rootAddress = this.addr(this.uint(head, 12 + 3 * O, O));
     } else {
       this.fail(`HDF5 superblock version ${version} is not supported`);
     }
     if (this.rootAddress < 0) this.fail('HDF5 root group address is undefined');
+  }
+
+  /** The superblock states where the file ends; a shorter file was cut off. */
+  private checkEndOfFile(eofAddress: number): void {
+    if (eofAddress < 0) return; // undefined address
+    const end = this.base + eofAddress;
+    if (end > this.src.size) this.fail(`the file is ${this.src.size} bytes but its superblock says it ends at ${end}: truncated`);
   }
 
   fail(reason: string): never {

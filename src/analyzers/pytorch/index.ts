@@ -332,9 +332,12 @@ function readPytorchUnsafe(src: ByteSource): ModelGraph {
     warnings.push(`${counts.buffer[0]} buffer tensor(s) (${counts.buffer[1]} elements, e.g. running statistics or fixed filters) are counted with the weights; parameters alone: ${counts.parameter[1]} elements in ${counts.parameter[0]} tensors`);
   }
 
-  // Security findings go first, whatever else was said.
-  for (const d of [...allDangerous].reverse()) {
-    warnings.unshift(`SECURITY: the pickle names ${d}, a function that runs code when this file is loaded with torch.load/pickle; it was NOT executed here. Treat the file as hostile and do not load it with weights_only=False.`);
+  // A pickle that names a function which runs code on load is hostile: refuse it (it was only scanned, never run).
+  if (allDangerous.length) {
+    throw new ModelFileError(
+      file,
+      `refused: the pickle names ${allDangerous.join(', ')}, which would run code if the file were loaded with torch.load/pickle (nothing was executed here); treat the file as hostile`,
+    );
   }
 
   const graph: ModelGraph = {
