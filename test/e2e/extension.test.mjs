@@ -149,6 +149,13 @@ for (const theme of THEMES_TO_RUN) {
       assert.deepEqual(await errorToasts(s), []);
     });
 
+    it('the webviews logged no script error or Content-Security-Policy violation', () => {
+      // workbench noise of code-server itself (missing vsda, web shutdown notes) is not ours; webview frames are
+      // served from .../webview/browser/pre/, our scripts from dist/webview/; uncaught errors in any frame are pageerrors
+      const ours = s.wb.consoleErrors.filter((e) => /^pageerror|webview\/browser\/pre\/|dist\/webview\/|vscode-resource|vscode-cdn|Content.Security.Policy|Refused to (load|execute|apply)/i.test(e));
+      assert.deepEqual(ours, []);
+    });
+
     it('exporting did load the export libraries (the module check can see them)', async () => {
       const loaded = loadedModules(await probe(s, 'Edge Planner E2E: Write Module Report', 'module-report.json'));
       for (const p of ['docx', 'exceljs', 'pptxgenjs']) assert.ok(loaded.bundled.has(p), `${p} did not run during export`);

@@ -14,7 +14,7 @@
 // Needs: code-server under .tmp/code-server and /usr/bin/chromium (bash scripts/ensure-test-deps.sh installs both).
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { codeServerBin, extensionSourceDir, repoRoot } from './lib/code-server.mjs';
@@ -31,12 +31,15 @@ function fail(message) {
 
 if (!existsSync(codeServerBin)) fail(`code-server is not installed (${codeServerBin}); run: bash scripts/ensure-test-deps.sh`);
 if (!CHROMIUM) fail('Chromium is not installed (/usr/bin/chromium); run: bash scripts/ensure-test-deps.sh');
-if (extensionSourceDir === repoRoot && (!existsSync(join(repoRoot, 'dist', 'extension.js')) || !existsSync(join(repoRoot, 'dist', 'cli.js')))) {
-  console.log('e2e: dist/ is missing, building (node scripts/build.mjs)');
+// The development build (source maps, module markers the module-load checks read); `npm run package` leaves a
+// production build in dist/, so rebuild when that is what is there.
+const devBuilt = (f) => existsSync(f) && /\/\/# sourceMappingURL=/.test(readFileSync(f, 'utf8').slice(-300));
+if (extensionSourceDir === repoRoot && !(devBuilt(join(repoRoot, 'dist', 'extension.js')) && devBuilt(join(repoRoot, 'dist', 'core.js')) && existsSync(join(repoRoot, 'dist', 'cli.js')))) {
+  console.log('e2e: dist/ is missing or a production build; building (node scripts/build.mjs)');
   try {
     execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { stdio: 'inherit', timeout: 180_000 });
   } catch {
-    // other bundles may fail; what matters is whether the two this test needs exist
+    // other bundles may fail; what matters is whether the ones this test needs exist
   }
   if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) fail('dist/extension.js could not be built');
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { packagesRun } from './bundle-modules.mjs';
+import { moduleRegions, packagesRun } from './bundle-modules.mjs';
 import { waitFor } from './workbench.mjs';
 
 export const ANALYZE_ENTRY = 'Analyze for Edge Deployment';
@@ -38,7 +38,9 @@ export function loadedModules(report) {
   for (const [name, b] of Object.entries(report.bundles)) {
     if (!b.loaded) continue;
     bundles.add(name);
-    for (const p of packagesRun(readFileSync(b.file, 'utf8'), b.functions).ran) bundled.add(p);
+    const text = readFileSync(b.file, 'utf8');
+    assert.ok(moduleRegions(text).length > 0 || text.length < 20_000, `${b.file} has no module markers (a minified production build?); the module check needs the development build (node scripts/build.mjs)`);
+    for (const p of packagesRun(text, b.functions).ran) bundled.add(p);
   }
   return { externals, bundles, bundled };
 }

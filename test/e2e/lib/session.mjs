@@ -2,7 +2,7 @@
 // an extensions folder with the extension under test (built tree or .vsix) and the test probe, code-server,
 // Chromium and the workbench page. close() ends Chromium and code-server (its whole process group) and is
 // also run if the test process is interrupted.
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extensionSourceDir, repoRoot, startCodeServer, writeUserSettings } from './code-server.mjs';
@@ -61,6 +61,7 @@ export async function openSession({ name, theme, model, vsix, probe = true }) {
   };
   session.close = async () => {
     live.delete(session);
+    if (session.wb) writeFileSync(join(artifactDir, `${name}-console.log`), session.wb.consoleErrors.join('\n') + '\n');
     if (session.browser) await Promise.race([session.browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
     if (session.cs) await session.cs.stop();
     session.killNow();

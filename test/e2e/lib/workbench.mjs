@@ -40,8 +40,9 @@ export class Workbench {
     this.folder = folder;
     this.consoleErrors = [];
     page.on('console', (m) => {
-      if (m.type() === 'error') this.consoleErrors.push(m.text());
+      if (m.type() === 'error') this.consoleErrors.push(`${m.location()?.url ?? ''}: ${m.text()}`);
     });
+    page.on('pageerror', (e) => this.consoleErrors.push(`pageerror: ${e.message}`));
   }
 
   static async open(browser, url, folder, { width = 1400, height = 900 } = {}) {
