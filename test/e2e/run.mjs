@@ -8,6 +8,7 @@
 //   node test/e2e/run.mjs --update-screenshots   after a fully passing run, copy the analysis and planner
 //                                         screenshots (light, dark) to docs/screenshots/ for the README
 //   EDGEPLAN_E2E_THEMES=light              only the light theme (default: light,dark; empty: neither)
+//   EDGEPLAN_E2E_NO_SHARED=1              use samples/tiny-cnn.onnx as if ../shared were absent
 //   EDGEPLAN_E2E_KEEP=1                   keep the temporary workspaces and user-data folders
 //   EDGEPLAN_E2E_EXTENSION_DIR=DIR        test another built copy of the extension (package.json + dist/)
 //

@@ -12,7 +12,8 @@ const PREFERRED_SHARED = 'face_detection_front_128x128_barracuda.onnx';
 /** { file, name, source, referenceParams (number|null) } — never copies anything into the repository. */
 export function pickModel() {
   const fromShared = join(shared, 'fixtures', PREFERRED_SHARED);
-  if (existsSync(fromShared)) {
+  // EDGEPLAN_E2E_NO_SHARED=1 behaves as on a machine without ../shared
+  if (existsSync(fromShared) && !process.env.EDGEPLAN_E2E_NO_SHARED) {
     const line = readFileSync(join(shared, 'REFERENCE.jsonl'), 'utf8')
       .split('\n')
       .filter((l) => l.trim())
