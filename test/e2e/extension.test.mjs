@@ -45,7 +45,8 @@ for (const theme of THEMES_TO_RUN) {
     });
     afterEach(async (t) => {
       // node 20 has no per-test status here; a screenshot after every step is cheap and shows where a failure happened
-      if (s?.wb) await s.wb.screenshot(join(artifactDir, `step-${theme}-${++step}.png`)).catch(() => {});
+      const slug = String(t?.name ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/-+$/, '');
+      if (s?.wb) await s.wb.screenshot(join(artifactDir, `step-${theme}-${String(++step).padStart(2, '0')}-${slug}.png`)).catch(() => {});
     });
     after(async () => {
       await s?.close();

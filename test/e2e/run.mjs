@@ -87,7 +87,8 @@ stream.on('end', () => {
       const to = join(repoRoot, 'docs', 'screenshots');
       mkdirSync(to, { recursive: true });
       for (const name of ['analysis-light.png', 'analysis-dark.png', 'planner-light.png', 'planner-dark.png']) {
-        if (existsSync(join(from, name))) copyFileSync(join(from, name), join(to, name));
+        // only screenshots this run took (a themes filter or an earlier run may have left older ones)
+        if (existsSync(join(from, name)) && statSync(join(from, name)).mtimeMs >= started) copyFileSync(join(from, name), join(to, name));
       }
       console.log(`screenshots copied to ${to}`);
     }
