@@ -16,7 +16,7 @@
  * - Compiled networks: CUSTOM:edgetpu-custom-op (payload = custom_options), CUSTOM:ethos-u (payload = its
  *   constant UINT8 inputs) are reported in compiledSegments and on the node.
  */
-import type { AttrValue, CompiledSegment, GraphNode, ModelGraph, Shape, Subgraph, TensorInfo } from '../graph';
+import { elementCount, type AttrValue, type CompiledSegment, type GraphNode, type ModelGraph, type Shape, type Subgraph, type TensorInfo } from '../graph';
 import { LIMITS, ModelFileError } from '../errors';
 import type { FileSource } from '../io/file-source';
 import type { ReaderOptions } from '../reader';
@@ -281,7 +281,7 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
       if (stored !== null) {
         t.isConstant = true;
         t.storedBytes = stored;
-        const n = numericElements(t.shape);
+        const n = elementCount(t.shape);
         if (n !== null) {
           if (n > LIMITS.maxTensorElements) throw new ModelFileError(src.file, `tensor "${t.name}" claims ${n} elements, more than the ${LIMITS.maxTensorElements} allowed`);
           t.elements = n;
@@ -517,16 +517,6 @@ function uniqueNames(raw: string[]): string[] {
     used.add(candidate);
     return candidate;
   });
-}
-
-function numericElements(shape: Shape | null): number | null {
-  if (!shape) return null;
-  let n = 1;
-  for (const d of shape) {
-    if (typeof d !== 'number') return null;
-    n *= d;
-  }
-  return n;
 }
 
 function readInts(fb: FlatBufferFile, offset: number, count: number, width: 4 | 8, stored: number): number[] {
