@@ -148,7 +148,7 @@ export interface ModelGraph {
   implicitSymbols?: Record<string, number>;
 }
 
-/** Product of dims; null if any dim is symbolic or the shape unknown. Throws on absurd sizes. */
+/** Product of dims; null if any dim is symbolic or the shape unknown (readers bound the dims they accept). */
 export function elementCount(shape: Shape | null): number | null {
   if (!shape) return null;
   let n = 1;
