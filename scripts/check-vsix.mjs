@@ -95,6 +95,16 @@ for (const n of names) {
   if (/^extension\/(src|test|webview|scripts|\.tmp|samples)\//.test(n)) problems.push(`source or test file shipped: ${n}`);
 }
 
+// README's relative links and images must resolve inside the VSIX (vsce leaves them relative for non-GitHub repositories).
+const readme = names.find((n) => /^extension\/readme\.md$/i.test(n));
+if (readme) {
+  for (const m of text(readme).matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)|<img[^>]+src="([^"]+)"/g)) {
+    const link = (m[1] ?? m[2]).split('#')[0];
+    if (!link || /^[a-z][a-z0-9+.-]*:/i.test(link)) continue;
+    need(`extension/${decodeURI(link).replace(/^\.\//, '')}`);
+  }
+}
+
 // Every package the bundles require at run time must be in the VSIX (the externals of scripts/build.mjs).
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'vscode']);
 const required = new Set();

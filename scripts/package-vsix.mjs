@@ -40,7 +40,7 @@ for (let attempt = 1; ; attempt++) {
   mkdirSync(join(stage, 'dist'), { recursive: true });
 }
 
-// 2. The rest of the extension folder.
+// 2. The rest of the extension folder (.vscodeignore picks from it).
 for (const f of ['package.json', '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
   if (existsSync(join(root, f))) cpSync(join(root, f), join(stage, f));
 }
@@ -50,9 +50,15 @@ if (spawnSync('cp', ['-al', join(root, 'node_modules'), join(stage, 'node_module
   cpSync(join(root, 'node_modules'), join(stage, 'node_modules'), { recursive: true });
 }
 
-// 3. Package and check.
+cpSync(join(root, 'docs'), join(stage, 'docs'), { recursive: true, filter: (f) => !/\.(tmp|log)$/.test(f) });
+
+// 3. Package and check. vsce rewrites README's relative links to the repository's GitHub/GitLab URL; for any other
+// repository host it cannot, so the links stay relative and the files they name ship in the VSIX (.vscodeignore
+// keeps docs/*.md and docs/screenshots/*.png), which is where VS Code's extension page resolves them.
 mkdirSync(out, { recursive: true });
-run(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--target', 'linux-x64', '--out', `${out}/`], { cwd: stage });
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const repoUrl = typeof manifest.repository === 'string' ? manifest.repository : manifest.repository?.url ?? '';
+const rewriteFlags = /github\.com|gitlab\.com/.test(repoUrl) ? [] : ['--no-rewrite-relative-links'];
+run(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--target', 'linux-x64', ...rewriteFlags, '--out', `${out}/`], { cwd: stage });
 rmSync(stage, { recursive: true, force: true });
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-run(process.execPath, [join(root, 'scripts', 'check-vsix.mjs'), join(out, `${pkg.name}-linux-x64-${pkg.version}.vsix`)]);
+run(process.execPath, [join(root, 'scripts', 'check-vsix.mjs'), join(out, `${manifest.name}-linux-x64-${manifest.version}.vsix`)]);
