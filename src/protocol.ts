@@ -120,6 +120,62 @@ export interface PlannerInit {
   errors: FieldError[];
   /** Set when the plan came from a saved file or a restored draft. */
   restoredFrom?: 'file' | 'draft';
+  /**
+   * The symbolic dimension sizes the figures use (the model's dynamicShapes.bindings; the ones chosen in the
+   * analysis view). Not part of the plan file: DeploymentPlan has no field for them.
+   */
+  bindings?: Record<string, number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Symbolic dimension bindings
+
+/** A binding is a whole number in this range, as the CLI's `--bind NAME=N`. */
+export const MIN_BINDING = 1;
+export const MAX_BINDING = 1_000_000;
+/** Most symbols one bindings message may name. */
+export const MAX_BINDINGS = 32;
+/** Longest symbol name accepted. */
+export const MAX_SYMBOL_LENGTH = 200;
+
+export interface BindingError {
+  /** The symbol the message is about ('' when it concerns the whole set). */
+  symbol: string;
+  message: string;
+}
+
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why `v` is not an acceptable size for a symbolic dimension, or undefined when it is. */
+export function bindingValueError(v: unknown): string | undefined {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'Enter a number.';
+  if (!Number.isInteger(v)) return 'Enter a whole number.';
+  if (v < MIN_BINDING || v > MAX_BINDING) return `Enter a size from ${MIN_BINDING} to ${MAX_BINDING.toLocaleString('en-US')}.`;
+  return undefined;
+}
+
+/**
+ * Every problem with a bindings object: not an object, too many keys, a bad name, a value that is not a whole
+ * number in range, and — when `symbols` is given — a name the model does not have. Empty when it is fine.
+ */
+export function bindingsProblems(bindings: unknown, symbols?: readonly string[]): BindingError[] {
+  if (!isObj(bindings)) return [{ symbol: '', message: 'Bindings must be an object of NAME: size.' }];
+  const keys = Object.keys(bindings);
+  if (keys.length > MAX_BINDINGS) return [{ symbol: '', message: `At most ${MAX_BINDINGS} dimensions can be bound at once.` }];
+  const out: BindingError[] = [];
+  for (const k of keys) {
+    if (k.length === 0 || k.length > MAX_SYMBOL_LENGTH || RESERVED_KEYS.has(k)) {
+      out.push({ symbol: k.slice(0, 60), message: 'Not a dimension name.' });
+      continue;
+    }
+    if (symbols && !symbols.includes(k)) {
+      out.push({ symbol: k, message: `The model has no dimension named "${k.slice(0, 60)}".` });
+      continue;
+    }
+    const err = bindingValueError(bindings[k]);
+    if (err) out.push({ symbol: k, message: err });
+  }
+  return out;
 }
 
 export const EXPORT_FORMATS = ['docx', 'xlsx', 'pdf', 'pptx'] as const;
@@ -133,6 +189,8 @@ export type ToWebview =
   | { type: 'analysis/result'; view: AnalysisViewModel }
   | { type: 'analysis/error'; file: string; message: string; canReopenAsText: boolean }
   | { type: 'analysis/estimates'; selectedDevices: string[]; results: DeviceResult[] }
+  /** The host refused an `analysis/bind` (the webview shows each message next to its field). */
+  | { type: 'analysis/bindError'; errors: BindingError[] }
   | { type: 'benchmark/state'; state: 'running' | 'done' | 'error' | 'cancelled'; message?: string; result?: BenchmarkView }
   | { type: 'comparison/progress'; done: number; total: number; message: string }
   | { type: 'comparison/result'; view: ComparisonViewModel }
@@ -158,6 +216,8 @@ export type FromWebview =
   | { type: 'analysis/cancelBenchmark' }
   | { type: 'analysis/reopenAsText' }
   | { type: 'analysis/retry' }
+  /** Re-run the analysis with these symbolic dimension sizes (the CLI's `--bind NAME=N`). */
+  | { type: 'analysis/bind'; bindings: Record<string, number> }
   | { type: 'comparison/openModel'; file: string }
   | { type: 'comparison/selectDevices'; deviceIds: string[] }
   | { type: 'planner/edit'; seq: number; plan: unknown }
@@ -349,6 +409,15 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
     textList(m, 'selectedDevices');
     deviceResults(m, 'results');
   },
+  'analysis/bindError': (m) => {
+    const l = list(m, 'errors', MAX_BINDINGS + 1);
+    need(l.length > 0, '"errors" must not be empty');
+    l.forEach((e, i) => {
+      need(isObj(e), `"errors[${i}]" must be an object`);
+      text(e as Obj, 'symbol', false, MAX_SYMBOL_LENGTH);
+      text(e as Obj, 'message', false, 1000);
+    });
+  },
   'benchmark/state': (m) => {
     oneOf(m, 'state', ['running', 'done', 'error', 'cancelled']);
     text(m, 'message', true);
@@ -403,6 +472,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
     if (f) figures(f);
     fieldErrors(init, 'errors');
     if (init.restoredFrom !== undefined) oneOf(init, 'restoredFrom', ['file', 'draft']);
+    if (init.bindings !== undefined) validBindings(init.bindings, 'bindings');
   },
   'planner/figures': (m) => figures(object(m, 'figures') as Obj),
   'planner/validation': (m) => {
@@ -425,6 +495,11 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
 
 const DEVICE_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
+function validBindings(v: unknown, key: string): void {
+  const problems = bindingsProblems(v);
+  need(problems.length === 0, problems.length ? `"${key}${problems[0].symbol ? `.${problems[0].symbol}` : ''}": ${problems[0].message}` : '');
+}
+
 const FROM_WEBVIEW: Record<FromWebview['type'], (m: Obj) => void> = {
   ready: () => undefined,
   log: (m) => {
@@ -441,6 +516,7 @@ const FROM_WEBVIEW: Record<FromWebview['type'], (m: Obj) => void> = {
   'analysis/cancelBenchmark': () => undefined,
   'analysis/reopenAsText': () => undefined,
   'analysis/retry': () => undefined,
+  'analysis/bind': (m) => validBindings(m.bindings, 'bindings'),
   'comparison/openModel': (m) => text(m, 'file', false, 4096),
   'comparison/selectDevices': (m) => {
     textList(m, 'deviceIds');

@@ -2,7 +2,7 @@
  * The analysis view (panel and read-only model editor): summary, per-device cards, chart, per-layer table,
  * benchmark. All DOM is built with textContent (webview/lib/dom.ts); state survives hide/show via setState.
  */
-import type { AnalysisViewModel, BenchmarkView, DeviceResult, ToWebview } from '../src/protocol';
+import { MAX_BINDING, MIN_BINDING, type AnalysisViewModel, type BenchmarkView, type DeviceResult, type ToWebview } from '../src/protocol';
 import type { ModelProfile } from '../src/analyzers/profile-types';
 import { formatBytes, formatCount, formatMs, formatShape } from '../src/format-numbers';
 import { button, h, replaceChildren, type Child } from './lib/dom';
@@ -10,6 +10,7 @@ import { getState, post, setState, start } from './lib/vscode-api';
 import { renderChart } from './lib/chart';
 import { filterRows, layerRows, sortRows, type SortKey } from './lib/layers';
 import { devicePicker, verdictLabel } from './lib/devices';
+import { bindingRows, bindingsChanged, collectBindings } from './lib/bindings';
 
 interface ViewState {
   resource: string;
@@ -19,6 +20,8 @@ interface ViewState {
   layerDevice: string;
   onlyDominant: boolean;
   showAllLayers: boolean;
+  /** The symbolic dimension sizes of the shown figures; the host restores the panel with them after a reload. */
+  bindings?: Record<string, number>;
 }
 
 const app = document.getElementById('app') as HTMLElement;
@@ -33,6 +36,7 @@ const ui: ViewState = {
   layerDevice: saved.layerDevice ?? '',
   onlyDominant: saved.onlyDominant ?? false,
   showAllLayers: saved.showAllLayers ?? false,
+  bindings: saved.bindings,
 };
 const saveUi = (): void => setState(ui);
 
@@ -49,6 +53,7 @@ start((msg) => {
     case 'analysis/result':
       view = msg.view;
       ui.resource = msg.view.resource;
+      ui.bindings = msg.view.result.model.dynamicShapes.symbols.length ? { ...msg.view.result.model.dynamicShapes.bindings } : undefined;
       if (!msg.view.selectedDevices.includes(ui.layerDevice)) ui.layerDevice = msg.view.selectedDevices[0] ?? '';
       saveUi();
       render();
@@ -63,6 +68,9 @@ start((msg) => {
     case 'benchmark/state':
       benchmark = msg;
       renderBenchmark();
+      return;
+    case 'analysis/bindError':
+      showBindingErrors(msg.errors);
       return;
     default:
       post({ type: 'log', level: 'warn', message: `analysis view: unexpected message ${msg.type}` });
@@ -108,6 +116,7 @@ function render(): void {
       toolbar(view),
     ),
     section('Summary', 'summary', summary(m)),
+    m.dynamicShapes.symbols.length ? section('Dynamic dimensions', 'bindings', bindingsForm(m)) : null,
     warnings(view.result.warnings),
     section('Inputs and outputs', 'io', ioTable(m)),
     section('Devices', 'devices', devicesSection(view)),
@@ -182,6 +191,100 @@ function summary(m: ModelProfile): HTMLElement {
   if (m.opset) items.push(...fact('Opsets', Object.entries(m.opset).map(([k, v]) => `${k} ${v}`).join(', '), 'summary-opset'));
   for (const el of items) dl.appendChild(el);
   return dl;
+}
+
+/**
+ * One number field per symbolic input dimension; "Apply" (or Enter) re-runs the analysis with those sizes.
+ * Each field's problem shows next to it (aria-describedby), and the first bad field gets the focus.
+ */
+function bindingsForm(m: ModelProfile): HTMLElement {
+  const rows = bindingRows(m.dynamicShapes);
+  const fields = rows.map((r, i) => {
+    const id = `bind-${i}`;
+    const input = h('input', {
+      id,
+      type: 'number',
+      inputmode: 'numeric',
+      min: MIN_BINDING,
+      max: MAX_BINDING,
+      step: 1,
+      value: r.value,
+      required: true,
+      'data-symbol': r.symbol,
+      'data-testid': `bind-${r.symbol}`,
+      'aria-describedby': `${id}-error`,
+    });
+    input.addEventListener('input', () => setBindingError(input, collectBindings([{ symbol: r.symbol, text: input.value }])));
+    return h(
+      'div',
+      { class: 'field binding' },
+      h('label', { for: id }, h('code', {}, r.symbol)),
+      input,
+      h('p', { class: 'field-error', id: `${id}-error`, 'aria-live': 'polite', 'data-testid': `bind-error-${r.symbol}` }),
+    );
+  });
+  const status = h('p', { class: 'muted small', id: 'bindings-status', role: 'status', 'data-testid': 'bindings-status' });
+  const form = h(
+    'form',
+    { class: 'bindings', novalidate: true, 'data-testid': 'bindings-form', 'aria-describedby': 'bindings-hint' },
+    h('p', { class: 'muted small', id: 'bindings-hint' }, `Sizes used for the symbolic input dimensions (whole numbers, ${MIN_BINDING}–${MAX_BINDING.toLocaleString('en-US')}), as edgeplan --bind NAME=N. The planner uses the same sizes.`),
+    h('div', { class: 'binding-fields' }, ...fields),
+    h('div', { class: 'toolbar' }, h('button', { type: 'submit', 'data-testid': 'bindings-apply' }, 'Apply'), status),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    applyBindings(form, m);
+  });
+  return form;
+}
+
+function bindingInputs(): HTMLInputElement[] {
+  return [...document.querySelectorAll<HTMLInputElement>('input[data-symbol]')];
+}
+
+function setBindingError(input: HTMLInputElement, r: ReturnType<typeof collectBindings>): void {
+  const slot = document.getElementById(`${input.id}-error`);
+  const message = r.ok ? '' : (r.errors[0]?.message ?? '');
+  if (slot) slot.textContent = message;
+  if (message) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+function applyBindings(form: HTMLFormElement, m: ModelProfile): void {
+  const inputs = bindingInputs();
+  const r = collectBindings(inputs.map((i) => ({ symbol: i.dataset.symbol ?? '', text: i.value })));
+  for (const input of inputs) setBindingError(input, r.ok ? r : { ok: false, errors: r.errors.filter((e) => e.symbol === input.dataset.symbol) });
+  const status = form.querySelector<HTMLElement>('#bindings-status');
+  if (!r.ok) {
+    if (status) status.textContent = 'Fix the sizes marked above.';
+    inputs.find((i) => i.getAttribute('aria-invalid') === 'true')?.focus();
+    return;
+  }
+  if (!bindingsChanged(m.dynamicShapes.bindings, r.bindings)) {
+    if (status) status.textContent = 'These are the sizes already in use.';
+    return;
+  }
+  if (status) status.textContent = 'Analyzing again with these sizes…';
+  post({ type: 'analysis/bind', bindings: r.bindings });
+}
+
+/** The host refused the bindings: each message goes next to its field (or under the form). */
+function showBindingErrors(errors: { symbol: string; message: string }[]): void {
+  const inputs = bindingInputs();
+  let first: HTMLInputElement | undefined;
+  const general: string[] = [];
+  for (const e of errors) {
+    const input = inputs.find((i) => i.dataset.symbol === e.symbol);
+    if (!input) {
+      general.push(e.message);
+      continue;
+    }
+    setBindingError(input, { ok: false, errors: [e] });
+    first ??= input;
+  }
+  const status = document.getElementById('bindings-status');
+  if (status) status.textContent = general.length ? general.join(' ') : 'Fix the sizes marked above.';
+  first?.focus();
 }
 
 function warnings(list: string[]): HTMLElement | null {

@@ -17,6 +17,8 @@ interface DraftState {
   planFile: string;
   plan: Record<string, unknown>;
   seq: number;
+  /** The symbolic dimension sizes the figures use; the host restores them after a window reload. */
+  bindings?: Record<string, number>;
 }
 
 const app = document.getElementById('app') as HTMLElement;
@@ -81,7 +83,7 @@ function onInit(i: PlannerInit): void {
 
 function keepDraft(): void {
   if (!init) return;
-  setState<DraftState>({ resource: init.resource, planFile: init.planFile, plan, seq });
+  setState<DraftState>({ resource: init.resource, planFile: init.planFile, plan, seq, bindings: init.bindings });
 }
 
 function sendEdit(): void {
@@ -206,6 +208,13 @@ function render(): void {
           'Model',
           'model',
           h('p', { class: 'muted', 'data-testid': 'model-file' }, model ? `${model.file} — ${model.format.toUpperCase()}, ${formatCount(model.params)} parameters, ${formatBytes(model.weightBytes)} weights${model.macs !== null ? `, ${formatCount(model.macs)} MACs` : ''}` : p.model.file),
+          init.bindings
+            ? h(
+                'p',
+                { class: 'hint', 'data-testid': 'model-bindings' },
+                `Symbolic dimensions: ${Object.entries(init.bindings).map(([k, v]) => `${k} = ${v}`).join(', ')} (set them under “Dynamic dimensions” in the analysis view).`,
+              )
+            : null,
           textField(['model', 'name'], 'Model name'),
         ),
         targetsGroup(),

@@ -8,16 +8,17 @@ import { AnalysisController } from './analysis-view';
 import { webviewHtml, webviewOptions } from './html';
 import { log } from './log';
 import { inWorkspace } from './workspace';
+import { restoredBindings } from './bindings-store';
 
 export const ANALYSIS_VIEW_TYPE = 'edgePlanner.analysis';
 
 const panels = new Map<string, { panel: vscode.WebviewPanel; controller: AnalysisController }>();
 
-function attach(extensionUri: vscode.Uri, panel: vscode.WebviewPanel, uri: vscode.Uri): AnalysisController {
+function attach(extensionUri: vscode.Uri, panel: vscode.WebviewPanel, uri: vscode.Uri, bindings?: Record<string, number>): AnalysisController {
   panel.webview.options = webviewOptions(extensionUri);
   panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
   panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: 'analysis.js', title: `Analysis: ${path.basename(uri.fsPath)}`, kind: 'analysis' });
-  const controller = new AnalysisController(panel.webview, uri, { progress: 'notification' });
+  const controller = new AnalysisController(panel.webview, uri, { progress: 'notification', bindings });
   const key = uri.toString();
   panels.set(key, { panel, controller });
   panel.onDidDispose(() => {
@@ -55,7 +56,9 @@ export function registerAnalysisSerializer(extensionUri: vscode.Uri): vscode.Dis
         panel.dispose();
         return;
       }
-      const controller = attach(extensionUri, panel, uri);
+      // The sizes the user applied before the reload, kept in the webview's state.
+      const bindings = restoredBindings((state as Record<string, unknown>).bindings);
+      const controller = attach(extensionUri, panel, uri, bindings);
       void controller.run('window');
     },
   });

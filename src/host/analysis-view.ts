@@ -6,11 +6,12 @@
 import * as vscode from 'vscode';
 import * as path from 'path';
 import type { AnalysisResult } from '../analyzers/profile-types';
-import { parseFromWebview, type AnalysisViewModel, type BenchmarkAvailability, type DeviceChoice, type FromWebview, type ToWebview } from '../protocol';
+import { bindingsProblems, parseFromWebview, type AnalysisViewModel, type BenchmarkAvailability, type DeviceChoice, type FromWebview, type ToWebview } from '../protocol';
 import { analyze, deviceChoices, estimateAll, forget, knownDevices, analyzers } from './core';
 import { log, errorText, showError } from './log';
 import { displayPath, inWorkspace } from './workspace';
 import { runBenchmark } from './benchmark';
+import { bindingsFor, onDidChangeBindings, setBindings } from './bindings-store';
 
 export interface AnalysisViewOptions {
   /** Where analysis progress shows: a cancellable notification (explicit command) or the status bar (editor). */
@@ -19,6 +20,8 @@ export interface AnalysisViewOptions {
   reopenAsText?: () => void;
   /** Initial device selection; defaults to the edgePlanner.defaultDevices setting. */
   devices?: string[];
+  /** Symbolic dimension sizes to start with (a restored panel's state); defaults to the ones kept for this model. */
+  bindings?: Record<string, number>;
 }
 
 export function configuredDevices(): string[] {
@@ -46,6 +49,8 @@ export class AnalysisController implements vscode.Disposable {
   private result: AnalysisResult | undefined;
   private devices: DeviceChoice[] = [];
   private selected: string[];
+  /** The symbolic dimension sizes the analysis runs with (undefined: the analyzers' defaults). */
+  private bindings: Record<string, number> | undefined;
   private generation = 0;
   private benchmarkAbort: AbortController | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -56,9 +61,19 @@ export class AnalysisController implements vscode.Disposable {
     private readonly opts: AnalysisViewOptions,
   ) {
     this.selected = opts.devices ?? configuredDevices();
+    this.bindings = opts.bindings ?? bindingsFor(uri);
+    if (opts.bindings) setBindings(uri, opts.bindings);
     this.disposables.push(
       webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.updateBenchmarkAvailability()),
+      // Another view of the same model (panel and editor) applied new sizes: show the same figures.
+      onDidChangeBindings((key) => {
+        if (key !== uri.toString() || this.disposed) return;
+        const next = bindingsFor(uri);
+        if (JSON.stringify(next ?? {}) === JSON.stringify(this.bindings ?? {})) return;
+        this.bindings = next;
+        void this.run('window');
+      }),
     );
     if (uri.scheme === 'file') {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)));
@@ -92,6 +107,7 @@ export class AnalysisController implements vscode.Disposable {
           let lastPost = 0;
           try {
             const result = await analyze(this.file, {
+              bindings: this.bindings,
               onProgress: (fraction, message) => {
                 const f = Math.max(0, Math.min(1, fraction));
                 if (f > last) {
@@ -208,6 +224,9 @@ export class AnalysisController implements vscode.Disposable {
         forget(this.file);
         await this.run();
         return;
+      case 'analysis/bind':
+        await this.bind(msg.bindings);
+        return;
       default:
         log.warn(`analysis view: message "${msg.type}" does not belong to this view; ignored`);
     }
@@ -221,6 +240,21 @@ export class AnalysisController implements vscode.Disposable {
       this.state = { type: 'analysis/result', view: { ...this.state.view, selectedDevices: this.selected, results } };
     }
     if (this.ready) void this.webview.postMessage({ type: 'analysis/estimates', selectedDevices: this.selected, results } satisfies ToWebview);
+  }
+
+  /** Re-runs the analysis with the user's symbolic dimension sizes, after checking them against the model's symbols. */
+  private async bind(bindings: Record<string, number>): Promise<void> {
+    if (!this.result) return;
+    const problems = bindingsProblems(bindings, this.result.model.dynamicShapes.symbols);
+    if (problems.length) {
+      log.warn(`analysis view: refused dimension sizes (${problems.map((p) => `${p.symbol}: ${p.message}`).join('; ')})`);
+      if (this.ready && !this.disposed) void this.webview.postMessage({ type: 'analysis/bindError', errors: problems } satisfies ToWebview);
+      return;
+    }
+    this.bindings = { ...bindings };
+    setBindings(this.uri, this.bindings);
+    log.info(`${displayPath(this.uri)}: analyzing with ${Object.entries(bindings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    await this.run('window');
   }
 
   private updateBenchmarkAvailability(): void {

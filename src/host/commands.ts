@@ -13,6 +13,7 @@ import { errorText, log, showError } from './log';
 import { activePlanner, openPlanner } from './planner-panel';
 import { checkPlan } from './plan-errors';
 import { PLAN_DIR } from './plan-files';
+import { initBindingsStore } from './bindings-store';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
 import { MODEL_GLOB, OutsideWorkspaceError, displayPath, inWorkspace, isModelFile, requireWorkspaceModel } from './workspace';
 
@@ -56,6 +57,7 @@ async function guarded(name: string, body: () => Promise<void>): Promise<void> {
 }
 
 export function registerCommands(context: vscode.ExtensionContext): void {
+  initBindingsStore(context.workspaceState);
   const extensionUri = context.extensionUri;
   const register = (id: string, fn: (...args: unknown[]) => Promise<void>): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => fn(...args)));

@@ -29,6 +29,7 @@ import { checkPlan } from './plan-errors';
 import { Debouncer, planFileFor, writeFileAtomic } from './plan-files';
 import { requireWorkspaceModel, type WorkspaceFile } from './workspace';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
+import { bindingsFor, onDidChangeBindings, restoredBindings, setBindings } from './bindings-store';
 
 export const PLANNER_VIEW_TYPE = 'edgePlanner.planner';
 
@@ -52,6 +53,8 @@ const TECHNIQUES: TechniqueChoice[] = [
 export interface PlannerWebviewState {
   resource: string;
   plan?: unknown;
+  /** The symbolic dimension sizes the figures used (not in the plan file: DeploymentPlan has no field for them). */
+  bindings?: unknown;
 }
 
 const open = new Map<string, PlannerController>();
@@ -96,6 +99,8 @@ export function registerPlannerSerializer(extensionUri: vscode.Uri): vscode.Disp
         return;
       }
       panel.title = plannerTitle(wf);
+      const bindings = restoredBindings(s.bindings);
+      if (bindings && !bindingsFor(wf.uri)) setBindings(wf.uri, bindings);
       const controller = new PlannerController(extensionUri, panel, wf, s.plan);
       await controller.start('window');
     },
@@ -140,7 +145,12 @@ export class PlannerController {
     panel.webview.html = webviewHtml(panel.webview, extensionUri, { script: 'planner.js', title: plannerTitle(model), kind: 'planner' });
     panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw));
     panel.onDidDispose(() => this.dispose());
+    this.bindingsListener = onDidChangeBindings((key) => {
+      if (key === model.uri.toString() && !this.disposed) void this.rebind();
+    });
   }
+
+  private readonly bindingsListener: vscode.Disposable;
 
   get isActive(): boolean {
     return this.panel.active;
@@ -166,6 +176,7 @@ export class PlannerController {
         },
         async (report, token) => {
           this.analysis = await analyze(this.model.uri.fsPath, {
+            bindings: bindingsFor(this.model.uri),
             onProgress: (_f, message) => {
               report.report({ message });
               return token.isCancellationRequested || this.disposed;
@@ -186,17 +197,11 @@ export class PlannerController {
             plan: this.plan,
             devices: this.devices,
             techniques: TECHNIQUES,
-            model: {
-              file: this.model.rel,
-              format: this.analysis.model.format,
-              params: this.analysis.model.params,
-              macs: this.analysis.model.macs,
-              weightBytes: this.analysis.model.weightBytes,
-              peakActivationBytes: this.analysis.model.peakActivationBytes,
-            },
+            model: this.modelSummary(this.analysis),
             figures: this.figures,
             errors: this.errors,
             restoredFrom: from === 'new' ? undefined : from,
+            bindings: this.bindingsOf(this.analysis),
           };
           this.post({ type: 'planner/init', init });
           if (writeNow) this.save();
@@ -208,6 +213,42 @@ export class PlannerController {
       log.error(`planner for ${this.model.rel} failed to start`, e);
       this.post({ type: 'planner/error', message: `Cannot prepare the plan: ${message}` });
       void showError(`Cannot open the planner for ${path.basename(this.model.rel)}: ${message}`);
+    }
+  }
+
+  private modelSummary(a: AnalysisResult): PlannerInit['model'] {
+    return {
+      file: this.model.rel,
+      format: a.model.format,
+      params: a.model.params,
+      macs: a.model.macs,
+      weightBytes: a.model.weightBytes,
+      peakActivationBytes: a.model.peakActivationBytes,
+    };
+  }
+
+  /** The sizes of the model's symbolic dimensions the figures use; undefined when the model has none. */
+  private bindingsOf(a: AnalysisResult): Record<string, number> | undefined {
+    const d = a.model.dynamicShapes;
+    return d.symbols.length ? Object.fromEntries(d.symbols.map((s) => [s, d.bindings[s] ?? 1])) : undefined;
+  }
+
+  /** The analysis view applied new dimension sizes for this model: analyze again, recompute, show the new figures. */
+  private async rebind(): Promise<void> {
+    if (!this.analysis || this.state?.type !== 'planner/init') return;
+    try {
+      const analysis = await analyze(this.model.uri.fsPath, { bindings: bindingsFor(this.model.uri) });
+      if (this.disposed) return;
+      this.analysis = analysis;
+      this.figures = await this.computeFigures(this.lastSeq);
+      if (this.disposed || this.state?.type !== 'planner/init') return;
+      this.post({
+        type: 'planner/init',
+        init: { ...this.state.init, plan: this.plan ?? this.state.init.plan, model: this.modelSummary(analysis), figures: this.figures, errors: this.errors, bindings: this.bindingsOf(analysis) },
+      });
+    } catch (e) {
+      log.error(`planner ${this.planRel}: analysis with the new dimension sizes failed`, e);
+      this.post({ type: 'planner/figures', figures: { seq: this.lastSeq, results: [], recommendation: null, error: `Cannot analyze with the new dimension sizes: ${errorText(e)}` } });
     }
   }
 
@@ -392,6 +433,7 @@ export class PlannerController {
     // Closing mid-edit loses nothing: write the pending draft before forgetting the panel.
     this.saver.flush();
     this.estimator.cancel();
+    this.bindingsListener.dispose();
     this.disposed = true;
     if (open.get(this.planPath) === this) open.delete(this.planPath);
   }
