@@ -11,7 +11,7 @@ import { ModelFileError } from './analyzers/errors';
 import { loadCatalog } from './planner/catalog';
 import { estimateDevice, EstimateInputError } from './planner/estimate';
 import type { Budgets, ComputePrecision } from './planner/types';
-import { PlanValidationError } from './planner/plan';
+import { PlanValidationError, validatePlan } from './planner/plan';
 import { buildPlanDocument } from './planner/document';
 import { VERSION } from './version';
 import { addMeasurement, corrections as correctionsOf, parseBenchmarkLog, readStore, type DeviceCorrection } from './planner/measurements';
@@ -278,7 +278,9 @@ async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<numb
     }
   }
 
-  const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
+  // Bindings saved in the plan file apply unless --bind says otherwise.
+  const planBindings = validatePlanBindings(planJson);
+  const analysis = await analyzeFile(file, { bindings: { ...planBindings, ...bindingsFlag(args) } });
   const doc = buildPlanDocument({
     analysis,
     modelFile: path.relative(process.cwd(), file) || path.basename(file),
@@ -396,4 +398,8 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
     io.out(`Stored in ${store}. ${deviceIds[0]} estimates are now multiplied by ${c.factor.toFixed(3)} (geometric mean over ${c.points} measurement${c.points > 1 ? 's' : ''}).`);
   }
   return 0;
+}
+
+function validatePlanBindings(planJson: unknown): Record<string, number> {
+  return planJson === undefined ? {} : validatePlan(planJson).model.bindings ?? {};
 }

@@ -33,7 +33,11 @@ export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
   const base: DeploymentPlan = inputs.planJson !== undefined ? validatePlan(inputs.planJson) : createDefaultPlan(inputs.modelFile, modelName, inputs.deviceIds);
   const plan: DeploymentPlan = {
     ...base,
-    model: { file: inputs.modelFile, name: base.model.name || modelName },
+    model: {
+      file: inputs.modelFile,
+      name: base.model.name || modelName,
+      ...(profile.dynamicShapes.symbols.length ? { bindings: { ...profile.dynamicShapes.bindings } } : {}),
+    },
     targets: inputs.deviceIds.length ? [...inputs.deviceIds] : base.targets,
     budgets: { ...base.budgets, ...definedOnly(inputs.budgets ?? {}) },
   };

@@ -106,6 +106,9 @@ function validate(deviceId: string, opts: EstimateOptions): DeviceSpec {
 // ---------------------------------------------------------------------------------------------
 // Units and throughput
 
+/** MACs per cycle assumed for a microcontroller whose catalog entry has a clock but no peak. */
+const MCU_PRIOR_MACS_PER_CYCLE = 0.5;
+
 function calibrationFor(deviceId: string): DeviceCalibration | undefined {
   return loadCalibration().devices[deviceId];
 }
@@ -171,10 +174,25 @@ function denseThroughput(spec: ComputeUnitSpec, scale: number, standIn: Unit | n
       basis.fp16 = `fp16: ${ratios.fp16}x the fitted int8 rate (prior)`;
     }
   }
-  if (Object.keys(dense).length === 0 && standIn) {
+  if (Object.keys(dense).length === 0 && spec.type === 'mcu-cpu') {
+    // A microcontroller without a published peak: the research notes' prior of ~0.5 int8 MAC per cycle for
+    // CMSIS-NN-class kernels on one core (Lai, Suda, Chandra, arXiv 1801.06601), at the catalog clock.
+    const clock = toBase(spec.clock, 'frequency');
+    if (clock) {
+      dense.int8 = 2 * MCU_PRIOR_MACS_PER_CYCLE * clock * scale;
+      basis.int8 = `int8: no catalog peak for ${spec.name}; prior of ${MCU_PRIOR_MACS_PER_CYCLE} MAC/cycle on one core at ${(clock / 1e6).toFixed(0)} MHz (CMSIS-NN-class kernels; not measured on this chip)`;
+      dense.int16 = dense.int8 / 2;
+      basis.int16 = `int16: half the int8 prior`;
+      if (spec.precisions.fp32 === 'native') {
+        dense.fp32 = dense.int8 / 4;
+        basis.fp32 = `fp32: a quarter of the int8 prior (scalar FPU)`;
+      }
+    }
+  }
+  if (Object.keys(dense).length === 0 && standIn && spec.type !== 'mcu-cpu') {
     for (const p of Object.keys(standIn.dense) as ComputePrecision[]) {
       dense[p] = standIn.dense[p];
-      basis[p] = `${p}: no catalog peak for ${spec.name}; the ${standIn.spec.name} stands in (a slower CPU than most phone/SoC cores, so this errs slow)`;
+      basis[p] = `${p}: no catalog peak for ${spec.name}; the ${standIn.spec.name} stands in, so this is an upper bound on speed (a lower bound on latency) for a slower core`;
     }
   }
   return { dense, basis };
@@ -188,8 +206,13 @@ function cpuUnit(device: DeviceSpec, scale: number): Unit {
   const catalog = loadCatalog();
   const owner = device.cpu ? device : catalog.byId(device.host!.deviceId)!;
   const spec = owner.cpu!;
-  const rpi5 = catalog.byId('rpi5');
-  const standIn = rpi5 && rpi5.cpu && rpi5 !== owner ? cpuUnitFromSpec(rpi5, rpi5.cpu, 1, null) : null;
+  // A CPU without a published peak borrows the slowest application CPU that has one (Pi 4's Cortex-A72),
+  // and the estimate says its latency is a lower bound.
+  const withPeak = catalog.devices
+    .filter((d) => d !== owner && d.cpu && d.cpu.type === 'cpu' && toBase(d.cpu.peak.fp32, 'throughput'))
+    .sort((a, b) => (toBase(a.cpu!.peak.fp32, 'throughput') ?? 0) - (toBase(b.cpu!.peak.fp32, 'throughput') ?? 0));
+  const slowest = withPeak[0];
+  const standIn = slowest ? cpuUnitFromSpec(slowest, slowest.cpu!, 1, null) : null;
   return cpuUnitFromSpec(owner, spec, scale, standIn);
 }
 
@@ -293,6 +316,16 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
       latency.high = latency.high * 1.5;
       latencyBasis = 'lower-bound';
       assumptions.push(`${r.unknownLayers} layer(s) have unknown MACs/FLOPs (a shape is unknown); their compute is not counted, so the typical figure is a lower bound and the high end is widened by 1.5x.`);
+    }
+    const bodies = (profile.subgraphCosts ?? []).filter((c) => c.macs === null || c.macs > 0 || c.flops === null || c.flops > 0);
+    if (bodies.length) {
+      latencyBasis = 'lower-bound';
+      assumptions.push(`${bodies.length} control-flow bod${bodies.length === 1 ? 'y' : 'ies'} (If/Loop/Scan) hold work that runs a data-dependent number of times (e.g. ${bodies[0].owner}); it is not counted, so the latency is a lower bound.`);
+    }
+    const standIn = layers.some((l) => l.unit === 'cpu') && Object.values(cpu.basis).some((b) => typeof b === 'string' && b.includes('stands in'));
+    if (standIn) {
+      latencyBasis = 'lower-bound';
+      assumptions.push(`The catalog has no published compute peak for this CPU; a faster CPU stands in, so the latency of the layers it runs is a lower bound.`);
     }
   }
 

@@ -36,8 +36,11 @@ export interface DeploymentPlan {
     date: string;
     useCase: string;
   };
-  /** The model file, relative to the workspace (or as given on the CLI). */
-  model: { file: string; name: string };
+  /**
+   * The model file, relative to the workspace (or as given on the CLI), and the values its symbolic input
+   * dimensions were bound to for the figures (absent when the model has none).
+   */
+  model: { file: string; name: string; bindings?: Record<string, number> };
   /** Target device IDs from the catalog; the first is the primary target. */
   targets: string[];
   budgets: Budgets;
@@ -266,7 +269,7 @@ export function validatePlan(raw: unknown): DeploymentPlan {
       date: str(project, 'date', 'project', today()),
       useCase: str(project, 'useCase', 'project'),
     },
-    model: { file: str(model, 'file', 'model'), name: str(model, 'name', 'model') },
+    model: { file: str(model, 'file', 'model'), name: str(model, 'name', 'model'), ...bindingsOf(model) },
     targets: strList(raw, 'targets', 'plan'),
     budgets: validateBudgets(raw.budgets),
     dataConstraints: str(raw, 'dataConstraints', 'plan'),
@@ -304,6 +307,22 @@ export function validatePlan(raw: unknown): DeploymentPlan {
     risks,
     openQuestions: strList(raw, 'openQuestions', 'plan'),
   };
+}
+
+/** model.bindings: symbol name → whole number 1..1,000,000 (at most 32 symbols). */
+function bindingsOf(model: Obj): { bindings?: Record<string, number> } {
+  const v = model.bindings;
+  if (v === undefined || v === null) return {};
+  if (!isObj(v)) throw new PlanValidationError('model.bindings', 'must be an object of NAME: number');
+  const entries = Object.entries(v);
+  if (entries.length > 32) throw new PlanValidationError('model.bindings', 'has more than 32 symbols');
+  const out: Record<string, number> = {};
+  for (const [k, n] of entries) {
+    if (!k || k.length > 200 || k === '__proto__' || k === 'constructor' || k === 'prototype') throw new PlanValidationError('model.bindings', `"${k.slice(0, 40)}" is not a dimension name`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1_000_000) throw new PlanValidationError(`model.bindings.${k}`, 'must be a whole number from 1 to 1000000');
+    out[k] = n;
+  }
+  return entries.length ? { bindings: out } : {};
 }
 
 /** Stable, diff-friendly JSON for the plan file (2-space indent, trailing newline). */

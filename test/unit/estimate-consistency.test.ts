@@ -37,3 +37,22 @@ test('every range is ordered low <= typical <= high on every catalog device that
     if (e.energyMj) assert.ok(e.energyMj.low <= e.energyMj.typical && e.energyMj.typical <= e.energyMj.high, `${d.id} energy`);
   }
 });
+
+test('a microcontroller without a published peak is estimated from its clock, not from an application CPU', async () => {
+  const { model } = await analyzeFile(sample);
+  const esp = estimateDevice(model, 'esp32-s3', { precision: 'int8' });
+  const h7 = estimateDevice(model, 'stm32h7', { precision: 'int8' });
+  const pi = estimateDevice(model, 'rpi5', { precision: 'int8' });
+  // 2x LX7 @ 240 MHz (one core used) vs Cortex-M7 @ 280 MHz with a 2 MAC/cycle peak: not faster.
+  assert.ok(esp.latencyMs.typical >= h7.latencyMs.typical, `esp32-s3 ${esp.latencyMs.typical} ms vs stm32h7 ${h7.latencyMs.typical} ms`);
+  assert.ok(esp.latencyMs.typical > 10 * pi.latencyMs.typical, 'an MCU is far slower than a Pi 5');
+  assert.ok(esp.assumptions.some((a) => /MAC\/cycle/.test(a)) || esp.layers.length > 0);
+});
+
+test('a CPU that borrows the peak of another CPU says its latency is a lower bound', async () => {
+  const { model } = await analyzeFile(sample);
+  const board = estimateDevice(model, 'coral-devboard');
+  assert.equal(board.compatibility.verdict, 'none', 'fp32 does not run on the Edge TPU');
+  assert.equal(board.latencyBasis, 'lower-bound');
+  assert.ok(board.assumptions.some((a) => /stands in/.test(a)));
+});
