@@ -849,7 +849,8 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
           effort: 'no-retraining',
         });
         rec.summary = `On ${best.alt.deviceName}: ${rec.summary}`;
-        recommendations.push(rec);
+        // It meets every budget, the chosen device's closest pipelines do not: it ranks first.
+        recommendations.unshift(rec);
       } else {
         verdict += '. No other catalog device meets them either; the closest alternatives are listed';
       }
