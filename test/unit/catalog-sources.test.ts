@@ -21,7 +21,7 @@ for (const [name, data] of [['devices.json', devices], ['techniques.json', techn
     assert.ok(all.length > 20, `${name} cites ${all.length} sources`);
     const ids = new Set(Object.keys((data as { sources?: Record<string, unknown> }).sources ?? {}));
     for (const { at, source } of all) {
-      if (/^[A-Z0-9-]+$/.test(source)) {
+      if (/^[A-Z][A-Za-z0-9-]{1,30}$/.test(source)) {
         assert.ok(ids.has(source), `${at}: "${source}" is not in the sources table`);
         continue;
       }
