@@ -598,7 +598,7 @@ function powerRange(device: DeviceSpec, host: DeviceSpec | null, placement: Laye
     const accMax = w(device.power.max) ?? 0;
     if (hIdle === null) return null;
     const cpuShare = placement.length ? placement.filter((p) => p.unit === 'cpu').length / Math.max(1, placement.filter((p) => p.unit !== 'skip').length) : 0;
-    const hostLoad = hTyp ?? hMax ?? hIdle;
+    const hostLoad = hTyp ?? loadFromSibling(host, hIdle)?.watts ?? hMax ?? hIdle;
     const typical = hIdle + accMax * (1 - cpuShare) + (hostLoad - hIdle) * cpuShare;
     assumptions.push(`Power = ${host.name} at idle (${hIdle.toFixed(2)} W, bare-board figure) + Edge TPU up to ${accMax} W while it computes${cpuShare > 0 ? ` + host CPU load for the ${(cpuShare * 100).toFixed(0)}% of ops that fall back` : ''}; the low end assumes the TPU draws little, the high end the host under load.`);
     return { low: hIdle, typical, high: Math.max(typical, hostLoad + accMax) };
@@ -607,9 +607,31 @@ function powerRange(device: DeviceSpec, host: DeviceSpec | null, placement: Laye
   const typ = w(device.power.typical);
   const max = w(device.power.max);
   if (idle === null && typ === null && max === null) return null;
-  const typical = typ ?? (idle !== null && max !== null ? (idle + max) / 2 : (idle ?? max)!);
-  if (typ === null) assumptions.push(`No measured power under load for ${device.name}: typical power is ${idle !== null && max !== null ? 'the midpoint of the idle and maximum figures' : 'the only figure the sources give'}; the range spans ${idle !== null ? 'idle' : 'it'} to ${max !== null ? 'the maximum rating' : 'it'}.`);
-  return { low: idle ?? typ ?? typical, typical, high: max ?? typ ?? typical };
+  // No measured load figure: scale the idle figure by the load/idle ratio measured on a device of the same
+  // kind (Pi 5 from Pi 4), never interpolate towards a power-supply rating.
+  const sibling = typ === null && idle !== null ? loadFromSibling(device, idle) : null;
+  const typical = typ ?? sibling?.watts ?? idle ?? max!;
+  if (typ === null && idle === null && device.accelerator) {
+    assumptions.push(`Only the accelerator's own power is known for ${device.name} (the board's is not in the catalog sources): power and energy are lower bounds.`);
+  } else if (typ === null) {
+    assumptions.push(
+      sibling
+        ? `No measured power under load for ${device.name}: typical power is its idle figure × ${sibling.ratio.toFixed(2)}, the load/idle ratio measured on ${sibling.from}; the range spans idle to ${max !== null ? 'the maximum rating' : 'that figure'}.`
+        : `No measured power under load for ${device.name}: typical power is ${idle !== null ? 'its idle figure (a lower bound)' : 'its maximum rating (an upper bound)'}.`,
+    );
+  }
+  return { low: Math.min(idle ?? typical, typical), typical, high: Math.max(max ?? typical, typical) };
+}
+
+/** Load power from idle × the load/idle ratio of a catalog device of the same kind that has both figures. */
+function loadFromSibling(device: DeviceSpec, idle: number): { watts: number; ratio: number; from: string } | null {
+  for (const d of loadCatalog().devices) {
+    if (d.id === device.id || d.kind !== device.kind) continue;
+    const i = toBase(d.power.idle, 'power');
+    const t = toBase(d.power.typical, 'power');
+    if (i && t && t > i) return { watts: idle * (t / i), ratio: t / i, from: d.name };
+  }
+  return null;
 }
 
 function batteryLife(battery: { capacityWh: number; inferencesPerHour: number }, energyMj: Range | null, latency: Range, device: DeviceSpec, host: DeviceSpec | null, assumptions: string[]): number | null {

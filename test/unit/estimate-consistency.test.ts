@@ -56,3 +56,14 @@ test('a CPU that borrows the peak of another CPU says its latency is a lower bou
   assert.equal(board.latencyBasis, 'lower-bound');
   assert.ok(board.assumptions.some((a) => /stands in/.test(a)));
 });
+
+test('power without a measured load figure is not interpolated towards a power-supply rating', async () => {
+  const { model } = await analyzeFile(sample);
+  const pi5 = estimateDevice(model, 'rpi5', { precision: 'int8' });
+  const pi4 = estimateDevice(model, 'rpi4', { precision: 'int8' });
+  // Pi 5: idle 4.08 W and a 25 W supply rating; typical comes from the Pi 4's measured load/idle ratio (5.4 / 3.06).
+  assert.ok(pi5.powerW && Math.abs(pi5.powerW.typical - 4.08 * (5.4 / 3.06)) < 1e-6, JSON.stringify(pi5.powerW));
+  assert.ok(pi5.powerW!.typical < 25 / 2, 'not the midpoint of idle and the supply rating');
+  assert.ok(pi5.assumptions.some((a) => /load\/idle ratio measured on Raspberry Pi 4/.test(a)));
+  assert.equal(pi4.powerW?.typical, 5.4);
+});
