@@ -105,11 +105,19 @@ export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstim
       for (const f of e.compatibility.fallback.slice(0, 12)) out.push(`  - ${f.op} x${f.count}: ${f.reason}`);
     }
   }
-  const notes = [...new Set(estimates.flatMap((e) => e.assumptions))];
-  if (notes.length) {
+  // Assumptions per device; the ones every device shares are listed once.
+  const shared = estimates.length > 1 ? estimates[0].assumptions.filter((a) => estimates.every((e) => e.assumptions.includes(a))) : [];
+  if (shared.length) {
     out.push('');
-    out.push('Assumptions');
-    out.push(notes.map((n) => `  - ${n}`).join('\n'));
+    out.push('Assumptions (all devices)');
+    out.push(shared.map((n) => `  - ${n}`).join('\n'));
+  }
+  for (const e of estimates) {
+    const own = e.assumptions.filter((a) => !shared.includes(a));
+    if (!own.length) continue;
+    out.push('');
+    out.push(`Assumptions for ${e.device}`);
+    out.push(own.map((n) => `  - ${n}`).join('\n'));
   }
   if (analysis.warnings.length) {
     out.push('');
@@ -193,7 +201,7 @@ function formatEstimatesShort(estimates: DeviceEstimate[]): string {
 
 export function formatBenchmark(r: BenchmarkResult): string {
   const out: string[] = [];
-  out.push(`${path.basename(r.file)} on this machine — onnxruntime-node ${r.runtimeVersion}, ${r.executionProvider}, ${r.threads} threads`);
+  out.push(`${path.basename(r.file)} on this machine — onnxruntime-node ${r.runtimeVersion}, ${r.executionProvider}, ${r.threads ? `${r.threads} threads` : 'default thread count'}`);
   out.push(
     table(
       ['batch', 'runs', 'mean ms', 'p50 ms', 'p95 ms', 'p99 ms', 'min ms', 'max ms'],

@@ -61,7 +61,16 @@ async function run(req: WorkerRequest): Promise<void> {
   const results = [];
   for (const batch of req.batchSizes) {
     const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
-    for (const input of req.inputs) feeds[input.name] = makeTensor(ort, input, batch, req.bindings);
+    try {
+      for (const input of req.inputs) feeds[input.name] = makeTensor(ort, input, batch, req.bindings);
+    } catch (e) {
+      // One batch size the model cannot take (a fixed batch dimension) is skipped, not the whole run.
+      if (req.batchSizes.length > 1) {
+        warnings.push(`batch ${batch} skipped: ${(e as Error).message}`);
+        continue;
+      }
+      throw e;
+    }
     for (let i = 0; i < req.warmup; i++) await session.run(feeds);
     const times: number[] = [];
     for (let i = 0; i < req.runs; i++) {
@@ -73,6 +82,7 @@ async function run(req: WorkerRequest): Promise<void> {
     results.push(summarize(batch, times));
   }
   await session.release();
+  if (results.length === 0) throw new Error(warnings.join('; '));
   send({
     type: 'result',
     result: {
