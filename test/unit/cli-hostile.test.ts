@@ -23,6 +23,7 @@ import { analyzeFile, ModelFileError } from '../../src/analyzers';
 import { encodeModel } from '../../src/modelgen/onnx-builder';
 import { TfliteModelBuilder } from '../../src/modelgen/tflite-builder';
 import { hasShared, sharedDir, tempDir } from '../support/shared';
+import { makeZip, Pickle, torchZip } from '../support/torch-files';
 import { runCli, parseJsonOut, assertBadInput, assertBoundedMemory, describeRun, sampleModel, type CliRun } from '../support/run-cli';
 
 const dir = tempDir('cli-hostile');
@@ -85,126 +86,12 @@ function ggufBytes(tensors: { name: string; dims: number[] }[], opts: { tensorCo
   return Buffer.concat([head, pad, Buffer.alloc(offset)]);
 }
 
-interface ZipEntry {
-  name: string;
-  data: Buffer;
-  /** Already deflated bytes (for bombs); `data` is then ignored. */
-  deflated?: Buffer;
-  /** Uncompressed size written in the headers (a lie, for bombs). */
-  declaredSize?: number;
-}
-
-/** A plain zip (stored entries, or raw-deflated ones given ready-made). */
-function zipBytes(entries: ZipEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
-    const body = e.deflated ?? e.data;
-    const method = e.deflated ? 8 : 0;
-    const crc = e.deflated ? 0 : zlib.crc32(e.data);
-    const usize = e.declaredSize ?? e.data.length;
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(20, 4);
-    lh.writeUInt16LE(method, 8);
-    lh.writeUInt32LE(crc, 14);
-    lh.writeUInt32LE(body.length, 18);
-    lh.writeUInt32LE(usize, 22);
-    lh.writeUInt16LE(name.length, 26);
-    locals.push(lh, name, body);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt16LE(20, 4);
-    ch.writeUInt16LE(20, 6);
-    ch.writeUInt16LE(method, 10);
-    ch.writeUInt32LE(crc, 16);
-    ch.writeUInt32LE(body.length, 20);
-    ch.writeUInt32LE(usize, 24);
-    ch.writeUInt16LE(name.length, 28);
-    ch.writeUInt32LE(offset, 42);
-    centrals.push(ch, name);
-    offset += 30 + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
-}
-
 /** Raw deflate of `mib` MiB of zeros, built from independent full-flush blocks (fast; ~1 KB per MiB). */
 function deflatedZeros(mib: number): Buffer {
   const block = zlib.deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH });
   return Buffer.concat([...Array(mib).fill(block), zlib.deflateRawSync(Buffer.alloc(0))]);
 }
 
-/** Pickle opcodes (protocol 2) for the few shapes used here. Nothing here is ever unpickled. */
-class Pickle {
-  private parts: Buffer[] = [Buffer.from([0x80, 0x02])];
-  private op(...b: number[]): this {
-    this.parts.push(Buffer.from(b));
-    return this;
-  }
-  global(module: string, name: string): this {
-    this.parts.push(Buffer.from(`c${module}\n${name}\n`, 'latin1'));
-    return this;
-  }
-  str(s: string): this {
-    const b = Buffer.from(s, 'utf8');
-    const h = Buffer.alloc(5);
-    h[0] = 0x58; // BINUNICODE
-    h.writeUInt32LE(b.length, 1);
-    this.parts.push(h, b);
-    return this;
-  }
-  int(n: number): this {
-    const b = Buffer.alloc(5);
-    b[0] = 0x4a; // BININT
-    b.writeInt32LE(n, 1);
-    this.parts.push(b);
-    return this;
-  }
-  mark() { return this.op(0x28); }
-  tuple() { return this.op(0x74); }
-  tuple1() { return this.op(0x85); }
-  emptyTuple() { return this.op(0x29); }
-  emptyDict() { return this.op(0x7d); }
-  setitems() { return this.op(0x75); }
-  reduce() { return this.op(0x52); }
-  binpersid() { return this.op(0x51); }
-  bool(v: boolean) { return this.op(v ? 0x88 : 0x89); }
-  stop() { return this.op(0x2e); }
-  /** torch._utils._rebuild_tensor_v2(('storage', torch.FloatStorage, key, 'cpu', numel), 0, size, stride, False, OrderedDict()) */
-  tensor(key: string, size: number[]): this {
-    const numel = size.reduce((a, b) => a * b, 1);
-    const stride = size.map((_, i) => size.slice(i + 1).reduce((a, b) => a * b, 1));
-    this.global('torch._utils', '_rebuild_tensor_v2').mark();
-    this.mark().str('storage').global('torch', 'FloatStorage').str(key).str('cpu').int(numel).tuple().binpersid();
-    this.int(0).mark();
-    for (const d of size) this.int(d);
-    this.tuple().mark();
-    for (const s of stride) this.int(s);
-    this.tuple().bool(false).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
-    return this;
-  }
-  bytes(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-}
-
-function torchZip(root: string, pkl: Buffer, storages: Record<string, number>): Buffer {
-  return zipBytes([
-    { name: `${root}/data.pkl`, data: pkl },
-    { name: `${root}/byteorder`, data: Buffer.from('little') },
-    ...Object.entries(storages).map(([k, n]) => ({ name: `${root}/data/${k}`, data: Buffer.alloc(n, 1) })),
-    { name: `${root}/version`, data: Buffer.from('3\n') },
-  ]);
-}
 
 /** Deterministic bytes (xorshift32). */
 function randomBytes(n: number, seed: number): Buffer {
@@ -239,13 +126,13 @@ function generatedBases(): Base[] {
     { __metadata__: { format: 'pt' }, 'fc.weight': { dtype: 'F32', shape: [16, 32], data_offsets: [0, 2048] }, 'fc.bias': { dtype: 'F32', shape: [16], data_offsets: [2048, 2112] } },
     Buffer.alloc(2112, 7),
   );
-  const pkl = new Pickle().emptyDict().mark().str('fc.weight').tensor('0', [16, 32]).str('fc.bias').tensor('1', [16]).setitems().stop().bytes();
+  const pkl = new Pickle().proto(2).emptyDict().mark().str('fc.weight').tensor('FloatStorage', '0', 512, [16, 32]).str('fc.bias').tensor('FloatStorage', '1', 16, [16]).setitems().stop().bytes();
   return [
     { format: 'onnx', file: put('gen/tiny-cnn.onnx', fs.readFileSync(sampleModel)), real: false },
     { format: 'tflite', file: put('gen/tiny.tflite', tfl.build()), real: false },
     { format: 'safetensors', file: put('gen/fc.safetensors', st), real: false },
     { format: 'gguf', file: put('gen/fc.gguf', ggufBytes([{ name: 'fc.weight', dims: [32, 16] }, { name: 'fc.bias', dims: [16] }])), real: false },
-    { format: 'pytorch', file: put('gen/fc.pt', torchZip('fc', pkl, { 0: 2048, 1: 64 })), real: false },
+    { format: 'pytorch', file: put('gen/fc.pt', torchZip('fc', pkl, { 0: 2048, 1: 64 }, [], 1)), real: false },
   ];
 }
 
@@ -427,12 +314,12 @@ test('zip bombs (PyTorch and Keras archives, honest and lying sizes) are refused
   const quarterGib = deflatedZeros(300);
   const files = [
     // honest central directory: data.pkl says it inflates to 1 GiB
-    put('bomb/honest.pt', zipBytes([{ name: 'bomb/data.pkl', data: Buffer.alloc(0), deflated: gib, declaredSize: 2 ** 30 }, { name: 'bomb/version', data: Buffer.from('3\n') }])),
+    put('bomb/honest.pt', makeZip([{ name: 'bomb/data.pkl', data: Buffer.alloc(0), deflated: gib, declaredSize: 2 ** 30 }, { name: 'bomb/version', data: Buffer.from('3\n') }])),
     // lying directory: declares 1000 bytes, inflates to 1 GiB
-    put('bomb/lying.pt', zipBytes([{ name: 'bomb/data.pkl', data: Buffer.alloc(0), deflated: gib, declaredSize: 1000 }, { name: 'bomb/version', data: Buffer.from('3\n') }])),
+    put('bomb/lying.pt', makeZip([{ name: 'bomb/data.pkl', data: Buffer.alloc(0), deflated: gib, declaredSize: 1000 }, { name: 'bomb/version', data: Buffer.from('3\n') }])),
     // Keras v3 archive whose config.json inflates to 300 MiB (declared) / claims 2000 bytes (lying)
-    put('bomb/honest.keras', zipBytes([{ name: 'config.json', data: Buffer.alloc(0), deflated: quarterGib, declaredSize: 300 * 2 ** 20 }, { name: 'metadata.json', data: Buffer.from('{}') }])),
-    put('bomb/lying.keras', zipBytes([{ name: 'config.json', data: Buffer.alloc(0), deflated: quarterGib, declaredSize: 2000 }, { name: 'metadata.json', data: Buffer.from('{}') }])),
+    put('bomb/honest.keras', makeZip([{ name: 'config.json', data: Buffer.alloc(0), deflated: quarterGib, declaredSize: 300 * 2 ** 20 }, { name: 'metadata.json', data: Buffer.from('{}') }])),
+    put('bomb/lying.keras', makeZip([{ name: 'config.json', data: Buffer.alloc(0), deflated: quarterGib, declaredSize: 2000 }, { name: 'metadata.json', data: Buffer.from('{}') }])),
   ];
   const outcomes = await Promise.all(files.map(probe));
   for (const o of outcomes) {
@@ -444,9 +331,9 @@ test('zip bombs (PyTorch and Keras archives, honest and lying sizes) are refused
 test('a PyTorch zip whose pickle calls os.system is refused (exit 1), never run', async () => {
   const marker = path.join(os.tmpdir(), `edgeplan-hostile-pwned-${process.pid}`);
   fs.rmSync(marker, { force: true });
-  const evil = new Pickle().global('os', 'system').str(`touch ${marker}`).tuple1().reduce().stop().bytes();
-  const mixed = new Pickle().emptyDict().mark().str('w').tensor('0', [4]).str('x').global('os', 'system').str(`touch ${marker}`).tuple1().reduce().setitems().stop().bytes();
-  const files = [put('evil/evil.pt', torchZip('evil', evil, {})), put('evil/mixed.pth', torchZip('mixed', mixed, { 0: 16 }))];
+  const evil = new Pickle().proto(2).global('os', 'system').str(`touch ${marker}`).tuple1().reduce().stop().bytes();
+  const mixed = new Pickle().proto(2).emptyDict().mark().str('w').tensor('FloatStorage', '0', 4, [4]).str('x').global('os', 'system').str(`touch ${marker}`).tuple1().reduce().setitems().stop().bytes();
+  const files = [put('evil/evil.pt', torchZip('evil', evil, {}, [], 1)), put('evil/mixed.pth', torchZip('mixed', mixed, { 0: 16 }, [], 1))];
   for (const o of await Promise.all(files.map(probe))) {
     assertRefusedOrWarned(o, /os\.system/);
     assert.equal(o.cli.code, 1, `a pickle naming os.system must be refused: ${o.cli.stderr}`);
@@ -492,7 +379,7 @@ test('ONNX external data at "../../etc/passwd" is refused (the rest of the analy
 });
 
 test('estimate, plan and benchmark on hostile files: exit 1, one line naming the file, bounded memory', async () => {
-  const bomb = put('other-commands/bomb.pt', zipBytes([{ name: 'b/data.pkl', data: Buffer.alloc(0), deflated: deflatedZeros(1024), declaredSize: 2 ** 30 }]));
+  const bomb = put('other-commands/bomb.pt', makeZip([{ name: 'b/data.pkl', data: Buffer.alloc(0), deflated: deflatedZeros(1024), declaredSize: 2 ** 30 }]));
   const cut = put('other-commands/cut.onnx', fs.readFileSync(sampleModel).subarray(0, 5000));
   const gguf = put('other-commands/many.gguf', ggufBytes([{ name: 'w', dims: [4] }], { tensorCount: 2n ** 60n }));
   const huge = put('other-commands/huge.onnx', encodeModel({

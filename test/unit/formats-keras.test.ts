@@ -20,6 +20,7 @@ import { ModelFileError } from '../../src/analyzers/errors';
 import { buildProfile } from '../../src/analyzers/profile';
 import type { ModelGraph } from '../../src/analyzers/graph';
 import { SKIP_NO_SHARED, fixture, sharedDir, tempDir, unlabelled } from '../support/shared';
+import { makeZip } from '../support/torch-files';
 
 const facts = (name: string): any => JSON.parse(fs.readFileSync(path.join(sharedDir, 'models', 'facts', `${name}.json`), 'utf8'));
 
@@ -324,42 +325,3 @@ test('damaged HDF5 and .keras files give one-line ModelFileErrors', { skip: SKIP
   assert.throws(() => readKeras(new BufferSource('c.keras', makeZip([{ name: 'config.json', data: Buffer.from('{oops') }]))), /not valid JSON/);
 });
 
-/** A minimal stored/deflated zip writer (the .keras container). */
-function makeZip(entries: { name: string; data: Buffer; deflate?: boolean }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const body = e.deflate ? zlib.deflateRawSync(e.data) : e.data;
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(20, 4);
-    lh.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    lh.writeUInt32LE(zlib.crc32(e.data), 14);
-    lh.writeUInt32LE(body.length, 18);
-    lh.writeUInt32LE(e.data.length, 22);
-    lh.writeUInt16LE(name.length, 26);
-    locals.push(lh, name, body);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt16LE(20, 4);
-    ch.writeUInt16LE(20, 6);
-    ch.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    ch.writeUInt32LE(zlib.crc32(e.data), 16);
-    ch.writeUInt32LE(body.length, 20);
-    ch.writeUInt32LE(e.data.length, 24);
-    ch.writeUInt16LE(name.length, 28);
-    ch.writeUInt32LE(offset, 42);
-    centrals.push(ch, name);
-    offset += 30 + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
-}
