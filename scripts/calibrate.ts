@@ -9,9 +9,12 @@
  * 2. Builds every needed network as a real ONNX file and analyzes it with analyzeFile (the same path users take).
  * 3. Splits the points per device with a fixed rule (sorted by key, every third held out).
  * 4. Fits per device (or per shared-silicon group, SHARED_SILICON), on the training points only: a compute-efficiency
- *    scale, a per-op overhead scale (with >= 4 points), the memory-bandwidth scale (LLM decode points; Edge TPU
+ *    scale, a per-op overhead scale (with >= 4 points, bounded to OVERHEAD_SCALE_BOUNDS of the prior per-op cost),
+ *    a fixed per-inference pipeline time per end-to-end source (PIPELINE_SOURCES, >= 3 points; added only when
+ *    reproducing that source's points, never to user estimates), the memory-bandwidth scale (LLM decode points; Edge TPU
  *    parameter streaming), shrunk runtime / precision factors (>= 2 points) and the range (predictionBand: a 90 %
  *    prediction interval from leave-one-out residuals pooled with a prior spread).
+ *    A fitted factor that lands on a grid bound or clamp is printed as a WARNING and listed in the report.
  * 5. Reports median / 90th percentile |ln(estimate / measured)|, share within 1.5x, and range coverage on the
  *    held-out points; writes the factors (calibration.json, read by the estimator) and docs/CALIBRATION.md.
  * Deterministic: no randomness, grid search in a fixed order, numbers rounded to 4 significant digits.
@@ -25,7 +28,14 @@ import { writeReferenceModel, REFERENCE_ARCHS } from '../src/modelgen/reference-
 import { estimateDeviceWith } from '../src/planner/estimate';
 import priors from '../src/planner/catalog/estimator-priors.json';
 import { loadCatalog, toBase, type DeviceCalibration } from '../src/planner/catalog';
-import { parseCsv, mapRow, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_LOG_SPREAD, PRIOR_WEIGHT, type CalPoint, type Excluded, type PointResult, type ErrorSummary } from '../src/planner/calibration';
+import { parseCsv, mapRow, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_LOG_SPREAD, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from '../src/planner/calibration';
+
+/** Candidate fixed pipeline times (ms per inference): none, or 0.1 .. 300 ms on a log grid. */
+const PIPELINE_GRID = [0, ...logSpace(0.1, 300, 36)];
+/** Minimum training points of one pipeline on a device (group) before its fixed time is fitted: with two, the
+ * fixed time and the compute scale fit them exactly (no degree of freedom left), so a pipeline term could absorb
+ * anything. */
+const PIPELINE_MIN_POINTS = 3;
 
 const repo = path.resolve(__dirname, '..', '..');
 const arg = (name: string, def: string): string => {
@@ -97,12 +107,22 @@ async function main(): Promise<void> {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
-  const estimate = (p: CalPoint, cal: DeviceCalibration | null) =>
+  // Pure inference as the estimator gives it to users.
+  const inference = (p: CalPoint, cal: DeviceCalibration | null) =>
     estimateDeviceWith(profileOf(p), p.device, p.llm ? { runtime: p.runtime } : { precision: p.precision, runtime: p.runtime }, cal).latencyMs;
+  // What the point's source measures: inference plus, for an end-to-end pipeline source, its fitted fixed time.
+  const estimate = (p: CalPoint, cal: CalibrationEntry | null) => {
+    const e = inference(p, cal);
+    const extra = (p.pipeline && cal?.pipelineOverheadMs?.[p.pipeline]?.ms) || 0;
+    if (!extra) return e;
+    const k = (e.typical + extra) / e.typical;
+    return { low: e.low * k, typical: e.typical + extra, high: e.high * k };
+  };
 
   const { train, heldOut } = splitPoints(points);
   const devices = [...new Set(points.map((p) => p.device))].sort();
-  const calibrations: Record<string, DeviceCalibration> = {};
+  const calibrations: Record<string, CalibrationEntry> = {};
+  const warnings: string[] = [];
   const results: PointResult[] = [];
   const fitLog: Record<string, unknown> = {};
 
@@ -112,10 +132,10 @@ async function main(): Promise<void> {
     const tr = train.filter(inGroup);
     const ho = heldOut.filter(inGroup);
     const isTpu = catalog.byId(id)!.accelerator?.opSupport === 'edgetpu';
-    const fit = (tr: CalPoint[]): { cal: DeviceCalibration; loss: number; grid: number[] } => {
+    const fit = (tr: CalPoint[]): { cal: CalibrationEntry; loss: number; grid: number[]; bounds: string[] } => {
       const trNet = tr.filter((p) => !p.llm);
       const trLlm = tr.filter((p) => p.llm);
-      const base = (c: number, o: number, m: number): DeviceCalibration => ({
+      const base = (c: number, o: number, m: number): CalibrationEntry => ({
         computeScale: c, overheadScale: o, memoryScale: m, runtimeFactors: {}, range: { low: 1, high: 1 }, trainingPoints: tr.length, heldOutPoints: ho.length, heldOutMedianAbsLogError: null, note: '',
       });
       // Memory scale from bandwidth-bound LLM decode points (latency is inversely proportional to it).
@@ -124,22 +144,59 @@ async function main(): Promise<void> {
         const ratios = trLlm.map((p) => estimate(p, base(1, 1, 1)).typical / p.measuredMs);
         memory = Math.min(1.43, Math.max(0.2, quantile(ratios, 0.5)));
       }
+      const bounds: string[] = [];
+      if (trLlm.length && (memory === 1.43 || memory === 0.2)) bounds.push(`memory scale ${memory} at its clamp (0.2 .. 1.43)`);
       // Grid search: compute scale x overhead scale (x stream scale on the Edge TPU), training points only.
       // The compute scale stops where the unit's most efficient prior precision reaches the catalog peak: beyond
       // it the estimator caps efficiency at 1 anyway, so larger scales only change the other precisions and hide
       // memory / overhead time behind a compute rate the hardware cannot reach.
       const cs = logSpace(0.01, 100, 81).filter((c) => c <= maxComputeScale(id) * (1 + 1e-9));
-      const os_ = trNet.length >= 4 ? logSpace(0.05, 8, 15) : [1];
+      // The per-op overhead scale stays within a physically plausible 0.25x .. 4x of the prior dispatch cost: the
+      // time a source adds around inference goes to the fixed pipeline term below, not to every op.
+      const os_ = trNet.length >= 4 ? logSpace(OVERHEAD_SCALE_BOUNDS.low, OVERHEAD_SCALE_BOUNDS.high, 13) : [1];
       const ms = isTpu && !trLlm.length && trNet.length >= 3 ? logSpace(0.5, 2, 5) : [memory];
-      let best = { c: 1, o: 1, m: memory, loss: Infinity };
+      // Fixed per-inference pipeline time per end-to-end source (>= PIPELINE_MIN_POINTS training points): for
+      // each (c, o, m) the best time per pipeline is found on its own points (the pipelines partition the points).
+      const pipelines = [...new Set(trNet.map((p) => p.pipeline).filter((x): x is string => !!x))].sort()
+        .filter((id) => trNet.filter((p) => p.pipeline === id).length >= PIPELINE_MIN_POINTS);
+      let best = { c: 1, o: 1, m: memory, loss: Infinity, pipe: {} as Record<string, number> };
       if (trNet.length) {
         for (const m of ms) for (const o of os_) for (const c of cs) {
+          const cal0 = base(c, o, m);
+          const est = trNet.map((p) => inference(p, cal0).typical);
           let loss = 0.02 * Math.log(o) ** 2 + 0.02 * Math.log(m / memory) ** 2;
-          for (const p of trNet) loss += Math.log(estimate(p, base(c, o, m)).typical / p.measuredMs) ** 2;
-          if (loss < best.loss - 1e-12) best = { c, o, m, loss };
+          const pipe: Record<string, number> = {};
+          trNet.forEach((p, i) => {
+            if (!p.pipeline || !pipelines.includes(p.pipeline)) loss += Math.log(est[i] / p.measuredMs) ** 2;
+          });
+          for (const id of pipelines) {
+            let bp = { P: 0, l: Infinity };
+            for (const P of PIPELINE_GRID) {
+              let l = 0;
+              trNet.forEach((p, i) => {
+                if (p.pipeline === id) l += Math.log((est[i] + P) / p.measuredMs) ** 2;
+              });
+              if (l < bp.l - 1e-12) bp = { P, l };
+            }
+            pipe[id] = bp.P;
+            loss += bp.l;
+          }
+          if (loss < best.loss - 1e-12) best = { c, o, m, loss, pipe };
         }
       }
       const cal = base(round4(best.c), round4(best.o), round4(best.m));
+      if (pipelines.length) {
+        cal.pipelineOverheadMs = {};
+        for (const id of pipelines) {
+          const ps = trNet.filter((p) => p.pipeline === id);
+          cal.pipelineOverheadMs[id] = { ms: round4(best.pipe[id] ?? 0), points: ps.length, runtimes: [...new Set(ps.map((p) => p.runtime))].sort(), measures: PIPELINE_SOURCES.find((s) => s.id === id)!.measures } satisfies PipelineOverhead;
+          if (best.pipe[id] === PIPELINE_GRID[PIPELINE_GRID.length - 1]) bounds.push(`pipeline ${id} ${round4(best.pipe[id])} ms at the top of its grid`);
+        }
+      }
+      const atEdge = (v: number, grid: number[]) => grid.length > 1 && (v === grid[0] || v === grid[grid.length - 1]);
+      if (trNet.length && atEdge(best.c, cs)) bounds.push(`compute scale ${round4(best.c)} at the ${best.c === cs[0] ? 'bottom' : 'top'} of its grid (${round4(cs[0])} .. ${round4(cs[cs.length - 1])}${best.c === cs[cs.length - 1] ? ', where the most efficient prior precision reaches the catalog peak' : ''})`);
+      if (trNet.length && atEdge(best.o, os_)) bounds.push(`per-op overhead scale ${round4(best.o)} at the ${best.o === os_[0] ? 'bottom' : 'top'} of its bound (${OVERHEAD_SCALE_BOUNDS.low} .. ${OVERHEAD_SCALE_BOUNDS.high})`);
+      if (trNet.length && atEdge(best.m, ms)) bounds.push(`memory (stream) scale ${round4(best.m)} at the ${best.m === ms[0] ? 'bottom' : 'top'} of its grid (${ms[0]} .. ${ms[ms.length - 1]})`);
       // Runtime factors (every runtime with a training point) and precision factors (precisions with >= 2
       // training points), when the device has several of them; refined alternately twice. Each update moves the
       // factor by the group's median log ratio shrunk toward the device fit by n / (n + 1) (n = the group's
@@ -169,10 +226,14 @@ async function main(): Promise<void> {
         }
       }
       enforceRuntimeOrder(cal.runtimeFactors);
-      return { cal, loss: best.loss, grid: [cs.length, os_.length, ms.length] };
+      for (const [k, v] of [...Object.entries(cal.runtimeFactors), ...Object.entries(cal.precisionFactors ?? {})]) {
+        if (v === 0.1 || v === 10) bounds.push(`factor ${k} ${v} at its clamp (0.1 .. 10)`);
+      }
+      return { cal, loss: best.loss, grid: [cs.length, os_.length, ms.length, pipelines.length ? PIPELINE_GRID.length : 1], bounds };
     };
     const fitted = fit(tr);
     const shared = fitted.cal;
+    for (const b of fitted.bounds) warnings.push(`${group.join('+')}: ${b}`);
     // Range from leave-one-out residuals ln(measured / estimate) on the training points (each point predicted
     // by a fit without it), so the range reflects out-of-sample error; in-sample with a single point.
     const res = tr.length >= 2
@@ -181,7 +242,7 @@ async function main(): Promise<void> {
     const band = predictionBand(res);
     shared.range = { low: round4(band.low), high: round4(band.high) };
     for (const dev of group) {
-      const cal: DeviceCalibration = JSON.parse(JSON.stringify(shared));
+      const cal: CalibrationEntry = JSON.parse(JSON.stringify(shared));
       const devHo = ho.filter((p) => p.device === dev);
       cal.heldOutPoints = devHo.length;
       for (const [split, ps] of [['train', tr.filter((p) => p.device === dev)], ['held-out', devHo]] as const) {
@@ -203,9 +264,12 @@ async function main(): Promise<void> {
         `; held-out ${devHo.length}` +
         (hoSummary.medianAbsLogError !== null ? `, median |ln error| ${hoSummary.medianAbsLogError} (${Math.exp(hoSummary.medianAbsLogError).toFixed(2)}x)` : '');
       calibrations[dev] = cal;
-      fitLog[dev] = { trainLoss: round4(fitted.loss), gridSizes: fitted.grid, group, rangeFrom: tr.length >= 2 ? 'leave-one-out residuals' : 'in-sample residual', rangeSpread: round4(band.spread), rangeZ: round4(band.z) };
+      fitLog[dev] = { trainLoss: round4(fitted.loss), gridSizes: fitted.grid, atBounds: fitted.bounds, group, rangeFrom: tr.length >= 2 ? 'leave-one-out residuals' : 'in-sample residual', rangeSpread: round4(band.spread), rangeZ: round4(band.z) };
     }
-    process.stderr.write(`fitted ${group.join('+')}: compute x${shared.computeScale} overhead x${shared.overheadScale} memory x${shared.memoryScale} range ${shared.range.low}..${shared.range.high} ${JSON.stringify(shared.runtimeFactors)} ${JSON.stringify(shared.precisionFactors ?? {})}\n`);
+    process.stderr.write(`fitted ${group.join('+')}: compute x${shared.computeScale} overhead x${shared.overheadScale} memory x${shared.memoryScale} range ${shared.range.low}..${shared.range.high} ${JSON.stringify(shared.runtimeFactors)} ${JSON.stringify(shared.precisionFactors ?? {})} pipeline ${JSON.stringify(Object.fromEntries(Object.entries(shared.pipelineOverheadMs ?? {}).map(([k, v]) => [k, v.ms])))}\n`);
+  }
+  if (warnings.length) {
+    process.stderr.write(`\n${'!'.repeat(78)}\nWARNING: ${warnings.length} fitted factor(s) landed on a grid bound or clamp; the bound, not the data, sets them:\n${warnings.map((w) => `  - ${w}`).join('\n')}\n${'!'.repeat(78)}\n\n`);
   }
 
   const perDevice: Record<string, { train: ErrorSummary; heldOut: ErrorSummary }> = {};
@@ -225,6 +289,7 @@ async function main(): Promise<void> {
     uncalibratedDevices: catalog.devices.map((d) => d.id).filter((id) => !calibrations[id]),
     referenceNetworks: archFacts,
     fit: fitLog,
+    warnings,
     points: results,
     excluded,
   };
@@ -242,7 +307,8 @@ const x = (v: number | null) => (v === null ? 'n/a' : `${Math.exp(v).toFixed(2)}
 const pct = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)}%`);
 
 function markdown(doc: {
-  devices: Record<string, DeviceCalibration>;
+  devices: Record<string, CalibrationEntry>;
+  warnings: string[];
   summary: { heldOut: ErrorSummary; train: ErrorSummary; perDevice: Record<string, { train: ErrorSummary; heldOut: ErrorSummary }> };
   uncalibratedDevices: string[];
   points: PointResult[];
@@ -257,7 +323,7 @@ function markdown(doc: {
   L.push('## What is measured', '');
   L.push('Each published latency that maps to a catalog device and to a network we can rebuild (`src/modelgen/reference-archs.ts`, built as real ONNX files and analyzed with `analyzeFile`) is a point. ' +
     'LLM rows are bandwidth-bound decode points (weights read once per token). The split is fixed: ' + doc.split + '. ' +
-    'Per device the script fits a compute-efficiency scale (at most up to where the unit\'s most efficient prior precision reaches the catalog peak), a per-op overhead scale (with at least 4 training points), the memory-bandwidth scale (LLM decode; Edge TPU parameter streaming), runtime factors (every runtime with a training point) and precision factors (at least 2 training points), each shrunk toward the device fit by n / (n + 1) for n training points; a runtime that is the same engine at a higher clock (' + RUNTIME_ORDER.map(([a, b]) => `${a} vs ${b}`).join(', ') + ') is never fitted slower than its sibling; a runtime factor divides the whole graph time, a precision factor the compute rate. ' +
+    'Per device the script fits a compute-efficiency scale (at most up to where the unit\'s most efficient prior precision reaches the catalog peak), a per-op overhead scale (with at least 4 training points; bounded to x' + OVERHEAD_SCALE_BOUNDS.low + ' .. x' + OVERHEAD_SCALE_BOUNDS.high + ' of the prior per-op cost), a fixed per-inference pipeline time per end-to-end source (' + PIPELINE_SOURCES.map((s) => `${s.id}: ${s.measures}`).join('; ') + '; with at least ' + PIPELINE_MIN_POINTS + ' training points of that source on the device, searched over 0 and ' + round4(PIPELINE_GRID[1]) + ' .. ' + round4(PIPELINE_GRID[PIPELINE_GRID.length - 1]) + ' ms; added only when reproducing that source\'s points, never to user estimates, which are pure inference and state the fitted time), the memory-bandwidth scale (LLM decode; Edge TPU parameter streaming), runtime factors (every runtime with a training point) and precision factors (at least 2 training points), each shrunk toward the device fit by n / (n + 1) for n training points; a runtime that is the same engine at a higher clock (' + RUNTIME_ORDER.map(([a, b]) => `${a} vs ${b}`).join(', ') + ') is never fitted slower than its sibling; a runtime factor divides the whole graph time, a precision factor the compute rate. ' +
     'Devices that are the same silicon in another power mode (' + SHARED_SILICON.map((g) => g.join(' / ')).join('; ') + ') share one set of factors fitted on the union of their training points; the catalog peaks (GPU clock) and bandwidths carry the difference. ' +
     'Range rule (fixed before looking at held-out points): a 90 % log-normal prediction interval from the leave-one-out residuals of the training points (each predicted by a fit without it), pooled with a prior spread of x' + Math.exp(PRIOR_LOG_SPREAD).toFixed(2) + ' weighted as ' + PRIOR_WEIGHT + ' points: s^2 = (sum r^2 + ' + PRIOR_WEIGHT + ' s0^2) / (n + ' + PRIOR_WEIGHT + '), range = exp(+/- t95(n + ' + (PRIOR_WEIGHT - 1) + ') s sqrt(1 + 1/n)), at least x0.8 .. x1.25 and at most x0.25 .. x4. Few training points therefore give a wide range.', '');
   L.push('Error = |ln(estimate / measured)|; "1.5x" means the typical estimate is within a factor 1.5 of the measurement. Coverage = share of points inside [low, high]; width = median high / low.', '');
@@ -274,11 +340,15 @@ function markdown(doc: {
   L.push(`Devices without any usable published point (uncalibrated priors, wide default range): ${doc.uncalibratedDevices.join(', ') || 'none'}.`, '');
   L.push('## Fitted factors', '');
   L.push('Compare compute scales through the last column: a unit without a catalog peak (the Snapdragon 8 Gen 2 NPU) starts from a nominal 1 TOPS, so its scale is the effective rate itself, while other units scale a prior efficiency of their catalog peak.', '');
-  L.push('| Device | Compute scale | Overhead scale | Memory scale | Runtime / precision factors | Range (low, high) | Effective int8 dense rate (before runtime / precision factors) |');
-  L.push('|---|---:|---:|---:|---|---|---:|');
+  L.push('| Device | Compute scale | Overhead scale | Memory scale | Runtime / precision factors | Pipeline time (ms per inference, only for that source\'s points) | Range (low, high) | Effective int8 dense rate (before runtime / precision factors) |');
+  L.push('|---|---:|---:|---:|---|---|---|---:|');
   for (const [id, c] of Object.entries(doc.devices)) {
-    L.push(`| ${id} | ${c.computeScale} | ${c.overheadScale} | ${c.memoryScale} | ${[...Object.entries(c.runtimeFactors), ...Object.entries(c.precisionFactors ?? {})].map(([k, v]) => `${k} ${v}`).join(', ') || '-'} | x${c.range.low} .. x${c.range.high} | ${effectiveInt8(id, c.computeScale)} |`);
+    L.push(`| ${id} | ${c.computeScale} | ${c.overheadScale} | ${c.memoryScale} | ${[...Object.entries(c.runtimeFactors), ...Object.entries(c.precisionFactors ?? {})].map(([k, v]) => `${k} ${v}`).join(', ') || '-'} | ${Object.entries(c.pipelineOverheadMs ?? {}).map(([k, v]) => `${k} ${v.ms} (${v.points} pts; ${v.runtimes.join(', ')})`).join('; ') || '-'} | x${c.range.low} .. x${c.range.high} | ${effectiveInt8(id, c.computeScale)} |`);
   }
+  L.push('', '## Fit warnings', '');
+  L.push(doc.warnings.length
+    ? 'These fitted factors landed on a grid bound or clamp, so the bound rather than the data sets them:\n\n' + doc.warnings.map((w) => `- ${w}`).join('\n')
+    : 'No fitted factor landed on a grid bound or clamp.');
   L.push('', '## Every point', '');
   L.push('| Split | Point | Measured ms | Estimate ms (low / typical / high) | Error | In range |');
   L.push('|---|---|---:|---|---:|:-:|');
@@ -290,10 +360,11 @@ function markdown(doc: {
   L.push('|---:|---|---|');
   for (const e of doc.excluded) L.push(`| ${e.row} | ${e.label.replace(/\|/g, '/')} | ${e.reason} |`);
   L.push('', '## Caveats', '');
-  L.push('- What "latency" means differs by source (see `/work/shared/calibration/NOTES.md`): OpenCV zoo rows include pre/post-processing, trtexec rows are GPU compute only, MLPerf Tiny latency is 1/throughput, LLM rows are time per output token. The fit absorbs a device-wide average of these differences; the residual spread shows in the error.');
+  L.push('- What "latency" means differs by source (see `/work/shared/calibration/NOTES.md`): OpenCV zoo rows include pre/post-processing, trtexec rows are GPU compute only, MLPerf Tiny latency is 1/throughput, LLM rows are time per output token. End-to-end pipeline sources (Ultralytics model.benchmark(), OpenCV zoo, Arm harness) get a fixed per-inference time per device, fitted on their training points and added only when reproducing them; other differences (e.g. GPU compute only vs host latency) are absorbed by runtime factors and show in the residual spread. User estimates exclude framework / pipeline overhead and say how large the fitted one was.');
   L.push('- The Coral USB rows are mostly measured on a desktop host; the catalog\'s coral-usb assumes a Raspberry Pi 5 host, which only changes ops that fall back and USB handling (Ultralytics measured Pi 4 vs Pi 5 hosts 22-30% apart).');
   L.push('- Devices with one or two training points get a wide range by the range rule (the prior spread and the t quantile dominate); their held-out error is a single number, not a distribution.');
   L.push('- Known weak spot: on the Edge TPU, YOLOv8n runs about 2-4x slower than its MACs suggest next to MobileNet / ResNet / SSD (training residuals), and the model has no term for it (narrow 16-64 channel layers at high resolution, SiLU as LOGISTIC + MUL, or compiler partitioning are candidates; none is sourced yet), so coral ranges stay at the x0.25 .. x4 limit.');
+  L.push(`- The per-op overhead bound (x${OVERHEAD_SCALE_BOUNDS.low} .. x${OVERHEAD_SCALE_BOUNDS.high} of the prior per-op cost: ${10 * OVERHEAD_SCALE_BOUNDS.low} .. ${10 * OVERHEAD_SCALE_BOUNDS.high} us per application-CPU op, ${30 * OVERHEAD_SCALE_BOUNDS.low} .. ${30 * OVERHEAD_SCALE_BOUNDS.high} us per MCU op) is physical, not chosen from held-out points: at x4 a 3-op model would be estimated slower on a 2.4 GHz Pi 5 than on a 280 MHz Cortex-M7. A device at the bound (see Fit warnings) has per-layer time the model does not explain; on the Pi 5 it is mostly the Arm harness YOLO11n int8 point (about 3x its estimate), which a fixed pipeline time cannot absorb because the same harness's other networks are over-estimated.`);
   L.push('- Reference networks are rebuilt from their published layer configurations; their MACs and parameter counts are checked against the papers in `test/unit/calibration-archs.test.ts` (within 12%).');
   L.push('');
   return L.join('\n');

@@ -14,6 +14,7 @@ import type { Bottleneck, Budgets, ComputePrecision, DeviceEstimate, LayerEstima
 import { loadCatalog, loadCalibration, defaultRuntime, toBase, type ComputeUnitSpec, type DeviceSpec, type DeviceCalibration } from './catalog';
 import priorsJson from './catalog/estimator-priors.json';
 import { checkCompatibility, computePrecisionOf, looksLikeLlm, modelPrecision, type LayerPlacement } from './compatibility';
+import type { CalibrationEntry } from './calibration';
 
 export class EstimateInputError extends Error {
   constructor(message: string) {
@@ -352,6 +353,7 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
   } else {
     assumptions.push(`No published measurements for ${device.id} in the calibration set: efficiency factors are uncalibrated priors (research defaults) and the range is wide (x${PRIORS.uncalibratedRange.low} .. x${PRIORS.uncalibratedRange.high}).`);
   }
+  if (Number.isFinite(latency.typical)) assumptions.push(pipelineAssumption(cal, device.id, runtime));
   if (profile.dynamicShapes?.hasDynamic) assumptions.push(`Symbolic dimensions bound as ${JSON.stringify(profile.dynamicShapes.bindings)}.`);
 
   return {
@@ -374,6 +376,20 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
       ? { points: cal.trainingPoints, medianAbsLogError: cal.heldOutMedianAbsLogError, note: cal.note }
       : { points: 0, medianAbsLogError: null, note: 'no published measurements for this device in /work/shared/calibration/latency.csv that the reference models cover; uncalibrated priors' },
   };
+}
+
+/**
+ * The latency is pure inference; some published sources time a whole pipeline around it. The calibration fits
+ * that pipeline's fixed time per device (calibration.json pipelineOverheadMs) but never adds it to an estimate:
+ * this sentence says so and gives the fitted figure, the runtime's own first, so a user of that pipeline can add it.
+ */
+function pipelineAssumption(cal: CalibrationEntry | undefined, deviceId: string, runtime: string): string {
+  const base = 'Pure inference time (model execution): framework / pipeline overhead (pre- and post-processing, a Python benchmark loop, model loading) is excluded.';
+  const fitted = Object.values(cal?.pipelineOverheadMs ?? {})
+    .filter((p) => p.ms > 0)
+    .sort((a, b) => Number(b.runtimes.includes(runtime)) - Number(a.runtimes.includes(runtime)));
+  if (!fitted.length) return base;
+  return `${base} Calibration fitted such overhead on ${deviceId}: ${fitted.map((p) => `${+p.ms.toFixed(2)} ms per inference for the ${p.measures} (${p.runtimes.join(', ')}; ${p.points} published points)`).join('; ')}; add it if you time that pipeline.`;
 }
 
 /** The model's own precision, or what the device needs when it cannot run that at all. */
