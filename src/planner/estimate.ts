@@ -76,7 +76,14 @@ function validate(deviceId: string, opts: EstimateOptions): DeviceSpec {
   if (opts.precision !== undefined) {
     if (!ALL_PRECISIONS.includes(opts.precision)) throw new EstimateInputError(`precision must be one of ${ALL_PRECISIONS.join(', ')}, got "${String(opts.precision)}"`);
     if (!device.precisions.includes(opts.precision)) {
-      const why = device.accelerator?.opSupport === 'edgetpu' ? ' (the Edge TPU executes fully int8-quantised models only)' : device.kind === 'mcu' ? ' (no fp16 arithmetic or kernels on this microcontroller)' : '';
+      const why =
+        device.accelerator?.opSupport === 'edgetpu'
+          ? ' (the Edge TPU executes fully int8-quantised models only)'
+          : device.accelerator?.opSupport === 'ane'
+            ? ' (the Neural Engine computes in fp16 or int8; Core ML converts an fp32 model to fp16 — estimate it with --precision fp16)'
+            : device.kind === 'mcu'
+              ? ' (no fp16 arithmetic or kernels on this microcontroller)'
+              : '';
       throw new EstimateInputError(`${device.id} cannot run ${opts.precision}${why}; it supports ${device.precisions.join(', ')}`);
     }
   }
