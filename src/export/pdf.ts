@@ -294,28 +294,41 @@ function chartLabel(doc: Doc, text: string, centreY: number, width: number): voi
   doc.text(text, M.left, centreY - (lines * lineH) / 2, { width, height: lines * lineH, align: 'right', ellipsis: true });
 }
 
+// Horizontal bar charts: a label column, the plot, and a value column.
+const CHART_LABEL_W = 130;
+const CHART_VALUE_W = 112;
+
+/** Reserves room for a chart of `rows` rows, draws its title, and returns the plot's geometry. */
+function chartFrame(ctx: Ctx, title: string, rows: number, rowH: number): { plotTop: number; plotBottom: number; x0: number; plotW: number } {
+  const { doc } = ctx;
+  ensureSpace(ctx, 28 + rows * rowH + 34 + 10);
+  const top = doc.y;
+  setFont(doc, 'Bold', 10, ACCENT);
+  doc.text(title, M.left, top, { width: CONTENT_W });
+  const plotTop = top + 20;
+  return { plotTop, plotBottom: plotTop + rows * rowH, x0: M.left + CHART_LABEL_W, plotW: CONTENT_W - CHART_LABEL_W - CHART_VALUE_W };
+}
+
+/** The axis line, and the cursor moved below the chart. */
+function closeChart(ctx: Ctx, x0: number, plotTop: number, plotBottom: number): void {
+  const { doc } = ctx;
+  doc.moveTo(x0, plotTop).lineTo(x0, plotBottom).lineWidth(0.8).strokeColor('#808080').stroke();
+  doc.x = M.left;
+  doc.y = plotBottom + 34;
+}
+
 function latencyChart(ctx: Ctx): void {
   const { doc, report } = ctx;
   const bars = report.charts.latency;
   if (!bars.length) return;
   const budget = report.charts.latencyBudgetMs;
   const rowH = 26;
-  const labelW = 130;
-  const valueW = 112;
-  const h = 28 + bars.length * rowH + 34;
-  ensureSpace(ctx, h + 10);
-  const top = doc.y;
-  setFont(doc, 'Bold', 10, ACCENT);
-  doc.text('Latency per device: typical (bar) and low–high range (whisker)', M.left, top, { width: CONTENT_W });
-  const plotTop = top + 20;
-  const plotBottom = plotTop + bars.length * rowH;
-  const x0 = M.left + labelW;
-  const plotW = CONTENT_W - labelW - valueW;
+  const { plotTop, plotBottom, x0, plotW } = chartFrame(ctx, 'Latency per device: typical (bar) and low–high range (whisker)', bars.length, rowH);
   const scale = makeScale([...bars.flatMap((b) => [b.range.low, b.range.high]), ...(budget !== null ? [budget] : [])], x0, plotW);
   axis(doc, scale, plotTop, plotBottom, 'ms');
   bars.forEach((b, i) => {
     const cy = plotTop + i * rowH + rowH / 2;
-    chartLabel(doc, b.deviceName, cy, labelW - 8);
+    chartLabel(doc, b.deviceName, cy, CHART_LABEL_W - 8);
     const xt = scale.map(b.range.typical);
     doc.rect(x0, cy - 7, Math.max(1, xt - x0), 14).fill(b.tone ? TONE_BAR[b.tone] : '#4472C4');
     const xl = scale.map(b.range.low);
@@ -324,7 +337,7 @@ function latencyChart(ctx: Ctx): void {
     doc.moveTo(xl, cy - 5).lineTo(xl, cy + 5).stroke();
     doc.moveTo(xh, cy - 5).lineTo(xh, cy + 5).stroke();
     setFont(doc, 'Body', 8, TEXT);
-    doc.text(`${fmtNum(b.range.typical)} ms (${fmtNum(b.range.low)}–${fmtNum(b.range.high)})`, x0 + plotW + 6, cy - 5, { width: valueW - 6, lineBreak: false });
+    doc.text(`${fmtNum(b.range.typical)} ms (${fmtNum(b.range.low)}–${fmtNum(b.range.high)})`, x0 + plotW + 6, cy - 5, { width: CHART_VALUE_W - 6, lineBreak: false });
   });
   if (budget !== null) {
     const xb = scale.map(budget);
@@ -332,9 +345,7 @@ function latencyChart(ctx: Ctx): void {
     setFont(doc, 'Bold', 7.5, '#C00000');
     doc.text(`budget ${fmtNum(budget)} ms`, xb - 40, plotTop - 12, { width: 80, align: 'center', lineBreak: false });
   }
-  doc.moveTo(x0, plotTop).lineTo(x0, plotBottom).lineWidth(0.8).strokeColor('#808080').stroke();
-  doc.x = M.left;
-  doc.y = plotBottom + 34;
+  closeChart(ctx, x0, plotTop, plotBottom);
 }
 
 function memoryChart(ctx: Ctx): void {
@@ -342,32 +353,20 @@ function memoryChart(ctx: Ctx): void {
   const bars = report.charts.memory;
   if (!bars.length) return;
   const rowH = 30;
-  const labelW = 130;
-  const valueW = 112;
-  const h = 28 + bars.length * rowH + 34;
-  ensureSpace(ctx, h + 10);
-  const top = doc.y;
-  setFont(doc, 'Bold', 10, ACCENT);
-  doc.text('Memory needed (bar) against the device limit (grey)', M.left, top, { width: CONTENT_W });
-  const plotTop = top + 20;
-  const plotBottom = plotTop + bars.length * rowH;
-  const x0 = M.left + labelW;
-  const plotW = CONTENT_W - labelW - valueW;
+  const { plotTop, plotBottom, x0, plotW } = chartFrame(ctx, 'Memory needed (bar) against the device limit (grey)', bars.length, rowH);
   const scale = makeScale(bars.flatMap((b) => [b.totalMb, b.limitMb ?? 0]), x0, plotW);
   axis(doc, scale, plotTop, plotBottom, 'MiB');
   bars.forEach((b, i) => {
     const y = plotTop + i * rowH;
-    chartLabel(doc, b.deviceName, y + rowH / 2, labelW - 8);
+    chartLabel(doc, b.deviceName, y + rowH / 2, CHART_LABEL_W - 8);
     const color = b.fits === false ? TONE_BAR.bad : b.fits === true ? '#4472C4' : '#8FAADC';
     doc.rect(x0, y + 5, Math.max(1, scale.map(b.totalMb) - x0), 10).fill(color);
     if (b.limitMb !== null) doc.rect(x0, y + 16, Math.max(1, scale.map(b.limitMb) - x0), 8).fill('#A5A5A5');
     setFont(doc, 'Body', 8, b.fits === false ? TONE_TEXT.bad : TEXT);
     const label = `${fmtNum(b.totalMb)} of ${b.limitMb !== null ? fmtNum(b.limitMb) : '?'} MiB${b.fits === false ? ' — does not fit' : ''}`;
-    doc.text(label, x0 + plotW + 6, y + rowH / 2 - 5, { width: valueW - 6, lineBreak: false });
+    doc.text(label, x0 + plotW + 6, y + rowH / 2 - 5, { width: CHART_VALUE_W - 6, lineBreak: false });
   });
-  doc.moveTo(x0, plotTop).lineTo(x0, plotBottom).lineWidth(0.8).strokeColor('#808080').stroke();
-  doc.x = M.left;
-  doc.y = plotBottom + 34;
+  closeChart(ctx, x0, plotTop, plotBottom);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
