@@ -25,14 +25,14 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 /**
- * @param {{ name: string, theme: 'light'|'dark', model: { file: string, name: string }, vsix?: string, probe?: boolean }} opts
+ * @param {{ name: string, theme: 'light'|'dark', model: { file: string, name: string }, extraModels?: { file: string, name: string }[], vsix?: string, probe?: boolean }} opts
  */
-export async function openSession({ name, theme, model, vsix, probe = true }) {
+export async function openSession({ name, theme, model, extraModels = [], vsix, probe = true }) {
   mkdirSync(artifactDir, { recursive: true });
   const root = mkdtempSync(join(tmpdir(), `edgeplan-e2e-${name}-`));
   const dirs = { root, userData: join(root, 'user-data'), extensions: join(root, 'extensions'), workspace: join(root, 'workspace') };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-  copyFileSync(model.file, join(dirs.workspace, model.name));
+  for (const m of [model, ...extraModels]) copyFileSync(m.file, join(dirs.workspace, m.name));
   writeUserSettings(dirs.userData, THEMES[theme]);
   // the probe first: code-server's --install-extension writes extensions.json, and then only listed folders load;
   // with the probe already in the folder it is picked up when that file is first created

@@ -1,0 +1,121 @@
+// Two analysis features in the real VS Code 1.100.3 (code-server), once (the first theme of EDGEPLAN_E2E_THEMES):
+// - the "Dynamic dimensions" form: a model with a symbolic input dimension, the symbol set to 2 and applied,
+//   shows the MACs `edgeplan analyze --bind SYMBOL=2` computes (twice the batch-1 figure); 0 is refused next to
+//   the field without analysing again;
+// - multi-select comparison: two models selected in the Explorer → "Analyze for Edge Deployment" → the
+//   comparison table lists both, with a cell per selected device.
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { artifactDir, openSession } from './lib/session.mjs';
+import { cliAnalyze, cliJson, pickModel } from './lib/model-fixture.mjs';
+import { pickSymbolicModel } from './lib/symbolic-model.mjs';
+import { formatNumbers } from './lib/format-count.mjs';
+import { ANALYZE_ENTRY, analysisFrame, analyzeFromExplorer, errorToasts, parseCount, typeInto } from './lib/scenario.mjs';
+import { waitFor } from './lib/workbench.mjs';
+
+const theme = (process.env.EDGEPLAN_E2E_THEMES ?? 'light,dark').split(',').find((t) => t === 'light' || t === 'dark');
+const model = pickModel();
+const symbolic = await pickSymbolicModel();
+
+describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbolic.name}, ${symbolic.source})`, { skip: theme ? false : 'EDGEPLAN_E2E_THEMES names no theme', timeout: 180_000 }, () => {
+  let s;
+  let step = 0;
+  const macsText = async (frame) => (await frame.locator('[data-testid="summary-macs"]').first().innerText()).trim();
+
+  before(async () => {
+    s = await openSession({ name: `features-${theme}`, theme, model, extraModels: [symbolic] });
+  });
+  afterEach(async (t) => {
+    const slug = String(t?.name ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/-+$/, '');
+    if (s?.wb) await s.wb.screenshot(join(artifactDir, `features-${theme}-${String(++step).padStart(2, '0')}-${slug}.png`)).catch(() => {});
+  });
+  after(async () => {
+    await s?.close();
+    symbolic.cleanup();
+  });
+
+  it(`binding ${symbolic.symbol}=2 in "Dynamic dimensions" shows the MACs of edgeplan analyze --bind ${symbolic.symbol}=2; 0 is refused`, async () => {
+    const cli1 = cliAnalyze(symbolic.file);
+    const cli2 = cliJson(['analyze', symbolic.file, '--bind', `${symbolic.symbol}=2`]);
+    assert.ok(cli1.model.macs > 0, `edgeplan gives ${cli1.model.macs} MACs at ${symbolic.symbol}=1`);
+    if (symbolic.referenceMacs !== null) assert.equal(cli1.model.macs, symbolic.referenceMacs, 'edgeplan disagrees with the third-party reference MACs at batch 1');
+    // every op of this model scales with the batch
+    assert.equal(cli2.model.macs, 2 * cli1.model.macs, `edgeplan --bind ${symbolic.symbol}=2 gives ${cli2.model.macs} MACs, batch 1 gives ${cli1.model.macs}`);
+    const { formatCount } = formatNumbers();
+
+    const { frame } = await analyzeFromExplorer(s, symbolic.name);
+    const field = frame.locator(`[data-testid="bind-${symbolic.symbol}"]`);
+    await field.waitFor({ timeout: 15_000 });
+    assert.equal(await field.inputValue(), '1', 'the field starts at the size the figures used');
+    const before = await macsText(frame);
+    const shown1 = parseCount(before);
+    assert.ok(shown1 && Math.abs(shown1.value - cli1.model.macs) <= shown1.step / 2, `batch 1: view shows ${before}, edgeplan says ${cli1.model.macs}`);
+
+    // 0 is out of range: a message next to the field, and no new analysis (the rendered summary stays the same element)
+    await frame.evaluate(() => {
+      document.querySelector('[data-testid="summary-macs"]').dataset.e2eMarker = 'before-apply';
+    });
+    await typeInto(frame, `bind-${symbolic.symbol}`, '0');
+    await frame.locator('[data-testid="bindings-apply"]').click();
+    const message = await waitFor('a message next to the field', async () => (await frame.locator(`[data-testid="bind-error-${symbolic.symbol}"]`).innerText()).trim(), { timeoutMs: 5_000 });
+    assert.match(message, /\d/, `message: ${message}`);
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    assert.equal(await field.getAttribute('aria-describedby'), await frame.locator(`[data-testid="bind-error-${symbolic.symbol}"]`).getAttribute('id'), 'the message is not tied to the field');
+    await sleep(1500);
+    assert.equal(await frame.evaluate(() => document.querySelector('[data-testid="summary-macs"]')?.dataset.e2eMarker ?? null), 'before-apply', 'the view re-rendered after an invalid size');
+    assert.equal(await macsText(frame), before);
+    assert.doesNotMatch(await frame.locator('[data-testid="bindings-status"]').innerText(), /Analyzing again/);
+
+    // 2: analysed again with the binding; MACs double
+    await typeInto(frame, `bind-${symbolic.symbol}`, '2');
+    await frame.locator('[data-testid="bindings-apply"]').click();
+    const expected = formatCount(cli2.model.macs);
+    const after = await waitFor(`MACs to read ${expected}`, async () => {
+      const f = await analysisFrame(s, 5_000);
+      const t = await macsText(f);
+      return t === expected ? t : null;
+    }, { timeoutMs: 45_000 });
+    assert.notEqual(after, before);
+    const f = await analysisFrame(s);
+    assert.equal(await f.locator(`[data-testid="bind-${symbolic.symbol}"]`).inputValue(), '2', 'the field shows the size now in use');
+    assert.equal(await f.locator(`[data-testid="bind-error-${symbolic.symbol}"]`).innerText(), '');
+    assert.deepEqual(await errorToasts(s), []);
+  });
+
+  it(`two models selected in the Explorer → "${ANALYZE_ENTRY}" → a comparison with both and a cell per selected device`, async () => {
+    const names = [model.name, symbolic.name];
+    await s.wb.explorerRow(names[0]).first().click();
+    await s.wb.explorerRow(names[1]).first().click({ modifiers: ['Control'] });
+    await waitFor('both rows selected', async () => {
+      for (const n of names) if ((await s.wb.explorerRow(n).first().getAttribute('aria-selected')) !== 'true') return false;
+      return true;
+    }, { timeoutMs: 5_000 });
+    await s.wb.runExplorerContextMenu(names[1], ANALYZE_ENTRY);
+    const frame = await s.wb.webviewFrame('the comparison webview with its table', async (f) => f.evaluate(() => document.body?.dataset.view === 'comparison' && !!document.querySelector('[data-testid="comparison-table"]')), { timeoutMs: 60_000 });
+    const seen = await waitFor('a device cell in each comparison row', async () => {
+      const v = await frame.evaluate(() => ({
+        chosen: [...document.querySelectorAll('input[data-testid^="device-option-"]')].filter((b) => b.checked).map((b) => b.value),
+        headers: [...document.querySelectorAll('[data-testid="comparison-table"] thead th[data-device]')].map((th) => th.getAttribute('data-device')),
+        rows: [...document.querySelectorAll('[data-testid="comparison-row"]')].map((r) => ({
+          file: r.getAttribute('data-file'),
+          cells: [...r.querySelectorAll('[data-testid="comparison-cell"]')].map((c) => c.getAttribute('data-device')),
+          text: r.innerText,
+        })),
+      }));
+      return v.rows.length === 2 && v.rows.every((r) => r.cells.length > 0) ? v : null;
+    }, { timeoutMs: 60_000 });
+    assert.deepEqual(seen.rows.map((r) => r.file).sort(), [...names].sort());
+    assert.ok(seen.chosen.length > 0, 'no device is selected in the comparison');
+    assert.deepEqual([...seen.headers].sort(), [...seen.chosen].sort(), 'the table columns are not the selected devices');
+    for (const r of seen.rows) assert.deepEqual(r.cells, seen.headers, `${r.file}: cells ${r.cells.join(', ')}, columns ${seen.headers.join(', ')}`);
+    // the MACs column agrees with the CLI for both files
+    const { formatCount } = formatNumbers();
+    for (const r of seen.rows) {
+      const file = r.file === model.name ? model.file : symbolic.file;
+      assert.ok(r.text.includes(formatCount(cliAnalyze(file).model.macs)), `${r.file}: row "${r.text.replace(/\s+/g, ' ')}" lacks the MACs edgeplan computes`);
+    }
+    assert.deepEqual(await errorToasts(s), []);
+  });
+});
