@@ -10,6 +10,7 @@ import { OnnxGraphBuilder, writeModel, attr } from '../../src/modelgen/onnx-buil
 import { analyzeFile } from '../../src/analyzers';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
 import { tempDir } from './shared';
+import { ggufHeader } from './gguf-writer';
 
 let dir: string | null = null;
 const workDir = (): string => (dir ??= tempDir('recommend'));
@@ -92,57 +93,19 @@ export function llama7bGguf(name: string): string {
   add('output_norm.weight', [d], 0);
   add('output.weight', [d, vocab], 1);
 
-  const parts: Buffer[] = [];
-  const u32 = (v: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v);
-    parts.push(b);
-  };
-  const u64 = (v: number) => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    parts.push(b);
-  };
-  const str = (s: string) => {
-    const b = Buffer.from(s, 'utf8');
-    u64(b.length);
-    parts.push(b);
-  };
-  const kvs: [string, 'str' | 'u32', string | number][] = [
-    ['general.architecture', 'str', 'llama'],
-    ['general.name', 'str', 'llama-2-7b-shaped test file'],
-    ['llama.block_count', 'u32', layers],
-    ['llama.context_length', 'u32', 4096],
-    ['llama.embedding_length', 'u32', d],
-  ];
-  parts.push(Buffer.from('GGUF'));
-  u32(3);
-  u64(tensors.length);
-  u64(kvs.length);
-  for (const [k, t, v] of kvs) {
-    str(k);
-    if (t === 'str') {
-      u32(8);
-      str(v as string);
-    } else {
-      u32(4);
-      u32(v as number);
-    }
-  }
-  let off = 0;
-  for (const t of tensors) {
-    str(t.name);
-    u32(t.dims.length);
-    for (const x of t.dims) u64(x);
-    u32(t.type);
-    u64(off);
-    off += Math.ceil(t.bytes / 32) * 32;
-  }
-  let head = Buffer.concat(parts);
-  head = Buffer.concat([head, Buffer.alloc(Math.ceil(head.length / 32) * 32 - head.length)]);
+  const { head, dataBytes } = ggufHeader(
+    [
+      ['general.architecture', 8, 'llama'],
+      ['general.name', 8, 'llama-2-7b-shaped test file'],
+      ['llama.block_count', 4, layers],
+      ['llama.context_length', 4, 4096],
+      ['llama.embedding_length', 4, d],
+    ],
+    tensors,
+  );
   const file = path.join(workDir(), name);
   fs.writeFileSync(file, head);
-  fs.truncateSync(file, head.length + off); // sparse: the weights are never read
+  fs.truncateSync(file, head.length + dataBytes); // sparse: the weights are never read
   return file;
 }
 
