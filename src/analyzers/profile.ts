@@ -63,7 +63,8 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
   }
 
   const order = executionOrder(graph.main, warnings);
-  const layers = order.nodes.map((node) => layerProfile(graph, graph.main, node, opts.cost));
+  const costs = order.nodes.map((node) => costOf(graph, graph.main, node, opts.cost));
+  const layers = order.nodes.map((node, i) => layerProfile(graph, graph.main, node, costs[i]));
 
   let macs: number | null = 0;
   let flops: number | null = 0;
@@ -73,9 +74,9 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
     flops = null;
     macsUnknownReason = `a ${graph.format} file stores weights, not the computation, so MACs cannot be known from it`;
   } else {
-    for (const l of layers) {
+    for (const [i, l] of layers.entries()) {
       if (l.macs === null) {
-        if (macs !== null) macsUnknownReason = `${l.op} "${l.name}": ${reasonOf(graph, l.name, opts.cost) ?? 'a needed shape is unknown'}`;
+        if (macs !== null) macsUnknownReason = `${l.op} "${l.name}": ${costs[i].reason ?? 'a needed shape is unknown'}`;
         macs = null;
       } else if (macs !== null) macs += l.macs;
       if (l.flops === null) flops = null;
@@ -288,17 +289,6 @@ function costOf(graph: ModelGraph, sg: Subgraph, node: GraphNode, cost: NodeCost
   }
 }
 
-const reasonCache = new WeakMap<ModelGraph, Map<string, string | undefined>>();
-function reasonOf(graph: ModelGraph, nodeName: string, cost: NodeCostFn | undefined): string | undefined {
-  let m = reasonCache.get(graph);
-  if (!m) reasonCache.set(graph, (m = new Map()));
-  if (m.has(nodeName)) return m.get(nodeName);
-  const node = graph.main.nodes.find((n) => n.name === nodeName);
-  const r = node ? costOf(graph, graph.main, node, cost).reason : undefined;
-  m.set(nodeName, r);
-  return r;
-}
-
 function tensorBytes(t: TensorInfo | undefined): number | null {
   if (!t) return null;
   const n = elementCount(t.shape);
@@ -306,8 +296,7 @@ function tensorBytes(t: TensorInfo | undefined): number | null {
   return bytesOf(n, t.bitsPerElement);
 }
 
-function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, cost: NodeCostFn | undefined): LayerProfile {
-  const c = costOf(graph, sg, node, cost);
+function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, c: NodeCost): LayerProfile {
   let params = 0;
   let weightBytes = 0;
   let inputBytes: number | null = 0;
