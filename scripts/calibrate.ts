@@ -7,7 +7,9 @@
  * 1. Maps each row of latency.csv to a catalog device, a reference network (src/modelgen/reference-archs.ts)
  *    or an LLM decode, a precision and a runtime; rows that cannot be mapped honestly are listed with the reason.
  * 2. Builds every needed network as a real ONNX file and analyzes it with analyzeFile (the same path users take).
- * 3. Splits the points per device with a fixed rule (sorted by key, every third held out).
+ * 3. Takes each point's split from the frozen split file (scripts/calibration/heldout-split.json, written by
+ *    scripts/freeze-split.ts before the change it judges; the rule is blind to outcomes). Rows added after the last
+ *    freeze are listed as excluded, not judged.
  * 4. Fits per device (or per shared-silicon group, SHARED_SILICON), on the training points only: a compute-efficiency
  *    scale, a per-op overhead scale (with >= 4 points, bounded to OVERHEAD_SCALE_BOUNDS of the prior per-op cost),
  *    a fixed per-inference pipeline time per end-to-end source (PIPELINE_SOURCES, >= 3 points; added only when
@@ -27,6 +29,7 @@ import type { ModelProfile } from '../src/analyzers/profile-types';
 import { writeReferenceModel, REFERENCE_ARCHS } from '../src/modelgen/reference-archs';
 import { estimateDeviceWith } from '../src/planner/estimate';
 import priors from '../src/planner/catalog/estimator-priors.json';
+import { lookupSplit, SPLIT_RULE, type FrozenSplit } from '../src/planner/calibration-split';
 import { loadCatalog, toBase, type DeviceCalibration } from '../src/planner/catalog';
 import { parseCsv, mapRow, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_LOG_SPREAD, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from '../src/planner/calibration';
 
@@ -45,6 +48,7 @@ const arg = (name: string, def: string): string => {
 const csvPath = path.resolve(arg('csv', path.join(repo, '..', 'shared', 'calibration', 'latency.csv')));
 const outJson = path.resolve(arg('out-json', path.join(repo, 'src', 'planner', 'catalog', 'calibration.json')));
 const outMd = arg('out-md', path.join(repo, 'docs', 'CALIBRATION.md'));
+const splitPath = path.resolve(arg('split', path.join(repo, 'scripts', 'calibration', 'heldout-split.json')));
 const onlyDevices = arg('devices', '').split(',').filter(Boolean);
 
 /** 1 / the largest prior dense efficiency of the unit that runs most layers (100 when it has no catalog peak). */
@@ -84,7 +88,14 @@ function llmProfile(p: CalPoint): ModelProfile {
 async function main(): Promise<void> {
   const catalog = loadCatalog();
   const rows = parseCsv(fs.readFileSync(csvPath, 'utf8'));
-  const mapped = rows.map((r, i) => mapRow(r, i + 2, (id) => catalog.byId(id)?.runtimes.map((x) => x.id) ?? []));
+  const frozen = lookupSplit(rows, JSON.parse(fs.readFileSync(splitPath, 'utf8')) as FrozenSplit);
+  const mapped = rows.map((r, i): CalPoint | Excluded => {
+    const m = mapRow(r, i + 2, (id) => catalog.byId(id)?.runtimes.map((x) => x.id) ?? []);
+    if (!('device' in m)) return m;
+    const f = frozen[i];
+    if (!f) return { row: i + 2, label: m.label, reason: 'added after the last freeze of the split (scripts/freeze-split.ts): not judged yet' };
+    return { ...m, split: f.split, publication: f.publication };
+  });
   let points = mapped.filter((m): m is CalPoint => 'device' in m);
   const excluded = mapped.filter((m): m is Excluded => !('device' in m));
   if (onlyDevices.length) points = points.filter((p) => onlyDevices.includes(p.device));
@@ -279,7 +290,7 @@ async function main(): Promise<void> {
   const doc = {
     generatedBy: 'scripts/calibrate.ts (node dist/scripts/calibrate.js)',
     source: path.relative(repo, csvPath),
-    split: 'per device, points sorted by key (device|network|precision|runtime|model|variant); every third point (index 1, 4, 7 ...) is held out; fits use training points only',
+    split: `frozen in scripts/calibration/heldout-split.json (${SPLIT_RULE}); rows are frozen before the change they judge and never move; fits use training points only`,
     devices: calibrations,
     summary: {
       heldOut: summarize(results.filter((r) => r.split === 'held-out')),

@@ -36,6 +36,9 @@ export interface CalPoint {
   /** Id of the end-to-end pipeline the source's number includes around inference (PIPELINE_SOURCES), if any. */
   pipeline?: string;
   note?: string;
+  /** From the frozen split (scripts/calibration/heldout-split.json); see calibration-split.ts. */
+  split?: 'train' | 'held-out';
+  publication?: string;
 }
 
 export interface Excluded {
@@ -254,17 +257,13 @@ export function mapRow(r: LatencyRow, index: number, runtimesOf: (device: string
 // ---------------------------------------------------------------------------------------------
 // Split, fit, metrics
 
-/** Fixed split: per device, points sorted by key; every third (index 1, 4, 7 ...) is held out. */
+/** The frozen split (calibration-split.ts): each point carries the split its row was frozen with. */
 export function splitPoints(points: CalPoint[]): { train: CalPoint[]; heldOut: CalPoint[] } {
-  const byDevice = new Map<string, CalPoint[]>();
-  for (const p of points) byDevice.set(p.device, [...(byDevice.get(p.device) ?? []), p]);
-  const train: CalPoint[] = [];
-  const heldOut: CalPoint[] = [];
-  for (const [, ps] of [...byDevice].sort((a, b) => a[0].localeCompare(b[0]))) {
-    ps.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.row - b.row));
-    ps.forEach((p, i) => (i % 3 === 1 ? heldOut : train).push(p));
-  }
-  return { train, heldOut };
+  const missing = points.find((p) => !p.split);
+  if (missing) throw new Error(`${missing.label}: not in the frozen split (run node dist/scripts/freeze-split.js and commit it first)`);
+  const order = (a: CalPoint, b: CalPoint) => (a.device < b.device ? -1 : a.device > b.device ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : a.row - b.row);
+  const sorted = [...points].sort(order);
+  return { train: sorted.filter((p) => p.split === 'train'), heldOut: sorted.filter((p) => p.split === 'held-out') };
 }
 
 export const logSpace = (lo: number, hi: number, n: number): number[] => Array.from({ length: n }, (_, i) => lo * (hi / lo) ** (n === 1 ? 0 : i / (n - 1)));

@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import calibration from '../../src/planner/catalog/calibration.json';
-import { summarize, splitPoints, parseCsv, mapRow, type PointResult, type CalPoint } from '../../src/planner/calibration';
+import { summarize, parseCsv, mapRow, type PointResult } from '../../src/planner/calibration';
+import { lookupSplit, ruleSplit, SPLIT_RULE, type FrozenSplit } from '../../src/planner/calibration-split';
 import { loadCatalog } from '../../src/planner/catalog';
 import { estimateDevice } from '../../src/planner/estimate';
 import { repoRoot, sharedDir, hasShared, SKIP_NO_SHARED, tempDir } from '../support/shared';
@@ -61,13 +62,21 @@ test('the estimator uses the committed factors: estimates match the calibration 
   assert.equal(e.calibration!.medianAbsLogError, doc.summary.perDevice.stm32l4.heldOut.medianAbsLogError);
 });
 
-test('the split is fixed: the committed train/held-out assignment is what splitPoints gives', { skip: SKIP_NO_SHARED }, () => {
+test('the split is frozen: every published row is in the committed split, assigned by the outcome-blind rule, and the calibration uses it', { skip: SKIP_NO_SHARED }, () => {
   const rows = parseCsv(fs.readFileSync(path.join(sharedDir, 'calibration', 'latency.csv'), 'utf8'));
+  const frozen = JSON.parse(fs.readFileSync(path.join(repoRoot, 'scripts', 'calibration', 'heldout-split.json'), 'utf8')) as FrozenSplit;
+  assert.equal(frozen.rule, SPLIT_RULE);
+  for (const r of frozen.rows) assert.equal(r.split, ruleSplit(r.id), `${r.id} was moved by hand`);
+  const found = lookupSplit(rows, frozen);
+  const unfrozen = found.map((f, i) => (f ? null : rows[i].model)).filter(Boolean);
+  assert.deepEqual(unfrozen, [], 'rows added to latency.csv must be frozen (node dist/scripts/freeze-split.js) and committed before they judge a change');
   const cat = loadCatalog();
-  const pts = rows.map((r, i) => mapRow(r, i + 2, (id) => cat.byId(id)?.runtimes.map((x) => x.id) ?? [])).filter((m): m is CalPoint => 'device' in m);
-  const { train, heldOut } = splitPoints(pts);
-  assert.deepEqual(heldOut.map((p) => p.key).sort(), doc.points.filter((p) => p.split === 'held-out').map((p) => p.key).sort());
-  assert.equal(train.length, doc.summary.train.points);
+  const heldKeys = new Set<string>();
+  rows.forEach((r, i) => {
+    const m = mapRow(r, i + 2, (id) => cat.byId(id)?.runtimes.map((x) => x.id) ?? []);
+    if ('device' in m && found[i]!.split === 'held-out') heldKeys.add(m.key);
+  });
+  for (const p of doc.points) assert.equal(p.split === 'held-out', heldKeys.has(p.key), `${p.key}: committed split differs from the frozen one`);
 });
 
 test('scripts/calibrate.ts is deterministic and reproduces the committed MCU factors', { skip: SKIP_NO_SHARED || (!fs.existsSync(path.join(repoRoot, 'dist', 'scripts', 'calibrate.js')) && 'dist/scripts/calibrate.js not built') }, () => {
