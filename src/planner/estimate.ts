@@ -63,6 +63,8 @@ interface Unit {
   basis: Partial<Record<ComputePrecision, string>>;
   memBandwidth: number | null;
   perOpS: number;
+  /** Memory efficiency of a plug-in accelerator's host CPU (the host's calibration); others use the device's. */
+  memEff?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +275,10 @@ export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts
   const cpuCal = device.accelerator ? calibrationFor(host?.id ?? device.id) : undefined;
   const cpu = cpuUnit(device, device.accelerator ? (device.cpu ? 1 : cpuCal?.computeScale ?? 1) : computeScale);
   if (!device.accelerator) cpu.perOpS *= overheadScale;
-  else if (host && cpuCal) cpu.perOpS *= cpuCal.overheadScale ?? 1;
+  else if (host && cpuCal) {
+    cpu.perOpS *= cpuCal.overheadScale ?? 1;
+    cpu.memEff = PRIORS.memoryEfficiency.value * (cpuCal.memoryScale ?? 1);
+  }
   // Ops that fall back to a plug-in accelerator's host run at the host's own calibrated speed (its default
   // runtime), not at the accelerator runtime's factor; on other devices one runtime factor covers the graph.
   const cpuRuntimeFactor = host && cpuCal ? cpuCal.runtimeFactors[defaultRuntime(host)] ?? 1 : runtimeFactor;
@@ -497,7 +502,7 @@ function estimateLatency(
       streamedTotal += streamed;
       if (streamed > 0 && stream) memoryMs = (streamed / Math.min(stream * memoryScale, link ?? Infinity)) * 1000; // never faster than the USB link
     } else if (!isMcu && unit.memBandwidth) {
-      memoryMs = ((weightBytes + ioBytes) / (memEff * unit.memBandwidth)) * 1000;
+      memoryMs = ((weightBytes + ioBytes) / ((unit.memEff ?? memEff) * unit.memBandwidth)) * 1000;
     }
     const dispatches = !(FUSED_CLASSES.has(layer.opClass) || (FREE_CLASSES.has(layer.opClass) && ops === 0));
     const overheadMs = dispatches ? unit.perOpS * 1000 : 0;
