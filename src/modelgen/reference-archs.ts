@@ -101,12 +101,12 @@ export function mobilenetV1(alpha = 1, res = 224, classes = 1000): B {
   return b;
 }
 
-function invertedResidual(b: B, x: string, expand: number, out: number, k: number, s: number, a: Act, se: number | null): string {
+function invertedResidual(b: B, x: string, expand: number, out: number, k: number, s: number, a: Act, se: number | null, dilation = 1): string {
   const cin = num(b.shapeOf(x)[1]);
   const hidden = Math.round(cin * expand);
   let y = x;
   if (expand !== 1) y = convAct(b, y, hidden, 1, 1, a);
-  y = act(b, b.depthwiseConv(y, { kernel: k, stride: s, pad: 'same' }), a);
+  y = act(b, b.depthwiseConv(y, { kernel: k, stride: s, pad: 'same', dilation }), a);
   if (se) {
     const p = b.globalAvgPool(y);
     let z = b.relu(b.conv(p, se, { kernel: 1 }));
@@ -144,23 +144,52 @@ function mobilenetV2Taps(b: B, x: string): [string, string] {
   return [tap, convAct(b, x, 1280, 1, 1, 'relu6')];
 }
 
-export function mobilenetV3Large(res = 224, classes = 1000): B {
-  const b = start(`mobilenet_v3_large_${res}`, [1, 3, res, res]);
+type Mnv3Block = [number, number, number, boolean, Act, number];
+/** kernel, expansion, out, SE, activation, stride (Howard et al. 2019, Table 1 (Large) and Table 2 (Small)). */
+const MNV3: Record<'large' | 'small', { blocks: Mnv3Block[]; last: number; hidden: number }> = {
+  large: {
+    blocks: [
+      [3, 16, 16, false, 'relu', 1], [3, 64, 24, false, 'relu', 2], [3, 72, 24, false, 'relu', 1], [5, 72, 40, true, 'relu', 2], [5, 120, 40, true, 'relu', 1], [5, 120, 40, true, 'relu', 1],
+      [3, 240, 80, false, 'hswish', 2], [3, 200, 80, false, 'hswish', 1], [3, 184, 80, false, 'hswish', 1], [3, 184, 80, false, 'hswish', 1], [3, 480, 112, true, 'hswish', 1], [3, 672, 112, true, 'hswish', 1],
+      [5, 672, 160, true, 'hswish', 2], [5, 960, 160, true, 'hswish', 1], [5, 960, 160, true, 'hswish', 1]],
+    last: 960,
+    hidden: 1280,
+  },
+  small: {
+    blocks: [
+      [3, 16, 16, true, 'relu', 2], [3, 72, 24, false, 'relu', 2], [3, 88, 24, false, 'relu', 1],
+      [5, 96, 40, true, 'hswish', 2], [5, 240, 40, true, 'hswish', 1], [5, 240, 40, true, 'hswish', 1], [5, 120, 48, true, 'hswish', 1], [5, 144, 48, true, 'hswish', 1],
+      [5, 288, 96, true, 'hswish', 2], [5, 576, 96, true, 'hswish', 1], [5, 576, 96, true, 'hswish', 1]],
+    last: 576,
+    hidden: 1024,
+  },
+};
+
+/**
+ * MobileNetV3 Large / Small (torchvision layout). `head`: 'paper' = pool, FC to 1280 / 1024, hard-swish, FC to the
+ * classes; 'linear' = pool and one FC to the classes (NetsPresso Trainer's MobileNetV3-Small "fc" head, num_layers 1).
+ */
+export function mobilenetV3(size: 'large' | 'small', res = 224, classes = 1000, head: 'paper' | 'linear' = 'paper'): B {
+  const b = start(`mobilenet_v3_${size}_${res}_${classes}`, [1, 3, res, res]);
+  const { blocks, last, hidden } = MNV3[size];
   let x = convAct(b, 'input', 16, 3, 2, 'hswish');
-  // kernel, expansion, out, SE, activation, stride (Howard et al. 2019, Table 1)
-  const cfg: [number, number, number, boolean, Act, number][] = [
-    [3, 16, 16, false, 'relu', 1], [3, 64, 24, false, 'relu', 2], [3, 72, 24, false, 'relu', 1], [5, 72, 40, true, 'relu', 2], [5, 120, 40, true, 'relu', 1], [5, 120, 40, true, 'relu', 1],
-    [3, 240, 80, false, 'hswish', 2], [3, 200, 80, false, 'hswish', 1], [3, 184, 80, false, 'hswish', 1], [3, 184, 80, false, 'hswish', 1], [3, 480, 112, true, 'hswish', 1], [3, 672, 112, true, 'hswish', 1],
-    [5, 672, 160, true, 'hswish', 2], [5, 960, 160, true, 'hswish', 1], [5, 960, 160, true, 'hswish', 1]];
-  for (const [k, e, out, se, a, s] of cfg) {
+  for (const [k, e, out, se, a, s] of blocks) {
     const cin = num(b.shapeOf(x)[1]);
     x = invertedResidual(b, x, e / cin, out, k, s, a, se ? divisible(e / 4) : null);
   }
-  x = convAct(b, x, 960, 1, 1, 'hswish');
+  x = convAct(b, x, last, 1, 1, 'hswish');
+  if (head === 'linear') {
+    classifier(b, x, classes);
+    return b;
+  }
   const p = b.flatten(b.globalAvgPool(x));
-  const h = unary(b, 'HardSwish', b.gemm(p, 1280));
+  const h = unary(b, 'HardSwish', b.gemm(p, hidden));
   b.output(b.gemm(h, classes));
   return b;
+}
+
+export function mobilenetV3Large(res = 224, classes = 1000): B {
+  return mobilenetV3('large', res, classes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,15 +212,15 @@ function bottleneck(b: B, x: string, width: number, out: number, s: number): str
   return b.relu(b.add(y, sc));
 }
 
-export function resnet(depth: 18 | 50, res = 224, classes = 1000, widthFactor = 1): B {
+export function resnet(depth: 18 | 34 | 50, res = 224, classes = 1000, widthFactor = 1): B {
   const b = start(`resnet${depth}${widthFactor !== 1 ? `_w${widthFactor}` : ''}_${res}`, [1, 3, res, res]);
   let x = convAct(b, 'input', 64, 7, 2, 'relu');
   x = b.maxPool(x, 3, 2, 1);
-  const blocks = depth === 18 ? [2, 2, 2, 2] : [3, 4, 6, 3];
+  const blocks = depth === 18 ? [2, 2, 2, 2] : [3, 4, 6, 3]; // ResNet-34 and -50 share the stage depths
   [64, 128, 256, 512].forEach((c, stage) => {
     for (let i = 0; i < blocks[stage]; i++) {
       const s = i === 0 && stage > 0 ? 2 : 1;
-      x = depth === 18 ? basicBlock(b, x, c, s) : bottleneck(b, x, c * widthFactor, c * 4, s);
+      x = depth === 50 ? bottleneck(b, x, c * widthFactor, c * 4, s) : basicBlock(b, x, c, s);
     }
   });
   classifier(b, x, classes);
@@ -271,20 +300,35 @@ export function googlenet(res = 224, classes = 1000): B {
   return b;
 }
 
+/** EfficientNet-B0's seven MBConv stages: expansion, kernel, stride, out channels, repeats (Tan & Le 2019, Table 1). */
+const EFFICIENTNET_STAGES: [number, number, number, number, number][] = [[1, 3, 1, 16, 1], [6, 3, 2, 24, 2], [6, 5, 2, 40, 2], [6, 3, 2, 80, 3], [6, 5, 1, 112, 3], [6, 5, 2, 192, 4], [6, 3, 1, 320, 1]];
+
+/**
+ * The EfficientNet stages scaled by width and depth, returning each stage's output. SE (ratio 0.25 of the block
+ * input) for B0; none for the Lite models, which also keep the first and last stage's repeats unscaled
+ * (tensorflow/tpu efficientnet/lite: "fix the stem and head while scaling models up").
+ */
+function efficientnetStages(b: B, x: string, a: Act, se: boolean, width = 1, depth = 1): string[] {
+  const outs: string[] = [];
+  EFFICIENTNET_STAGES.forEach(([e, k, s, c, n], stage) => {
+    const fixed = !se && (stage === 0 || stage === EFFICIENTNET_STAGES.length - 1);
+    const reps = fixed ? n : Math.ceil(n * depth);
+    for (let i = 0; i < reps; i++) {
+      const cin = num(b.shapeOf(x)[1]);
+      x = invertedResidual(b, x, e, divisible(c * width), k, i === 0 ? s : 1, a, se ? Math.max(1, Math.floor(cin * 0.25)) : null);
+    }
+    outs.push(x);
+  });
+  return outs;
+}
+
 /** EfficientNet-B0 (SE + SiLU) or EfficientNet-Lite0 (no SE, ReLU6), 224x224. */
 export function efficientnet(variant: 'b0' | 'lite0', res = 224, classes = 1000): B {
   const b = start(`efficientnet_${variant}_${res}`, [1, 3, res, res]);
   const a: Act = variant === 'b0' ? 'silu' : 'relu6';
-  let x = convAct(b, 'input', 32, 3, 2, a);
-  const cfg: [number, number, number, number, number][] = [[1, 3, 1, 16, 1], [6, 3, 2, 24, 2], [6, 5, 2, 40, 2], [6, 3, 2, 80, 3], [6, 5, 1, 112, 3], [6, 5, 2, 192, 4], [6, 3, 1, 320, 1]];
-  for (const [e, k, s, out, n] of cfg) {
-    for (let i = 0; i < n; i++) {
-      const cin = num(b.shapeOf(x)[1]);
-      x = invertedResidual(b, x, e, out, k, i === 0 ? s : 1, a, variant === 'b0' ? Math.max(1, Math.floor(cin * 0.25)) : null);
-    }
-  }
-  x = convAct(b, x, 1280, 1, 1, a);
-  classifier(b, x, classes);
+  const x = convAct(b, 'input', 32, 3, 2, a);
+  const stages = efficientnetStages(b, x, a, variant === 'b0');
+  classifier(b, convAct(b, stages[stages.length - 1], 1280, 1, 1, a), classes);
   return b;
 }
 
@@ -515,26 +559,9 @@ function layerNorm(b: B, x: string): string {
 }
 
 function encoderLayer(b: B, x: string, heads: number, mlp: number): string {
-  const [n, s, d] = b.shapeOf(x).map(num);
-  const hd = d / heads;
+  const d = num(b.shapeOf(x).at(-1)!);
   const h = layerNorm(b, x);
-  const split = (t: string) => {
-    const r = b.reshape(t, [n, s, heads, hd]);
-    const [tt] = b.node('Transpose', [r], 1, [attr.ints('perm', [0, 2, 1, 3])]);
-    return setShape(b, tt, [n, heads, s, hd]);
-  };
-  const q = split(b.matmul(h, d));
-  const kT = (() => {
-    const r = b.reshape(b.matmul(h, d), [n, s, heads, hd]);
-    const [tt] = b.node('Transpose', [r], 1, [attr.ints('perm', [0, 2, 3, 1])]);
-    return setShape(b, tt, [n, heads, hd, s]);
-  })();
-  const v = split(b.matmul(h, d));
-  const att = b.matmul(b.softmax(b.matmul(q, kT)), v);
-  const [merged] = b.node('Transpose', [att], 1, [attr.ints('perm', [0, 2, 1, 3])]);
-  setShape(b, merged, [n, s, heads, hd]);
-  const o = b.matmul(b.reshape(merged, [n, s, d]), d);
-  const x1 = b.add(x, o);
+  const x1 = b.add(x, attention(b, h, h, heads));
   const f = b.matmul(silu(b, b.matmul(layerNorm(b, x1), mlp)), d);
   return b.add(x1, f);
 }
@@ -586,6 +613,396 @@ export function smallTransformer(): B {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Networks of the published rows added 2026-12-03 (ShuffleNetV2, EfficientNet-EdgeTPU, Inception v3 / v4,
+// YOLOX-S, MiDaS v2.1 small, DeepLabV3+ MobileNet, MobileViTv2, DETR) and of the issue's check list (ViT-Tiny,
+// DenseNet-121, BN-Inception).
+
+/** Conv + ReLU with an explicit padding (0 = "valid", as Inception's stride-2 reductions use). */
+function convRelu(b: B, x: string, out: number, k: number | [number, number], s = 1, pad: number | 'same' = 'same'): string {
+  return b.relu(b.conv(x, out, { kernel: k, stride: s, pad }));
+}
+
+function transpose(b: B, x: string, perm: number[]): string {
+  const s = b.shapeOf(x);
+  const [y] = b.node('Transpose', [x], 1, [attr.ints('perm', perm)]);
+  return setShape(b, y, perm.map((p) => s[p]));
+}
+
+/** Bilinear Resize to a fixed spatial size (DeepLab / MiDaS upsampling). */
+function resizeTo(b: B, x: string, h: number, w: number): string {
+  const s = b.shapeOf(x);
+  const roi = b.weight(`${x}_roi`, [0], []);
+  const scales = b.weight(`${x}_scales`, [0], []);
+  const sizes = b.constInt64(`${x}_sizes`, [num(s[0]), num(s[1]), h, w]);
+  const [y] = b.node('Resize', [x, roi, scales, sizes], 1, [attr.string('mode', 'linear')]);
+  return setShape(b, y, [s[0], s[1], h, w]);
+}
+
+/** ShuffleNetV2 channel shuffle with 2 groups (Reshape, Transpose, Reshape, as torchvision exports it). */
+function channelShuffle(b: B, x: string): string {
+  const [n, c, h, w] = b.shapeOf(x).map(num);
+  return b.reshape(transpose(b, b.reshape(x, [n, 2, c / 2, h, w]), [0, 2, 1, 3, 4]), [n, c, h, w]);
+}
+
+/** ShuffleNetV2 x0.5 / x1.0 (Ma et al. 2018, Table 5; torchvision layout). */
+export function shufflenetV2(width: 0.5 | 1.0, res = 224, classes = 1000): B {
+  const b = start(`shufflenet_v2_x${width}_${res}`, [1, 3, res, res]);
+  const stages = width === 0.5 ? [48, 96, 192] : [116, 232, 464];
+  let x = b.maxPool(convAct(b, 'input', 24, 3, 2, 'relu'), 3, 2, 1);
+  [4, 8, 4].forEach((reps, i) => {
+    const half = stages[i] / 2;
+    const branch = (t: string, s: number) => convAct(b, b.depthwiseConv(convAct(b, t, half, 1, 1, 'relu'), { kernel: 3, stride: s, pad: 'same' }), half, 1, 1, 'relu');
+    const left = convAct(b, b.depthwiseConv(x, { kernel: 3, stride: 2, pad: 'same' }), half, 1, 1, 'relu');
+    x = channelShuffle(b, b.concat([left, branch(x, 2)]));
+    for (let j = 1; j < reps; j++) {
+      const [keep, work] = split2(b, x);
+      x = channelShuffle(b, b.concat([keep, branch(work, 1)]));
+    }
+  });
+  classifier(b, convAct(b, x, 1024, 1, 1, 'relu'), classes);
+  return b;
+}
+
+/**
+ * EfficientNet-EdgeTPU S (224) / M (240): ReLU, no SE; the first three stages use fused "edge residual" blocks (a
+ * regular kxk expansion conv, then a 1x1 projection), the rest MBConv (timm _gen_efficientnet_edge arch_def; M scales
+ * the repeats by 1.1, rounded up).
+ */
+export function efficientnetEdgeTpu(size: 'S' | 'M', classes = 1000): B {
+  const res = size === 'S' ? 224 : 240;
+  const depth = size === 'S' ? 1 : 1.1;
+  const b = start(`efficientnet_edgetpu_${size}_${res}`, [1, 3, res, res]);
+  let x = convAct(b, 'input', 32, 3, 2, 'relu');
+  // fused?, repeats, kernel, stride, expansion, out channels, expansion base (timm "fc24"), no skip
+  const cfg: [boolean, number, number, number, number, number, number | null, boolean][] = [
+    [true, 1, 3, 1, 4, 24, 24, true], [true, 2, 3, 2, 8, 32, null, false], [true, 4, 3, 2, 8, 48, null, false],
+    [false, 5, 5, 2, 8, 96, null, false], [false, 4, 5, 1, 8, 144, null, false], [false, 2, 5, 2, 8, 192, null, false]];
+  for (const [fused, r, k, s, e, out, base, noskip] of cfg) {
+    for (let i = 0; i < Math.ceil(r * depth); i++) {
+      const stride = i === 0 ? s : 1;
+      const cin = num(b.shapeOf(x)[1]);
+      if (!fused) {
+        x = invertedResidual(b, x, e, out, k, stride, 'relu', null);
+        continue;
+      }
+      const y = b.conv(convAct(b, x, divisible((base ?? cin) * e), k, stride, 'relu'), out, { kernel: 1 });
+      x = !noskip && stride === 1 && cin === out ? b.add(y, x) : y;
+    }
+  }
+  classifier(b, convAct(b, x, 1280, 1, 1, 'relu'), classes);
+  return b;
+}
+
+/** Inception v3 (Szegedy et al. 2016; torchvision layout without the training-only auxiliary head). */
+export function inceptionV3(res = 299, classes = 1000): B {
+  const b = start(`inception_v3_${res}`, [1, 3, res, res]);
+  const cr = (x: string, out: number, k: number | [number, number], s = 1, pad: number | 'same' = 'same') => convRelu(b, x, out, k, s, pad);
+  const avg = (x: string, out: number) => cr(b.avgPool(x, 3, 1, 1), out, 1);
+  let x = cr(cr(cr('input', 32, 3, 2, 0), 32, 3, 1, 0), 64, 3);
+  x = b.maxPool(x, 3, 2);
+  x = b.maxPool(cr(cr(x, 80, 1), 192, 3, 1, 0), 3, 2);
+  for (const pf of [32, 64, 64]) {
+    x = b.concat([cr(x, 64, 1), cr(cr(x, 48, 1), 64, 5), cr(cr(cr(x, 64, 1), 96, 3), 96, 3), avg(x, pf)]);
+  }
+  x = b.concat([cr(x, 384, 3, 2, 0), cr(cr(cr(x, 64, 1), 96, 3), 96, 3, 2, 0), b.maxPool(x, 3, 2)]);
+  for (const c7 of [128, 160, 160, 192]) {
+    const b7 = cr(cr(cr(x, c7, 1), c7, [1, 7]), 192, [7, 1]);
+    const b7d = cr(cr(cr(cr(cr(x, c7, 1), c7, [7, 1]), c7, [1, 7]), c7, [7, 1]), 192, [1, 7]);
+    x = b.concat([cr(x, 192, 1), b7, b7d, avg(x, 192)]);
+  }
+  x = b.concat([cr(cr(x, 192, 1), 320, 3, 2, 0), cr(cr(cr(cr(x, 192, 1), 192, [1, 7]), 192, [7, 1]), 192, 3, 2, 0), b.maxPool(x, 3, 2)]);
+  for (let i = 0; i < 2; i++) {
+    const b3 = cr(x, 384, 1);
+    const b3d = cr(cr(x, 448, 1), 384, 3);
+    x = b.concat([cr(x, 320, 1), cr(b3, 384, [1, 3]), cr(b3, 384, [3, 1]), cr(b3d, 384, [1, 3]), cr(b3d, 384, [3, 1]), avg(x, 192)]);
+  }
+  classifier(b, x, classes);
+  return b;
+}
+
+/** Inception v4 (Szegedy et al. 2017, Figures 3-9; timm inception_v4 layout), 299x299. */
+export function inceptionV4(res = 299, classes = 1000): B {
+  const b = start(`inception_v4_${res}`, [1, 3, res, res]);
+  const cr = (x: string, out: number, k: number | [number, number], s = 1, pad: number | 'same' = 'same') => convRelu(b, x, out, k, s, pad);
+  const avg = (x: string, out: number) => cr(b.avgPool(x, 3, 1, 1), out, 1);
+  let x = cr(cr(cr('input', 32, 3, 2, 0), 32, 3, 1, 0), 64, 3);
+  x = b.concat([b.maxPool(x, 3, 2), cr(x, 96, 3, 2, 0)]);
+  x = b.concat([cr(cr(x, 64, 1), 96, 3, 1, 0), cr(cr(cr(cr(x, 64, 1), 64, [1, 7]), 64, [7, 1]), 96, 3, 1, 0)]);
+  x = b.concat([cr(x, 192, 3, 2, 0), b.maxPool(x, 3, 2)]);
+  for (let i = 0; i < 4; i++) x = b.concat([cr(x, 96, 1), cr(cr(x, 64, 1), 96, 3), cr(cr(cr(x, 64, 1), 96, 3), 96, 3), avg(x, 96)]);
+  x = b.concat([cr(x, 384, 3, 2, 0), cr(cr(cr(x, 192, 1), 224, 3), 256, 3, 2, 0), b.maxPool(x, 3, 2)]);
+  for (let i = 0; i < 7; i++) {
+    const b1 = cr(cr(cr(x, 192, 1), 224, [1, 7]), 256, [7, 1]);
+    const b2 = cr(cr(cr(cr(cr(x, 192, 1), 192, [7, 1]), 224, [1, 7]), 224, [7, 1]), 256, [1, 7]);
+    x = b.concat([cr(x, 384, 1), b1, b2, avg(x, 128)]);
+  }
+  x = b.concat([cr(cr(x, 192, 1), 192, 3, 2, 0), cr(cr(cr(cr(x, 256, 1), 256, [1, 7]), 320, [7, 1]), 320, 3, 2, 0), b.maxPool(x, 3, 2)]);
+  for (let i = 0; i < 3; i++) {
+    const b1 = cr(x, 384, 1);
+    const b2 = cr(cr(cr(x, 384, 1), 448, [3, 1]), 512, [1, 3]);
+    x = b.concat([cr(x, 256, 1), cr(b1, 256, [1, 3]), cr(b1, 256, [3, 1]), cr(b2, 256, [1, 3]), cr(b2, 256, [3, 1]), avg(x, 256)]);
+  }
+  classifier(b, x, classes);
+  return b;
+}
+
+/** BN-Inception / Inception v2 (Ioffe & Szegedy 2015, Figure 5), 224x224. */
+export function bnInception(res = 224, classes = 1000): B {
+  const b = start(`bn_inception_${res}`, [1, 3, res, res]);
+  const cr = (x: string, out: number, k: number, s = 1) => convRelu(b, x, out, k, s);
+  let x = b.maxPool(cr('input', 64, 7, 2), 3, 2, 1);
+  x = b.maxPool(cr(cr(x, 64, 1), 192, 3), 3, 2, 1);
+  // #1x1, #3x3 reduce, #3x3, double #3x3 reduce, double #3x3, pool proj (0: none) or 'max' pass-through reduction
+  const module = (t: string, c1: number, r3: number, c3: number, rd: number, d3: number, pool: 'avg' | 'max', pp: number, s = 1): string => {
+    const parts: string[] = [];
+    if (c1) parts.push(cr(t, c1, 1));
+    parts.push(cr(cr(t, r3, 1), c3, 3, s));
+    parts.push(cr(cr(cr(t, rd, 1), d3, 3), d3, 3, s));
+    const pooled = pool === 'max' ? b.maxPool(t, 3, s, 1) : b.avgPool(t, 3, 1, 1);
+    parts.push(pp ? cr(pooled, pp, 1) : pooled);
+    return b.concat(parts);
+  };
+  x = module(x, 64, 64, 64, 64, 96, 'avg', 32);
+  x = module(x, 64, 64, 96, 64, 96, 'avg', 64);
+  x = module(x, 0, 128, 160, 64, 96, 'max', 0, 2);
+  x = module(x, 224, 64, 96, 96, 128, 'avg', 128);
+  x = module(x, 192, 96, 128, 96, 128, 'avg', 128);
+  x = module(x, 160, 128, 160, 128, 160, 'avg', 128);
+  x = module(x, 96, 128, 192, 160, 192, 'avg', 128);
+  x = module(x, 0, 128, 192, 192, 256, 'max', 0, 2);
+  x = module(x, 352, 192, 320, 160, 224, 'avg', 128);
+  x = module(x, 352, 192, 320, 192, 224, 'max', 128);
+  classifier(b, x, classes);
+  return b;
+}
+
+/**
+ * DenseNet-121 (Huang et al. 2017, Table 1; torchvision layout): growth 32, bottleneck 4x, blocks 6-12-24-16,
+ * transitions halve the channels. Its BatchNorm + ReLU come before each convolution (pre-activation) and cannot be
+ * folded into it, so they stay as BatchNormalization nodes.
+ */
+export function densenet121(res = 224, classes = 1000): B {
+  const b = start(`densenet121_${res}`, [1, 3, res, res]);
+  const bnRelu = (t: string) => {
+    const c = num(b.shapeOf(t)[1]);
+    const p = (k: string) => b.weight(`${t}_bn_${k}`, [c]);
+    const [y] = b.node('BatchNormalization', [t, p('scale'), p('bias'), p('mean'), p('var')], 1);
+    return b.relu(setShape(b, y, b.shapeOf(t)));
+  };
+  let x = b.maxPool(convAct(b, 'input', 64, 7, 2, 'relu'), 3, 2, 1);
+  [6, 12, 24, 16].forEach((layers, i) => {
+    for (let l = 0; l < layers; l++) {
+      const y = b.conv(bnRelu(b.conv(bnRelu(x), 128, { kernel: 1, bias: false })), 32, { kernel: 3, pad: 'same', bias: false });
+      x = b.concat([x, y]);
+    }
+    if (i < 3) x = b.avgPool(b.conv(bnRelu(x), num(b.shapeOf(x)[1]) / 2, { kernel: 1, bias: false }), 2, 2);
+  });
+  classifier(b, bnRelu(x), classes);
+  return b;
+}
+
+/** YOLOX-S (Ge et al. 2021; Megvii YOLOX): CSPDarknet (depth 0.33, width 0.5) with Focus and SPP, PAFPN, decoupled head. */
+export function yoloxS(res = 640, classes = 80): B {
+  const b = start(`yolox_s_${res}`, [1, 3, res, res]);
+  const conv = (x: string, out: number, k: number, s = 1) => convAct(b, x, out, k, s, 'silu');
+  const csp = (x: string, out: number, n: number, shortcut: boolean) => {
+    const h = out / 2;
+    let m = conv(x, h, 1);
+    for (let i = 0; i < n; i++) m = yoloBottleneck(b, m, h, shortcut, [1, 3], 1.0);
+    return conv(b.concat([m, conv(x, h, 1)]), out, 1);
+  };
+  const [focus] = b.node('SpaceToDepth', ['input'], 1, [attr.int('blocksize', 2)]);
+  setShape(b, focus, [1, 12, res / 2, res / 2]);
+  let x = conv(focus, 32, 3);
+  x = csp(conv(x, 64, 3, 2), 64, 1, true);
+  const c3 = (x = csp(conv(x, 128, 3, 2), 128, 3, true));
+  const c4 = (x = csp(conv(x, 256, 3, 2), 256, 3, true));
+  x = conv(x, 512, 3, 2);
+  const sppIn = conv(x, 256, 1);
+  x = conv(b.concat([sppIn, ...[5, 9, 13].map((k) => b.maxPool(sppIn, k, 1, (k - 1) / 2))]), 512, 1);
+  const c5 = csp(x, 512, 1, false);
+  const lat0 = conv(c5, 256, 1);
+  const p4 = csp(b.concat([upsample(b, lat0), c4]), 256, 1, false);
+  const lat1 = conv(p4, 128, 1);
+  const o3 = csp(b.concat([upsample(b, lat1), c3]), 128, 1, false);
+  const o4 = csp(b.concat([conv(o3, 128, 3, 2), lat1]), 256, 1, false);
+  const o5 = csp(b.concat([conv(o4, 256, 3, 2), lat0]), 512, 1, false);
+  const outs = [o3, o4, o5].map((t) => {
+    const stem = conv(t, 128, 1);
+    const cls = b.conv(conv(conv(stem, 128, 3), 128, 3), classes, { kernel: 1 });
+    const reg = conv(conv(stem, 128, 3), 128, 3);
+    const cat = b.concat([b.conv(reg, 4, { kernel: 1 }), unary(b, 'Sigmoid', b.conv(reg, 1, { kernel: 1 })), unary(b, 'Sigmoid', cls)]);
+    return b.reshape(cat, [1, classes + 5, -1]);
+  });
+  b.output(transpose(b, b.concat(outs, 2), [0, 2, 1]));
+  return b;
+}
+
+/**
+ * MiDaS v2.1 small (isl-org/MiDaS midas_net_custom.py, the AI Hub "midas" model, 256x256): EfficientNet-Lite3
+ * encoder (width 1.2, depth 1.4, taps after stages 2, 3, 5 and 7: 32 / 48 / 136 / 384 channels), 3x3 "scratch" convs
+ * to 64 / 128 / 256 / 512, four RefineNet fusion blocks (two residual conv units each; refinenet4 uses one), output head.
+ */
+export function midasSmall(res = 256): B {
+  const b = start(`midas_v21_small_${res}`, [1, 3, res, res]);
+  const stages = efficientnetStages(b, convAct(b, 'input', 32, 3, 2, 'relu6'), 'relu6', false, 1.2, 1.4);
+  const taps = [stages[1], stages[2], stages[4], stages[6]].map((t, i) => b.conv(t, 64 << i, { kernel: 3, pad: 'same', bias: false }));
+  const rcu = (t: string) => {
+    const c = num(b.shapeOf(t)[1]);
+    return b.add(b.conv(b.relu(b.conv(b.relu(t), c, { kernel: 3, pad: 'same' })), c, { kernel: 3, pad: 'same' }), t);
+  };
+  let path = '';
+  for (let i = 3; i >= 0; i--) {
+    let y = path ? b.add(path, rcu(taps[i])) : taps[i];
+    y = rcu(y);
+    const [, c, h, w] = b.shapeOf(y).map(num);
+    path = b.conv(resizeTo(b, y, h * 2, w * 2), i === 0 ? c : c / 2, { kernel: 1 });
+  }
+  let y = b.conv(path, 32, { kernel: 3, pad: 'same' });
+  y = b.relu(b.conv(resizeTo(b, y, res, res), 32, { kernel: 3, pad: 'same' }));
+  b.output(b.relu(b.conv(y, 1, { kernel: 1 })));
+  return b;
+}
+
+/**
+ * DeepLabV3+ with a MobileNetV2 backbone at output stride 16 (jfzhang95/pytorch-deeplab-xception, the AI Hub
+ * "deeplabv3_plus_mobilenet" model, 513x513, 21 VOC classes): ASPP (1x1, 3x3 at rates 6 / 12 / 18, image pooling) to
+ * 256, decoder with the 1/4-resolution 24-channel features projected to 48, two 3x3 convs, bilinear upsampling.
+ */
+export function deeplabV3PlusMobilenet(res = 513, classes = 21): B {
+  const b = start(`deeplabv3plus_mobilenet_${res}`, [1, 3, res, res]);
+  let x = convAct(b, 'input', 32, 3, 2, 'relu6');
+  const cfg: [number, number, number, number][] = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+  let low = '';
+  let dilation = 1;
+  for (const [t, c, n, s] of cfg) {
+    const atStride16 = c >= 96; // from the 96 stage on, strides turn into dilation (output stride 16)
+    for (let i = 0; i < n; i++) {
+      x = invertedResidual(b, x, t, c, 3, atStride16 || i > 0 ? 1 : s, 'relu6', null, dilation);
+      if (c === 24 && i === n - 1) low = x;
+    }
+    if (atStride16 && s === 2) dilation *= 2;
+  }
+  const [, , h, w] = b.shapeOf(x).map(num);
+  const cr = (t: string, out: number, k: number, d = 1) => b.relu(b.conv(t, out, { kernel: k, pad: 'same', dilation: d }));
+  const pooled = resizeTo(b, cr(b.globalAvgPool(x), 256, 1), h, w);
+  const aspp = cr(b.concat([cr(x, 256, 1), cr(x, 256, 3, 6), cr(x, 256, 3, 12), cr(x, 256, 3, 18), pooled]), 256, 1);
+  const [, , lh, lw] = b.shapeOf(low).map(num);
+  let y = b.concat([resizeTo(b, aspp, lh, lw), cr(low, 48, 1)]);
+  y = b.conv(cr(cr(y, 256, 3), 256, 3), classes, { kernel: 1 });
+  b.output(resizeTo(b, y, res, res));
+  return b;
+}
+
+/** MobileViTv2 linear self-attention over [n, d, P, N] patches (Mehta & Rastegari 2022, Figure 1c). */
+function linearSelfAttention(b: B, x: string): string {
+  const [n, d, p, np] = b.shapeOf(x).map(num);
+  const qkv = b.conv(x, 1 + 2 * d, { kernel: 1 });
+  const [q, k, v] = b.node('Split', [qkv, b.constInt64(`${qkv}_split`, [1, d, d])], 3, [attr.int('axis', 1)]);
+  setShape(b, q, [n, 1, p, np]);
+  setShape(b, k, [n, d, p, np]);
+  setShape(b, v, [n, d, p, np]);
+  const scores = b.softmax(q, -1);
+  const [ctx] = b.node('ReduceSum', [mul(b, k, scores), b.constInt64(`${qkv}_axes`, [-1])], 1, [attr.int('keepdims', 1)]);
+  setShape(b, ctx, [n, d, p, 1]);
+  return b.conv(mul(b, b.relu(v), ctx), d, { kernel: 1 });
+}
+
+/** MobileViTv2's LayerNorm over channels and patches (a GroupNorm with one group) with a per-channel affine. */
+function groupNorm1(b: B, x: string): string {
+  const s = b.shapeOf(x);
+  const c = num(s[1]);
+  const [y] = b.node('MeanVarianceNormalization', [x], 1, [attr.ints('axes', [1, 2, 3])]);
+  setShape(b, y, s);
+  const [z] = b.node('Mul', [y, b.weight(`${x}_gn_g`, [1, c, 1, 1])], 1);
+  setShape(b, z, s);
+  return b.add(z, b.weight(`${x}_gn_b`, [1, c, 1, 1]));
+}
+
+/** MobileViTv2 block: depthwise 3x3 + 1x1 to the attention width, 2x2 patches, n linear-attention layers, 1x1 back. */
+function mobilevitV2Block(b: B, x: string, attn: number, layers: number): string {
+  const [n, c, h, w] = b.shapeOf(x).map(num);
+  let y = b.conv(act(b, b.depthwiseConv(x, { kernel: 3, pad: 'same' }), 'silu'), attn, { kernel: 1, bias: false });
+  y = b.reshape(transpose(b, b.reshape(y, [n, attn, h / 2, 2, w / 2, 2]), [0, 1, 3, 5, 2, 4]), [n, attn, 4, (h / 2) * (w / 2)]);
+  for (let i = 0; i < layers; i++) {
+    y = b.add(y, linearSelfAttention(b, groupNorm1(b, y)));
+    y = b.add(y, b.conv(act(b, b.conv(groupNorm1(b, y), 2 * attn, { kernel: 1 }), 'silu'), attn, { kernel: 1 }));
+  }
+  y = groupNorm1(b, y);
+  y = b.reshape(transpose(b, b.reshape(y, [n, attn, 2, 2, h / 2, w / 2]), [0, 1, 4, 2, 5, 3]), [n, attn, h, w]);
+  return b.conv(y, c, { kernel: 1 });
+}
+
+/** MobileViTv2-1.0 (Mehta & Rastegari 2022; apple/ml-cvnets mobilevit_v2 config, width 1.0), 256x256. */
+export function mobilevitV2(res = 256, classes = 1000): B {
+  const b = start(`mobilevit_v2_1.0_${res}`, [1, 3, res, res]);
+  let x = convAct(b, 'input', 32, 3, 2, 'silu');
+  x = invertedResidual(b, x, 2, 64, 3, 1, 'silu', null);
+  x = invertedResidual(b, x, 2, 128, 3, 2, 'silu', null);
+  x = invertedResidual(b, x, 2, 128, 3, 1, 'silu', null);
+  for (const [out, attn, layers] of [[256, 128, 2], [384, 192, 4], [512, 256, 3]]) {
+    x = mobilevitV2Block(b, invertedResidual(b, x, 2, out, 3, 2, 'silu', null), attn, layers);
+  }
+  classifier(b, x, classes);
+  return b;
+}
+
+/** Multi-head attention of queries `q` over `kv` ([1, tokens, d] each) with its four projections. */
+function attention(b: B, q: string, kv: string, heads: number): string {
+  const [, sq, d] = b.shapeOf(q).map(num);
+  const skv = num(b.shapeOf(kv)[1]);
+  const hd = d / heads;
+  const split = (t: string, s: number, perm: number[]) => transpose(b, b.reshape(t, [1, s, heads, hd]), perm);
+  const qh = split(b.matmul(q, d), sq, [0, 2, 1, 3]);
+  const kT = split(b.matmul(kv, d), skv, [0, 2, 3, 1]);
+  const vh = split(b.matmul(kv, d), skv, [0, 2, 1, 3]);
+  const att = transpose(b, b.matmul(b.softmax(b.matmul(qh, kT)), vh), [0, 2, 1, 3]);
+  return b.matmul(b.reshape(att, [1, sq, d]), d);
+}
+
+/** Post-norm transformer sublayers as DETR has them: x = LN(x + f(x)). */
+function postNorm(b: B, x: string, f: string): string {
+  return layerNorm(b, b.add(x, f));
+}
+
+function ffn(b: B, x: string, hidden: number): string {
+  const d = num(b.shapeOf(x).at(-1)!);
+  return b.matmul(b.relu(b.matmul(x, hidden)), d);
+}
+
+/**
+ * DETR with a ResNet-50 backbone (Carion et al. 2020; facebook/detr-resnet-50): C5 features projected to 256, 6 encoder
+ * and 6 decoder layers (8 heads, FFN 2048, 100 object queries), class (91 + no-object) and 3-layer box heads.
+ */
+export function detrResnet50(res = 800, classes = 92): B {
+  const b = start(`detr_resnet50_${res}`, [1, 3, res, res]);
+  let x = b.maxPool(convAct(b, 'input', 64, 7, 2, 'relu'), 3, 2, 1);
+  [64, 128, 256, 512].forEach((c, stage) => {
+    for (let i = 0; i < [3, 4, 6, 3][stage]; i++) x = bottleneck(b, x, c, c * 4, i === 0 && stage > 0 ? 2 : 1);
+  });
+  const [, , h, w] = b.shapeOf(x).map(num);
+  const d = 256;
+  let mem = transpose(b, b.reshape(b.conv(x, d, { kernel: 1 }), [1, d, h * w]), [0, 2, 1]);
+  const pos = b.weight('pos_embed', [1, h * w, d]);
+  for (let i = 0; i < 6; i++) {
+    mem = postNorm(b, mem, attention(b, b.add(mem, pos), mem, 8));
+    mem = postNorm(b, mem, ffn(b, mem, 2048));
+  }
+  const memPos = b.add(mem, pos);
+  let t = b.weight('query_embed', [1, 100, d]);
+  for (let i = 0; i < 6; i++) {
+    t = postNorm(b, t, attention(b, t, t, 8));
+    t = postNorm(b, t, attention(b, t, memPos, 8));
+    t = postNorm(b, t, ffn(b, t, 2048));
+  }
+  t = layerNorm(b, t);
+  const box = unary(b, 'Sigmoid', b.matmul(b.relu(b.matmul(b.relu(b.matmul(t, d)), d)), 4));
+  b.output(b.matmul(t, classes));
+  b.output(box);
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The registry the calibration and the tests use.
 
 export const REFERENCE_ARCHS: Record<string, ReferenceArch> = Object.fromEntries(
@@ -624,6 +1041,32 @@ export const REFERENCE_ARCHS: Record<string, ReferenceArch> = Object.fromEntries
       { key: 'vit_b16_224', description: 'ViT-B/16, 224x224', published: { macs: 17.6e9, params: 86.6e6, source: 'Dosovitskiy et al. 2021 / torchvision vit_b_16 (17.56 GFLOPS as multiply-adds, 86.6M parameters)' }, build: () => vit() },
       { key: 'whisper_tiny_encoder', description: 'Whisper tiny encoder, 80x3000 log-mel', published: { params: 8.2e6, source: 'openai/whisper tiny: 39M parameters in total, of which the 4-layer 384-wide encoder is about 8.2M' }, build: () => whisperEncoder() },
       { key: 'small_transformer', description: 'Small transformer encoder: 4 layers, width 256, 128 tokens', build: () => smallTransformer() },
+      // Added for the rows of 2026-12-03 (each checked against its published MACs / params in calibration-archs.test.ts)
+      { key: 'mobilenet_v3_small_224', description: 'MobileNet v3 Small, 224x224', published: { macs: 56e6, params: 2.5e6, source: 'Howard et al. 2019, Table 3 (V3-Small 1.0: 56M MAdds, 2.5M parameters)' }, build: () => mobilenetV3('small', 224) },
+      { key: 'mobilenet_v3_small_224_3cls', description: 'MobileNet v3 Small, 224x224, NetsPresso Trainer 3-class head (pool + one FC 576->3)', published: { macs: 56e6 - 576 * 1024 - 1024 * 1000 + 576 * 3, params: 2.5e6 - 577 * 1024 - 1025 * 1000 + 577 * 3, source: 'derived: Howard et al. 2019 V3-Small (56M MAdds, 2.5M parameters) with the 1024-wide head FC and the 1000-class FC replaced by one 576->3 FC (netspresso-trainer config/model/mobilenetv3/mobilenetv3-small-classification.yaml: head fc, num_layers 1)' }, build: () => mobilenetV3('small', 224, 3, 'linear') },
+      { key: 'mobilenet_v3_large_224_3cls', description: 'MobileNet v3 Large, 224x224, NetsPresso Trainer 3-class head (FC 960->1280, hard-swish, FC 1280->3)', published: { macs: 219e6 - 1280 * 997, params: 5.4e6 - 1281 * 997, source: 'derived: Howard et al. 2019, Table 3 V3-Large (219M MAdds, 5.4M parameters) with 3 instead of 1000 classes (netspresso-trainer mobilenetv3-large-classification.yaml: head fc, num_layers 2, intermediate 1280, hard_swish)' }, build: () => mobilenetV3('large', 224, 3) },
+      { key: 'resnet18_224_3cls', description: 'ResNet-18, 224x224, NetsPresso Trainer 3-class head', published: { params: 11.7e6 - 513 * 997, source: 'derived: torchvision resnet18 (11.7M parameters) with a 512->3 instead of a 512->1000 FC' }, build: () => resnet(18, 224, 3) },
+      { key: 'resnet34_224', description: 'ResNet-34, 224x224', published: { macs: 3.6e9, params: 21.8e6, source: 'He et al. 2016, Table 1 (3.6x10^9 FLOPs as multiply-adds); torchvision resnet34 21.8M parameters' }, build: () => resnet(34, 224) },
+      { key: 'resnet34_224_3cls', description: 'ResNet-34, 224x224, NetsPresso Trainer 3-class head', published: { params: 21.8e6 - 513 * 997, source: 'derived: torchvision resnet34 (21.8M parameters) with a 512->3 instead of a 512->1000 FC (netspresso-trainer resnet34-classification.yaml: head fc, num_layers 1)' }, build: () => resnet(34, 224, 3) },
+      { key: 'resnet50_224_3cls', description: 'ResNet-50, 224x224, NetsPresso Trainer 3-class head', published: { params: 25.6e6 - 2049 * 997, source: 'derived: torchvision resnet50 (25.6M parameters) with a 2048->3 instead of a 2048->1000 FC' }, build: () => resnet(50, 224, 3) },
+      { key: 'mobilenet_v1_0.25_128', description: 'MobileNet v1 0.25, 128x128', published: { macs: 14e6, params: 0.47e6, source: 'tensorflow/models research/slim/nets/mobilenet_v1.md (MobileNet_v1_0.25_128: 14 million MACs, 0.47 million parameters)' }, build: () => mobilenetV1(0.25, 128) },
+      { key: 'shufflenet_v2_x0.5_224', description: 'ShuffleNetV2 x0.5, 224x224 (AI Hub shufflenet_v2)', published: { macs: 41e6, params: 1.37e6, source: 'Ma et al. 2018, Table 8 (ShuffleNet v2 0.5x: 41M FLOPs, counted as multiply-adds); torchvision shufflenet_v2_x0_5: 1.37M parameters' }, build: () => shufflenetV2(0.5) },
+      { key: 'shufflenet_v2_x1.0_224', description: 'ShuffleNetV2 x1.0, 224x224', published: { macs: 146e6, params: 2.28e6, source: 'Ma et al. 2018, Table 8 (ShuffleNet v2 1x: 146M FLOPs, counted as multiply-adds); torchvision shufflenet_v2_x1_0: 2.28M parameters' }, build: () => shufflenetV2(1.0) },
+      { key: 'efficientnet_edgetpu_s_224', description: 'EfficientNet-EdgeTPU-S, 224x224', published: { macs: 1.8e9, params: 5.4e6, source: 'timm efficientnet_es model card (huggingface.co/timm/efficientnet_es.ra_in1k: Params (M) 5.4, GMACs 1.8, 224 x 224)' }, build: () => efficientnetEdgeTpu('S') },
+      { key: 'efficientnet_edgetpu_m_240', description: 'EfficientNet-EdgeTPU-M, 240x240', published: { macs: 3.0e9, params: 6.9e6, source: 'timm efficientnet_em model card (huggingface.co/timm/efficientnet_em.ra2_in1k: Params (M) 6.9, GMACs 3.0, 240 x 240)' }, build: () => efficientnetEdgeTpu('M') },
+      { key: 'inception_v3_299', description: 'Inception v3, 299x299', published: { macs: 5.71e9, params: 23.8e6, source: 'torchvision inception_v3 (5.71 GFLOPS as multiply-adds; 27.2M parameters of which the training-only AuxLogits head holds 3.4M: 23.8M in an inference graph)' }, build: () => inceptionV3(299) },
+      { key: 'inception_v3_224', description: 'Inception v3 at 224x224 (AI Hub inception_v3)', published: { params: 23.8e6, source: 'torchvision inception_v3 without the auxiliary head (23.8M parameters; the input size does not change them)' }, build: () => inceptionV3(224) },
+      { key: 'inception_v4_299', description: 'Inception v4, 299x299', published: { macs: 12.3e9, params: 42.7e6, source: 'timm inception_v4 model card (huggingface.co/timm/inception_v4.tf_in1k: Params (M) 42.7, GMACs 12.3, 299 x 299)' }, build: () => inceptionV4(299) },
+      { key: 'bn_inception_224', description: 'BN-Inception (Inception v2), 224x224', build: () => bnInception(224) },
+      { key: 'densenet121_224', description: 'DenseNet-121, 224x224', published: { macs: 2.83e9, params: 7.98e6, source: 'torchvision densenet121 (2.83 GFLOPS as multiply-adds, 7.98M parameters)' }, build: () => densenet121(224) },
+      { key: 'vit_tiny_224', description: 'ViT-Tiny/16 (DeiT-Ti), 224x224', published: { macs: 1.3e9, params: 5.7e6, source: 'timm vit_tiny_patch16_224 model card (Params (M) 5.7, GMACs 1.3); DeiT-Ti: width 192, 12 layers, 3 heads' }, build: () => vit({ width: 192, layers: 12, heads: 3, mlp: 768 }) },
+      { key: 'yolov8s_512', description: 'YOLOv8s detection, 512x512', build: () => yolo('v8', 's', 512) },
+      { key: 'yolo11n_320', description: 'YOLO11n detection, 320x320', build: () => yolo('11', 'n', 320) },
+      { key: 'yolox_s_640', description: 'YOLOX-S detection, 640x640', published: { macs: 26.8e9 / 2, params: 9.0e6, source: 'Megvii YOLOX README (YOLOX-s: 9.0M params, 26.8 GFLOPs at 640, where YOLOX counts 2 FLOPs per multiply-add)' }, build: () => yoloxS(640) },
+      { key: 'midas_v21_small_256', description: 'MiDaS v2.1 small (EfficientNet-Lite3 encoder), 256x256', published: { params: 16.6e6, source: 'AI Hub midas info.yaml (Model checkpoint MiDaS_small, input 256x256, Number of parameters: 16.6M; refinenet4\'s unused first residual unit is not in it)' }, build: () => midasSmall(256) },
+      { key: 'deeplabv3plus_mobilenet_513', description: 'DeepLabV3+ MobileNetV2 (output stride 16), 513x513, 21 classes', published: { params: 5.8e6, source: 'AI Hub deeplabv3_plus_mobilenet info.yaml (Number of parameters: 5.80M, input 513x513)' }, build: () => deeplabV3PlusMobilenet(513) },
+      { key: 'mobilevit_v2_1.0_256', description: 'MobileViTv2-1.0, 256x256', published: { macs: 1.8e9, params: 4.9e6, source: 'Mehta & Rastegari 2022, Table (MobileViTv2-1.0: 4.9M parameters, 1.8G FLOPs counted as multiply-adds by ml-cvnets)' }, build: () => mobilevitV2(256) },
+      { key: 'detr_resnet50_800', description: 'DETR ResNet-50, 800x800 (100 queries)', published: { params: 41.3e6, source: 'facebookresearch/detr README (DETR R50: 41M parameters); facebook/detr-resnet-50 model card 41.3M' }, build: () => detrResnet50(800) },
     ] as ReferenceArch[]
   ).map((a) => [a.key, a]),
 );
