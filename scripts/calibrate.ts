@@ -3,6 +3,7 @@
  *
  *   node dist/scripts/calibrate.js [--csv ../shared/calibration/latency.csv] [--devices id,id]
  *                                  [--out-json src/planner/catalog/calibration.json] [--out-md docs/CALIBRATION.md]
+ *                                  [--energy-csv ../shared/calibration/energy.csv]
  *
  * 1. Maps each row of latency.csv to a catalog device, a reference network (src/modelgen/reference-archs.ts)
  *    or an LLM decode, a precision and a runtime; rows that cannot be mapped honestly are listed with the reason.
@@ -19,6 +20,8 @@
  *    A fitted factor that lands on a grid bound or clamp is printed as a WARNING and listed in the report.
  * 5. Reports median / 90th percentile |ln(estimate / measured)|, share within 1.5x, and range coverage on the
  *    held-out points; writes the factors (calibration.json, read by the estimator) and docs/CALIBRATION.md.
+ * 6. Maps energy.csv (measured MCU energy per inference and board power, a USB accelerator's own supply power) to
+ *    catalog devices and reference networks the same way and lists the points with the report; nothing is fitted to them.
  * Deterministic: no randomness, grid search in a fixed order, numbers rounded to 4 significant digits.
  */
 import * as fs from 'fs';
@@ -31,7 +34,7 @@ import { estimateDeviceWith } from '../src/planner/estimate';
 import priors from '../src/planner/catalog/estimator-priors.json';
 import { lookupSplit, SPLIT_RULE, type FrozenSplit } from '../src/planner/calibration-split';
 import { loadCatalog, toBase, type DeviceCalibration } from '../src/planner/catalog';
-import { parseCsv, mapRow, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_LOG_SPREAD, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from '../src/planner/calibration';
+import { parseCsv, mapRow, mapEnergyRow, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_LOG_SPREAD, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from '../src/planner/calibration';
 
 /** Candidate fixed pipeline times (ms per inference): none, or 0.1 .. 300 ms on a log grid. */
 const PIPELINE_GRID = [0, ...logSpace(0.1, 300, 36)];
@@ -50,6 +53,7 @@ const outJson = path.resolve(arg('out-json', path.join(repo, 'src', 'planner', '
 const outMd = arg('out-md', path.join(repo, 'docs', 'CALIBRATION.md'));
 const splitPath = path.resolve(arg('split', path.join(repo, 'scripts', 'calibration', 'heldout-split.json')));
 const onlyDevices = arg('devices', '').split(',').filter(Boolean);
+const energyCsvPath = path.resolve(arg('energy-csv', path.join(path.dirname(csvPath), 'energy.csv')));
 
 /** 1 / the largest prior dense efficiency of the unit that runs most layers (100 when it has no catalog peak). */
 function maxComputeScale(id: string): number {
@@ -89,14 +93,19 @@ async function main(): Promise<void> {
   const catalog = loadCatalog();
   const rows = parseCsv(fs.readFileSync(csvPath, 'utf8'));
   const frozen = lookupSplit(rows, JSON.parse(fs.readFileSync(splitPath, 'utf8')) as FrozenSplit);
+  const runtimesOf = (id: string) => catalog.byId(id)?.runtimes.map((x) => x.id) ?? [];
   const mapped = rows.map((r, i): CalPoint | Excluded => {
-    const m = mapRow(r, i + 2, (id) => catalog.byId(id)?.runtimes.map((x) => x.id) ?? []);
+    const m = mapRow(r, i + 2, runtimesOf);
     if (!('device' in m)) return m;
     const f = frozen[i];
     if (!f) return { row: i + 2, label: m.label, reason: 'added after the last freeze of the split (scripts/freeze-split.ts): not judged yet' };
     return { ...m, split: f.split, publication: f.publication };
   });
   let points = mapped.filter((m): m is CalPoint => 'device' in m);
+  const energyMapped = fs.existsSync(energyCsvPath)
+    ? (parseCsv(fs.readFileSync(energyCsvPath, 'utf8')) as unknown as EnergyRow[]).map((r, i) => mapEnergyRow(r, i + 2, runtimesOf))
+    : [];
+  const energy = { source: path.relative(repo, energyCsvPath), points: energyMapped.filter((m): m is EnergyPoint => 'device' in m), excluded: energyMapped.filter((m): m is Excluded => !('device' in m)) };
   const excluded = mapped.filter((m): m is Excluded => !('device' in m));
   if (onlyDevices.length) points = points.filter((p) => onlyDevices.includes(p.device));
 
@@ -303,6 +312,7 @@ async function main(): Promise<void> {
     warnings,
     points: results,
     excluded,
+    energy,
   };
   fs.mkdirSync(path.dirname(outJson), { recursive: true });
   fs.writeFileSync(outJson, `${JSON.stringify(doc, null, 1)}\n`);
@@ -324,6 +334,7 @@ function markdown(doc: {
   uncalibratedDevices: string[];
   points: PointResult[];
   excluded: Excluded[];
+  energy: { source: string; points: EnergyPoint[]; excluded: Excluded[] };
   split: string;
   source: string;
 }): string {
@@ -370,6 +381,12 @@ function markdown(doc: {
   L.push('| CSV line | Row | Reason |');
   L.push('|---:|---|---|');
   for (const e of doc.excluded) L.push(`| ${e.row} | ${e.label.replace(/\|/g, '/')} | ${e.reason} |`);
+  L.push('', '## Measured energy and power (not fitted)', '');
+  L.push(`From \`${doc.energy.source}\`: the published points the power model can be checked against; nothing is fitted to them.`, '');
+  L.push('| CSV line | Point | Device | Network | Scope | Power W | Energy mJ | Latency ms |');
+  L.push('|---:|---|---|---|---|---:|---:|---:|');
+  for (const e of doc.energy.points) L.push(`| ${e.row} | ${e.label.replace(/\|/g, '/')} | ${e.device} | ${e.arch ?? 'several'} | ${e.scope} | ${e.powerW} | ${e.energyMj ?? '-'} | ${e.latencyMs ?? '-'} |`);
+  for (const e of doc.energy.excluded) L.push(`| ${e.row} | ${e.label.replace(/\|/g, '/')} | not used: ${e.reason} | | | | | |`);
   L.push('', '## Caveats', '');
   L.push('- What "latency" means differs by source (see `/work/shared/calibration/NOTES.md`): OpenCV zoo rows include pre/post-processing, trtexec rows are GPU compute only, MLPerf Tiny latency is 1/throughput, LLM rows are time per output token. End-to-end pipeline sources (Ultralytics model.benchmark(), OpenCV zoo, Arm harness) get a fixed per-inference time per device, fitted on their training points and added only when reproducing them; other differences (e.g. GPU compute only vs host latency) are absorbed by runtime factors and show in the residual spread. User estimates exclude framework / pipeline overhead and say how large the fitted one was.');
   L.push('- The Coral USB rows are mostly measured on a desktop host; the catalog\'s coral-usb assumes a Raspberry Pi 5 host, which only changes ops that fall back and USB handling (Ultralytics measured Pi 4 vs Pi 5 hosts 22-30% apart).');

@@ -124,6 +124,13 @@ export const OVERHEAD_SCALE_BOUNDS = { low: 0.25, high: 2 } as const;
 // Row -> catalog device, reference network, precision, runtime
 
 const DEVICE_RULES: [RegExp, string | null, string?][] = [
+  // Rows added 2026-12-03 (their rules come first: some would otherwise match a broader rule below).
+  [/Sensing Hub|eNPU/, null, 'Qualcomm Sensing Hub low-power AI block (eNPU) of a Snapdragon 8 Gen 3 HDK, not the Hexagon NPU the catalog models'],
+  [/^Coral USB Accelerator on Raspberry Pi 3 B\+/, null, 'Coral USB on a Raspberry Pi 3 B+ host (USB 2.0 only): the host is not a catalog device'],
+  [/^Coral USB Accelerator on Raspberry Pi 4/, 'coral-usb-rpi4'],
+  [/^Jetson Orin Nano .*JetPack (5|6\.0)\b.*(power mode|nvpmodel) not stated/, 'jetson-orin-nano', 'nvpmodel not stated: JetPack 5 / 6.0 predate the Super modes, so the module ran in its 15 W mode (the highest, assumed) or in 7 W'],
+  [/^ESP32-S3/, 'esp32-s3'],
+  [/^STM32U585/, 'stm32u5', 'STM32U585 (B-U585I-IOT02A kit): the STM32U575 with hardware crypto added, same Cortex-M33 at 160 MHz and memories'],
   [/^Coral Dev Board/, 'coral-devboard'],
   [/^Coral USB Accelerator \(USB 3\.0\) on desktop host/, 'coral-usb', 'host is a desktop PC, not the catalog\'s Raspberry Pi 5 (only fallback ops and USB handling differ)'],
   [/^Coral USB Accelerator \(USB3; host not stated/, 'coral-usb', 'host not stated'],
@@ -144,9 +151,32 @@ const DEVICE_RULES: [RegExp, string | null, string?][] = [
   [/A17 Pro/, 'apple-a17-pro'],
 ];
 
-/** [model regex, variant regex, input regex, arch key or an LLM (params, bits per weight) spec]. */
-type ArchRule = [RegExp, RegExp | null, RegExp | null, string | { params: number; bits: number; name: string }];
+/** [model regex, variant regex, input regex, arch key or an LLM (params, bits per weight) spec, note on an assumption]. */
+type ArchRule = [RegExp, RegExp | null, RegExp | null, string | { params: number; bits: number; name: string }, string?];
 const ARCH_RULES: ArchRule[] = [
+  // Rows added 2026-12-03. NetsPresso Trainer models carry 3-class heads, so they come before the 1000-class rules.
+  [/^MobileNetV3-Small$/, /NetsPresso/, /224/, 'mobilenet_v3_small_224_3cls'],
+  [/^MobileNetV3-Large$/, /NetsPresso/, /224/, 'mobilenet_v3_large_224_3cls'],
+  [/^ResNet-(18|34|50)$/, /NetsPresso/, /224/, 'resnet$1_224_3cls'],
+  [/^MobileNetV3-Small$/, null, /224/, 'mobilenet_v3_small_224'],
+  [/^ResNet-34$/, null, /224/, 'resnet34_224'],
+  [/^MobileNetV2$/, null, /^224/, 'mobilenet_v2_1.0_224'],
+  [/^MobileNet v1$/, /^0\.25 128/, /^128/, 'mobilenet_v1_0.25_128'],
+  [/^ShuffleNetV2$/, /^x0\.5/, /^224/, 'shufflenet_v2_x0.5_224'],
+  [/^EfficientNet-EdgeTpu$/, /^S$/, /^224/, 'efficientnet_edgetpu_s_224'],
+  [/^EfficientNet-EdgeTpu$/, /^M$/, /^240/, 'efficientnet_edgetpu_m_240'],
+  [/^Inception[- ]v3$/i, null, /^299/, 'inception_v3_299'],
+  [/^Inception[- ]v3$/i, null, /^224/, 'inception_v3_224'],
+  [/^Inception v4$/, null, /^299/, 'inception_v4_299'],
+  [/^YOLOv8s$/, null, /^640/, 'yolov8s_640'],
+  [/^YOLOv8s$/, null, /^512/, 'yolov8s_512'],
+  [/^YOLO11n$/, null, /^320/, 'yolo11n_320'],
+  [/^YOLOX$/, /YOLOX-S/, /^640/, 'yolox_s_640'],
+  [/^Midas-V2$/, /MiDaS_small/, /^256/, 'midas_v21_small_256'],
+  [/^DeepLabV3-Plus-MobileNet$/, null, /^513/, 'deeplabv3plus_mobilenet_513'],
+  [/^MobileViTv2$/, /^1\.0/, /default is 256x256/, 'mobilevit_v2_1.0_256', 'input size not stated in the source table: ml-cvnets\' MobileViTv2 ImageNet default, 256x256, assumed'],
+  [/^DETR-ResNet-50$/, null, /^800/, 'detr_resnet50_800'],
+  [/^SSD MobileNet v1$/, /^ssd-mobilenet-v1-edgetpu/, /^300/, 'ssd_mobilenet_v1_1.0_300'],
   [/^MobileNetV1 0\.25x/, null, /96x96/, 'mobilenet_v1_0.25_96_vww'],
   [/^MobileNet v1$/, /^(1\.0|image_classification_mobilenetv1)/, /224/, 'mobilenet_v1_1.0_224'],
   [/^MobileNet[- ]v2$/, null, /224/, 'mobilenet_v2_1.0_224'],
@@ -181,6 +211,14 @@ const ARCH_RULES: ArchRule[] = [
 ];
 
 const RUNTIME_RULES: [RegExp, string][] = [
+  // Rows added 2026-12-03.
+  [/^Core ML/, 'coreml'],
+  [/^ESP-DL \(RUNTIME_MODE_MULTI_CORE\)/, 'esp-dl-dual-core'],
+  [/^ESP-DL/, 'esp-dl'],
+  [/^Bosch Hardware-Aware Lowering Engine/, 'bosch-hale'],
+  [/^TFLite v2\.2\.0 \(ruy\)/, 'tflite-ruy'],
+  [/^TFLite \(NetsPresso Benchmarker/, 'xnnpack'],
+  [/EdgeTPU delegate/, 'libedgetpu-std'],
   [/libedgetpu1-max/, 'libedgetpu-max'],
   [/Python benchmark_edgetpu/, 'pycoral'],
   [/Edge TPU/, 'libedgetpu-std'],
@@ -201,6 +239,24 @@ const RUNTIME_RULES: [RegExp, string][] = [
   [/Plumerai/, 'plumerai'],
   [/microTVM/, 'microtvm'],
   [/TensorFlow Lite for Microcontrollers/, 'tflm'],
+];
+
+/** Rows whose network or timing cannot be reproduced honestly, with the reason (rows added 2026-12-03). */
+const UNMAPPABLE: [(r: LatencyRow) => boolean, string][] = [
+  [(r) => /end2end/.test(r.runtime), 'timing includes YOLO pre- and post-processing on the device (trtutils end2end), one point of that pipeline: its fixed time cannot be fitted'],
+  [(r) => r.model === 'SqueezeNet' && r.variant === '-', 'SqueezeNet version (1.0 or 1.1, 2.2x apart in MACs) not stated in the source'],
+  [(r) => /^(YOLOv5s|Depth Anything)$/.test(r.model) && /not stated/.test(r.input), 'input size not stated in the source (the network\'s cost grows with the square of its side)'],
+  [(r) => /^Stable Diffusion/.test(r.model), 'end-to-end text-to-image pipeline (text encoder, 20 denoising steps, VAE decoder), not one network'],
+  [(r) => r.model === 'SmolLM2', 'model size not stated in the source (SmolLM2 comes in 135M, 360M and 1.7B parameters)'],
+];
+
+/**
+ * Precisions whose compute type differs from the stored one, with the source that says so (rows added 2026-12-03).
+ * Checked before precisionOf; the note travels with the point.
+ */
+const COMPUTE_PRECISION_RULES: [RegExp, ComputePrecision, string][] = [
+  [/\(W8A16\)/, 'fp16', 'weights-only int8 (W8A16): computed in fp16 on the Neural Engine (coremltools opt-quantization-perf: weights are decompressed to fp16; only W8A8 computes in int8)'],
+  [/^fp16 TFLite model/, 'fp32', 'fp16 TFLite model on the CPU: computed in fp32 (LiteRT post-training quantization docs, float16 section: "By default, a float16 quantized model will dequantize the weights values to float32 when run on the CPU"); the source does not state the compute precision'],
 ];
 
 function precisionOf(p: string): ComputePrecision | null {
@@ -224,13 +280,18 @@ export function mapRow(r: LatencyRow, index: number, runtimesOf: (device: string
   const device = rule[1];
   const measured = Number(r.latency_ms);
   if (!Number.isFinite(measured) || measured <= 0) return no('no latency value');
-  const precision = precisionOf(r.precision);
+  const computeRule = COMPUTE_PRECISION_RULES.find(([re]) => re.test(r.precision));
+  const precision = computeRule?.[1] ?? precisionOf(r.precision);
   if (!precision) return no(`precision not stated in the source ("${r.precision}")`);
+  const unmappable = UNMAPPABLE.find(([test]) => test(r));
+  if (unmappable) return no(unmappable[1]);
   let arch: string | null = null;
   let llm: CalPoint['llm'] = null;
-  for (const [m, v, i, target] of ARCH_RULES) {
+  let archNote: string | undefined;
+  for (const [m, v, i, target, assumption] of ARCH_RULES) {
     const mm = m.exec(r.model);
     if (!mm || (v && !v.test(r.variant)) || (i && !i.test(r.input))) continue;
+    archNote = assumption;
     if (typeof target === 'string') arch = target.replace('$1', mm[1] ?? '');
     else {
       const size = Number(r.model_size_mb);
@@ -251,7 +312,77 @@ export function mapRow(r: LatencyRow, index: number, runtimesOf: (device: string
   if (!known.includes(runtime)) return no(`runtime ${runtime} is not one of ${device}'s catalog runtimes`);
   const key = `${device}|${arch ?? 'llm'}|${precision}|${runtime}|${r.model}|${r.variant}`;
   const pipeline = pipelineOf(r.source);
-  return { key, row: index, device, arch, llm, precision, runtime, measuredMs: measured, label, source: r.source.slice(0, 160), ...(pipeline ? { pipeline } : {}), note: rule[2] };
+  const note = [rule[2], archNote, computeRule?.[2]].filter(Boolean).join('; ') || undefined;
+  return { key, row: index, device, arch, llm, precision, runtime, measuredMs: measured, label, source: r.source.slice(0, 160), ...(pipeline ? { pipeline } : {}), note };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measured energy and power (/work/shared/calibration/energy.csv, added 2026-12-03): mapped, not fitted
+
+/** A row of energy.csv (header: model,input,precision,runtime,device,latency_ms,power_w,energy_mj,what_is_measured,source,quote). */
+export interface EnergyRow {
+  model: string;
+  input: string;
+  precision: string;
+  runtime: string;
+  device: string;
+  latency_ms: string;
+  power_w: string;
+  energy_mj: string;
+  what_is_measured: string;
+  source: string;
+  [k: string]: string;
+}
+
+/** A published power / energy measurement the estimator's power model can be checked against. */
+export interface EnergyPoint {
+  row: number;
+  label: string;
+  device: string;
+  /** 'device': the board's supply while it infers (MLPerf Tiny energy mode); 'accelerator': a plug-in accelerator's own supply. */
+  scope: 'device' | 'accelerator';
+  /** Reference network (REFERENCE_ARCHS); null when one power figure covers a set of networks. */
+  arch: string | null;
+  precision: ComputePrecision;
+  runtime: string;
+  powerW: number;
+  /** Measured energy per inference; null when the source gives power only. */
+  energyMj: number | null;
+  /** Latency of the source's performance-mode run (not the energy run), when given. */
+  latencyMs: number | null;
+  measures: string;
+  source: string;
+  note?: string;
+}
+
+/**
+ * Energy rows whose device the latency rules exclude but whose power figure is the accelerator's own: the Coral USB
+ * stick's supply was measured at its USB port, so the host (a Pi 3 B+) is not in the figure, only its USB 2.0 link.
+ */
+const ACCELERATOR_POWER_RULES: [RegExp, string, string][] = [
+  [/^Coral USB Accelerator on /, 'coral-usb', 'the stick\'s own USB supply (host not included); measured behind a USB 2.0 host, which keeps the Edge TPU waiting on the link, so a USB 3 host may draw more'],
+];
+
+/** Maps one energy.csv row to an energy point, or says why it is not used. Devices, networks and runtimes map as in mapRow. */
+export function mapEnergyRow(r: EnergyRow, index: number, runtimesOf: (device: string) => string[]): EnergyPoint | Excluded {
+  const asLatency: LatencyRow = { ...r, variant: '-', model_size_mb: '', latency_ms: r.latency_ms || r.energy_mj || r.power_w };
+  const m = mapRow(asLatency, index, runtimesOf);
+  const label = 'label' in m ? m.label : `${r.model} / ${r.device}`;
+  const powerW = Number(r.power_w);
+  if (!Number.isFinite(powerW) || powerW <= 0) return { row: index, label, reason: 'no power value' };
+  const energy = r.energy_mj ? Number(r.energy_mj) : null;
+  const latency = r.latency_ms ? Number(r.latency_ms) : null;
+  const measures = r.what_is_measured;
+  if ('device' in m) {
+    if (energy === null || !Number.isFinite(energy) || energy <= 0) return { row: index, label, reason: 'no energy per inference for a network the estimator can reproduce' };
+    return { row: index, label, device: m.device, scope: 'device', arch: m.arch, precision: m.precision, runtime: m.runtime, powerW, energyMj: energy, latencyMs: latency, measures, source: r.source.slice(0, 160), ...(m.note ? { note: m.note } : {}) };
+  }
+  const acc = ACCELERATOR_POWER_RULES.find(([re]) => re.test(r.device));
+  if (!acc) return { row: index, label, reason: /Geekbench|no ML model/i.test(`${r.model} ${r.runtime}`) ? 'not an inference: whole-board power under a CPU benchmark, from a meter the source calls somewhat broken' : m.reason };
+  const rt = RUNTIME_RULES.find(([re]) => re.test(r.runtime));
+  const precision = precisionOf(r.precision);
+  if (!rt || !runtimesOf(acc[1]).includes(rt[1]) || !precision) return { row: index, label, reason: `runtime or precision of "${r.runtime}" / "${r.precision}" not mapped` };
+  return { row: index, label, device: acc[1], scope: 'accelerator', arch: null, precision, runtime: rt[1], powerW, energyMj: energy, latencyMs: latency, measures, source: r.source.slice(0, 160), note: acc[2] };
 }
 
 // ---------------------------------------------------------------------------------------------
