@@ -693,12 +693,18 @@ export function efficientnetEdgeTpu(size: 'S' | 'M', classes = 1000): B {
   return b;
 }
 
-/** Inception v3 (Szegedy et al. 2016; torchvision layout without the training-only auxiliary head). */
-export function inceptionV3(res = 299, classes = 1000): B {
-  const b = start(`inception_v3_${res}`, [1, 3, res, res]);
+/** Inception v3 / v4's shared start: conv + ReLU and "average pool + 1x1" helpers, and the 3x3 stem (32 s2, 32, 64). */
+function inceptionStart(name: string, res: number) {
+  const b = start(name, [1, 3, res, res]);
   const cr = (x: string, out: number, k: number | [number, number], s = 1, pad: number | 'same' = 'same') => convRelu(b, x, out, k, s, pad);
   const avg = (x: string, out: number) => cr(b.avgPool(x, 3, 1, 1), out, 1);
-  let x = cr(cr(cr('input', 32, 3, 2, 0), 32, 3, 1, 0), 64, 3);
+  return { b, cr, avg, stem: cr(cr(cr('input', 32, 3, 2, 0), 32, 3, 1, 0), 64, 3) };
+}
+
+/** Inception v3 (Szegedy et al. 2016; torchvision layout without the training-only auxiliary head). */
+export function inceptionV3(res = 299, classes = 1000): B {
+  const { b, cr, avg, stem } = inceptionStart(`inception_v3_${res}`, res);
+  let x = stem;
   x = b.maxPool(x, 3, 2);
   x = b.maxPool(cr(cr(x, 80, 1), 192, 3, 1, 0), 3, 2);
   for (const pf of [32, 64, 64]) {
@@ -722,10 +728,8 @@ export function inceptionV3(res = 299, classes = 1000): B {
 
 /** Inception v4 (Szegedy et al. 2017, Figures 3-9; timm inception_v4 layout), 299x299. */
 export function inceptionV4(res = 299, classes = 1000): B {
-  const b = start(`inception_v4_${res}`, [1, 3, res, res]);
-  const cr = (x: string, out: number, k: number | [number, number], s = 1, pad: number | 'same' = 'same') => convRelu(b, x, out, k, s, pad);
-  const avg = (x: string, out: number) => cr(b.avgPool(x, 3, 1, 1), out, 1);
-  let x = cr(cr(cr('input', 32, 3, 2, 0), 32, 3, 1, 0), 64, 3);
+  const { b, cr, avg, stem } = inceptionStart(`inception_v4_${res}`, res);
+  let x = stem;
   x = b.concat([b.maxPool(x, 3, 2), cr(x, 96, 3, 2, 0)]);
   x = b.concat([cr(cr(x, 64, 1), 96, 3, 1, 0), cr(cr(cr(cr(x, 64, 1), 64, [1, 7]), 64, [7, 1]), 96, 3, 1, 0)]);
   x = b.concat([cr(x, 192, 3, 2, 0), b.maxPool(x, 3, 2)]);
