@@ -135,7 +135,6 @@ const DEVICE_RULES: [RegExp, string | null, string?][] = [
   [/^Coral USB Accelerator \(USB 3\.0\) on desktop host/, 'coral-usb', 'host is a desktop PC, not the catalog\'s Raspberry Pi 5 (only fallback ops and USB handling differ)'],
   [/^Coral USB Accelerator \(USB3; host not stated/, 'coral-usb', 'host not stated'],
   [/^Coral USB Accelerator on Raspberry Pi 5/, 'coral-usb'],
-  [/^Coral USB Accelerator on Raspberry Pi 4/, null, 'Coral USB on a Raspberry Pi 4 host: the catalog\'s coral-usb assumes a Raspberry Pi 5 host'],
   [/^Coral Edge TPU \(host per coral/, null, 'Coral form factor / host not captured in the source'],
   [/JetPack 7\.2; power mode not stated/, null, 'Jetson Orin Nano power mode not stated (neither catalog state can be assumed)'],
   [/Jetson Orin Nano 8GB \(original clocks\)/, 'jetson-orin-nano'],
