@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { OnnxGraphBuilder, writeModel } from '../src/modelgen/onnx-builder';
+import { OnnxGraphBuilder, writeModel } from '../test/support/modelgen/onnx-builder';
 
 const root = path.resolve(__dirname, '..', '..');
 const shared = path.resolve(root, '..', 'shared', 'models');

@@ -1,6 +1,6 @@
 /** Child process for the benchmark: builds the sample plan through the real pipeline and times the four exports. */
 import { analyzeFile } from '../src/analyzers';
-import { buildPlanDocument } from '../src/planner/document';
+import { buildPlanDocument } from '../src/planner/plan/document';
 import { benchExports } from '../src/export/bench';
 
 async function main(): Promise<void> {

@@ -16,6 +16,8 @@ const node = { platform: 'node', target: 'node20', format: 'cjs', bundle: true, 
 const browser = { platform: 'browser', target: 'es2022', format: 'iife', bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
 
 const listTs = (dir) => (existsSync(r(dir)) ? readdirSync(r(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => join(dir, f)) : []);
+/** listTs of a folder and of its subfolders (scripts/calibration/...), each file its own bundle at the same relative path. */
+const listTsDeep = (dir) => (existsSync(r(dir)) ? [...listTs(dir), ...readdirSync(r(dir), { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => listTsDeep(join(dir, e.name)))] : []);
 
 const builds = [];
 const add = (name, options) => builds.push({ name, options });
@@ -31,7 +33,7 @@ for (const f of listTs('webview')) {
 if (!production) {
   // One bundle per file, so a test or script that does not compile does not stop the others.
   for (const dir of ['test/unit', 'bench', 'scripts']) {
-    for (const f of listTs(dir)) add(f, { ...node, entryPoints: [r(f)], outfile: r(`dist/${f.slice(0, -3)}.js`) });
+    for (const f of listTsDeep(dir)) add(f, { ...node, entryPoints: [r(f)], outfile: r(`dist/${f.slice(0, -3)}.js`) });
   }
 }
 

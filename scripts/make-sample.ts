@@ -6,7 +6,7 @@
  *   node dist/scripts/make-sample.js [out.onnx]
  */
 import * as path from 'path';
-import { OnnxGraphBuilder, writeModel } from '../src/modelgen/onnx-builder';
+import { OnnxGraphBuilder, writeModel } from '../test/support/modelgen/onnx-builder';
 
 export function buildTinyCnn(): ReturnType<OnnxGraphBuilder['model']> {
   const g = new OnnxGraphBuilder('tiny_cnn', { seed: 2026 });

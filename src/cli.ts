@@ -12,9 +12,9 @@ import { loadCatalog } from './planner/catalog';
 import { estimateDevice, EstimateInputError } from './planner/estimate';
 import type { Budgets, ComputePrecision } from './planner/types';
 import { PlanValidationError, validatePlan } from './planner/plan';
-import { buildPlanDocument } from './planner/document';
+import { buildPlanDocument } from './planner/plan/document';
 import { VERSION } from './version';
-import { addMeasurement, corrections as correctionsOf, parseBenchmarkLog, readStore, type DeviceCorrection } from './planner/measurements';
+import { addMeasurement, corrections as correctionsOf, parseBenchmarkLog, readStore, type DeviceCorrection } from './planner/estimate/measurements';
 
 const HELP = `edgeplan ${VERSION} — plan a model's deployment to edge devices, offline.
 

@@ -6,6 +6,6 @@ export { analyzeFile, ModelFileError, AnalysisCancelled } from './analyzers';
 export { loadCatalog } from './planner/catalog';
 export { estimateDevice, EstimateInputError } from './planner/estimate';
 export { recommend } from './planner/recommend';
-export { buildPlanDocument } from './planner/document';
+export { buildPlanDocument } from './planner/plan/document';
 export { benchmarkModel } from './measure';
 export * as exporters from './export';

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { OnnxGraphBuilder, writeModel, attr } from '../../src/modelgen/onnx-builder';
+import { OnnxGraphBuilder, writeModel, attr } from './modelgen/onnx-builder';
 import { analyzeFile } from '../../src/analyzers';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
 import { tempDir } from './shared';

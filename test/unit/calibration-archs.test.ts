@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { REFERENCE_ARCHS, writeReferenceModel } from '../../src/modelgen/reference-archs';
+import { REFERENCE_ARCHS, writeReferenceModel } from '../support/modelgen/reference-archs';
 import { analyzeFile } from '../../src/analyzers';
 import { tempDir } from '../support/shared';
 
@@ -13,7 +13,7 @@ import { tempDir } from '../support/shared';
  * (paper) vs 4.1G (torchvision stride placement) multiply-adds.
  */
 const TOL = 0.12;
-const SKIP_BIG = new Set(['vit_b16_224', 'wide_resnet50_2_224', 'yolo11x_640', 'yolo11l_640']); // large files: checked by scripts/calibrate.ts
+const SKIP_BIG = new Set(['vit_b16_224', 'wide_resnet50_2_224', 'yolo11x_640', 'yolo11l_640']); // large files: checked by scripts/calibration/calibrate.ts
 
 test('reference architectures match their published MACs and parameter counts', async () => {
   const dir = tempDir('refarch');

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseCsv, mapEnergyRow, type EnergyRow, type EnergyPoint } from '../../src/planner/calibration';
+import { parseCsv, mapEnergyRow, type EnergyRow, type EnergyPoint } from '../../scripts/calibration/fit';
 import { loadCatalog } from '../../src/planner/catalog';
-import { REFERENCE_ARCHS } from '../../src/modelgen/reference-archs';
+import { REFERENCE_ARCHS } from '../support/modelgen/reference-archs';
 import { sharedDir, SKIP_NO_SHARED } from '../support/shared';
 
 /**

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseCsv, mapRow, type CalPoint, type LatencyRow } from '../../src/planner/calibration';
+import { parseCsv, mapRow, type CalPoint, type LatencyRow } from '../../scripts/calibration/fit';
 import { loadCatalog } from '../../src/planner/catalog';
-import { REFERENCE_ARCHS } from '../../src/modelgen/reference-archs';
+import { REFERENCE_ARCHS } from '../support/modelgen/reference-archs';
 import { sharedDir, SKIP_NO_SHARED } from '../support/shared';
 
 /** How published latency rows map to a catalog device, a reference network, a compute precision and a runtime. */

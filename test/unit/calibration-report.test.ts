@@ -4,8 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import calibration from '../../src/planner/catalog/calibration.json';
-import { summarize, parseCsv, mapRow, type PointResult } from '../../src/planner/calibration';
-import { lookupSplit, ruleSplit, SPLIT_RULE, type FrozenSplit } from '../../src/planner/calibration-split';
+import { summarize, parseCsv, mapRow, type PointResult } from '../../scripts/calibration/fit';
+import { lookupSplit, ruleSplit, SPLIT_RULE, type FrozenSplit } from '../../scripts/calibration/split';
 import { loadCatalog } from '../../src/planner/catalog';
 import { estimateDevice } from '../../src/planner/estimate';
 import { repoRoot, sharedDir, hasShared, SKIP_NO_SHARED, tempDir } from '../support/shared';
@@ -69,7 +69,7 @@ test('the split is frozen: every published row is in the committed split, assign
   for (const r of frozen.rows) assert.equal(r.split, ruleSplit(r.id), `${r.id} was moved by hand`);
   const found = lookupSplit(rows, frozen);
   const unfrozen = found.map((f, i) => (f ? null : rows[i].model)).filter(Boolean);
-  assert.deepEqual(unfrozen, [], 'rows added to latency.csv must be frozen (node dist/scripts/freeze-split.js) and committed before they judge a change');
+  assert.deepEqual(unfrozen, [], 'rows added to latency.csv must be frozen (node dist/scripts/calibration/freeze-split.js) and committed before they judge a change');
   const cat = loadCatalog();
   const heldKeys = new Set<string>();
   rows.forEach((r, i) => {
@@ -79,13 +79,13 @@ test('the split is frozen: every published row is in the committed split, assign
   for (const p of doc.points) assert.equal(p.split === 'held-out', heldKeys.has(p.key), `${p.key}: committed split differs from the frozen one`);
 });
 
-test('scripts/calibrate.ts is deterministic and reproduces the committed MCU factors', { skip: SKIP_NO_SHARED || (!fs.existsSync(path.join(repoRoot, 'dist', 'scripts', 'calibrate.js')) && 'dist/scripts/calibrate.js not built') }, () => {
+test('scripts/calibration/calibrate.ts is deterministic and reproduces the committed MCU factors', { skip: SKIP_NO_SHARED || (!fs.existsSync(path.join(repoRoot, 'dist', 'scripts', 'calibration', 'calibrate.js')) && 'dist/scripts/calibration/calibrate.js not built') }, () => {
   const dir = tempDir('calib');
   try {
     const ids = ['stm32f7', 'stm32h7', 'stm32l4', 'stm32u5'];
     const outs = [1, 2].map((n) => {
       const out = path.join(dir, `cal${n}.json`);
-      const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'scripts', 'calibrate.js'), '--devices', ids.join(','), '--out-json', out, '--out-md', '-'], { encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'scripts', 'calibration', 'calibrate.js'), '--devices', ids.join(','), '--out-json', out, '--out-md', '-'], { encoding: 'utf8', timeout: 120_000 });
       assert.equal(r.status, 0, r.stderr);
       return JSON.parse(fs.readFileSync(out, 'utf8'));
     });

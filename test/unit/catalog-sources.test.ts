@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import devices from '../../src/planner/catalog/devices.json';
-import techniques from '../../src/planner/techniques.json';
+import techniques from '../../src/planner/recommend/techniques.json';
 
 function sources(node: unknown, trail: string[] = [], out: { at: string; source: string }[] = []): { at: string; source: string }[] {
   if (Array.isArray(node)) node.forEach((v, i) => sources(v, [...trail, String(i)], out));

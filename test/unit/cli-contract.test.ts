@@ -13,8 +13,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as crypto from 'crypto';
-import { OnnxGraphBuilder, writeModel } from '../../src/modelgen/onnx-builder';
-import { TfliteModelBuilder } from '../../src/modelgen/tflite-builder';
+import { OnnxGraphBuilder, writeModel } from '../support/modelgen/onnx-builder';
+import { TfliteModelBuilder } from '../support/modelgen/tflite-builder';
 import { repoRoot, tempDir } from '../support/shared';
 import { runCli, assertOk, assertUsage, assertBadInput, parseJsonOut, describeRun, sampleModel, type CliRun } from '../support/run-cli';
 

@@ -9,9 +9,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import { estimateDevice } from '../../src/planner/estimate';
-import { OVERHEAD_SCALE_BOUNDS, pipelineOf, type CalibrationEntry, type PointResult } from '../../src/planner/calibration';
+import { OVERHEAD_SCALE_BOUNDS, pipelineOf, type CalibrationEntry, type PointResult } from '../../scripts/calibration/fit';
 import calibration from '../../src/planner/catalog/calibration.json';
-import { writeReferenceModel } from '../../src/modelgen/reference-archs';
+import { writeReferenceModel } from '../support/modelgen/reference-archs';
 import { fixture, hasShared, tempDir } from '../support/shared';
 
 const doc = calibration as unknown as { devices: Record<string, CalibrationEntry>; points: PointResult[] };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseBenchmarkLog, addMeasurement, readStore, corrections, MeasurementError } from '../../src/planner/measurements';
+import { parseBenchmarkLog, addMeasurement, readStore, corrections, MeasurementError } from '../../src/planner/estimate/measurements';
 import { tempDir } from '../support/shared';
 
 test('TFLite benchmark_model log: the steady-state average in microseconds', () => {

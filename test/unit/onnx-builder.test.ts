@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { attr, encodeModel, floatTensor, int64Tensor, OnnxGraphBuilder, writeModel, type GraphSpec, type ModelSpec } from '../../src/modelgen/onnx-builder';
+import { attr, encodeModel, floatTensor, int64Tensor, OnnxGraphBuilder, writeModel, type GraphSpec, type ModelSpec } from '../support/modelgen/onnx-builder';
 import { BufferSource, ProtoReader, WireType } from '../../src/analyzers/io/protobuf';
 import { ModelFileError } from '../../src/analyzers/errors';
 import { tempDir } from '../support/shared';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { attr, encodeModel, floatTensor, writeModel, type GraphSpec, type ModelSpec } from '../../src/modelgen/onnx-builder';
+import { attr, encodeModel, floatTensor, writeModel, type GraphSpec, type ModelSpec } from '../support/modelgen/onnx-builder';
 import { readOnnx } from '../../src/analyzers/onnx/reader';
 import { inferOnnxShapes } from '../../src/analyzers/shapes';
 import { onnxNodeCost } from '../../src/analyzers/cost/onnx';

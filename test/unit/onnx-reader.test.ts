@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { attr, floatTensor, int64Tensor, writeModel, type GraphSpec, type ModelSpec, type TensorSpec } from '../../src/modelgen/onnx-builder';
+import { attr, floatTensor, int64Tensor, writeModel, type GraphSpec, type ModelSpec, type TensorSpec } from '../support/modelgen/onnx-builder';
 import { readOnnx } from '../../src/analyzers/onnx/reader';
 import { FileSource, withFileSource } from '../../src/analyzers/io/file-source';
 import { allSubgraphs, type ModelGraph } from '../../src/analyzers/graph';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { attr, floatTensor, int64Tensor, writeModel, type ModelSpec, type NodeSpec, type TensorSpec, type ValueInfoSpec } from '../../src/modelgen/onnx-builder';
+import { attr, floatTensor, int64Tensor, writeModel, type ModelSpec, type NodeSpec, type TensorSpec, type ValueInfoSpec } from '../support/modelgen/onnx-builder';
 import { readOnnx } from '../../src/analyzers/onnx/reader';
 import { inferOnnxShapes } from '../../src/analyzers/shapes';
 import { onnxNodeCost } from '../../src/analyzers/cost/onnx';

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { bindingsProblems, bindingValueError, MAX_BINDINGS, parseFromWebview, parseToWebview, type AnalysisViewModel, type PlannerInit } from '../../src/protocol';
 import { analyzeFile } from '../../src/analyzers';
 import { createDefaultPlan } from '../../src/planner/plan';
-import { OnnxGraphBuilder, writeModel } from '../../src/modelgen/onnx-builder';
+import { OnnxGraphBuilder, writeModel } from '../support/modelgen/onnx-builder';
 
 const bind = (bindings: unknown): unknown => ({ type: 'analysis/bind', bindings });
 

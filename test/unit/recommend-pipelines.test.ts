@@ -11,7 +11,7 @@ import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import { recommend, RecommendInputError, deviceClassOf, modelTraits } from '../../src/planner/recommend';
-import { applyTechnique } from '../../src/planner/transform';
+import { applyTechnique } from '../../src/planner/recommend/transform';
 import { estimateDevice } from '../../src/planner/estimate';
 import { loadCatalog } from '../../src/planner/catalog';
 import type { Technique, RecommendationResult } from '../../src/planner/types';

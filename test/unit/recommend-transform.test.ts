@@ -4,11 +4,11 @@
  */
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { applyTechnique, studentFactors, findRewriteRule } from '../../src/planner/transform';
-import { TECHNIQUES, parseTechniqueTable, TechniqueTableError } from '../../src/planner/technique-table';
-import { commandsFor, inputSpecs, toolchainFor } from '../../src/planner/commands';
-import { operationalPlan } from '../../src/planner/operations';
-import raw from '../../src/planner/techniques.json';
+import { applyTechnique, studentFactors, findRewriteRule } from '../../src/planner/recommend/transform';
+import { TECHNIQUES, parseTechniqueTable, TechniqueTableError } from '../../src/planner/recommend/technique-table';
+import { commandsFor, inputSpecs, toolchainFor } from '../../src/planner/recommend/commands';
+import { operationalPlan } from '../../src/planner/recommend/operations';
+import raw from '../../src/planner/recommend/techniques.json';
 import { mobilenetV1Onnx, mlpOnnx, profileOf, cleanupRecommendModels } from '../support/recommend-models';
 
 after(() => cleanupRecommendModels());

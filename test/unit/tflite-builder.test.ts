@@ -1,5 +1,5 @@
 /**
- * TFLite forms the real fixtures do not cover, written with src/modelgen/tflite-builder.ts and read back:
+ * TFLite forms the real fixtures do not cover, written with test/support/modelgen/tflite-builder.ts and read back:
  * control-flow subgraphs, per-channel quantization, shared buffers, sparse tensors, the >2 GB buffer form,
  * custom and compiled ops, legacy and extended operator codes, unknown-rank tensors, names, metadata.
  */
@@ -11,7 +11,7 @@ import { FileSource } from '../../src/analyzers/io/file-source';
 import { tfliteReader } from '../../src/analyzers/tflite';
 import { buildProfile } from '../../src/analyzers/profile';
 import type { ModelGraph } from '../../src/analyzers/graph';
-import { buildTflite, TfliteModelBuilder, tfliteOptions, type TfliteModelSpec } from '../../src/modelgen/tflite-builder';
+import { buildTflite, TfliteModelBuilder, tfliteOptions, type TfliteModelSpec } from '../support/modelgen/tflite-builder';
 import { tempDir } from '../support/shared';
 
 const dir = tempDir('tflite-builder');

@@ -11,7 +11,7 @@ import { tfliteReader } from '../../src/analyzers/tflite';
 import { tfliteCost } from '../../src/analyzers/cost/tflite';
 import { buildProfile } from '../../src/analyzers/profile';
 import type { ModelGraph } from '../../src/analyzers/graph';
-import { TfliteModelBuilder } from '../../src/modelgen/tflite-builder';
+import { TfliteModelBuilder } from '../support/modelgen/tflite-builder';
 import { tempDir } from '../support/shared';
 
 const dir = tempDir('tflite-cost');

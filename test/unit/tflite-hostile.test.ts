@@ -13,7 +13,7 @@ import { ModelFileError } from '../../src/analyzers/errors';
 import { tfliteReader } from '../../src/analyzers/tflite';
 import { buildProfile } from '../../src/analyzers/profile';
 import type { ModelGraph } from '../../src/analyzers/graph';
-import { buildTflite, TfliteModelBuilder, type TfliteModelSpec } from '../../src/modelgen/tflite-builder';
+import { buildTflite, TfliteModelBuilder, type TfliteModelSpec } from '../support/modelgen/tflite-builder';
 import { fixture, hasShared, tempDir } from '../support/shared';
 
 const dir = tempDir('tflite-hostile');

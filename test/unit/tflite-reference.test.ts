@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeFile, ModelFileError } from '../../src/analyzers/index';
-import { TfliteModelBuilder } from '../../src/modelgen/tflite-builder';
+import { TfliteModelBuilder } from '../support/modelgen/tflite-builder';
 import { SKIP_NO_SHARED, fixture, referenceLines, tempDir } from '../support/shared';
 
 const lines = referenceLines().filter((l) => l.format === 'tflite');

@@ -48,7 +48,7 @@ export function loadOpSupport(): OpSupport {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Calibration output (written by scripts/calibrate.ts, committed as data).
+// Calibration output (written by scripts/calibration/calibrate.ts, committed as data).
 
 export interface DeviceCalibration {
   /** Multiplier on the prior effective throughput of the unit that runs most layers (fitted). */

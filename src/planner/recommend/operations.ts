@@ -3,7 +3,7 @@
  * once a compressed model exists. Items depend on the chosen pipeline and the target.
  * No `vscode` import.
  */
-import type { Budgets, Technique } from './types';
+import type { Budgets, Technique } from '../types';
 import type { DeviceClass } from './technique-table';
 
 export interface OperationsInput {

@@ -3,7 +3,7 @@
  * Code reads effect ranges, sources, students and op-rewrite rules from here, never hard-codes them.
  * No `vscode` import.
  */
-import type { Effort, Range, SourceRef, Technique } from './types';
+import type { Effort, Range, SourceRef, Technique } from '../types';
 import raw from './techniques.json';
 
 export type DeviceClass = 'cpu-fp16' | 'cpu' | 'gpu-tensorrt' | 'edgetpu' | 'ane' | 'htp' | 'mcu';

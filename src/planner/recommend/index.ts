@@ -10,7 +10,7 @@
  * the closest pipeline with what it misses and by how much, and re-estimates every other catalog
  * device with its own best pipeline. No `vscode` import.
  */
-import type { ModelProfile } from '../analyzers/profile-types';
+import type { ModelProfile } from '../../analyzers/profile-types';
 import type {
   Alternative,
   BudgetCheck,
@@ -25,10 +25,10 @@ import type {
   RecommendationResult,
   StepExpectation,
   Technique,
-} from './types';
-import { estimateDevice } from './estimate';
-import type { DeviceCorrection } from './measurements';
-import { loadCatalog, type DeviceSpec } from './catalog';
+} from '../types';
+import { estimateDevice } from '../estimate';
+import type { DeviceCorrection } from '../estimate/measurements';
+import { loadCatalog, type DeviceSpec } from '../catalog';
 import { applyTechnique, findRewriteRule, INT8_DYNAMIC_CLASSES, INT8_STATIC_CLASSES, studentFactors } from './transform';
 import { TECHNIQUES, citation, type DeviceClass, type OpRewriteRule, type Student, type StudentFamily } from './technique-table';
 import { commandsFor, int16ActivationCommands, isLlm, type CommandContext } from './commands';

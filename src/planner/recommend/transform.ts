@@ -6,10 +6,10 @@
  * or the graph itself (op rewrite → supported ops, static shapes). The input profile is never mutated.
  * No `vscode` import.
  */
-import type { Precision } from '../analyzers/graph';
-import type { LayerProfile, ModelProfile, QuantizationSummary } from '../analyzers/profile-types';
-import type { OpClass } from '../analyzers/cost/types';
-import type { Technique } from './types';
+import type { Precision } from '../../analyzers/graph';
+import type { LayerProfile, ModelProfile, QuantizationSummary } from '../../analyzers/profile-types';
+import type { OpClass } from '../../analyzers/cost/types';
+import type { Technique } from '../types';
 import { TECHNIQUES, type OpRewriteRule, type Student } from './technique-table';
 
 /** Bits per element of a precision (null for non-numeric types). */

@@ -3,10 +3,10 @@
  * back to its (host) CPU and why, and the overall verdict. Rules come from op-support.json and the
  * device's catalog entry. No `vscode` import.
  */
-import type { LayerProfile, ModelProfile } from '../analyzers/profile-types';
-import type { Precision } from '../analyzers/graph';
-import type { CompatibilityReport, ComputePrecision, FallbackOp } from './types';
-import { loadOpSupport, type DeviceSpec, type OpTarget } from './catalog';
+import type { LayerProfile, ModelProfile } from '../../analyzers/profile-types';
+import type { Precision } from '../../analyzers/graph';
+import type { CompatibilityReport, ComputePrecision, FallbackOp } from '../types';
+import { loadOpSupport, type DeviceSpec, type OpTarget } from '../catalog';
 
 export type Placement = 'accelerator' | 'cpu' | 'skip';
 

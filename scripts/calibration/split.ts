@@ -5,11 +5,11 @@
  * runtime, batch, threads, source) and never of what it measured, and a publication (the repository or site it was
  * read from) so that a whole source can be held out at a time. A row is held out when the FNV-1a hash of its
  * identity is divisible by 3: blind to every outcome, stable when rows are added or re-mapped. The split file is
- * written once by `node dist/scripts/freeze-split.js` and committed before any change it judges; rows added to the
+ * written once by `node dist/scripts/calibration/freeze-split.js` and committed before any change it judges; rows added to the
  * CSV later are not judged until they are frozen (the freeze script only appends, it never moves a frozen row).
  * Pure functions; no `vscode` import.
  */
-import type { LatencyRow } from './calibration';
+import type { LatencyRow } from './fit';
 
 export type Split = 'train' | 'held-out';
 

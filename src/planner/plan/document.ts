@@ -3,14 +3,14 @@
  * plan file or defaults) plus the estimates and the recommendation computed for it. No `vscode` import.
  */
 import * as path from 'path';
-import type { AnalysisResult } from '../analyzers/profile-types';
-import { loadCatalog } from './catalog';
-import { estimateDevice } from './estimate';
-import { recommend } from './recommend';
-import { createDefaultPlan, validatePlan, type DeploymentPlan, type PlanDocument, type Risk } from './plan';
-import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from './types';
-import { VERSION } from '../version';
-import type { DeviceCorrection } from './measurements';
+import type { AnalysisResult } from '../../analyzers/profile-types';
+import { loadCatalog } from '../catalog';
+import { estimateDevice } from '../estimate';
+import { recommend } from '../recommend';
+import { createDefaultPlan, validatePlan, type DeploymentPlan, type PlanDocument, type Risk } from '.';
+import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from '../types';
+import { VERSION } from '../../version';
+import type { DeviceCorrection } from '../estimate/measurements';
 
 export interface PlanInputs {
   analysis: AnalysisResult;

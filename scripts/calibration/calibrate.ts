@@ -1,15 +1,15 @@
 /**
  * Reproducible calibration of the estimator against published latencies.
  *
- *   node dist/scripts/calibrate.js [--csv ../shared/calibration/latency.csv] [--devices id,id]
+ *   node dist/scripts/calibration/calibrate.js [--csv ../shared/calibration/latency.csv] [--devices id,id]
  *                                  [--out-json src/planner/catalog/calibration.json] [--out-md docs/CALIBRATION.md]
  *                                  [--energy-csv ../shared/calibration/energy.csv]
  *
- * 1. Maps each row of latency.csv to a catalog device, a reference network (src/modelgen/reference-archs.ts)
+ * 1. Maps each row of latency.csv to a catalog device, a reference network (test/support/modelgen/reference-archs.ts)
  *    or an LLM decode, a precision and a runtime; rows that cannot be mapped honestly are listed with the reason.
  * 2. Builds every needed network as a real ONNX file and analyzes it with analyzeFile (the same path users take).
  * 3. Takes each point's split from the frozen split file (scripts/calibration/heldout-split.json, written by
- *    scripts/freeze-split.ts before the change it judges; the rule is blind to outcomes). Rows added after the last
+ *    scripts/calibration/freeze-split.ts before the change it judges; the rule is blind to outcomes). Rows added after the last
  *    freeze are listed as excluded, not judged.
  * 4. Fits per device (or per shared-silicon group, SHARED_SILICON), on the training points only: a compute-efficiency
  *    scale, a per-op overhead scale (with >= 4 points, bounded to OVERHEAD_SCALE_BOUNDS of the prior per-op cost),
@@ -27,14 +27,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { analyzeFile } from '../src/analyzers';
-import type { ModelProfile } from '../src/analyzers/profile-types';
-import { writeReferenceModel, REFERENCE_ARCHS } from '../src/modelgen/reference-archs';
-import { estimateDeviceWith } from '../src/planner/estimate';
-import priors from '../src/planner/catalog/estimator-priors.json';
-import { lookupSplit, SPLIT_RULE, type FrozenSplit } from '../src/planner/calibration-split';
-import { loadCatalog, toBase, type DeviceCalibration } from '../src/planner/catalog';
-import { parseCsv, mapRow, mapEnergyRow, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_LOG_SPREAD, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from '../src/planner/calibration';
+import { analyzeFile } from '../../src/analyzers';
+import type { ModelProfile } from '../../src/analyzers/profile-types';
+import { writeReferenceModel, REFERENCE_ARCHS } from '../../test/support/modelgen/reference-archs';
+import { estimateDeviceWith } from '../../src/planner/estimate';
+import priors from '../../src/planner/catalog/estimator-priors.json';
+import { lookupSplit, SPLIT_RULE, type FrozenSplit } from './split';
+import { loadCatalog, toBase, type DeviceCalibration } from '../../src/planner/catalog';
+import { parseCsv, mapRow, mapEnergyRow, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_LOG_SPREAD, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
 
 /** Candidate fixed pipeline times (ms per inference): none, or 0.1 .. 300 ms on a log grid. */
 const PIPELINE_GRID = [0, ...logSpace(0.1, 300, 36)];
@@ -43,7 +43,7 @@ const PIPELINE_GRID = [0, ...logSpace(0.1, 300, 36)];
  * anything. */
 const PIPELINE_MIN_POINTS = 3;
 
-const repo = path.resolve(__dirname, '..', '..');
+const repo = path.resolve(__dirname, '..', '..', '..');
 const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     const m = mapRow(r, i + 2, runtimesOf);
     if (!('device' in m)) return m;
     const f = frozen[i];
-    if (!f) return { row: i + 2, label: m.label, reason: 'added after the last freeze of the split (scripts/freeze-split.ts): not judged yet' };
+    if (!f) return { row: i + 2, label: m.label, reason: 'added after the last freeze of the split (scripts/calibration/freeze-split.ts): not judged yet' };
     return { ...m, split: f.split, publication: f.publication };
   });
   let points = mapped.filter((m): m is CalPoint => 'device' in m);
@@ -297,7 +297,7 @@ async function main(): Promise<void> {
     perDevice[id] = { train: summarize(results.filter((r) => r.device === id && r.split === 'train')), heldOut: summarize(results.filter((r) => r.device === id && r.split === 'held-out')) };
   }
   const doc = {
-    generatedBy: 'scripts/calibrate.ts (node dist/scripts/calibrate.js)',
+    generatedBy: 'scripts/calibration/calibrate.ts (node dist/scripts/calibration/calibrate.js)',
     source: path.relative(repo, csvPath),
     split: `frozen in scripts/calibration/heldout-split.json (${SPLIT_RULE}); rows are frozen before the change they judge and never move; fits use training points only`,
     devices: calibrations,
@@ -341,9 +341,9 @@ function markdown(doc: {
   const L: string[] = [];
   const h = doc.summary.heldOut;
   L.push('# Estimator calibration', '');
-  L.push('Generated by `node dist/scripts/calibrate.js` (source: `scripts/calibrate.ts`) from `' + doc.source + '`; do not edit by hand.', '');
+  L.push('Generated by `node dist/scripts/calibration/calibrate.js` (source: `scripts/calibration/calibrate.ts`) from `' + doc.source + '`; do not edit by hand.', '');
   L.push('## What is measured', '');
-  L.push('Each published latency that maps to a catalog device and to a network we can rebuild (`src/modelgen/reference-archs.ts`, built as real ONNX files and analyzed with `analyzeFile`) is a point. ' +
+  L.push('Each published latency that maps to a catalog device and to a network we can rebuild (`test/support/modelgen/reference-archs.ts`, built as real ONNX files and analyzed with `analyzeFile`) is a point. ' +
     'LLM rows are bandwidth-bound decode points (weights read once per token). The split is fixed: ' + doc.split + '. ' +
     'Per device the script fits a compute-efficiency scale (at most up to where the unit\'s most efficient prior precision reaches the catalog peak), a per-op overhead scale (with at least 4 training points; bounded to x' + OVERHEAD_SCALE_BOUNDS.low + ' .. x' + OVERHEAD_SCALE_BOUNDS.high + ' of the prior per-op cost), a fixed per-inference pipeline time per end-to-end source (' + PIPELINE_SOURCES.map((s) => `${s.id}: ${s.measures}`).join('; ') + '; with at least ' + PIPELINE_MIN_POINTS + ' training points of that source on the device, searched over 0 and ' + round4(PIPELINE_GRID[1]) + ' .. ' + round4(PIPELINE_GRID[PIPELINE_GRID.length - 1]) + ' ms; added only when reproducing that source\'s points, never to user estimates, which are pure inference and state the fitted time), the memory-bandwidth scale (LLM decode; Edge TPU parameter streaming), runtime factors (every runtime with a training point) and precision factors (at least 2 training points), each shrunk toward the device fit by n / (n + 1) for n training points; a runtime that is the same engine at a higher clock (' + RUNTIME_ORDER.map(([a, b]) => `${a} vs ${b}`).join(', ') + ') is never fitted slower than its sibling; a runtime factor divides the whole graph time, a precision factor the compute rate. ' +
     'Devices that are the same silicon in another power mode (' + SHARED_SILICON.map((g) => g.join(' / ')).join('; ') + ') share one set of factors fitted on the union of their training points; the catalog peaks (GPU clock) and bandwidths carry the difference. ' +

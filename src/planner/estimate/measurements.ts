@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureDir } from '../fs-util';
+import { ensureDir } from '../../fs-util';
 
 export interface Measurement {
   device: string;

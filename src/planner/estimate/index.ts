@@ -5,16 +5,16 @@
  *   t = max(ops / (eta_c * class_factor * peak(unit, precision)), DRAM bytes / (eta_m * bandwidth)) + t_op
  * plus parameter streaming beyond the Edge TPU's on-chip cache, transfers at accelerator/CPU partition
  * boundaries and a fixed per-inference overhead. The priors (estimator-priors.json) are scaled by the
- * per-device factors fitted by scripts/calibrate.ts (calibration.json). Ranges come from the calibration
+ * per-device factors fitted by scripts/calibration/calibrate.ts (calibration.json). Ranges come from the calibration
  * residuals (or a wide default when a device has no published points). No `vscode` import.
  */
-import type { LayerProfile, ModelProfile } from '../analyzers/profile-types';
+import type { LayerProfile, ModelProfile } from '../../analyzers/profile-types';
 import { applyCorrection, type DeviceCorrection } from './measurements';
-import type { Bottleneck, Budgets, ComputePrecision, DeviceEstimate, LayerEstimate, MemoryEstimate, Range } from './types';
-import { loadCatalog, loadCalibration, defaultRuntime, toBase, type ComputeUnitSpec, type DeviceSpec, type DeviceCalibration } from './catalog';
-import priorsJson from './catalog/estimator-priors.json';
+import type { Bottleneck, Budgets, ComputePrecision, DeviceEstimate, LayerEstimate, MemoryEstimate, Range } from '../types';
+import { loadCatalog, loadCalibration, defaultRuntime, toBase, type ComputeUnitSpec, type DeviceSpec, type DeviceCalibration } from '../catalog';
+import priorsJson from '../catalog/estimator-priors.json';
 import { checkCompatibility, computePrecisionOf, looksLikeLlm, modelPrecision, type LayerPlacement } from './compatibility';
-import type { CalibrationEntry } from './calibration';
+import type { CalibrationEntry } from '../../../scripts/calibration/fit';
 
 export class EstimateInputError extends Error {
   constructor(message: string) {
@@ -241,7 +241,7 @@ export function estimateDevice(profile: ModelProfile, deviceId: string, opts: Es
 }
 
 /**
- * The estimate under explicit calibration factors (null = the uncalibrated priors). scripts/calibrate.ts
+ * The estimate under explicit calibration factors (null = the uncalibrated priors). scripts/calibration/calibrate.ts
  * uses it to fit the factors; everything else calls estimateDevice, which reads calibration.json.
  */
 export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts: EstimateOptions, calibration: DeviceCalibration | null): DeviceEstimate {

@@ -3,8 +3,8 @@
  * the CLI builds it, and every exporter renders a PlanDocument (the plan plus the computed results).
  * No `vscode` import.
  */
-import type { ModelProfile } from '../analyzers/profile-types';
-import type { Budgets, DeviceEstimate, RecommendationResult, Technique } from './types';
+import type { ModelProfile } from '../../analyzers/profile-types';
+import type { Budgets, DeviceEstimate, RecommendationResult, Technique } from '../types';
 
 export const PLAN_SCHEMA_VERSION = 1;
 

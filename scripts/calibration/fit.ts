@@ -1,11 +1,11 @@
 /**
  * Calibration of the estimator against published latencies (/work/shared/calibration/latency.csv):
  * which rows map to which catalog device and reference network, the fixed train / held-out split,
- * the per-device fit and the error metrics. Pure functions; scripts/calibrate.ts does the file work.
+ * the per-device fit and the error metrics. Pure functions; scripts/calibration/calibrate.ts does the file work.
  * No `vscode` import.
  */
-import type { ComputePrecision } from './types';
-import type { DeviceCalibration } from './catalog';
+import type { ComputePrecision } from '../../src/planner/types';
+import type { DeviceCalibration } from '../../src/planner/catalog';
 
 export interface LatencyRow {
   model: string;
@@ -300,7 +300,7 @@ export function mapRow(r: LatencyRow, index: number, runtimesOf: (device: string
     }
     break;
   }
-  if (!arch && !llm) return no('network not in the reference set (src/modelgen/reference-archs.ts)');
+  if (!arch && !llm) return no('network not in the reference set (test/support/modelgen/reference-archs.ts)');
   const rt = RUNTIME_RULES.find(([re]) => re.test(r.runtime));
   if (!rt) return no(`runtime "${r.runtime}" not mapped`);
   let runtime = rt[1];
@@ -390,7 +390,7 @@ export function mapEnergyRow(r: EnergyRow, index: number, runtimesOf: (device: s
 /** The frozen split (calibration-split.ts): each point carries the split its row was frozen with. */
 export function splitPoints(points: CalPoint[]): { train: CalPoint[]; heldOut: CalPoint[] } {
   const missing = points.find((p) => !p.split);
-  if (missing) throw new Error(`${missing.label}: not in the frozen split (run node dist/scripts/freeze-split.js and commit it first)`);
+  if (missing) throw new Error(`${missing.label}: not in the frozen split (run node dist/scripts/calibration/freeze-split.js and commit it first)`);
   const order = (a: CalPoint, b: CalPoint) => (a.device < b.device ? -1 : a.device > b.device ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : a.row - b.row);
   const sorted = [...points].sort(order);
   return { train: sorted.filter((p) => p.split === 'train'), heldOut: sorted.filter((p) => p.split === 'held-out') };

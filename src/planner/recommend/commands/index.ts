@@ -4,9 +4,9 @@
  * No `vscode` import.
  */
 import * as path from 'path';
-import type { ModelProfile } from '../analyzers/profile-types';
-import type { CommandBlock, Technique } from './types';
-import type { DeviceClass, OpRewriteRule, Student } from './technique-table';
+import type { ModelProfile } from '../../../analyzers/profile-types';
+import type { CommandBlock, Technique } from '../../types';
+import type { DeviceClass, OpRewriteRule, Student } from '../technique-table';
 
 export type Toolchain = 'onnxruntime' | 'onnxruntime-qnn' | 'tensorrt' | 'tflite' | 'tflite-edgetpu' | 'tflite-micro' | 'coremltools' | 'pytorch' | 'llama.cpp';
 

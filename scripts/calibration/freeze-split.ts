@@ -1,18 +1,18 @@
 /**
  * Freezes the train / held-out split of the published latencies before a change is judged by it.
  *
- *   node dist/scripts/freeze-split.js [--csv ../shared/calibration/latency.csv] [--out scripts/calibration/heldout-split.json]
+ *   node dist/scripts/calibration/freeze-split.js [--csv ../shared/calibration/latency.csv] [--out scripts/calibration/heldout-split.json]
  *
  * Appends every CSV row that is not yet in the split file, assigned by the outcome-blind rule in
- * src/planner/calibration-split.ts; rows already frozen never move. Commit the file on its own, before the change
+ * scripts/calibration/split.ts; rows already frozen never move. Commit the file on its own, before the change
  * it will judge, and name that commit when reporting held-out figures.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseCsv } from '../src/planner/calibration';
-import { freeze, type FrozenSplit } from '../src/planner/calibration-split';
+import { parseCsv } from './fit';
+import { freeze, type FrozenSplit } from './split';
 
-const repo = path.resolve(__dirname, '..', '..');
+const repo = path.resolve(__dirname, '..', '..', '..');
 const arg = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
