@@ -29,11 +29,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
-import { writeReferenceModel, REFERENCE_ARCHS } from '../../test/support/modelgen/reference-archs';
+import { writeReferenceModel } from '../../test/support/modelgen/reference-archs';
 import { estimateDeviceWith } from '../../src/planner/estimate';
-import priors from '../../src/planner/catalog/estimator-priors.json';
 import { lookupSplit, SPLIT_RULE, type FrozenSplit } from './split';
-import { loadCatalog, toBase, type DeviceCalibration } from '../../src/planner/catalog';
+import { loadCatalog, loadPriors, toBase, type DeviceCalibration } from '../../src/planner/catalog';
 import { parseCsv, mapRow, mapEnergyRow, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_LOG_SPREAD, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
 
 /** Candidate fixed pipeline times (ms per inference): none, or 0.1 .. 300 ms on a log grid. */
@@ -60,7 +59,7 @@ function maxComputeScale(id: string): number {
   const d = loadCatalog().byId(id)!;
   const unit = d.accelerator ?? d.cpu;
   if (!unit || !Object.values(unit.peak).some((v) => v)) return 100;
-  const eff = (priors as unknown as { computeEfficiency: Record<string, Record<string, number | string>> }).computeEfficiency[unit.type];
+  const eff = loadPriors().computeEfficiency[unit.type];
   const top = Math.max(...(['int8', 'fp16', 'fp32'] as const).map((p) => Number(eff[p]) || 0));
   return top > 0 ? 1 / top : 100;
 }
@@ -70,7 +69,7 @@ function effectiveInt8(id: string, scale: number): string {
   const d = loadCatalog().byId(id)!;
   const unit = d.accelerator ?? d.cpu;
   if (!unit) return 'n/a';
-  const eff = (priors as unknown as { computeEfficiency: Record<string, Record<string, number | string>> }).computeEfficiency[unit.type];
+  const eff = loadPriors().computeEfficiency[unit.type];
   const pk = unit.peak.int8 ? toBase(unit.peak.int8, 'throughput') : null;
   const ops = pk ? pk * Math.min(1, Number(eff.int8) * scale) : d.accelerator && !Object.values(unit.peak).some((v) => v) ? 1e12 * scale : null;
   if (!ops) return 'n/a (no int8 peak)';
@@ -402,4 +401,3 @@ main().catch((e) => {
   process.stderr.write(`calibrate: ${(e as Error).stack ?? e}\n`);
   process.exit(1);
 });
-void REFERENCE_ARCHS;

@@ -5,7 +5,7 @@
  * No `vscode` import.
  */
 import type { ComputePrecision } from '../../src/planner/types';
-import type { DeviceCalibration } from '../../src/planner/catalog';
+import type { DeviceCalibration, PipelineOverhead } from '../../src/planner/catalog';
 
 export interface LatencyRow {
   model: string;
@@ -104,18 +104,12 @@ export function pipelineOf(source: string): string | undefined {
   return PIPELINE_SOURCES.find((s) => s.source.test(source))?.id;
 }
 
-/** A fitted fixed per-inference pipeline time: added when reproducing that source's points, never to user estimates. */
-export interface PipelineOverhead {
-  ms: number;
-  /** Training points of this pipeline on the device (group). */
-  points: number;
-  /** Runtime ids those points used. */
-  runtimes: string[];
-  measures: string;
-}
-
-/** calibration.json's per-device entry: the catalog's DeviceCalibration plus the fitted pipeline overheads. */
-export type CalibrationEntry = DeviceCalibration & { pipelineOverheadMs?: Record<string, PipelineOverhead> };
+/**
+ * calibration.json's per-device entry as the fit writes it: the catalog's DeviceCalibration, whose optional
+ * pipelineOverheadMs holds the fitted fixed per-inference pipeline times (PipelineOverhead).
+ */
+export type CalibrationEntry = DeviceCalibration;
+export type { PipelineOverhead };
 
 /** Bounds of the per-op overhead scale: 0.25x .. 4x of the prior per-op dispatch cost (physically plausible). */
 export const OVERHEAD_SCALE_BOUNDS = { low: 0.25, high: 2 } as const;

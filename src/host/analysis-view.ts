@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import * as path from 'path';
 import type { AnalysisResult } from '../analyzers/profile-types';
 import { bindingsProblems, parseFromWebview, type AnalysisViewModel, type BenchmarkAvailability, type DeviceChoice, type FromWebview, type ToWebview } from '../protocol';
-import { analyze, deviceChoices, estimateAll, forget, knownDevices, analyzers } from './core';
+import { analyze, deviceChoices, estimateAll, forget, knownDevices, loadCore } from './core';
 import { log, errorText, showError } from './log';
 import { displayPath, inWorkspace } from './workspace';
 import { runBenchmark } from './benchmark';
@@ -156,7 +156,7 @@ export class AnalysisController implements vscode.Disposable {
   }
 
   private async fail(e: unknown): Promise<void> {
-    const { ModelFileError, AnalysisCancelled } = await analyzers();
+    const { ModelFileError, AnalysisCancelled } = await loadCore();
     const file = displayPath(this.uri);
     if (e instanceof AnalysisCancelled) {
       log.info(`analysis of ${file} cancelled`);

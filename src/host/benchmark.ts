@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as path from 'path';
 import type { BenchmarkResult } from '../measure/types';
 import type { BenchmarkView } from '../protocol';
-import { measureModule } from './core';
+import { loadCore } from './core';
 import { log } from './log';
 
 /** The rows and notes the view shows for a benchmark result. */
@@ -29,7 +29,7 @@ export async function runBenchmark(file: string, abort: AbortController, binding
     async (progress, token) => {
       const sub = token.onCancellationRequested(() => abort.abort());
       try {
-        const { benchmarkModel } = await measureModule();
+        const { benchmarkModel } = await loadCore();
         log.info(`benchmark ${file} (onnxruntime-node, child process)`);
         const started = Date.now();
         const result = await benchmarkModel(

@@ -16,19 +16,11 @@ let core: Core | undefined;
  * dist/core.js, required on first use: a separate bundle, so activation parses only the host code.
  * The path is computed, so esbuild leaves the require alone.
  */
-function loadCore(): Promise<Core> {
+export function loadCore(): Promise<Core> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   core ??= require(path.join(__dirname, 'core.js')) as Core;
   return Promise.resolve(core);
 }
-
-export const analyzers = loadCore;
-export const catalogModule = loadCore;
-export const estimateModule = loadCore;
-export const recommendModule = loadCore;
-export const documentModule = loadCore;
-export const exportModule = async (): Promise<Core['exporters']> => (await loadCore()).exporters;
-export const measureModule = loadCore;
 
 interface CacheEntry {
   key: string;
@@ -55,7 +47,7 @@ export async function analyze(file: string, opts: AnalyzeOptions = {}): Promise<
   } catch {
     // stat failed: let analyzeFile report the problem in its own words
   }
-  const { analyzeFile } = await analyzers();
+  const { analyzeFile } = await loadCore();
   const started = Date.now();
   const result = await analyzeFile(file, opts);
   log.info(`analyzed ${file} (${result.model.format}, ${result.model.layers.length} layers) in ${Date.now() - started} ms`);
@@ -73,12 +65,8 @@ export function forget(file: string): void {
 
 /** The catalog devices as choices for the webviews. */
 export async function deviceChoices(): Promise<DeviceChoice[]> {
-  const { loadCatalog } = await catalogModule();
-  return loadCatalog().devices.map((d) => {
-    const rec = d as unknown as Record<string, unknown>;
-    const kind = [rec.kind, rec.class, rec.category, rec.type].find((v) => typeof v === 'string') as string | undefined;
-    return { id: d.id, name: typeof rec.name === 'string' ? rec.name : d.id, kind: kind ?? '' };
-  });
+  const { loadCatalog } = await loadCore();
+  return loadCatalog().devices.map((d) => ({ id: d.id, name: d.name, kind: d.kind }));
 }
 
 /** The configured default devices that exist in the catalog (unknown ids are logged and dropped). */
@@ -99,7 +87,7 @@ export async function estimateAll(
   deviceIds: readonly string[],
   opts: { budgets?: Budgets; precision?: ComputePrecision; withLayers?: boolean } = {},
 ): Promise<DeviceResult[]> {
-  const { estimateDevice } = await estimateModule();
+  const { estimateDevice } = await loadCore();
   return deviceIds.map((device) => {
     try {
       const est: DeviceEstimate = estimateDevice(result.model, device, { precision: opts.precision, budgets: opts.budgets ?? {} });
@@ -123,6 +111,6 @@ export async function estimateAll(
 }
 
 export async function recommendFor(result: AnalysisResult, deviceId: string, budgets: Budgets): Promise<RecommendationResult> {
-  const { recommend } = await recommendModule();
+  const { recommend } = await loadCore();
   return recommend(result.model, deviceId, budgets);
 }

@@ -9,7 +9,7 @@ import * as path from 'path';
 import type { AnalysisResult } from '../analyzers/profile-types';
 import type { DeploymentPlan } from '../planner/plan';
 import type { ExportFormat } from '../protocol';
-import { documentModule, exportModule } from './core';
+import { loadCore } from './core';
 import { log } from './log';
 import { planSlug, writeFileAtomic } from './plan-files';
 import { ensureDir } from '../fs-util';
@@ -69,9 +69,9 @@ export async function exportPlanFile(req: ExportRequest): Promise<string | undef
   }
 
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${label}…` }, async () => {
-    const { buildPlanDocument } = await documentModule();
+    const { buildPlanDocument, exporters } = await loadCore();
     const doc = buildPlanDocument({ analysis: req.analysis, modelFile: req.modelRel, deviceIds: req.plan.targets, budgets: req.plan.budgets, planJson: req.plan });
-    const { RENDERERS } = await exportModule();
+    const { RENDERERS } = exporters;
     const bytes = await RENDERERS[req.format](doc);
     writeFileAtomic(dest, bytes);
     log.info(`exported ${req.format} (${bytes.length} bytes) to ${dest}`);

@@ -21,7 +21,7 @@ import {
   type TechniqueChoice,
   type ToWebview,
 } from '../protocol';
-import { analyze, deviceChoices, documentModule, estimateAll, knownDevices, recommendFor } from './core';
+import { analyze, deviceChoices, estimateAll, knownDevices, loadCore, recommendFor } from './core';
 import { configuredDevices } from './analysis-view';
 import { webviewHtml, webviewOptions } from './html';
 import { errorText, log, showError } from './log';
@@ -272,7 +272,7 @@ export class PlannerController {
       }
     }
     const targets = knownDevices(configuredDevices(), this.devices);
-    const { buildPlanDocument } = await documentModule();
+    const { buildPlanDocument } = await loadCore();
     const doc = buildPlanDocument({ analysis, modelFile: this.model.rel, deviceIds: targets.length ? targets : this.devices.slice(0, 1).map((d) => d.id) });
     return { plan: doc.plan, from: 'new' };
   }

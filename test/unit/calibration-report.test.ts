@@ -8,7 +8,7 @@ import { summarize, parseCsv, mapRow, type PointResult } from '../../scripts/cal
 import { lookupSplit, ruleSplit, SPLIT_RULE, type FrozenSplit } from '../../scripts/calibration/split';
 import { loadCatalog } from '../../src/planner/catalog';
 import { estimateDevice } from '../../src/planner/estimate';
-import { repoRoot, sharedDir, hasShared, SKIP_NO_SHARED, tempDir } from '../support/shared';
+import { repoRoot, sharedDir, SKIP_NO_SHARED, tempDir } from '../support/shared';
 
 interface Summary { points: number; medianAbsLogError: number | null; p90AbsLogError: number | null; within1_5x: number | null; coverage: number | null; medianRangeWidth: number | null }
 interface Doc {
@@ -95,5 +95,4 @@ test('scripts/calibration/calibrate.ts is deterministic and reproduces the commi
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  void hasShared;
 });

@@ -155,9 +155,7 @@ export class Hdf5File {
     const out: Message[] = [];
     const first = this.read(address, Math.min(16, this.src.size - address), 'object header');
     const chunks: { at: number; len: number; v2: boolean; cont: boolean }[] = [];
-    let version: number;
     if (first.length >= 4 && first.toString('latin1', 0, 4) === 'OHDR') {
-      version = 2;
       const hdrLen = Math.min(64, this.src.size - address);
       const h = this.read(address, hdrLen, 'object header');
       if (h[4] !== 2) this.fail(`object header at ${address} has version ${h[4]}`);
@@ -171,7 +169,7 @@ export class Hdf5File {
       chunks.push({ at: address + p, len: size, v2: true, cont: false });
       (chunks[0] as { trackOrder?: boolean }).trackOrder = (flags & 0x04) !== 0;
     } else {
-      version = first[0];
+      const version = first[0];
       if (version !== 1 || first.length < 16) this.fail(`object header at ${address} has an unknown version ${version} (not an HDF5 object)`);
       const size = first.readUInt32LE(8);
       chunks.push({ at: address + 16, len: size, v2: false, cont: false });
@@ -215,7 +213,6 @@ export class Hdf5File {
       }
       if (out.length > MAX_MESSAGES) this.fail(`object header at ${address} has more than ${MAX_MESSAGES} messages`);
     }
-    void version;
     return out;
   }
 

@@ -1,85 +1,47 @@
 /**
- * The hardware catalog: devices.json validated once at load (a broken entry throws a CatalogError naming
- * the device and field), plus the op-support lists and the committed calibration output.
- * No `vscode` import.
+ * The catalog and the runtime data beside it, each JSON file validated once at load by the data-file checker
+ * (check.ts) and cached: devices.json (schema.ts; a broken entry throws a CatalogError naming the device and
+ * field), op-support.json (op-support.ts), estimator-priors.json (priors.ts) and the committed calibration
+ * output (calibration.ts). No `vscode` import.
  */
 import devicesJson from './devices.json';
 import opSupportJson from './op-support.json';
+import priorsJson from './estimator-priors.json';
 import calibrationJson from './calibration.json';
 import { validateCatalog, CatalogError, type Catalog, type DeviceSpec } from './schema';
+import { parseOpSupport, type OpSupport } from './op-support';
+import { parsePriors, type Priors } from './priors';
+import { parseCalibration, type CalibrationFile } from './calibration';
 
 export type { Catalog, DeviceSpec, ComputeUnitSpec, AcceleratorSpec, DeviceKind, PrecisionSupport } from './schema';
 export { CatalogError, toBase, validateCatalog, validateDevice } from './schema';
-
-export interface OpTarget {
-  mode: 'all' | 'allowlist' | 'denylist';
-  description: string;
-  ops?: string[];
-  limitations?: Record<string, string>;
-  source: string;
-  quote?: string;
-}
-
-export interface OpSupport {
-  onnxToCanonical: Record<string, string>;
-  ignored: string[];
-  targets: Record<string, OpTarget>;
-}
-
-let cached: Catalog | null = null;
+export type { OpSupport, OpTarget } from './op-support';
+export type { Priors, UnitType } from './priors';
+export type { CalibrationFile, DeviceCalibration, PipelineOverhead } from './calibration';
+export { DataFileError } from './check';
+export { parseOpSupport, parsePriors, parseCalibration };
 
 /** Builds a Catalog from raw JSON documents (exported for tests that feed a broken catalog). */
 export function buildCatalog(devicesDoc: unknown, opSupportDoc: unknown = opSupportJson): Catalog {
-  const ops = opSupportDoc as OpSupport;
-  if (!ops || typeof ops !== 'object' || !ops.targets) throw new CatalogError('op-support.json: must have "targets"');
+  const ops = parseOpSupport(opSupportDoc, (m) => new CatalogError(m));
   const devices = validateCatalog(devicesDoc, new Set(Object.keys(ops.targets)));
   const index = new Map(devices.map((d) => [d.id, d]));
   return { devices, byId: (id: string) => index.get(id) };
 }
 
+/** One validated, cached value per data file. */
+function once<T>(parse: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= parse());
+}
+
 /** The catalog, validated once and cached. */
-export function loadCatalog(): Catalog {
-  if (!cached) cached = buildCatalog(devicesJson);
-  return cached;
-}
-
-export function loadOpSupport(): OpSupport {
-  return opSupportJson as unknown as OpSupport;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Calibration output (written by scripts/calibration/calibrate.ts, committed as data).
-
-export interface DeviceCalibration {
-  /** Multiplier on the prior effective throughput of the unit that runs most layers (fitted). */
-  computeScale: number;
-  /** Fitted multiplier on the memory (bandwidth) efficiency, from bandwidth-bound points (LLM decode) or Edge TPU streaming. */
-  memoryScale: number;
-  /** Fitted multiplier on the per-op dispatch and fixed per-inference overheads. */
-  overheadScale: number;
-  /** Extra factor per runtime id (measured runtime vs the device's fitted mix), fitted where >= 2 points. */
-  runtimeFactors: Record<string, number>;
-  /** Extra factor per compute precision (e.g. TensorRT runs fp32 on TF32 tensor cores), fitted where >= 2 points. */
-  precisionFactors?: Partial<Record<string, number>>;
-  /** Range multipliers around the typical value: low = typical * low, high = typical * high. */
-  range: { low: number; high: number };
-  trainingPoints: number;
-  heldOutPoints: number;
-  /** Held-out median |ln(estimate / measured)|; null without held-out points. */
-  heldOutMedianAbsLogError: number | null;
-  note: string;
-}
-
-export interface CalibrationFile {
-  generatedBy: string;
-  devices: Record<string, DeviceCalibration>;
-  [key: string]: unknown;
-}
-
-export function loadCalibration(): CalibrationFile {
-  return calibrationJson as unknown as CalibrationFile;
-}
+export const loadCatalog = once(() => buildCatalog(devicesJson));
+export const loadOpSupport = once(() => parseOpSupport(opSupportJson, (m) => new CatalogError(m)));
+export const loadPriors = once((): Priors => parsePriors(priorsJson));
+export const loadCalibration = once((): CalibrationFile => parseCalibration(calibrationJson));
 
 export function defaultRuntime(d: DeviceSpec): string {
   return (d.runtimes.find((r) => r.default) ?? d.runtimes[0]).id;
 }
+

@@ -3,7 +3,8 @@
  * public source with a quote); a figure the sources do not give is null, never invented.
  * No `vscode` import.
  */
-import type { ComputePrecision, SourcedNumber } from '../types';
+import type { ComputePrecision, SourceRef, SourcedNumber } from '../types';
+import { Check, DataFileError, isObj, type Json, type JsonObject } from './check';
 
 export type DeviceKind = 'sbc-cpu' | 'gpu-soc' | 'usb-accelerator' | 'npu-phone' | 'npu-laptop' | 'mcu';
 export const DEVICE_KINDS: DeviceKind[] = ['sbc-cpu', 'gpu-soc', 'usb-accelerator', 'npu-phone', 'npu-laptop', 'mcu'];
@@ -71,7 +72,8 @@ export interface Catalog {
   byId(id: string): DeviceSpec | undefined;
 }
 
-export class CatalogError extends Error {
+/** A broken hardware catalog (devices.json, or the op lists it names): the message names the device and field. */
+export class CatalogError extends DataFileError {
   constructor(message: string) {
     super(message);
     this.name = 'CatalogError';
@@ -99,26 +101,21 @@ export function toBase(n: SourcedNumber | null | undefined, dimension: keyof typ
 }
 
 // ---------------------------------------------------------------------------------------------
-// Validation: throws a CatalogError naming the device and the field path.
+// Validation: throws a CatalogError naming the device and the field path. Every entry is rebuilt from the
+// checked parts (extra keys such as notes are kept in place, so `edgeplan devices --json` prints the file's data).
 
-type Json = unknown;
-const isObj = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Dimension = keyof typeof UNIT_FACTORS;
 
-class Checker {
-  constructor(private readonly where: string) {}
-  fail(path: string, what: string): never {
-    throw new CatalogError(`hardware catalog: ${this.where}: field "${path}" ${what}`);
+/** The device checks on top of the shared data-file checker. */
+class DeviceCheck extends Check {
+  constructor(where: string) {
+    super(`devices.json (hardware catalog): ${where}`, (m) => new CatalogError(m));
   }
-  str(o: Record<string, Json>, key: string, path: string): string {
-    const v = o[key];
-    if (typeof v !== 'string' || !v.trim()) this.fail(`${path}${key}`, 'must be a non-empty string');
-    return v;
-  }
-  sourced(v: Json, path: string, dimension: keyof typeof UNIT_FACTORS, nullable = true): void {
+  sourced(v: Json, path: string, dimension: Dimension, nullable = true): SourcedNumber | null {
     if (v === null || v === undefined) {
       if (!nullable) this.fail(path, 'is required (a sourced number)');
       if (v === undefined) this.fail(path, 'is missing (use null when the sources do not give it)');
-      return;
+      return null;
     }
     if (!isObj(v)) this.fail(path, 'must be {value, unit, ref: {source, quote}} or null');
     if (typeof v.value !== 'number' || !Number.isFinite(v.value) || v.value <= 0) this.fail(`${path}.value`, `must be a positive finite number, got ${JSON.stringify(v.value)}`);
@@ -127,98 +124,120 @@ class Checker {
     }
     const ref = v.ref;
     if (!isObj(ref)) this.fail(`${path}.ref`, 'is missing: every number needs a source');
-    this.str(ref, 'source', `${path}.ref.`);
-    this.str(ref, 'quote', `${path}.ref.`);
-    if (ref.confidence !== undefined && ref.confidence !== 'V' && ref.confidence !== 'D') this.fail(`${path}.ref.confidence`, 'must be "V" (read in the source) or "D" (derived)');
+    const checked: SourceRef = { ...ref, source: this.str(ref, 'source', `${path}.ref.`), quote: this.str(ref, 'quote', `${path}.ref.`) };
+    if (ref.confidence !== undefined) {
+      if (ref.confidence !== 'V' && ref.confidence !== 'D') this.fail(`${path}.ref.confidence`, 'must be "V" (read in the source) or "D" (derived)');
+      checked.confidence = ref.confidence;
+    }
     if (ref.confidence === 'D' && (typeof ref.note !== 'string' || !ref.note.trim())) this.fail(`${path}.ref.note`, 'must show the arithmetic of a derived ("D") figure');
+    if (typeof ref.note === 'string') checked.note = ref.note;
+    return { ...v, value: v.value, unit: v.unit, ref: checked };
   }
-  unit(u: Json, path: string, accelerator: boolean): void {
+  unit(u: Json, path: string): ComputeUnitSpec {
     if (!isObj(u)) this.fail(path, 'must be an object');
-    this.str(u, 'name', `${path}.`);
-    const types = accelerator ? ['gpu', 'npu', 'tpu'] : ['cpu', 'mcu-cpu'];
-    if (!types.includes(u.type as string)) this.fail(`${path}.type`, `must be one of ${types.join(', ')}`);
-    this.sourced(u.cores, `${path}.cores`, 'count');
-    this.sourced(u.clock, `${path}.clock`, 'frequency');
+    const types = ['cpu', 'mcu-cpu'] as const;
+    const type = types.find((t) => t === u.type) ?? this.fail(`${path}.type`, `must be one of ${types.join(', ')}`);
+    return { ...u, ...this.unitParts(u, path), type };
+  }
+  accelerator(u: Json, path: string): AcceleratorSpec {
+    if (!isObj(u)) this.fail(path, 'must be an object');
+    const types = ['gpu', 'npu', 'tpu'] as const;
+    const type = types.find((t) => t === u.type) ?? this.fail(`${path}.type`, `must be one of ${types.join(', ')}`);
+    const parts = this.unitParts(u, path);
+    let link: AcceleratorSpec['link'] = null;
+    if (u.link !== null) {
+      if (!isObj(u.link)) this.fail(`${path}.link`, 'must be {name, bandwidth} or null');
+      link = { ...u.link, name: this.str(u.link, 'name', `${path}.link.`), bandwidth: this.sourced(u.link.bandwidth, `${path}.link.bandwidth`, 'bandwidth') };
+    }
+    const onChipParamCache = this.sourced(u.onChipParamCache, `${path}.onChipParamCache`, 'bytes');
+    const paramStreamBandwidth = this.sourced(u.paramStreamBandwidth, `${path}.paramStreamBandwidth`, 'bandwidth');
+    const partitioning = u.partitioning === 'single-prefix' || u.partitioning === 'multi' ? u.partitioning : this.fail(`${path}.partitioning`, 'must be single-prefix or multi');
+    return { ...u, ...parts, type, link, onChipParamCache, paramStreamBandwidth, partitioning };
+  }
+  private unitParts(u: JsonObject, path: string): Omit<ComputeUnitSpec, 'type'> {
+    const name = this.str(u, 'name', `${path}.`);
+    const cores = this.sourced(u.cores, `${path}.cores`, 'count');
+    const clock = this.sourced(u.clock, `${path}.clock`, 'frequency');
     if (!isObj(u.peak)) this.fail(`${path}.peak`, 'must be {int8, fp16, fp32}');
-    for (const p of ['int8', 'fp16', 'fp32']) this.sourced(u.peak[p], `${path}.peak.${p}`, 'throughput');
+    const peak: PeakThroughput = {
+      int8: this.sourced(u.peak.int8, `${path}.peak.int8`, 'throughput'),
+      fp16: this.sourced(u.peak.fp16, `${path}.peak.fp16`, 'throughput'),
+      fp32: this.sourced(u.peak.fp32, `${path}.peak.fp32`, 'throughput'),
+    };
     if (!isObj(u.precisions) || Object.keys(u.precisions).length === 0) this.fail(`${path}.precisions`, 'must map at least one precision to native/emulated/weight-only');
+    const precisions: Partial<Record<ComputePrecision, PrecisionSupport>> = {};
     for (const [p, s] of Object.entries(u.precisions)) {
-      if (!(PRECISIONS as string[]).includes(p)) this.fail(`${path}.precisions.${p}`, `is not a precision (${PRECISIONS.join(', ')})`);
-      if (!['native', 'emulated', 'weight-only'].includes(s as string)) this.fail(`${path}.precisions.${p}`, 'must be native, emulated or weight-only');
+      const precision = PRECISIONS.find((x) => x === p) ?? this.fail(`${path}.precisions.${p}`, `is not a precision (${PRECISIONS.join(', ')})`);
+      precisions[precision] = SUPPORT.find((x) => x === s) ?? this.fail(`${path}.precisions.${p}`, 'must be native, emulated or weight-only');
     }
-    this.str(u, 'opSupport', `${path}.`);
-    if (accelerator) {
-      if (u.link !== null) {
-        if (!isObj(u.link)) this.fail(`${path}.link`, 'must be {name, bandwidth} or null');
-        this.str(u.link, 'name', `${path}.link.`);
-        this.sourced(u.link.bandwidth, `${path}.link.bandwidth`, 'bandwidth');
-      }
-      this.sourced(u.onChipParamCache, `${path}.onChipParamCache`, 'bytes');
-      this.sourced(u.paramStreamBandwidth, `${path}.paramStreamBandwidth`, 'bandwidth');
-      if (u.partitioning !== 'single-prefix' && u.partitioning !== 'multi') this.fail(`${path}.partitioning`, 'must be single-prefix or multi');
-    }
+    const opSupport = this.str(u, 'opSupport', `${path}.`);
+    return { name, cores, clock, peak: { ...u.peak, ...peak }, precisions, opSupport };
   }
 }
+
+const SUPPORT: readonly PrecisionSupport[] = ['native', 'emulated', 'weight-only'];
 
 /** Validates one device entry (throws CatalogError naming the device and field). */
 export function validateDevice(d: Json, index: number, opSupportKeys: Set<string>): DeviceSpec {
   const label = isObj(d) && typeof d.id === 'string' ? `device "${d.id}"` : `device #${index}`;
-  const c: Checker = new Checker(label);
+  const c: DeviceCheck = new DeviceCheck(label);
   if (!isObj(d)) c.fail('', 'must be an object');
   const id = c.str(d, 'id', '');
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(id)) c.fail('id', 'must be lower-case letters, digits, dots and dashes');
-  c.str(d, 'name', '');
-  c.str(d, 'summary', '');
-  if (!DEVICE_KINDS.includes(d.kind as DeviceKind)) c.fail('kind', `must be one of ${DEVICE_KINDS.join(', ')}, got ${JSON.stringify(d.kind)}`);
-  if (d.cpu !== null) c.unit(d.cpu, 'cpu', false);
-  if (d.accelerator !== null) c.unit(d.accelerator, 'accelerator', true);
+  const name = c.str(d, 'name', '');
+  const summary = c.str(d, 'summary', '');
+  const kind = DEVICE_KINDS.find((k) => k === d.kind) ?? c.fail('kind', `must be one of ${DEVICE_KINDS.join(', ')}, got ${JSON.stringify(d.kind)}`);
+  const cpu = d.cpu === null ? null : c.unit(d.cpu, 'cpu');
+  const accelerator = d.accelerator === null ? null : c.accelerator(d.accelerator, 'accelerator');
+  let host: DeviceSpec['host'] = null;
   if (d.host !== null) {
     if (!isObj(d.host)) c.fail('host', 'must be {deviceId, note} or null');
-    c.str(d.host, 'deviceId', 'host.');
-    c.str(d.host, 'note', 'host.');
+    host = { ...d.host, deviceId: c.str(d.host, 'deviceId', 'host.'), note: c.str(d.host, 'note', 'host.') };
   }
-  if (d.cpu === null && d.host === null) c.fail('cpu', 'is null but no host device is named: fallback ops would have nowhere to run');
-  for (const u of [d.cpu, d.accelerator]) {
-    if (isObj(u) && !opSupportKeys.has(u.opSupport as string)) c.fail(`${u === d.cpu ? 'cpu' : 'accelerator'}.opSupport`, `names op list "${u.opSupport}", which op-support.json does not define`);
-  }
+  if (cpu === null && host === null) c.fail('cpu', 'is null but no host device is named: fallback ops would have nowhere to run');
+  if (cpu && !opSupportKeys.has(cpu.opSupport)) c.fail('cpu.opSupport', `names op list "${cpu.opSupport}", which op-support.json does not define`);
+  if (accelerator && !opSupportKeys.has(accelerator.opSupport)) c.fail('accelerator.opSupport', `names op list "${accelerator.opSupport}", which op-support.json does not define`);
   if (!isObj(d.memory)) c.fail('memory', 'must be an object');
-  c.sourced(d.memory.ram, 'memory.ram', 'bytes');
-  c.sourced(d.memory.bandwidth, 'memory.bandwidth', 'bandwidth');
-  c.sourced(d.memory.flash, 'memory.flash', 'bytes');
-  c.sourced(d.memory.onChipSram, 'memory.onChipSram', 'bytes');
+  const memory: DeviceSpec['memory'] = {
+    ...d.memory,
+    ram: c.sourced(d.memory.ram, 'memory.ram', 'bytes'),
+    bandwidth: c.sourced(d.memory.bandwidth, 'memory.bandwidth', 'bandwidth'),
+    flash: c.sourced(d.memory.flash, 'memory.flash', 'bytes'),
+    onChipSram: c.sourced(d.memory.onChipSram, 'memory.onChipSram', 'bytes'),
+  };
   if (!isObj(d.power)) c.fail('power', 'must be an object');
-  for (const k of ['idle', 'typical', 'max']) c.sourced(d.power[k], `power.${k}`, 'power');
+  const power: DeviceSpec['power'] = { ...d.power, idle: c.sourced(d.power.idle, 'power.idle', 'power'), typical: c.sourced(d.power.typical, 'power.typical', 'power'), max: c.sourced(d.power.max, 'power.max', 'power') };
   if (!Array.isArray(d.runtimes) || d.runtimes.length === 0) c.fail('runtimes', 'must list at least one runtime');
-  d.runtimes.forEach((r, i) => {
+  const runtimes: DeviceSpec['runtimes'] = d.runtimes.map((r, i) => {
     if (!isObj(r)) c.fail(`runtimes[${i}]`, 'must be {id, name}');
-    c.str(r, 'id', `runtimes[${i}].`);
-    c.str(r, 'name', `runtimes[${i}].`);
+    const rt: DeviceSpec['runtimes'][number] = { ...r, id: c.str(r, 'id', `runtimes[${i}].`), name: c.str(r, 'name', `runtimes[${i}].`) };
+    if (r.default === true) rt.default = true;
+    return rt;
   });
-  if (d.runtimes.filter((r) => isObj(r) && r.default === true).length !== 1) c.fail('runtimes', 'must mark exactly one runtime as default');
-  if (!Array.isArray(d.precisions) || d.precisions.length === 0 || d.precisions.some((p) => !(PRECISIONS as Json[]).includes(p))) c.fail('precisions', `must be a non-empty list of ${PRECISIONS.join(', ')}`);
-  if (!Array.isArray(d.constraints)) c.fail('constraints', 'must be a list');
-  d.constraints.forEach((k, i) => {
-    if (!isObj(k)) c.fail(`constraints[${i}]`, 'must be {text, source}');
-    c.str(k, 'text', `constraints[${i}].`);
-    c.str(k, 'source', `constraints[${i}].`);
+  if (runtimes.filter((r) => r.default === true).length !== 1) c.fail('runtimes', 'must mark exactly one runtime as default');
+  const precisions = Array.isArray(d.precisions) ? d.precisions.map((p) => PRECISIONS.find((x) => x === p)) : [];
+  if (!precisions.length || precisions.some((p) => p === undefined)) c.fail('precisions', `must be a non-empty list of ${PRECISIONS.join(', ')}`);
+  const constraints = c.list(d.constraints, 'constraints', (k, p) => {
+    if (!isObj(k)) c.fail(p, 'must be {text, source}');
+    return { ...k, text: c.str(k, 'text', `${p}.`), source: c.str(k, 'source', `${p}.`) };
   });
-  return d as unknown as DeviceSpec;
+  return { ...d, id, name, kind, summary, cpu, accelerator, host, memory, power, runtimes, precisions: precisions.filter((p): p is ComputePrecision => p !== undefined), constraints };
 }
 
 /** Validates the whole catalog document: unique ids, hosts that exist and have a CPU. */
 export function validateCatalog(doc: Json, opSupportKeys: Set<string>): DeviceSpec[] {
-  if (!isObj(doc) || !Array.isArray(doc.devices)) throw new CatalogError('hardware catalog: the document must be {schemaVersion, devices: [...]}');
+  if (!isObj(doc) || !Array.isArray(doc.devices)) throw new CatalogError('devices.json (hardware catalog): the document must be {schemaVersion, devices: [...]}');
   const devices = doc.devices.map((d, i) => validateDevice(d, i, opSupportKeys));
   const ids = new Set<string>();
   for (const d of devices) {
-    if (ids.has(d.id)) throw new CatalogError(`hardware catalog: device id "${d.id}" appears twice`);
+    if (ids.has(d.id)) throw new CatalogError(`devices.json (hardware catalog): device id "${d.id}" appears twice`);
     ids.add(d.id);
   }
   for (const d of devices) {
     if (d.host) {
       const h = devices.find((x) => x.id === d.host!.deviceId);
-      if (!h) throw new CatalogError(`hardware catalog: device "${d.id}": field "host.deviceId" names "${d.host.deviceId}", which is not in the catalog`);
-      if (!h.cpu) throw new CatalogError(`hardware catalog: device "${d.id}": host "${h.id}" has no CPU of its own`);
+      if (!h) throw new CatalogError(`devices.json (hardware catalog): device "${d.id}": field "host.deviceId" names "${d.host.deviceId}", which is not in the catalog`);
+      if (!h.cpu) throw new CatalogError(`devices.json (hardware catalog): device "${d.id}": host "${h.id}" has no CPU of its own`);
     }
   }
   return devices;

@@ -1,12 +1,16 @@
 /**
  * Per-target operator and dtype rules: which layers of a model run on a device's accelerator, which fall
- * back to its (host) CPU and why, and the overall verdict. Rules come from op-support.json and the
- * device's catalog entry. No `vscode` import.
+ * back to its (host) CPU and why, and the overall verdict. Rules come from op-support.json and the device's
+ * catalog entry. Returns placements with structured reasons (reasons.ts); explain.ts words the report.
+ * No `vscode` import.
  */
 import type { LayerProfile, ModelProfile } from '../../analyzers/profile-types';
-import type { Precision } from '../../analyzers/graph';
-import type { CompatibilityReport, ComputePrecision, FallbackOp } from '../types';
-import { loadOpSupport, type DeviceSpec, type OpTarget } from '../catalog';
+import type { CompatibilityReport, ComputePrecision } from '../types';
+import { loadOpSupport, type AcceleratorSpec, type DeviceSpec, type OpTarget } from '../catalog';
+import { computePrecisionOf, computedAs } from './precision';
+import { isLlm } from './llm';
+import type { Blocker, CompatibilityFinding, PlacementReason } from './reasons';
+import { explainBlocker, explainFinding, explainPlacement } from './explain';
 
 export type Placement = 'accelerator' | 'cpu' | 'skip';
 
@@ -16,54 +20,29 @@ export interface LayerPlacement {
   /** Precision it computes in on that unit. */
   precision: ComputePrecision;
   /** Why it is not on the accelerator (null when it is, or when the device has none). */
-  reason: string | null;
+  reason: PlacementReason | null;
   /** The op's TFLite-style canonical name, as the op lists use. */
   canonical: string;
+}
+
+/** Layers of one op that fall back for one reason. */
+export interface FallbackGroup {
+  op: string;
+  /** Layer/node names affected (first few). */
+  nodes: string[];
+  count: number;
+  reason: PlacementReason;
 }
 
 export interface CompatibilityResult {
   report: CompatibilityReport;
   layers: LayerPlacement[];
+  /** The report's fallback groups and blockers with their structured reasons. */
+  fallback: FallbackGroup[];
+  blockers: Blocker[];
+  finding: CompatibilityFinding;
   /** True when the model cannot run on this device at all (compiled for other hardware, op missing on an MCU). */
   cannotRun: boolean;
-}
-
-/** Maps a tensor precision to the precision the layer computes in. */
-export function computePrecisionOf(p: Precision | undefined): ComputePrecision {
-  switch (p) {
-    case 'fp16':
-    case 'bf16':
-    case 'fp8':
-      return 'fp16';
-    case 'int8':
-    case 'uint8':
-    case 'int4':
-    case 'uint4':
-    case 'int2':
-      return 'int8';
-    case 'int16':
-    case 'uint16':
-      return 'int16';
-    default:
-      return 'fp32';
-  }
-}
-
-/** The precision the model itself computes in: its most common layer precision by MACs (then by count). */
-export function modelPrecision(profile: ModelProfile): ComputePrecision {
-  const q = profile.quantization?.state;
-  if (q === 'int8-full' || q === 'qdq') return 'int8';
-  if (q === 'fp16' || q === 'bf16') return 'fp16';
-  const weight = new Map<ComputePrecision, number>();
-  for (const l of profile.layers) {
-    if (!l.macs && !l.flops) continue;
-    const p = computePrecisionOf(l.precision);
-    weight.set(p, (weight.get(p) ?? 0) + (l.macs ?? 0) + 1);
-  }
-  let best: ComputePrecision = 'fp32';
-  let bestW = -1;
-  for (const [p, w] of weight) if (w > bestW) [best, bestW] = [p, w];
-  return best;
 }
 
 export function canonicalOp(layer: LayerProfile, format: ModelProfile['format']): string {
@@ -72,17 +51,16 @@ export function canonicalOp(layer: LayerProfile, format: ModelProfile['format'])
   if (format === 'tflite') return op;
   const colon = op.lastIndexOf(':');
   if (colon >= 0) op = op.slice(colon + 1);
-  const ops = loadOpSupport();
   if (op === 'Conv' && layer.opClass === 'depthwise-conv') return 'DEPTHWISE_CONV_2D';
   if (op === 'MatMul' && layer.weightBytes === 0) return 'BATCH_MATMUL';
   if (op === 'Resize' && layer.opClass === 'resize') return 'RESIZE_NEAREST_NEIGHBOR';
-  return ops.onnxToCanonical[op] ?? op.toUpperCase();
+  return loadOpSupport().onnxToCanonical[op] ?? op.toUpperCase();
 }
 
 function isIgnored(layer: LayerProfile): boolean {
-  const ops = loadOpSupport();
+  const ignored = loadOpSupport().ignored;
   const bare = layer.op.slice(layer.op.lastIndexOf(':') + 1);
-  return ops.ignored.includes(layer.op) || ops.ignored.includes(bare);
+  return ignored.includes(layer.op) || ignored.includes(bare);
 }
 
 function opAllowed(target: OpTarget, canonical: string): boolean {
@@ -92,168 +70,191 @@ function opAllowed(target: OpTarget, canonical: string): boolean {
 }
 
 /** Edge TPU tensor rule: tensors of more than 3 dimensions may only have the 3 innermost dims larger than 1. */
-function edgeTpuRankProblem(layer: LayerProfile): string | null {
+function edgeTpuRankProblem(layer: LayerProfile): PlacementReason | null {
   for (const s of layer.outputShapes) {
     if (!s || s.length <= 3) continue;
     const outer = s.slice(0, s.length - 3);
-    if (outer.some((d) => typeof d !== 'number' || d > 1)) return `output shape [${s.join(', ')}] has more than 3 non-trivial dimensions`;
+    if (outer.some((d) => typeof d !== 'number' || d > 1)) return { kind: 'edgetpu-rank', shape: s };
   }
   return null;
 }
 
 const UNIT_NAMES: Record<string, string> = { tpu: 'Edge TPU', npu: 'NPU', gpu: 'GPU' };
 
-/**
- * Places every layer of `profile` on the device's accelerator or CPU at the given precision
- * (override = the user's or recommender's precision; otherwise each layer's own).
- */
-export function checkCompatibility(profile: ModelProfile, device: DeviceSpec, override?: ComputePrecision, hostCpuName?: string): CompatibilityResult {
-  const ops = loadOpSupport();
-  const acc = device.accelerator;
-  const cpuName = device.cpu?.name ?? hostCpuName ?? 'host CPU';
-  const accName = acc ? (acc.opSupport === 'ane' ? 'Neural Engine' : acc.opSupport === 'hexagon-htp' ? 'Hexagon NPU' : UNIT_NAMES[acc.type] ?? 'accelerator') : '';
-  const blockers: string[] = [];
+function acceleratorName(acc: AcceleratorSpec): string {
+  if (acc.opSupport === 'ane') return 'Neural Engine';
+  if (acc.opSupport === 'hexagon-htp') return 'Hexagon NPU';
+  return UNIT_NAMES[acc.type] ?? 'accelerator';
+}
+
+/** Everything the placement rules need about the device. */
+interface Target {
+  device: DeviceSpec;
+  acc: AcceleratorSpec | null;
+  accName: string;
+  cpuName: string;
+  accTarget: OpTarget | undefined;
+  cpuTarget: OpTarget | undefined;
+  override: ComputePrecision | undefined;
+}
+
+/** Compiled payloads run only on the hardware they were compiled for. */
+function compiledBlockers(profile: ModelProfile, device: DeviceSpec): Blocker[] {
+  const kinds = new Set(profile.compiledSegments.map((s) => s.kind.toLowerCase()));
+  return [...kinds].filter((kind) => !(kind.includes('edgetpu') && device.accelerator?.opSupport === 'edgetpu')).map((segmentKind) => ({ kind: 'compiled-for', segmentKind, deviceName: device.name }));
+}
+
+/** A weights-only file: nothing to place; an LLM runtime may execute it where the device can run one. */
+function weightsOnly(profile: ModelProfile, device: DeviceSpec, compiled: Blocker[]): CompatibilityResult {
+  const runnable = isLlm(profile) && device.kind !== 'mcu' && device.accelerator?.opSupport !== 'edgetpu';
+  const finding: CompatibilityFinding = runnable ? { kind: 'weights-only-llm', format: profile.format, runtimes: device.runtimes.map((r) => r.name) } : { kind: 'weights-only', format: profile.format, deviceName: device.name };
+  const blockers: Blocker[] = [{ kind: 'no-compute-graph' }, ...compiled];
+  const report: CompatibilityReport = { verdict: runnable ? 'partial' : 'unsupported', summary: explainFinding(finding), accelerated: [], fallback: [], blockers: blockers.map(explainBlocker) };
+  return { report, layers: [], fallback: [], blockers, finding, cannotRun: !runnable };
+}
+
+/** Requirements of the accelerator the graph does not meet as a whole. */
+function graphBlockers(profile: ModelProfile, t: Target): Blocker[] {
+  const out: Blocker[] = [];
+  if (profile.dynamicShapes?.hasDynamic && t.acc && t.acc.opSupport !== 'tensorrt') {
+    out.push({ kind: 'dynamic-shape', symbols: profile.dynamicShapes.symbols, unitName: t.accName, bindings: profile.dynamicShapes.bindings });
+  }
+  if (profile.format === 'onnx' && t.acc?.opSupport === 'edgetpu') out.push({ kind: 'onnx-on-edgetpu' });
+  return out;
+}
+
+/** CPU-only device: every op must be in the CPU runtime's list (MCU: there is no fallback). */
+function placeOnCpu(t: Target, canonical: string, wanted: ComputePrecision): LayerPlacement {
+  const ok = t.cpuTarget ? opAllowed(t.cpuTarget, canonical) : true;
+  const cpu = t.device.cpu;
+  const precision = cpu && cpu.precisions[wanted] === undefined ? 'fp32' : wanted;
+  return { unit: 'cpu', precision, reason: ok ? null : { kind: 'not-in-kernel-set', op: canonical, kernelSet: cpu?.opSupport }, canonical };
+}
+
+/** Accelerator device: op, precision and shape rules; the precision it would compute in there. */
+function acceleratorRule(t: Target, acc: AcceleratorSpec, layer: LayerProfile, canonical: string, wanted: ComputePrecision): { reason: PlacementReason | null; precision: ComputePrecision } {
+  if (!t.accTarget || !opAllowed(t.accTarget, canonical)) return { reason: { kind: 'op-unsupported', op: canonical, unitName: t.accName }, precision: wanted };
+  if (acc.opSupport === 'edgetpu') return { reason: wanted !== 'int8' ? { kind: 'edgetpu-not-int8', precision: wanted } : edgeTpuRankProblem(layer), precision: wanted };
+  if (acc.precisions[wanted] === undefined || acc.precisions[wanted] === 'weight-only') {
+    // ANE / Hexagon convert fp32 graphs to fp16 by default; other gaps fall back.
+    if (wanted === 'fp32' && acc.precisions.fp16 === 'native' && (acc.opSupport === 'ane' || acc.opSupport === 'hexagon-htp')) return { reason: null, precision: 'fp16' };
+    if (wanted === 'int8' && acc.precisions.fp16 === 'native') return { reason: null, precision: 'fp16' };
+    return { reason: { kind: 'precision-unsupported', precision: wanted, unitName: t.accName }, precision: wanted };
+  }
+  return { reason: null, precision: wanted };
+}
+
+/** Places every layer; on a single-prefix accelerator (Edge TPU) everything after the first unsupported op goes to the CPU. */
+function placeLayers(profile: ModelProfile, t: Target): { layers: LayerPlacement[]; firstBreak: string | null; cannotRun: boolean } {
   const layers: LayerPlacement[] = [];
-  let cannotRun = false;
-
-  // Compiled payloads run only on the hardware they were compiled for.
-  const compiledKinds = new Set(profile.compiledSegments.map((s) => s.kind.toLowerCase()));
-  for (const kind of compiledKinds) {
-    const runsHere = kind.includes('edgetpu') && acc?.opSupport === 'edgetpu';
-    if (!runsHere) {
-      cannotRun = true;
-      blockers.push(`the file contains a segment compiled for ${kind} (${kind.includes('edgetpu') ? 'Google Edge TPU' : kind}); it cannot run on ${device.name} — start from the uncompiled model`);
-    }
-  }
-
-  if (!profile.hasComputeGraph) {
-    const llm = looksLikeLlm(profile);
-    const canRunWeights = device.kind !== 'mcu' && acc?.opSupport !== 'edgetpu';
-    const report: CompatibilityReport = {
-      verdict: llm && canRunWeights ? 'partial' : 'unsupported',
-      summary: llm && canRunWeights
-        ? `The ${profile.format} file stores weights but no compute graph, so operator support cannot be checked; an LLM runtime (${device.runtimes.map((r) => r.name).join(', ')}) would execute it.`
-        : `The ${profile.format} file stores weights but no compute graph: ${device.name} needs a converted graph model (ONNX/TFLite/Core ML) before anything can be checked or run.`,
-      accelerated: [],
-      fallback: [],
-      blockers: ['no compute graph in the file: operators and activation shapes are unknown', ...blockers],
-    };
-    return { report, layers: [], cannotRun: !(llm && canRunWeights) };
-  }
-
-  const accTarget = acc ? ops.targets[acc.opSupport] : undefined;
-  const cpuTarget = device.cpu ? ops.targets[device.cpu.opSupport] : ops.targets['cpu-full'];
-  const dynamic = profile.dynamicShapes?.hasDynamic ?? false;
-  if (dynamic && acc && acc.opSupport !== 'tensorrt') {
-    blockers.push(`dynamic input shape (${profile.dynamicShapes.symbols.join(', ') || 'unknown dims'}): ${accName} needs static shapes — export with fixed sizes (figures assume ${JSON.stringify(profile.dynamicShapes.bindings)})`);
-  }
-  if (profile.format === 'onnx' && acc?.opSupport === 'edgetpu') {
-    blockers.push('ONNX model: the Edge TPU runs only TensorFlow Lite models — convert (e.g. onnx2tf), quantise to full int8, then compile with edgetpu_compiler');
-  }
-
-  let prefixBroken = false; // Edge TPU: after the first unsupported op everything runs on the CPU
   let firstBreak: string | null = null;
+  let cannotRun = false;
   for (const layer of profile.layers) {
     const canonical = canonicalOp(layer, profile.format);
-    const own = computePrecisionOf(layer.precision);
-    const wanted: ComputePrecision = override ? (override === 'int4' ? 'fp16' : override) : own;
+    const wanted: ComputePrecision = t.override ? computedAs(t.override) : computePrecisionOf(layer.precision);
     if (isIgnored(layer)) {
       layers.push({ unit: 'skip', precision: wanted, reason: null, canonical });
-      continue;
-    }
-    if (canonical === 'EDGETPU_CUSTOM_OP' || canonical === 'ETHOSU_CUSTOM_OP') {
-      const here = canonical === 'EDGETPU_CUSTOM_OP' && acc?.opSupport === 'edgetpu';
-      layers.push({ unit: here ? 'accelerator' : 'cpu', precision: 'int8', reason: here ? null : 'compiled for other hardware', canonical });
-      continue;
-    }
-    if (!acc) {
-      // CPU-only device: every op must be in the CPU runtime's list (MCU: there is no fallback).
-      const ok = cpuTarget ? opAllowed(cpuTarget, canonical) : true;
-      let precision = wanted;
-      if (device.cpu && device.cpu.precisions[wanted] === undefined) precision = 'fp32';
-      layers.push({ unit: 'cpu', precision, reason: ok ? null : `${canonical} is not in the ${device.cpu?.opSupport} kernel set`, canonical });
-      if (!ok) cannotRun = true;
-      continue;
-    }
-    // Accelerator device: op, precision and shape rules.
-    let reason: string | null = null;
-    let precision = wanted;
-    if (!accTarget || !opAllowed(accTarget, canonical)) reason = `${canonical} is not supported by ${accName}`;
-    else if (acc.opSupport === 'edgetpu') {
-      if (wanted !== 'int8') reason = `computes in ${wanted}: the Edge TPU runs fully int8-quantised ops only`;
-      else reason = edgeTpuRankProblem(layer);
-    } else if (acc.precisions[wanted] === undefined || acc.precisions[wanted] === 'weight-only') {
-      // ANE / Hexagon convert fp32 graphs to fp16 by default; other gaps fall back.
-      if (wanted === 'fp32' && acc.precisions.fp16 === 'native' && (acc.opSupport === 'ane' || acc.opSupport === 'hexagon-htp')) precision = 'fp16';
-      else if (wanted === 'int8' && acc.precisions.fp16 === 'native') precision = 'fp16';
-      else reason = `${wanted} is not supported by ${accName}`;
-    }
-    if (acc.partitioning === 'single-prefix' && prefixBroken) {
-      layers.push({ unit: 'cpu', precision: wanted, reason: reason ?? `after the first unsupported op (${firstBreak}) the Edge TPU compiler leaves the rest of the graph on the CPU`, canonical });
-      continue;
-    }
-    if (reason) {
-      if (acc.partitioning === 'single-prefix') {
-        prefixBroken = true;
-        firstBreak = `${layer.name} (${canonical})`;
-      }
-      layers.push({ unit: 'cpu', precision: wanted, reason, canonical });
+    } else if (canonical === 'EDGETPU_CUSTOM_OP' || canonical === 'ETHOSU_CUSTOM_OP') {
+      const here = canonical === 'EDGETPU_CUSTOM_OP' && t.acc?.opSupport === 'edgetpu';
+      layers.push({ unit: here ? 'accelerator' : 'cpu', precision: 'int8', reason: here ? null : { kind: 'compiled-elsewhere' }, canonical });
+    } else if (!t.acc) {
+      const placed = placeOnCpu(t, canonical, wanted);
+      if (placed.reason) cannotRun = true;
+      layers.push(placed);
     } else {
-      layers.push({ unit: 'accelerator', precision, reason: null, canonical });
+      const { reason, precision } = acceleratorRule(t, t.acc, layer, canonical, wanted);
+      const prefix = t.acc.partitioning === 'single-prefix';
+      if (prefix && firstBreak !== null) layers.push({ unit: 'cpu', precision: wanted, reason: reason ?? { kind: 'after-prefix-break', firstBreak }, canonical });
+      else if (reason) {
+        if (prefix) firstBreak = `${layer.name} (${canonical})`;
+        layers.push({ unit: 'cpu', precision: wanted, reason, canonical });
+      } else layers.push({ unit: 'accelerator', precision, reason: null, canonical });
     }
   }
+  return { layers, firstBreak, cannotRun };
+}
 
-  // Fallback summary grouped by op and reason.
-  const groups = new Map<string, FallbackOp>();
+/** Fallback layers grouped by op and reason, largest group first; the ops that run on the accelerator. */
+function groupFallback(profile: ModelProfile, layers: LayerPlacement[]): { fallback: FallbackGroup[]; accelerated: string[] } {
+  const groups = new Map<string, FallbackGroup>();
   const accelerated = new Set<string>();
   profile.layers.forEach((l, i) => {
     const p = layers[i];
     if (!p || p.unit === 'skip') return;
     if (p.unit === 'accelerator') accelerated.add(l.op);
     else if (p.reason) {
-      const key = `${l.op}\u0000${p.reason}`;
+      const key = `${l.op}\u0000${explainPlacement(p.reason)}`;
       const g = groups.get(key) ?? { op: l.op, nodes: [], count: 0, reason: p.reason };
       g.count++;
       if (g.nodes.length < 5) g.nodes.push(l.name);
       groups.set(key, g);
     }
   });
-  const fallback = [...groups.values()].sort((a, b) => b.count - a.count);
-  const active = layers.filter((l) => l.unit !== 'skip');
+  return { fallback: [...groups.values()].sort((a, b) => b.count - a.count), accelerated: [...accelerated] };
+}
+
+function verdictOf(t: Target, placed: { layers: LayerPlacement[]; firstBreak: string | null; cannotRun: boolean }, compiled: Blocker[], fallback: FallbackGroup[]): { verdict: CompatibilityReport['verdict']; finding: CompatibilityFinding } {
+  const active = placed.layers.filter((l) => l.unit !== 'skip');
   const onAcc = active.filter((l) => l.unit === 'accelerator').length;
-
-  let verdict: CompatibilityReport['verdict'];
-  let summary: string;
-  if (cannotRun) {
-    verdict = 'unsupported';
-    summary = compiledKinds.size && blockers.length
-      ? `Cannot run on ${device.name}: ${blockers[0]}.`
-      : `Cannot run on ${device.name}: ${fallback.map((f) => f.op).join(', ')} ${fallback.length === 1 ? 'is' : 'are'} not in the ${device.cpu?.opSupport ?? 'target'} kernel set and there is no fallback processor.`;
-  } else if (!acc) {
-    verdict = 'full';
-    summary = `All ${active.length} ops run on the ${cpuName}.`;
-  } else if (onAcc === active.length) {
-    verdict = 'full';
-    summary = `All ${active.length} ops run on the ${accName}.`;
-  } else if (onAcc === 0) {
-    verdict = 'none';
-    const why = fallback[0]?.reason ?? 'no op is supported';
-    summary = `Nothing runs on the ${accName} (${why}); all ${active.length} ops fall back to the ${cpuName}.`;
-    if (acc.opSupport === 'edgetpu' && active.some((l) => l.precision !== 'int8')) {
-      summary += ' Quantise the model to full int8 (static PTQ or QAT) and compile it with edgetpu_compiler to use the Edge TPU.';
-    }
-  } else {
-    verdict = 'partial';
-    summary = `${onAcc} of ${active.length} ops run on the ${accName}; ${active.length - onAcc} fall back to the ${cpuName}${acc.partitioning === 'single-prefix' && firstBreak ? ` from ${firstBreak} on` : ''}.`;
+  const { device, acc } = t;
+  if (placed.cannotRun || compiled.length) {
+    const finding: CompatibilityFinding = compiled.length
+      ? { kind: 'cannot-run-compiled', deviceName: device.name, blocker: compiled[0] }
+      : { kind: 'cannot-run-kernels', deviceName: device.name, ops: fallback.map((f) => f.op), kernelSet: device.cpu?.opSupport ?? 'target' };
+    return { verdict: 'unsupported', finding };
   }
-  return { report: { verdict, summary, accelerated: [...accelerated], fallback, blockers }, layers, cannotRun };
+  if (!acc) return { verdict: 'full', finding: { kind: 'all-on', count: active.length, unitName: t.cpuName } };
+  if (onAcc === active.length) return { verdict: 'full', finding: { kind: 'all-on', count: active.length, unitName: t.accName } };
+  if (onAcc === 0) {
+    const quantiseForEdgeTpu = acc.opSupport === 'edgetpu' && active.some((l) => l.precision !== 'int8');
+    return { verdict: 'none', finding: { kind: 'none-on-accelerator', unitName: t.accName, why: fallback[0]?.reason ?? null, count: active.length, cpuName: t.cpuName, quantiseForEdgeTpu } };
+  }
+  const from = acc.partitioning === 'single-prefix' ? placed.firstBreak : null;
+  return { verdict: 'partial', finding: { kind: 'partial', onAccelerator: onAcc, count: active.length, unitName: t.accName, cpuName: t.cpuName, from } };
 }
 
-/** A weights-only file that looks like a language model (GGUF architecture metadata, transformer tensor names). */
-export function looksLikeLlm(profile: ModelProfile): boolean {
-  const meta = profile.metadata ?? {};
-  if (Object.keys(meta).some((k) => k.startsWith('general.architecture') || k.endsWith('.context_length') || k.endsWith('.block_count'))) return true;
-  if (profile.format === 'gguf') return true;
-  const names = Object.keys(profile.opHistogram ?? {}).join(' ');
-  return /attn|attention|q_proj|k_proj|self_attn|transformer\.h\./i.test(names) || profile.params > 1e8;
+/**
+ * Places every layer of `profile` on the device's accelerator or CPU at the given precision
+ * (override = the user's or recommender's precision; otherwise each layer's own).
+ */
+export function checkCompatibility(profile: ModelProfile, device: DeviceSpec, override?: ComputePrecision, hostCpuName?: string): CompatibilityResult {
+  const compiled = compiledBlockers(profile, device);
+  if (!profile.hasComputeGraph) return weightsOnly(profile, device, compiled);
+  const ops = loadOpSupport();
+  const acc = device.accelerator;
+  const t: Target = {
+    device,
+    acc,
+    accName: acc ? acceleratorName(acc) : '',
+    cpuName: device.cpu?.name ?? hostCpuName ?? 'host CPU',
+    accTarget: acc ? ops.targets[acc.opSupport] : undefined,
+    cpuTarget: device.cpu ? ops.targets[device.cpu.opSupport] : ops.targets['cpu-full'],
+    override,
+  };
+  const blockers = [...compiled, ...graphBlockers(profile, t)];
+  const placed = placeLayers(profile, t);
+  const { fallback, accelerated } = groupFallback(profile, placed.layers);
+  const { verdict, finding } = verdictOf(t, placed, compiled, fallback);
+  const report: CompatibilityReport = {
+    verdict,
+    summary: explainFinding(finding),
+    accelerated,
+    fallback: fallback.map((g) => ({ op: g.op, nodes: g.nodes, count: g.count, reason: explainPlacement(g.reason) })),
+    blockers: blockers.map(explainBlocker),
+  };
+  return { report, layers: placed.layers, fallback, blockers, finding, cannotRun: placed.cannotRun || compiled.length > 0 };
 }
+
+/** Fallback groups that are the op's own doing (not pushed to the CPU only because an earlier op broke the Edge TPU prefix). */
+export const ownFallback = (c: CompatibilityResult): FallbackGroup[] => c.fallback.filter((f) => f.reason.kind !== 'after-prefix-break');
+
+/**
+ * Ops the target cannot map at all ("X is not supported by <accelerator>", "X is not in the <runtime> kernel
+ * set"): not the ones pushed to the CPU by an earlier op, nor precision gaps (those are what quantization fixes).
+ */
+export function unsupportedOps(c: CompatibilityResult): string[] {
+  return [...new Set(c.fallback.filter((f) => f.reason.kind === 'op-unsupported' || f.reason.kind === 'not-in-kernel-set').map((f) => f.op))];
+}
+
+/** The accelerator needs static shapes the model does not have. */
+export const needsStaticShapes = (c: CompatibilityResult): boolean => c.blockers.some((b) => b.kind === 'dynamic-shape');

@@ -6,6 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensureDir } from '../../fs-util';
+import type { Range } from '../types';
+import { explainNote } from './explain';
 
 export interface Measurement {
   device: string;
@@ -140,13 +142,7 @@ export function applyCorrection<E extends { latencyMs: Range; energyMj: Range | 
     layers: estimate.layers.map((l) => ({ ...l, ms: l.ms * f })),
     assumptions: [
       ...estimate.assumptions,
-      `Corrected by your ${c.points} measurement${c.points > 1 ? 's' : ''} on this device: estimates × ${f.toFixed(2)} (geometric mean of measured / estimated)`,
+      explainNote({ kind: 'corrected', points: c.points, factor: f }),
     ],
   };
-}
-
-interface Range {
-  low: number;
-  typical: number;
-  high: number;
 }

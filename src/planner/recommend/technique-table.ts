@@ -5,6 +5,7 @@
  */
 import type { Effort, Range, SourceRef, Technique } from '../types';
 import raw from './techniques.json';
+import { DataFileError, isObj, type JsonObject } from '../catalog/check';
 
 export type DeviceClass = 'cpu-fp16' | 'cpu' | 'gpu-tensorrt' | 'edgetpu' | 'ane' | 'htp' | 'mcu';
 export const DEVICE_CLASSES: readonly DeviceClass[] = ['cpu-fp16', 'cpu', 'gpu-tensorrt', 'edgetpu', 'ane', 'htp', 'mcu'];
@@ -61,15 +62,40 @@ export interface TechniqueTable {
   int4Bits: number;
 }
 
-export class TechniqueTableError extends Error {
+/** techniques.json does not match its schema: the message names the file and the field. */
+export class TechniqueTableError extends DataFileError {
   constructor(message: string) {
     super(`techniques.json: ${message}`);
     this.name = 'TechniqueTableError';
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
+const TECHNIQUE_IDS: readonly Technique[] = ['none', 'fp16', 'int8-dynamic', 'int8-ptq', 'int8-qat', 'int4-weight-only', 'structured-pruning', 'sparsity', 'distillation', 'low-rank', 'op-rewrite', 'change-runtime', 'change-device'];
+const STUDENT_FAMILIES: readonly StudentFamily[] = ['cnn-classifier', 'detector', 'transformer-encoder', 'llm', 'generic'];
+
+/** The object at `where`, or a TechniqueTableError naming it. */
+function objAt(v: unknown, where: string): Obj {
+  if (!isObj(v)) throw new TechniqueTableError(`${where} must be an object`);
+  return v;
+}
+
+/** A list of objects at `where` (absent = empty). */
+function objList(v: unknown, where: string): Obj[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new TechniqueTableError(`${where} must be a list`);
+  return v.map((x, i) => objAt(x, `${where}[${i}]`));
+}
+
+/** A sensitivity table: multipliers by technique, plus its source and note. */
+function sensitivityTable(v: unknown, where: string): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const [k, x] of Object.entries(objAt(v, where))) {
+    if (typeof x !== 'number' && typeof x !== 'string') throw new TechniqueTableError(`${where}.${k} must be a number (or the source / note text)`);
+    out[k] = x;
+  }
+  return out;
+}
 
 function range(v: unknown, where: string): Range {
   if (!isObj(v)) throw new TechniqueTableError(`${where} must be a {low, typical, high} range`);
@@ -96,20 +122,23 @@ export function parseTechniqueTable(data: unknown): TechniqueTable {
   const entries: Record<string, TechniqueEntry> = {};
   for (const [id, t] of Object.entries(techs)) {
     if (!isObj(t)) throw new TechniqueTableError(`techniques.${id} must be an object`);
-    const effort = t.effort as Effort;
-    if (!EFFORTS.includes(effort)) throw new TechniqueTableError(`techniques.${id}.effort is not an effort level`);
-    const srcs = Array.isArray(t.sources) ? (t.sources as unknown[]).map(String) : [];
+    const effort = EFFORTS.find((e) => e === t.effort);
+    if (!effort) throw new TechniqueTableError(`techniques.${id}.effort is not an effort level`);
+    const srcs = Array.isArray(t.sources) ? t.sources.map(String) : [];
     if (!srcs.length) throw new TechniqueTableError(`techniques.${id} cites no source`);
     for (const s of srcs) if (!sources[s]) throw new TechniqueTableError(`techniques.${id} cites unknown source ${s}`);
     const speedup: Partial<Record<DeviceClass, Range | null>> = {};
     if (isObj(t.speedup)) {
       for (const [cls, r] of Object.entries(t.speedup)) {
-        if (!DEVICE_CLASSES.includes(cls as DeviceClass)) throw new TechniqueTableError(`techniques.${id}.speedup.${cls} is not a device class`);
-        speedup[cls as DeviceClass] = r === null ? null : range(r, `techniques.${id}.speedup.${cls}`);
+        const known = DEVICE_CLASSES.find((d) => d === cls);
+        if (!known) throw new TechniqueTableError(`techniques.${id}.speedup.${cls} is not a device class`);
+        speedup[known] = r === null ? null : range(r, `techniques.${id}.speedup.${cls}`);
       }
     }
+    const technique = TECHNIQUE_IDS.find((x) => x === id);
+    if (!technique) throw new TechniqueTableError(`techniques.${id} is not a technique (${TECHNIQUE_IDS.join(', ')})`);
     entries[id] = {
-      id: id as Technique,
+      id: technique,
       title: String(t.title ?? id),
       effort,
       sizeFactor: t.sizeFactor !== undefined ? range(t.sizeFactor, `techniques.${id}.sizeFactor`) : undefined,
@@ -119,17 +148,20 @@ export function parseTechniqueTable(data: unknown): TechniqueTable {
       notes: typeof t.notes === 'string' ? t.notes : undefined,
     };
   }
-  for (const need of ['fp16', 'int8-dynamic', 'int8-ptq', 'int8-qat', 'int4-weight-only', 'structured-pruning', 'sparsity', 'distillation', 'low-rank', 'op-rewrite', 'change-runtime', 'change-device']) {
+  for (const need of TECHNIQUE_IDS.filter((x) => x !== 'none')) {
     if (!entries[need]) throw new TechniqueTableError(`techniques.${need} is missing`);
   }
   // QAT runs exactly as fast as static INT8.
-  const qat = techs['int8-qat'] as Obj;
+  const qat = objAt(techs['int8-qat'], 'techniques.int8-qat');
   if (qat.speedupSameAs === 'int8-ptq') entries['int8-qat'].speedup = { ...entries['int8-ptq'].speedup };
 
-  const ptq = techs['int8-ptq'] as Obj;
-  const int4 = techs['int4-weight-only'] as Obj;
-  const prune = techs['structured-pruning'] as Obj;
-  const fractions = Array.isArray(prune.fractions) ? (prune.fractions as number[]) : [];
+  const ptq = objAt(techs['int8-ptq'], 'techniques.int8-ptq');
+  const int4 = objAt(techs['int4-weight-only'], 'techniques.int4-weight-only');
+  const prune = objAt(techs['structured-pruning'], 'techniques.structured-pruning');
+  const fractions = Array.isArray(prune.fractions) ? prune.fractions.map((f, i) => {
+    if (typeof f !== 'number' || !(f > 0 && f < 1)) throw new TechniqueTableError(`techniques.structured-pruning.fractions[${i}] must be a fraction between 0 and 1`);
+    return f;
+  }) : [];
   if (!fractions.length) throw new TechniqueTableError('techniques.structured-pruning.fractions is empty');
   const perFraction = (key: string): Record<string, Range> => {
     const o = prune[key];
@@ -138,22 +170,26 @@ export function parseTechniqueTable(data: unknown): TechniqueTable {
     for (const f of fractions) out[String(f)] = range(o[String(f)], `techniques.structured-pruning.${key}.${f}`);
     return out;
   };
-  const distil = techs.distillation as Obj;
-  const byRatio = Array.isArray(distil.accuracyDropByRatio) ? (distil.accuracyDropByRatio as Obj[]) : [];
+  const distil = objAt(techs.distillation, 'techniques.distillation');
+  const byRatio = objList(distil.accuracyDropByRatio, 'techniques.distillation.accuracyDropByRatio');
   if (!byRatio.length) throw new TechniqueTableError('techniques.distillation.accuracyDropByRatio is empty');
-  const lowRank = techs['low-rank'] as Obj;
-  const sparsity = techs.sparsity as Obj;
+  const lowRank = objAt(techs['low-rank'], 'techniques.low-rank');
+  const sparsity = objAt(techs.sparsity, 'techniques.sparsity');
 
   const sens = data.sensitivity;
   if (!isObj(sens) || !isObj(sens['depthwise-heavy']) || !isObj(sens.transformer)) throw new TechniqueTableError('sensitivity needs depthwise-heavy and transformer');
 
-  const studentsRaw = Array.isArray(data.students) ? (data.students as Obj[]) : [];
+  const studentsRaw = objList(data.students, 'students');
   const students: Student[] = studentsRaw.map((s, i) => {
-    if (typeof s.name !== 'string' || typeof s.family !== 'string') throw new TechniqueTableError(`students[${i}] needs name and family`);
+    const family = STUDENT_FAMILIES.find((f) => f === s.family);
+    if (typeof s.name !== 'string' || !family) throw new TechniqueTableError(`students[${i}] needs name and family (${STUDENT_FAMILIES.join(', ')})`);
     if (typeof s.source !== 'string' || !sources[s.source]) throw new TechniqueTableError(`students[${i}] cites unknown source`);
-    const num = (k: string): number | undefined => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
+    const num = (k: string): number | undefined => {
+      const v = s[k];
+      return typeof v === 'number' ? v : undefined;
+    };
     return {
-      family: s.family as StudentFamily,
+      family,
       name: s.name,
       source: s.source,
       macs: num('macs'),
@@ -165,7 +201,7 @@ export function parseTechniqueTable(data: unknown): TechniqueTable {
     };
   });
 
-  const rewritesRaw = Array.isArray(data.opRewrites) ? (data.opRewrites as Obj[]) : [];
+  const rewritesRaw = objList(data.opRewrites, 'opRewrites');
   const opRewrites: OpRewriteRule[] = rewritesRaw.map((r, i) => {
     if (typeof r.match !== 'string' || typeof r.advice !== 'string') throw new TechniqueTableError(`opRewrites[${i}] needs match and advice`);
     const rep = isObj(r.replacement) && typeof r.replacement.onnx === 'string' && typeof r.replacement.tflite === 'string' ? { onnx: r.replacement.onnx, tflite: r.replacement.tflite } : undefined;
@@ -182,11 +218,15 @@ export function parseTechniqueTable(data: unknown): TechniqueTable {
       if (typeof b.maxRatio !== 'number' || typeof b.source !== 'string' || !sources[b.source]) throw new TechniqueTableError(`techniques.distillation.accuracyDropByRatio[${i}] is malformed`);
       return { maxRatio: b.maxRatio, range: range(b.range, `techniques.distillation.accuracyDropByRatio[${i}].range`), source: b.source };
     }),
-    sensitivity: { 'depthwise-heavy': sens['depthwise-heavy'] as Record<string, number | string>, transformer: sens.transformer as Record<string, number | string> },
+    sensitivity: { 'depthwise-heavy': sensitivityTable(sens['depthwise-heavy'], 'sensitivity.depthwise-heavy'), transformer: sensitivityTable(sens.transformer, 'sensitivity.transformer') },
     students,
     opRewrites,
     lowRank: { rankFraction: Number(lowRank.rankFraction ?? 0.25), minLayerParams: Number(lowRank.minLayerParams ?? 262144) },
-    sparsityAcceleratedOn: (Array.isArray(sparsity.acceleratedOn) ? sparsity.acceleratedOn : []) as DeviceClass[],
+    sparsityAcceleratedOn: (Array.isArray(sparsity.acceleratedOn) ? sparsity.acceleratedOn : []).map((c, i) => {
+      const cls = DEVICE_CLASSES.find((d) => d === c);
+      if (!cls) throw new TechniqueTableError(`techniques.sparsity.acceleratedOn[${i}] is not a device class`);
+      return cls;
+    }),
     int4Bits: Number(int4.weightBits ?? 4.125),
   };
 }

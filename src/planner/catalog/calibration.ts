@@ -1,0 +1,78 @@
+/**
+ * calibration.json as typed data: the per-device factors scripts/calibration/calibrate.ts fitted on published
+ * measurements (compute, memory and overhead scales, runtime and precision factors, the range, the fitted
+ * pipeline times of end-to-end sources). Runtime data the estimator reads; validated at load with the data-file
+ * checker. The report parts of the file (points, summary) are kept as they are. No `vscode` import.
+ */
+import { Check, type Json, type JsonObject } from './check';
+
+export interface PipelineOverhead {
+  ms: number;
+  /** Training points of this pipeline on the device (group). */
+  points: number;
+  /** Runtime ids those points used. */
+  runtimes: string[];
+  measures: string;
+}
+
+export interface DeviceCalibration {
+  /** Multiplier on the prior effective throughput of the unit that runs most layers (fitted). */
+  computeScale: number;
+  /** Fitted multiplier on the memory (bandwidth) efficiency, from bandwidth-bound points (LLM decode) or Edge TPU streaming. */
+  memoryScale: number;
+  /** Fitted multiplier on the per-op dispatch and fixed per-inference overheads. */
+  overheadScale: number;
+  /** Extra factor per runtime id (measured runtime vs the device's fitted mix), fitted where >= 2 points. */
+  runtimeFactors: Record<string, number>;
+  /** Extra factor per compute precision (e.g. TensorRT runs fp32 on TF32 tensor cores), fitted where >= 2 points. */
+  precisionFactors?: Partial<Record<string, number>>;
+  /** Range multipliers around the typical value: low = typical * low, high = typical * high. */
+  range: { low: number; high: number };
+  trainingPoints: number;
+  heldOutPoints: number;
+  /** Held-out median |ln(estimate / measured)|; null without held-out points. */
+  heldOutMedianAbsLogError: number | null;
+  note: string;
+  /** Fixed per-inference time of end-to-end sources on this device (never added to user estimates; stated). */
+  pipelineOverheadMs?: Record<string, PipelineOverhead>;
+}
+
+export interface CalibrationFile {
+  generatedBy: string;
+  devices: Record<string, DeviceCalibration>;
+  [key: string]: unknown;
+}
+
+function pipelineOverhead(c: Check, v: Json, path: string): PipelineOverhead {
+  const o = c.obj(v, path);
+  return { ms: c.num(o.ms, `${path}.ms`, 0), points: c.num(o.points, `${path}.points`, 0), runtimes: c.strList(o.runtimes, `${path}.runtimes`), measures: c.str(o, 'measures', `${path}.`) };
+}
+
+function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
+  const o = c.obj(v, path);
+  const positive = (x: Json, p: string): number => c.num(x, p, Number.MIN_VALUE);
+  const range = c.obj(o.range, `${path}.range`);
+  const d: DeviceCalibration = {
+    computeScale: positive(o.computeScale, `${path}.computeScale`),
+    memoryScale: positive(o.memoryScale, `${path}.memoryScale`),
+    overheadScale: positive(o.overheadScale, `${path}.overheadScale`),
+    runtimeFactors: c.record(o.runtimeFactors, `${path}.runtimeFactors`, positive),
+    range: { low: c.num(range.low, `${path}.range.low`, Number.MIN_VALUE, 1), high: c.num(range.high, `${path}.range.high`, 1) },
+    trainingPoints: c.num(o.trainingPoints, `${path}.trainingPoints`, 0),
+    heldOutPoints: c.num(o.heldOutPoints, `${path}.heldOutPoints`, 0),
+    heldOutMedianAbsLogError: o.heldOutMedianAbsLogError === null ? null : c.num(o.heldOutMedianAbsLogError, `${path}.heldOutMedianAbsLogError`, 0),
+    note: c.str(o, 'note', `${path}.`),
+  };
+  if (o.precisionFactors !== undefined) d.precisionFactors = c.record(o.precisionFactors, `${path}.precisionFactors`, positive);
+  if (o.pipelineOverheadMs !== undefined) d.pipelineOverheadMs = c.record(o.pipelineOverheadMs, `${path}.pipelineOverheadMs`, (x, p) => pipelineOverhead(c, x, p));
+  return d;
+}
+
+/** Validates calibration.json (throws a DataFileError naming the field); report sections are kept as they are. */
+export function parseCalibration(doc: Json): CalibrationFile {
+  const c: Check = new Check('calibration.json');
+  const o: JsonObject = c.obj(doc, '');
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (k !== 'generatedBy' && k !== 'devices') rest[k] = v;
+  return { ...rest, generatedBy: c.str(o, 'generatedBy', ''), devices: c.record(o.devices, 'devices', (x, p) => deviceCalibration(c, x, p)) };
+}

@@ -1,0 +1,178 @@
+/**
+ * The words of the estimator: every sentence an estimate shows (its assumptions, the compatibility summary,
+ * each blocker and each reason a layer falls back) is made here, from the structured reasons the numeric code
+ * returns (reasons.ts). The CLI, the views and the documents print these strings, so they say the same thing
+ * in the same words. No `vscode` import.
+ */
+import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
+
+export function fmtBytes(b: number): string {
+  if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
+  if (b >= 1024 ** 2) return `${(b / 1024 ** 2).toFixed(2)} MiB`;
+  if (b >= 1024) return `${(b / 1024).toFixed(1)} KiB`;
+  return `${b} B`;
+}
+
+function fmtOps(v: number): string {
+  return v >= 1e12 ? `${+(v / 1e12).toFixed(2)} TOPS` : `${+(v / 1e9).toFixed(1)} GOPS`;
+}
+
+export function explainPlacement(r: PlacementReason): string {
+  switch (r.kind) {
+    case 'op-unsupported':
+      return `${r.op} is not supported by ${r.unitName}`;
+    case 'not-in-kernel-set':
+      return `${r.op} is not in the ${r.kernelSet} kernel set`;
+    case 'precision-unsupported':
+      return `${r.precision} is not supported by ${r.unitName}`;
+    case 'edgetpu-not-int8':
+      return `computes in ${r.precision}: the Edge TPU runs fully int8-quantised ops only`;
+    case 'edgetpu-rank':
+      return `output shape [${r.shape.join(', ')}] has more than 3 non-trivial dimensions`;
+    case 'compiled-elsewhere':
+      return 'compiled for other hardware';
+    case 'after-prefix-break':
+      return `after the first unsupported op (${r.firstBreak}) the Edge TPU compiler leaves the rest of the graph on the CPU`;
+  }
+}
+
+export function explainBlocker(b: Blocker): string {
+  switch (b.kind) {
+    case 'compiled-for':
+      return `the file contains a segment compiled for ${b.segmentKind} (${b.segmentKind.includes('edgetpu') ? 'Google Edge TPU' : b.segmentKind}); it cannot run on ${b.deviceName} — start from the uncompiled model`;
+    case 'no-compute-graph':
+      return 'no compute graph in the file: operators and activation shapes are unknown';
+    case 'dynamic-shape':
+      return `dynamic input shape (${b.symbols.join(', ') || 'unknown dims'}): ${b.unitName} needs static shapes — export with fixed sizes (figures assume ${JSON.stringify(b.bindings)})`;
+    case 'onnx-on-edgetpu':
+      return 'ONNX model: the Edge TPU runs only TensorFlow Lite models — convert (e.g. onnx2tf), quantise to full int8, then compile with edgetpu_compiler';
+  }
+}
+
+export function explainFinding(f: CompatibilityFinding): string {
+  switch (f.kind) {
+    case 'weights-only-llm':
+      return `The ${f.format} file stores weights but no compute graph, so operator support cannot be checked; an LLM runtime (${f.runtimes.join(', ')}) would execute it.`;
+    case 'weights-only':
+      return `The ${f.format} file stores weights but no compute graph: ${f.deviceName} needs a converted graph model (ONNX/TFLite/Core ML) before anything can be checked or run.`;
+    case 'cannot-run-compiled':
+      return `Cannot run on ${f.deviceName}: ${explainBlocker(f.blocker)}.`;
+    case 'cannot-run-kernels':
+      return `Cannot run on ${f.deviceName}: ${f.ops.join(', ')} ${f.ops.length === 1 ? 'is' : 'are'} not in the ${f.kernelSet} kernel set and there is no fallback processor.`;
+    case 'all-on':
+      return `All ${f.count} ops run on the ${f.unitName}.`;
+    case 'none-on-accelerator': {
+      const why = f.why ? explainPlacement(f.why) : 'no op is supported';
+      const hint = f.quantiseForEdgeTpu ? ' Quantise the model to full int8 (static PTQ or QAT) and compile it with edgetpu_compiler to use the Edge TPU.' : '';
+      return `Nothing runs on the ${f.unitName} (${why}); all ${f.count} ops fall back to the ${f.cpuName}.${hint}`;
+    }
+    case 'partial':
+      return `${f.onAccelerator} of ${f.count} ops run on the ${f.unitName}; ${f.count - f.onAccelerator} fall back to the ${f.cpuName}${f.from ? ` from ${f.from} on` : ''}.`;
+  }
+}
+
+export function explainThroughput(b: ThroughputBasis): string {
+  switch (b.kind) {
+    case 'peak':
+      return `${b.precision}: ${(b.eta * 100).toFixed(1)}% of the ${fmtOps(b.peak)} catalog peak${b.tf32 ? ' (TF32 tensor-core rate = fp16 / 2)' : ''}`;
+    case 'ratio':
+      return `${b.precision}: no catalog peak; ${b.ratio}x the ${b.from} rate (prior)`;
+    case 'emulated':
+      return `${b.precision}: emulated in fp32 (no ${b.precision} arithmetic)`;
+    case 'nominal-fitted':
+      return `int8: no catalog peak; ${fmtOps(b.value)} effective, fitted directly to published measurements (nominal 1 TOPS x scale ${+b.scale.toFixed(3)})`;
+    case 'fitted-ratio':
+      return `fp16: ${b.ratio}x the fitted int8 rate (prior)`;
+    case 'mcu-prior':
+      return `int8: no catalog peak for ${b.unitName}; prior of ${b.macsPerCycle} MAC/cycle on one core at ${(b.clockHz / 1e6).toFixed(0)} MHz (CMSIS-NN-class kernels; not measured on this chip)`;
+    case 'mcu-int16-prior':
+      return 'int16: half the int8 prior';
+    case 'mcu-fp32-prior':
+      return 'fp32: a quarter of the int8 prior (scalar FPU)';
+    case 'stand-in':
+      return `${b.precision}: no catalog peak for ${b.unitName}; the ${b.standInName} stands in, so this is an upper bound on speed (a lower bound on latency) for a slower core`;
+  }
+}
+
+function explainNoLatency(c: NoLatencyCause): string {
+  switch (c.kind) {
+    case 'not-runnable':
+      return `Latency is not estimated: ${explainFinding(c.finding)}`;
+    case 'no-weights':
+      return 'Latency is not estimated: the file holds no weights (a vocabulary-only or empty file).';
+    case 'no-bandwidth':
+      return `Latency is not estimated: the file has no compute graph and the catalog has no memory bandwidth for ${c.deviceName}.`;
+    case 'not-an-llm':
+      return 'Latency is not estimated: the file has no compute graph (MACs and activation sizes are unknown) and it does not look like a language model whose decode time is bandwidth-bound.';
+  }
+}
+
+const PURE_INFERENCE = 'Pure inference time (model execution): framework / pipeline overhead (pre- and post-processing, a Python benchmark loop, model loading) is excluded.';
+
+/** The sentence of one estimate assumption. */
+export function explainNote(n: EstimateNote): string {
+  switch (n.kind) {
+    case 'activation-peak-unknown':
+      return 'Peak activation memory is unknown (no graph or unknown shapes); it is counted as 0, so the memory total is a lower bound.';
+    case 'mcu-memory':
+      return `MCU memory: weights (${fmtBytes(n.weightsBytes)}) + runtime code (${fmtBytes(n.codeBytes)}) in flash; tensor arena (peak activations ${fmtBytes(n.activationBytes)}) + ${fmtBytes(n.runtimeBytes)} runtime data in SRAM; the arena planner may need some slack beyond the liveness peak.`;
+    case 'ram-unknown':
+      return `The catalog sources give no RAM size for ${n.deviceName}: memory fit is not decided.`;
+    case 'jetson-shared-memory':
+      return 'Jetson memory is shared by the OS, the CPU and the GPU: the OS and desktop take part of the 8 GB.';
+    case 'per-token':
+      return `No compute graph: latency is the time per generated token of LLM-style decoding, bandwidth-bound: ${fmtBytes(n.weightsBytes)} of weights read per token at ${(n.memoryEfficiency * 100).toFixed(0)}% of ${(n.bandwidth / 1e9).toFixed(1)} GB/s. Prompt processing (prefill) and KV-cache traffic are not included.`;
+    case 'no-latency':
+      return explainNoLatency(n.cause);
+    case 'accelerator-io':
+      return `Input/output over ${n.linkName}: ${fmtBytes(n.ioBytes)} at ${(n.linkBandwidth / 1e9).toFixed(2)} GB/s, plus ${n.fixedMs.toFixed(2)} ms fixed per-inference overhead.`;
+    case 'partition-boundaries':
+      return `${n.count} accelerator/CPU partition boundar${n.count === 1 ? 'y' : 'ies'} add ${n.transferMs.toFixed(2)} ms of transfers.`;
+    case 'edgetpu-streaming':
+      return `Edge TPU parameters: ${fmtBytes(n.cachedBytes)} cached on chip, ${fmtBytes(n.streamedBytes)} streamed from the host each inference at ${(n.streamBandwidth / 1e9).toFixed(2)} GB/s (the cache holds about ${fmtBytes(n.cacheBytes)}).`;
+    case 'edgetpu-cached':
+      return `Edge TPU parameters fit the ~${fmtBytes(n.cacheBytes)} on-chip cache (${fmtBytes(n.cachedBytes)}); nothing is streamed per inference.`;
+    case 'unknown-layer-costs':
+      return `${n.layers} layer(s) have unknown MACs/FLOPs (a shape is unknown); their compute is not counted, so the typical figure is a lower bound and the high end is widened by 1.5x.`;
+    case 'control-flow-bodies':
+      return `${n.bodies} control-flow bod${n.bodies === 1 ? 'y' : 'ies'} (If/Loop/Scan) hold work that runs a data-dependent number of times (e.g. ${n.example}); it is not counted, so the latency is a lower bound.`;
+    case 'cpu-stand-in':
+      return 'The catalog has no published compute peak for this CPU; a faster CPU stands in, so the latency of the layers it runs is a lower bound.';
+    case 'plug-in-power':
+      return `Power = ${n.hostName} at idle (${n.hostIdleW.toFixed(2)} W, bare-board figure) + Edge TPU up to ${n.acceleratorMaxW} W while it computes${n.cpuShare > 0 ? ` + host CPU load for the ${(n.cpuShare * 100).toFixed(0)}% of ops that fall back` : ''}; the low end assumes the TPU draws little, the high end the host under load.`;
+    case 'accelerator-power-only':
+      return `Only the accelerator's own power is known for ${n.deviceName} (the board's is not in the catalog sources): power and energy are lower bounds.`;
+    case 'load-power-from-sibling':
+      return `No measured power under load for ${n.deviceName}: typical power is its idle figure × ${n.ratio.toFixed(2)}, the load/idle ratio measured on ${n.from}; the range spans idle to ${n.hasMax ? 'the maximum rating' : 'that figure'}.`;
+    case 'load-power-unknown':
+      return `No measured power under load for ${n.deviceName}: typical power is ${n.hasIdle ? 'its idle figure (a lower bound)' : 'its maximum rating (an upper bound)'}.`;
+    case 'no-power':
+      return `Power is not estimated: the catalog sources give no power figure for ${n.deviceName}.`;
+    case 'battery-never-idles':
+      return `At ${n.inferencesPerHour} inferences/hour the device never idles (needs ${n.busyS.toFixed(0)} s of compute per hour): battery life assumes continuous inference.`;
+    case 'battery-idle-unknown':
+      return 'Idle/sleep power is unknown: battery life counts inference energy only and is an upper bound.';
+    case 'precision-runtime':
+      return `Precision: ${n.precision}${n.requested ? ' (requested)' : " (the model's own)"}; runtime: ${n.runtimeName}.`;
+    case 'throughput':
+      return `${n.unit === 'accelerator' ? n.unitName : `CPU (${n.unitName})`} dense throughput ${explainThroughput(n.basis)}.`;
+    case 'catalog-note':
+      return n.text;
+    case 'calibrated':
+      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)} from the fit residuals.`;
+    case 'uncalibrated':
+      return `No published measurements for ${n.deviceId} in the calibration set: efficiency factors are uncalibrated priors (research defaults) and the range is wide (x${n.range.low} .. x${n.range.high}).`;
+    case 'pure-inference':
+      // The calibration fits a pipeline's fixed time (calibration.json pipelineOverheadMs) but never adds it to
+      // an estimate: this sentence says so and gives the fitted figure, so a user of that pipeline can add it.
+      if (!n.pipelines.length) return PURE_INFERENCE;
+      return `${PURE_INFERENCE} Calibration fitted such overhead on ${n.deviceId}: ${n.pipelines.map((p) => `${+p.ms.toFixed(2)} ms per inference for the ${p.measures} (${p.runtimes.join(', ')}; ${p.points} published points)`).join('; ')}; add it if you time that pipeline.`;
+    case 'bindings':
+      return `Symbolic dimensions bound as ${JSON.stringify(n.bindings)}.`;
+    case 'corrected':
+      return `Corrected by your ${n.points} measurement${n.points > 1 ? 's' : ''} on this device: estimates × ${n.factor.toFixed(2)} (geometric mean of measured / estimated)`;
+  }
+}
+
+/** The calibration note of a device without fitted points. */
+export const UNCALIBRATED_NOTE = 'no published measurements for this device in /work/shared/calibration/latency.csv that the reference models cover; uncalibrated priors';
