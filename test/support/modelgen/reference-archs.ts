@@ -1,6 +1,6 @@
 /**
  * Published reference networks in their standard layer configurations, built as real ONNX files with the
- * project's ONNX builder (weights are zeros: only shapes and counts matter). Used by scripts/calibrate.ts
+ * project's ONNX builder (weights are zeros: only shapes and counts matter). Used by scripts/calibration/calibrate.ts
  * to compare estimates with published latencies, and by tests that check MACs/params against the papers.
  * BatchNorm is folded into the convolutions (as every exported inference graph has it); activations are
  * the networks' own (ReLU / ReLU6 as Clip / hard-swish / SiLU as Sigmoid*Mul).

@@ -1,0 +1,72 @@
+/**
+ * A candidate pipeline and what evaluating it found: its steps, the transformed profile, the re-run estimate
+ * with the structured compatibility behind it, the expected accuracy drop, the effort, and the budget checks
+ * with structured misses (judge.ts). Shared by the search, the judge and the explanations. Pure types.
+ * No `vscode` import.
+ */
+import type { ModelProfile } from '../../analyzers/profile-types';
+import type { DeviceSpec } from '../catalog';
+import type { CompatibilityResult } from '../estimate/compatibility';
+import type { DeviceCorrection } from '../estimate/measurements';
+import type { BudgetCheck, Budgets, ComputePrecision, DeviceEstimate, Effort, Range, Technique } from '../types';
+import type { DeviceClass, OpRewriteRule, Student } from './technique-table';
+import type { ModelTraits } from './traits';
+
+/** One step of a candidate pipeline, with the parameters its technique takes. */
+export interface StepSpec {
+  technique: Technique;
+  perChannel?: boolean;
+  fraction?: number;
+  student?: Student;
+  ops?: string[];
+  runtime?: { id: string; name: string };
+}
+
+/** A budget the pipeline misses (or why it cannot be judged), with the figures; explain.ts words it. */
+export type Miss =
+  | { kind: 'not-estimable'; deviceName: string; error: string | null }
+  | { kind: 'does-not-run'; deviceName: string; summary: string }
+  | { kind: 'nothing-on-accelerator'; summary: string }
+  | { kind: 'latency-unknown'; deviceName: string }
+  | { kind: 'latency'; ms: number; budgetMs: number }
+  | { kind: 'device-memory'; bytes: number; limitBytes: number }
+  | { kind: 'device-flash'; bytes: number; limitBytes: number }
+  | { kind: 'memory-budget'; bytes: number; limitBytes: number }
+  | { kind: 'power'; watts: number; budgetW: number }
+  | { kind: 'energy'; mj: number; budgetMj: number }
+  | { kind: 'accuracy'; points: number; budgetPoints: number };
+
+export interface Evaluated {
+  steps: StepSpec[];
+  profile: ModelProfile;
+  /** Transform notes per step, in order. */
+  changes: string[][];
+  rewrites?: { op: string; rule: OpRewriteRule | null; layers: number }[];
+  estimate: DeviceEstimate | null;
+  /** The structured compatibility the estimate rests on (null without an estimate). */
+  compatibility: CompatibilityResult | null;
+  /** Why it cannot be estimated/run (estimator error, precision not supported). */
+  error: string | null;
+  accuracy: Range;
+  effort: Effort;
+  check: BudgetCheck;
+  runs: boolean;
+  meetsAll: boolean;
+  misses: Miss[];
+  /** Sum of log over-budget ratios (0 when everything fits); for ranking pipelines that miss. */
+  distance: number;
+}
+
+/** What the search knows about the device, the budgets and the model. */
+export interface SearchContext {
+  spec: DeviceSpec;
+  cls: DeviceClass;
+  budgets: Budgets;
+  traits: ModelTraits;
+  basePrecision: ComputePrecision | undefined;
+  corrections?: ReadonlyMap<string, DeviceCorrection>;
+}
+
+export function techniquesOf(ev: Evaluated): Technique[] {
+  return ev.steps.map((s) => s.technique).filter((t) => t !== 'none');
+}
