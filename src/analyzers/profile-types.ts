@@ -36,6 +36,13 @@ export interface LayerProfile {
   weightPrecision?: Precision;
   /** For ops with a compiled payload (edgetpu-custom-op, ethos-u). */
   compiledPayloadBytes?: number;
+  /**
+   * Dataflow, for the deployed-graph pass: the tensor names the node reads ("" for an omitted optional input)
+   * and writes, and which inputs (by index) are stored constants.
+   */
+  inputs?: string[];
+  outputs?: string[];
+  constantInputs?: number[];
 }
 
 export interface QuantizationSummary {

@@ -303,6 +303,10 @@ function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, c: NodeC
   let largestWeight: TensorInfo | undefined;
   let computePrecision: Precision | undefined;
   const seen = new Set<string>();
+  const constantInputs: number[] = [];
+  node.inputs.forEach((name, i) => {
+    if (name && findTensor(graph, sg, name)?.isConstant) constantInputs.push(i);
+  });
   for (const name of node.inputs) {
     if (!name || seen.has(name)) continue;
     seen.add(name);
@@ -337,7 +341,10 @@ function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, c: NodeC
     outputShapes: outTensors.map((t) => (t?.shape ? [...t.shape] : null)),
     activationBytes,
     precision: computePrecision,
+    inputs: [...node.inputs],
+    outputs: [...node.outputs],
   };
+  if (constantInputs.length) layer.constantInputs = constantInputs;
   if (largestWeight) layer.weightPrecision = largestWeight.precision;
   if (node.compiledPayloadBytes !== undefined) layer.compiledPayloadBytes = node.compiledPayloadBytes;
   return layer;

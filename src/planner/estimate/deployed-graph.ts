@@ -1,0 +1,386 @@
+/**
+ * The deployed graph: from a model file's layers, the layers a target's toolchain actually runs.
+ *
+ * Exporters leave work in a file that no converter keeps: shape arithmetic on static shapes
+ * (Shape -> Gather -> Unsqueeze -> Concat -> Reshape), BatchNormalization after every convolution,
+ * Identity and Dropout nodes, QuantizeLinear/DequantizeLinear pairs around ops that run at int8. Judging
+ * compatibility and latency on the file's nodes reports false fallbacks (an Edge TPU "stopping" at a Shape
+ * op every converter folds away) and costs ops that never run. This pass derives, per toolchain, the layers
+ * that run, each with the file nodes it came from, and accounts for every other node (folded, removed,
+ * fused, absorbed) with the rule that did it. Which fusions a toolchain does is data
+ * (catalog/deployment-rules.json, with a public source per rule); where shapes are unknown, nothing that
+ * depends on them is folded and the result says why.
+ *
+ * Pure function of the profile; the file's own figures (analyze) are untouched. No `vscode` import.
+ */
+import type { LayerProfile, ModelProfile } from '../../analyzers/profile-types';
+import type { Precision, Shape } from '../../analyzers/graph';
+import { loadDeploymentRules, type FusionRule, type Toolchain } from '../catalog/deployment-rules';
+
+/** What happened to a file node that does not run as a layer of its own. */
+export type DeployStep =
+  | 'constant-folded'
+  | 'shape-folded'
+  | 'identity-removed'
+  | 'noop-reshape-removed'
+  | 'batchnorm-folded'
+  | 'activation-fused'
+  | 'bias-add-fused'
+  | 'residual-add-fused'
+  | 'qdq-absorbed';
+
+export interface AccountedNode {
+  node: string;
+  op: string;
+  step: DeployStep;
+  /** The deployed layer it was folded or fused into, when there is one. */
+  into?: string;
+  /** Rule id in deployment-rules.json. */
+  rule: string;
+}
+
+/** A node the pass could not fold although it looks like shape arithmetic, and why. */
+export interface UnfoldedNode {
+  node: string;
+  op: string;
+  reason: string;
+}
+
+export interface DeployedLayer extends LayerProfile {
+  /** The op's TFLite-style canonical name (op-support.json), as the op lists use. */
+  canonical: string;
+  /** File nodes this layer stands for: the node that runs first, then the nodes fused into it. */
+  from: string[];
+}
+
+export interface DeployedGraph {
+  toolchain: string;
+  toolchainName: string;
+  layers: DeployedLayer[];
+  accounted: AccountedNode[];
+  unfolded: UnfoldedNode[];
+  /** Symbols the folded shape arithmetic assumed (the figures' bindings; fixed-shape toolchains compile them in). */
+  assumedBindings: Record<string, number>;
+  /** False when the profile carries no dataflow (an older saved profile): the file's layers are used as they are. */
+  hasDataflow: boolean;
+  fileNodes: number;
+}
+
+export interface DeployContext {
+  /** Toolchain id (deployment-rules.json "toolchains"), e.g. from toolchainForRuntime(). */
+  toolchain: string;
+  /** Canonical (TFLite builtin) name of a file layer. */
+  canonical: (layer: LayerProfile) => string;
+}
+
+const NON_DETERMINISTIC = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);
+const SHAPE_OPS = new Set(['Shape', 'Size', 'SHAPE']);
+const IDENTITY_OPS = new Set(['Identity', 'Dropout']);
+const RESHAPE_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'RESHAPE', 'SQUEEZE', 'EXPAND_DIMS']);
+const BATCHNORM_OPS = new Set(['BatchNormalization', 'com.microsoft:FusedBatchNorm']);
+
+const bare = (op: string): string => op.slice(op.lastIndexOf(':') + 1);
+
+/** The toolchain a runtime id converts with (deployment-rules.json "runtimes"); cpu-full when unknown. */
+export function toolchainForRuntime(runtime: string): string {
+  const rules = loadDeploymentRules();
+  return rules.runtimes[runtime] ?? 'onnxruntime';
+}
+
+interface ConstInfo {
+  params: number;
+  bytes: number;
+  precision: Precision;
+}
+
+/** Fusion rules of a toolchain, its parents' included (edgetpu and tflm inherit the TFLite converter's). */
+function fusionsOf(id: string): { toolchain: Toolchain; fusions: FusionRule[] } {
+  const rules = loadDeploymentRules();
+  const toolchain = rules.toolchains[id];
+  if (!toolchain) throw new Error(`deployment-rules.json: no toolchain "${id}"`);
+  const fusions = [...toolchain.fusions];
+  const seen = new Set([id]);
+  for (let parent = toolchain.inherits; parent && !seen.has(parent); parent = rules.toolchains[parent]?.inherits) {
+    seen.add(parent);
+    fusions.push(...(rules.toolchains[parent]?.fusions ?? []));
+  }
+  return { toolchain, fusions };
+}
+
+function sameShape(a: Shape | null | undefined, b: Shape | null | undefined): boolean {
+  return !!a && !!b && a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * Whether a shape is known when the toolchain converts: numeric dims, or (for fixed-shape toolchains) symbols
+ * that the figures bind. Returns the symbols it relied on, or the reason it is not static.
+ */
+function staticShape(shape: Shape | null | undefined, bindings: Record<string, number>, fixedShapes: boolean): { symbols: string[] } | { reason: string } {
+  if (!shape) return { reason: 'its input shape is unknown' };
+  const symbols: string[] = [];
+  for (const d of shape) {
+    if (typeof d === 'number') continue;
+    if (!fixedShapes) return { reason: `dimension "${d}" is dynamic and this runtime resolves it at run time` };
+    if (!Object.prototype.hasOwnProperty.call(bindings, d)) return { reason: `dimension "${d}" is not bound (data-dependent or unnamed)` };
+    symbols.push(d);
+  }
+  return { symbols };
+}
+
+const intPrecision = (p: Precision): Precision | undefined => (p === 'int8' || p === 'int16' ? p : undefined);
+
+/** Bytes per element of a layer's (single) output, from its activation bytes and shape. */
+function outputElementBytes(layer: LayerProfile): number | null {
+  if (layer.activationBytes === null || layer.outputShapes.length !== 1) return null;
+  const s = layer.outputShapes[0];
+  if (!s || !s.every((d) => typeof d === 'number')) return null;
+  const n = (s as number[]).reduce((a, b) => a * b, 1);
+  return n > 0 ? layer.activationBytes / n : null;
+}
+
+function identityGraph(profile: ModelProfile, ctx: DeployContext, toolchain: Toolchain): DeployedGraph {
+  return {
+    toolchain: ctx.toolchain,
+    toolchainName: toolchain.name,
+    layers: profile.layers.map((l) => ({ ...l, canonical: ctx.canonical(l), from: [l.name] })),
+    accounted: [],
+    unfolded: [],
+    assumedBindings: {},
+    hasDataflow: false,
+    fileNodes: profile.layers.length,
+  };
+}
+
+/** Derives the graph `ctx.toolchain` runs from the profile's layers. */
+export function deployGraph(profile: ModelProfile, ctx: DeployContext): DeployedGraph {
+  const { toolchain, fusions } = fusionsOf(ctx.toolchain);
+  const layers = profile.layers;
+  if (!layers.length || !layers.every((l) => Array.isArray(l.inputs) && Array.isArray(l.outputs))) return identityGraph(profile, ctx, toolchain);
+
+  const bindings = profile.dynamicShapes?.bindings ?? {};
+  const dynamicSymbols = (profile.dynamicShapes?.symbols ?? []).filter((sym) => Object.prototype.hasOwnProperty.call(bindings, sym));
+  const graphOutputs = new Set(profile.outputs.map((o) => o.name));
+  const graphInputShapes = new Map<string, Shape | null>(profile.inputs.map((i) => [i.name, i.shape]));
+
+  // Tensor facts from the file.
+  const producerOf = new Map<string, number>();
+  const consumers = new Map<string, number>();
+  const storedConstant = new Set<string>();
+  layers.forEach((l, i) => {
+    l.outputs!.forEach((o) => o && producerOf.set(o, i));
+    l.inputs!.forEach((name, k) => {
+      if (!name) return;
+      consumers.set(name, (consumers.get(name) ?? 0) + 1);
+      if (l.constantInputs?.includes(k)) storedConstant.add(name);
+    });
+  });
+  const shapeOf = (t: string): Shape | null | undefined => {
+    const p = producerOf.get(t);
+    if (p === undefined) return graphInputShapes.get(t);
+    const idx = layers[p].outputs!.indexOf(t);
+    return layers[p].outputShapes[idx];
+  };
+  const tensorBytes = (t: string): number => {
+    const p = producerOf.get(t);
+    if (p === undefined) return 0;
+    const l = layers[p];
+    return (l.activationBytes ?? 0) / Math.max(1, l.outputs!.filter(Boolean).length);
+  };
+
+  // Aliases (a removed node's output is its input) with consumer counts carried over.
+  const alias = new Map<string, string>();
+  const resolve = (t: string): string => {
+    let cur = t;
+    for (let guard = 0; alias.has(cur) && guard < layers.length + 1; guard++) cur = alias.get(cur)!;
+    return cur;
+  };
+  const setAlias = (from: string, to: string): void => {
+    const target = resolve(to);
+    alias.set(from, target);
+    const q = quantizedTensor.get(from);
+    if (q) quantizedTensor.set(target, q);
+    consumers.set(target, (consumers.get(target) ?? 0) - 1 + (consumers.get(from) ?? 0));
+    if (graphOutputs.has(from)) graphOutputs.add(target);
+  };
+
+  // QDQ pairs on activations: QuantizeLinear(x) consumed only by DequantizeLinear nodes.
+  const qdqMembers = new Set<number>();
+  const quantizedTensor = new Map<string, Precision>();
+  layers.forEach((l, i) => {
+    if (bare(l.op) !== 'QuantizeLinear' || !l.inputs![0] || storedConstant.has(l.inputs![0])) return;
+    const q = l.outputs![0];
+    const users = layers.map((u, j) => (u.inputs!.includes(q) ? j : -1)).filter((j) => j >= 0);
+    if (!users.length || graphOutputs.has(q) || !users.every((j) => bare(layers[j].op) === 'DequantizeLinear')) return;
+    qdqMembers.add(i);
+    users.forEach((j) => qdqMembers.add(j));
+    const eb = outputElementBytes(l);
+    quantizedTensor.set(l.inputs![0], eb !== null && eb >= 2 ? 'int16' : 'int8');
+  });
+
+  const constInfo = new Map<string, ConstInfo>();
+  const isConst = (t: string): boolean => storedConstant.has(t) || constInfo.has(t);
+  const out: DeployedLayer[] = [];
+  const deployedOf = new Map<string, number>(); // tensor -> index into out
+  const fusedActivation = new Set<number>();
+  const accounted: AccountedNode[] = [];
+  const unfolded: UnfoldedNode[] = [];
+  const assumed: Record<string, number> = {};
+  const account = (l: LayerProfile, step: DeployStep, rule: string, into?: number) =>
+    accounted.push({ node: l.name, op: l.op, step, rule, ...(into !== undefined ? { into: out[into].name } : {}) });
+
+  /** The deployed layer that writes t, when t has no other reader and is not a graph output. */
+  const soleProducer = (t: string): number | null => {
+    const r = resolve(t);
+    const h = deployedOf.get(r);
+    if (h === undefined || graphOutputs.has(r) || (consumers.get(r) ?? 0) !== 1) return null;
+    return h;
+  };
+
+  layers.forEach((l, i) => {
+    const op = bare(l.op);
+    const inputs = l.inputs!.map((t) => (t ? resolve(t) : t));
+    const data = inputs.filter((t) => t && !isConst(t));
+
+    if (qdqMembers.has(i)) {
+      // Q output feeds only DQs; each DQ output is the original activation again.
+      if (op === 'DequantizeLinear') setAlias(l.outputs![0], inputs[0] ? resolveQ(inputs[0]) : inputs[0]);
+      account(l, 'qdq-absorbed', 'absorb-qdq');
+      return;
+    }
+
+    // Constant folding: every input constant (or none), or a shape query on a shape known at conversion.
+    if (!NON_DETERMINISTIC.has(op) && (data.length === 0 || SHAPE_OPS.has(op))) {
+      let step: DeployStep = 'constant-folded';
+      if (data.length > 0) {
+        const s = dynamicSymbols.length && !toolchain.fixedShapes
+          ? { reason: `the model's input dims ${dynamicSymbols.join(', ')} are dynamic and ${toolchain.name} resolves shapes at run time` }
+          : staticShape(shapeOf(data[0]), bindings, toolchain.fixedShapes);
+        if ('reason' in s) {
+          unfolded.push({ node: l.name, op: l.op, reason: `${l.op} of "${data[0]}" is not folded: ${s.reason}` });
+          return keep(l, inputs);
+        }
+        // Shapes were inferred with the figures' bindings; a fixed-shape toolchain compiles exactly those.
+        for (const sym of dynamicSymbols) assumed[sym] = bindings[sym];
+        step = 'shape-folded';
+      }
+      const carried = inputs.reduce((acc, t) => {
+        const c = t ? constInfo.get(t) : undefined;
+        return c ? { params: acc.params + c.params, bytes: acc.bytes + c.bytes } : acc;
+      }, { params: l.params, bytes: l.weightBytes });
+      // Quantized weights keep their integer width: Q(const) is stored at its output width, DQ(const) reads it.
+      let precision: Precision = l.precision;
+      let bytes = carried.bytes;
+      if (op === 'QuantizeLinear') {
+        const eb = outputElementBytes(l) ?? 1;
+        precision = eb >= 2 ? 'int16' : 'int8';
+        bytes = carried.params * eb;
+      } else if (op === 'DequantizeLinear') precision = (inputs[0] && constInfo.get(inputs[0])?.precision) || l.weightPrecision || 'int8';
+      for (const o of l.outputs!) if (o) constInfo.set(o, step === 'shape-folded' ? { params: 0, bytes: 0, precision } : { params: carried.params, bytes, precision });
+      account(l, step, 'fold-constants');
+      return;
+    }
+
+    // Nodes that do nothing at inference.
+    const noopReshape = RESHAPE_OPS.has(op) && data.length === 1 && sameShape(shapeOf(data[0]), l.outputShapes[0]) && (shapeOf(data[0]) ?? []).every((d) => typeof d === 'number');
+    if ((IDENTITY_OPS.has(op) || noopReshape) && data.length >= 1 && l.outputs![0]) {
+      setAlias(l.outputs![0], data[0]);
+      l.outputs!.slice(1).forEach((o) => o && constInfo.set(o, { params: 0, bytes: 0, precision: 'bool' })); // Dropout's mask
+      account(l, noopReshape ? 'noop-reshape-removed' : 'identity-removed', 'remove-identity');
+      return;
+    }
+
+    // BatchNormalization folded into the convolution / fully-connected layer before it.
+    if (BATCHNORM_OPS.has(l.op) && data.length === 1) {
+      const h = soleProducer(data[0]);
+      const rule = loadDeploymentRules().common.find((r) => r.rule === 'fold-batchnorm');
+      if (h !== null && rule?.into?.includes(out[h].canonical) && !fusedActivation.has(h)) {
+        setAlias(l.outputs![0], data[0]);
+        out[h].from.push(l.name);
+        account(l, 'batchnorm-folded', 'fold-batchnorm', h);
+        return;
+      }
+    }
+
+    // The toolchain's own fusions.
+    const canonical = ctx.canonical(l);
+    for (const rule of fusions) {
+      if (!rule.ops.includes(canonical)) continue;
+      if (rule.rule === 'fuse-activation' && data.length === 1) {
+        const h = soleProducer(data[0]);
+        if (h === null || !rule.producers.includes(out[h].canonical) || fusedActivation.has(h)) continue;
+        fuse(h, l, data[0]);
+        fusedActivation.add(h);
+        account(l, 'activation-fused', rule.rule, h);
+        return;
+      }
+      if (rule.rule === 'fuse-bias-add' && inputs.filter(Boolean).length === 2) {
+        for (const [mine, other] of [[inputs[0], inputs[1]], [inputs[1], inputs[0]]]) {
+          const h = soleProducer(mine);
+          if (h === null || !rule.producers.includes(out[h].canonical) || fusedActivation.has(h)) continue;
+          const residual = !isConst(other);
+          if (residual && rule.operand !== 'any') continue;
+          fuse(h, l, mine);
+          if (residual) out[h].inputBytes = out[h].inputBytes === null ? null : out[h].inputBytes! + tensorBytes(other);
+          account(l, residual ? 'residual-add-fused' : 'bias-add-fused', rule.rule, h);
+          return;
+        }
+      }
+    }
+    keep(l, inputs);
+  });
+
+  return { toolchain: ctx.toolchain, toolchainName: toolchain.name, layers: out, accounted, unfolded, assumedBindings: assumed, hasDataflow: true, fileNodes: layers.length };
+
+  /** A DQ's input is a Q output; the activation it restores is the Q's input. */
+  function resolveQ(qOut: string): string {
+    const p = producerOf.get(qOut);
+    return p !== undefined && bare(layers[p].op) === 'QuantizeLinear' && layers[p].inputs![0] ? resolve(layers[p].inputs![0]) : qOut;
+  }
+
+  /** Fuses layer l (reading `via` from deployed layer h) into h: its work, its output and its weights. */
+  function fuse(h: number, l: LayerProfile, via: string): void {
+    const host = out[h];
+    host.from.push(l.name);
+    host.flops = host.flops === null || l.flops === null ? null : host.flops + l.flops;
+    host.params += l.params;
+    host.weightBytes += l.weightBytes;
+    host.activationBytes = l.activationBytes;
+    host.outputShapes = l.outputShapes;
+    for (const o of l.outputs!) if (o) setAlias(o, via);
+  }
+
+  /** l runs as a layer of its own; folded constants it reads become its weights. */
+  function keep(l: LayerProfile, inputs: string[]): void {
+    const d: DeployedLayer = { ...l, inputs, outputShapes: [...l.outputShapes], canonical: ctx.canonical(l), from: [l.name] };
+    let quantWeights: Precision | undefined;
+    for (const t of new Set(inputs)) {
+      const c = t ? constInfo.get(t) : undefined;
+      if (!c) continue;
+      d.params += c.params;
+      d.weightBytes += c.bytes;
+      if (c.bytes > 0) quantWeights = c.precision;
+      if (d.inputBytes !== null) d.inputBytes = Math.max(0, d.inputBytes - tensorBytes(t));
+    }
+    if (quantWeights && (!d.weightPrecision || d.weightBytes > 0)) d.weightPrecision = quantWeights;
+    // In a QDQ file an op runs at int8 when every activation it reads is quantized: marked by a Q/DQ pair, or
+    // written by an int8 layer (data movement, pooling and activations keep their input's type).
+    const dataIn = inputs.filter((t) => t && !isConst(t));
+    const q = dataIn.map((t) => quantizedTensor.get(t) ?? (deployedOf.has(t) && (l.macs ?? 0) === 0 ? intPrecision(out[deployedOf.get(t)!].precision) : undefined));
+    if (dataIn.length && q.every(Boolean)) d.precision = q.includes('int16') ? 'int16' : 'int8';
+    const idx = out.push(d) - 1;
+    for (const o of l.outputs!) if (o) deployedOf.set(o, idx);
+  }
+}
+
+/** Every file node is either the first node of a deployed layer, fused into one, or accounted as folded/removed. */
+export function accountsForEveryNode(g: DeployedGraph, fileLayers: LayerProfile[]): string[] {
+  const seen = new Map<string, number>();
+  for (const l of g.layers) for (const n of l.from) seen.set(n, (seen.get(n) ?? 0) + 1);
+  for (const a of g.accounted) if (a.step !== 'activation-fused' && a.step !== 'bias-add-fused' && a.step !== 'residual-add-fused' && a.step !== 'batchnorm-folded') seen.set(a.node, (seen.get(a.node) ?? 0) + 1);
+  const problems: string[] = [];
+  for (const l of fileLayers) {
+    const n = seen.get(l.name) ?? 0;
+    if (n !== 1) problems.push(`${l.name}: accounted ${n} times`);
+  }
+  return problems;
+}

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeFile } from '../../src/analyzers';
+import type { ModelProfile } from '../../src/analyzers/profile-types';
+import { REFERENCE_ARCHS } from '../../src/modelgen/reference-archs';
+import { writeModel } from '../../src/modelgen/onnx-builder';
+import { canonicalOp } from '../../src/planner/compatibility';
+import { deployGraph, accountsForEveryNode, type DeployedGraph } from '../../src/planner/estimate/deployed-graph';
+import { loadDeploymentRules, validateDeploymentRules } from '../../src/planner/catalog/deployment-rules';
+import rulesJson from '../../src/planner/catalog/deployment-rules.json';
+import { torchExportStyle } from '../support/export-style';
+import { tempDir, sharedDir, SKIP_NO_SHARED } from '../support/shared';
+
+const TOOLCHAINS = Object.keys(loadDeploymentRules().toolchains);
+const deploy = (m: ModelProfile, toolchain: string) => deployGraph(m, { toolchain, canonical: (l) => canonicalOp(l, m.format) });
+const histogram = (g: DeployedGraph) => {
+  const h: Record<string, number> = {};
+  for (const l of g.layers) h[`${l.canonical}/${l.precision}`] = (h[`${l.canonical}/${l.precision}`] ?? 0) + 1;
+  return h;
+};
+
+async function cleanAndExported(key: string): Promise<{ clean: ModelProfile; exported: ModelProfile }> {
+  const dir = tempDir('deployed');
+  try {
+    const spec = REFERENCE_ARCHS[key].build().model({ opset: 17 });
+    writeModel(spec, path.join(dir, 'clean.onnx'));
+    writeModel(torchExportStyle(spec), path.join(dir, 'exported.onnx'));
+    return { clean: (await analyzeFile(path.join(dir, 'clean.onnx'))).model, exported: (await analyzeFile(path.join(dir, 'exported.onnx'))).model };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a network written cleanly and written as torch.onnx.export leaves it deploys to the same layers on every toolchain', async () => {
+  for (const key of ['resnet18_224', 'mobilenet_v2_1.0_224', 'mobilenet_v3_large_224', 'yolov8n_320', 'vit_b16_224']) {
+    const { clean, exported } = await cleanAndExported(key);
+    assert.ok(exported.layers.length > clean.layers.length, `${key}: the exported file has the extra nodes`);
+    assert.ok(exported.opHistogram.BatchNormalization > 0, `${key}: BatchNormalization after the convolutions`);
+    const shapeChains = (exported.opHistogram.Shape ?? 0) > 0;
+    for (const tc of TOOLCHAINS.filter((t) => loadDeploymentRules().toolchains[t].fixedShapes)) {
+      const a = deploy(clean, tc);
+      const b = deploy(exported, tc);
+      assert.deepEqual(histogram(b), histogram(a), `${key} on ${tc}`);
+      assert.deepEqual(accountsForEveryNode(a, clean.layers), [], `${key} clean on ${tc}`);
+      assert.deepEqual(accountsForEveryNode(b, exported.layers), [], `${key} exported on ${tc}`);
+      assert.ok(!b.layers.some((l) => l.canonical === 'SHAPE' || l.op === 'BatchNormalization' || l.op === 'Identity'), `${key} on ${tc}: shape arithmetic, BN and Identity are gone`);
+      const macs = (g: DeployedGraph) => g.layers.reduce((s, l) => s + (l.macs ?? 0), 0);
+      assert.equal(macs(b), macs(a), `${key} on ${tc}: same MACs`);
+      assert.deepEqual(b.assumedBindings, shapeChains ? { batch_size: 1 } : {}, `${key} on ${tc}: the binding the folding relied on is stated`);
+    }
+    // ONNX Runtime keeps dynamic shapes: the shape arithmetic runs (and says why), the rest deploys alike.
+    const ort = deploy(exported, 'onnxruntime');
+    if (shapeChains) assert.ok(ort.unfolded.length > 0 && ort.unfolded.every((u) => /batch_size are dynamic/.test(u.reason)), `${key}: ${JSON.stringify(ort.unfolded.slice(0, 3))}`);
+    assert.equal(ort.layers.filter((l) => (l.macs ?? 0) > 0).length, deploy(clean, 'onnxruntime').layers.filter((l) => (l.macs ?? 0) > 0).length, key);
+  }
+});
+
+test('fusions follow the toolchain: TFLite fuses ReLU into the convolution, not SiLU; TensorRT also fuses the residual add', async () => {
+  const { clean } = await cleanAndExported('resnet18_224');
+  const tfl = deploy(clean, 'tflite');
+  const trt = deploy(clean, 'tensorrt');
+  const conv = tfl.layers.find((l) => l.canonical === 'CONV_2D')!;
+  assert.equal(conv.from.length, 2, 'conv + relu');
+  assert.ok(tfl.accounted.some((a) => a.step === 'activation-fused' && a.into === conv.name));
+  assert.ok(!tfl.accounted.some((a) => a.step === 'residual-add-fused'), 'TFLite keeps residual adds');
+  assert.ok(trt.accounted.some((a) => a.step === 'residual-add-fused'), 'TensorRT fuses residual adds');
+  assert.ok(trt.layers.length < tfl.layers.length);
+  // The fused layer carries the activation's work and writes the activation's output.
+  const relu = clean.layers.find((l) => l.name === conv.from[1])!;
+  const file = clean.layers.find((l) => l.name === conv.from[0])!;
+  assert.equal(conv.flops, (file.flops ?? 0) + (relu.flops ?? 0));
+  assert.equal(conv.activationBytes, relu.activationBytes);
+  const { clean: yolo } = await cleanAndExported('yolov8n_320');
+  assert.ok(!deploy(yolo, 'tflite').accounted.some((a) => a.step === 'activation-fused' && /Sigmoid/.test(a.op)), 'no TFLite fusion of the SiLU sigmoid');
+});
+
+test('a profile without dataflow (saved by an older version) deploys as it is', async () => {
+  const { clean } = await cleanAndExported('resnet18_224');
+  const old = { ...clean, layers: clean.layers.map(({ inputs: _i, outputs: _o, constantInputs: _c, ...rest }) => rest) };
+  const g = deploy(old, 'tflite');
+  assert.equal(g.hasDataflow, false);
+  assert.equal(g.layers.length, clean.layers.length);
+});
+
+test('deployment-rules.json is validated at load: a broken copy names the field', () => {
+  const doc = JSON.parse(JSON.stringify(rulesJson));
+  doc.toolchains.tflite.fusions[0].producers = 'CONV_2D';
+  assert.throws(() => validateDeploymentRules(doc), /deployment-rules\.json: toolchains\.tflite\.fusions\[0\]\.producers must be a list of strings/);
+  const doc2 = JSON.parse(JSON.stringify(rulesJson));
+  doc2.runtimes.xnnpack = 'nope';
+  assert.throws(() => validateDeploymentRules(doc2), /runtimes\.xnnpack names an unknown toolchain "nope"/);
+  const doc3 = JSON.parse(JSON.stringify(rulesJson));
+  doc3.common[0].url = 'file:///etc/passwd';
+  assert.throws(() => validateDeploymentRules(doc3), /common\[0\]\.url must be a public https address/);
+});
+
+test('real exported models: no shape arithmetic survives on fixed-shape toolchains; a QDQ file runs at int8', { skip: SKIP_NO_SHARED }, async () => {
+  const models = path.join(sharedDir, 'models');
+  for (const f of ['unlabelled/FastestDet.onnx', 'unlabelled-v2/onnx/yolox_nano.onnx', 'unlabelled-v2/onnx/RetinaFace_int_qdq.onnx', 'unlabelled-v2/onnx/scx_pardus_dynamo/model.onnx', 'unlabelled-v2/onnx/magika_standard_v3_3.onnx', 'unlabelled/silero_vad_v3_2021.onnx']) {
+    const m = (await analyzeFile(path.join(models, f))).model;
+    for (const tc of ['tflite', 'edgetpu', 'coreml', 'qnn']) {
+      const g = deploy(m, tc);
+      assert.deepEqual(accountsForEveryNode(g, m.layers), [], `${f} on ${tc}`);
+      const left = g.layers.filter((l) => ['SHAPE', 'FILL', 'RANGE'].includes(l.canonical) || ['Identity', 'Dropout', 'Constant'].includes(l.op));
+      assert.deepEqual(left.map((l) => `${l.name} (${l.op})`), [], `${f} on ${tc}: ${g.unfolded.map((u) => u.reason).join('; ')}`);
+    }
+  }
+  const qdq = (await analyzeFile(path.join(models, 'unlabelled-v2/onnx/RetinaFace_int_qdq.onnx'))).model;
+  const g = deploy(qdq, 'edgetpu');
+  assert.ok(!g.layers.some((l) => /QuantizeLinear|DequantizeLinear/.test(l.op)), 'Q/DQ absorbed');
+  const compute = g.layers.filter((l) => (l.macs ?? 0) > 0);
+  assert.ok(compute.length > 40);
+  assert.deepEqual(compute.filter((l) => l.precision !== 'int8' || l.weightPrecision !== 'int8').map((l) => l.name), [], 'every conv runs int8 with int8 weights');
+});
