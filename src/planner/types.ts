@@ -30,9 +30,27 @@ export interface SourcedNumber {
 
 export type Bottleneck = 'compute' | 'memory' | 'overhead' | 'transfer' | 'fallback';
 
+/** What a toolchain does to the file's graph before it runs (estimate/deployed-graph.ts). */
+export interface DeployedSummary {
+  toolchain: string;
+  toolchainName: string;
+  /** Nodes in the file's main graph. */
+  fileNodes: number;
+  /** Layers the device runs. */
+  layers: number;
+  /** File nodes per step: constant-folded, shape-folded, identity-removed, batchnorm-folded, activation-fused ... */
+  steps: Record<string, number>;
+  /** Shape arithmetic that stays, with the reason (first few). */
+  unfolded: { node: string; op: string; reason: string }[];
+  /** Symbol bindings the folding relied on (a fixed-shape toolchain compiles exactly these). */
+  assumedBindings: Record<string, number>;
+}
+
 export interface LayerEstimate {
   name: string;
   op: string;
+  /** The file nodes this deployed layer stands for (itself first, then what was folded or fused into it). */
+  from?: string[];
   /** Where the layer runs: 'accelerator' (NPU/TPU/GPU/ANE) or 'cpu' (host or the device's own CPU). */
   unit: 'accelerator' | 'cpu';
   ms: number;
@@ -102,6 +120,8 @@ export interface DeviceEstimate {
   /** Battery life in hours at the given duty cycle, when the user gives battery capacity and rate. */
   batteryLifeHours?: number | null;
   compatibility: CompatibilityReport;
+  /** The graph the device's toolchain runs, derived from the file's (what was folded, fused or removed). */
+  deployedGraph?: DeployedSummary;
   /** Everything the figures assume, in plain words (efficiency factors, bindings, unknowns). */
   assumptions: string[];
   /** Calibration note: which published points the efficiency factor was fitted on, and its error. */

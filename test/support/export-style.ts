@@ -6,8 +6,8 @@
  * chain; every Add of two activations is followed by an Identity. Used by the deployed-graph tests: both files
  * must get the same compatibility verdict and latency on every device.
  */
-import type { ModelSpec, NodeSpec, TensorSpec, ValueInfoSpec } from '../../src/modelgen/onnx-builder';
-import { attr, floatTensor, int64Tensor } from '../../src/modelgen/onnx-builder';
+import type { ModelSpec, NodeSpec, TensorSpec, ValueInfoSpec } from './modelgen/onnx-builder';
+import { attr, floatTensor, int64Tensor } from './modelgen/onnx-builder';
 
 export function torchExportStyle(clean: ModelSpec): ModelSpec {
   const g = clean.graph;

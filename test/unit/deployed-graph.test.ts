@@ -4,11 +4,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
-import { REFERENCE_ARCHS } from '../../src/modelgen/reference-archs';
-import { writeModel } from '../../src/modelgen/onnx-builder';
-import { canonicalOp } from '../../src/planner/compatibility';
+import { REFERENCE_ARCHS } from '../support/modelgen/reference-archs';
+import { writeModel } from '../support/modelgen/onnx-builder';
+import { canonicalOp } from '../../src/planner/estimate/compatibility';
 import { deployGraph, accountsForEveryNode, type DeployedGraph } from '../../src/planner/estimate/deployed-graph';
-import { loadDeploymentRules, validateDeploymentRules } from '../../src/planner/catalog/deployment-rules';
+import { loadDeploymentRules, parseDeploymentRules } from '../../src/planner/catalog/deployment-rules';
 import rulesJson from '../../src/planner/catalog/deployment-rules.json';
 import { torchExportStyle } from '../support/export-style';
 import { tempDir, sharedDir, SKIP_NO_SHARED } from '../support/shared';
@@ -87,13 +87,13 @@ test('a profile without dataflow (saved by an older version) deploys as it is', 
 test('deployment-rules.json is validated at load: a broken copy names the field', () => {
   const doc = JSON.parse(JSON.stringify(rulesJson));
   doc.toolchains.tflite.fusions[0].producers = 'CONV_2D';
-  assert.throws(() => validateDeploymentRules(doc), /deployment-rules\.json: toolchains\.tflite\.fusions\[0\]\.producers must be a list of strings/);
+  assert.throws(() => parseDeploymentRules(doc), /deployment-rules\.json: field "toolchains\.tflite\.fusions\[0\]\.producers" must be a list/);
   const doc2 = JSON.parse(JSON.stringify(rulesJson));
   doc2.runtimes.xnnpack = 'nope';
-  assert.throws(() => validateDeploymentRules(doc2), /runtimes\.xnnpack names an unknown toolchain "nope"/);
+  assert.throws(() => parseDeploymentRules(doc2), /field "runtimes\.xnnpack" must name a toolchain, got "nope"/);
   const doc3 = JSON.parse(JSON.stringify(rulesJson));
   doc3.common[0].url = 'file:///etc/passwd';
-  assert.throws(() => validateDeploymentRules(doc3), /common\[0\]\.url must be a public https address/);
+  assert.throws(() => parseDeploymentRules(doc3), /field "common\[0\]\.url" must be a public https address/);
 });
 
 test('real exported models: no shape arithmetic survives on fixed-shape toolchains; a QDQ file runs at int8', { skip: SKIP_NO_SHARED }, async () => {

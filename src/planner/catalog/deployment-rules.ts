@@ -1,10 +1,11 @@
 /**
  * deployment-rules.json: what each toolchain folds and fuses before a model runs (read by
- * estimate/deployed-graph.ts). Validated at load; a broken file throws a CatalogError naming the field.
+ * estimate/deployed-graph.ts). Validated at load by the data-file checker (check.ts); a broken file throws a
+ * DataFileError naming the field.
  * No `vscode` import.
  */
 import rulesJson from './deployment-rules.json';
-import { CatalogError } from './schema';
+import { Check, type Json, type JsonObject } from './check';
 
 export interface CommonRule {
   rule: 'fold-constants' | 'remove-identity' | 'fold-batchnorm' | 'absorb-qdq';
@@ -17,7 +18,7 @@ export interface CommonRule {
 }
 
 export interface FusionRule {
-  rule: 'fuse-activation' | 'fuse-bias-add';
+  rule: 'fuse-activation' | 'fuse-bias-add' | 'gather-as-slice';
   description: string;
   /** Canonical ops that absorb the fused op. */
   producers: string[];
@@ -25,6 +26,8 @@ export interface FusionRule {
   ops: string[];
   /** For fuse-bias-add: "constant" (a bias) or "any" (a residual input too). */
   operand?: 'constant' | 'any';
+  /** For gather-as-slice: the canonical op the layer becomes. */
+  to?: string;
   source: string;
   url: string;
   quote?: string;
@@ -46,62 +49,53 @@ export interface DeploymentRules {
   runtimes: Record<string, string>;
 }
 
-const FILE = 'deployment-rules.json';
-const COMMON_RULES = ['fold-constants', 'remove-identity', 'fold-batchnorm', 'absorb-qdq'];
-const FUSION_RULES = ['fuse-activation', 'fuse-bias-add'];
+const COMMON_RULES = ['fold-constants', 'remove-identity', 'fold-batchnorm', 'absorb-qdq'] as const;
+const FUSION_RULES = ['fuse-activation', 'fuse-bias-add', 'gather-as-slice'] as const;
 
-function fail(field: string, what: string): never {
-  throw new CatalogError(`${FILE}: ${field} ${what}`);
-}
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-const str = (v: unknown, field: string): string => (typeof v === 'string' && v.trim() ? v : fail(field, 'must be a non-empty string'));
-const strList = (v: unknown, field: string): string[] => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : fail(field, 'must be a list of strings'));
-
-function sourced(r: Record<string, unknown>, field: string): { source: string; url: string; quote?: string } {
-  const url = str(r.url, `${field}.url`);
-  if (!/^https:\/\//.test(url)) fail(`${field}.url`, 'must be a public https address');
-  return { source: str(r.source, `${field}.source`), url, ...(r.quote !== undefined ? { quote: str(r.quote, `${field}.quote`) } : {}) };
+function sourced(c: Check, o: JsonObject, path: string): { source: string; url: string; quote?: string } {
+  const url = c.str(o, 'url', path);
+  if (!/^https:\/\//.test(url)) c.fail(`${path}url`, 'must be a public https address');
+  const quote = c.optStr(o, 'quote', path);
+  return { source: c.str(o, 'source', path), url, ...(quote !== undefined ? { quote } : {}) };
 }
 
-/** Validates a deployment-rules document (exported for tests that feed a broken one). */
-export function validateDeploymentRules(doc: unknown): DeploymentRules {
-  if (!isObj(doc)) fail('(root)', 'must be an object');
-  if (doc.schemaVersion !== 1) fail('schemaVersion', 'must be 1');
-  if (!Array.isArray(doc.common)) fail('common', 'must be a list');
-  const common = doc.common.map((r, i): CommonRule => {
-    const f = `common[${i}]`;
-    if (!isObj(r)) fail(f, 'must be an object');
-    const rule = str(r.rule, `${f}.rule`);
-    if (!COMMON_RULES.includes(rule)) fail(`${f}.rule`, `must be one of ${COMMON_RULES.join(', ')}`);
-    return { rule: rule as CommonRule['rule'], description: str(r.description, `${f}.description`), ...(r.into !== undefined ? { into: strList(r.into, `${f}.into`) } : {}), ...sourced(r, f) };
+/** Validates a deployment-rules document (throws a DataFileError naming the field; exported for tests). */
+export function parseDeploymentRules(doc: Json): DeploymentRules {
+  const c = new Check('deployment-rules.json');
+  const o = c.obj(doc, '', 'must be {schemaVersion, common, toolchains, runtimes}');
+  c.num(o.schemaVersion, 'schemaVersion', 1, 1);
+  const common = c.list(o.common, 'common', (x, p): CommonRule => {
+    const r = c.obj(x, p);
+    return {
+      rule: c.oneOf(r.rule, `${p}.rule`, COMMON_RULES),
+      description: c.str(r, 'description', `${p}.`),
+      ...(r.into !== undefined ? { into: c.strList(r.into, `${p}.into`) } : {}),
+      ...sourced(c, r, `${p}.`),
+    };
   });
-  if (!isObj(doc.toolchains)) fail('toolchains', 'must be an object');
   const toolchains: Record<string, Toolchain> = Object.create(null);
-  for (const [id, t] of Object.entries(doc.toolchains)) {
-    const f = `toolchains.${id}`;
-    if (!isObj(t)) fail(f, 'must be an object');
-    if (typeof t.fixedShapes !== 'boolean') fail(`${f}.fixedShapes`, 'must be true or false');
-    if (!Array.isArray(t.fusions)) fail(`${f}.fusions`, 'must be a list');
-    const fusions = t.fusions.map((r, i): FusionRule => {
-      const g = `${f}.fusions[${i}]`;
-      if (!isObj(r)) fail(g, 'must be an object');
-      const rule = str(r.rule, `${g}.rule`);
-      if (!FUSION_RULES.includes(rule)) fail(`${g}.rule`, `must be one of ${FUSION_RULES.join(', ')}`);
-      if (r.operand !== undefined && r.operand !== 'constant' && r.operand !== 'any') fail(`${g}.operand`, 'must be "constant" or "any"');
+  for (const [id, t] of Object.entries(c.record(o.toolchains, 'toolchains', (x, p) => c.obj(x, p)))) {
+    const p = `toolchains.${id}`;
+    const fusions = c.list(t.fusions, `${p}.fusions`, (x, q): FusionRule => {
+      const r = c.obj(x, q);
       return {
-        rule: rule as FusionRule['rule'], description: str(r.description, `${g}.description`), producers: strList(r.producers, `${g}.producers`), ops: strList(r.ops, `${g}.ops`),
-        ...(r.operand !== undefined ? { operand: r.operand as 'constant' | 'any' } : {}), ...sourced(r, g),
+        rule: c.oneOf(r.rule, `${q}.rule`, FUSION_RULES),
+        description: c.str(r, 'description', `${q}.`),
+        producers: c.strList(r.producers, `${q}.producers`),
+        ops: c.strList(r.ops, `${q}.ops`),
+        ...(r.operand !== undefined ? { operand: c.oneOf(r.operand, `${q}.operand`, ['constant', 'any'] as const) } : {}),
+        ...(r.to !== undefined ? { to: c.str(r, 'to', `${q}.`) } : {}),
+        ...sourced(c, r, `${q}.`),
       };
     });
-    toolchains[id] = { name: str(t.name, `${f}.name`), fixedShapes: t.fixedShapes, ...(t.inherits !== undefined ? { inherits: str(t.inherits, `${f}.inherits`) } : {}), fusions };
+    const inherits = c.optStr(t, 'inherits', `${p}.`);
+    toolchains[id] = { name: c.str(t, 'name', `${p}.`), fixedShapes: c.bool(t.fixedShapes, `${p}.fixedShapes`), ...(inherits !== undefined ? { inherits } : {}), fusions };
   }
-  for (const [id, t] of Object.entries(toolchains)) if (t.inherits && !toolchains[t.inherits]) fail(`toolchains.${id}.inherits`, `names an unknown toolchain "${t.inherits}"`);
-  if (!isObj(doc.runtimes)) fail('runtimes', 'must be an object');
+  for (const [id, t] of Object.entries(toolchains)) if (t.inherits && !toolchains[t.inherits]) c.fail(`toolchains.${id}.inherits`, `names an unknown toolchain "${t.inherits}"`);
   const runtimes: Record<string, string> = Object.create(null);
-  for (const [rt, id] of Object.entries(doc.runtimes)) {
-    const t = str(id, `runtimes.${rt}`);
-    if (!toolchains[t]) fail(`runtimes.${rt}`, `names an unknown toolchain "${t}"`);
-    runtimes[rt] = t;
+  for (const [rt, id] of Object.entries(c.obj(o.runtimes, 'runtimes'))) {
+    if (typeof id !== 'string' || !toolchains[id]) c.fail(`runtimes.${rt}`, `must name a toolchain, got ${JSON.stringify(id)}`);
+    runtimes[rt] = id as string;
   }
   return { common, toolchains, runtimes };
 }
@@ -109,6 +103,6 @@ export function validateDeploymentRules(doc: unknown): DeploymentRules {
 let cached: DeploymentRules | null = null;
 
 export function loadDeploymentRules(): DeploymentRules {
-  if (!cached) cached = validateDeploymentRules(rulesJson);
+  if (!cached) cached = parseDeploymentRules(rulesJson);
   return cached;
 }

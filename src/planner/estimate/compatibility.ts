@@ -11,6 +11,7 @@ import { computePrecisionOf, computedAs } from './precision';
 import { isLlm } from './llm';
 import type { Blocker, CompatibilityFinding, PlacementReason } from './reasons';
 import { explainBlocker, explainFinding, explainPlacement } from './explain';
+import { isDeployed } from './deployed-graph';
 
 export type Placement = 'accelerator' | 'cpu' | 'skip';
 
@@ -46,6 +47,7 @@ export interface CompatibilityResult {
 }
 
 export function canonicalOp(layer: LayerProfile, format: ModelProfile['format']): string {
+  if (isDeployed(layer)) return layer.canonical;
   let op = layer.op;
   if (op.startsWith('CUSTOM:')) return op.toLowerCase().includes('edgetpu') ? 'EDGETPU_CUSTOM_OP' : op.toLowerCase().includes('ethos') ? 'ETHOSU_CUSTOM_OP' : 'CUSTOM';
   if (format === 'tflite') return op;
@@ -57,7 +59,9 @@ export function canonicalOp(layer: LayerProfile, format: ModelProfile['format'])
   return loadOpSupport().onnxToCanonical[op] ?? op.toUpperCase();
 }
 
+/** Layers of the deployed graph (deployed-graph.ts) already had folded and removed ops taken out. */
 function isIgnored(layer: LayerProfile): boolean {
+  if (isDeployed(layer)) return false;
   const ignored = loadOpSupport().ignored;
   const bare = layer.op.slice(layer.op.lastIndexOf(':') + 1);
   return ignored.includes(layer.op) || ignored.includes(bare);

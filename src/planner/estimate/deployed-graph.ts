@@ -16,6 +16,7 @@
 import type { LayerProfile, ModelProfile } from '../../analyzers/profile-types';
 import type { Precision, Shape } from '../../analyzers/graph';
 import { loadDeploymentRules, type FusionRule, type Toolchain } from '../catalog/deployment-rules';
+import type { DeployedSummary } from '../types';
 
 /** What happened to a file node that does not run as a layer of its own. */
 export type DeployStep =
@@ -27,7 +28,8 @@ export type DeployStep =
   | 'activation-fused'
   | 'bias-add-fused'
   | 'residual-add-fused'
-  | 'qdq-absorbed';
+  | 'qdq-absorbed'
+  | 'lowered-to-slice';
 
 export interface AccountedNode {
   node: string;
@@ -80,6 +82,8 @@ const RESHAPE_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'RESH
 const BATCHNORM_OPS = new Set(['BatchNormalization', 'com.microsoft:FusedBatchNorm']);
 
 const bare = (op: string): string => op.slice(op.lastIndexOf(':') + 1);
+
+export const isDeployed = (l: LayerProfile): l is DeployedLayer => Array.isArray((l as DeployedLayer).from) && typeof (l as DeployedLayer).canonical === 'string';
 
 /** The toolchain a runtime id converts with (deployment-rules.json "runtimes"); cpu-full when unknown. */
 export function toolchainForRuntime(runtime: string): string {
@@ -165,12 +169,16 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
   // Tensor facts from the file.
   const producerOf = new Map<string, number>();
   const consumers = new Map<string, number>();
+  const readers = new Map<string, number[]>();
   const storedConstant = new Set<string>();
   layers.forEach((l, i) => {
     l.outputs!.forEach((o) => o && producerOf.set(o, i));
     l.inputs!.forEach((name, k) => {
       if (!name) return;
       consumers.set(name, (consumers.get(name) ?? 0) + 1);
+      const r = readers.get(name);
+      if (!r) readers.set(name, [i]);
+      else if (r[r.length - 1] !== i) r.push(i);
       if (l.constantInputs?.includes(k)) storedConstant.add(name);
     });
   });
@@ -209,7 +217,7 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
   layers.forEach((l, i) => {
     if (bare(l.op) !== 'QuantizeLinear' || !l.inputs![0] || storedConstant.has(l.inputs![0])) return;
     const q = l.outputs![0];
-    const users = layers.map((u, j) => (u.inputs!.includes(q) ? j : -1)).filter((j) => j >= 0);
+    const users = readers.get(q) ?? [];
     if (!users.length || graphOutputs.has(q) || !users.every((j) => bare(layers[j].op) === 'DequantizeLinear')) return;
     qdqMembers.add(i);
     users.forEach((j) => qdqMembers.add(j));
@@ -326,7 +334,10 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
         }
       }
     }
-    keep(l, inputs);
+    const slice = fusions.find((r) => r.rule === 'gather-as-slice' && r.ops.includes(canonical));
+    const scalarIndex = data.length === 1 && inputs.length === 2 && isConst(inputs[1]) && l.params <= 1;
+    keep(l, inputs, slice && scalarIndex ? slice.to : undefined);
+    if (slice && scalarIndex) account(l, 'lowered-to-slice', slice.rule, out.length - 1);
   });
 
   return { toolchain: ctx.toolchain, toolchainName: toolchain.name, layers: out, accounted, unfolded, assumedBindings: assumed, hasDataflow: true, fileNodes: layers.length };
@@ -350,8 +361,8 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
   }
 
   /** l runs as a layer of its own; folded constants it reads become its weights. */
-  function keep(l: LayerProfile, inputs: string[]): void {
-    const d: DeployedLayer = { ...l, inputs, outputShapes: [...l.outputShapes], canonical: ctx.canonical(l), from: [l.name] };
+  function keep(l: LayerProfile, inputs: string[], loweredTo?: string): void {
+    const d: DeployedLayer = { ...l, inputs, outputShapes: [...l.outputShapes], canonical: loweredTo ?? ctx.canonical(l), from: [l.name] };
     let quantWeights: Precision | undefined;
     for (const t of new Set(inputs)) {
       const c = t ? constInfo.get(t) : undefined;
@@ -376,11 +387,18 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
 export function accountsForEveryNode(g: DeployedGraph, fileLayers: LayerProfile[]): string[] {
   const seen = new Map<string, number>();
   for (const l of g.layers) for (const n of l.from) seen.set(n, (seen.get(n) ?? 0) + 1);
-  for (const a of g.accounted) if (a.step !== 'activation-fused' && a.step !== 'bias-add-fused' && a.step !== 'residual-add-fused' && a.step !== 'batchnorm-folded') seen.set(a.node, (seen.get(a.node) ?? 0) + 1);
+  const intoALayer = new Set<DeployStep>(['activation-fused', 'bias-add-fused', 'residual-add-fused', 'batchnorm-folded', 'lowered-to-slice']);
+  for (const a of g.accounted) if (!intoALayer.has(a.step)) seen.set(a.node, (seen.get(a.node) ?? 0) + 1);
   const problems: string[] = [];
   for (const l of fileLayers) {
     const n = seen.get(l.name) ?? 0;
     if (n !== 1) problems.push(`${l.name}: accounted ${n} times`);
   }
   return problems;
+}
+
+export function summarizeDeployed(g: DeployedGraph): DeployedSummary {
+  const steps: Record<string, number> = {};
+  for (const a of g.accounted) steps[a.step] = (steps[a.step] ?? 0) + 1;
+  return { toolchain: g.toolchain, toolchainName: g.toolchainName, fileNodes: g.fileNodes, layers: g.layers.length, steps, unfolded: g.unfolded.slice(0, 5), assumedBindings: g.assumedBindings };
 }

@@ -4,6 +4,7 @@
  * returns (reasons.ts). The CLI, the views and the documents print these strings, so they say the same thing
  * in the same words. No `vscode` import.
  */
+import type { DeployedSummary } from '../types';
 import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
 
 export function fmtBytes(b: number): string {
@@ -171,7 +172,33 @@ export function explainNote(n: EstimateNote): string {
       return `Symbolic dimensions bound as ${JSON.stringify(n.bindings)}.`;
     case 'corrected':
       return `Corrected by your ${n.points} measurement${n.points > 1 ? 's' : ''} on this device: estimates × ${n.factor.toFixed(2)} (geometric mean of measured / estimated)`;
+    case 'deployed-graph':
+      return explainDeployed(n.summary);
   }
+}
+
+const STEP_WORDS: Record<string, [string, string]> = {
+  'constant-folded': ['constant node folded', 'constant nodes folded'],
+  'shape-folded': ['shape query folded', 'shape queries folded'],
+  'identity-removed': ['Identity/Dropout removed', 'Identity/Dropout removed'],
+  'noop-reshape-removed': ['no-op reshape removed', 'no-op reshapes removed'],
+  'batchnorm-folded': ['BatchNormalization folded into its convolution', 'BatchNormalizations folded into their convolutions'],
+  'activation-fused': ['activation fused into its producer', 'activations fused into their producers'],
+  'bias-add-fused': ['bias add fused', 'bias adds fused'],
+  'residual-add-fused': ['residual add fused', 'residual adds fused'],
+  'qdq-absorbed': ['Quantize/DequantizeLinear absorbed into an int8 op', 'Quantize/DequantizeLinear absorbed into int8 ops'],
+  'lowered-to-slice': ['Gather of one index converted to a slice', 'Gathers of one index converted to slices'],
+};
+
+/** The deployed-graph summary in one sentence (what was folded or fused, what stayed and why). */
+export function explainDeployed(d: DeployedSummary): string {
+  const steps = Object.entries(d.steps).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${(STEP_WORDS[k] ?? [k, k])[n === 1 ? 0 : 1]}`);
+  let text = `Estimated on the graph ${d.toolchainName} runs: ${d.fileNodes} file node${d.fileNodes === 1 ? '' : 's'} → ${d.layers} layer${d.layers === 1 ? '' : 's'}`;
+  text += steps.length ? ` (${steps.join(', ')})` : ' (nothing to fold or fuse)';
+  const bound = Object.entries(d.assumedBindings);
+  if (bound.length) text += `; shapes folded for ${bound.map(([k, v]) => `${k}=${v}`).join(', ')}, the fixed shape this toolchain compiles`;
+  if (d.unfolded.length) text += `. Not folded: ${d.unfolded[0].reason}${d.unfolded.length > 1 ? ` (and ${d.unfolded.length - 1} more)` : ''}`;
+  return `${text}.`;
 }
 
 /** The calibration note of a device without fitted points. */

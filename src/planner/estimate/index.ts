@@ -12,7 +12,8 @@ import type { ModelProfile } from '../../analyzers/profile-types';
 import { applyCorrection } from './measurements';
 import type { Bottleneck, ComputePrecision, DeviceEstimate, LayerEstimate, Range } from '../types';
 import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSpec, type DeviceCalibration } from '../catalog';
-import { checkCompatibility, type CompatibilityResult } from './compatibility';
+import { canonicalOp, checkCompatibility, type CompatibilityResult } from './compatibility';
+import { deployGraph, summarizeDeployed, toolchainForRuntime, type DeployedGraph } from './deployed-graph';
 import { defaultPrecision, modelPrecision, computedAs } from './precision';
 import { isLlm } from './llm';
 import { acceleratorUnit, cpuUnit, usesStandIn, type Unit } from './throughput';
@@ -42,6 +43,9 @@ interface Factors {
 /** Everything one estimate works from, resolved once. */
 interface EstimateContext {
   profile: ModelProfile;
+  /** The graph the device runs: the profile with its layers replaced by the deployed graph's (deployed-graph.ts). */
+  run: ModelProfile;
+  deployed: DeployedGraph | null;
   device: DeviceSpec;
   host: DeviceSpec | null;
   opts: EstimateOptions;
@@ -108,9 +112,18 @@ function factorsOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
   };
 }
 
+/** The graph the runtime's toolchain would run (none for a file without a compute graph). */
+function deployedFor(profile: ModelProfile, runtime: string): DeployedGraph | null {
+  if (!profile.hasComputeGraph || !profile.layers.length) return null;
+  const g = deployGraph(profile, { toolchain: toolchainForRuntime(runtime), canonical: (l) => canonicalOp(l, profile.format) });
+  return g.hasDataflow ? g : null;
+}
+
 function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOptions, calibration: DeviceCalibration | null): EstimateContext {
   const host = device.host ? loadCatalog().byId(device.host.deviceId)! : null;
   const factors = factorsOf(profile, device, opts, calibration ?? undefined);
+  const deployed = deployedFor(profile, factors.runtime);
+  const run: ModelProfile = deployed ? { ...profile, layers: deployed.layers } : profile;
   const acc = device.accelerator ? acceleratorUnit(device, device.accelerator, factors.computeScale, factors.overheadScale) : null;
   // The CPU carries the calibration only on CPU-only devices; fallback CPUs keep their own device's calibration.
   const cpuCal = device.accelerator ? calibrationFor(host?.id ?? device.id) : undefined;
@@ -122,12 +135,14 @@ function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
   }
   return {
     profile,
+    run,
+    deployed,
     device,
     host,
     opts,
     factors,
     precision: opts.precision ?? defaultPrecision(profile, device),
-    compat: checkCompatibility(profile, device, opts.precision, host?.cpu?.name),
+    compat: checkCompatibility(run, device, opts.precision, host?.cpu?.name),
     acc,
     cpu,
     // On other devices one runtime factor covers the graph.
@@ -159,7 +174,7 @@ function weightsOnlyLatency(ctx: EstimateContext, weightsBytes: number, notes: E
 /** A graph model: the per-layer roofline, divided by the runtime factors, widened where costs are unknown. */
 function graphLatency(ctx: EstimateContext, notes: EstimateNote[]): LatencyPart {
   const { profile, factors } = ctx;
-  const r = estimateLatency({ profile, device: ctx.device, placement: ctx.compat.layers, acc: ctx.acc, cpu: ctx.cpu, memoryEfficiency: ctx.memoryEfficiency, memoryScale: factors.memoryScale, overheadScale: factors.overheadScale, precisionOverride: ctx.opts.precision });
+  const r = estimateLatency({ profile: ctx.run, device: ctx.device, placement: ctx.compat.layers, acc: ctx.acc, cpu: ctx.cpu, memoryEfficiency: ctx.memoryEfficiency, memoryScale: factors.memoryScale, overheadScale: factors.overheadScale, precisionOverride: ctx.opts.precision });
   notes.push(...r.notes);
   const layers = r.layers.map((l) => ({ ...l, ms: l.ms / (l.unit === 'cpu' ? ctx.cpuRuntimeFactor : factors.runtimeFactor) }));
   const rawLayerMs = r.layers.reduce((a, l) => a + l.ms, 0);
@@ -207,6 +222,7 @@ function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: loadPriors().uncalibratedRange });
   if (Number.isFinite(latency.typical)) notes.push({ kind: 'pure-inference', deviceId: device.id, pipelines: pipelinesOf(cal, factors.runtime) });
   if (ctx.profile.dynamicShapes?.hasDynamic) notes.push({ kind: 'bindings', bindings: ctx.profile.dynamicShapes.bindings });
+  if (ctx.deployed) notes.push({ kind: 'deployed-graph', summary: summarizeDeployed(ctx.deployed) });
   return notes;
 }
 
@@ -251,6 +267,7 @@ function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOpt
     inferencesPerWh,
     ...(opts.battery ? { batteryLifeHours } : {}),
     compatibility: ctx.compat.report,
+    ...(ctx.deployed ? { deployedGraph: summarizeDeployed(ctx.deployed) } : {}),
     assumptions: notes.map(explainNote),
     calibration: cal ? { points: cal.trainingPoints, medianAbsLogError: cal.heldOutMedianAbsLogError, note: cal.note } : { points: 0, medianAbsLogError: null, note: UNCALIBRATED_NOTE },
   };

@@ -12,8 +12,9 @@ import type { LayerPlacement } from './compatibility';
 import { BYTES, bytesFactor, computePrecisionOf, computedAs } from './precision';
 import type { EstimateNote } from './reasons';
 import type { Unit } from './throughput';
+import { isDeployed } from './deployed-graph';
 
-/** Ops whose work is fused into the producing layer by every runtime we model (no dispatch of their own). */
+/** Without a deployed graph (a profile saved without dataflow): ops assumed fused into their producer (no dispatch). */
 const FUSED_CLASSES = new Set(['activation', 'quantize']);
 const FREE_CLASSES = new Set(['data-movement', 'control-flow']);
 
@@ -121,14 +122,16 @@ function layerEstimate(ctx: LatencyContext, links: Links, t: Tally, layer: Layer
   const thr = (dense ?? 1e9) * opClassFactor(layer, unit.spec.type);
   const computeMs = ops > 0 ? (ops / thr) * 1000 : 0;
   const memMs = memoryMs(ctx, links, t, unit, weightBytes, ioBytes);
-  const dispatches = !(FUSED_CLASSES.has(layer.opClass) || (FREE_CLASSES.has(layer.opClass) && ops === 0));
+  // In a deployed graph the fusions are explicit: an activation left on its own is dispatched like any op.
+  const fusedByAssumption = !isDeployed(layer) && FUSED_CLASSES.has(layer.opClass);
+  const dispatches = !(fusedByAssumption || layer.opClass === 'quantize' || (FREE_CLASSES.has(layer.opClass) && ops === 0));
   const overheadMs = dispatches ? unit.perOpS * 1000 : 0;
   const ms = Math.max(computeMs, memMs) + overheadMs;
   let b: Bottleneck = computeMs >= memMs ? 'compute' : 'memory';
   if (overheadMs > Math.max(computeMs, memMs)) b = 'overhead';
   if (ctx.acc && unit.kind === 'cpu') b = 'fallback';
   add(t, b, ms);
-  return { name: layer.name, op: layer.op, unit: unit.kind, ms, bottleneck: b };
+  return { name: layer.name, op: layer.op, ...(isDeployed(layer) ? { from: layer.from } : {}), unit: unit.kind, ms, bottleneck: b };
 }
 
 function ioSize(shape: (number | string)[] | null, bytesPerElem: number): number {

@@ -4,7 +4,7 @@
  * obtained, and every assumption behind an estimate, each with its data. explain.ts turns them into the words
  * the CLI, the views and the documents show. Pure types; no `vscode` import.
  */
-import type { ComputePrecision } from '../types';
+import type { ComputePrecision, DeployedSummary } from '../types';
 
 /** Why a layer is not on the accelerator (or, on a CPU-only device, why it cannot run). */
 export type PlacementReason =
@@ -81,4 +81,5 @@ export type EstimateNote =
   | { kind: 'uncalibrated'; deviceId: string; range: { low: number; high: number } }
   | { kind: 'pure-inference'; deviceId: string; pipelines: { ms: number; measures: string; runtimes: string[]; points: number }[] }
   | { kind: 'bindings'; bindings: Record<string, number> }
-  | { kind: 'corrected'; points: number; factor: number };
+  | { kind: 'corrected'; points: number; factor: number }
+  | { kind: 'deployed-graph'; summary: DeployedSummary };
