@@ -2,7 +2,8 @@
  * npm run bench — speed and memory, printed as tables (benchmarks, not timed tests):
  *  1. analysis time and peak RSS for the real fixtures (../shared) and generated 100 MB / 1 GB ONNX models,
  *     next to Debian's python3-onnx `onnx.load` + `shape_inference.infer_shapes` on the same files;
- *  2. the four exports of a typical plan.
+ *  2. the four exports of a typical plan;
+ *  3. what the deployed-graph pass adds to an estimate of a 1,000-node exported model on every catalog device.
  * Every measurement runs in a fresh process. Generated models are cached in .tmp/bench-models.
  */
 import { execFileSync, spawnSync } from 'child_process';
@@ -116,6 +117,14 @@ async function main(): Promise<void> {
   printTable(
     ['export', 'first ms', 'best of 4 later ms', 'size'],
     [...r.timings.map((t) => [t.format, t.firstMs.toFixed(0), t.bestMs.toFixed(0), size(t.bytes)]), ['all four', r.totalFirstMs.toFixed(0), r.totalBestMs.toFixed(0), '']],
+  );
+
+  console.log('\nDeployed-graph pass: estimating a 1,000-node exported model (Conv/BatchNorm/Relu/Add/Identity) on every catalog device, best of 5\n');
+  const est = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'estimate-one.js')], { encoding: 'utf8' }).trim().split('\n').pop() as string) as { nodes: number; devices: number; analyzeMs: number; withPassMs: number; withoutPassMs: number };
+  const whole = (ms: number) => est.analyzeMs + ms;
+  printTable(
+    ['file nodes', 'devices', 'analysis ms', 'estimates without the pass ms', 'estimates with the pass ms', 'added to analysis + estimates'],
+    [[String(est.nodes), String(est.devices), est.analyzeMs.toFixed(1), est.withoutPassMs.toFixed(1), est.withPassMs.toFixed(1), `${(((whole(est.withPassMs) - whole(est.withoutPassMs)) / whole(est.withoutPassMs)) * 100).toFixed(1)} %`]],
   );
 }
 

@@ -11,6 +11,8 @@ import { deployGraph, accountsForEveryNode, type DeployedGraph } from '../../src
 import { loadDeploymentRules, parseDeploymentRules } from '../../src/planner/catalog/deployment-rules';
 import rulesJson from '../../src/planner/catalog/deployment-rules.json';
 import { torchExportStyle } from '../support/export-style';
+import { estimateDevice } from '../../src/planner/estimate';
+import { loadCatalog } from '../../src/planner/catalog';
 import { tempDir, sharedDir, SKIP_NO_SHARED } from '../support/shared';
 
 const TOOLCHAINS = Object.keys(loadDeploymentRules().toolchains);
@@ -113,4 +115,30 @@ test('real exported models: no shape arithmetic survives on fixed-shape toolchai
   const compute = g.layers.filter((l) => (l.macs ?? 0) > 0);
   assert.ok(compute.length > 40);
   assert.deepEqual(compute.filter((l) => l.precision !== 'int8' || l.weightPrecision !== 'int8').map((l) => l.name), [], 'every conv runs int8 with int8 weights');
+});
+
+test('the same network clean and as exported gets the same verdict and a typical latency within 5 % on every catalog device, at its own precision and at int8', async () => {
+  const devices = loadCatalog().devices;
+  for (const key of ['resnet18_224', 'mobilenet_v2_1.0_224', 'mobilenet_v3_large_224', 'yolov8n_320', 'vit_b16_224']) {
+    const { clean, exported } = await cleanAndExported(key);
+    for (const d of devices) {
+      for (const precision of [undefined, 'int8'] as const) {
+        if (precision && !d.precisions.includes(precision)) continue;
+        const opts = precision ? { precision } : {};
+        let a, b;
+        try {
+          a = estimateDevice(clean, d.id, opts);
+          b = estimateDevice(exported, d.id, opts);
+        } catch (e) {
+          assert.fail(`${key} on ${d.id} ${precision ?? 'own'}: ${(e as Error).message}`);
+        }
+        const what = `${key} on ${d.id} at ${precision ?? 'its own precision'}`;
+        assert.equal(b.compatibility.verdict, a.compatibility.verdict, what);
+        if (Number.isFinite(a.latencyMs.typical)) {
+          const ratio = b.latencyMs.typical / a.latencyMs.typical;
+          assert.ok(Math.abs(ratio - 1) <= 0.05, `${what}: ${a.latencyMs.typical.toFixed(3)} vs ${b.latencyMs.typical.toFixed(3)} ms`);
+        } else assert.ok(!Number.isFinite(b.latencyMs.typical), what);
+      }
+    }
+  }
 });

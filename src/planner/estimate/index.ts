@@ -112,11 +112,20 @@ function factorsOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
   };
 }
 
+/** Deployed graphs per profile object and toolchain: a plan estimates one profile on many devices and candidates. */
+const deployedCache = new WeakMap<ModelProfile, Map<string, DeployedGraph | null>>();
+
 /** The graph the runtime's toolchain would run (none for a file without a compute graph). */
 function deployedFor(profile: ModelProfile, runtime: string): DeployedGraph | null {
   if (!profile.hasComputeGraph || !profile.layers.length) return null;
-  const g = deployGraph(profile, { toolchain: toolchainForRuntime(runtime), canonical: (l) => canonicalOp(l, profile.format) });
-  return g.hasDataflow ? g : null;
+  const toolchain = toolchainForRuntime(runtime);
+  let perToolchain = deployedCache.get(profile);
+  if (!perToolchain) deployedCache.set(profile, (perToolchain = new Map()));
+  if (!perToolchain.has(toolchain)) {
+    const g = deployGraph(profile, { toolchain, canonical: (l) => canonicalOp(l, profile.format) });
+    perToolchain.set(toolchain, g.hasDataflow ? g : null);
+  }
+  return perToolchain.get(toolchain)!;
 }
 
 function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOptions, calibration: DeviceCalibration | null): EstimateContext {
