@@ -183,6 +183,8 @@ function modelArg(args: { positionals: string[] }): string {
   } catch {
     throw new InputError(`${args.positionals[0]}: no such file`);
   }
+  // A Core ML package is a folder (Manifest.json + Data/); every other model is one file.
+  if (st.isDirectory() && /\.mlpackage$/i.test(file.replace(/[\\/]+$/, ''))) return file;
   if (!st.isFile()) throw new InputError(`${args.positionals[0]}: not a regular file`);
   return file;
 }

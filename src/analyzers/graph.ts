@@ -95,6 +95,11 @@ export interface Subgraph {
   parentId?: string;
   /** Name of the owning node and the attribute (e.g. "If_3.then_branch"). */
   owner?: string;
+  /**
+   * How many times this body runs per inference when the file fixes it (a Core ML loop with a constant trip
+   * count): its cost is then counted in its owner's, and it is not a data-dependent body.
+   */
+  runs?: number;
 }
 
 export interface CompiledSegment {

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ModelFormat } from './graph';
+import type { ModelFormat, ModelGraph } from './graph';
 import type { FormatReader } from './reader';
 import { AnalysisCancelled, type AnalysisResult, type AnalyzeOptions } from './profile-types';
 import { ModelFileError } from './errors';
@@ -44,14 +44,14 @@ export async function analyzeFile(file: string, opts: AnalyzeOptions = {}): Prom
   } catch {
     throw new ModelFileError(abs, 'no such file');
   }
-  if (st.isDirectory()) {
-    throw new ModelFileError(abs, abs.endsWith('.mlpackage') ? 'an .mlpackage folder; open the .mlmodel or model.mlmodel inside it' : 'a folder, not a model file');
-  }
-  if (!st.isFile()) throw new ModelFileError(abs, 'not a regular file');
-
   const cancelled = (fraction: number, message: string): void => {
     if (opts.onProgress && opts.onProgress(fraction, message) === true) throw new AnalysisCancelled();
   };
+  if (st.isDirectory()) {
+    if (!/\.mlpackage$/i.test(abs)) throw new ModelFileError(abs, 'a folder, not a model file (only Core ML .mlpackage folders are models)');
+    return analyzeMlpackage(abs, opts, cancelled);
+  }
+  if (!st.isFile()) throw new ModelFileError(abs, 'not a regular file');
 
   let src: FileSource;
   try {
@@ -69,19 +69,40 @@ export async function analyzeFile(file: string, opts: AnalyzeOptions = {}): Prom
       onProgress: (f, m) => opts.onProgress?.(0.05 + f * 0.75, m),
     });
     if (detection.extensionMismatch) graph.warnings.unshift(detection.extensionMismatch);
-    cancelled(0.8, 'Inferring shapes and costs');
-    const { profile, warnings } = buildProfile(graph, {
-      bindings: opts.bindings,
-      inferShapes: reader.inferShapes?.bind(reader),
-      cost: reader.cost,
-    });
-    cancelled(1, 'Done');
-    return { model: profile, warnings };
+    return profileOf(graph, reader, opts, cancelled);
   } catch (e) {
-    if (e instanceof ModelFileError || e instanceof AnalysisCancelled) throw e;
-    if (e instanceof RangeError) throw new ModelFileError(abs, `corrupted or hostile content (${e.message})`);
-    throw new ModelFileError(abs, `could not be read: ${(e as Error).message}`);
+    throw asModelFileError(abs, e);
   } finally {
     src.close();
   }
+}
+
+/** A Core ML package folder: Manifest.json → the root specification → its weights (nothing outside the folder). */
+async function analyzeMlpackage(abs: string, opts: AnalyzeOptions, cancelled: (f: number, m: string) => void): Promise<AnalysisResult> {
+  try {
+    cancelled(0, 'Reading the Core ML package');
+    const coreml = await import('./coreml');
+    const graph = coreml.readCoremlPackage(abs);
+    return profileOf(graph, coreml.coremlReader, opts, cancelled);
+  } catch (e) {
+    throw asModelFileError(abs, e);
+  }
+}
+
+function profileOf(graph: ModelGraph, reader: FormatReader, opts: AnalyzeOptions, cancelled: (f: number, m: string) => void): AnalysisResult {
+  cancelled(0.8, 'Inferring shapes and costs');
+  const { profile, warnings } = buildProfile(graph, {
+    bindings: opts.bindings,
+    inferShapes: reader.inferShapes?.bind(reader),
+    cost: reader.cost,
+  });
+  cancelled(1, 'Done');
+  return { model: profile, warnings };
+}
+
+function asModelFileError(abs: string, e: unknown): Error {
+  if (e instanceof ModelFileError || e instanceof AnalysisCancelled) return e;
+  if (e instanceof RangeError) return new ModelFileError(abs, `corrupted or hostile content (${e.message})`);
+  if ((e as NodeJS.ErrnoException).code) return new ModelFileError(abs, `cannot be read (${(e as NodeJS.ErrnoException).code})`);
+  return new ModelFileError(abs, `could not be read: ${(e as Error).message}`);
 }

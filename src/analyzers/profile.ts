@@ -196,6 +196,7 @@ function countWeights(graph: ModelGraph): {
       }
       const elements = t.elements ?? elementCount(t.shape) ?? 0;
       const bytes = t.storedBytes ?? bytesOf(elements, t.bitsPerElement) ?? 0;
+      if (elements === 0 && bytes === 0) continue;
       params += elements;
       weightBytes += bytes;
       weightDtypes[t.dtype] = (weightDtypes[t.dtype] ?? 0) + bytes;

@@ -31,10 +31,15 @@ export interface NodeCost {
   opClass: OpClass;
   /** Why macs/flops are null (a shape is unknown, an attribute missing ...). */
   reason?: string;
+  /**
+   * Set when the op does work its numbers leave out (a custom or Lambda layer, a network that ships with the
+   * OS): macs/flops count what is known, the model's totals become lower bounds, and this says why.
+   */
+  lowerBound?: string;
 }
 
 /**
  * Cost of one node, given its subgraph (whose tensors carry shapes after shape inference).
- * One function per format: cost/onnx.ts, cost/tflite.ts.
+ * One function per format: cost/onnx.ts, cost/tflite.ts, cost/coreml.ts, cost/keras.ts.
  */
 export type NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGraph) => NodeCost;
