@@ -175,7 +175,7 @@ function summary(m: ModelProfile): HTMLElement {
     ...fact('File size', formatBytes(m.bytes), 'summary-bytes'),
     ...fact('Parameters', formatCount(m.params), 'summary-params'),
     ...fact('Weights', `${formatBytes(m.weightBytes)}${dtypes ? ` — ${dtypes}` : ''}`, 'summary-weights'),
-    ...fact('MACs', m.macs === null ? `unknown${m.macsUnknownReason ? ` (${m.macsUnknownReason})` : ''}` : formatCount(m.macs), 'summary-macs'),
+    ...fact('MACs', m.macs === null ? `unknown${m.macsUnknownReason ? ` (${m.macsUnknownReason})` : ''}` : m.macsLowerBoundReason ? `≥ ${formatCount(m.macs)} (a lower bound: ${m.macsLowerBoundReason})` : formatCount(m.macs), 'summary-macs'),
     ...fact('FLOPs (non-MAC)', m.flops === null ? 'unknown' : formatCount(m.flops), 'summary-flops'),
     ...fact('Peak activation memory', m.peakActivationBytes === null ? 'unknown' : `${formatBytes(m.peakActivationBytes)}${m.peakActivationAt ? ` at ${m.peakActivationAt}` : ''}`, 'summary-peak'),
     ...fact('Operators', `${formatCount(m.operatorCount)}${topOps ? ` — ${topOps}` : ''}`, 'summary-ops'),

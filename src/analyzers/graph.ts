@@ -139,6 +139,8 @@ export interface ModelGraph {
    * false: MACs and activations cannot be known from the file alone.
    */
   hasComputeGraph: boolean;
+  /** Why there is no compute graph, when the format usually has one (a subclassed Keras model ...). */
+  noComputeReason?: string;
   /** Human-readable facts the reader could not establish, each naming what and why. */
   warnings: string[];
   /**
@@ -187,4 +189,48 @@ export function findTensor(g: ModelGraph, sg: Subgraph, name: string): TensorInf
     cur = parentId === undefined ? undefined : parentId === g.main.id ? g.main : g.subgraphs.find((s) => s.id === parentId);
   }
   return undefined;
+}
+
+/**
+ * The nodes of a subgraph in an order where every producer comes before its consumers (Kahn's algorithm);
+ * `blocked` lists the nodes that never became ready: empty unless some nodes form a cycle.
+ */
+export function topologicalOrder(sg: Subgraph): { order: GraphNode[]; blocked: GraphNode[] } {
+  const producer = new Map<string, number>();
+  sg.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
+  const indegree = sg.nodes.map(() => 0);
+  const consumers: number[][] = sg.nodes.map(() => []);
+  sg.nodes.forEach((n, i) => {
+    for (const inp of new Set(n.inputs)) {
+      const p = inp ? producer.get(inp) : undefined;
+      if (p === undefined || p === i) continue;
+      indegree[i]++;
+      consumers[p].push(i);
+    }
+  });
+  const ready = indegree.map((d, i) => (d === 0 ? i : -1)).filter((i) => i >= 0).reverse();
+  const out: GraphNode[] = [];
+  while (ready.length) {
+    const i = ready.pop()!;
+    out.push(sg.nodes[i]);
+    for (const c of consumers[i]) if (--indegree[c] === 0) ready.push(c);
+  }
+  return { order: out, blocked: sg.nodes.filter((_, i) => indegree[i] > 0) };
+}
+
+/** Numpy-style broadcast of known shapes (right-aligned); null when they are incompatible. */
+export function broadcastShapes(shapes: number[][]): number[] | null {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    let d = 1;
+    for (const s of shapes) {
+      const v = s[s.length - rank + i] ?? 1;
+      if (v === 1) continue;
+      if (d !== 1 && d !== v) return null;
+      d = v;
+    }
+    out.push(d);
+  }
+  return out;
 }

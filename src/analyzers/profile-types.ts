@@ -43,6 +43,8 @@ export interface LayerProfile {
   inputs?: string[];
   outputs?: string[];
   constantInputs?: number[];
+  /** Why this layer's macs/flops are lower bounds (its work is not in the file). */
+  lowerBound?: string;
 }
 
 export interface QuantizationSummary {
@@ -89,6 +91,11 @@ export interface ModelProfile {
   /** Main-graph MACs; null when a needed shape is unknown (see macsUnknownReason) or the format has no compute graph. */
   macs: number | null;
   macsUnknownReason?: string;
+  /**
+   * Set when some layers' work is not in the file (a custom or Lambda layer, a network that ships with the OS):
+   * `macs` and `flops` count the rest and are lower bounds; the reason names the first such layer.
+   */
+  macsLowerBoundReason?: string;
   flops: number | null;
   peakActivationBytes: number | null;
   /** The execution order the peak assumes (layer names), and the layer at which it is reached. */

@@ -72,7 +72,7 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
   if (!graph.hasComputeGraph) {
     macs = null;
     flops = null;
-    macsUnknownReason = `a ${graph.format} file stores weights, not the computation, so MACs cannot be known from it`;
+    macsUnknownReason = graph.noComputeReason ?? `a ${graph.format} file stores weights, not the computation, so MACs cannot be known from it`;
   } else {
     for (const [i, l] of layers.entries()) {
       if (l.macs === null) {
@@ -84,6 +84,13 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
     }
   }
   if (macsUnknownReason && graph.hasComputeGraph) warnings.push(`MACs unknown: ${macsUnknownReason}`);
+  const bounded = costs.map((c, i) => (c.lowerBound ? i : -1)).filter((i) => i >= 0);
+  let macsLowerBoundReason: string | undefined;
+  if (bounded.length && graph.hasComputeGraph) {
+    for (const i of bounded) layers[i].lowerBound = costs[i].lowerBound;
+    macsLowerBoundReason = `${costs[bounded[0]].lowerBound}${bounded.length > 1 ? ` (and ${bounded.length - 1} more layer${bounded.length > 2 ? 's' : ''} like it)` : ''}`;
+    if (macs !== null) warnings.push(`MACs and FLOPs are lower bounds: ${macsLowerBoundReason}`);
+  }
 
   const peak = graph.hasComputeGraph ? peakActivation(graph, order.nodes) : { bytes: null, at: undefined, reason: 'no compute graph' };
   if (graph.hasComputeGraph && peak.bytes === null && peak.reason) warnings.push(`Peak activation memory unknown: ${peak.reason}`);
@@ -107,6 +114,7 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
     weightBytes,
     macs,
     ...(macsUnknownReason ? { macsUnknownReason } : {}),
+    ...(macsLowerBoundReason && macs !== null ? { macsLowerBoundReason } : {}),
     flops,
     peakActivationBytes: peak.bytes,
     ...(peak.at ? { peakActivationAt: peak.at } : {}),

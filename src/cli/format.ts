@@ -31,8 +31,8 @@ export function formatAnalysis(result: AnalysisResult, maxLayers = 25): string {
     kv([
       ['Parameters', formatCount(m.params)],
       ['Weight bytes', `${formatBytes(m.weightBytes)} (${Object.entries(m.weightDtypes).map(([d, b]) => `${d} ${formatBytes(b)}`).join(', ') || 'none'})`],
-      ['MACs', m.macs === null ? `unknown — ${m.macsUnknownReason ?? 'a shape is unknown'}` : formatCount(m.macs)],
-      ['Other FLOPs', m.flops === null ? 'unknown' : formatCount(m.flops)],
+      ['MACs', m.macs === null ? `unknown — ${m.macsUnknownReason ?? 'a shape is unknown'}` : m.macsLowerBoundReason ? `≥ ${formatCount(m.macs)} — a lower bound: ${m.macsLowerBoundReason}` : formatCount(m.macs)],
+      ['Other FLOPs', m.flops === null ? 'unknown' : `${m.macsLowerBoundReason ? '≥ ' : ''}${formatCount(m.flops)}`],
       ['Peak activations', m.peakActivationBytes === null ? 'unknown' : `${formatBytes(m.peakActivationBytes)}${m.peakActivationAt ? ` (at ${m.peakActivationAt}, ${m.executionOrder === 'topological' ? 'topological order' : 'file order'})` : ''}`],
       ['Operators', `${m.operatorCount} nodes, ${Object.keys(m.opHistogram).length} op types`],
       ['Quantization', `${m.quantization.state}${m.quantization.notes.length ? ` — ${m.quantization.notes.join('; ')}` : ''}`],

@@ -364,7 +364,7 @@ function modelSection(doc: PlanDocument): Section {
     { label: 'Parameters', text: `${fmtCount(p.params)} (${fmtInt(p.params)})`, value: p.params, unit: 'count' },
     { label: 'Weights', text: fmtBytes(p.weightBytes), value: mb(p.weightBytes), unit: 'MiB' },
     p.macs !== null
-      ? { label: 'MACs per inference', text: `${fmtCount(p.macs)} (${fmtInt(p.macs)})`, value: p.macs, unit: 'count' }
+      ? { label: 'MACs per inference', text: `${p.macsLowerBoundReason ? 'at least ' : ''}${fmtCount(p.macs)} (${fmtInt(p.macs)})${p.macsLowerBoundReason ? ` — a lower bound: ${p.macsLowerBoundReason}` : ''}`, value: p.macs, unit: 'count' }
       : { label: 'MACs per inference', text: `unknown${p.macsUnknownReason ? ` — ${p.macsUnknownReason}` : ''}` },
     p.flops !== null && { label: 'Other FLOPs', text: fmtCount(p.flops), value: p.flops, unit: 'count' },
     p.peakActivationBytes !== null && {

@@ -5,7 +5,7 @@
  * CHW layers work on the last three dimensions. A layer whose rule is missing keeps the shape the file states
  * for it (outputTensor), else stays unknown — its cost then says so.
  */
-import type { GraphNode } from '../graph';
+import { type GraphNode, broadcastShapes } from '../graph';
 
 type S = number[];
 
@@ -32,23 +32,6 @@ const BROADCAST = new Set([
   'logicalXor', 'logicalAnd', 'modBroadcastable', 'minBroadcastable', 'maxBroadcastable', 'addBroadcastable', 'powBroadcastable',
   'divideBroadcastable', 'floorDivBroadcastable', 'multiplyBroadcastable', 'subtractBroadcastable', 'whereBroadcastable',
 ]);
-
-/** Numpy-style broadcast of known shapes (right-aligned); null if incompatible. */
-export function broadcast(shapes: S[]): S | null {
-  const rank = Math.max(...shapes.map((s) => s.length));
-  const out: S = [];
-  for (let i = 0; i < rank; i++) {
-    let d = 1;
-    for (const s of shapes) {
-      const v = s[s.length - rank + i] ?? 1;
-      if (v === 1) continue;
-      if (d !== 1 && d !== v) return null;
-      d = v;
-    }
-    out.push(d);
-  }
-  return out;
-}
 
 /** Output spatial size of a window op (NeuralNetwork.proto padding formulas). */
 function window(inp: number, k: number, s: number, dil: number, padding: string, pads: [number, number], deconv: boolean): number {
@@ -80,7 +63,7 @@ export function nnOutputShapes(node: GraphNode, ins: (S | null)[]): (S | null)[]
   if (SAME_SHAPE.has(op)) return x ? all(x) : null;
   if (BROADCAST.has(op)) {
     const known = ins.filter((s): s is S => !!s);
-    return known.length === ins.length && known.length ? all(broadcast(known)) : null;
+    return known.length === ins.length && known.length ? all(broadcastShapes(known)) : null;
   }
   switch (op) {
     case 'convolution':
@@ -224,7 +207,7 @@ export function nnOutputShapes(node: GraphNode, ins: (S | null)[]): (S | null)[]
         const y = ins[1];
         if (!y || y.length < 2) return null;
         const n = one(node, 'transposeB', 0) ? y[y.length - 2] : y[y.length - 1];
-        const batch = broadcast([x.slice(0, -2), y.slice(0, -2)]);
+        const batch = broadcastShapes([x.slice(0, -2), y.slice(0, -2)]);
         return batch ? [[...batch, m, n]] : null;
       }
       return [[...x.slice(0, -2), m, one(node, 'weightMatrixSecondDimension', 0)]];

@@ -3,15 +3,19 @@
  *  - HDF5 (.h5, Keras 2): root attributes keras_version, backend, model_config (JSON); weights under
  *    model_weights/<layer>/... (or at the root for save_weights files);
  *  - zip (.keras, Keras 3): config.json, metadata.json and model.weights.h5 (layers/<layer>/vars/<i>).
- * Layers come from the model config (declaredLayers); weights are listed as constant tensors with their shape,
- * dtype and stored size. Weight values are never read. The config does not give a computation this reader can
- * cost, so hasComputeGraph is false.
+ * Weights are listed as constant tensors with their shape, dtype and stored size (values are never read). The
+ * model config (config.ts) becomes a graph of layer calls (graph-build.ts) whose shapes (shapes.ts) and costs
+ * (../cost/keras.ts) follow from the declared input shape; the top-level layers are also listed as declaredLayers.
  */
 import type { ModelGraph, Precision, Shape, TensorInfo } from '../graph';
 import type { FormatReader } from '../reader';
-import { LIMITS, ModelFileError } from '../errors';
+import { LIMITS, ModelFileError, NameBudget } from '../errors';
 import { looksLikeZip, SliceSource, ZipArchive, withOneLineErrors, type ByteSource } from '../io/zip';
 import { HDF5_SIGNATURE, Hdf5File, type H5AttrValue, type H5Dataset } from './hdf5';
+import { obj, parseJson, parseModel } from './config';
+import { buildKerasGraph } from './graph-build';
+import { inferKerasShapes } from './shapes';
+import { kerasCost } from '../cost/keras';
 
 const DTYPES: Record<string, Precision> = {
   float16: 'fp16', float32: 'fp32', float64: 'fp64', bfloat16: 'bf16', half: 'fp16', float: 'fp32', double: 'fp64',
@@ -19,19 +23,6 @@ const DTYPES: Record<string, Precision> = {
   bool: 'bool', string: 'string',
 };
 const BITS: Partial<Record<Precision, number>> = { fp16: 16, fp32: 32, fp64: 64, bf16: 16, int8: 8, int16: 16, int32: 32, int64: 64, uint8: 8, uint16: 16, uint32: 32, uint64: 64, bool: 8 };
-
-interface ConfigLayer {
-  name: string;
-  className: string;
-  config: Record<string, unknown>;
-}
-
-interface ModelConfig {
-  className: string;
-  name?: string;
-  layers: ConfigLayer[];
-  outputLayers: string[];
-}
 
 export function readKeras(src: ByteSource): ModelGraph {
   return withOneLineErrors(() => readKerasUnsafe(src));
@@ -151,51 +142,6 @@ function str(v: H5AttrValue | undefined): string | undefined {
   return undefined;
 }
 
-function parseModelConfig(text: string, file: string): ModelConfig {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (err) {
-    throw new ModelFileError(file, `the Keras model config is not valid JSON: ${(err as Error).message}`);
-  }
-  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-  const root = obj(j);
-  const className = typeof root.class_name === 'string' ? root.class_name : '?';
-  const cfg = root.config;
-  // Very old Sequential configs are a bare list of layers.
-  const rawLayers: unknown[] = Array.isArray(cfg) ? cfg : Array.isArray(obj(cfg).layers) ? (obj(cfg).layers as unknown[]) : [];
-  const layers: ConfigLayer[] = [];
-  for (const l of rawLayers.slice(0, LIMITS.maxNodes)) {
-    const lo = obj(l);
-    const lc = obj(lo.config);
-    const name = typeof lc.name === 'string' ? lc.name : typeof lo.name === 'string' ? lo.name : `layer_${layers.length}`;
-    layers.push({ name, className: typeof lo.class_name === 'string' ? lo.class_name : '?', config: lc });
-  }
-  const outputLayers: string[] = [];
-  const outs = obj(cfg).output_layers;
-  if (Array.isArray(outs)) {
-    // [[name, node, tensor], ...] or, for a single output in Keras 3, [name, node, tensor].
-    const list = outs.length && typeof outs[0] === 'string' ? [outs] : outs;
-    for (const o of list) if (Array.isArray(o) && typeof o[0] === 'string') outputLayers.push(o[0]);
-  }
-  return { className, name: typeof obj(cfg).name === 'string' ? (obj(cfg).name as string) : undefined, layers, outputLayers };
-}
-
-function dtypeName(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object') {
-    const c = (v as { config?: { name?: unknown } }).config;
-    if (c && typeof c.name === 'string') return c.name.replace(/^mixed_/, '');
-  }
-  return undefined;
-}
-
-function batchShape(c: Record<string, unknown>): Shape | null {
-  const s = c.batch_input_shape ?? c.batch_shape;
-  if (!Array.isArray(s)) return null;
-  return s.map((d) => (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? d : '?'));
-}
-
 function finish(
   src: ByteSource,
   format: 'keras',
@@ -219,54 +165,54 @@ function finish(
   };
   extra.weightDatasets = tensors.size;
   if (!cfgText) {
+    graph.noComputeReason = 'the file holds weights only (no model config): its layers and their order are unknown, so MACs cannot be known';
     warnings.unshift('no model config in the file (weights only): layers and their order are unknown, and MACs cannot be known');
     return graph;
   }
-  const cfg = parseModelConfig(cfgText, src.file);
-  extra.modelClass = cfg.className;
-  if (cfg.name) {
-    extra.modelName = cfg.name;
-    graph.main.name = cfg.name;
+  const names = new NameBudget(src.file);
+  const root = parseJson(cfgText, src.file, 'the Keras model config');
+  const rootObj = obj(root);
+  extra.modelClass = typeof rootObj.class_name === 'string' ? rootObj.class_name : '?';
+  const model = parseModel(root, src.file, names);
+  const cfgName = obj(rootObj.config).name;
+  if (typeof cfgName === 'string') {
+    extra.modelName = cfgName;
+    graph.main.name = cfgName;
   }
-  extra.layerCount = cfg.layers.length;
+  if (!model) {
+    const registered = typeof rootObj.registered_name === 'string' ? ` (${rootObj.registered_name})` : '';
+    graph.noComputeReason = `a subclassed Keras model${registered}: its computation is Python code (call()), not in the config, so MACs cannot be known`;
+    warnings.unshift(`the config describes a subclassed model${registered} without a layer list: its computation is not in the file`);
+    graph.declaredLayers = [];
+    extra.layerCount = 0;
+    return graph;
+  }
+  extra.layerCount = model.layers.length;
   const weightsKnown = tensors.size > 0;
-  graph.declaredLayers = cfg.layers.map((l) => {
-    const out: { name: string; op: string; params: number | null; outputShape?: Shape | null } = {
-      name: l.name,
-      op: l.className,
-      params: layerParams.get(l.name) ?? (weightsKnown ? 0 : null),
-    };
-    if (l.className === 'InputLayer') out.outputShape = batchShape(l.config);
+  graph.declaredLayers = model.layers.map((l) => {
+    const out: NonNullable<ModelGraph['declaredLayers']>[number] = { name: l.name, op: l.className, params: layerParams.get(l.name) ?? (weightsKnown ? 0 : null) };
+    if (l.className === 'InputLayer') out.outputShape = declaredShape(l.config.batch_input_shape ?? l.config.batch_shape);
     return out;
   });
-  // Inputs: InputLayer layers, or the first layer's batch_input_shape in a Sequential model without one.
-  const inputLayers = cfg.layers.filter((l) => l.className === 'InputLayer');
-  if (inputLayers.length === 0 && cfg.layers.length && batchShape(cfg.layers[0].config)) inputLayers.push(cfg.layers[0]);
-  for (const l of inputLayers) {
-    const dt = dtypeName(l.config.dtype) ?? 'float32';
-    const precision = DTYPES[dt] ?? 'other';
-    const name = l.className === 'InputLayer' ? l.name : `${l.name}_input`;
-    graph.main.tensors.set(name, { name, shape: batchShape(l.config), dtype: dt, precision, bitsPerElement: BITS[precision] ?? null, isConstant: false });
-    graph.main.inputs.push(name);
-  }
-  for (const o of cfg.outputLayers) {
-    if (graph.main.tensors.has(o)) continue;
-    const layer = cfg.layers.find((l) => l.name === o);
-    const dt = dtypeName(layer?.config.dtype) ?? 'float32';
-    const precision = DTYPES[dt] ?? 'other';
-    graph.main.tensors.set(o, { name: o, shape: null, dtype: dt, precision, bitsPerElement: BITS[precision] ?? null, isConstant: false });
-    graph.main.outputs.push(o);
-  }
-  const unmatched = [...layerParams.keys()].filter((k) => !cfg.layers.some((l) => l.name === k));
-  if (unmatched.length && cfg.layers.length) {
+  buildKerasGraph(graph, model, [...tensors.keys()], src.file, names);
+  graph.hasComputeGraph = graph.main.nodes.length > 0;
+  const unmatched = [...layerParams.keys()].filter((k) => !model.layers.some((l) => l.name === k));
+  if (unmatched.length && model.layers.length) {
     warnings.push(`${unmatched.length} weight group(s) match no layer of the config (${unmatched.slice(0, 5).join(', ')})`);
   }
-  warnings.unshift('the Keras config declares layers but this reader does not rebuild their computation: MACs and activation sizes cannot be known from this file');
   if (extra.hasOptimizerWeights) warnings.push('optimizer state is stored too; it is not counted as model weights');
   return graph;
+}
+
+/** A config's batch shape with None as '?'. */
+function declaredShape(v: unknown): Shape | null {
+  if (!Array.isArray(v)) return null;
+  return v.map((d) => (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? d : '?'));
 }
 
 export const kerasReader: FormatReader = {
   format: 'keras',
   read: (src) => readKeras(src),
+  inferShapes: (graph, bindings) => inferKerasShapes(graph, bindings),
+  cost: kerasCost,
 };
