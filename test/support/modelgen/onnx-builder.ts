@@ -13,6 +13,7 @@
  * 200 MB test model never sits in memory.
  */
 import * as fs from 'fs';
+import { Enc } from './protobuf-writer';
 
 export const ONNX_DTYPES = {
   UNDEFINED: 0,
@@ -47,83 +48,6 @@ const DTYPE_BYTES: Partial<Record<OnnxDtypeName, number>> = {
   UINT32: 4, UINT64: 8, COMPLEX64: 8, COMPLEX128: 16, BFLOAT16: 2,
   FLOAT8E4M3FN: 1, FLOAT8E4M3FNUZ: 1, FLOAT8E5M2: 1, FLOAT8E5M2FNUZ: 1,
 };
-
-// ---------------------------------------------------------------------------------------------
-// Wire encoding: a message is a list of chunks; `{ zeros }` stands for a run of zero bytes.
-
-type Chunk = Buffer | { zeros: number };
-
-class Enc {
-  readonly chunks: Chunk[] = [];
-  size = 0;
-
-  private push(c: Chunk): void {
-    this.chunks.push(c);
-    this.size += Buffer.isBuffer(c) ? c.length : c.zeros;
-  }
-  private static varintBytes(v: number | bigint): Buffer {
-    let x = BigInt.asUintN(64, BigInt(v));
-    const out: number[] = [];
-    do {
-      let b = Number(x & 0x7fn);
-      x >>= 7n;
-      if (x !== 0n) b |= 0x80;
-      out.push(b);
-    } while (x !== 0n);
-    return Buffer.from(out);
-  }
-  private tag(field: number, wire: number): void {
-    this.push(Enc.varintBytes(field * 8 + wire));
-  }
-  varint(field: number, v: number | bigint): this {
-    this.tag(field, 0);
-    this.push(Enc.varintBytes(v));
-    return this;
-  }
-  float(field: number, v: number): this {
-    this.tag(field, 5);
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(v);
-    this.push(b);
-    return this;
-  }
-  bytes(field: number, b: Buffer | Uint8Array | { zeros: number }): this {
-    this.tag(field, 2);
-    const isBytes = b instanceof Uint8Array;
-    const len = isBytes ? b.length : b.zeros;
-    this.push(Enc.varintBytes(len));
-    if (len > 0) this.push(isBytes ? (Buffer.isBuffer(b) ? b : Buffer.from(b)) : b);
-    return this;
-  }
-  string(field: number, s: string): this {
-    return this.bytes(field, Buffer.from(s, 'utf8'));
-  }
-  message(field: number, m: Enc): this {
-    this.tag(field, 2);
-    this.push(Enc.varintBytes(m.size));
-    for (const c of m.chunks) this.push(c);
-    return this;
-  }
-  packedVarints(field: number, vs: (number | bigint)[]): this {
-    if (!vs.length) return this;
-    return this.bytes(field, Buffer.concat(vs.map((v) => Enc.varintBytes(v))));
-  }
-  packedFloats(field: number, vs: number[]): this {
-    if (!vs.length) return this;
-    const b = Buffer.alloc(vs.length * 4);
-    vs.forEach((v, i) => b.writeFloatLE(v, i * 4));
-    return this.bytes(field, b);
-  }
-  packedDoubles(field: number, vs: number[]): this {
-    if (!vs.length) return this;
-    const b = Buffer.alloc(vs.length * 8);
-    vs.forEach((v, i) => b.writeDoubleLE(v, i * 8));
-    return this.bytes(field, b);
-  }
-  toBuffer(): Buffer {
-    return Buffer.concat(this.chunks.map((c) => (Buffer.isBuffer(c) ? c : Buffer.alloc(c.zeros))));
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Specs
