@@ -32,7 +32,7 @@ export const LIMITS = {
   /** Largest string read from a file. */
   maxStringBytes: 16 * 1024 * 1024,
   /** Largest total of layer / tensor names one graph may hold (a long name copied into every layer name). */
-  maxNameBytes: 64 * 1024 * 1024,
+  maxNameBytes: 32 * 1024 * 1024,
 } as const;
 
 /**

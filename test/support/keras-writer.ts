@@ -6,7 +6,6 @@
  * written by Debian's h5py (/usr/bin/python3), an independent writer; TensorFlow is not needed.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { makeZip } from './torch-files';
 
@@ -27,7 +26,7 @@ export interface KLayer {
   config?: Record<string, unknown>;
   /** Names of the layers this one is called on (functional models); empty for an InputLayer. */
   inputs?: string[];
-  /** Its weights in order, as [name, shape] ("kernel", [3, 3, 3, 8]). */
+  /** Its weights in order, as [name, shape] ("kernel", [3, 3, 3, 8]); a name with "/" is a path under the layer's group (nested models). */
   weights?: [string, number[]][];
 }
 
@@ -94,7 +93,7 @@ function runH5(spec: { file: string; attrs: Record<string, string>; groups: stri
 /** A Keras 2 .h5 model file: model_config + weights under model_weights/<layer>/<layer>/<weight>:0. */
 export function writeKerasH5(file: string, m: KModel, opts: { config?: Record<string, unknown> | string } = {}): string {
   const datasets: { path: string; shape: number[] }[] = [];
-  for (const l of m.layers) for (const [w, shape] of l.weights ?? []) datasets.push({ path: `model_weights/${l.name}/${l.name}/${w}:0`, shape });
+  for (const l of m.layers) for (const [w, shape] of l.weights ?? []) datasets.push({ path: `model_weights/${l.name}/${w.includes('/') ? w : `${l.name}/${w}`}:0`, shape });
   const config = opts.config ?? kerasConfig(m, 2);
   runH5({
     file,
@@ -126,5 +125,3 @@ export function writeKerasZip(file: string, m: KModel, opts: { config?: Record<s
 export function weightElements(m: KModel): number {
   return m.layers.reduce((a, l) => a + (l.weights ?? []).reduce((b, [, s]) => b + s.reduce((x, y) => x * y, 1), 0), 0);
 }
-
-export const kerasTestDir = (dir: string, name: string): string => path.join(dir, name);

@@ -1,5 +1,6 @@
 /**
- * Keras reader (HDF5 .h5 and .keras zip) and the HDF5 parser: real files against independently read facts,
+ * Keras reader (HDF5 .h5 and .keras zip) and the HDF5 parser: real files against independently read facts
+ * (their graphs and MACs: keras-graph.test.ts, formats-cross-macs.test.ts),
  * the unlabelled vww_96.h5, and HDF5 files written here by h5py (Debian python3-h5py, an independent writer):
  * old-style (superblock v0, v1 object headers, symbol-table groups) and libver='latest' (superblock v3,
  * v2 object headers, link messages), contiguous, chunked+gzip and compact datasets, float16/int8, a dense
@@ -59,7 +60,8 @@ for (const name of ['pretrainedResnet.h5', 'str_ww_ref_model.h5']) {
     const f = facts(name);
     const g = readFile(fixture(name));
     assert.equal(g.format, 'keras');
-    assert.equal(g.hasComputeGraph, false);
+    assert.equal(g.hasComputeGraph, true, 'the config is rebuilt as a graph of layer calls');
+    assert.equal(g.main.nodes.length, f.layer_count - 1, 'one node per layer call (the InputLayer is the graph input)');
     const w = weights(g);
     assert.equal(w.count, f.weight_datasets);
     assert.equal(w.elements, f.param_count);
@@ -77,7 +79,7 @@ for (const name of ['pretrainedResnet.h5', 'str_ww_ref_model.h5']) {
     assert.deepEqual(
       g.main.inputs.map((i) => {
         const t = g.main.tensors.get(i)!;
-        return { name: t.name, batch_shape: t.shape!.map((d) => (d === '?' ? null : d)), dtype: t.dtype };
+        return { name: t.name, batch_shape: t.shape!.map((d) => (typeof d === 'string' ? null : d)), dtype: t.dtype };
       }),
       f.inputs,
     );
@@ -296,7 +298,7 @@ test('Keras 3 .keras zip (config.json + metadata.json + model.weights.h5), store
       [['input_layer', 'InputLayer', 0], ['dense', 'Dense', 15], ['dense_1', 'Dense', 8]],
     );
     assert.deepEqual(g.main.inputs, ['input_layer']);
-    assert.deepEqual(g.main.tensors.get('input_layer')!.shape, ['?', 4]);
+    assert.deepEqual(g.main.tensors.get('input_layer')!.shape, ['batch', 4]);
   }
 });
 

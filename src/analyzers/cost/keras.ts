@@ -14,7 +14,7 @@
  *    known because of such a layer, counts 0 and makes the totals lower bounds, saying why.
  */
 import type { GraphNode, ModelGraph, Subgraph } from '../graph';
-import type { NodeCost, NodeCostFn, OpClass } from './types';
+import type { NodeCost, NodeCostFn } from './types';
 import { knownShape, product, recurrentFlops } from './common';
 import type { KerasLayer } from '../keras/config';
 import { kerasLayers } from '../keras/side-info';
@@ -187,10 +187,8 @@ export const kerasCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGra
   const shapes = (names: string[]): (S | null)[] => names.map((n) => knownShape(sg.tensors.get(n)?.shape ?? g.main.tensors.get(n)?.shape));
   const ins = shapes(node.inputs.filter((n) => !sg.tensors.get(n)?.isConstant));
   const outs = shapes(node.outputs);
-  if (ins.some((s) => !s) || !outs[0]) {
-    const opClass: OpClass = 'other';
-    return { macs: 0, flops: 0, opClass, lowerBound: `${l.className} layer "${node.name}" could not be shaped${ins.some((s) => !s) ? ' (its input comes from a layer without a shape rule)' : ''}` };
-  }
+  if (ins.some((s) => !s)) return { macs: 0, flops: 0, opClass: 'other', lowerBound: `${l.className} layer "${node.name}" could not be shaped: its input comes from a layer without a shape rule` };
+  if (!outs[0]) return noRule(l, 'this reader has no shape rule for it');
   return kerasLayerCost(l, ins as S[], outs as S[]);
 };
 
