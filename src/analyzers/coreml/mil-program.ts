@@ -11,7 +11,7 @@
  * A while_loop whose trip count is fixed by constants (counter from a constant, `less` than a constant,
  * incremented by 1) records it as attrs.staticTrips; its body's cost then counts that many times.
  */
-import type { AttrValue, GraphNode, Precision, Subgraph, TensorInfo } from '../graph';
+import type { AttrValue, GraphNode, Precision, Shape, Subgraph, TensorInfo } from '../graph';
 import { LIMITS } from '../errors';
 import { type MessageRange, type ProtoField, WireType } from '../io/protobuf';
 import { addNode, addTensor, captureOuterInputs, type CoremlCtx, newSubgraph } from './context';
@@ -379,6 +379,7 @@ function readConstexpr(ctx: CoremlCtx, state: ProgramState, node: GraphNode, sg:
       }
     }
   }
+  let lutShape: Shape | null = null;
   for (const [param, v] of params) {
     const t = constTensor(ctx, state, `${node.name}.${param}`, v, v.type);
     if (!t) continue;
@@ -387,6 +388,14 @@ function readConstexpr(ctx: CoremlCtx, state: ProgramState, node: GraphNode, sg:
       dataBits = t.bitsPerElement;
       dataPrecision = t.precision;
     }
+    if (param === 'lut') lutShape = t.shape;
+  }
+  // A palette of 2^n entries means n-bit indices, whatever byte type packs them (iOS 16 stores them as UINT8):
+  // the lut is [2^n] (iOS 16) or [..., 2^n, vector size] (iOS 18).
+  const entries = lutShape && lutShape.length ? lutShape[lutShape.length === 1 ? 0 : lutShape.length - 2] : null;
+  if (node.op.includes('lut') && typeof entries === 'number' && entries >= 2 && entries <= 256 && Number.isInteger(Math.log2(entries))) {
+    dataBits = Math.log2(entries);
+    dataPrecision = dataBits <= 2 ? 'int2' : dataBits <= 4 ? 'uint4' : 'uint8';
   }
   const kind = CONSTEXPR_KIND[node.op] ?? node.op;
   const storage = dataPrecision ?? out.type.dtype.precision;
