@@ -219,7 +219,7 @@ export function topologicalOrder(sg: Subgraph): { order: GraphNode[]; blocked: G
 }
 
 /** Numpy-style broadcast of known shapes (right-aligned); null when they are incompatible. */
-export function broadcastShapes(shapes: number[][]): number[] | null {
+export function broadcastKnown(shapes: number[][]): number[] | null {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {

@@ -11,12 +11,12 @@
  * A while_loop whose trip count is fixed by constants (counter from a constant, `less` than a constant,
  * incremented by 1) records it as attrs.staticTrips; its body's cost then counts that many times.
  */
-import type { AttrValue, GraphNode, Precision, Shape, Subgraph, TensorInfo } from '../graph';
+import { type AttrValue, type GraphNode, type Precision, type Shape, type Subgraph, type TensorInfo, elementCount } from '../graph';
 import { LIMITS } from '../errors';
 import { type MessageRange, type ProtoField, WireType } from '../io/protobuf';
 import { addNode, addTensor, captureOuterInputs, type CoremlCtx, newSubgraph } from './context';
 import { milInput } from './mil-node';
-import { knownElements, type MilType, type MilValue, readValue, readValueType } from './mil-types';
+import { type MilType, type MilValue, readValue, readValueType } from './mil-types';
 
 const MAX_BLOCK_DEPTH = 64;
 
@@ -277,7 +277,7 @@ function readConst(ctx: CoremlCtx, state: ProgramState, node: GraphNode, sg: Sub
 function constTensor(ctx: CoremlCtx, state: ProgramState, name: string, v: MilValue, declared: MilType | null): TensorInfo | null {
   const type = declared?.kind === 'tensor' ? declared : v.type?.kind === 'tensor' ? v.type : null;
   if (!type) return null;
-  const elements = knownElements(type.shape);
+  const elements = elementCount(type.shape);
   if (type.dtype.precision === 'string') {
     return { name, shape: type.shape, dtype: type.dtype.name, precision: 'string', bitsPerElement: null, isConstant: true, elements: 0, storedBytes: 0 };
   }
@@ -354,7 +354,7 @@ const CONSTEXPR_DATA: Record<string, string> = {
 /** constexpr_*: the dense weight it produces, stored as the bytes of its parameters (attributes before iOS 18, inputs after). */
 function readConstexpr(ctx: CoremlCtx, state: ProgramState, node: GraphNode, sg: Subgraph, bindings: Binding[], attributes: Map<string, MilValue>, out: { name: string; type: MilType } | undefined): void {
   if (!out || out.type.kind !== 'tensor') return;
-  const elements = knownElements(out.type.shape);
+  const elements = elementCount(out.type.shape);
   if (elements === null) ctx.pr.fail(`${node.op} "${node.name}" produces a weight without a fixed shape`);
   if (elements > LIMITS.maxTensorElements) ctx.pr.fail(`${node.op} "${node.name}" declares ${elements} elements: absurd`);
   let stored = 0;

@@ -6,7 +6,7 @@
  * transpose, concat/split/stack, slicing, squeeze/expand_dims, reductions, gather, pad, tile, resizing,
  * list ops and loops (a loop's outputs have its loop variables' shapes).
  */
-import { type GraphNode, broadcastShapes } from '../graph';
+import { type GraphNode, broadcastKnown } from '../graph';
 import { milInput, milInputs, milInt, milInts, milString } from './mil-node';
 
 type S = number[];
@@ -34,12 +34,12 @@ export function milOutputShape(node: GraphNode, k: number, shapeOf: (name: strin
   if (SAME_AS_X.has(op)) return x ?? shapeOf(milInput(node, 'ls')) ?? shapeOf(node.inputs[0]);
   if (BINARY.has(op)) {
     const y = shapeOf(milInput(node, 'y'));
-    return x && y ? broadcastShapes([x, y]) : null;
+    return x && y ? broadcastKnown([x, y]) : null;
   }
   switch (op) {
     case 'select': {
       const s = ['cond', 'a', 'b'].map((p) => shapeOf(milInput(node, p)));
-      return s.every(Boolean) ? broadcastShapes(s as S[]) : null;
+      return s.every(Boolean) ? broadcastKnown(s as S[]) : null;
     }
     case 'linear': {
       const w = shapeOf(milInput(node, 'weight'));
@@ -184,7 +184,7 @@ function matmulShape(node: GraphNode, a: S | null, b: S | null): S | null {
   const B = b.length === 1 ? [b[0], 1] : b;
   const m = ta ? A[A.length - 1] : A[A.length - 2];
   const n = tb ? B[B.length - 2] : B[B.length - 1];
-  const batch = broadcastShapes([A.slice(0, -2), B.slice(0, -2)]);
+  const batch = broadcastKnown([A.slice(0, -2), B.slice(0, -2)]);
   if (!batch) return null;
   const out = [...batch, m, n];
   if (a.length === 1) out.splice(out.length - 2, 1);

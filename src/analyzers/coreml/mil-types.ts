@@ -178,14 +178,3 @@ function decodeNumbers(pr: ProtoReader, kind: number, values: ProtoField[]): num
   }
   return out;
 }
-
-/** Element count of a fully known shape, or null. */
-export function knownElements(shape: Shape | null): number | null {
-  if (!shape) return null;
-  let n = 1;
-  for (const d of shape) {
-    if (typeof d !== 'number') return null;
-    n *= d;
-  }
-  return n;
-}

@@ -5,7 +5,7 @@
  * CHW layers work on the last three dimensions. A layer whose rule is missing keeps the shape the file states
  * for it (outputTensor), else stays unknown — its cost then says so.
  */
-import { type GraphNode, broadcastShapes } from '../graph';
+import { type GraphNode, broadcastKnown } from '../graph';
 
 type S = number[];
 
@@ -63,7 +63,7 @@ export function nnOutputShapes(node: GraphNode, ins: (S | null)[]): (S | null)[]
   if (SAME_SHAPE.has(op)) return x ? all(x) : null;
   if (BROADCAST.has(op)) {
     const known = ins.filter((s): s is S => !!s);
-    return known.length === ins.length && known.length ? all(broadcastShapes(known)) : null;
+    return known.length === ins.length && known.length ? all(broadcastKnown(known)) : null;
   }
   switch (op) {
     case 'convolution':
@@ -207,7 +207,7 @@ export function nnOutputShapes(node: GraphNode, ins: (S | null)[]): (S | null)[]
         const y = ins[1];
         if (!y || y.length < 2) return null;
         const n = one(node, 'transposeB', 0) ? y[y.length - 2] : y[y.length - 1];
-        const batch = broadcastShapes([x.slice(0, -2), y.slice(0, -2)]);
+        const batch = broadcastKnown([x.slice(0, -2), y.slice(0, -2)]);
         return batch ? [[...batch, m, n]] : null;
       }
       return [[...x.slice(0, -2), m, one(node, 'weightMatrixSecondDimension', 0)]];

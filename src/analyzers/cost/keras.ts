@@ -19,6 +19,7 @@ import { knownShape, product, recurrentFlops } from './common';
 import type { KerasLayer } from '../keras/config';
 import { kerasLayers } from '../keras/side-info';
 import { int, rankOf, spatialOf, tuple, type S } from '../keras/shapes';
+import { CONV, DEPTHWISE, GLOBAL_POOLS, MERGES, POOLS, RNN_GATES, SEPARABLE, TRANSPOSED } from '../keras/layer-classes';
 
 const FREE = new Set([
   'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization',
@@ -28,8 +29,6 @@ const FREE = new Set([
 ]);
 const NORMS: Record<string, number> = { BatchNormalization: 2, LayerNormalization: 8, GroupNormalization: 8, UnitNormalization: 3, Normalization: 2, Rescaling: 2 };
 const ACTIVATION_LAYERS = new Set(['Activation', 'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Masking']);
-const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum']);
-const GATES: Record<string, number> = { LSTM: 4, CuDNNLSTM: 4, GRU: 3, CuDNNGRU: 3, SimpleRNN: 1 };
 
 /** Flops of a fused `activation` per output element: softmax 5, linear 0, others 1. */
 function activationFactor(a: unknown): number {
@@ -52,45 +51,32 @@ export function kerasLayerCost(l: KerasLayer, ins: S[], outs: S[]): NodeCost {
   if (NORMS[cls] !== undefined) return { macs: 0, flops: outEl * NORMS[cls], opClass: 'normalization' };
   if (ACTIVATION_LAYERS.has(cls)) return { macs: 0, flops: outEl, opClass: 'activation' };
   if (MERGES.has(cls)) return { macs: 0, flops: outEl * Math.max(1, ins.length - 1), opClass: 'elementwise' };
-  if (GATES[cls] !== undefined) return rnnCost(l, x, 1);
+  if (RNN_GATES[cls] !== undefined) return rnnCost(l, x, 1);
+  if (CONV.has(cls)) {
+    const d = spatialOf(l, x, rankOf(cls));
+    if (!d) return noRule(l, 'its input rank does not match');
+    const groups = int(c.groups, 1) || 1;
+    return { macs: outEl * (d.c / groups) * product(tuple(c.kernel_size, rankOf(cls), 1)), flops: fused, opClass: 'conv' };
+  }
+  if (DEPTHWISE.has(cls)) return { macs: outEl * product(tuple(c.kernel_size, rankOf(cls), 1)), flops: fused, opClass: 'depthwise-conv' };
+  if (SEPARABLE.has(cls)) {
+    const n = rankOf(cls);
+    const d = spatialOf(l, x, n);
+    const o = spatialOf(l, out, n);
+    if (!d || !o) return noRule(l, 'its input rank does not match');
+    const dm = int(c.depth_multiplier, 1);
+    const dwOut = o.batch * product(o.sp) * d.c * dm;
+    return { macs: dwOut * product(tuple(c.kernel_size, n, 1)) + outEl * d.c * dm, flops: fused, opClass: 'conv' };
+  }
+  if (TRANSPOSED.has(cls)) {
+    const groups = int(c.groups, 1) || 1;
+    return { macs: (product(x) * int(c.filters, 0) * product(tuple(c.kernel_size, rankOf(cls), 1))) / groups, flops: fused, opClass: 'conv-transpose' };
+  }
+  if (POOLS.has(cls)) return { macs: 0, flops: outEl * product(tuple(c.pool_size, rankOf(cls), 2)), opClass: 'pool' };
+  if (GLOBAL_POOLS.has(cls)) return { macs: 0, flops: product(x), opClass: 'pool' };
   switch (cls) {
     case 'Softmax':
       return { macs: 0, flops: outEl * 5, opClass: 'softmax' };
-    case 'Conv1D':
-    case 'Conv2D':
-    case 'Conv3D':
-    case 'Convolution1D':
-    case 'Convolution2D':
-    case 'Convolution3D': {
-      const d = spatialOf(l, x, rankOf(cls));
-      if (!d) return noRule(l, 'its input rank does not match');
-      const groups = int(c.groups, 1) || 1;
-      return { macs: outEl * (d.c / groups) * product(tuple(c.kernel_size, rankOf(cls), 1)), flops: fused, opClass: 'conv' };
-    }
-    case 'DepthwiseConv1D':
-    case 'DepthwiseConv2D':
-      return { macs: outEl * product(tuple(c.kernel_size, rankOf(cls), 1)), flops: fused, opClass: 'depthwise-conv' };
-    case 'SeparableConv1D':
-    case 'SeparableConv2D':
-    case 'SeparableConvolution1D':
-    case 'SeparableConvolution2D': {
-      const n = rankOf(cls);
-      const d = spatialOf(l, x, n);
-      const o = spatialOf(l, out, n);
-      if (!d || !o) return noRule(l, 'its input rank does not match');
-      const dm = int(c.depth_multiplier, 1);
-      const dwOut = o.batch * product(o.sp) * d.c * dm;
-      return { macs: dwOut * product(tuple(c.kernel_size, n, 1)) + outEl * d.c * dm, flops: fused, opClass: 'conv' };
-    }
-    case 'Conv1DTranspose':
-    case 'Conv2DTranspose':
-    case 'Conv3DTranspose':
-    case 'Convolution2DTranspose':
-    case 'Deconvolution2D':
-    case 'Deconvolution3D': {
-      const groups = int(c.groups, 1) || 1;
-      return { macs: (product(x) * int(c.filters, 0) * product(tuple(c.kernel_size, rankOf(cls), 1))) / groups, flops: fused, opClass: 'conv-transpose' };
-    }
     case 'Dense':
       return { macs: outEl * x[x.length - 1], flops: fused, opClass: 'matmul' };
     case 'EinsumDense':
@@ -109,12 +95,10 @@ export function kerasLayerCost(l: KerasLayer, ins: S[], outs: S[]): NodeCost {
       return { macs: outEl * k, flops: 0, opClass: 'matmul' };
     }
     case 'Bidirectional':
-      return l.wrapped && GATES[l.wrapped.className] !== undefined ? rnnCost(l.wrapped, x, 2) : noRule(l, 'it wraps a layer this reader does not cost');
-    case 'TimeDistributed': {
+      return l.wrapped && RNN_GATES[l.wrapped.className] !== undefined ? rnnCost(l.wrapped, x, 2) : noRule(l, 'it wraps a layer this reader does not cost');
+    case 'TimeDistributed':
       if (!l.wrapped || x.length < 3 || out.length < 3) return noRule(l, 'it wraps nothing this reader can cost');
-      const inner = kerasLayerCost(l.wrapped, [[x[0] * x[1], ...x.slice(2)]], [[out[0] * out[1], ...out.slice(2)]]);
-      return inner;
-    }
+      return kerasLayerCost(l.wrapped, [[x[0] * x[1], ...x.slice(2)]], [[out[0] * out[1], ...out.slice(2)]]);
     case 'MultiHeadAttention':
       return attentionCost(l, ins, outEl);
     case 'Attention':
@@ -125,19 +109,7 @@ export function kerasLayerCost(l: KerasLayer, ins: S[], outs: S[]): NodeCost {
       // scores (Tq × Tv × D) and context (Tq × Tv × Dv), per batch; softmax over the scores
       return { macs: (product(x) + outEl) * tv, flops: 5 * product(x.slice(0, -1)) * tv, opClass: 'attention' };
     }
-    case 'GlobalAveragePooling1D':
-    case 'GlobalAveragePooling2D':
-    case 'GlobalAveragePooling3D':
-    case 'GlobalMaxPooling1D':
-    case 'GlobalMaxPooling2D':
-    case 'GlobalMaxPooling3D':
-    case 'GlobalAvgPool1D':
-    case 'GlobalAvgPool2D':
-    case 'GlobalMaxPool1D':
-    case 'GlobalMaxPool2D':
-      return { macs: 0, flops: product(x), opClass: 'pool' };
   }
-  if (/^(Max|Average|Avg)Pool(ing)?[123]D$/.test(cls)) return { macs: 0, flops: outEl * product(tuple(c.pool_size, rankOf(cls), 2)), opClass: 'pool' };
   return noRule(l, 'this reader has no cost rule for its class');
 }
 
@@ -150,7 +122,7 @@ function noRule(l: KerasLayer, why: string): NodeCost {
 function rnnCost(l: KerasLayer, x: S, directions: number): NodeCost {
   if (!x || x.length !== 3) return noRule(l, 'its input is not [batch, steps, features]');
   const [batch, steps, features] = x;
-  return { macs: 0, flops: recurrentFlops(steps, batch, directions, GATES[l.className], int(l.config.units, 0), features), opClass: 'recurrent' };
+  return { macs: 0, flops: recurrentFlops(steps, batch, directions, RNN_GATES[l.className], int(l.config.units, 0), features), opClass: 'recurrent' };
 }
 
 /** EinsumDense: one multiply-add per point of the iteration space (every index of the equation). */

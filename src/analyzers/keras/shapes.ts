@@ -8,11 +8,12 @@
  * bound first. A layer without a rule (Lambda without output_shape, custom classes) gets no shape; its cost
  * and every cost after it that needs it become lower bounds.
  */
-import { type ModelGraph, broadcastShapes, topologicalOrder } from '../graph';
+import { type ModelGraph, broadcastKnown, topologicalOrder } from '../graph';
 import { LIMITS, ModelFileError } from '../errors';
 import type { Json, KerasLayer } from './config';
 import { kerasLayers } from './side-info';
 import { MAX_DIM } from './graph-build';
+import { CONV, DEPTHWISE, GLOBAL_POOLS, MERGES, POOLS, RNN_GATES, SEPARABLE, TRANSPOSED } from './layer-classes';
 
 export type S = number[];
 
@@ -101,8 +102,6 @@ const SAME_SHAPE = new Set([
   'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization', 'Masking', 'Identity', 'RandomFlip', 'RandomRotation',
   'RandomContrast', 'RandomBrightness', 'RandomTranslation', 'RandomZoom', 'LayerScale', 'TFOpLambda:identity',
 ]);
-const MERGES = new Set(['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum']);
-const RNNS = new Set(['LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU']);
 
 /** Output shapes of one call of `l` on inputs of shapes `ins` (batch first); null when no rule applies. */
 export function kerasOutputShapes(l: KerasLayer, ins: S[]): (S | null)[] | null {
@@ -110,49 +109,31 @@ export function kerasOutputShapes(l: KerasLayer, ins: S[]): (S | null)[] | null 
   const x = ins[0];
   const cls = l.className;
   if (SAME_SHAPE.has(cls)) return x ? [x] : null;
-  if (MERGES.has(cls)) return ins.length ? [broadcastShapes(ins)] : null;
-  if (RNNS.has(cls)) return rnnShapes(l, x, 1);
+  if (MERGES.has(cls)) return ins.length ? [broadcastKnown(ins)] : null;
+  if (RNN_GATES[cls] !== undefined) return rnnShapes(l, x, 1);
   if (!x) return null;
-  switch (cls) {
-    case 'Conv1D':
-    case 'Conv2D':
-    case 'Conv3D':
-    case 'Convolution1D':
-    case 'Convolution2D':
-    case 'Convolution3D':
-    case 'DepthwiseConv1D':
-    case 'DepthwiseConv2D':
-    case 'SeparableConv1D':
-    case 'SeparableConv2D':
-    case 'SeparableConvolution1D':
-    case 'SeparableConvolution2D': {
-      const n = rankOf(cls);
-      const d = spatialOf(l, x, n);
-      if (!d) return null;
-      const k = tuple(c.kernel_size, n, 1);
-      const s = tuple(c.strides, n, 1);
-      const dil = tuple(c.dilation_rate, n, 1);
-      const padding = typeof c.padding === 'string' ? c.padding : 'valid';
-      const depthwise = cls.startsWith('Depthwise');
-      const out = depthwise ? d.c * int(c.depth_multiplier, 1) : int(c.filters, 0);
-      return [assemble(l, d.batch, out, d.sp.map((v, i) => convLength(v, k[i], s[i], dil[i], padding)))];
-    }
-    case 'Conv1DTranspose':
-    case 'Conv2DTranspose':
-    case 'Conv3DTranspose':
-    case 'Convolution2DTranspose':
-    case 'Deconvolution2D':
-    case 'Deconvolution3D': {
-      const n = rankOf(cls);
-      const d = spatialOf(l, x, n);
-      if (!d) return null;
-      const k = tuple(c.kernel_size, n, 1);
-      const s = tuple(c.strides, n, 1);
-      const dil = tuple(c.dilation_rate, n, 1);
+  if (CONV.has(cls) || DEPTHWISE.has(cls) || SEPARABLE.has(cls) || TRANSPOSED.has(cls) || POOLS.has(cls)) {
+    const n = rankOf(cls);
+    const d = spatialOf(l, x, n);
+    if (!d) return null;
+    const pool = POOLS.has(cls);
+    const k = pool ? tuple(c.pool_size, n, 2) : tuple(c.kernel_size, n, 1);
+    const s = pool && (c.strides === null || c.strides === undefined) ? k : tuple(c.strides, n, 1);
+    const dil = pool ? k.map(() => 1) : tuple(c.dilation_rate, n, 1);
+    const padding = typeof c.padding === 'string' ? c.padding : 'valid';
+    if (TRANSPOSED.has(cls)) {
       const op = c.output_padding === null || c.output_padding === undefined ? null : tuple(c.output_padding, n, 0);
-      const padding = typeof c.padding === 'string' ? c.padding : 'valid';
       return [assemble(l, d.batch, int(c.filters, 0), d.sp.map((v, i) => deconvLength(v, k[i], s[i], dil[i], padding, op ? op[i] : null)))];
     }
+    const out = pool ? d.c : DEPTHWISE.has(cls) ? d.c * int(c.depth_multiplier, 1) : int(c.filters, 0);
+    return [assemble(l, d.batch, out, d.sp.map((v, i) => convLength(v, k[i], s[i], dil[i], padding)))];
+  }
+  if (GLOBAL_POOLS.has(cls)) {
+    const d = spatialOf(l, x, x.length - 2);
+    if (!d) return null;
+    return [c.keepdims === true ? assemble(l, d.batch, d.c, d.sp.map(() => 1)) : [d.batch, d.c]];
+  }
+  switch (cls) {
     case 'Dense':
       return [[...x.slice(0, -1), int(c.units, 0)]];
     case 'EinsumDense': {
@@ -162,41 +143,6 @@ export function kerasOutputShapes(l: KerasLayer, ins: S[]): (S | null)[] | null 
     }
     case 'Embedding':
       return [[...x, int(c.output_dim, 0)]];
-    case 'MaxPooling1D':
-    case 'MaxPooling2D':
-    case 'MaxPooling3D':
-    case 'AveragePooling1D':
-    case 'AveragePooling2D':
-    case 'AveragePooling3D':
-    case 'MaxPool1D':
-    case 'MaxPool2D':
-    case 'MaxPool3D':
-    case 'AvgPool1D':
-    case 'AvgPool2D':
-    case 'AvgPool3D': {
-      const n = rankOf(cls);
-      const d = spatialOf(l, x, n);
-      if (!d) return null;
-      const k = tuple(c.pool_size, n, 2);
-      const s = c.strides === null || c.strides === undefined ? k : tuple(c.strides, n, 1);
-      const padding = typeof c.padding === 'string' ? c.padding : 'valid';
-      return [assemble(l, d.batch, d.c, d.sp.map((v, i) => convLength(v, k[i], s[i], 1, padding)))];
-    }
-    case 'GlobalAveragePooling1D':
-    case 'GlobalAveragePooling2D':
-    case 'GlobalAveragePooling3D':
-    case 'GlobalMaxPooling1D':
-    case 'GlobalMaxPooling2D':
-    case 'GlobalMaxPooling3D':
-    case 'GlobalAvgPool1D':
-    case 'GlobalAvgPool2D':
-    case 'GlobalMaxPool1D':
-    case 'GlobalMaxPool2D': {
-      const n = x.length - 2;
-      const d = spatialOf(l, x, n);
-      if (!d) return null;
-      return [c.keepdims === true ? assemble(l, d.batch, d.c, d.sp.map(() => 1)) : [d.batch, d.c]];
-    }
     case 'Flatten':
       return [[x[0], prod(x.slice(1))]];
     case 'Reshape': {

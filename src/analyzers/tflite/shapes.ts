@@ -8,7 +8,7 @@
  *    elementwise/activation ops (broadcast), CONV_2D, DEPTHWISE_CONV_2D, pooling, FULLY_CONNECTED, RESHAPE,
  *    CONCATENATION, BATCH_MATMUL, TRANSPOSE_CONV, PAD, reductions, RESIZE_*, TRANSPOSE, SOFTMAX.
  */
-import { type GraphNode, type ModelGraph, type Shape, type Subgraph, allSubgraphs } from '../graph';
+import { type GraphNode, type ModelGraph, type Shape, type Subgraph, allSubgraphs, broadcastKnown } from '../graph';
 import { tfliteOpClass } from '../cost/tflite';
 import { tfliteSideInfo } from './side-info';
 
@@ -57,22 +57,6 @@ function constInts(sg: Subgraph, name: string | undefined): N | null {
   if (!name) return null;
   const t = sg.tensors.get(name);
   return t ? tfliteSideInfo().constValues.get(t) ?? null : null;
-}
-
-function broadcast(shapes: N[]): N | null {
-  const rank = Math.max(...shapes.map((s) => s.length));
-  const out: N = [];
-  for (let i = 0; i < rank; i++) {
-    let d = 1;
-    for (const s of shapes) {
-      const v = s[s.length - rank + i] ?? 1;
-      if (v === 1) continue;
-      if (d !== 1 && d !== v) return null;
-      d = v;
-    }
-    out.push(d);
-  }
-  return out;
 }
 
 function spatial(inSize: number, k: number, stride: number, dilation: number, padding: unknown): number {
@@ -132,7 +116,7 @@ function inferOutput(node: GraphNode, k: number, sg: Subgraph): Shape | null {
       if (!x || !y || x.length < 2 || y.length < 2) return null;
       const m = a.adj_x === true ? x[x.length - 1] : x[x.length - 2];
       const n = a.adj_y === true ? y[y.length - 2] : y[y.length - 1];
-      const batch = broadcast([x.slice(0, -2), y.slice(0, -2)]);
+      const batch = broadcastKnown([x.slice(0, -2), y.slice(0, -2)]);
       return batch ? [...batch, m, n] : null;
     }
     case 'TRANSPOSE_CONV':
@@ -173,7 +157,7 @@ function inferOutput(node: GraphNode, k: number, sg: Subgraph): Shape | null {
   if (cls === 'elementwise') {
     const ins = node.inputs.filter(Boolean).map((n) => known(sg, n));
     if (ins.length === 0 || ins.some((s) => !s)) return null;
-    return broadcast(ins as N[]);
+    return broadcastKnown(ins as N[]);
   }
   return null;
 }
