@@ -9,7 +9,7 @@ import type { AnalysisResult } from '../analyzers/profile-types';
 import { bindingsProblems, parseFromWebview, type AnalysisViewModel, type BenchmarkAvailability, type DeviceChoice, type FromWebview, type ToWebview } from '../protocol';
 import { analyze, deviceChoices, estimateAll, forget, knownDevices, loadCore } from './core';
 import { log, errorText, showError } from './log';
-import { displayPath, inWorkspace } from './workspace';
+import { displayPath, inWorkspace, isPackage } from './workspace';
 import { runBenchmark } from './benchmark';
 import { bindingsFor, onDidChangeBindings, setBindings } from './bindings-store';
 
@@ -76,7 +76,9 @@ export class AnalysisController implements vscode.Disposable {
       }),
     );
     if (uri.scheme === 'file') {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)));
+      // A Core ML package is a folder: any file in it changing changes the model.
+      const pattern = isPackage(uri) ? new vscode.RelativePattern(uri, '**/*') : new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath));
+      const watcher = vscode.workspace.createFileSystemWatcher(pattern);
       watcher.onDidChange(() => this.scheduleRefresh());
       watcher.onDidCreate(() => this.scheduleRefresh());
       watcher.onDidDelete(() => {

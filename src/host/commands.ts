@@ -15,7 +15,7 @@ import { checkPlan } from './plan-errors';
 import { PLAN_DIR } from './plan-files';
 import { initBindingsStore } from './bindings-store';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
-import { MODEL_GLOB, OutsideWorkspaceError, displayPath, inWorkspace, isModelFile, requireWorkspaceModel } from './workspace';
+import { MODEL_KINDS, OutsideWorkspaceError, displayPath, findModels, inWorkspace, isModelFile, requireWorkspaceModel } from './workspace';
 
 const EXCLUDE = '**/{node_modules,.git,.tmp,dist,out}/**';
 const MAX_WORKSPACE_MODELS = 500;
@@ -25,9 +25,9 @@ async function modelFromContext(placeHolder: string): Promise<vscode.Uri | undef
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const active = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
   if (active && isModelFile(active)) return active;
-  const found = await vscode.workspace.findFiles(MODEL_GLOB, EXCLUDE, MAX_WORKSPACE_MODELS);
+  const found = await findModels(EXCLUDE, MAX_WORKSPACE_MODELS);
   if (found.length === 0) {
-    void vscode.window.showInformationMessage('No model files (.onnx, .tflite, .safetensors, .gguf, .pt, .pth, .keras, .h5, .mlmodel) in this workspace.');
+    void vscode.window.showInformationMessage(`No models (${MODEL_KINDS}) in this workspace.`);
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
@@ -84,9 +84,9 @@ export function registerCommands(context: vscode.ExtensionContext): void {
   register('edgePlanner.analyzeWorkspace', () =>
     guarded('Analyze All Models in Workspace', async () => {
       if (!vscode.workspace.workspaceFolders?.length) throw new OutsideWorkspaceError('Open a folder first: there is no workspace to search for models.');
-      const found = (await vscode.workspace.findFiles(MODEL_GLOB, EXCLUDE, MAX_WORKSPACE_MODELS)).filter((u) => inWorkspace(u));
+      const found = (await findModels(EXCLUDE, MAX_WORKSPACE_MODELS)).filter((u) => inWorkspace(u));
       if (found.length === 0) {
-        void vscode.window.showInformationMessage('No model files (.onnx, .tflite, .safetensors, .gguf, .pt, .pth, .keras, .h5, .mlmodel) in this workspace.');
+        void vscode.window.showInformationMessage(`No models (${MODEL_KINDS}) in this workspace.`);
         return;
       }
       found.sort((a, b) => displayPath(a).localeCompare(displayPath(b)));

@@ -31,7 +31,25 @@ const MAX_CACHE = 32;
 
 function cacheKey(file: string, bindings: Record<string, number> | undefined): string {
   const st = fs.statSync(file);
-  return `${st.size}:${st.mtimeMs}:${JSON.stringify(bindings ?? {})}`;
+  return `${st.isDirectory() ? folderStamp(file) : `${st.size}:${st.mtimeMs}`}:${JSON.stringify(bindings ?? {})}`;
+}
+
+/** Sizes and times of the files in a (package) folder, links not followed, bounded: what changes when any of them does. */
+function folderStamp(dir: string): string {
+  const parts: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    if (depth > 6 || parts.length > 200) return;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else {
+        const s = fs.lstatSync(p);
+        parts.push(`${path.relative(dir, p)}=${s.size}@${s.mtimeMs}`);
+      }
+    }
+  };
+  walk(dir, 0);
+  return parts.sort().join('|');
 }
 
 /** analyzeFile with a small cache; a changed file (size or mtime) is read again. */

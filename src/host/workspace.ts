@@ -2,11 +2,31 @@
 import * as vscode from 'vscode';
 import * as path from 'path';
 
-export const MODEL_EXTENSIONS = ['.onnx', '.tflite', '.safetensors', '.gguf', '.pt', '.pth', '.keras', '.h5', '.mlmodel'];
-export const MODEL_GLOB = `**/*.{${MODEL_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`;
+/** Model file extensions, and `.mlpackage` for Core ML package folders. */
+export const MODEL_EXTENSIONS = ['.onnx', '.tflite', '.safetensors', '.gguf', '.pt', '.pth', '.keras', '.h5', '.mlmodel', '.mlpackage'];
+export const MODEL_GLOB = `**/*.{${MODEL_EXTENSIONS.filter((e) => e !== '.mlpackage').map((e) => e.slice(1)).join(',')}}`;
+/** How the user is told which models there can be. */
+export const MODEL_KINDS = '.onnx, .tflite, .safetensors, .gguf, .pt, .pth, .keras, .h5, .mlmodel files or .mlpackage folders';
 
+/** A model file, or a Core ML .mlpackage folder (a URI the Explorer gives for a folder). */
 export function isModelFile(uri: vscode.Uri): boolean {
-  return MODEL_EXTENSIONS.includes(path.extname(uri.path).toLowerCase());
+  return MODEL_EXTENSIONS.includes(path.extname(uri.path.replace(/\/+$/, '')).toLowerCase());
+}
+
+/** True for a Core ML package folder. */
+export function isPackage(uri: vscode.Uri): boolean {
+  return path.extname(uri.path.replace(/\/+$/, '')).toLowerCase() === '.mlpackage';
+}
+
+/**
+ * The models in the workspace: model files, and .mlpackage folders found by their Manifest.json (findFiles
+ * lists files only). Files inside a package (its model.mlmodel) are the package's, not models of their own.
+ */
+export async function findModels(exclude: string, max: number): Promise<vscode.Uri[]> {
+  const [files, manifests] = await Promise.all([vscode.workspace.findFiles(MODEL_GLOB, exclude, max), vscode.workspace.findFiles('**/*.mlpackage/Manifest.json', exclude, max)]);
+  const packages = manifests.map((m) => vscode.Uri.file(path.dirname(m.fsPath)));
+  const inPackage = (u: vscode.Uri): boolean => packages.some((p) => u.fsPath.startsWith(p.fsPath + path.sep));
+  return [...files.filter((u) => !inPackage(u)), ...packages].slice(0, max);
 }
 
 export interface WorkspaceFile {
@@ -46,7 +66,7 @@ export function requireWorkspaceModel(uri: vscode.Uri): WorkspaceFile {
     throw new OutsideWorkspaceError(`${uri.fsPath} is outside the open workspace folders; open its folder (File › Open Folder) to analyze it.`);
   }
   if (!isModelFile(uri)) {
-    throw new OutsideWorkspaceError(`${path.basename(uri.fsPath)} is not a model file (${MODEL_EXTENSIONS.join(' ')}).`);
+    throw new OutsideWorkspaceError(`${path.basename(uri.fsPath)} is not a model (${MODEL_KINDS}).`);
   }
   return wf;
 }

@@ -3,7 +3,9 @@
 //   shows the MACs `edgeplan analyze --bind SYMBOL=2` computes (twice the batch-1 figure); 0 is refused next to
 //   the field without analysing again;
 // - multi-select comparison: two models selected in the Explorer → "Analyze for Edge Deployment" → the
-//   comparison table lists both, with a cell per selected device.
+//   comparison table lists both, with a cell per selected device;
+// - a Core ML .mlpackage folder (written by the tests' Core ML writer): right-click the folder → "Analyze for
+//   Edge Deployment" → the analysis shows the MACs and parameters `edgeplan analyze` gives for the package.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { artifactDir, openSession } from './lib/session.mjs';
 import { cliAnalyze, cliJson, pickModel } from './lib/model-fixture.mjs';
 import { pickSymbolicModel } from './lib/symbolic-model.mjs';
+import { makeMlpackage } from './lib/mlpackage-model.mjs';
 import { formatNumbers } from './lib/format-count.mjs';
 import { ANALYZE_ENTRY, analysisFrame, analyzeFromExplorer, errorToasts, parseCount, typeInto } from './lib/scenario.mjs';
 import { waitFor } from './lib/workbench.mjs';
@@ -18,6 +21,7 @@ import { waitFor } from './lib/workbench.mjs';
 const theme = (process.env.EDGEPLAN_E2E_THEMES ?? 'light,dark').split(',').find((t) => t === 'light' || t === 'dark');
 const model = pickModel();
 const symbolic = await pickSymbolicModel();
+const mlpackage = makeMlpackage();
 
 describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbolic.name}, ${symbolic.source})`, { skip: theme ? false : 'EDGEPLAN_E2E_THEMES names no theme', timeout: 180_000 }, () => {
   let s;
@@ -25,7 +29,7 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
   const macsText = async (frame) => (await frame.locator('[data-testid="summary-macs"]').first().innerText()).trim();
 
   before(async () => {
-    s = await openSession({ name: `features-${theme}`, theme, model, extraModels: [symbolic] });
+    s = await openSession({ name: `features-${theme}`, theme, model, extraModels: [symbolic, mlpackage] });
   });
   afterEach(async (t) => {
     const slug = String(t?.name ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/-+$/, '');
@@ -34,6 +38,7 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
   after(async () => {
     await s?.close();
     symbolic.cleanup();
+    mlpackage.cleanup();
   });
 
   it(`binding ${symbolic.symbol}=2 in "Dynamic dimensions" shows the MACs of edgeplan analyze --bind ${symbolic.symbol}=2; 0 is refused`, async () => {
@@ -116,6 +121,18 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
       const file = r.file === model.name ? model.file : symbolic.file;
       assert.ok(r.text.includes(formatCount(cliAnalyze(file).model.macs)), `${r.file}: row "${r.text.replace(/\s+/g, ' ')}" lacks the MACs edgeplan computes`);
     }
+    assert.deepEqual(await errorToasts(s), []);
+  });
+
+  it(`a Core ML .mlpackage folder → "${ANALYZE_ENTRY}" → the package's MACs and parameters`, async () => {
+    const cli = cliAnalyze(mlpackage.file);
+    assert.equal(cli.model.macs, mlpackage.macs, 'edgeplan analyze gives the MACs the unit tests check in every format');
+    const { formatCount } = formatNumbers();
+    const { frame, params, labels } = await analyzeFromExplorer(s, mlpackage.name);
+    assert.ok(labels.includes(ANALYZE_ENTRY), `the folder's context menu: ${labels.join(', ')}`);
+    assert.equal(params, formatCount(cli.model.params), `the view shows ${params} parameters, edgeplan ${cli.model.params}`);
+    assert.equal(await macsText(frame), formatCount(cli.model.macs));
+    assert.equal((await frame.locator('[data-testid="summary-format"]').first().innerText()).trim(), 'COREML');
     assert.deepEqual(await errorToasts(s), []);
   });
 });

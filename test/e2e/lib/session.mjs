@@ -2,7 +2,7 @@
 // an extensions folder with the extension under test (built tree or .vsix) and the test probe, code-server,
 // Chromium and the workbench page. close() ends Chromium and code-server (its whole process group) and is
 // also run if the test process is interrupted.
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extensionSourceDir, repoRoot, startCodeServer, writeUserSettings } from './code-server.mjs';
@@ -32,7 +32,11 @@ export async function openSession({ name, theme, model, extraModels = [], vsix, 
   const root = mkdtempSync(join(tmpdir(), `edgeplan-e2e-${name}-`));
   const dirs = { root, userData: join(root, 'user-data'), extensions: join(root, 'extensions'), workspace: join(root, 'workspace') };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-  for (const m of [model, ...extraModels]) copyFileSync(m.file, join(dirs.workspace, m.name));
+  // a Core ML .mlpackage is a folder: copied whole
+  for (const m of [model, ...extraModels]) {
+    if (statSync(m.file).isDirectory()) cpSync(m.file, join(dirs.workspace, m.name), { recursive: true });
+    else copyFileSync(m.file, join(dirs.workspace, m.name));
+  }
   writeUserSettings(dirs.userData, THEMES[theme]);
   // the probe first: code-server's --install-extension writes extensions.json, and then only listed folders load;
   // with the probe already in the folder it is picked up when that file is first created
