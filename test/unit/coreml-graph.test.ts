@@ -246,6 +246,13 @@ test('a damaged Manifest.json or a missing root model is refused', async () => {
   await refused(pkg2, /root model NOPE is not among its items/);
 });
 
+test('2^40-element shapes are refused: an input, a layer output, a MIL constant', async () => {
+  await refused(nnFile('big-input.mlmodel', [nn.activation('r', 'x', 'y')], [{ name: 'x', array: [1024, 1024, 1024, 1024] }]), /declares 1099511627776 elements .*: absurd/);
+  const up = [nn.upsample('u1', 'x', 'a', [2 ** 15, 2 ** 15]), nn.upsample('u2', 'a', 'y', [2 ** 5, 2 ** 5])];
+  await refused(nnFile('big-upsample.mlmodel', up, [{ name: 'x', array: [3, 8, 8] }]), /would output .* elements .*: absurd/);
+  await refused(programPackage('big-const.mlpackage', { ops: (ops) => ops.push(milConst('huge', 'FLOAT32', [2 ** 20, 2 ** 20], blobValue('FLOAT32', [2 ** 20, 2 ** 20], 64))) }), /declares 1099511627776 elements: absurd/);
+});
+
 test('absurd repeated counts in a layer are refused', async () => {
   const conv = nn.conv('c', 'x', 'y', { out: 1, in: 3, k: [3, 3] });
   conv.params.packedVarints(20, Array(100).fill(3));

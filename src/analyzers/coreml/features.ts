@@ -7,6 +7,7 @@
  * default to the size the description states (like TFLite's dim<i>); `--bind` changes it.
  */
 import type { ModelGraph, Precision, Shape, TensorInfo } from '../graph';
+import { LIMITS } from '../errors';
 import { type MessageRange, type ProtoField, WireType } from '../io/protobuf';
 import { addTensor, type CoremlCtx } from './context';
 
@@ -184,6 +185,8 @@ function readMultiArray(ctx: CoremlCtx, am: MessageRange, feat: Feature): void {
     else if (x.field === 21) enumerated = readEnumeratedShapes(ctx, pr.message(x, 'enumerated shapes', am));
   }
   for (const d of shape) if (!Number.isSafeInteger(d) || d < 0) pr.fail(`multi-array "${t.name}" has dimension ${d}`);
+  const elements = shape.reduce((a, d) => a * d, 1);
+  if (elements > LIMITS.maxTensorElements) pr.fail(`multi-array "${t.name}" declares ${elements} elements (shape [${shape.join(', ')}]): absurd`);
   const at = ARRAY_TYPES[dt];
   Object.assign(t, { dtype: at?.name ?? `ARRAY_TYPE_${dt}`, precision: at?.precision ?? 'other', bitsPerElement: at?.bits ?? null, shape: shape.length ? shape : null });
   feat.isTensor = true;

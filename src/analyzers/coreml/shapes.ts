@@ -5,6 +5,7 @@
  * MIL operations from their declared types completed by mil-shapes.ts.
  */
 import { type GraphNode, type ModelGraph, type Shape, type Subgraph, findTensor } from '../graph';
+import { LIMITS, ModelFileError } from '../errors';
 import { declaredOutputShapes, nnOutputShapes, rank5Blob } from './nn-shapes';
 import { milOutputShape } from './mil-shapes';
 import { milInput, milInputs } from './mil-node';
@@ -36,10 +37,27 @@ export function inferCoremlShapes(graph: ModelGraph, bindings: Record<string, nu
       if (missing) unknown.push(`${node.op} "${node.name}"`);
     }
   }
+  checkSizes(graph);
   if (unknown.length) {
     warnings.push(`${unknown.length} Core ML layer${unknown.length > 1 ? 's have outputs' : ' has an output'} of unknown shape (first: ${unknown[0]}); figures that need ${unknown.length > 1 ? 'them' : 'it'} are unknown`);
   }
   return warnings;
+}
+
+/** A layer whose output would hold more than LIMITS.maxTensorElements elements makes the file absurd. */
+function checkSizes(graph: ModelGraph): void {
+  for (const sg of [graph.main, ...graph.subgraphs]) {
+    for (const node of sg.nodes) {
+      for (const o of node.outputs) {
+        const s = known(findTensor(graph, sg, o)?.shape);
+        if (!s) continue;
+        const n = s.reduce((a, d) => a * d, 1);
+        if (n > LIMITS.maxTensorElements || !s.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+          throw new ModelFileError(graph.file, `${node.op} "${node.name}" would output ${n} elements (shape [${s.join(', ')}]): absurd`);
+        }
+      }
+    }
+  }
 }
 
 /** Inputs read by rank-5 neuralNetwork layers (and not written by any layer) become [N, C, H, W] blobs. */
