@@ -15,6 +15,7 @@ import { recurrentFlops } from '../../src/analyzers/cost/common';
 import { tempDir } from '../support/shared';
 import { SKIP_NO_H5PY, kerasConfig, weightElements, writeKerasH5, writeKerasZip, type KModel } from '../support/keras-writer';
 import { makeZip } from '../support/torch-files';
+import { assertBadInput, assertBoundedMemory, runCli } from '../support/run-cli';
 import * as fs from 'fs';
 
 const dir = tempDir('keras-graph');
@@ -168,6 +169,7 @@ test('a Lambda layer makes MACs a lower bound, saying which layer and why', { sk
 
 // ------------------------------------------------------------------ hostile configs
 
+/** analyzeFile throws one ModelFileError line naming the file; `edgeplan analyze` exits 1 with one line. */
 async function refused(file: string, re: RegExp): Promise<void> {
   await assert.rejects(analyzeFile(file), (e: unknown) => {
     assert.ok(e instanceof ModelFileError, String(e));
@@ -176,6 +178,9 @@ async function refused(file: string, re: RegExp): Promise<void> {
     assert.match(e.message, re);
     return true;
   });
+  const run = await runCli(['analyze', file]);
+  assertBoundedMemory(run);
+  assert.ok(assertBadInput(run, re).includes(path.basename(file)));
 }
 
 const kerasZip = (name: string, config: unknown): string => {
