@@ -150,12 +150,13 @@ test('Bidirectional and TimeDistributed wrappers, and a nested functional model 
   assert.deepEqual(m.outputs.map((o) => o.name), ['head/dense_h']);
 });
 
-test('a Lambda layer makes MACs a lower bound, saying which layer and why', { skip: SKIP_NO_H5PY }, async () => {
+test('a Lambda layer makes MACs a lower bound, saying which layer and why; an elementwise TFOpLambda is costed', { skip: SKIP_NO_H5PY }, async () => {
   const lam: KModel = {
     name: 'lam',
     kind: 'Sequential',
     layers: [
       { cls: 'Dense', name: 'd1', config: { units: 4, batch_input_shape: [null, 8] }, weights: [['kernel', [8, 4]], ['bias', [4]]] },
+      { cls: 'TFOpLambda', name: 'tf.math.multiply', config: { function: 'math.multiply' } },
       { cls: 'Lambda', name: 'lambda', config: { function: ['4wEAAAAA', null, null], function_type: 'lambda' } },
       { cls: 'Dense', name: 'd2', config: { units: 2 }, weights: [['kernel', [4, 2]], ['bias', [2]]] },
     ],
@@ -165,6 +166,8 @@ test('a Lambda layer makes MACs a lower bound, saying which layer and why', { sk
   assert.match(m.macsLowerBoundReason ?? '', /Lambda layer "lambda" runs Python code/);
   assert.ok(warnings.some((w) => /lower bound/.test(w)), warnings.join(' | '));
   assert.ok(m.layers.find((l) => l.name === 'd2')!.lowerBound, 'the dense after it could not be shaped');
+  const mul = m.layers.find((l) => l.name === 'tf.math.multiply')!;
+  assert.deepEqual([mul.outputShapes[0], mul.flops, mul.lowerBound], [[1, 4], 4, undefined], 'an elementwise TFOpLambda is shaped and costed');
 });
 
 // ------------------------------------------------------------------ hostile configs

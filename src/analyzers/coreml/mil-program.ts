@@ -185,7 +185,8 @@ function readOperation(ctx: CoremlCtx, state: ProgramState, om: MessageRange, sg
   }
   const opName = attributes.get('name')?.strings?.[0];
   const name = ctx.names.take(`${path}${opName || outputs[0]?.name || `op_${state.ops}`}`, 'operation names');
-  const node: GraphNode = { name, op: type || 'unknown', domain: 'mlProgram', inputs: [], outputs: [], attrs: {} };
+  // attrs are keyed by the file's parameter names: no prototype, so a parameter called "__proto__" is plain data.
+  const node: GraphNode = { name, op: type || 'unknown', domain: 'mlProgram', inputs: [], outputs: [], attrs: Object.create(null) };
   for (const o of outputs) {
     const described = sg.tensors.get(o.name);
     if (!described) addTensor(ctx, sg, tensorOf(o.name, o.type));

@@ -19,7 +19,7 @@ import { knownShape, product, recurrentFlops } from './common';
 import type { KerasLayer } from '../keras/config';
 import { kerasLayers } from '../keras/side-info';
 import { int, rankOf, spatialOf, tuple, type S } from '../keras/shapes';
-import { CONV, DEPTHWISE, GLOBAL_POOLS, MERGES, POOLS, RNN_GATES, SEPARABLE, TRANSPOSED } from '../keras/layer-classes';
+import { CONV, DEPTHWISE, ELEMENTWISE_TF_OPS, GLOBAL_POOLS, MERGES, POOLS, RNN_GATES, SEPARABLE, TRANSPOSED, tfOpFunction } from '../keras/layer-classes';
 
 const FREE = new Set([
   'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization',
@@ -51,6 +51,7 @@ export function kerasLayerCost(l: KerasLayer, ins: S[], outs: S[]): NodeCost {
   if (NORMS[cls] !== undefined) return { macs: 0, flops: outEl * NORMS[cls], opClass: 'normalization' };
   if (ACTIVATION_LAYERS.has(cls)) return { macs: 0, flops: outEl, opClass: 'activation' };
   if (MERGES.has(cls)) return { macs: 0, flops: outEl * Math.max(1, ins.length - 1), opClass: 'elementwise' };
+  if (cls === 'TFOpLambda' && ELEMENTWISE_TF_OPS.has(tfOpFunction(c) ?? '')) return { macs: 0, flops: outEl, opClass: 'elementwise' };
   if (RNN_GATES[cls] !== undefined) return rnnCost(l, x, 1);
   if (CONV.has(cls)) {
     const d = spatialOf(l, x, rankOf(cls));

@@ -19,3 +19,19 @@ export const GLOBAL_POOLS = set(
 export const MERGES = set('Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum');
 /** Recurrent layers and their gate counts. */
 export const RNN_GATES: Readonly<Record<string, number>> = { LSTM: 4, CuDNNLSTM: 4, GRU: 3, CuDNNGRU: 3, SimpleRNN: 1 };
+
+/**
+ * TFOpLambda functions (tf.keras wraps TensorFlow ops called on Keras tensors) that are elementwise: their output
+ * broadcasts their inputs and costs one flop per element.
+ */
+export const ELEMENTWISE_TF_OPS = set(
+  'math.add', 'math.subtract', 'math.multiply', 'math.divide', 'math.truediv', 'math.maximum', 'math.minimum', 'math.sigmoid', 'math.tanh',
+  'math.exp', 'math.log', 'math.sqrt', 'math.rsqrt', 'math.square', 'math.abs', 'math.negative', 'math.pow', 'nn.relu', 'nn.relu6', 'nn.silu',
+  'nn.swish', 'nn.gelu', 'nn.sigmoid', 'nn.leaky_relu', 'nn.elu', 'nn.softplus', 'clip_by_value', '__operators__.add', '__operators__.sub',
+  '__operators__.mul', '__operators__.truediv', 'identity', 'cast',
+);
+
+/** The TensorFlow function a TFOpLambda layer calls ("math.add"), if it states one. */
+export function tfOpFunction(config: Record<string, unknown>): string | undefined {
+  return typeof config.function === 'string' ? config.function : undefined;
+}

@@ -13,7 +13,7 @@ import { LIMITS, ModelFileError } from '../errors';
 import type { Json, KerasLayer } from './config';
 import { kerasLayers } from './side-info';
 import { MAX_DIM } from './graph-build';
-import { CONV, DEPTHWISE, GLOBAL_POOLS, MERGES, POOLS, RNN_GATES, SEPARABLE, TRANSPOSED } from './layer-classes';
+import { CONV, DEPTHWISE, ELEMENTWISE_TF_OPS, GLOBAL_POOLS, MERGES, POOLS, RNN_GATES, SEPARABLE, TRANSPOSED, tfOpFunction } from './layer-classes';
 
 export type S = number[];
 
@@ -109,7 +109,7 @@ export function kerasOutputShapes(l: KerasLayer, ins: S[]): (S | null)[] | null 
   const x = ins[0];
   const cls = l.className;
   if (SAME_SHAPE.has(cls)) return x ? [x] : null;
-  if (MERGES.has(cls)) return ins.length ? [broadcastKnown(ins)] : null;
+  if (MERGES.has(cls) || (cls === 'TFOpLambda' && ELEMENTWISE_TF_OPS.has(tfOpFunction(c) ?? ''))) return ins.length ? [broadcastKnown(ins)] : null;
   if (RNN_GATES[cls] !== undefined) return rnnShapes(l, x, 1);
   if (!x) return null;
   if (CONV.has(cls) || DEPTHWISE.has(cls) || SEPARABLE.has(cls) || TRANSPOSED.has(cls) || POOLS.has(cls)) {
