@@ -80,6 +80,11 @@ export interface SubgraphCost {
   nodes: number;
   macs: number | null;
   flops: number | null;
+  /**
+   * Set when the file fixes how often the body runs (a Core ML loop with a constant trip count): its cost × runs
+   * is already part of its owner's in `layers` and the totals, so it is not data-dependent work.
+   */
+  runs?: number;
 }
 
 export interface ModelProfile {

@@ -103,7 +103,7 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
       m = m === null || c.macs === null ? null : m + c.macs;
       f = f === null || c.flops === null ? null : f + c.flops;
     }
-    return { id: sg.id, owner: sg.owner ?? sg.name, nodes: sg.nodes.length, macs: m, flops: f };
+    return { id: sg.id, owner: sg.owner ?? sg.name, nodes: sg.nodes.length, macs: m, flops: f, ...(sg.runs !== undefined ? { runs: sg.runs } : {}) };
   });
 
   const profile: ModelProfile = {

@@ -439,8 +439,8 @@ function modelSection(doc: PlanDocument): Section {
   group(blocks, 'Quantization notes', [bullets(q.notes)]);
   if (p.subgraphCosts.length) {
     group(blocks, 'Control-flow bodies', [
-      para('These bodies run a data-dependent number of times; their cost is not included in the MACs above.', 'note'),
-      bullets(p.subgraphCosts.map((s) => `${s.id} (in ${s.owner}): ${fmtInt(s.nodes)} nodes, ${s.macs !== null ? fmtCount(s.macs) + ' MACs' : 'MACs unknown'} per run`)),
+      para('Bodies marked "runs N×" run a number of times the file fixes and are counted in the MACs above; the others run a data-dependent number of times and are not.', 'note'),
+      bullets(p.subgraphCosts.map((s) => `${s.id} (in ${s.owner}): ${fmtInt(s.nodes)} nodes, ${s.macs !== null ? fmtCount(s.macs) + ' MACs' : 'MACs unknown'} per run${s.runs !== undefined ? `, runs ${fmtInt(s.runs)}×` : ''}`)),
     ]);
   }
   return { id: 'model', title: 'Model profile', sheetName: 'Model', blocks };

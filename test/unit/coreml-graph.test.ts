@@ -79,7 +79,7 @@ test('neuralNetwork LSTM: recurrent flops, no MACs; a loop with a fixed count co
   assert.equal(m.macs, 8 * 16 + 5 * 16 * 16, warnings.join(' | '));
   assert.equal(m.layers.find((l) => l.name === 'lstm')!.flops, recurrentFlops(1, 1, 1, 4, 8, 12));
   assert.equal(m.layers.find((l) => l.name === 'repeat')!.opClass, 'matmul', 'the loop is costed as its body');
-  assert.deepEqual(m.subgraphCosts.map((s) => [s.owner, s.macs]), [['repeat.body', 256]]);
+  assert.deepEqual(m.subgraphCosts.map((s) => [s.owner, s.macs, s.runs]), [['repeat.body', 256, 5]], 'the body is costed once, and says it runs 5 times');
 });
 
 test('a custom layer makes MACs a lower bound, naming the layer', async () => {
