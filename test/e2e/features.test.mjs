@@ -91,12 +91,19 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
 
   it(`two models selected in the Explorer → "${ANALYZE_ENTRY}" → a comparison with both and a cell per selected device`, async () => {
     const names = [model.name, symbolic.name];
-    await s.wb.explorerRow(names[0]).first().click();
-    await s.wb.explorerRow(names[1]).first().click({ modifiers: ['Control'] });
-    await waitFor('both rows selected', async () => {
+    // The first click opens the file in the model viewer, which takes the focus while it loads; a Ctrl+click made
+    // before the Explorer has it back is lost. Select again until both rows are selected, as a user would.
+    const bothSelected = async () => {
       for (const n of names) if ((await s.wb.explorerRow(n).first().getAttribute('aria-selected')) !== 'true') return false;
       return true;
-    }, { timeoutMs: 5_000 });
+    };
+    await waitFor('both rows selected', async () => {
+      await s.wb.explorerRow(names[0]).first().click();
+      await sleep(800);
+      await s.wb.explorerRow(names[1]).first().click({ modifiers: ['Control'] });
+      await sleep(300);
+      return bothSelected();
+    }, { timeoutMs: 20_000, intervalMs: 500 });
     await s.wb.runExplorerContextMenu(names[1], ANALYZE_ENTRY);
     const frame = await s.wb.webviewFrame('the comparison webview with its table', async (f) => f.evaluate(() => document.body?.dataset.view === 'comparison' && !!document.querySelector('[data-testid="comparison-table"]')), { timeoutMs: 60_000 });
     const seen = await waitFor('a device cell in each comparison row', async () => {
