@@ -37,12 +37,14 @@ export function formatBytes(n: number): string {
 
 /** Milliseconds with 3 significant digits: 0.01234 → "0.0123", 12.345 → "12.3", 1234.5 → "1,235". */
 export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
+  // An estimate that cannot be made is NaN inside the estimator; people read "unknown" (the reason is beside it).
+  if (!Number.isFinite(ms)) return Number.isNaN(ms) ? 'unknown' : String(ms);
   if (ms >= 1000) return Math.round(ms).toLocaleString('en-US');
   return Number(ms.toPrecision(3)).toString();
 }
 
 export function formatRange(r: RangeLike, f: (x: number) => string = formatMs): string {
+  if (![r.low, r.typical, r.high].every(Number.isFinite)) return 'unknown';
   return `${f(r.low)}–${f(r.typical)}–${f(r.high)}`;
 }
 

@@ -45,6 +45,8 @@ export interface LayerProfile {
   constantInputs?: number[];
   /** Why this layer's macs/flops are lower bounds (its work is not in the file). */
   lowerBound?: string;
+  /** The op's kind within its type when the type covers several (a Keras Activation's function, a Core ML activation's non-linearity). */
+  variant?: string;
 }
 
 export interface QuantizationSummary {

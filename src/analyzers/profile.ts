@@ -355,6 +355,7 @@ function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, c: NodeC
   };
   if (constantInputs.length) layer.constantInputs = constantInputs;
   if (largestWeight) layer.weightPrecision = largestWeight.precision;
+  if (c.variant !== undefined) layer.variant = c.variant;
   if (node.compiledPayloadBytes !== undefined) layer.compiledPayloadBytes = node.compiledPayloadBytes;
   return layer;
 }

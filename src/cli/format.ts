@@ -75,6 +75,14 @@ export function formatAnalysis(result: AnalysisResult, maxLayers = 25): string {
   return out.join('\n');
 }
 
+/** "yes", or what does not fit and by how much: RAM, or on an MCU the flash that holds the weights. */
+function fitsText(m: DeviceEstimate['memory']): string {
+  if (m.fits === null) return '?';
+  if (m.fits) return 'yes';
+  if (m.flash && m.flash.fits === false && m.flash.limitBytes !== null) return `NO (flash ${formatBytes(m.flash.neededBytes - m.flash.limitBytes)} over)`;
+  return `NO (${formatBytes(-(m.marginBytes ?? 0))} over)`;
+}
+
 export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstimate[]): string {
   const out: string[] = [];
   const m = analysis.model;
@@ -90,7 +98,7 @@ export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstim
         formatRange(e.latencyMs, formatMs),
         e.bottleneck,
         `${formatBytes(e.memory.totalBytes)} / ${e.memory.limitBytes === null ? '?' : formatBytes(e.memory.limitBytes)}`,
-        e.memory.fits === null ? '?' : e.memory.fits ? 'yes' : `NO (${formatBytes(-(e.memory.marginBytes ?? 0))} over)`,
+        fitsText(e.memory),
         e.energyMj ? formatRange(e.energyMj, (x) => x.toPrecision(3)) : '?',
         e.compatibility.verdict,
       ]),

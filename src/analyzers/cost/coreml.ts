@@ -144,7 +144,10 @@ function nnCost(c: Ctx): NodeCost {
     const input = attr(node, 'inputVectorSize', 0);
     return { macs: 0, flops: recurrentFlops(s[0], 1, op === 'biDirectionalLSTM' ? 2 : 1, NN_GATES[op], hidden, input), opClass: 'recurrent' };
   }
-  if (NN_ACTIVATIONS.has(op)) return perElement(c, 'activation', 1);
+  if (NN_ACTIVATIONS.has(op)) {
+    const cost = perElement(c, 'activation', 1);
+    return typeof node.attrs.activation === 'string' ? { ...cost, variant: node.attrs.activation } : cost;
+  }
   if (NN_ELEMENTWISE.has(op)) return perElement(c, 'elementwise', 1);
   if (NN_NORMS[op] !== undefined) return perElement(c, 'normalization', NN_NORMS[op]);
   if (NN_REDUCE.has(op)) return perElement(c, 'reduce', 1, 'in');

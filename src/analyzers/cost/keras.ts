@@ -49,6 +49,12 @@ export function kerasLayerCost(l: KerasLayer, ins: S[], outs: S[]): NodeCost {
   const fused = outEl * activationFactor(c.activation) + (useBias(l) ? outEl : 0);
   if (FREE.has(cls)) return { macs: 0, flops: 0, opClass: 'data-movement' };
   if (NORMS[cls] !== undefined) return { macs: 0, flops: outEl * NORMS[cls], opClass: 'normalization' };
+  if (cls === 'Activation') {
+    // An Activation layer is what its function is: softmax costs 5 flops per element, like the Softmax layer.
+    const fn = typeof c.activation === 'string' ? c.activation : 'linear';
+    const softmax = fn === 'softmax' || fn === 'log_softmax';
+    return { macs: 0, flops: outEl * (softmax ? 5 : fn === 'linear' ? 0 : 1), opClass: softmax ? 'softmax' : 'activation', variant: fn };
+  }
   if (ACTIVATION_LAYERS.has(cls)) return { macs: 0, flops: outEl, opClass: 'activation' };
   if (MERGES.has(cls)) return { macs: 0, flops: outEl * Math.max(1, ins.length - 1), opClass: 'elementwise' };
   if (cls === 'TFOpLambda' && ELEMENTWISE_TF_OPS.has(tfOpFunction(c) ?? '')) return { macs: 0, flops: outEl, opClass: 'elementwise' };

@@ -36,6 +36,8 @@ export interface NodeCost {
    * OS): macs/flops count what is known, the model's totals become lower bounds, and this says why.
    */
   lowerBound?: string;
+  /** The op's kind within its type, when the type covers several (a Keras Activation's function ...): kept on the layer. */
+  variant?: string;
 }
 
 /**

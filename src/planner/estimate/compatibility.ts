@@ -51,6 +51,12 @@ export function canonicalOp(layer: LayerProfile, format: ModelProfile['format'])
   let op = layer.op;
   if (op.startsWith('CUSTOM:')) return op.toLowerCase().includes('edgetpu') ? 'EDGETPU_CUSTOM_OP' : op.toLowerCase().includes('ethos') ? 'ETHOSU_CUSTOM_OP' : 'CUSTOM';
   if (format === 'tflite') return op;
+  const conversion = loadOpSupport().conversions[format];
+  if (conversion) {
+    // Keras / Core ML: the op its toolchain produces (an Activation by its function, a grouped conv by its groups).
+    if (layer.opClass === 'depthwise-conv') return 'DEPTHWISE_CONV_2D';
+    return (layer.variant !== undefined ? conversion.ops[`${op}:${layer.variant}`] : undefined) ?? conversion.ops[op] ?? op.toUpperCase();
+  }
   const colon = op.lastIndexOf(':');
   if (colon >= 0) op = op.slice(colon + 1);
   if (op === 'Conv' && layer.opClass === 'depthwise-conv') return 'DEPTHWISE_CONV_2D';
@@ -59,8 +65,11 @@ export function canonicalOp(layer: LayerProfile, format: ModelProfile['format'])
   return loadOpSupport().onnxToCanonical[op] ?? op.toUpperCase();
 }
 
-/** Layers of the deployed graph (deployed-graph.ts) already had folded and removed ops taken out. */
-function isIgnored(layer: LayerProfile): boolean {
+/**
+ * An op every converter folds or removes (BatchNormalization into the convolution before it, Dropout ...). Layers of
+ * the deployed graph (deployed-graph.ts) already had folded and removed ops taken out.
+ */
+export function isIgnored(layer: LayerProfile): boolean {
   if (isDeployed(layer)) return false;
   const ignored = loadOpSupport().ignored;
   const bare = layer.op.slice(layer.op.lastIndexOf(':') + 1);

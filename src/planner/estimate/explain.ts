@@ -135,6 +135,8 @@ export function explainNote(n: EstimateNote): string {
       return `Edge TPU parameters fit the ~${fmtBytes(n.cacheBytes)} on-chip cache (${fmtBytes(n.cachedBytes)}); nothing is streamed per inference.`;
     case 'unknown-layer-costs':
       return `${n.layers} layer(s) have unknown MACs/FLOPs (a shape is unknown); their compute is not counted, so the typical figure is a lower bound and the high end is widened by 1.5x.`;
+    case 'uncosted-layers':
+      return `Some of the model's work is not in the file, so its cost is not counted and the latency is a lower bound: ${n.reason}.`;
     case 'control-flow-bodies':
       return `${n.bodies} control-flow bod${n.bodies === 1 ? 'y' : 'ies'} (If/Loop/Scan) hold work that runs a data-dependent number of times (e.g. ${n.example}); it is not counted, so the latency is a lower bound.`;
     case 'cpu-stand-in':

@@ -196,10 +196,15 @@ function graphLatency(ctx: EstimateContext, notes: EstimateNote[]): LatencyPart 
     basis = 'lower-bound';
     notes.push({ kind: 'unknown-layer-costs', layers: r.unknownLayers });
   }
-  const bodies = (profile.subgraphCosts ?? []).filter((c) => c.macs === null || c.macs > 0 || c.flops === null || c.flops > 0);
+  // Bodies whose run count the file fixes are already counted in their loop's layer.
+  const bodies = (profile.subgraphCosts ?? []).filter((c) => c.runs === undefined && (c.macs === null || c.macs > 0 || c.flops === null || c.flops > 0));
   if (bodies.length) {
     basis = 'lower-bound';
     notes.push({ kind: 'control-flow-bodies', bodies: bodies.length, example: bodies[0].owner });
+  }
+  if (profile.macsLowerBoundReason) {
+    basis = 'lower-bound';
+    notes.push({ kind: 'uncosted-layers', reason: profile.macsLowerBoundReason });
   }
   if (layers.some((l) => l.unit === 'cpu') && usesStandIn(ctx.cpu)) {
     basis = 'lower-bound';

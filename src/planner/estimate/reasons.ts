@@ -66,6 +66,7 @@ export type EstimateNote =
   | { kind: 'edgetpu-cached'; cacheBytes: number; cachedBytes: number }
   | { kind: 'unknown-layer-costs'; layers: number }
   | { kind: 'control-flow-bodies'; bodies: number; example: string }
+  | { kind: 'uncosted-layers'; reason: string }
   | { kind: 'cpu-stand-in' }
   | { kind: 'plug-in-power'; hostName: string; hostIdleW: number; acceleratorMaxW: number; cpuShare: number }
   | { kind: 'accelerator-power-only'; deviceName: string }

@@ -11,6 +11,7 @@ import type { LayerProfile, ModelProfile, QuantizationSummary } from '../../anal
 import type { OpClass } from '../../analyzers/cost/types';
 import type { Technique } from '../types';
 import { TECHNIQUES, type OpRewriteRule, type Student } from './technique-table';
+import { isIgnored } from '../estimate/compatibility';
 
 /** Bits per element of a precision (null for non-numeric types). */
 export function bitsOf(p: Precision | undefined): number | null {
@@ -160,7 +161,8 @@ function applyPrecision(src: ModelProfile, plan: PrecisionPlan, state: Quantizat
     const inPlan = plan.classes === 'all-float' ? true : plan.classes.has(l.opClass);
     const eligible = inPlan && (!plan.weightsOnly || l.params > 0);
     if (!eligible) {
-      if (isFloat(l.precision) && (l.macs ?? 0) + (l.flops ?? 0) > 0) {
+      // Folded by the conversion (BatchNormalization into its convolution): nothing is left to stay float.
+      if (isFloat(l.precision) && (l.macs ?? 0) + (l.flops ?? 0) > 0 && !isIgnored(l)) {
         keptFloat++;
         keptOps.set(l.op, (keptOps.get(l.op) ?? 0) + 1);
       }
