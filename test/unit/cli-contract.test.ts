@@ -6,7 +6,8 @@
  * `benchmark --json` (onnxruntime-node, percentiles, clear refusals).
  *
  * Models: samples/tiny-cnn.onnx (ships in the repository; its facts are computed below from its
- * architecture) and models generated here with the project's builders, so nothing needs ../shared.
+ * architecture) and models generated here with the project's builders and the tests' Keras and Core ML writers
+ * (`estimate X.mlpackage`, `plan X.h5`), so nothing needs ../shared (the DTLN-aec package is used when present).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,10 @@ import * as path from 'path';
 import * as crypto from 'crypto';
 import { OnnxGraphBuilder, writeModel } from '../support/modelgen/onnx-builder';
 import { TfliteModelBuilder } from '../support/modelgen/tflite-builder';
-import { repoRoot, tempDir } from '../support/shared';
+import { SKIP_NO_SHARED, repoRoot, sharedDir, tempDir } from '../support/shared';
+import { SKIP_NO_H5PY, writeKerasH5, type KModel } from '../support/keras-writer';
+import { TINY_KERAS, tinyMlpackage } from '../support/tiny-cnn';
+import { makeZip } from '../support/torch-files';
 import { runCli, assertOk, assertUsage, assertBadInput, parseJsonOut, describeRun, sampleModel, type CliRun } from '../support/run-cli';
 
 const COMMANDS = ['analyze', 'estimate', 'devices', 'plan', 'benchmark'];
@@ -451,6 +455,81 @@ test('plan --export docx,xlsx,pdf,pptx --out DIR writes four documents; a second
 });
 
 // ------------------------------------------------------------------ benchmark
+
+// ------------------------------------------------------------------ Core ML and Keras (issue 13)
+
+test('estimate X.mlpackage --device apple-a17-pro: a latency range and the Neural Engine compatibility report', async () => {
+  const pkg = tinyMlpackage(tempDir('cli-mlpackage'));
+  const [json, text] = await Promise.all([runCli(['estimate', pkg, '--device', 'apple-a17-pro', '--json']), runCli(['estimate', pkg, '--device', 'apple-a17-pro'])]);
+  const e = parseJsonOut(json).estimates[0];
+  assertEstimateShape(e, 'apple-a17-pro');
+  assert.equal(e.runtime, 'coreml');
+  // conv, relu, reduce_mean, linear, softmax: MIL operations the Neural Engine runs (op-support.json conversions.coreml)
+  assert.equal(e.compatibility.verdict, 'full', JSON.stringify(e.compatibility));
+  for (const op of ['conv', 'linear', 'relu']) assert.ok(e.compatibility.accelerated.includes(op), `${op} on the Neural Engine`);
+  assertOk(text);
+  assert.match(text.stdout, /^apple-a17-pro\s+\S+\s+coreml\s+[\d.]+–[\d.]+–[\d.]+\s/m);
+  assert.match(text.stdout, /Neural Engine/);
+  assert.doesNotMatch(text.stdout, /\bNaN\b/);
+});
+
+test('estimate the DTLN-aec .mlpackage on apple-a17-pro: its LSTM time loops fall back (WHILE), counted once per fixed run', { skip: SKIP_NO_SHARED }, async () => {
+  const pkg = path.join(sharedDir, 'models', 'unlabelled-v2', 'coreml', 'DTLN_AEC_128_Part1.mlpackage');
+  const e = parseJsonOut(await runCli(['estimate', pkg, '--device', 'apple-a17-pro', '--json'])).estimates[0];
+  assertEstimateShape(e, 'apple-a17-pro');
+  assert.equal(e.compatibility.verdict, 'partial');
+  const loop = e.compatibility.fallback.find((f: any) => f.op === 'while_loop');
+  assert.ok(loop && /WHILE is not supported by Neural Engine/.test(loop.reason), JSON.stringify(e.compatibility.fallback));
+  assert.ok(!e.assumptions.some((a: string) => /data-dependent number of times/.test(a)), 'loops with a constant trip count are not data-dependent work');
+  assert.notEqual(e.latencyBasis, 'lower-bound');
+});
+
+test('plan X.h5 --device stm32h7: ranges, the TFLite Micro kernels the converted model needs, int8 with the TFLite converter', { skip: SKIP_NO_H5PY }, async () => {
+  const dir = tempDir('cli-keras');
+  const h5 = writeKerasH5(path.join(dir, 'tiny.h5'), TINY_KERAS);
+  const budgets = ['--latency-ms', '50', '--memory-mb', '1', '--accuracy-drop', '2'];
+  const [json, text] = await Promise.all([runCli(['plan', h5, '--device', 'stm32h7', ...budgets, '--json']), runCli(['plan', h5, '--device', 'stm32h7', ...budgets])]);
+  const out = parseJsonOut(json);
+  assertPlanShape(out, ['latency', 'memory', 'accuracy']);
+  const e = out.estimates[0];
+  assertEstimateShape(e, 'stm32h7');
+  // Conv2D, DepthwiseConv2D, GlobalAveragePooling2D, Dense after conversion: CONV_2D, DEPTHWISE_CONV_2D, MEAN, FULLY_CONNECTED
+  assert.equal(e.compatibility.verdict, 'full', JSON.stringify(e.compatibility));
+  assert.ok(techniquesOf(out).includes('int8-ptq'), techniquesOf(out).join(', '));
+  const ptq = out.recommendations.flatMap((r: any) => r.steps).find((s: any) => s.technique === 'int8-ptq');
+  assert.ok(ptq.commands.some((c: any) => /from_keras_model/.test(c.code) && /tiny\.h5/.test(c.code)), 'the converter loads the Keras file itself');
+  assertOk(text);
+  assert.match(text.stdout, /^stm32h7\s+fp32\s+[\d.]+–[\d.]+–[\d.]+\s/m);
+  assert.doesNotMatch(text.stdout, /\bNaN\b/);
+});
+
+test('a Keras Lambda layer cannot run on an MCU, and makes the latency a lower bound', { skip: SKIP_NO_H5PY }, async () => {
+  const lam: KModel = {
+    name: 'lam',
+    kind: 'Sequential',
+    layers: [
+      { cls: 'Dense', name: 'd1', config: { units: 4, batch_input_shape: [null, 8] }, weights: [['kernel', [8, 4]], ['bias', [4]]] },
+      { cls: 'Lambda', name: 'lambda', config: { function: ['4wEAAAAA', null, null], function_type: 'lambda', output_shape: [4] } },
+      { cls: 'Dense', name: 'd2', config: { units: 2 }, weights: [['kernel', [4, 2]], ['bias', [2]]] },
+    ],
+  };
+  const h5 = writeKerasH5(path.join(tempDir('cli-lambda'), 'lambda.h5'), lam);
+  const [mcu, cpu] = parseJsonOut(await runCli(['estimate', h5, '--device', 'stm32h7,rpi5', '--json'])).estimates;
+  assert.equal(mcu.compatibility.verdict, 'unsupported');
+  assert.ok(mcu.compatibility.fallback.some((f: any) => f.op === 'Lambda' && /CUSTOM is not in the tflm kernel set/.test(f.reason)), JSON.stringify(mcu.compatibility.fallback));
+  assertEstimateShape(cpu, 'rpi5');
+  assert.equal(cpu.latencyBasis, 'lower-bound');
+  assert.ok(cpu.assumptions.some((a: string) => /Lambda layer "lambda" runs Python code/.test(a)), cpu.assumptions.join(' | '));
+});
+
+test('a model without a compute graph prints "unknown", never NaN, in the estimate table', async () => {
+  const file = path.join(tempDir('cli-subclassed'), 'sub.keras');
+  fs.writeFileSync(file, makeZip([{ name: 'config.json', data: Buffer.from(JSON.stringify({ class_name: 'MyModel', config: { name: 'm' } })) }, { name: 'metadata.json', data: Buffer.from('{}') }]));
+  const r = await runCli(['estimate', file, '--device', 'stm32h7']);
+  assertOk(r);
+  assert.match(r.stdout, /^stm32h7\s+\S+\s+\S+\s+unknown\s/m);
+  assert.doesNotMatch(r.stdout, /\bNaN\b/);
+});
 
 test('benchmark samples/tiny-cnn.onnx --runs 5 --json: onnxruntime-node in a child process, 0 < p50 <= p95 <= p99', async () => {
   const r = await runCli(['benchmark', sampleModel, '--runs', '5', '--warmup', '1', '--json'], { timeoutMs: 60_000 });
