@@ -522,6 +522,25 @@ test('a Keras Lambda layer cannot run on an MCU, and makes the latency a lower b
   assert.ok(cpu.assumptions.some((a: string) => /Lambda layer "lambda" runs Python code/.test(a)), cpu.assumptions.join(' | '));
 });
 
+test('plan commands use the model\'s own toolchain: Core ML Tools for a package, ct.convert of the Keras model', async (t) => {
+  const all = (out: any): any[] => out.recommendations.flatMap((r: any) => r.steps).flatMap((st: any) => st.commands);
+  if (!SKIP_NO_H5PY) {
+    const h5 = writeKerasH5(path.join(tempDir('cli-keras-ane'), 'tiny.h5'), TINY_KERAS);
+    const out = parseJsonOut(await runCli(['plan', h5, '--device', 'apple-a17-pro', '--latency-ms', '0.001', '--json']));
+    const ct = all(out).filter((c: any) => c.toolchain === 'coremltools');
+    assert.ok(ct.length > 0, `coremltools steps for the Neural Engine: ${all(out).map((c: any) => c.toolchain).join(', ')}`);
+    for (const c of ct) assert.match(c.code, /tf\.keras\.models\.load_model\("tiny\.h5"\)[\s\S]*ct\.convert\(\s*model,/);
+  }
+  const pkg = path.join(sharedDir, 'models', 'unlabelled-v2', 'coreml', 'DTLN_AEC_128_Part1.mlpackage');
+  if (!fs.existsSync(pkg)) return t.skip(`${pkg} is absent`);
+  const out = parseJsonOut(await runCli(['plan', pkg, '--device', 'apple-a17-pro', '--latency-ms', '0.2', '--json']));
+  const code = all(out).map((c: any) => `${c.toolchain}: ${c.code}`).join('\n');
+  assert.match(code, /Core ML Tools \(static shapes\): import coremltools as ct[\s\S]*ct\.TensorType\(name="lpb_magnitude", shape=\(1, 1, 257\)\)/);
+  assert.match(code, /ct\.utils\.load_spec\('DTLN_AEC_128_Part1_rewritten\.mlpackage'\)/);
+  assert.doesNotMatch(code, /onnx\.load|make_dynamic_shape_fixed/, 'no ONNX tools for a Core ML package');
+  assert.doesNotMatch(code, /mlmodel\.save\("DTLN_AEC_128_Part1\.mlpackage"\)/, 'never overwrite the package being optimised');
+});
+
 test('a model without a compute graph prints "unknown", never NaN, in the estimate table', async () => {
   const file = path.join(tempDir('cli-subclassed'), 'sub.keras');
   fs.writeFileSync(file, makeZip([{ name: 'config.json', data: Buffer.from(JSON.stringify({ class_name: 'MyModel', config: { name: 'm' } })) }, { name: 'metadata.json', data: Buffer.from('{}') }]));

@@ -9,9 +9,20 @@ function coremlConvert(ctx: CommandContext, extra: string, notes: string[]): Com
   const p = ctx.profile;
   const { file, stem } = names(p);
   const specs = inputSpecs(p);
+  const inputs = `[${specs.map((s) => `ct.TensorType(name=${JSON.stringify(s.name)}, shape=${pyShape(s.shape)})`).join(', ')}]`;
   const source =
     p.format === 'coreml'
       ? `mlmodel = ct.models.MLModel("${file}")   # optimisation APIs need an ML Program (.mlpackage); re-convert a neuralnetwork .mlmodel from its source`
+      : p.format === 'keras'
+        ? `import tensorflow as tf
+model = tf.keras.models.load_model("${file}")   # coremltools converts tf.keras models directly
+mlmodel = ct.convert(
+    model,
+    inputs=${inputs},
+    convert_to="mlprogram",
+    compute_precision=ct.precision.FLOAT16,
+    minimum_deployment_target=ct.target.iOS17,
+)`
       : `import torch
 model = ...  # the PyTorch source of ${file}: coremltools converts from PyTorch or TensorFlow, not from ONNX
 model.eval()
@@ -19,7 +30,7 @@ example = ${specs.length === 1 ? `torch.rand${pyShape(specs[0].shape)}` : `(${sp
 traced = torch.jit.trace(model, example)
 mlmodel = ct.convert(
     traced,
-    inputs=[${specs.map((s) => `ct.TensorType(name=${JSON.stringify(s.name)}, shape=${pyShape(s.shape)})`).join(', ')}],
+    inputs=${inputs},
     convert_to="mlprogram",
     compute_precision=ct.precision.FLOAT16,
     minimum_deployment_target=ct.target.iOS17,
@@ -32,7 +43,7 @@ import coremltools.optimize.coreml as cto
 
 ${source}
 ${extra}
-mlmodel.save("${stem}.mlpackage")
+mlmodel.save("${p.format === 'coreml' ? `${stem}_optimized` : stem}.mlpackage")
 `,
     notes: ['Static input shapes and batch 1 keep the model on the Neural Engine; check the compute-unit report in Xcode Performance.', ...notes],
   };
