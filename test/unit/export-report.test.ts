@@ -133,6 +133,16 @@ test('empty optional sections and parts are omitted, not printed blank', () => {
   assert.equal(r.headline.afterPipeline, false);
 });
 
+test('a model whose MACs are a lower bound says so; a body run a fixed number of times says how often', () => {
+  const doc = samplePlanDocument();
+  doc.profile.macsLowerBoundReason = 'Lambda layer "lambda" runs Python code';
+  doc.profile.subgraphCosts = [{ id: 'sg2', owner: 'loop.body', nodes: 4, macs: 256, flops: 0, runs: 5 }];
+  const text = blocksToPlainText(buildReport(doc).sections.find((x) => x.id === 'model')!.blocks);
+  assert.match(text, /MACs per inference: at least [^\n]* — a lower bound: Lambda layer "lambda" runs Python code/);
+  assert.match(text, /sg2 \(in loop\.body\): 4 nodes, 256 MACs per run, runs 5×/);
+  assert.doesNotMatch(text, /NaN|undefined/);
+});
+
 test('atomic write: no clobbering without force, old bytes untouched, no temp files left', () => {
   const dir = tempDir('atomic');
   const file = path.join(dir, 'plan.docx');
