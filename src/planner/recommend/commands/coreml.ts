@@ -10,31 +10,26 @@ function coremlConvert(ctx: CommandContext, extra: string, notes: string[]): Com
   const { file, stem } = names(p);
   const specs = inputSpecs(p);
   const inputs = `[${specs.map((s) => `ct.TensorType(name=${JSON.stringify(s.name)}, shape=${pyShape(s.shape)})`).join(', ')}]`;
+  const convert = (model: string): string => `mlmodel = ct.convert(
+    ${model},
+    inputs=${inputs},
+    convert_to="mlprogram",
+    compute_precision=ct.precision.FLOAT16,
+    minimum_deployment_target=ct.target.iOS17,
+)`;
   const source =
     p.format === 'coreml'
       ? `mlmodel = ct.models.MLModel("${file}")   # optimisation APIs need an ML Program (.mlpackage); re-convert a neuralnetwork .mlmodel from its source`
       : p.format === 'keras'
         ? `import tensorflow as tf
 model = tf.keras.models.load_model("${file}")   # coremltools converts tf.keras models directly
-mlmodel = ct.convert(
-    model,
-    inputs=${inputs},
-    convert_to="mlprogram",
-    compute_precision=ct.precision.FLOAT16,
-    minimum_deployment_target=ct.target.iOS17,
-)`
-      : `import torch
+${convert('model')}`
+        : `import torch
 model = ...  # the PyTorch source of ${file}: coremltools converts from PyTorch or TensorFlow, not from ONNX
 model.eval()
 example = ${specs.length === 1 ? `torch.rand${pyShape(specs[0].shape)}` : `(${specs.map((s) => `torch.rand${pyShape(s.shape)}`).join(', ')})`}
 traced = torch.jit.trace(model, example)
-mlmodel = ct.convert(
-    traced,
-    inputs=${inputs},
-    convert_to="mlprogram",
-    compute_precision=ct.precision.FLOAT16,
-    minimum_deployment_target=ct.target.iOS17,
-)`;
+${convert('traced')}`;
   return {
     toolchain: 'coremltools',
     language: 'python',
