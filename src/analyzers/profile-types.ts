@@ -125,9 +125,18 @@ export interface ModelProfile {
   irVersion?: number;
   opset?: Record<string, number>;
   metadata: Record<string, string | number | boolean>;
+  /**
+   * Files without a compute graph: the names of the stored tensors in file order (the first
+   * MAX_LISTED_TENSOR_NAMES of them) and how many there are — what tells a language model's weights from a
+   * vision model's (planner/estimate/llm.ts).
+   */
+  storedTensors?: { count: number; names: string[] };
   /** Layers a non-graph format declares (Keras / Core ML) when they are not a costed graph. */
   declaredLayers?: { name: string; op: string; params: number | null; outputShape?: Shape | null }[];
 }
+
+/** Most tensor names a profile lists for a file without a compute graph. */
+export const MAX_LISTED_TENSOR_NAMES = 10_000;
 
 export interface AnalysisResult {
   model: ModelProfile;

@@ -15,13 +15,14 @@ import {
   findTensor,
 } from './graph';
 import type { NodeCost, NodeCostFn } from './cost/types';
-import type {
-  DynamicShapeSummary,
-  IOInfo,
-  LayerProfile,
-  ModelProfile,
-  QuantizationSummary,
-  SubgraphCost,
+import {
+  type DynamicShapeSummary,
+  type IOInfo,
+  type LayerProfile,
+  type ModelProfile,
+  type QuantizationSummary,
+  type SubgraphCost,
+  MAX_LISTED_TENSOR_NAMES,
 } from './profile-types';
 
 export interface ProfileOptions {
@@ -133,9 +134,22 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
     ...(graph.metadata.irVersion !== undefined ? { irVersion: graph.metadata.irVersion } : {}),
     ...(graph.metadata.opset ? { opset: graph.metadata.opset } : {}),
     metadata: metadataOf(graph),
+    ...(graph.hasComputeGraph ? {} : { storedTensors: storedTensorNames(graph) }),
     ...(graph.declaredLayers ? { declaredLayers: graph.declaredLayers } : {}),
   };
   return { profile, warnings: dedupe(warnings) };
+}
+
+/** The stored tensors' names in file order, the first MAX_LISTED_TENSOR_NAMES of them. */
+function storedTensorNames(graph: ModelGraph): { count: number; names: string[] } {
+  const names: string[] = [];
+  let count = 0;
+  for (const t of graph.main.tensors.values()) {
+    if (!t.isConstant) continue;
+    count++;
+    if (names.length < MAX_LISTED_TENSOR_NAMES) names.push(t.name);
+  }
+  return { count, names };
 }
 
 function ioInfo(t: TensorInfo): IOInfo {

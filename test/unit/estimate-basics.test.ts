@@ -142,7 +142,7 @@ test('memory budget and battery life', () => {
 });
 
 test('weights-only LLM file: per-token latency is bandwidth-bound; an unknown non-LLM file says so', () => {
-  const llm: ModelProfile = { ...cnn({}), format: 'gguf', hasComputeGraph: false, layers: [], params: 1.7e9, weightBytes: 1.8e9, macs: null, flops: null, peakActivationBytes: null, metadata: { 'general.architecture': 'llama' }, quantization: { state: 'block-quantized', weightPrecisions: { int8: 1.8e9 }, quantizedOps: 0, perChannel: false, notes: [] } };
+  const llm: ModelProfile = { ...cnn({}), format: 'gguf', hasComputeGraph: false, layers: [], params: 1.7e9, weightBytes: 1.8e9, macs: null, flops: null, peakActivationBytes: null, metadata: { 'general.architecture': 'llama', 'llama.block_count': 24, 'llama.attention.head_count': 16 }, quantization: { state: 'block-quantized', weightPrecisions: { int8: 1.8e9 }, quantizedOps: 0, perChannel: false, notes: [] } };
   const e = estimateDevice(llm, 'rpi5');
   assert.equal(e.latencyBasis, 'per-token');
   // 1.8 GB over at most 17 GB/s cannot be faster than ~106 ms per token.

@@ -15,13 +15,13 @@ import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSp
 import { canonicalOp, checkCompatibility, type CompatibilityResult } from './compatibility';
 import { deployGraph, summarizeDeployed, toolchainForRuntime, type DeployedGraph } from './deployed-graph';
 import { defaultPrecision, modelPrecision, computedAs } from './precision';
-import { isLlm } from './llm';
+import { languageModelTest } from './llm';
 import { acceleratorUnit, cpuUnit, usesStandIn, type Unit } from './throughput';
 import { estimateLatency } from './latency';
 import { estimateMemory } from './memory';
 import { batteryLife, energyRange, powerRange } from './power';
 import { checkInputs, EstimateInputError, type EstimateOptions } from './inputs';
-import type { EstimateNote } from './reasons';
+import type { EstimateNote, NoLatencyCause } from './reasons';
 import { explainNote, UNCALIBRATED_NOTE } from './explain';
 
 export { EstimateInputError, type EstimateOptions } from './inputs';
@@ -170,12 +170,19 @@ const notRunnable = (ctx: EstimateContext): boolean => ctx.compat.cannotRun && (
 /** No compute graph: an LLM's decode time per token is the weights read once over the memory bus; anything else has no figure. */
 function weightsOnlyLatency(ctx: EstimateContext, weightsBytes: number, notes: EstimateNote[]): LatencyPart {
   const bw = ctx.acc?.memBandwidth ?? ctx.cpu.memBandwidth;
-  if (isLlm(ctx.profile) && !notRunnable(ctx) && bw && weightsBytes > 0) {
+  const lm = languageModelTest(ctx.profile);
+  if (lm.llm && !notRunnable(ctx) && bw && weightsBytes > 0) {
     const t = (weightsBytes / (ctx.memoryEfficiency * bw)) * 1000;
     notes.push({ kind: 'per-token', weightsBytes, memoryEfficiency: ctx.memoryEfficiency, bandwidth: bw });
     return { latency: rangeAround(t, ctx.factors.cal), basis: 'per-token', bottleneck: 'memory', layers: [] };
   }
-  const cause = notRunnable(ctx) ? { kind: 'not-runnable' as const, finding: ctx.compat.finding } : weightsBytes <= 0 ? { kind: 'no-weights' as const } : !bw ? { kind: 'no-bandwidth' as const, deviceName: ctx.device.name } : { kind: 'not-an-llm' as const };
+  const cause: NoLatencyCause = !lm.llm
+    ? { kind: 'not-an-llm', why: lm.reason }
+    : notRunnable(ctx)
+      ? { kind: 'not-runnable', finding: ctx.compat.finding }
+      : weightsBytes <= 0
+        ? { kind: 'no-weights' }
+        : { kind: 'no-bandwidth', deviceName: ctx.device.name };
   notes.push({ kind: 'no-latency', cause });
   return { latency: unknownRange(), basis: 'unknown', bottleneck: 'compute', layers: [] };
 }

@@ -50,7 +50,7 @@ export type NoLatencyCause =
   | { kind: 'not-runnable'; finding: CompatibilityFinding }
   | { kind: 'no-weights' }
   | { kind: 'no-bandwidth'; deviceName: string }
-  | { kind: 'not-an-llm' };
+  | { kind: 'not-an-llm'; why: string };
 
 /** One assumption behind an estimate, in the order the estimate lists them. */
 export type EstimateNote =
