@@ -8,6 +8,7 @@ import { applyTechnique, studentFactors, findRewriteRule } from '../../src/plann
 import { TECHNIQUES, parseTechniqueTable, TechniqueTableError } from '../../src/planner/recommend/technique-table';
 import { commandsFor, inputSpecs, toolchainFor } from '../../src/planner/recommend/commands';
 import { operationalPlan } from '../../src/planner/recommend/operations';
+import { loadCatalog } from '../../src/planner/catalog';
 import raw from '../../src/planner/recommend/techniques.json';
 import { mobilenetV1Onnx, mlpOnnx, profileOf, cleanupRecommendModels } from '../support/recommend-models';
 
@@ -163,6 +164,22 @@ test('commands: ONNX Runtime static QDQ and TensorRT use the real input name and
   assert.match(mcu, /stedgeai analyze -m t-dyn_int8\.tflite --target stm32h7/);
   const rw = commandsFor('op-rewrite', { profile: p, deviceClass: 'edgetpu', deviceId: 'coral-usb', deviceName: 'Coral' }).map((c) => c.code).join('\n');
   assert.match(rw, /make_dynamic_shape_fixed --dim_param N --dim_value 1 t-dyn\.onnx t-dyn\.static\.onnx/);
+});
+
+test('ST Edge AI commands name each board\'s own STM32 series as --target (ST Edge AI Core CLI, "Supported STM32 series")', async () => {
+  // https://stedgeai-dc.st.com/assets/embedded-docs/stm32_command_line_interface.html lists the series --target takes
+  // (stm32f7, stm32h7, stm32l4, stm32u5 ...); without one, stedgeai assumes stm32h7.
+  const p = await profileOf(mlpOnnx('t-stm.onnx'));
+  const expected: Record<string, string> = { stm32h7: 'stm32h7', stm32f7: 'stm32f7', stm32l4: 'stm32l4', stm32u5: 'stm32u5' };
+  const mcus = loadCatalog().devices.filter((d) => /^stm32/.test(d.id));
+  assert.deepEqual(mcus.map((d) => d.id).sort(), Object.keys(expected).sort(), 'every STM32 board of the catalog is checked');
+  for (const d of mcus) {
+    const code = commandsFor('int8-ptq', { profile: p, deviceClass: 'mcu', deviceId: d.id, deviceName: d.name }).map((c) => c.code).join('\n');
+    assert.match(code, new RegExp(`stedgeai analyze -m t-stm_int8\\.tflite --target ${expected[d.id]}\\n`), d.id);
+    assert.match(code, new RegExp(`stedgeai generate -m t-stm_int8\\.tflite --target ${expected[d.id]}(\\n|$)`), d.id);
+  }
+  const esp = commandsFor('int8-ptq', { profile: p, deviceClass: 'mcu', deviceId: 'esp32-s3', deviceName: 'ESP32-S3' }).map((c) => c.code).join('\n');
+  assert.doesNotMatch(esp, /stedgeai/);
 });
 
 test('operational plan: calibration coverage only with static quantization; staged OTA and offloading always', () => {

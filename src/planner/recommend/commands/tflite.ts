@@ -129,14 +129,30 @@ python3 -c "from pycoral.utils.edgetpu import make_interpreter; i = make_interpr
   };
 }
 
+/**
+ * The STM32 series ST Edge AI Core's `--target` accepts ("Supported STM32 series",
+ * https://stedgeai-dc.st.com/assets/embedded-docs/stm32_command_line_interface.html; without one it assumes stm32h7).
+ */
+const ST_EDGE_AI_SERIES = new Set(['stm32f0', 'stm32f3', 'stm32f4', 'stm32f7', 'stm32g0', 'stm32g4', 'stm32c0', 'stm32h5', 'stm32h7', 'stm32l0', 'stm32l4', 'stm32l5', 'stm32n6', 'stm32u3', 'stm32u5', 'stm32v8', 'stm32wb']);
+
+/** The board's own series from its part number ("STM32F746NG …" → stm32f7), when ST Edge AI Core takes it. */
+export function stEdgeAiTarget(deviceId: string, deviceName: string): string | null {
+  const m = /\bstm32([a-z]\d)/i.exec(deviceName) ?? /^stm32([a-z]\d)/i.exec(deviceId);
+  const series = m ? `stm32${m[1].toLowerCase()}` : null;
+  return series && ST_EDGE_AI_SERIES.has(series) ? series : null;
+}
+
 export function tfliteMicro(ctx: CommandContext): CommandBlock {
   const { stem } = names(ctx.profile);
   const id = ctx.deviceId.toLowerCase();
   const stm = /stm32/.test(id);
   const esp = /esp32/.test(id);
-  const target = stm ? (/h7|f7/.test(id) ? 'stm32h7' : 'stm32f4') : '';
   const lines = [`# TFLite Micro: embed the model as a C array (kernels: CMSIS-NN on Cortex-M, esp-nn on ESP32)`, `xxd -i ${stem}_int8.tflite > ${stem}_int8_model_data.cc`];
-  if (stm) lines.push(`# ST Edge AI Core: flash/RAM report and C code for the board`, `stedgeai analyze -m ${stem}_int8.tflite --target ${target}`, `stedgeai generate -m ${stem}_int8.tflite --target ${target}`);
+  if (stm) {
+    const target = stEdgeAiTarget(ctx.deviceId, ctx.deviceName);
+    const flag = target ? ` --target ${target}` : ' --target stm32<series>';
+    lines.push(`# ST Edge AI Core: flash/RAM report and C code for the board${target ? '' : " (set --target to the board's series: stm32f4, stm32h7 ...)"}`, `stedgeai analyze -m ${stem}_int8.tflite${flag}`, `stedgeai generate -m ${stem}_int8.tflite${flag}`);
+  }
   if (esp) lines.push('# ESP-DL alternative: quantize with esp-ppq to .espdl for the PIE SIMD kernels');
   return {
     toolchain: stm ? 'TFLite Micro / ST Edge AI Core' : 'TFLite Micro',
