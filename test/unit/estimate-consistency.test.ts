@@ -67,3 +67,17 @@ test('power without a measured load figure is not interpolated towards a power-s
   assert.ok(pi5.assumptions.some((a) => /load\/idle ratio measured on Raspberry Pi 4/.test(a)));
   assert.equal(pi4.powerW?.typical, 5.4);
 });
+
+/** A path on someone's machine: an absolute or parent-relative path, a home folder, or a data file name. */
+const MACHINE_PATH = /(?:^|[\s(])(?:\/(?:work|home|tmp|root|Users|var)\/|\.\.\/|~\/)|\b[\w-]+\.csv\b/;
+
+test('no estimate text names a path on the developer\'s machine (calibration notes name the published sources)', async () => {
+  const { model } = await analyzeFile(sample);
+  const { loadCatalog } = await import('../../src/planner/catalog');
+  for (const d of loadCatalog().devices) {
+    const e = estimateDevice(model, d.id, d.precisions.includes('fp32') ? {} : { precision: 'int8' });
+    const texts = [...e.assumptions, e.calibration?.note ?? '', e.compatibility.summary, ...e.compatibility.blockers, ...e.compatibility.fallback.map((f) => f.reason)];
+    for (const t of texts) assert.doesNotMatch(t, MACHINE_PATH, `${d.id}: ${t}`);
+    assert.ok(e.calibration?.note, `${d.id}: a calibration note`);
+  }
+});

@@ -204,4 +204,5 @@ export function explainDeployed(d: DeployedSummary): string {
 }
 
 /** The calibration note of a device without fitted points. */
-export const UNCALIBRATED_NOTE = 'no published measurements for this device in /work/shared/calibration/latency.csv that the reference models cover; uncalibrated priors';
+export const UNCALIBRATED_NOTE =
+  "no published benchmark of this device among those the estimator is calibrated on (vendors' and community latency figures, each cited in the project's calibration report) covers a network the reference models rebuild; the efficiency factors are uncalibrated priors";
