@@ -6,6 +6,7 @@
 import type { ModelProfile } from '../../analyzers/profile-types';
 import type { DeviceSpec } from '../catalog';
 import { isLlm } from '../estimate/llm';
+import { modelTask } from './model-task';
 import { INT8_DYNAMIC_CLASSES, INT8_STATIC_CLASSES } from './transform';
 import type { DeviceClass, StudentFamily } from './technique-table';
 
@@ -82,16 +83,12 @@ export function modelTraits(p: ModelProfile): ModelTraits {
   };
 }
 
+/** The family of distillation students: from the model's task as its graph shows it (model-task.ts), never its file name. */
 function familyOf(p: ModelProfile, llm: boolean, transformer: boolean, convs: number): StudentFamily {
   if (llm) return 'llm';
+  const { task } = modelTask(p);
+  if (task === 'detector') return 'detector';
   if (transformer && convs === 0) return 'transformer-encoder';
-  const ops = Object.keys(p.opHistogram).join(' ');
-  const name = (p.file || '').toLowerCase();
-  if (/NonMaxSuppression|Detection_PostProcess|NON_MAX_SUPPRESSION/i.test(ops) || /yolo|ssd|detect|retina|det\b/.test(name)) return 'detector';
-  if (convs >= 3) {
-    const out = p.outputs[0]?.shape;
-    if (out && out.length === 2) return 'cnn-classifier';
-    if (out && out.length === 3 && p.outputs.length <= 2) return 'detector';
-  }
+  if (task === 'classifier' && convs >= 3) return 'cnn-classifier';
   return 'generic';
 }
