@@ -12,7 +12,7 @@ export interface RangeLike {
 
 /** 1234 → "1,234"; 12_345_678 → "12.35 M"; 3.2e9 → "3.20 G". */
 export function formatCount(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'unknown' : String(n);
   const a = Math.abs(n);
   if (a >= 1e12) return `${(n / 1e12).toFixed(2)} T`;
   if (a >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
@@ -22,7 +22,7 @@ export function formatCount(n: number): string {
 
 /** Bytes in binary units: 1536 → "1.5 KiB". */
 export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'unknown' : String(n);
   const a = Math.abs(n);
   if (a < 1024) return `${Math.round(n)} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -41,6 +41,11 @@ export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return Number.isNaN(ms) ? 'unknown' : String(ms);
   if (ms >= 1000) return Math.round(ms).toLocaleString('en-US');
   return Number(ms.toPrecision(3)).toString();
+}
+
+/** A formatted figure with its unit ("12.3 ms"); an unknown figure is just "unknown". */
+export function withUnit(text: string, unit: string): string {
+  return text === 'unknown' ? text : `${text} ${unit}`;
 }
 
 export function formatRange(r: RangeLike, f: (x: number) => string = formatMs): string {

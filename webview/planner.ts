@@ -6,7 +6,7 @@
 import type { DeploymentPlan, Risk, RolloutStage } from '../src/planner/plan';
 import type { Recommendation } from '../src/planner/types';
 import type { DeviceResult, ExportFormat, FieldError, PlannerFigures, PlannerInit, ToWebview } from '../src/protocol';
-import { formatBytes, formatCount, formatMs } from '../src/format-numbers';
+import { formatBytes, formatCount, formatMs, withUnit } from '../src/format-numbers';
 import { button, h, replaceChildren, type Child } from './lib/dom';
 import { getState, post, setState, start } from './lib/vscode-api';
 import { fieldName, getAt, matchField, parseLines, parseNumberInput, setAt, type FieldPath } from './lib/plan-path';
@@ -505,7 +505,7 @@ function renderFigures(): void {
       const top = rec.recommendations[0];
       if (top) parts.push(recommendationBlock(top));
       if (rec.alternatives.length) {
-        parts.push(h('h3', {}, 'Other devices that would meet the budgets'), h('ul', { class: 'small' }, ...rec.alternatives.slice(0, 4).map((a) => h('li', {}, `${a.deviceName}: ${formatMs(a.predicted.latencyMs.typical)} ms, ${formatBytes(a.predicted.memoryBytes)}${a.pipeline.length ? ` with ${a.pipeline.join(' → ')}` : ''}`))));
+        parts.push(h('h3', {}, 'Other devices that would meet the budgets'), h('ul', { class: 'small' }, ...rec.alternatives.slice(0, 4).map((a) => h('li', {}, `${a.deviceName}: ${withUnit(formatMs(a.predicted.latencyMs.typical), 'ms')}, ${formatBytes(a.predicted.memoryBytes)}${a.pipeline.length ? ` with ${a.pipeline.join(' → ')}` : ''}`))));
       }
       if (rec.operations.length) parts.push(h('details', {}, h('summary', {}, 'Operational items the plan should cover'), h('ul', { class: 'small' }, ...rec.operations.map((o) => h('li', {}, o)))));
     }
@@ -549,7 +549,7 @@ function recommendationBlock(top: Recommendation): HTMLElement {
     { class: 'recommendation', 'data-testid': 'recommendation' },
     h('p', {}, top.summary),
     h('ol', {}, ...top.steps.map((s) => h('li', {}, h('strong', {}, s.title), ` — ${s.why}`))),
-    h('p', { class: 'small' }, `Predicted: ${formatMs(top.predicted.latencyMs.typical)} ms, ${formatBytes(top.predicted.memoryBytes)}, accuracy drop ${formatMs(top.predicted.accuracyDrop.low)}–${formatMs(top.predicted.accuracyDrop.high)} points. ${top.meetsAll ? 'Meets every budget.' : top.misses.join(' ')}`),
+    h('p', { class: 'small' }, `Predicted: ${withUnit(formatMs(top.predicted.latencyMs.typical), 'ms')}, ${formatBytes(top.predicted.memoryBytes)}, accuracy drop ${formatMs(top.predicted.accuracyDrop.low)}–${formatMs(top.predicted.accuracyDrop.high)} points. ${top.meetsAll ? 'Meets every budget.' : top.misses.join(' ')}`),
     button(same ? 'The plan uses this pipeline' : 'Use this pipeline', () => {
       setValue(['compression', 'techniques'], proposed);
       rerenderKeepingFocus('use-recommended');

@@ -5,7 +5,7 @@ import type { DeviceEstimate } from '../planner/types';
 import type { PlanDocument } from '../planner/plan';
 import type { DeviceSpec } from '../planner/catalog';
 import type { BenchmarkResult } from '../measure';
-import { formatBytes, formatCount, formatMs, formatShape, formatRange } from '../format-numbers';
+import { formatBytes, formatCount, formatMs, formatShape, formatRange, withUnit } from '../format-numbers';
 
 export function table(headers: string[], rows: string[][], align: ('l' | 'r')[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -96,7 +96,7 @@ export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstim
         e.precision,
         e.runtime,
         formatRange(e.latencyMs, formatMs),
-        e.bottleneck,
+        Number.isFinite(e.latencyMs.typical) ? e.bottleneck : '-',
         `${formatBytes(e.memory.totalBytes)} / ${e.memory.limitBytes === null ? '?' : formatBytes(e.memory.limitBytes)}`,
         fitsText(e.memory),
         e.energyMj ? formatRange(e.energyMj, (x) => x.toPrecision(3)) : '?',
@@ -155,7 +155,7 @@ export function formatRecommendation(doc: PlanDocument): string {
     rec.recommendations.forEach((r, i) => {
       out.push('');
       out.push(`${i + 1}. ${r.steps.length ? r.steps.map((s) => s.technique).join(' → ') : 'no compression'}  [effort: ${r.effort}]  ${r.meetsAll ? 'meets every budget' : `misses: ${r.misses.join('; ')}`}`);
-      out.push(`   predicted latency ${formatRange(r.predicted.latencyMs, formatMs)} ms, memory ${formatBytes(r.predicted.memoryBytes)}, accuracy drop ${formatRange(r.predicted.accuracyDrop, (x) => x.toFixed(1))} points${r.predicted.energyMj ? `, energy ${formatRange(r.predicted.energyMj, (x) => x.toPrecision(3))} mJ` : ''}`);
+      out.push(`   predicted latency ${withUnit(formatRange(r.predicted.latencyMs, formatMs), 'ms')}, memory ${formatBytes(r.predicted.memoryBytes)}, accuracy drop ${formatRange(r.predicted.accuracyDrop, (x) => x.toFixed(1))} points${r.predicted.energyMj ? `, energy ${withUnit(formatRange(r.predicted.energyMj, (x) => x.toPrecision(3)), 'mJ')}` : ''}`);
       if (i === 0) {
         for (const s of r.steps) {
           out.push(`   - ${s.title}: ${s.why}`);

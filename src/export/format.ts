@@ -51,8 +51,12 @@ export const fmtInt = (n: number): string => (Number.isFinite(n) ? (n < 0 ? '-' 
 
 export const fmtMs = (ms: number): string => `${fmtNum(ms)} ms`;
 
-/** "12.3 ms (9.80–15.1 ms)": the typical value first, then the low–high range. */
+/** Whether every figure of a range is a number (the estimator's "no figure" is NaN). */
+export const isKnown = (r: Range | null | undefined): r is Range => !!r && Number.isFinite(r.low) && Number.isFinite(r.typical) && Number.isFinite(r.high);
+
+/** "12.3 ms (9.80–15.1 ms)": the typical value first, then the low–high range; "unknown" when it is not a number. */
 export function fmtRange(r: Range, unit: string): string {
+  if (!isKnown(r)) return 'unknown';
   return `${fmtNum(r.typical)} ${unit} (${fmtNum(r.low)}–${fmtNum(r.high)} ${unit})`;
 }
 

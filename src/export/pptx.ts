@@ -6,7 +6,7 @@
  */
 import PptxGenJS from 'pptxgenjs';
 import type { PlanDocument } from '../planner/plan';
-import { BYTES_PER_MB, clip, fmtNum, TECHNIQUE_LABELS, fmtSpan } from './format';
+import { BYTES_PER_MB, clip, fmtNum, isKnown, TECHNIQUE_LABELS, fmtSpan } from './format';
 import { blocksToPlainText, buildReport, splitByGroup, type Block, type Fact, type Report, type Section, type TableBlock, type Tone } from './report';
 
 type Slide = PptxGenJS.Slide;
@@ -73,7 +73,7 @@ function summarySlide(pptx: PptxGenJS, r: Report): void {
   slide.addText(clip(h.sentence, 420), { x: 0.5, y: 1.3, w: 6.9, h: 2.6, fontFace: FONT, fontSize: 17, color: '262626', valign: 'top', fit: 'shrink' });
   const lat = h.latencyMs;
   kpiTile(slide, 7.7, 1.3, 'Device', h.deviceName || '—', h.device);
-  kpiTile(slide, 10.35, 1.3, h.afterPipeline ? 'Latency (after pipeline)' : 'Latency', lat ? `${fmtNum(lat.typical)} ms` : '—', lat ? `range ${fmtNum(lat.low)}–${fmtNum(lat.high)} ms` : '');
+  kpiTile(slide, 10.35, 1.3, h.afterPipeline ? 'Latency (after pipeline)' : 'Latency', lat ? `${fmtNum(lat.typical)} ms` : 'unknown', lat ? `range ${fmtNum(lat.low)}–${fmtNum(lat.high)} ms` : '');
   kpiTile(slide, 7.7, 2.9, 'Memory', h.memoryText, '');
   kpiTile(slide, 10.35, 2.9, 'Energy / inference', h.energyMj ? `${fmtNum(h.energyMj.typical)} mJ` : '—', h.energyMj ? `range ${fmtNum(h.energyMj.low)}–${fmtNum(h.energyMj.high)} mJ` : '');
   slide.addText(`Pipeline: ${h.pipelineText}`, { x: 0.5, y: 4.05, w: 12.3, h: 0.6, fontFace: FONT, fontSize: 14, color: ACCENT2, bold: true, fit: 'shrink' });
@@ -175,7 +175,7 @@ function devicesSlide(pptx: PptxGenJS, r: Report): void {
       const compTone: Tone = e.compatibility.verdict === 'full' ? 'good' : e.compatibility.verdict === 'partial' ? 'warn' : 'bad';
       return [
         cell(clip(e.deviceName, 30), undefined, { bold: true }),
-        cell(`${fmtNum(e.latencyMs.typical)}\n(${fmtNum(e.latencyMs.low)}–${fmtNum(e.latencyMs.high)})`, lb?.tone, { align: 'right' }),
+        cell(isKnown(e.latencyMs) ? `${fmtNum(e.latencyMs.typical)}\n(${fmtNum(e.latencyMs.low)}–${fmtNum(e.latencyMs.high)})` : 'unknown', lb?.tone, { align: 'right' }),
         cell(`${fmtNum(e.memory.totalBytes / BYTES_PER_MB)}${e.memory.limitBytes !== null ? ` / ${fmtNum(e.memory.limitBytes / BYTES_PER_MB)}` : ''}`, fitsTone, { align: 'right' }),
         cell(e.memory.fits === null ? '?' : e.memory.fits ? 'yes' : 'no', fitsTone),
         cell(e.compatibility.verdict, compTone),

@@ -20,6 +20,7 @@ import {
   fmtInt,
   fmtNum,
   fmtRange,
+  isKnown,
   fmtSpan,
   techniqueLabel,
   yesNo,
@@ -188,7 +189,10 @@ const num = (value: number | null | undefined, text?: string, tone?: Tone): Cell
 };
 
 function facts(list: (Fact | null | undefined | false)[]): Block | null {
-  const kept = list.filter((f): f is Fact => !!f && present(f.text)).map((f) => ({ ...f, label: c(f.label), text: c(f.text) }));
+  const kept = list
+    .filter((f): f is Fact => !!f && present(f.text))
+    // A figure that is not a number (an estimate that cannot be made) is written as its text, never as NaN.
+    .map((f) => ({ ...f, label: c(f.label), text: c(f.text), ...(f.value !== undefined && !Number.isFinite(f.value) ? { value: undefined, unit: undefined } : {}) }));
   return kept.length ? { kind: 'facts', facts: kept } : null;
 }
 
@@ -215,7 +219,7 @@ function group(into: Block[], heading: string, blocks: (Block | null)[]): void {
 const mb = (bytes: number): number => bytes / BYTES_PER_MB;
 
 function latencyTone(r: Range, budget: number | undefined): Tone | undefined {
-  if (budget === undefined) return undefined;
+  if (budget === undefined || !isKnown(r)) return undefined;
   if (r.high <= budget) return 'good';
   if (r.typical <= budget) return 'warn';
   return 'bad';
@@ -223,6 +227,7 @@ function latencyTone(r: Range, budget: number | undefined): Tone | undefined {
 
 function latencyVerdictText(r: Range, budget: number | undefined): string {
   if (budget === undefined) return 'no budget';
+  if (!isKnown(r)) return 'unknown';
   if (r.high <= budget) return 'yes';
   if (r.typical <= budget) return 'at risk';
   return 'no';
@@ -236,6 +241,12 @@ const VERDICT_TEXT: Record<DeviceEstimate['compatibility']['verdict'], string> =
 };
 
 const verdictTone = (v: DeviceEstimate['compatibility']['verdict']): Tone => (v === 'full' ? 'good' : v === 'partial' ? 'warn' : 'bad');
+
+/** Why an estimate has no latency, from its assumptions ("Latency is not estimated: …"), or null. */
+function latencyUnknownWhy(e: DeviceEstimate): string | null {
+  const note = e.assumptions.find((a) => a.startsWith('Latency is not estimated: '));
+  return note ? note.slice('Latency is not estimated: '.length).replace(/\.$/, '') : null;
+}
 
 function deviceName(doc: PlanDocument, id: string): string {
   return doc.estimates.find((e) => e.device === id)?.deviceName ?? doc.recommendation?.alternatives.find((a) => a.device === id)?.deviceName ?? id;
@@ -253,10 +264,12 @@ function buildHeadline(doc: PlanDocument): Headline {
   const noCompression = techniques.every((t) => t === 'none');
   const pipelineText = noCompression ? 'no compression' : techniques.filter((t) => t !== 'none').map((t) => techniqueLabel(t)).join(' → ');
 
-  const latencyMs = rec ? rec.predicted.latencyMs : est ? est.latencyMs : null;
+  const latency = rec ? rec.predicted.latencyMs : est ? est.latencyMs : null;
+  const latencyMs = isKnown(latency) ? latency : null;
   const memoryBytes = rec ? rec.predicted.memoryBytes : est ? est.memory.totalBytes : null;
   const energyMj = rec ? rec.predicted.energyMj : est ? est.energyMj : null;
-  const latencyText = latencyMs ? fmtRange(latencyMs, 'ms') : 'not estimated';
+  const why = est ? latencyUnknownWhy(est) : null;
+  const latencyText = latencyMs ? fmtRange(latencyMs, 'ms') : latency ? `unknown${why ? ` (${why})` : ''}` : 'not estimated';
   const memoryText = memoryBytes !== null ? fmtBytes(memoryBytes) : 'not estimated';
   const energyText = energyMj ? fmtRange(energyMj, 'mJ') : 'not estimated';
   const accuracyText = rec ? `${fmtSpan(rec.predicted.accuracyDrop, ' points')}` : '';
@@ -597,7 +610,7 @@ function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
     group(blocks, `${e.deviceName}`, [
       facts([
         { label: 'Runtime', text: e.runtime },
-        { label: 'Latency', text: fmtRange(e.latencyMs, 'ms'), value: e.latencyMs.typical, unit: 'ms' },
+        { label: 'Latency', text: isKnown(e.latencyMs) ? fmtRange(e.latencyMs, 'ms') : `unknown — ${latencyUnknownWhy(e) ?? 'the estimator has no figure for this model on this device'}`, value: e.latencyMs.typical, unit: 'ms' },
         {
           label: 'Memory',
           text: `${fmtBytes(e.memory.totalBytes)} (weights ${fmtBytes(e.memory.weightsBytes)}, activations ${fmtBytes(e.memory.activationBytes)}, runtime ${fmtBytes(e.memory.runtimeOverheadBytes)})` +

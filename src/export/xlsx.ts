@@ -64,10 +64,10 @@ function formulaFor(col: Column, f: FormulaContext): { formula: string; result: 
   const est = f.report.devices[f.deviceIndex];
   switch (col.formula) {
     case 'latencyMargin':
-      if (!est) return null;
+      if (!est || !Number.isFinite(est.latencyMs.typical)) return null; // no estimate: the cell keeps its text
       return { formula: `IF(ISNUMBER(Budget_latency_ms),Budget_latency_ms-${at('latTyp')},"")`, result: lat !== undefined ? lat - est.latencyMs.typical : '' };
     case 'latencyVerdict':
-      if (!est) return null;
+      if (!est || !Number.isFinite(est.latencyMs.typical)) return null;
       return {
         formula: `IF(ISNUMBER(Budget_latency_ms),IF(${at('latHigh')}<=Budget_latency_ms,"yes",IF(${at('latTyp')}<=Budget_latency_ms,"at risk","no")),"no budget")`,
         result: lat === undefined ? 'no budget' : est.latencyMs.high <= lat ? 'yes' : est.latencyMs.typical <= lat ? 'at risk' : 'no',

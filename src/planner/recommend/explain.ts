@@ -13,7 +13,10 @@ import type { AccuracyAdjustment } from './effects';
 import { TECHNIQUES, type DeviceClass, type OpRewriteRule } from './technique-table';
 
 const MB = 1024 * 1024;
-export const fmtMs = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+/** A figure in ms without its unit; an estimate that cannot be made (NaN) reads "unknown", never NaN. */
+export const fmtMs = (x: number): string => (!Number.isFinite(x) ? 'unknown' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+/** "12.3 ms", or "unknown". */
+const msText = (x: number): string => (Number.isFinite(x) ? `${fmtMs(x)} ms` : 'unknown');
 export const fmtMb = (bytes: number): string => `${(bytes / MB).toFixed(bytes >= 100 * MB ? 0 : 1)} MB`;
 
 /** What applying one step did to the model: the profile after it, its rewrites and the transform's notes. */
@@ -41,9 +44,9 @@ export function explainMiss(m: Miss): string {
     case 'not-estimable':
       return `cannot be estimated on ${m.deviceName}: ${m.error ?? 'unknown reason'}`;
     case 'does-not-run':
-      return `does not run on ${m.deviceName}: ${m.summary}`;
+      return `does not run on ${m.deviceName}: ${m.summary.replace(/\.$/, '')}`;
     case 'nothing-on-accelerator':
-      return `nothing runs on the accelerator: ${m.summary}`;
+      return `nothing runs on the accelerator: ${m.summary.replace(/\.$/, '')}`;
     case 'latency-unknown':
       return `latency cannot be estimated on ${m.deviceName}`;
     case 'latency':
@@ -65,14 +68,14 @@ export function explainMiss(m: Miss): string {
 
 /** "Re-estimated on <device>: latency a → b ms, memory c → d." */
 export function reestimated(deviceName: string, before: { latencyMs: number; memoryBytes: number }, after: DeviceEstimate): string {
-  return ` Re-estimated on ${deviceName}: latency ${fmtMs(before.latencyMs)} → ${fmtMs(after.latencyMs.typical)} ms, memory ${fmtMb(before.memoryBytes)} → ${fmtMb(after.memory.totalBytes)}.`;
+  return ` Re-estimated on ${deviceName}: latency ${msText(before.latencyMs)} → ${msText(after.latencyMs.typical)}, memory ${fmtMb(before.memoryBytes)} → ${fmtMb(after.memory.totalBytes)}.`;
 }
 
 /** The one-line summary of a pipeline on its device, with the ops it leaves on the CPU. */
 export function pipelineSummary(titles: string[], est: DeviceEstimate | null, accuracy: Range, meetsAll: boolean, misses: Miss[], ctx: SearchContext, leftOnCpu: FallbackGroup[]): string {
   const what = titles.join(' → ') || 'the model as it is';
   const summary = est
-    ? `${what}: ${fmtMs(est.latencyMs.typical)} ms (${fmtMs(est.latencyMs.low)}-${fmtMs(est.latencyMs.high)}), ${fmtMb(est.memory.totalBytes)}, accuracy drop ≈${accuracy.typical.toFixed(1)} points (${accuracy.low.toFixed(1)}-${accuracy.high.toFixed(1)}) on ${ctx.spec.name}; ${meetsAll ? 'meets every budget' : `misses: ${misses.map(explainMiss).join('; ')}`}.`
+    ? `${what}: ${Number.isFinite(est.latencyMs.typical) ? `${fmtMs(est.latencyMs.typical)} ms (${fmtMs(est.latencyMs.low)}-${fmtMs(est.latencyMs.high)})` : 'latency unknown'}, ${fmtMb(est.memory.totalBytes)}, accuracy drop ≈${accuracy.typical.toFixed(1)} points (${accuracy.low.toFixed(1)}-${accuracy.high.toFixed(1)}) on ${ctx.spec.name}; ${meetsAll ? 'meets every budget' : `misses: ${misses.map(explainMiss).join('; ')}`}.`
     : `${what}: ${misses.map(explainMiss).join('; ')}`;
   const leftNote = leftOnCpu.length && ctx.spec.accelerator ? ` Ops left on the CPU: ${leftOnCpu.slice(0, 4).map((f) => `${f.op} ×${f.count} (${explainPlacement(f.reason)})`).join('; ')}.` : '';
   const perToken = est?.latencyBasis === 'per-token' ? ' Latency is per generated token.' : '';
@@ -81,7 +84,7 @@ export function pipelineSummary(titles: string[], est: DeviceEstimate | null, ac
 
 /** Why no step is needed. */
 export function noCompressionWhy(deviceName: string, est: DeviceEstimate | null): string {
-  return `The model as it is already meets every budget on ${deviceName}${est ? ` (${fmtMs(est.latencyMs.typical)} ms, ${fmtMb(est.memory.totalBytes)})` : ''}; compressing it would only add accuracy risk.`;
+  return `The model as it is already meets every budget on ${deviceName}${est ? ` (${msText(est.latencyMs.typical)}, ${fmtMb(est.memory.totalBytes)})` : ''}; compressing it would only add accuracy risk.`;
 }
 
 /** The first step of a pipeline for another device: the device change. */
