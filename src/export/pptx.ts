@@ -7,6 +7,7 @@
 import PptxGenJS from 'pptxgenjs';
 import type { PlanDocument } from '../planner/plan';
 import { BYTES_PER_MB, clip, fmtNum, isKnown, TECHNIQUE_LABELS, fmtSpan } from './format';
+import { explainDeployed } from '../planner/estimate/explain';
 import { blocksToPlainText, buildReport, splitByGroup, type Block, type Fact, type Report, type Section, type TableBlock, type Tone } from './report';
 
 type Slide = PptxGenJS.Slide;
@@ -314,13 +315,17 @@ function sourcesSlide(pptx: PptxGenJS, r: Report, doc: PlanDocument): void {
   const s = section(r, 'sources');
   if (!s) return;
   const slide = titled(pptx, 'Assumptions and sources');
+  // The graph each device runs (what its toolchain folds and fuses) is an assumption of every figure: one line each.
+  const graphs = r.devices.filter((e) => e.deployedGraph).map((e) => clip(`${e.deviceName}: ${explainDeployed(e.deployedGraph!)}`, 300));
   const lines = [
     'Every figure is a range (low–high) around a typical value; memory in MiB (2^20 bytes).',
+    ...graphs.slice(0, 6),
+    ...(graphs.length > 6 ? [`… ${graphs.length - 6} more devices: the graph each runs is listed in the notes and the other documents.`] : []),
     `${doc.sources.length} catalog figures cited, each with its public source and a quote (full list in the notes and the Excel "Sources" sheet).`,
     ...doc.sources.slice(0, 6).map((x) => clip(`${x.device} — ${x.figure}: ${x.value} (${x.source})`, 150)),
   ];
   slide.addText(
-    lines.map((l, i) => ({ text: l, options: { bullet: true, breakLine: true, fontSize: i < 2 ? 14 : 11, color: i < 2 ? '262626' : '404040' } })),
+    lines.map((l, i) => ({ text: l, options: { bullet: true, breakLine: true, fontSize: i === 0 ? 14 : 11, color: i === 0 ? '262626' : '404040' } })),
     { x: 0.5, y: 1.3, w: 12.3, h: 5.5, fontFace: FONT, valign: 'top', fit: 'shrink' },
   );
   notes(slide, s.blocks);

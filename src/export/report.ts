@@ -8,6 +8,7 @@
  * those as numbers). No `vscode` import, no document library import: this module is cheap to load.
  */
 import type { PlanDocument } from '../planner/plan';
+import { explainDeployed } from '../planner/estimate/explain';
 import type { Budgets, DeviceEstimate, Range, Recommendation, Technique } from '../planner/types';
 import {
   BYTES_PER_KB,
@@ -593,7 +594,7 @@ function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
     blocks.push({
       kind: 'table',
       id: 'fallback-ops',
-      title: 'Operators that fall back to the CPU',
+      title: 'Operators that fall back to the CPU (in the graph each toolchain runs, after folding and fusion)',
       columns: [
         { key: 'device', header: 'Device', width: 2 },
         { key: 'op', header: 'Operator', width: 1.5 },
@@ -631,6 +632,7 @@ function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
         typeof e.inferencesPerWh === 'number' && { label: 'Inferences per Wh', text: fmtInt(e.inferencesPerWh) },
         typeof e.batteryLifeHours === 'number' && { label: 'Battery life', text: `${fmtNum(e.batteryLifeHours)} h` },
         { label: 'Compatibility', text: `${VERDICT_TEXT[comp.verdict]} — ${comp.summary}`, tone: verdictTone(comp.verdict) },
+        e.deployedGraph && { label: 'Graph it runs', text: explainDeployed(e.deployedGraph) },
       ]),
       comp.blockers.length ? para('Blockers:', 'note') : null,
       bullets(comp.blockers),

@@ -75,12 +75,20 @@ export interface MemoryEstimate {
   onChipCache?: { capacityBytes: number; cachedBytes: number; streamedBytes: number };
 }
 
+/**
+ * Why ops run on the CPU instead of the accelerator: the op itself is not supported or not in the runtime's kernel
+ * set, its precision or shape is not, it is compiled for other hardware — or only because an earlier op ended the
+ * accelerator's partition (the Edge TPU runs one prefix of the graph).
+ */
+export type FallbackCause = 'op-unsupported' | 'not-in-kernel-set' | 'precision-unsupported' | 'edgetpu-not-int8' | 'edgetpu-rank' | 'compiled-elsewhere' | 'after-prefix-break';
+
 export interface FallbackOp {
   op: string;
   /** Layer/node names affected (first few). */
   nodes: string[];
   count: number;
   reason: string;
+  cause?: FallbackCause;
 }
 
 export interface CompatibilityReport {

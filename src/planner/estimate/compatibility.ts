@@ -252,7 +252,7 @@ export function checkCompatibility(profile: ModelProfile, device: DeviceSpec, ov
     verdict,
     summary: explainFinding(finding),
     accelerated,
-    fallback: fallback.map((g) => ({ op: g.op, nodes: g.nodes, count: g.count, reason: explainPlacement(g.reason) })),
+    fallback: fallback.map((g) => ({ op: g.op, nodes: g.nodes, count: g.count, reason: explainPlacement(g.reason), cause: g.reason.kind })),
     blockers: blockers.map(explainBlocker),
   };
   return { report, layers: placed.layers, fallback, blockers, finding, cannotRun: placed.cannotRun || compiled.length > 0 };

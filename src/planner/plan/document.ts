@@ -7,7 +7,8 @@ import type { AnalysisResult } from '../../analyzers/profile-types';
 import { loadCatalog } from '../catalog';
 import { estimateDevice } from '../estimate';
 import { recommend } from '../recommend';
-import { createDefaultPlan, validatePlan, type DeploymentPlan, type PlanDocument, type Risk } from '.';
+import { createDefaultPlan, validatePlan, type DeploymentPlan, type PlanDocument } from '.';
+import { derivedRisks } from './risks';
 import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from '../types';
 import { VERSION } from '../../version';
 import type { DeviceCorrection } from '../estimate/measurements';
@@ -72,46 +73,6 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Risks that follow from the figures, so a new plan starts with the real ones rather than a blank list. */
-function derivedRisks(estimates: DeviceEstimate[], rec: RecommendationResult, plan: DeploymentPlan): Risk[] {
-  const risks: Risk[] = [];
-  for (const e of estimates) {
-    if (e.memory.fits === false) {
-      risks.push({
-        description: `The model does not fit ${e.deviceName}: it needs ${mb(e.memory.totalBytes)} against ${e.memory.limitBytes === null ? 'an unknown limit' : mb(e.memory.limitBytes)}.`,
-        likelihood: 'high',
-        impact: 'high',
-        mitigation: 'Apply the recommended compression pipeline or choose a device with more memory.',
-      });
-    }
-    if (e.compatibility.fallback.length) {
-      const ops = e.compatibility.fallback.map((f) => f.op).slice(0, 5).join(', ');
-      risks.push({
-        description: `On ${e.deviceName}, ${e.compatibility.fallback.reduce((a, f) => a + f.count, 0)} op(s) fall back to the CPU (${ops}), which can dominate latency.`,
-        likelihood: 'high',
-        impact: 'medium',
-        mitigation: 'Rewrite or replace the unsupported ops, or accept the fallback cost measured on the device.',
-      });
-    }
-  }
-  const top = rec.recommendations[0];
-  if (top && plan.budgets.accuracyDrop !== undefined && top.predicted.accuracyDrop.high > plan.budgets.accuracyDrop) {
-    risks.push({
-      description: `The recommended pipeline may cost up to ${top.predicted.accuracyDrop.high.toFixed(1)} accuracy points, above the ${plan.budgets.accuracyDrop} point budget.`,
-      likelihood: 'medium',
-      impact: 'high',
-      mitigation: 'Measure accuracy of the compressed model on the full validation set and per user group before rollout; use QAT if PTQ misses.',
-    });
-  }
-  risks.push({
-    description: 'Estimates come from a roofline model calibrated on published benchmarks; real latency depends on runtime version, thermal state and input pipeline.',
-    likelihood: 'medium',
-    impact: 'medium',
-    mitigation: 'Benchmark the compressed model on the target device before the canary stage.',
-  });
-  return risks;
-}
-
 function derivedQuestions(analysis: AnalysisResult, estimates: DeviceEstimate[]): string[] {
   const q: string[] = [];
   const dyn = analysis.model.dynamicShapes;
@@ -119,8 +80,6 @@ function derivedQuestions(analysis: AnalysisResult, estimates: DeviceEstimate[])
   if (estimates.some((e) => e.memory.limitBytes === null)) q.push('Some device memory limits are unknown in the catalog; confirm the RAM available to the model on the target.');
   return q;
 }
-
-const mb = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
 
 /**
  * Every sourced number of the target devices' catalog entries, flattened for the "Assumptions and

@@ -1,0 +1,95 @@
+/**
+ * The risks a new plan starts with, derived from the figures: a model that does not fit, ops that run on the CPU
+ * instead of the accelerator, an accuracy budget the pipeline may miss, and the estimate's own uncertainty.
+ * A fallback or partition is a risk only for ops that remain in the graph the device's toolchain runs (the
+ * estimates are judged on it: shape arithmetic a converter folds, BatchNorm it folds, activations it fuses are not
+ * there), and each says why the op falls back. No `vscode` import.
+ */
+import type { Risk, DeploymentPlan } from '.';
+import type { DeviceEstimate, FallbackOp, RecommendationResult } from '../types';
+
+const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+
+/** At most this many fallback reasons are named in one risk. */
+const MAX_REASONS = 4;
+
+/**
+ * "GATHER is not supported by Edge TPU (Gather ×26); outputs such as [2, 1, 48, 22, 22] have more than 3
+ * non-trivial dimensions (Reshape ×13)": each reason once with its ops; shape problems once per op.
+ */
+function reasonsWithOps(groups: FallbackOp[]): string {
+  const byReason = new Map<string, { text: string; ops: Map<string, number>; shapes: number }>();
+  for (const g of groups) {
+    const key = g.cause === 'edgetpu-rank' ? `rank\u0000${g.op}` : g.reason;
+    const entry = byReason.get(key) ?? { text: g.reason, ops: new Map<string, number>(), shapes: 0 };
+    entry.ops.set(g.op, (entry.ops.get(g.op) ?? 0) + g.count);
+    entry.shapes++;
+    byReason.set(key, entry);
+  }
+  const parts = [...byReason.values()].map((r) => {
+    const text = r.shapes > 1 ? r.text.replace(/^output shape (\[[^\]]*\]) has/, 'outputs such as $1 have') : r.text;
+    return `${text} (${[...r.ops].map(([op, k]) => `${op} ×${k}`).join(', ')})`;
+  });
+  const more = parts.length > MAX_REASONS ? `; and ${parts.length - MAX_REASONS} more reason${parts.length - MAX_REASONS === 1 ? '' : 's'}` : '';
+  return parts.slice(0, MAX_REASONS).join('; ') + more;
+}
+
+/** Causes that quantization to the accelerator's precision removes. */
+const PRECISION_CAUSES = new Set<string>(['edgetpu-not-int8', 'precision-unsupported']);
+
+const count = (groups: FallbackOp[]): number => groups.reduce((a, g) => a + g.count, 0);
+
+/** The fallback risk of one device, or null when every op of the graph it runs stays on the accelerator. */
+export function fallbackRisk(e: DeviceEstimate): Risk | null {
+  const fallback = e.compatibility.fallback;
+  if (!fallback.length) return null;
+  const partition = fallback.filter((f) => f.cause === 'after-prefix-break');
+  const own = fallback.filter((f) => f.cause !== 'after-prefix-break');
+  const d = e.deployedGraph;
+  const graph = d ? `in the graph ${d.toolchainName} runs (${d.fileNodes} file nodes → ${d.layers} layers after folding and fusion)` : 'in the graph';
+  let description = `On ${e.deviceName}, ${count(fallback)} op(s) ${graph} run on the CPU: ${reasonsWithOps(own)}.`;
+  if (partition.length) description += ` The first of them ends the accelerator's partition, so ${count(partition)} later op(s) run on the CPU as well (${[...new Set(partition.map((p) => p.op))].slice(0, 5).join(', ')}${partition.length > 5 ? ', …' : ''}).`;
+  description += ' CPU work and the transfers at each partition boundary can dominate latency.';
+  const precision = own.filter((f) => PRECISION_CAUSES.has(f.cause ?? ''));
+  const unmappable = [...new Set(own.filter((f) => !PRECISION_CAUSES.has(f.cause ?? '')).map((f) => f.op))];
+  const steps: string[] = [];
+  if (precision.length) steps.push('quantize the model to the precision the accelerator runs (full int8 for the Edge TPU: static PTQ or QAT)');
+  if (unmappable.length) {
+    steps.push(`replace or rewrite ${unmappable.slice(0, 5).join(', ')} with ops the accelerator maps${partition.length ? ', or move them to the end of the graph (post-processing) so everything before them stays on the accelerator' : ''}`);
+  }
+  const mitigation = `${steps.join('; then ')}; otherwise measure the CPU cost on the device.`.replace(/^./, (c) => c.toUpperCase());
+  return { description, likelihood: 'high', impact: partition.length || count(fallback) > 1 ? 'medium' : 'low', mitigation };
+}
+
+/** Risks that follow from the figures, so a new plan starts with the real ones rather than a blank list. */
+export function derivedRisks(estimates: DeviceEstimate[], rec: RecommendationResult, plan: DeploymentPlan): Risk[] {
+  const risks: Risk[] = [];
+  for (const e of estimates) {
+    if (e.memory.fits === false) {
+      risks.push({
+        description: `The model does not fit ${e.deviceName}: it needs ${mib(e.memory.totalBytes)} against ${e.memory.limitBytes === null ? 'an unknown limit' : mib(e.memory.limitBytes)}.`,
+        likelihood: 'high',
+        impact: 'high',
+        mitigation: 'Apply the recommended compression pipeline or choose a device with more memory.',
+      });
+    }
+    const fallback = fallbackRisk(e);
+    if (fallback) risks.push(fallback);
+  }
+  const top = rec.recommendations[0];
+  if (top && plan.budgets.accuracyDrop !== undefined && top.predicted.accuracyDrop.high > plan.budgets.accuracyDrop) {
+    risks.push({
+      description: `The recommended pipeline may cost up to ${top.predicted.accuracyDrop.high.toFixed(1)} accuracy points, above the ${plan.budgets.accuracyDrop} point budget.`,
+      likelihood: 'medium',
+      impact: 'high',
+      mitigation: 'Measure accuracy of the compressed model on the full validation set and per user group before rollout; use QAT if PTQ misses.',
+    });
+  }
+  risks.push({
+    description: 'Estimates come from a roofline model calibrated on published benchmarks; real latency depends on runtime version, thermal state and input pipeline.',
+    likelihood: 'medium',
+    impact: 'medium',
+    mitigation: 'Benchmark the compressed model on the target device before the canary stage.',
+  });
+  return risks;
+}

@@ -1,0 +1,105 @@
+/**
+ * The plan's risks and documents report a fallback or partition only for ops that remain in the graph each
+ * device's toolchain runs, with the reason. FastestDet (a real PyTorch export in ../shared): on the Coral USB its
+ * Gathers are channel-shuffle data gathers the TFLite converter keeps (a real fallback, named with its reason and
+ * the partition it ends); on the A17 Pro Core ML lowers them to slices, so nothing of it is a risk there. The four
+ * exported documents, read back by independent readers, carry the deployed-graph sentence of each device.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { analyzeFile } from '../../src/analyzers';
+import { buildPlanDocument } from '../../src/planner/plan/document';
+import { fallbackRisk } from '../../src/planner/plan/risks';
+import { explainDeployed } from '../../src/planner/estimate/explain';
+import { exportPlan } from '../../src/export';
+import type { DeviceEstimate } from '../../src/planner/types';
+import { SKIP_NO_SHARED, tempDir, unlabelled } from '../support/shared';
+
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const SKIP_READERS = SKIP_NO_SHARED || (has('soffice') && has('pdftotext') ? false : 'LibreOffice (soffice) or poppler-utils is not installed; document read-back skipped');
+
+async function fastestDetPlan() {
+  const analysis = await analyzeFile(unlabelled('FastestDet.onnx'));
+  return buildPlanDocument({ analysis, modelFile: 'FastestDet.onnx', deviceIds: ['coral-usb', 'apple-a17-pro', 'rpi5'], budgets: {}, precision: 'int8' });
+}
+
+test('FastestDet at int8: the Coral risk names the Gathers that remain with their reason and the partition; the A17 Pro, which lowers them to slices, has none', { skip: SKIP_NO_SHARED }, async () => {
+  const doc = await fastestDetPlan();
+  const [coral, a17] = doc.estimates;
+  // The A17 Pro runs the Gathers as slices: no fallback, and its deployed graph says so.
+  assert.equal(a17.compatibility.fallback.length, 0, JSON.stringify(a17.compatibility.fallback));
+  assert.equal(a17.deployedGraph?.steps['lowered-to-slice'], 26);
+  assert.equal(fallbackRisk(a17), null);
+  // The Coral keeps them (data gathers, not shape arithmetic: the shape chains were folded).
+  const gather = coral.compatibility.fallback.find((f) => f.op === 'Gather');
+  assert.ok(gather && gather.count === 26 && gather.cause === 'op-unsupported', JSON.stringify(gather));
+  assert.ok(!coral.compatibility.fallback.some((f) => /^(Shape|Unsqueeze|Cast|ConstantOfShape)$/.test(f.op)), 'no shape arithmetic falls back');
+  const risks = doc.plan.risks.map((r) => r.description);
+  const coralRisks = risks.filter((r) => r.includes(coral.deviceName));
+  assert.equal(coralRisks.length, 1, risks.join('\n'));
+  assert.match(coralRisks[0], /GATHER is not supported by Edge TPU \(Gather ×26\)/);
+  assert.match(coralRisks[0], /in the graph TFLite converter \+ edgetpu_compiler runs \(\d+ file nodes → \d+ layers after folding and fusion\)/);
+  assert.match(coralRisks[0], /ends the accelerator's partition, so \d+ later op\(s\) run on the CPU as well/);
+  assert.ok(!risks.some((r) => r.includes(a17.deviceName)), `no risk for the A17 Pro: ${risks.join('\n')}`);
+  assert.ok(!risks.some((r) => /Shape|Unsqueeze/.test(r)), 'no risk names shape arithmetic');
+  // The mitigation names only ops the accelerator cannot map, not the ones pushed to the CPU by the partition.
+  const coralRisk = doc.plan.risks.find((r) => r.description.includes(coral.deviceName))!;
+  assert.match(coralRisk.mitigation, /Gather/);
+  assert.doesNotMatch(coralRisk.mitigation, /\bConv\b/);
+});
+
+test('a precision gap is a risk that quantization removes; an accelerator that runs everything is no risk', () => {
+  const base = (fallback: DeviceEstimate['compatibility']['fallback']): DeviceEstimate =>
+    ({ deviceName: 'Edge TPU board', compatibility: { verdict: fallback.length ? 'none' : 'full', summary: '', accelerated: [], fallback, blockers: [] } }) as unknown as DeviceEstimate;
+  const fp32 = fallbackRisk(base([{ op: 'Conv', nodes: ['c'], count: 12, reason: 'computes in fp32: the Edge TPU runs fully int8-quantised ops only', cause: 'edgetpu-not-int8' }]))!;
+  assert.match(fp32.description, /12 op\(s\) in the graph run on the CPU: computes in fp32/);
+  assert.match(fp32.mitigation, /^Quantize the model/);
+  assert.doesNotMatch(fp32.mitigation, /rewrite/);
+  assert.equal(fallbackRisk(base([])), null);
+});
+
+test('all four documents carry the graph each device runs, read back by independent readers', { skip: SKIP_READERS, timeout: 300_000 }, async () => {
+  const doc = await fastestDetPlan();
+  const dir = tempDir('plan-risks');
+  try {
+    const results = await exportPlan(doc, ['docx', 'xlsx', 'pdf', 'pptx'], path.join(dir, 'out'), {});
+    const inDir = path.join(dir, 'in');
+    fs.mkdirSync(inDir);
+    for (const r of results) if (r.format !== 'pdf') fs.copyFileSync(r.file, path.join(inDir, `plan-${r.format}.${r.format}`));
+    const profile = path.join(os.tmpdir(), `edgeplan-lo-risks-${process.pid}-${Date.now()}`);
+    try {
+      const lo = spawnSync('soffice', [`-env:UserInstallation=file://${profile}`, '--headless', '--norestore', '--convert-to', 'pdf', '--outdir', path.join(dir, 'pdf'), ...fs.readdirSync(inDir).map((f) => path.join(inDir, f))], { encoding: 'utf8', timeout: 240_000 });
+      assert.equal(lo.status, 0, lo.stderr || lo.stdout);
+    } finally {
+      fs.rmSync(profile, { recursive: true, force: true });
+    }
+    const text = (pdf: string): string => {
+      const r = spawnSync('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.replace(/[\u200B-\u200F\u202A-\u202E]/g, '').replace(/\s+/g, ' ');
+    };
+    const docs: Record<string, string> = {
+      pdf: text(results.find((r) => r.format === 'pdf')!.file),
+      docx: text(path.join(dir, 'pdf', 'plan-docx.pdf')),
+      xlsx: text(path.join(dir, 'pdf', 'plan-xlsx.pdf')),
+      pptx: text(path.join(dir, 'pdf', 'plan-pptx.pdf')),
+    };
+    for (const e of doc.estimates) {
+      // The sentence's opening (toolchain and node counts) — long sentences wrap differently in each format.
+      const sentence = explainDeployed(e.deployedGraph!);
+      const head = sentence.slice(0, sentence.indexOf(' layer') + ' layer'.length);
+      assert.match(head, /^Estimated on the graph .+ runs: \d+ file nodes → \d+ layer$/);
+      for (const [format, t] of Object.entries(docs)) assert.ok(t.includes(head), `${format} lacks "${head}" for ${e.device}`);
+    }
+    for (const [format, t] of Object.entries(docs)) {
+      if (format === 'pptx') continue; // the slides show the risks table clipped; the notes carry it whole
+      assert.ok(t.includes('GATHER is not supported by Edge TPU'), `${format}: the Coral fallback with its reason`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
