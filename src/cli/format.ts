@@ -5,6 +5,7 @@ import type { DeviceEstimate } from '../planner/types';
 import type { PlanDocument } from '../planner/plan';
 import type { DeviceSpec } from '../planner/catalog';
 import type { BenchmarkResult } from '../measure';
+import { fromText, slowestLayers } from '../planner/estimate/layer-times';
 import { formatBytes, formatCount, formatMs, formatShape, formatRange, withUnit } from '../format-numbers';
 
 export function table(headers: string[], rows: string[][], align: ('l' | 'r')[] = []): string {
@@ -83,7 +84,17 @@ function fitsText(m: DeviceEstimate['memory']): string {
   return `NO (${formatBytes(-(m.marginBytes ?? 0))} over)`;
 }
 
-export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstimate[]): string {
+/** The `n` slowest layers of the graph the device runs, each with the file nodes it stands for (--layers N). */
+function slowestLayersText(e: DeviceEstimate, n: number): string {
+  const d = e.deployedGraph;
+  if (!e.layers.length) return `${e.device}: no per-layer estimate${Number.isFinite(e.latencyMs.typical) ? '' : ' (latency is not estimated; see its assumptions)'}`;
+  const top = slowestLayers(e.layers, n);
+  const head = `Top ${top.length} of ${e.layers.length} layers on ${e.device} by time${d ? `, as ${d.toolchainName} runs them (from ${d.fileNodes} file nodes)` : ''}`;
+  const rows = top.map((l) => [l.name, l.op, l.unit === 'cpu' ? 'CPU' : 'accelerator', formatMs(l.ms), l.share === null ? '?' : `${(l.share * 100).toFixed(1)}%`, fromText(l.fromNodes)]);
+  return `${head}\n${table(['layer', 'op', 'runs on', 'ms', 'share', 'file nodes (fused or folded into it)'], rows, ['l', 'l', 'l', 'r', 'r', 'l'])}`;
+}
+
+export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstimate[], opts: { layers?: number } = {}): string {
   const out: string[] = [];
   const m = analysis.model;
   out.push(`${path.basename(m.file)} — ${formatCount(m.params)} params, ${m.macs === null ? 'MACs unknown' : `${formatCount(m.macs)} MACs`}`);
@@ -111,6 +122,12 @@ export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstim
       out.push(`${e.device}: ${e.compatibility.summary}`);
       for (const b of e.compatibility.blockers) out.push(`  ! ${b}`);
       for (const f of e.compatibility.fallback.slice(0, 12)) out.push(`  - ${f.op} x${f.count}: ${f.reason}`);
+    }
+  }
+  if (opts.layers) {
+    for (const e of estimates) {
+      out.push('');
+      out.push(slowestLayersText(e, opts.layers));
     }
   }
   // Assumptions per device; the ones every device shares are listed once.

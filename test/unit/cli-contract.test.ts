@@ -284,6 +284,31 @@ test('estimate --precision int8|fp16|fp32 is respected (weights shrink with it) 
   assertBadInput(runs[5], /stm32l4.*fp16|fp16.*stm32l4/);
 });
 
+test('estimate --layers N lists each device\'s N slowest deployed layers with the file nodes fused into them; a bad N is refused', async () => {
+  const [text, json, zero, word] = await Promise.all([
+    runCli(['estimate', sampleModel, '--device', 'rpi5,coral-usb', '--layers', '3']),
+    runCli(['estimate', sampleModel, '--device', 'rpi5', '--json']),
+    runCli(['estimate', sampleModel, '--device', 'rpi5', '--layers', '0']),
+    runCli(['estimate', sampleModel, '--device', 'rpi5', '--layers', 'many']),
+  ]);
+  assertOk(text);
+  const e = parseJsonOut(json).estimates[0];
+  // The JSON's slowest three layers (with their "from" nodes) are the ones the text lists, in order.
+  const slowest = [...e.layers].sort((a: { ms: number }, b: { ms: number }) => b.ms - a.ms).slice(0, 3);
+  const section = text.stdout.slice(text.stdout.indexOf('Top 3 of'));
+  assert.match(section, new RegExp(`^Top 3 of ${e.layers.length} layers on rpi5 by time, as .+ runs them \\(from ${e.deployedGraph.fileNodes} file nodes\\)`));
+  const rows = section.split('\n').slice(3, 6);
+  slowest.forEach((l: { name: string; from: string[] }, i: number) => {
+    assert.ok(rows[i].startsWith(l.name), `row ${i}: ${rows[i]} (expected ${l.name})`);
+    assert.ok(rows[i].includes(l.from.join(' + ')), `row ${i} names the file nodes ${l.from.join(', ')}: ${rows[i]}`);
+  });
+  // The sample's pointwise convolutions run with their Relu fused: the text says which file nodes that layer is.
+  assert.ok(slowest.some((l: { from: string[] }) => l.from.length === 2 && /Relu/.test(l.from[1])), JSON.stringify(slowest.map((l: { from: string[] }) => l.from)));
+  assert.match(text.stdout, /Top 3 of \d+ layers on coral-usb by time/);
+  assertBadInput(zero, /--layers must be at least 1/);
+  assertUsage(word, /--layers must be a number/);
+});
+
 test('a model too big for a microcontroller is a result with fits:false, not an error', async () => {
   const dir = tempDir('cli-contract-big');
   try {
