@@ -3,11 +3,13 @@
  * planner). One union of messages each way, and runtime validation used on both sides: a message that does
  * not match is logged and ignored, never acted on.
  *
- * This file is bundled into the webviews too: no `vscode`, no Node imports, only type imports.
+ * This file is bundled into the webviews too: no `vscode`, no Node imports; besides types it imports only the
+ * dependency-free layer ranking (planner/estimate/layer-times.ts).
  */
 import type { AnalysisResult } from './analyzers/profile-types';
 import type { DeviceEstimate, RecommendationResult } from './planner/types';
 import type { DeploymentPlan } from './planner/plan';
+import { slowestLayers } from './planner/estimate/layer-times';
 
 // ---------------------------------------------------------------------------------------------
 // Payload types
@@ -23,8 +25,24 @@ export interface DeviceChoice {
 /** The estimate for one device, or why there is none. */
 export interface DeviceResult {
   device: string;
-  estimate?: DeviceEstimate;
+  /** Its `layers` are the slowest MAX_LAYER_ROWS when the device runs more: then this is how many it runs. */
+  estimate?: DeviceEstimate & { layersTotal?: number };
   error?: string;
+}
+
+/** Most per-layer estimates one device's result carries to a webview (the slowest ones; the CLI's --json has all). */
+export const MAX_LAYER_ROWS = 10_000;
+/** Most file nodes one deployed layer names in a message. */
+export const MAX_FROM_NODES = 1_000;
+
+/**
+ * A webview gets at most MAX_LAYER_ROWS per-layer estimates per device: the slowest, in the order the device runs
+ * them, with how many it runs in all (a graph of a million nodes would otherwise be one message of that size).
+ */
+export function boundedLayers(est: DeviceEstimate): NonNullable<DeviceResult['estimate']> {
+  if (est.layers.length <= MAX_LAYER_ROWS) return est;
+  const keep = new Set(slowestLayers(est.layers, MAX_LAYER_ROWS).map((l) => l.index));
+  return { ...est, layers: est.layers.filter((_, i) => keep.has(i)), layersTotal: est.layers.length };
 }
 
 export interface BenchmarkRow {
@@ -298,12 +316,44 @@ function range(o: Obj, key: string): void {
   number(r, 'high');
 }
 
+const UNITS = ['accelerator', 'cpu'] as const;
+
+/** A layer the device runs: its name, op, unit, time and (optional) the file nodes it stands for. */
+function layerEstimate(l: unknown, i: number): void {
+  need(isObj(l), `"layers[${i}]" must be an object`);
+  const o = l as Obj;
+  text(o, 'name');
+  text(o, 'op');
+  oneOf(o, 'unit', UNITS);
+  number(o, 'ms');
+  if (o.from !== undefined) list(o, 'from', MAX_FROM_NODES).forEach((n, k) => need(typeof n === 'string' && n.length <= MAX_MESSAGE_TEXT, `"layers[${i}].from[${k}]" must be text`));
+}
+
+/** What the device's toolchain did to the file's graph (DeployedSummary). */
+function deployedSummary(d: Obj): void {
+  text(d, 'toolchain');
+  text(d, 'toolchainName');
+  number(d, 'fileNodes');
+  number(d, 'layers');
+  const steps = object(d, 'steps') as Obj;
+  for (const k of Object.keys(steps)) number(steps, k);
+  list(d, 'unfolded', 100).forEach((u, i) => {
+    need(isObj(u), `"unfolded[${i}]" must be an object`);
+    for (const k of ['node', 'op', 'reason']) text(u as Obj, k);
+  });
+  const bound = object(d, 'assumedBindings') as Obj;
+  for (const k of Object.keys(bound)) number(bound, k);
+}
+
 function deviceEstimate(e: Obj): void {
   text(e, 'device');
   text(e, 'deviceName');
   text(e, 'runtime');
   range(e, 'latencyMs');
-  need(Array.isArray(e.layers), '"layers" must be a list');
+  list(e, 'layers', MAX_LAYER_ROWS).forEach(layerEstimate);
+  number(e, 'layersTotal', true);
+  const deployed = object(e, 'deployedGraph', true);
+  if (deployed) deployedSummary(deployed);
   const memory = object(e, 'memory') as Obj;
   number(memory, 'totalBytes');
   const compat = object(e, 'compatibility') as Obj;

@@ -2,13 +2,15 @@
  * The analysis view (panel and read-only model editor): summary, per-device cards, chart, per-layer table,
  * benchmark. All DOM is built with textContent (webview/lib/dom.ts); state survives hide/show via setState.
  */
-import { MAX_BINDING, MIN_BINDING, type AnalysisViewModel, type BenchmarkView, type DeviceResult, type ToWebview } from '../src/protocol';
+import { MAX_BINDING, MAX_LAYER_ROWS, MIN_BINDING, type AnalysisViewModel, type BenchmarkView, type DeviceResult, type ToWebview } from '../src/protocol';
 import type { ModelProfile } from '../src/analyzers/profile-types';
 import { formatBytes, formatCount, formatMs, formatShape } from '../src/format-numbers';
 import { button, h, replaceChildren, type Child } from './lib/dom';
 import { getState, post, setState, start } from './lib/vscode-api';
 import { renderChart } from './lib/chart';
-import { filterRows, layerRows, sortRows, type SortKey } from './lib/layers';
+import { deployedRows, filterRows, layerRows, sortRows, type DeployedRow, type DeployedSortKey, type LayerRow, type SortKey } from './lib/layers';
+import { fromText } from '../src/planner/estimate/layer-times';
+import { explainDeployed } from '../src/planner/estimate/explain';
 import { devicePicker, verdictLabel } from './lib/devices';
 import { bindingRows, bindingsChanged, collectBindings } from './lib/bindings';
 
@@ -16,6 +18,10 @@ interface ViewState {
   resource: string;
   sortKey: SortKey;
   sortDir: 'asc' | 'desc';
+  /** The layers table: the file's layers, or the layers the chosen device (layerDevice) runs. */
+  layerView: 'file' | 'deployed';
+  runSortKey: DeployedSortKey;
+  runSortDir: 'asc' | 'desc';
   filter: string;
   layerDevice: string;
   onlyDominant: boolean;
@@ -32,6 +38,9 @@ const ui: ViewState = {
   resource: saved.resource ?? '',
   sortKey: saved.sortKey ?? 'index',
   sortDir: saved.sortDir ?? 'asc',
+  layerView: saved.layerView === 'deployed' ? 'deployed' : 'file',
+  runSortKey: saved.runSortKey ?? 'index',
+  runSortDir: saved.runSortDir ?? 'asc',
   filter: saved.filter ?? '',
   layerDevice: saved.layerDevice ?? '',
   onlyDominant: saved.onlyDominant ?? false,
@@ -354,7 +363,13 @@ function deviceCard(r: DeviceResult): HTMLElement {
   );
 }
 
-const COLUMNS: { key: SortKey; label: string; numeric: boolean }[] = [
+interface Column<K extends string> {
+  key: K;
+  label: string;
+  numeric: boolean;
+}
+
+const FILE_COLUMNS: Column<SortKey>[] = [
   { key: 'index', label: '#', numeric: true },
   { key: 'name', label: 'Name', numeric: false },
   { key: 'op', label: 'Op', numeric: false },
@@ -364,6 +379,40 @@ const COLUMNS: { key: SortKey; label: string; numeric: boolean }[] = [
   { key: 'activationBytes', label: 'Activations', numeric: true },
   { key: 'ms', label: 'Est. ms', numeric: true },
 ];
+
+const RUN_COLUMNS: Column<DeployedSortKey>[] = [
+  { key: 'index', label: '#', numeric: true },
+  { key: 'name', label: 'Layer', numeric: false },
+  { key: 'op', label: 'Op', numeric: false },
+  { key: 'unit', label: 'Runs on', numeric: false },
+  { key: 'ms', label: 'Est. ms', numeric: true },
+];
+
+/** The estimates that have per-layer figures: the devices the "As it runs on" view can show. */
+const withLayers = (v: AnalysisViewModel): DeviceResult[] => v.results.filter((r) => r.estimate && r.estimate.layers.length > 0);
+
+/** The estimate the table relates to (the chosen device's), or null. */
+const layerEstimate = (v: AnalysisViewModel): NonNullable<DeviceResult['estimate']> | null => v.results.find((r) => r.device === ui.layerDevice)?.estimate ?? null;
+
+/** Rows the table puts in the page: a first page, then (on request) up to MAX_LAYER_ROWS. */
+const pageOf = <R,>(rows: readonly R[]): R[] => rows.slice(0, ui.showAllLayers ? MAX_LAYER_ROWS : LAYER_PAGE);
+
+/** A header row of sort buttons (aria-sort on the active column); a click sorts and keeps the focus there. */
+function sortHeader<K extends string>(columns: Column<K>[], sort: { key: K; dir: 'asc' | 'desc' }, onSort: (key: K, dir: 'asc' | 'desc') => void, extra: string[] = []): HTMLElement {
+  return h(
+    'tr',
+    {},
+    ...columns.map((c) => {
+      const active = sort.key === c.key;
+      const b = button(`${c.label}${active ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}`, () => {
+        onSort(c.key, active ? (sort.dir === 'asc' ? 'desc' : 'asc') : c.numeric && c.key !== 'index' ? 'desc' : 'asc');
+        document.querySelector<HTMLButtonElement>(`[data-sort="${c.key}"]`)?.focus();
+      }, { class: 'sort', 'data-sort': c.key, 'aria-label': `Sort by ${c.label}` });
+      return h('th', { scope: 'col', class: c.numeric ? 'num' : '', 'aria-sort': active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none' }, b);
+    }),
+    ...extra.map((label) => h('th', { scope: 'col' }, label)),
+  );
+}
 
 function renderLayers(): void {
   const body = document.getElementById('layers-body');
@@ -379,18 +428,32 @@ function renderLayers(): void {
     );
     return;
   }
-  const est = view.results.find((r) => r.device === ui.layerDevice)?.estimate ?? null;
-  const rows = layerRows(m.layers, est ? est.layers : null);
-  const filtered = sortRows(filterRows(rows, ui.filter, ui.onlyDominant), ui.sortKey, ui.sortDir);
-  const shown = ui.showAllLayers ? filtered : filtered.slice(0, LAYER_PAGE);
+  const running = withLayers(view);
+  if (ui.layerView === 'deployed' && !running.some((r) => r.device === ui.layerDevice)) ui.layerView = 'file';
+  if (ui.layerView === 'deployed') renderDeployedLayers(body, layerEstimate(view)!);
+  else renderFileLayers(body);
+}
 
-  const deviceSelect = h('select', { id: 'layer-device', 'data-testid': 'layer-device' }, ...view.results.filter((r) => r.estimate).map((r) => h('option', { value: r.device, selected: r.device === ui.layerDevice }, r.estimate!.deviceName)));
-  deviceSelect.addEventListener('change', () => {
-    ui.layerDevice = deviceSelect.value;
+/** The controls both views share: which view (the file's layers, or as it runs on a device), filter, dominant only. */
+function layerControls(extra: Child[]): HTMLElement {
+  const v = view!;
+  const viewSelect = h(
+    'select',
+    { id: 'layer-view', 'data-testid': 'layer-view' },
+    h('option', { value: 'file', selected: ui.layerView === 'file' }, 'As in the file'),
+    ...withLayers(v).map((r) => h('option', { value: `run:${r.device}`, selected: ui.layerView === 'deployed' && r.device === ui.layerDevice }, `As it runs on ${r.estimate!.deviceName}`)),
+  );
+  viewSelect.addEventListener('change', () => {
+    if (viewSelect.value === 'file') ui.layerView = 'file';
+    else {
+      ui.layerView = 'deployed';
+      ui.layerDevice = viewSelect.value.slice('run:'.length);
+    }
     saveUi();
     renderLayers();
+    document.getElementById('layer-view')?.focus();
   });
-  const filter = h('input', { id: 'layer-filter', type: 'search', value: ui.filter, placeholder: 'name or op (op:Conv for an exact op)', 'data-testid': 'layer-filter' });
+  const filter = h('input', { id: 'layer-filter', type: 'search', value: ui.filter, placeholder: ui.layerView === 'deployed' ? 'name, op or file node (op:Conv for an exact op)' : 'name or op (op:Conv for an exact op)', 'data-testid': 'layer-filter' });
   filter.addEventListener('input', () => {
     ui.filter = filter.value;
     saveUi();
@@ -402,73 +465,136 @@ function renderLayers(): void {
     saveUi();
     renderLayers();
   });
-
-  const head = h(
-    'tr',
-    {},
-    ...COLUMNS.map((c) => {
-      const active = ui.sortKey === c.key;
-      const b = button(`${c.label}${active ? (ui.sortDir === 'asc' ? ' ▲' : ' ▼') : ''}`, () => {
-        if (ui.sortKey === c.key) ui.sortDir = ui.sortDir === 'asc' ? 'desc' : 'asc';
-        else {
-          ui.sortKey = c.key;
-          ui.sortDir = c.numeric && c.key !== 'index' ? 'desc' : 'asc';
-        }
-        saveUi();
-        renderLayers();
-        document.querySelector<HTMLButtonElement>(`[data-sort="${c.key}"]`)?.focus();
-      }, { class: 'sort', 'data-sort': c.key, 'aria-label': `Sort by ${c.label}` });
-      return h('th', { scope: 'col', class: c.numeric ? 'num' : '', 'aria-sort': active ? (ui.sortDir === 'asc' ? 'ascending' : 'descending') : 'none' }, b);
-    }),
+  return h(
+    'div',
+    { class: 'controls' },
+    h('label', { for: 'layer-view' }, 'Show'),
+    viewSelect,
+    ...extra,
+    h('label', { for: 'layer-filter' }, 'Filter'),
+    filter,
+    h('span', { class: 'check' }, dominant, h('label', { for: 'layer-dominant' }, 'Only the dominant layers')),
   );
-  const tbody = h('tbody', { id: 'layer-rows' });
-  fillRows(tbody, shown);
-  const dominantCount = rows.filter((r) => r.dominant).length;
+}
 
+/** "Show all N layers" (up to MAX_LAYER_ROWS), and a note when even that leaves rows out. */
+function moreRows(filtered: number, total: number, what: string): Child[] {
+  const out: Child[] = [];
+  if (!ui.showAllLayers && filtered > LAYER_PAGE) {
+    out.push(button(`Show all ${formatCount(Math.min(filtered, MAX_LAYER_ROWS))} ${what}`, () => {
+      ui.showAllLayers = true;
+      saveUi();
+      renderLayers();
+    }, { class: 'secondary', 'data-testid': 'layers-show-all' }));
+  }
+  if (ui.showAllLayers && filtered > MAX_LAYER_ROWS) out.push(h('p', { class: 'muted small', 'data-testid': 'layers-bounded' }, `Showing ${formatCount(MAX_LAYER_ROWS)} of ${formatCount(filtered)} ${what}, in the order chosen above; ${what === 'layers' ? 'edgeplan analyze --json' : 'edgeplan estimate --json'} lists all ${formatCount(total)}.`));
+  return out;
+}
+
+function fileRowsNow(): LayerRow[] {
+  const est = layerEstimate(view!);
+  const rows = layerRows(view!.result.model.layers, est ? est.layers : null);
+  return sortRows(filterRows(rows, ui.filter, ui.onlyDominant), ui.sortKey, ui.sortDir);
+}
+
+function renderFileLayers(body: HTMLElement): void {
+  const v = view!;
+  const est = layerEstimate(v);
+  const all = layerRows(v.result.model.layers, est ? est.layers : null);
+  const filtered = fileRowsNow();
+  const estimated = v.results.filter((r) => r.estimate);
+  const deviceSelect = h('select', { id: 'layer-device', 'data-testid': 'layer-device' }, ...estimated.map((r) => h('option', { value: r.device, selected: r.device === ui.layerDevice }, r.estimate!.deviceName)));
+  deviceSelect.addEventListener('change', () => {
+    ui.layerDevice = deviceSelect.value;
+    saveUi();
+    renderLayers();
+    document.getElementById('layer-device')?.focus();
+  });
+  const head = sortHeader(FILE_COLUMNS, { key: ui.sortKey, dir: ui.sortDir }, (key, dir) => {
+    ui.sortKey = key;
+    ui.sortDir = dir;
+    saveUi();
+    renderLayers();
+  });
+  const tbody = h('tbody', { id: 'layer-rows' });
+  fillFileRows(tbody, pageOf(filtered));
+  const dominantCount = all.filter((r) => r.dominant).length;
   replaceChildren(
     body,
-    h(
-      'div',
-      { class: 'controls' },
-      h('label', { for: 'layer-filter' }, 'Filter'),
-      filter,
-      est || view.results.some((r) => r.estimate) ? h('label', { for: 'layer-device' }, 'Estimated on') : null,
-      view.results.some((r) => r.estimate) ? deviceSelect : null,
-      h('span', { class: 'check' }, dominant, h('label', { for: 'layer-dominant' }, 'Only the dominant layers')),
-    ),
+    layerControls(estimated.length ? [h('label', { for: 'layer-device' }, 'Times from'), deviceSelect] : []),
     h(
       'p',
       { class: 'muted small', id: 'layer-caption', 'data-testid': 'layer-caption' },
-      `${formatCount(filtered.length)} of ${formatCount(rows.length)} layers. `,
-      est ? `Highlighted: the ${dominantCount} layer(s) that take at least half of the estimated time on ${est.deviceName}.` : 'Choose a device to see per-layer time.',
+      `${formatCount(filtered.length)} of ${formatCount(all.length)} layers in the file. `,
+      est
+        ? `Times are those of the layers ${est.deviceName} runs: a node fused into another layer, or folded away by its toolchain, has no time of its own. Highlighted: the ${dominantCount} layer(s) that take at least half of the estimated time.`
+        : 'Choose a device to see per-layer time.',
     ),
     h('div', { class: 'table-scroll' }, h('table', { class: 'data layers', 'data-testid': 'layers-table', 'aria-describedby': 'layer-caption' }, h('thead', {}, head), tbody)),
-    filtered.length > shown.length
-      ? button(`Show all ${formatCount(filtered.length)} layers`, () => {
-          ui.showAllLayers = true;
-          saveUi();
-          renderLayers();
-        }, { class: 'secondary', 'data-testid': 'layers-show-all' })
-      : null,
+    ...moreRows(filtered.length, all.length, 'layers'),
+  );
+}
+
+function deployedRowsNow(est: NonNullable<DeviceResult['estimate']>): DeployedRow[] {
+  return sortRows(filterRows(deployedRows(est.layers), ui.filter, ui.onlyDominant), ui.runSortKey, ui.runSortDir);
+}
+
+/** The layers the device's toolchain runs, each with the file nodes it stands for, and what was folded or fused. */
+function renderDeployedLayers(body: HTMLElement, est: NonNullable<DeviceResult['estimate']>): void {
+  const all = deployedRows(est.layers);
+  const filtered = deployedRowsNow(est);
+  const head = sortHeader(RUN_COLUMNS, { key: ui.runSortKey, dir: ui.runSortDir }, (key, dir) => {
+    ui.runSortKey = key;
+    ui.runSortDir = dir;
+    saveUi();
+    renderLayers();
+  }, ['File nodes']);
+  const tbody = h('tbody', { id: 'layer-rows' });
+  fillDeployedRows(tbody, pageOf(filtered));
+  const d = est.deployedGraph;
+  const total = est.layersTotal ?? est.layers.length;
+  replaceChildren(
+    body,
+    layerControls([]),
+    h('p', { 'data-testid': 'deployed-summary' }, d ? explainDeployed(d) : `${est.deviceName} runs the file's layers as they are.`),
+    est.compatibility.fallback.length ? h('p', { class: 'small', 'data-testid': 'deployed-fallback' }, est.compatibility.summary) : null,
+    est.layersTotal ? h('p', { class: 'muted small', 'data-testid': 'layers-bounded' }, `${est.deviceName} runs ${formatCount(est.layersTotal)} layers: the ${formatCount(est.layers.length)} slowest are listed here; edgeplan estimate --json lists all.`) : null,
+    h(
+      'p',
+      { class: 'muted small', id: 'layer-caption', 'data-testid': 'layer-caption' },
+      `${formatCount(filtered.length)} of ${formatCount(total)} layers ${est.deviceName} runs${d ? `, from ${formatCount(d.fileNodes)} file nodes` : ''}. `,
+      `Highlighted: the ${all.filter((r) => r.dominant).length} layer(s) that take at least half of the estimated time.`,
+    ),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'data layers', 'data-testid': 'deployed-table', 'aria-describedby': 'layer-caption' }, h('thead', {}, head), tbody)),
+    ...moreRows(filtered.length, total, 'deployed layers'),
   );
 }
 
 /** Typing in the filter re-renders only the rows, so the input keeps focus and caret. */
 function renderLayerRowsOnly(): void {
   const tbody = document.getElementById('layer-rows');
+  const est = view ? layerEstimate(view) : null;
   if (!tbody || !view) {
     renderLayers();
     return;
   }
-  const est = view.results.find((r) => r.device === ui.layerDevice)?.estimate ?? null;
-  const rows = layerRows(view.result.model.layers, est ? est.layers : null);
-  const filtered = sortRows(filterRows(rows, ui.filter, ui.onlyDominant), ui.sortKey, ui.sortDir);
-  fillRows(tbody, ui.showAllLayers ? filtered : filtered.slice(0, LAYER_PAGE));
   const caption = document.getElementById('layer-caption');
-  if (caption?.firstChild) caption.firstChild.textContent = `${formatCount(filtered.length)} of ${formatCount(rows.length)} layers. `;
+  if (ui.layerView === 'deployed' && est) {
+    const rows = deployedRowsNow(est);
+    fillDeployedRows(tbody, pageOf(rows));
+    if (caption?.firstChild) caption.firstChild.textContent = `${formatCount(rows.length)} of ${formatCount(est.layersTotal ?? est.layers.length)} layers ${est.deviceName} runs${est.deployedGraph ? `, from ${formatCount(est.deployedGraph.fileNodes)} file nodes` : ''}. `;
+    return;
+  }
+  const rows = fileRowsNow();
+  fillFileRows(tbody, pageOf(rows));
+  if (caption?.firstChild) caption.firstChild.textContent = `${formatCount(rows.length)} of ${formatCount(view.result.model.layers.length)} layers in the file. `;
 }
 
-function fillRows(tbody: HTMLElement, rows: ReturnType<typeof layerRows>): void {
+function timeText(ms: number, share: number | null, onCpu: boolean): string {
+  return `${formatMs(ms)}${share !== null ? ` (${Math.round(share * 100)}%)` : ''}${onCpu ? ' on CPU' : ''}`;
+}
+
+function fillFileRows(tbody: HTMLElement, rows: LayerRow[]): void {
   // Say where a layer runs only when the device splits the work between its accelerator and its CPU.
   const mixed = new Set(rows.map((r) => r.unit).filter((u) => u !== null)).size > 1;
   replaceChildren(
@@ -484,7 +610,28 @@ function fillRows(tbody: HTMLElement, rows: ReturnType<typeof layerRows>): void 
         h('td', { class: 'num' }, formatCount(r.params)),
         h('td', { class: 'num' }, formatBytes(r.weightBytes)),
         h('td', { class: 'num' }, r.activationBytes === null ? '?' : formatBytes(r.activationBytes)),
-        h('td', { class: 'num' }, r.ms === null ? '' : `${formatMs(r.ms)}${r.share !== null ? ` (${Math.round(r.share * 100)}%)` : ''}${mixed && r.unit === 'cpu' ? ' on CPU' : ''}`),
+        r.ms !== null
+          ? h('td', { class: 'num' }, timeText(r.ms, r.share, mixed && r.unit === 'cpu'))
+          : h('td', { class: 'num muted' }, r.fusedInto ? `in ${r.fusedInto}` : r.folded ? 'folded away' : ''),
+      ),
+    ),
+  );
+}
+
+function fillDeployedRows(tbody: HTMLElement, rows: DeployedRow[]): void {
+  const mixed = new Set(rows.map((r) => r.unit)).size > 1;
+  replaceChildren(
+    tbody,
+    ...rows.map((r) =>
+      h(
+        'tr',
+        { class: r.dominant ? 'dominant' : '', 'data-testid': 'deployed-row', 'data-dominant': r.dominant ? 'true' : undefined, 'data-from': r.from.length },
+        h('td', { class: 'num' }, r.index + 1),
+        h('td', { class: 'name', title: r.name }, r.name),
+        h('td', {}, r.op),
+        h('td', {}, r.unit === 'cpu' ? 'CPU' : 'accelerator'),
+        h('td', { class: 'num' }, timeText(r.ms, r.share, false)),
+        h('td', { class: mixed || r.from.length > 1 ? 'from' : 'from muted', 'data-testid': 'deployed-from' }, fromText(r.from, 6)),
       ),
     ),
   );

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { AnalysisResult, AnalyzeOptions } from '../analyzers/profile-types';
 import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from '../planner/types';
-import type { DeviceChoice, DeviceResult } from '../protocol';
+import { boundedLayers, type DeviceChoice, type DeviceResult } from '../protocol';
 import { log } from './log';
 
 type Core = typeof import('../core');
@@ -124,7 +124,7 @@ export async function estimateAll(
         log.info(`no finite estimate for ${result.model.file} on ${device}: ${why}`);
         return { device, error: `No latency estimate: ${why}.` };
       }
-      return { device, estimate: opts.withLayers === false ? { ...est, layers: [] } : est };
+      return { device, estimate: opts.withLayers === false ? { ...est, layers: [] } : boundedLayers(est) };
     } catch (e) {
       log.warn(`estimate for ${device} failed: ${(e as Error).message}`);
       return { device, error: (e as Error).message };

@@ -1,35 +1,42 @@
-// Two analysis features in the real VS Code 1.100.3 (code-server), once (the first theme of EDGEPLAN_E2E_THEMES):
+// Analysis features in the real VS Code 1.100.3 (code-server), once (the first theme of EDGEPLAN_E2E_THEMES):
 // - the "Dynamic dimensions" form: a model with a symbolic input dimension, the symbol set to 2 and applied,
 //   shows the MACs `edgeplan analyze --bind SYMBOL=2` computes (twice the batch-1 figure); 0 is refused next to
 //   the field without analysing again;
 // - multi-select comparison: two models selected in the Explorer → "Analyze for Edge Deployment" → the
 //   comparison table lists both, with a cell per selected device;
 // - a Core ML .mlpackage folder (written by the tests' Core ML writer): right-click the folder → "Analyze for
-//   Edge Deployment" → the analysis shows the MACs and parameters `edgeplan analyze` gives for the package.
+//   Edge Deployment" → the analysis shows the MACs and parameters `edgeplan analyze` gives for the package;
+// - the Layers table switched from "As in the file" to "As it runs on <device>": the layers the device's toolchain
+//   runs, with the summary of what it folded and fused, and a layer that names the file nodes fused into it
+//   (a Conv with its Relu), as `edgeplan estimate --json` says; back in the file view, the Relu says where it went;
+// - the planner of a weights-only file, which has no latency anywhere: its page shows "unknown" with the reason,
+//   never NaN.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { artifactDir, openSession } from './lib/session.mjs';
-import { cliAnalyze, cliJson, pickModel } from './lib/model-fixture.mjs';
+import { cliAnalyze, cliEstimate, cliJson, pickModel } from './lib/model-fixture.mjs';
+import { weightsOnlyModel } from './lib/weights-only-model.mjs';
 import { pickSymbolicModel } from './lib/symbolic-model.mjs';
 import { makeMlpackage } from './lib/mlpackage-model.mjs';
 import { formatNumbers } from './lib/format-count.mjs';
-import { ANALYZE_ENTRY, analysisFrame, analyzeFromExplorer, errorToasts, parseCount, typeInto } from './lib/scenario.mjs';
+import { ANALYZE_ENTRY, analysisFrame, analyzeFromExplorer, errorToasts, parseCount, plannerFrame, typeInto } from './lib/scenario.mjs';
 import { waitFor } from './lib/workbench.mjs';
 
 const theme = (process.env.EDGEPLAN_E2E_THEMES ?? 'light,dark').split(',').find((t) => t === 'light' || t === 'dark');
 const model = pickModel();
 const symbolic = await pickSymbolicModel();
 const mlpackage = makeMlpackage();
+const weights = weightsOnlyModel();
 
-describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbolic.name}, ${symbolic.source})`, { skip: theme ? false : 'EDGEPLAN_E2E_THEMES names no theme', timeout: 180_000 }, () => {
+describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbolic.name}, ${symbolic.source})`, { skip: theme ? false : 'EDGEPLAN_E2E_THEMES names no theme', timeout: 300_000 }, () => {
   let s;
   let step = 0;
   const macsText = async (frame) => (await frame.locator('[data-testid="summary-macs"]').first().innerText()).trim();
 
   before(async () => {
-    s = await openSession({ name: `features-${theme}`, theme, model, extraModels: [symbolic, mlpackage] });
+    s = await openSession({ name: `features-${theme}`, theme, model, extraModels: [symbolic, mlpackage, weights] });
   });
   afterEach(async (t) => {
     const slug = String(t?.name ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/-+$/, '');
@@ -39,6 +46,7 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
     await s?.close();
     symbolic.cleanup();
     mlpackage.cleanup();
+    weights.cleanup();
   });
 
   it(`binding ${symbolic.symbol}=2 in "Dynamic dimensions" shows the MACs of edgeplan analyze --bind ${symbolic.symbol}=2; 0 is refused`, async () => {
@@ -141,5 +149,64 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
     assert.equal(await macsText(frame), formatCount(cli.model.macs));
     assert.equal((await frame.locator('[data-testid="summary-format"]').first().innerText()).trim(), 'COREML');
     assert.deepEqual(await errorToasts(s), []);
+  });
+
+  it('the Layers table switches to "As it runs on <device>": a deployed layer names the Conv and the Relu fused into it', async () => {
+    const device = 'rpi5';
+    const cli = cliEstimate(model.file, device);
+    // A layer the Pi 5's toolchain runs with a Relu fused into its Conv, by edgeplan's own account.
+    const fused = cli.layers.find((l) => l.op === 'Conv' && Array.isArray(l.from) && l.from.length >= 2 && l.from.some((n) => /relu/i.test(n)));
+    assert.ok(fused, `edgeplan estimate --device ${device} --json lists no Conv with a fused Relu`);
+    const { frame } = await analyzeFromExplorer(s, model.name);
+    const view = frame.locator('[data-testid="layer-view"]');
+    await view.waitFor({ timeout: 15_000 });
+    const options = await view.evaluate((el) => [...el.options].map((o) => ({ value: o.value, text: o.textContent })));
+    assert.equal(options[0].text, 'As in the file');
+    const option = options.find((o) => o.value === `run:${device}`);
+    assert.ok(option && /^As it runs on /.test(option.text), `options: ${JSON.stringify(options)}`);
+    await view.selectOption(`run:${device}`);
+    const seen = await waitFor('the layers the device runs', async () => {
+      const f = await analysisFrame(s, 5_000);
+      const v = await f.evaluate(() => ({
+        focused: document.activeElement?.getAttribute('data-testid') ?? null,
+        summary: document.querySelector('[data-testid="deployed-summary"]')?.textContent ?? null,
+        rows: [...document.querySelectorAll('[data-testid="deployed-row"]')].map((r) => ({ name: r.querySelector('td.name')?.textContent, from: r.querySelector('[data-testid="deployed-from"]')?.textContent })),
+      }));
+      return v.rows.length ? v : null;
+    }, { timeoutMs: 20_000 });
+    assert.equal(seen.focused, 'layer-view', 'the focus stays on the view control');
+    assert.match(seen.summary, new RegExp(`^Estimated on the graph .+ runs: ${cli.deployedGraph.fileNodes} file nodes → ${cli.deployedGraph.layers} layers`));
+    assert.equal(seen.rows.length, Math.min(cli.layers.length, 300));
+    const row = seen.rows.find((r) => r.name === fused.name);
+    assert.ok(row, `no row for ${fused.name}`);
+    for (const n of fused.from) assert.ok(row.from.includes(n), `the row of ${fused.name} does not name ${n}: ${row.from}`);
+    await s.wb.screenshot(join(artifactDir, `features-${theme}-deployed-layers.png`));
+
+    // Back to the file's layers: the fused Relu has no time of its own and says which layer it runs in.
+    const f = await analysisFrame(s);
+    await f.locator('[data-testid="layer-view"]').selectOption('file');
+    const relu = fused.from.find((n) => /relu/i.test(n));
+    const cell = await waitFor(`the file row of ${relu}`, async () => {
+      const g = await analysisFrame(s, 5_000);
+      return g.evaluate((name) => {
+        const tr = [...document.querySelectorAll('[data-testid="layer-row"]')].find((r) => r.querySelector('td.name')?.textContent === name);
+        return tr ? tr.lastElementChild.textContent : null;
+      }, relu);
+    }, { timeoutMs: 20_000 });
+    assert.equal(cell, `in ${fused.name}`);
+    assert.deepEqual(await errorToasts(s), []);
+  });
+
+  it('the planner of a weights-only file shows "unknown" with the reason where a figure cannot be made, never NaN', async () => {
+    await s.wb.runExplorerContextMenu(weights.name, 'Open Edge Deployment Planner');
+    const frame = await plannerFrame(s);
+    const html = await waitFor('the planner figures and recommendation', async () => {
+      const t = await frame.evaluate(() => (document.querySelector('[data-testid="recommendation-verdict"]') ? document.body.innerHTML : null));
+      return t;
+    }, { timeoutMs: 60_000 });
+    const text = await frame.evaluate(() => document.body.innerText);
+    assert.doesNotMatch(html, /\bNaN\b/, 'NaN in the planner page');
+    assert.match(text, /No latency estimate: .*not a language model/, 'each device says why it has no latency');
+    assert.match(text, /unknown/);
   });
 });

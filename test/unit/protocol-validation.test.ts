@@ -110,3 +110,45 @@ test('protocol: planner init with a default plan passes; a device result without
   const r4 = parseToWebview({ type: 'planner/saved', file: '.edgeplan/m.plan.json', at: '2026-01-01T00:00:00Z' });
   assert.equal(r4.ok, true);
 });
+
+test('protocol: an estimate message carries the deployed layers with their file nodes; a bad layer or deployed summary is refused', { skip: !require('fs').existsSync(sample) && 'samples/tiny-cnn.onnx is absent' }, async () => {
+  const { estimateDevice } = await import('../../src/planner/estimate');
+  const result = await analyzeFile(sample);
+  const est = estimateDevice(result.model, 'rpi5');
+  assert.ok(est.deployedGraph && est.layers.some((l) => (l.from?.length ?? 0) > 1), 'the sample runs with fused layers');
+  const msg = (e: unknown): unknown => JSON.parse(JSON.stringify({ type: 'analysis/estimates', selectedDevices: ['rpi5'], results: [{ device: 'rpi5', estimate: e }] }));
+  const ok = parseToWebview(msg(est));
+  assert.equal(ok.ok, true, ok.ok ? '' : ok.error);
+  const bad: [(e: any) => void, RegExp][] = [
+    [(e) => (e.layers[0].unit = 'gpu'), /"unit" must be one of accelerator, cpu/],
+    [(e) => (e.layers[0].ms = 'fast'), /"ms" must be a finite number/],
+    [(e) => (e.layers[0].from = 'Conv_0'), /"from" must be a list/],
+    [(e) => (e.layers[0].from = [42]), /"layers\[0\]\.from\[0\]" must be text/],
+    [(e) => (e.deployedGraph.fileNodes = null), /"fileNodes" must be a finite number/],
+    [(e) => (e.deployedGraph.steps = { 'activation-fused': 'many' }), /"activation-fused" must be a finite number/],
+    [(e) => (e.deployedGraph.unfolded = [{ node: 'x' }]), /"op" must be text/],
+  ];
+  for (const [breakIt, why] of bad) {
+    const e = JSON.parse(JSON.stringify(est));
+    breakIt(e);
+    const r = parseToWebview(msg(e));
+    assert.equal(r.ok, false, String(why));
+    if (!r.ok) assert.match(r.error, why);
+  }
+});
+
+test('protocol: a device that runs more than MAX_LAYER_ROWS layers sends the slowest of them, in run order, and how many it runs', async () => {
+  const { boundedLayers, MAX_LAYER_ROWS } = await import('../../src/protocol');
+  const n = MAX_LAYER_ROWS + 500;
+  const layers = Array.from({ length: n }, (_, i) => ({ name: `l${i}`, op: 'Conv', unit: 'cpu' as const, ms: (i * 7919) % n, bottleneck: 'compute' as const, from: [`l${i}`] }));
+  const est = { layers } as unknown as import('../../src/planner/types').DeviceEstimate;
+  const b = boundedLayers(est);
+  assert.equal(b.layers.length, MAX_LAYER_ROWS);
+  assert.equal(b.layersTotal, n);
+  const cut = Math.min(...b.layers.map((l) => l.ms));
+  assert.ok(layers.filter((l) => l.ms > cut).every((l) => b.layers.includes(l)), 'every slower layer is kept');
+  const order = b.layers.map((l) => Number(l.name.slice(1)));
+  assert.deepEqual(order, [...order].sort((x, y) => x - y), 'in run order');
+  const small = { layers: layers.slice(0, 10) } as unknown as import('../../src/planner/types').DeviceEstimate;
+  assert.equal(boundedLayers(small), small, 'a small estimate goes as it is');
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dominantLayers, filterRows, layerRows, sortRows } from '../../webview/lib/layers';
+import { deployedRows, dominantLayers, filterRows, layerRows, sortRows } from '../../webview/lib/layers';
 import { chartRows, latencyScale } from '../../webview/lib/chart';
 import { fieldName, getAt, matchField, parseLines, parseNumberInput, setAt, type FieldPath } from '../../webview/lib/plan-path';
 import { createDefaultPlan, validatePlan, PlanValidationError } from '../../src/planner/plan';
@@ -44,6 +44,35 @@ test('layers: rows join per-layer time by name (repeated names add up), sort put
   assert.deepEqual(filterRows(rows, 'RE', false).map((r) => r.name), ['relu1']);
   assert.deepEqual(filterRows(rows, '', true).map((r) => r.name), ['conv2']);
   assert.equal(layerRows(layers, null).every((r) => r.ms === null && !r.dominant), true);
+});
+
+test('layers as they run on a device: run order, shares, file nodes; filter by a file node; the file view says fused into / folded away', () => {
+  const run = [
+    { ...est('conv1', 3), from: ['conv1', 'bn1', 'relu1'] },
+    { ...est('pool', 1), unit: 'cpu' as const, from: ['pool'] },
+    { ...est('fc', 6), from: ['fc', 'add_bias'] },
+  ];
+  const rows = deployedRows(run);
+  assert.deepEqual(rows.map((r) => [r.index, r.name, r.share]), [[0, 'conv1', 0.3], [1, 'pool', 0.1], [2, 'fc', 0.6]]);
+  assert.deepEqual(rows[0].from, ['conv1', 'bn1', 'relu1']);
+  assert.deepEqual(rows.filter((r) => r.dominant).map((r) => r.name), ['fc']);
+  assert.deepEqual(filterRows(rows, 'relu', false).map((r) => r.name), ['conv1'], 'a fused file node finds its layer');
+  assert.deepEqual(sortRows(rows, 'ms', 'desc').map((r) => r.name), ['fc', 'conv1', 'pool']);
+  assert.deepEqual(sortRows(rows, 'unit', 'asc').map((r) => r.name), ['conv1', 'fc', 'pool']);
+  // An estimate without "from" lists (an older saved one): each layer stands for itself.
+  assert.deepEqual(deployedRows([est('a', 1)])[0].from, ['a']);
+
+  const file = [layer('shape', 'Shape', 0), layer('conv1', 'Conv', 1000, 10), layer('bn1', 'BatchNormalization', 0), layer('relu1', 'Relu', 0), layer('pool', 'MaxPool', 0), layer('fc', 'Gemm', 100, 5), layer('add_bias', 'Add', 0)];
+  const f = layerRows(file, run);
+  const by = (n: string) => f.find((r) => r.name === n)!;
+  assert.equal(by('conv1').ms, 3);
+  assert.equal(by('bn1').fusedInto, 'conv1');
+  assert.equal(by('relu1').fusedInto, 'conv1');
+  assert.equal(by('add_bias').fusedInto, 'fc');
+  assert.equal(by('shape').folded, true, 'in no deployed layer: folded away');
+  assert.equal(by('conv1').folded, false);
+  // Without "from" lists nothing is claimed to be folded.
+  assert.equal(layerRows(file, [est('conv1', 1)]).some((r) => r.folded), false);
 });
 
 test('chart: linear axis from zero for similar values, decade log axis for wide spreads', () => {

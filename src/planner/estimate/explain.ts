@@ -104,7 +104,7 @@ function explainNoLatency(c: NoLatencyCause): string {
     case 'no-bandwidth':
       return `Latency is not estimated: the file has no compute graph and the catalog has no memory bandwidth for ${c.deviceName}.`;
     case 'not-an-llm':
-      return `Latency is not estimated: the file stores weights but no compute graph (its MACs and activation sizes are unknown), and it is not a language model, whose time per token would follow from its weights: ${c.why}.`;
+      return `Latency is not estimated: the file stores weights but no compute graph (its MACs and activation sizes are unknown), and it is not a language model, whose time per token would follow from its weights (${c.why}).`;
   }
 }
 

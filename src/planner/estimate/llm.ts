@@ -63,7 +63,7 @@ function ggufMetadataTest(md: ModelProfile['metadata'], hasTensors: boolean): La
 
 function tensorNameTest(names: readonly string[]): LanguageModelVerdict {
   const embedding = names.find((n) => TOKEN_EMBEDDING.test(n));
-  if (!embedding) return { llm: false, reason: `its ${names.length} tensor names show no token embedding (such as model.embed_tokens or transformer.wte), so it is not a language model's weights` };
+  if (!embedding) return { llm: false, reason: `its ${names.length} tensor names show no token embedding, such as model.embed_tokens or transformer.wte` };
   const blocks = new Map<string, { attention: boolean; mlp: boolean }>();
   for (const n of names) {
     const m = BLOCK.exec(n);
@@ -74,7 +74,7 @@ function tensorNameTest(names: readonly string[]): LanguageModelVerdict {
     blocks.set(m[1], b);
   }
   const full = [...blocks.values()].filter((b) => b.attention && b.mlp).length;
-  if (full === 0) return { llm: false, reason: `its tensor names show a token embedding (${embedding}) but no transformer blocks with attention and MLP, so it is not a language model's weights` };
+  if (full === 0) return { llm: false, reason: `its tensor names show a token embedding (${embedding}) but no transformer blocks with attention and MLP` };
   const shown = `a token embedding (${embedding}), ${full} transformer block${full === 1 ? '' : 's'} with attention and MLP`;
   const head = names.find((n) => LM_HEAD.test(n));
   if (head) return { llm: true, reason: `its tensor names show ${shown}, and an LM head (${head})` };
