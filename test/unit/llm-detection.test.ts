@@ -16,39 +16,7 @@ import { isLlm, languageModelTest } from '../../src/planner/estimate/llm';
 import { modelTraits } from '../../src/planner/recommend';
 import { SKIP_NO_SHARED, fixture, sharedDir, tempDir, unlabelled } from '../support/shared';
 import { ggufHeader } from '../support/gguf-writer';
-
-type TensorList = [name: string, shape: number[]][];
-
-/** A safetensors file with these tensors whose data section is a sparse hole (weights are never read). */
-function writeSafetensors(file: string, tensors: TensorList): number {
-  const header: Record<string, unknown> = {};
-  let off = 0;
-  let params = 0;
-  for (const [name, shape] of tensors) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    header[name] = { dtype: 'F16', shape, data_offsets: [off, off + 2 * n] };
-    off += 2 * n;
-    params += n;
-  }
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  fs.writeFileSync(file, Buffer.concat([len, json]));
-  fs.truncateSync(file, 8 + json.length + off);
-  return params;
-}
-
-/** HF ViT naming: patch embedding, `layers` encoder blocks of width d, classifier head. */
-function vit(layers: number, d: number): TensorList {
-  const t: TensorList = [['vit.embeddings.patch_embeddings.projection.weight', [d, 3, 16, 16]], ['vit.embeddings.position_embeddings', [1, 197, d]]];
-  for (let i = 0; i < layers; i++) {
-    const p = `vit.encoder.layer.${i}`;
-    for (const n of ['query', 'key', 'value']) t.push([`${p}.attention.attention.${n}.weight`, [d, d]]);
-    t.push([`${p}.attention.output.dense.weight`, [d, d]], [`${p}.intermediate.dense.weight`, [4 * d, d]], [`${p}.output.dense.weight`, [d, 4 * d]]);
-  }
-  t.push(['classifier.weight', [1000, d]]);
-  return t;
-}
+import { vitTensors as vit, writeSafetensors, type TensorList } from '../support/safetensors-writer';
 
 /** HF Llama naming (model.embed_tokens, model.layers.N.self_attn.q_proj / mlp.up_proj, lm_head). */
 function llama(layers: number, d: number, vocab: number, tied = false): TensorList {

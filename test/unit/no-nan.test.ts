@@ -15,6 +15,7 @@ import { loadCatalog } from '../../src/planner/catalog';
 import { floatTensor, writeModel } from '../support/modelgen/onnx-builder';
 import { assertOk, describeRun, parseJsonOut, runCli } from '../support/run-cli';
 import { tempDir } from '../support/shared';
+import { vitTensors, writeSafetensors } from '../support/safetensors-writer';
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const SKIP_READERS = has('soffice') && has('pdftotext') ? false : 'LibreOffice (soffice) or poppler-utils is not installed; document read-back skipped';
@@ -23,25 +24,6 @@ const NAN = /\bNaN\b/;
 let dir = '';
 const models: Record<'weights' | 'runtime', string> = { weights: '', runtime: '' };
 const devices = loadCatalog().devices.map((d) => d.id);
-
-/** A 150 M-parameter ViT-like safetensors file (not a language model), its data a sparse hole. */
-function writeWeightsOnly(file: string): void {
-  const d = 768;
-  const header: Record<string, unknown> = {};
-  let off = 0;
-  const add = (name: string, shape: number[]): void => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    header[name] = { dtype: 'F32', shape, data_offsets: [off, off + 4 * n] };
-    off += 4 * n;
-  };
-  add('vit.embeddings.patch_embeddings.projection.weight', [d, 3, 16, 16]);
-  for (let i = 0; i < 20; i++) for (const n of ['query', 'key', 'value', 'output']) add(`vit.encoder.layer.${i}.attention.${n}.weight`, [d, d]);
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  fs.writeFileSync(file, Buffer.concat([len, json]));
-  fs.truncateSync(file, 8 + json.length + off);
-}
 
 /** A graph whose Reshape target is computed at run time (NonZero → Shape): every shape after it is unknown. */
 function writeRuntimeShapes(file: string): void {
@@ -70,7 +52,7 @@ before(() => {
   dir = tempDir('no-nan');
   models.weights = path.join(dir, 'vit-weights.safetensors');
   models.runtime = path.join(dir, 'runtime-shapes.onnx');
-  writeWeightsOnly(models.weights);
+  writeSafetensors(models.weights, vitTensors(20, 768), 'F32'); // 150 M parameters, not a language model
   writeRuntimeShapes(models.runtime);
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

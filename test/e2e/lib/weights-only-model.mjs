@@ -1,27 +1,26 @@
 // A weights-only model with no computable latency, for the "no NaN anywhere" check of the planner: a small
 // vision-transformer-like safetensors file (patch embedding and attention blocks, no token embedding: not a
-// language model) written into a temporary folder. Never copies anything into the repository.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// language model) written by the tests' own writer (test/support/safetensors-writer.ts, bundled on the fly with
+// esbuild) into a temporary folder. Never copies anything into the repository.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoRoot } from './code-server.mjs';
 
 /** { file, name, source, cleanup() } */
 export function weightsOnlyModel() {
   const dir = mkdtempSync(join(tmpdir(), 'edgeplan-e2e-weights-'));
-  const d = 64;
-  const header = {};
-  let off = 0;
-  const add = (name, shape) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    header[name] = { dtype: 'F32', shape, data_offsets: [off, off + 4 * n] };
-    off += 4 * n;
-  };
-  add('vit.embeddings.patch_embeddings.projection.weight', [d, 3, 16, 16]);
-  for (let i = 0; i < 4; i++) for (const n of ['query', 'key', 'value', 'output']) add(`vit.encoder.layer.${i}.attention.${n}.weight`, [d, d]);
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
   const file = join(dir, 'vit-weights.safetensors');
-  writeFileSync(file, Buffer.concat([len, json, Buffer.alloc(off)]));
-  return { file, name: 'vit-weights.safetensors', source: 'written by test/e2e/lib/weights-only-model.mjs', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const require = createRequire(import.meta.url);
+  const script = `
+    import { vitTensors, writeSafetensors } from './test/support/safetensors-writer';
+    writeSafetensors(${JSON.stringify(file)}, vitTensors(4, 64), 'F32');
+  `;
+  const out = require('esbuild').buildSync({ stdin: { contents: script, resolveDir: repoRoot, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'silent' });
+  const js = join(dir, 'make.cjs');
+  writeFileSync(js, out.outputFiles[0].text);
+  require(js);
+  if (!existsSync(file)) throw new Error(`the safetensors writer did not write ${file}`);
+  return { file, name: 'vit-weights.safetensors', source: 'written by test/support/safetensors-writer.ts', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
