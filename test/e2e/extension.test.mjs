@@ -96,6 +96,11 @@ for (const theme of THEMES_TO_RUN) {
       await typeInto(planner, 'field-project.owner', 'Edge team');
       await typeInto(planner, 'field-budgets.latencyMs', '25');
       await waitFor('"Draft saved" in the planner', async () => /Draft saved/.test(await planner.locator('[data-testid="save-status"]').innerText()), { timeoutMs: 15_000 });
+      // "Draft saved" may still show from the save of an earlier field; the last field's save follows it.
+      await waitFor('the latency budget in the saved draft', async () => {
+        const found = planFiles(s.dirs.workspace);
+        try { return found.length === 1 && JSON.parse(readFileSync(found[0], 'utf8')).budgets?.latencyMs === 25; } catch { return false; }
+      }, { timeoutMs: 15_000 });
       const files = planFiles(s.dirs.workspace);
       assert.equal(files.length, 1, `expected one plan file, found ${files.length}`);
       const saved = JSON.parse(readFileSync(files[0], 'utf8'));
