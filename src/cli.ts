@@ -4,8 +4,9 @@
  */
 import * as path from 'path';
 import * as fs from 'fs';
-import { parseArgs, flag, value, values, numberFlag, bindingsFlag, UsageError, type FlagSpec } from './cli/args';
+import { parseArgs, flag, value, values, numberFlag, bindingsFlag, UsageError, BadValueError, type FlagSpec } from './cli/args';
 import { formatAnalysis, formatEstimates, formatDevices, formatRecommendation, formatBenchmark } from './cli/format';
+import { formatVerify } from './cli/format-verify';
 import { analyzeFile } from './analyzers';
 import { ModelFileError } from './analyzers/errors';
 import { loadCatalog } from './planner/catalog';
@@ -37,6 +38,17 @@ Usage:
   edgeplan benchmark MODEL.onnx [--runs N] [--warmup N] [--batch N[,N...]] [--timeout-s N] [--json]
       Run an ONNX model on this machine with onnxruntime-node (in a child process) and report
       mean/p50/p95/p99 latency.
+  edgeplan verify MODEL.onnx --technique fp16|int8-dynamic|int8-ptq|int4-weight-only [--data DIR] [--samples N]
+                [--calibration-samples N] [--keep-float N|auto] [--out DIR] [--force] [--json]
+      Build the compressed model as a file beside the original (MODEL.<technique>.onnx; --out DIR elsewhere),
+      run both on the same inputs in a child process and report fidelity per output, top-1/top-5 agreement,
+      accuracy and its drop with a 95 % interval (labels), per-group accuracy (groups), the most sensitive
+      layers, and size and latency on this machine. --keep-float keeps the N (or enough, auto) most sensitive
+      layers in float and re-measures. Data (--data DIR): .npy files (one sample each; DIR/<input>/ for several
+      inputs) or .png/.jpg images; labels from DIR/<class>/ folders or DIR/samples.csv (file,label,group).
+      Without data: synthetic inputs, numeric fidelity only.
+      More: --calibration minmax|percentile|entropy, --activations int8|uint8, --block-size N (int4),
+      --image-size HxW, --layout nchw|nhwc, --scale N, --mean a,b,c, --std a,b,c, --seed N, --timeout-s N.
   edgeplan measure MODEL --device ID (--latency-ms N | --log FILE) [--precision P] [--store FILE] [--json]
       Record your own on-device measurement (a number, or a TFLite benchmark_model, trtexec or
       onnxruntime_perf_test log). estimate and plan then correct that device's figures by the
@@ -80,6 +92,26 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     'latency-ms': { value: true },
     log: { value: true },
     store: { value: true },
+  },
+  verify: {
+    ...COMMON,
+    technique: { value: true },
+    data: { value: true },
+    samples: { value: true },
+    'calibration-samples': { value: true },
+    'keep-float': { value: true },
+    out: { value: true },
+    force: { value: false },
+    calibration: { value: true },
+    activations: { value: true },
+    'block-size': { value: true },
+    'image-size': { value: true },
+    layout: { value: true },
+    scale: { value: true },
+    mean: { value: true },
+    std: { value: true },
+    seed: { value: true },
+    'timeout-s': { value: true },
   },
   benchmark: {
     ...COMMON,
@@ -135,6 +167,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdBenchmark(args, io);
       case 'measure':
         return await cmdMeasure(args, io);
+      case 'verify':
+        return await cmdVerify(args, io);
     }
     return 2;
   } catch (e) {
@@ -168,7 +202,7 @@ function reportError(e: unknown, io: Io): number {
 }
 
 /** Errors of lazily loaded modules that describe bad input, matched by name so the modules stay lazy. */
-const USER_ERRORS = new Set(['BadValueError', 'BenchmarkError', 'ExportExistsError', 'AnalysisCancelled', 'CatalogError', 'MeasurementError', 'RecommendInputError']);
+const USER_ERRORS = new Set(['BadValueError', 'BenchmarkError', 'ChildRunError', 'VerifyError', 'DataError', 'ExportExistsError', 'AnalysisCancelled', 'CatalogError', 'MeasurementError', 'RecommendInputError']);
 
 /** A bad input that is not a model-file problem (missing file, bad plan file). */
 export class InputError extends Error {}
@@ -343,6 +377,72 @@ async function cmdBenchmark(args: ReturnType<typeof parseArgs>, io: Io): Promise
   const { benchmarkModel } = await import('./measure');
   const result = await benchmarkModel(file, { runs, warmup, batchSizes: batches.length ? batches : [1], timeoutMs: timeoutS * 1000, bindings: bindingsFlag(args) });
   io.out(flag(args, 'json') ? JSON.stringify(result, null, 2) : formatBenchmark(result));
+  return 0;
+}
+
+const TECHNIQUE_NAMES = ['fp16', 'int8-dynamic', 'int8-ptq', 'int4-weight-only'] as const;
+
+/** "1,2,3" → [1, 2, 3] for --mean / --std. */
+function numberList(args: ReturnType<typeof parseArgs>, name: string): number[] | undefined {
+  const v = value(args, name);
+  if (v === undefined) return undefined;
+  const list = v.split(',').map((x) => Number(x.trim()));
+  if (!list.length || list.some((x) => !Number.isFinite(x)) || (list.length !== 1 && list.length !== 3)) throw new UsageError(`--${name} takes one number or three comma-separated numbers, got "${v}"`);
+  if (name === 'std' && list.some((x) => x <= 0)) throw new BadValueError(`--std must be positive, got ${v}`);
+  return list;
+}
+
+function oneOf<T extends string>(args: ReturnType<typeof parseArgs>, name: string, allowed: readonly T[]): T | undefined {
+  const v = value(args, name);
+  if (v !== undefined && !(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T | undefined;
+}
+
+async function cmdVerify(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+  const file = modelArg(args);
+  const technique = oneOf(args, 'technique', TECHNIQUE_NAMES);
+  if (!technique) throw new UsageError(`verify needs --technique ${TECHNIQUE_NAMES.join('|')}`);
+  const keep = value(args, 'keep-float');
+  let keepFloat: number | 'auto' | undefined;
+  if (keep === 'auto') keepFloat = 'auto';
+  else if (keep !== undefined) keepFloat = numberFlag(args, 'keep-float', { min: 0, max: 100_000, integer: true });
+  const size = value(args, 'image-size');
+  const sizeMatch = size === undefined ? null : /^(\d+)x(\d+)$/i.exec(size);
+  if (size !== undefined && !sizeMatch) throw new UsageError(`--image-size takes HxW, e.g. 224x224, got "${size}"`);
+  const layout = oneOf(args, 'layout', ['nchw', 'nhwc'] as const);
+  const scale = numberFlag(args, 'scale', { min: 1e-9, max: 1e9 });
+  const preprocess = {
+    ...(sizeMatch ? { height: Number(sizeMatch[1]), width: Number(sizeMatch[2]) } : {}),
+    ...(layout ? { layout: layout.toUpperCase() as 'NCHW' | 'NHWC' } : {}),
+    ...(scale !== undefined ? { scale } : {}),
+    ...(numberList(args, 'mean') ? { mean: numberList(args, 'mean') } : {}),
+    ...(numberList(args, 'std') ? { std: numberList(args, 'std') } : {}),
+  };
+  const blockSize = numberFlag(args, 'block-size', { min: 16, max: 4096, integer: true });
+  if (blockSize !== undefined && (blockSize & (blockSize - 1)) !== 0) throw new BadValueError(`--block-size must be a power of two, got ${blockSize}`);
+  const { verifyModel } = await import('./measure/verify');
+  const report = await verifyModel(
+    file,
+    {
+      technique,
+      dataDir: value(args, 'data'),
+      samples: numberFlag(args, 'samples', { min: 1, max: 1_000_000, integer: true }),
+      calibrationSamples: numberFlag(args, 'calibration-samples', { min: 1, max: 1_000_000, integer: true }),
+      keepFloat,
+      outDir: value(args, 'out'),
+      force: flag(args, 'force'),
+      calibration: oneOf(args, 'calibration', ['minmax', 'percentile', 'entropy'] as const),
+      activationType: oneOf(args, 'activations', ['int8', 'uint8'] as const),
+      blockSize,
+      bindings: bindingsFlag(args),
+      preprocess: Object.keys(preprocess).length ? preprocess : undefined,
+      seed: numberFlag(args, 'seed', { min: 0, max: 2 ** 31, integer: true }),
+      timeoutMs: (numberFlag(args, 'timeout-s', { min: 1, max: 86_400 }) ?? 600) * 1000,
+    },
+    flag(args, 'json') ? undefined : (message) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${message}`),
+  );
+  if (!flag(args, 'json') && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  io.out(flag(args, 'json') ? JSON.stringify(report, null, 2) : formatVerify(report));
   return 0;
 }
 

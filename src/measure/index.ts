@@ -1,14 +1,13 @@
 /**
- * Measures an ONNX model on this machine: onnxruntime-node in a child process (cancellable,
+ * Measures an ONNX model on this machine: onnxruntime-node in a child process (child.ts: cancellable,
  * time-bounded), warm-up, N runs, mean/p50/p95/p99 per batch size. Inputs are generated from the
  * model's input shapes and dtypes as the analyzer reads them.
  */
-import { fork } from 'child_process';
-import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { analyzeFile } from '../analyzers';
 import type { BenchmarkOptions, BenchmarkResult, WorkerReply, WorkerRequest } from './types';
+import { runInChild } from './child';
 
 export type { BenchmarkOptions, BenchmarkResult, BatchResult } from './types';
 
@@ -17,13 +16,6 @@ export class BenchmarkError extends Error {
     super(message);
     this.name = 'BenchmarkError';
   }
-}
-
-function workerPath(): string {
-  const candidates = [path.join(__dirname, 'measure-worker.js'), path.join(__dirname, '..', 'measure-worker.js'), path.join(__dirname, '..', '..', 'measure-worker.js')];
-  const found = candidates.find((c) => fs.existsSync(c));
-  if (!found) throw new BenchmarkError(`the benchmark worker (measure-worker.js) is missing next to ${__dirname}; run the build`);
-  return found;
 }
 
 export async function benchmarkModel(file: string, opts: BenchmarkOptions, onProgress?: (message: string) => void): Promise<BenchmarkResult> {
@@ -50,36 +42,14 @@ export async function benchmarkModel(file: string, opts: BenchmarkOptions, onPro
     threads: opts.threads,
   };
 
-  const reply = await new Promise<Extract<WorkerReply, { type: 'result' }>['result']>((resolve, reject) => {
-    const child = fork(workerPath(), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [], serialization: 'advanced' });
-    let stderr = '';
-    let settled = false;
-    const finish = (err: Error | null, value?: Extract<WorkerReply, { type: 'result' }>['result']): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    const timer = setTimeout(() => finish(new BenchmarkError(`the benchmark did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped`)), opts.timeoutMs);
-    const onAbort = (): void => finish(new BenchmarkError('the benchmark was cancelled'));
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener('abort', onAbort);
-    child.stderr?.on('data', (d: Buffer) => {
-      if (stderr.length < 10_000) stderr += d.toString();
-    });
-    child.on('message', (msg: WorkerReply) => {
-      if (msg?.type === 'progress') onProgress?.(`batch ${msg.batch}: ${msg.done}/${msg.total} runs`);
-      else if (msg?.type === 'result') finish(null, msg.result);
-      else if (msg?.type === 'error') finish(new BenchmarkError(`${path.basename(file)}: onnxruntime could not run the model: ${msg.message}`));
-    });
-    child.on('error', (e) => finish(new BenchmarkError(`the benchmark worker failed to start: ${e.message}`)));
-    child.on('exit', (code, signal) => {
-      if (!settled) finish(new BenchmarkError(`the benchmark worker stopped (${signal ?? `exit code ${code}`})${stderr ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`));
-    });
-    child.send(request);
+  const reply = await runInChild<Extract<WorkerReply, { type: 'result' }>['result']>(request, {
+    what: 'the benchmark',
+    timeoutMs: opts.timeoutMs,
+    signal: opts.signal,
+    errorPrefix: `${path.basename(file)}: onnxruntime could not run the model`,
+    onMessage: (msg) => {
+      if (msg.type === 'progress') onProgress?.(`batch ${msg.batch}: ${msg.done}/${msg.total} runs`);
+    },
   });
 
   const cpus = os.cpus();

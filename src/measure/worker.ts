@@ -1,10 +1,17 @@
 /**
- * Child process that runs an ONNX model with onnxruntime-node: warm-up, N timed runs per batch size,
- * inputs generated from the model's input shapes and dtypes. Talks to the parent over the IPC channel.
- * Runs in its own process so a crash or a hang in native code cannot take down the caller.
+ * Child process that runs ONNX models with onnxruntime-node for its parent (child.ts), over the IPC channel:
+ * - 'run': the benchmark: warm-up, N timed runs per batch size, inputs generated from the model's input shapes
+ *   and dtypes;
+ * - 'verify': builds a compressed model and measures it against the original (verify/run.ts).
+ * Runs in its own process so a crash or a hang in native code cannot take down the caller, and exits when the
+ * parent goes away.
  */
 import type { WorkerInput, WorkerReply, WorkerRequest } from './types';
 import { summarize } from './types';
+import { exitWithParent } from './parent-guard';
+import type { VerifyMessage, VerifyRequest } from './verify/protocol';
+
+exitWithParent();
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -96,13 +103,27 @@ async function run(req: WorkerRequest): Promise<void> {
   });
 }
 
-process.on('message', (m: WorkerRequest) => {
+/** Sends the last message, then exits once it has been handed to the channel (a large result is not cut off). */
+const sendAndExit = (msg: WorkerReply | VerifyMessage, code: number): void => {
+  if (!process.send) process.exit(code);
+  process.send(msg, () => process.exit(code));
+};
+
+const fail = (e: Error): void => sendAndExit({ type: 'error', message: (e?.message ?? String(e)).split('\n')[0] }, 1);
+
+process.on('message', (m: WorkerRequest | VerifyRequest) => {
+  if (m?.type === 'verify') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runVerify } = require('./verify/run') as typeof import('./verify/run');
+    const post = (msg: VerifyMessage): void => {
+      process.send?.(msg);
+    };
+    runVerify(m, post).then((result) => sendAndExit({ type: 'result', result }, 0), fail);
+    return;
+  }
   if (!m || m.type !== 'run') return;
   run(m).then(
     () => process.exit(0),
-    (e: Error) => {
-      send({ type: 'error', message: (e?.message ?? String(e)).split('\n')[0] });
-      process.exit(1);
-    },
+    fail,
   );
 });

@@ -139,7 +139,7 @@ export function parseSparseTensor(r: ProtoReader, m: MessageRange, fallbackName:
   return { info, data: { ...values.data, elements: -1 }, externalEntries: values.externalEntries };
 }
 
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;

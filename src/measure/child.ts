@@ -1,0 +1,76 @@
+/**
+ * Runs one request in the measurement child process (measure-worker.js): onnxruntime-node runs there, so a crash
+ * or a hang in native code cannot take the caller down. The child is killed when the time limit passes, when the
+ * caller cancels, and when it reports a result or an error; its stderr tail explains an unexpected exit. The child
+ * in turn exits when this process goes away (parent-guard.ts), so no run outlives its caller.
+ */
+import { fork } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export class ChildRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChildRunError';
+  }
+}
+
+function workerPath(): string {
+  const candidates = [path.join(__dirname, 'measure-worker.js'), path.join(__dirname, '..', 'measure-worker.js'), path.join(__dirname, '..', '..', 'measure-worker.js')];
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) throw new ChildRunError(`the measurement worker (measure-worker.js) is missing next to ${__dirname}; run the build`);
+  return found;
+}
+
+export interface ChildRunOptions {
+  /** What the run is called in messages ("the benchmark", "verification"). */
+  what: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Messages other than result and error (progress). */
+  onMessage?: (msg: { type: string } & Record<string, unknown>) => void;
+  /** Prefix of the error a worker reports ("model.onnx: onnxruntime could not run the model"). */
+  errorPrefix?: string;
+}
+
+/** Sends `request` to a fresh worker and resolves with the `result` it replies. */
+export function runInChild<T>(request: object, opts: ChildRunOptions): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let worker: string;
+    try {
+      worker = workerPath();
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const child = fork(worker, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [], serialization: 'advanced' });
+    let stderr = '';
+    let settled = false;
+    const finish = (err: Error | null, value?: T): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (err) reject(err);
+      else resolve(value as T);
+    };
+    const timer = setTimeout(() => finish(new ChildRunError(`${opts.what} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped`)), opts.timeoutMs);
+    const onAbort = (): void => finish(new ChildRunError(`${opts.what} was cancelled`));
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort);
+    child.stderr?.on('data', (d: Buffer) => {
+      if (stderr.length < 10_000) stderr += d.toString();
+    });
+    child.on('message', (msg: { type: string; result?: T; message?: string } & Record<string, unknown>) => {
+      if (msg?.type === 'result') finish(null, msg.result);
+      else if (msg?.type === 'error') finish(new ChildRunError(opts.errorPrefix ? `${opts.errorPrefix}: ${msg.message}` : String(msg.message)));
+      else if (msg?.type) opts.onMessage?.(msg);
+    });
+    child.on('error', (e) => finish(new ChildRunError(`the measurement worker failed to start: ${e.message}`)));
+    child.on('exit', (code, signal) => {
+      if (!settled) finish(new ChildRunError(`the measurement worker stopped (${signal ?? `exit code ${code}`})${stderr ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`));
+    });
+    child.send(request);
+  });
+}

@@ -1,0 +1,51 @@
+/** What every writer (fp16, int8 dynamic, int8 QDQ, int4) takes and gives back. */
+import type { OnnxModel } from './onnx-file';
+import type { GraphFacts } from './graph-facts';
+import type { QType } from './quant-math';
+
+export const TECHNIQUES = ['fp16', 'int8-dynamic', 'int8-ptq', 'int4-weight-only'] as const;
+export type Technique = (typeof TECHNIQUES)[number];
+
+export interface WriterInput {
+  /** The original model, freshly read: the writer edits it in place. */
+  model: OnnxModel;
+  facts: GraphFacts;
+  /** onnxruntime's element type ('float32', 'int64' ...) of every main-graph tensor, from a run of the original. */
+  dtypes: Map<string, string>;
+  /** Layer names (as the analyzer names them) to leave in float. */
+  keepFloat: Set<string>;
+  /** int8-ptq: calibrated [min, max] of each activation. */
+  ranges?: Map<string, [number, number]>;
+  /** int8-ptq: activation type (weights are always int8). */
+  activationType?: QType;
+  /** int4-weight-only: block size along K (power of two, >= 16). */
+  blockSize?: number;
+}
+
+/** Where to compare a layer's values between the original and the compressed model. */
+export interface TensorPair {
+  original: string;
+  compressed: string;
+}
+
+export interface LayerMap {
+  name: string;
+  op: string;
+  /** The float activations it reads (the compressed side: what the layer actually reads there). */
+  inputs: TensorPair[];
+  /** What the next layers see of its output. */
+  output: TensorPair;
+}
+
+export interface WriterOutput {
+  /** Layers the technique changed, in graph order. */
+  layers: LayerMap[];
+  /** Compute layers left in float: asked for, or not supported by the technique (with why in notes). */
+  floatLayers: string[];
+  notes: string[];
+}
+
+/** Ops whose weights the int8 / int4 writers quantize. */
+export const WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+
+export const isDefaultDomain = (domain: string): boolean => domain === '' || domain === 'ai.onnx';

@@ -1,0 +1,212 @@
+/**
+ * edgeplan verify: build the compressed model (fp16, dynamic INT8, static INT8 QDQ, INT4 weight-only) as a real
+ * file beside the original, run both on the same inputs in the measurement child, and report what was lost —
+ * fidelity per output, agreement, accuracy and per-group accuracy with labels, the most sensitive layers,
+ * optionally a mixed-precision variant — with size and latency on this machine.
+ *
+ * Files: the child works in a private folder inside the output folder; the result is published with one atomic
+ * link / rename (never over an existing file without `force`), and the private folder is removed whatever
+ * happens (time limit, cancel, error), so nothing half-written is left. ONNX only: other formats are refused
+ * with the reason and where the commands for them are.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { analyzeFile } from '../../analyzers';
+import { writeFileAtomic } from '../../export/atomic-write';
+import { runInChild } from '../child';
+import { readOnnxModel } from './onnx-file';
+import { CI_METHOD } from './metrics';
+import { VerifyError } from './errors';
+import { DEFAULT_BLOCK_SIZE } from './write-int4';
+import type { CalibrationMethod } from './calibrate';
+import type { Technique } from './compress-types';
+import type { ImagePreprocess } from './data/images';
+import type { QType } from './quant-math';
+import type { LayerSensitivity } from './sensitivity';
+import type { OutputFidelity, VerifyMessage, VerifyRequest, VerifyRunResult } from './protocol';
+
+export { TECHNIQUES, type Technique } from './compress-types';
+export { VerifyError, DataError } from './errors';
+
+export interface VerifyOptions {
+  technique: Technique;
+  dataDir?: string;
+  /** Evaluation samples (default 200 with data, 50 synthetic). */
+  samples?: number;
+  /** Calibration samples for int8-ptq (default 100 with data, 32 synthetic). */
+  calibrationSamples?: number;
+  keepFloat?: number | 'auto';
+  /** Default: the model's folder. */
+  outDir?: string;
+  force?: boolean;
+  calibration?: CalibrationMethod;
+  /** int8-ptq activations (default int8: uint8 with int8 weights saturates on x86 CPUs without VNNI). */
+  activationType?: QType;
+  blockSize?: number;
+  bindings?: Record<string, number>;
+  preprocess?: Partial<ImagePreprocess>;
+  seed?: number;
+  sensitivitySamples?: number;
+  /** keep-float auto with labels: the largest accuracy drop accepted (fraction, default 0.01). */
+  accuracyBudget?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface LatencyMs {
+  p50: number;
+  p95: number;
+}
+
+export interface GroupRow {
+  group: string;
+  samples: number;
+  original: number;
+  compressed: number;
+  drop: number;
+  dropCi95: [number, number];
+}
+
+/** One measured variant, as reported (the fully compressed one when layers were kept in float). */
+export interface VariantReport {
+  floatLayers: string[];
+  fidelity: { outputs: OutputFidelity[]; top1Agreement: number | null; top5Agreement: number | null };
+  accuracy: VerifyReport['accuracy'];
+}
+
+export interface VerifyReport {
+  original: { file: string; weightBytes: number; fileBytes: number; latencyMs: LatencyMs };
+  compressed: {
+    file: string;
+    technique: Technique;
+    weightBytes: number;
+    fileBytes: number;
+    weightDtypes: Record<string, number>;
+    latencyMs: LatencyMs;
+    floatLayers: string[];
+  };
+  data: VerifyRunResult['data'];
+  fidelity: { outputs: OutputFidelity[]; top1Agreement: number | null; top5Agreement: number | null; classifierOutput: string | null };
+  accuracy: { samples: number; original: number; compressed: number; drop: number; dropCi95: [number, number]; method: string } | null;
+  groups: GroupRow[];
+  groupGap: { worstGroup: string; worstDrop: number; gapOriginal: number; gapCompressed: number; widened: boolean | null } | null;
+  sensitiveLayers: LayerSensitivity[];
+  /** When layers were kept in float: how the fully compressed variant measured first, and the rule that chose them. */
+  fullyCompressed: (VariantReport & { criterion: string }) | null;
+  measuredOn: { label: 'this machine'; cpu: string; cores: number; platform: string; runtime: string };
+  notes: string[];
+}
+
+/** What to do with a model that is not ONNX. */
+function notOnnx(file: string, format: string): VerifyError {
+  return new VerifyError(
+    `${path.basename(file)}: verify builds and runs ONNX models only (onnxruntime-node); this is ${format.toUpperCase()}, whose compression needs its own toolchain ` +
+      `(TFLite converter, coremltools, llama.cpp ...): "edgeplan plan ${path.basename(file)} --device ID" prints the commands for it`,
+  );
+}
+
+export async function verifyModel(file: string, opts: VerifyOptions, onProgress?: (message: string, fraction: number) => void): Promise<VerifyReport> {
+  const model = path.resolve(file);
+  const analysis = await analyzeFile(model, { bindings: opts.bindings });
+  if (analysis.model.format !== 'onnx') throw notOnnx(model, analysis.model.format);
+  const externalProblem = analysis.warnings.find((w) => w.startsWith('external data: '));
+  if (externalProblem) throw new VerifyError(`${path.basename(model)}: not run, because its ${externalProblem.replace(/; sizes come from the model file, the data was not checked$/, '')}`);
+  if (opts.dataDir && !(fs.existsSync(opts.dataDir) && fs.statSync(opts.dataDir).isDirectory())) throw new VerifyError(`${opts.dataDir}: no such data folder`);
+
+  const outDir = path.resolve(opts.outDir ?? path.dirname(model));
+  fs.mkdirSync(outDir, { recursive: true });
+  const stem = path.basename(model).replace(/\.onnx$/i, '');
+  const outFile = path.join(outDir, `${stem}.${opts.technique}.onnx`);
+  if (!opts.force && fs.existsSync(outFile)) throw new VerifyError(`${outFile} already exists; use --force to overwrite it`);
+  const external = [...new Set(readOnnxModel(fs.readFileSync(model), model).graph.initializers.map((t) => t.external?.location).filter((l): l is string => !!l))];
+
+  const synthetic = !opts.dataDir;
+  const request: VerifyRequest = {
+    type: 'verify',
+    model,
+    technique: opts.technique,
+    workDir: fs.mkdtempSync(path.join(outDir, '.edgeplan-verify-')),
+    outName: path.basename(outFile),
+    dataDir: opts.dataDir ? path.resolve(opts.dataDir) : undefined,
+    evaluationSamples: opts.samples ?? (synthetic ? 50 : 200),
+    calibrationSamples: opts.calibrationSamples ?? (synthetic ? 32 : 100),
+    keepFloat: opts.keepFloat ?? 0,
+    calibration: opts.calibration ?? 'minmax',
+    activationType: opts.activationType ?? 'int8',
+    blockSize: opts.blockSize ?? DEFAULT_BLOCK_SIZE,
+    bindings: opts.bindings ?? {},
+    preprocess: opts.preprocess,
+    seed: opts.seed ?? 1,
+    sensitivitySamples: opts.sensitivitySamples ?? 16,
+    accuracyBudget: opts.accuracyBudget ?? 0.01,
+  };
+  let result: VerifyRunResult;
+  try {
+    result = await runInChild<VerifyRunResult>(request, {
+      what: 'verification',
+      timeoutMs: opts.timeoutMs ?? 600_000,
+      signal: opts.signal,
+      onMessage: (msg) => {
+        const m = msg as Extract<VerifyMessage, { type: 'progress' }>;
+        if (m.type === 'progress') onProgress?.(`${m.phase}${m.total > 1 ? ` ${m.done}/${m.total}` : ''}`, m.total ? m.done / m.total : 0);
+      },
+    });
+    // External data the compressed model still reads goes next to it first, then the model appears in one step.
+    if (outDir !== path.dirname(model)) for (const loc of external) placeExternal(path.resolve(path.dirname(model), loc), path.resolve(outDir, loc), !!opts.force);
+    writeFileAtomic(outFile, fs.readFileSync(path.join(request.workDir, request.outName)), { force: opts.force });
+  } finally {
+    fs.rmSync(request.workDir, { recursive: true, force: true });
+  }
+
+  const after = await analyzeFile(outFile, { bindings: opts.bindings });
+  const chosen = result.mixed ?? result.full;
+  const cpus = os.cpus();
+  const accuracy = chosen.accuracy ? { ...chosen.accuracy, method: CI_METHOD } : null;
+  const g = chosen.groups;
+  return {
+    original: { file: model, weightBytes: analysis.model.weightBytes, fileBytes: fs.statSync(model).size, latencyMs: ms(result.original.latencyMs) },
+    compressed: {
+      file: outFile,
+      technique: opts.technique,
+      weightBytes: after.model.weightBytes,
+      fileBytes: fs.statSync(outFile).size,
+      weightDtypes: after.model.weightDtypes,
+      latencyMs: ms(chosen.latencyMs),
+      floatLayers: chosen.floatLayers,
+    },
+    data: result.data,
+    fidelity: { outputs: chosen.outputs, top1Agreement: chosen.top1Agreement, top5Agreement: chosen.top5Agreement, classifierOutput: result.classifierOutput?.name ?? null },
+    accuracy,
+    groups: g.groups.map((x) => ({ group: x.group, samples: x.samples, original: x.original, compressed: x.compressed, drop: x.drop, dropCi95: x.dropCi95 })),
+    groupGap: g.worstGroup !== null ? { worstGroup: g.worstGroup, worstDrop: g.worstDrop!, gapOriginal: g.gapOriginal!, gapCompressed: g.gapCompressed!, widened: g.gapWidened } : null,
+    sensitiveLayers: result.sensitiveLayers.slice(0, 10),
+    fullyCompressed: result.mixed
+      ? {
+          criterion: result.mixed.criterion,
+          floatLayers: result.full.floatLayers,
+          fidelity: { outputs: result.full.outputs, top1Agreement: result.full.top1Agreement, top5Agreement: result.full.top5Agreement },
+          accuracy: result.full.accuracy ? { ...result.full.accuracy, method: CI_METHOD } : null,
+        }
+      : null,
+    measuredOn: { label: 'this machine', cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, platform: `${os.platform()}-${os.arch()}`, runtime: `onnxruntime-node ${result.runtimeVersion}, CPU execution provider` },
+    notes: [...result.data.notes, ...result.notes, ...after.warnings.filter((w) => !analysis.warnings.includes(w)).map((w) => `analyzer: ${w}`)],
+  };
+}
+
+const ms = (l: { p50: number; p95: number }): LatencyMs => ({ p50: l.p50, p95: l.p95 });
+
+/** An external data file the compressed model still reads, placed next to it (hard link, else copy). */
+function placeExternal(from: string, to: string, force: boolean): void {
+  if (fs.existsSync(to)) {
+    if (fs.statSync(to).ino === fs.statSync(from).ino) return;
+    if (!force) throw new VerifyError(`${to} already exists (the compressed model's external data goes there); use --force to overwrite it`);
+    fs.rmSync(to);
+  }
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.copyFileSync(from, to);
+  }
+}

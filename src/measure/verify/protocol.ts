@@ -1,0 +1,87 @@
+/** The messages between the verify caller (index.ts) and the measurement child (run.ts). */
+import type { CalibrationMethod } from './calibrate';
+import type { Technique } from './compress-types';
+import type { ImagePreprocess } from './data/images';
+import type { QType } from './quant-math';
+import type { AccuracySummary, GroupReport } from './metrics';
+import type { LayerSensitivity } from './sensitivity';
+
+export interface VerifyRequest {
+  type: 'verify';
+  model: string;
+  technique: Technique;
+  /** A private folder on the output's file system: temporary models and the result file go here. */
+  workDir: string;
+  /** File name of the compressed model inside workDir. */
+  outName: string;
+  dataDir?: string;
+  evaluationSamples: number;
+  calibrationSamples: number;
+  /** Layers to keep in float: a count, 'auto', or 0. */
+  keepFloat: number | 'auto';
+  calibration: CalibrationMethod;
+  activationType: QType;
+  blockSize: number;
+  bindings: Record<string, number>;
+  preprocess?: Partial<ImagePreprocess>;
+  seed: number;
+  sensitivitySamples: number;
+  /** Largest accuracy drop (fraction) `keepFloat: 'auto'` accepts when there are labels. */
+  accuracyBudget: number;
+}
+
+export type VerifyMessage =
+  | { type: 'progress'; phase: string; done: number; total: number }
+  | { type: 'result'; result: VerifyRunResult }
+  | { type: 'error'; message: string };
+
+export interface OutputFidelity {
+  name: string;
+  cosine: number;
+  /** null: identical outputs. */
+  sqnrDb: number | null;
+  maxAbsError: number;
+}
+
+export interface Latency {
+  p50: number;
+  p95: number;
+  runs: number;
+}
+
+/** What one compressed variant measured against the original. */
+export interface VariantMeasure {
+  outputs: OutputFidelity[];
+  top1Agreement: number | null;
+  top5Agreement: number | null;
+  accuracy: AccuracySummary | null;
+  groups: GroupReport;
+  latencyMs: Latency;
+}
+
+export interface VerifyRunResult {
+  runtimeVersion: string;
+  data: {
+    source: 'npy' | 'images' | 'synthetic';
+    calibrationSamples: number;
+    evaluationSamples: number;
+    found: number | null;
+    sampled: boolean;
+    labels: 'folders' | 'samples.csv' | null;
+    classes?: string[];
+    preprocess?: ImagePreprocess;
+    calibrationFiles: string[];
+    evaluationFiles: string[];
+    seed: number;
+    notes: string[];
+  };
+  classifierOutput: { name: string; classes: number } | null;
+  original: { latencyMs: Latency };
+  /** The fully compressed variant. */
+  full: VariantMeasure & { floatLayers: string[] };
+  /** The variant with layers kept in float, when asked for (and it differs from the full one). */
+  mixed: (VariantMeasure & { floatLayers: string[]; criterion: string }) | null;
+  sensitiveLayers: LayerSensitivity[];
+  sensitivitySamples: number;
+  notes: string[];
+}

@@ -1,0 +1,345 @@
+/**
+ * Verification inside the measurement child: loads the original model in onnxruntime-node, reads the data
+ * (or makes synthetic inputs), runs a copy that exposes every intermediate tensor over the calibration samples
+ * (element types, and ranges for static INT8), writes the compressed model, runs both models on the same
+ * evaluation samples (fidelity per output, agreement, accuracy and groups, latency on this machine), compares
+ * the layers' activations on a subset (sensitivity), optionally re-measures with the most sensitive layers kept
+ * in float, and writes the chosen model to the work folder. Everything the caller reports comes from here.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as OrtModule from 'onnxruntime-node';
+import { halfToFloat } from '../../analyzers/onnx/tensor';
+import { percentile } from '../types';
+import { readOnnxModel } from './onnx-file';
+import { compressModel, computedTensors, withOutputs } from './compress';
+import { TensorRange, calibratedRange } from './calibrate';
+import { accuracyOf, classCount, Fidelity, groupsOf, topK, type PairedOutcome } from './metrics';
+import { pairKey, pairsOf, rankLayers, type LayerSensitivity } from './sensitivity';
+import { loadSample, seededRandom, splitDataset, syntheticSample, type DatasetSplit, type InputTensor, type ModelInput, type SampleRef } from './data/dataset';
+import { DataError, VerifyError } from './errors';
+import type { WriterOutput } from './compress-types';
+import type { Latency, VariantMeasure, VerifyMessage, VerifyRequest, VerifyRunResult } from './protocol';
+
+type Ort = typeof OrtModule;
+type Session = OrtModule.InferenceSession;
+type Tensor = OrtModule.Tensor;
+type Feeds = Record<string, Tensor>;
+
+const CACHE_BYTES = 512 * 1024 * 1024;
+
+/** A tensor's values as numbers (fp16 decoded, int64 as Number). */
+function numbers(t: Tensor): ArrayLike<number> {
+  const d = t.data as unknown;
+  if (t.type === 'float16') return Float32Array.from(d as Uint16Array, halfToFloat);
+  if (t.type === 'int64' || t.type === 'uint64') return Float64Array.from(d as BigInt64Array, (v) => Number(v));
+  if (t.type === 'string') return [];
+  return d as ArrayLike<number>;
+}
+
+function latency(times: number[]): Latency {
+  const kept = times.length > 4 ? times.slice(2) : times;
+  const s = [...kept].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p95: percentile(s, 95), runs: s.length };
+}
+
+/** Sessions for the original and the models derived from it (from memory, or from files next to the external data). */
+class Sessions {
+  private count = 0;
+  constructor(
+    private readonly ort: Ort,
+    private readonly req: VerifyRequest,
+    private readonly externalLocations: string[],
+  ) {
+    for (const loc of externalLocations) {
+      const from = path.resolve(path.dirname(req.model), loc);
+      const to = path.resolve(req.workDir, loc);
+      if (fs.existsSync(to)) continue;
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      try {
+        fs.linkSync(from, to);
+      } catch {
+        fs.copyFileSync(from, to);
+      }
+    }
+  }
+
+  async open(source: string | Buffer, what: string): Promise<Session> {
+    let target: string | Uint8Array = source;
+    if (Buffer.isBuffer(source) && this.externalLocations.length) {
+      target = path.join(this.req.workDir, `derived-${this.count++}.onnx`);
+      fs.writeFileSync(target, source);
+    }
+    try {
+      return await this.ort.InferenceSession.create(target as string, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    } catch (e) {
+      throw new VerifyError(`onnxruntime cannot load ${what}: ${String((e as Error).message).split('\n')[0]}`);
+    }
+  }
+}
+
+export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => void): Promise<VerifyRunResult> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort: Ort = require('onnxruntime-node');
+  const progress = (phase: string, done: number, total: number): void => send({ type: 'progress', phase, done, total });
+  const notes: string[] = [];
+  const file = req.model;
+  const bytes = fs.readFileSync(file);
+  const parsed = readOnnxModel(bytes, file);
+  const external = [...new Set(parsed.graph.initializers.map((t) => t.external?.location).filter((l): l is string => !!l))];
+  const sessions = new Sessions(ort, req, external);
+  const original = await sessions.open(file, path.basename(file));
+  const inputs: ModelInput[] = original.inputMetadata.map((m) => {
+    if (!m.isTensor) throw new VerifyError(`input "${m.name}" is not a tensor; verify feeds tensors only`);
+    return { name: m.name, type: m.type, shape: [...m.shape] };
+  });
+
+  // Data: the user's samples, split into calibration and evaluation, or synthetic inputs.
+  const calibrationWanted = req.technique === 'int8-ptq' ? req.calibrationSamples : 0;
+  let split: DatasetSplit | null = null;
+  let calibrationRefs: (SampleRef | number)[];
+  let evaluationRefs: (SampleRef | number)[];
+  if (req.dataDir) {
+    split = splitDataset(req.dataDir, inputs, { calibration: calibrationWanted, evaluation: req.evaluationSamples, seed: req.seed, preprocess: req.preprocess });
+    calibrationRefs = split.calibration;
+    evaluationRefs = split.evaluation;
+  } else {
+    calibrationRefs = Array.from({ length: calibrationWanted }, (_, i) => i);
+    evaluationRefs = Array.from({ length: req.evaluationSamples }, (_, i) => calibrationWanted + i);
+  }
+  const dataDir = req.dataDir ? path.resolve(req.dataDir) : '';
+  const load = (ref: SampleRef | number): InputTensor[] =>
+    typeof ref === 'number' ? syntheticSample(inputs, req.bindings, seededRandom(req.seed * 1_000_003 + ref)) : loadSample(ref, inputs, dataDir, split?.preprocess);
+  const toFeeds = (tensors: InputTensor[]): Feeds => Object.fromEntries(tensors.map((t) => [t.name, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
+  const cache = new Map<number, InputTensor[]>();
+  let cached = 0;
+  const evalFeeds = (i: number): Feeds => {
+    let t = cache.get(i);
+    if (!t) {
+      t = load(evaluationRefs[i]);
+      const size = t.reduce((a, x) => a + x.data.byteLength, 0);
+      if (cached + size <= CACHE_BYTES) {
+        cache.set(i, t);
+        cached += size;
+      }
+    }
+    return toFeeds(t);
+  };
+  const run = async (s: Session, feeds: Feeds, what: string, ref: SampleRef | number): Promise<OrtModule.InferenceSession.ReturnType> => {
+    try {
+      return await s.run(feeds);
+    } catch (e) {
+      const sample = typeof ref === 'number' ? `synthetic sample ${ref}` : ref.id;
+      throw new VerifyError(`onnxruntime could not run ${what} on ${sample}: ${String((e as Error).message).split('\n')[0]}${typeof ref === 'number' && Object.keys(req.bindings).length === 0 ? ' (symbolic dimensions were bound to 1; give --bind NAME=N or --data)' : ''}`);
+    }
+  };
+
+  // Element types (and, for static INT8, ranges) of every tensor, from the original with all tensors exposed.
+  const tensors = computedTensors(bytes, file);
+  const tap = await sessions.open(withOutputs(bytes, file, tensors), 'the original with its intermediate tensors exposed');
+  const dtypes = new Map(inputs.map((i) => [i.name, i.type]));
+  const ranges = new Map<string, TensorRange>();
+  const probeRefs = calibrationRefs.length ? calibrationRefs : [evaluationRefs[0]];
+  const histograms = req.calibration !== 'minmax';
+  for (let k = 0; k < probeRefs.length; k++) {
+    const sample = load(probeRefs[k]);
+    const out = await run(tap, toFeeds(sample), 'the original model', probeRefs[k]);
+    for (const [name, t] of Object.entries(out)) dtypes.set(name, t.type);
+    if (calibrationRefs.length) {
+      const observe = (name: string, values: ArrayLike<number>): void => {
+        let r = ranges.get(name);
+        if (!r) ranges.set(name, (r = new TensorRange(histograms)));
+        r.add(values);
+      };
+      for (const t of sample) if (t.type === 'float32') observe(t.name, t.data as Float32Array);
+      for (const [name, t] of Object.entries(out)) if (t.type === 'float32') observe(name, t.data as Float32Array);
+    }
+    progress(calibrationRefs.length ? 'calibrating' : 'reading tensor types', k + 1, probeRefs.length);
+  }
+  await tap.release();
+
+  const compress = (keepFloat: Set<string>): WriterOutput & { bytes: Buffer } =>
+    compressModel(bytes, file, req.technique, {
+      dtypes,
+      keepFloat,
+      ranges: new Map([...ranges].map(([k, r]) => [k, calibratedRange(r, req.calibration)])),
+      activationType: req.activationType,
+      blockSize: req.blockSize,
+    });
+  progress('writing the compressed model', 0, 1);
+  const full = compress(new Set());
+  notes.push(...full.notes);
+  if (full.layers.length === 0) throw new VerifyError(`${req.technique} changes nothing in this model (${full.notes.join('; ') || 'no layer it applies to'})`);
+  const fullSession = await sessions.open(full.bytes, `the ${req.technique} model`);
+
+  // Evaluation: both models on the same samples.
+  const outputNames = original.outputNames;
+  const originalOutputs = new Map<number, Map<string, ArrayLike<number>>>();
+  let originalOutputBytes = 0;
+  const originalTimes: number[] = [];
+  let classifier: { name: string; classes: number } | null = null;
+  const classOf = new Map<number, number[]>();
+
+  const measure = async (compressed: Session, phase: string): Promise<VariantMeasure> => {
+    const fidelity = new Map(outputNames.map((n) => [n, new Fidelity()]));
+    const times: number[] = [];
+    const outcomes: PairedOutcome[] = [];
+    let top1 = 0;
+    let top5 = 0;
+    for (let i = 0; i < evaluationRefs.length; i++) {
+      const ref = evaluationRefs[i];
+      const feeds = evalFeeds(i);
+      let orig = originalOutputs.get(i);
+      const runOriginal = async (): Promise<Map<string, ArrayLike<number>>> => {
+        const t0 = process.hrtime.bigint();
+        const out = await run(original, feeds, 'the original model', ref);
+        originalTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        const values = new Map(outputNames.map((n) => [n, numbers(out[n])]));
+        if (i === 0 && !classifier) {
+          const first = outputNames.find((n) => out[n].type.startsWith('float') && classCount(out[n].dims as number[]) !== null);
+          if (first) classifier = { name: first, classes: classCount(out[first].dims as number[])! };
+        }
+        const size = [...values.values()].reduce((a, v) => a + v.length * 8, 0);
+        if (originalOutputBytes + size <= CACHE_BYTES) {
+          originalOutputs.set(i, values);
+          originalOutputBytes += size;
+        }
+        return values;
+      };
+      let comp: OrtModule.InferenceSession.ReturnType;
+      const runCompressed = async (): Promise<void> => {
+        const t0 = process.hrtime.bigint();
+        comp = await run(compressed, feeds, `the ${req.technique} model`, ref);
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      };
+      // Alternate which model runs first, so neither always runs on a warmer cache.
+      if (!orig && i % 2 === 0) {
+        orig = await runOriginal();
+        await runCompressed();
+      } else {
+        await runCompressed();
+        orig ??= await runOriginal();
+      }
+      for (const n of outputNames) fidelity.get(n)!.add(orig.get(n)!, numbers(comp![n]));
+      if (classifier) {
+        const c = classifier as { name: string; classes: number };
+        let o = classOf.get(i);
+        if (!o) classOf.set(i, (o = topK(orig.get(c.name)!, 5)));
+        const k = topK(numbers(comp![c.name]), 5);
+        if (k[0] === o[0]) top1++;
+        if (k.includes(o[0])) top5++;
+        if (typeof ref !== 'number' && ref.label !== undefined) {
+          if (ref.label >= c.classes) throw new DataError(ref.id, `label ${ref.label}${split?.classes ? ` ("${split.classes[ref.label]}")` : ''} is not a class of the model: its output "${c.name}" has ${c.classes} classes`);
+          outcomes.push({ originalCorrect: o[0] === ref.label, compressedCorrect: k[0] === ref.label, group: ref.group });
+        }
+      }
+      progress(phase, i + 1, evaluationRefs.length);
+    }
+    const n = evaluationRefs.length;
+    const labelled = outcomes.length > 0;
+    if (split?.labels && !classifier) throw new VerifyError(`the data has labels, but no output of the model is classifier-like (one dimension of 2 or more classes): outputs ${outputNames.join(', ')}`);
+    return {
+      outputs: outputNames.map((name) => {
+        const f = fidelity.get(name)!;
+        return { name, cosine: f.cosine, sqnrDb: f.sqnrDb, maxAbsError: f.maxAbsError };
+      }),
+      top1Agreement: classifier ? top1 / n : null,
+      top5Agreement: classifier ? top5 / n : null,
+      accuracy: labelled ? accuracyOf(outcomes) : null,
+      groups: groupsOf(labelled ? outcomes : []),
+      latencyMs: latency(times),
+    };
+  };
+  const fullMeasure = await measure(fullSession, 'evaluating');
+  await fullSession.release();
+
+  // Sensitivity: the changed layers' activations in both models, on the first evaluation samples.
+  const sensitivityCount = Math.min(req.sensitivitySamples, evaluationRefs.length);
+  let sensitiveLayers: LayerSensitivity[] = [];
+  if (sensitivityCount > 0) {
+    const pairs = pairsOf(full.layers);
+    const computedOriginal = new Set(tensors);
+    const computedCompressed = new Set(computedTensors(full.bytes, file));
+    const a = await sessions.open(withOutputs(bytes, file, pairs.map((p) => p.original).filter((n) => computedOriginal.has(n))), 'the original with layer outputs exposed');
+    const b = await sessions.open(withOutputs(full.bytes, file, pairs.map((p) => p.compressed).filter((n) => computedCompressed.has(n))), 'the compressed model with layer outputs exposed');
+    const fid = new Map(pairs.map((p) => [pairKey(p), new Fidelity()]));
+    for (let i = 0; i < sensitivityCount; i++) {
+      const feeds = evalFeeds(i);
+      const oa = await run(a, feeds, 'the original model', evaluationRefs[i]);
+      const ob = await run(b, feeds, `the ${req.technique} model`, evaluationRefs[i]);
+      for (const p of pairs) {
+        const x = oa[p.original] ?? feeds[p.original];
+        const y = ob[p.compressed] ?? feeds[p.compressed];
+        if (x && y) fid.get(pairKey(p))!.add(numbers(x), numbers(y));
+      }
+      progress('comparing layers', i + 1, sensitivityCount);
+    }
+    await a.release();
+    await b.release();
+    sensitiveLayers = rankLayers(full.layers, fid);
+  }
+
+  // Mixed precision: the most sensitive layers kept in float, re-measured.
+  let mixed: VerifyRunResult['mixed'] = null;
+  let chosen = full;
+  if (req.keepFloat !== 0 && sensitiveLayers.length) {
+    const accept = (m: VariantMeasure): boolean =>
+      m.accuracy ? m.accuracy.drop <= req.accuracyBudget : m.top1Agreement !== null ? m.top1Agreement >= 0.99 : m.outputs.every((o) => o.sqnrDb === null || o.sqnrDb >= 30);
+    const criterion = fullMeasure.accuracy
+      ? `accuracy drop <= ${(req.accuracyBudget * 100).toFixed(2)} points`
+      : fullMeasure.top1Agreement !== null ? 'top-1 agreement >= 99 %' : 'every output SQNR >= 30 dB';
+    const counts = req.keepFloat === 'auto' ? autoCounts(sensitiveLayers.length) : [Math.min(req.keepFloat, sensitiveLayers.length)];
+    if (req.keepFloat === 'auto' && accept(fullMeasure)) notes.push(`keep-float auto: the fully compressed model already meets "${criterion}"; no layer kept in float`);
+    else {
+      for (const k of counts) {
+        const keep = new Set(sensitiveLayers.slice(0, k).map((l) => l.name));
+        const variant = compress(keep);
+        const s = await sessions.open(variant.bytes, `the ${req.technique} model with ${k} layer(s) in float`);
+        const m = await measure(s, `mixed precision: ${k} layer(s) in float`);
+        await s.release();
+        mixed = { ...m, floatLayers: variant.floatLayers, criterion: req.keepFloat === 'auto' ? criterion : `the ${k} most sensitive layer(s), as asked` };
+        chosen = variant;
+        if (req.keepFloat !== 'auto' || accept(m)) break;
+      }
+      if (req.keepFloat === 'auto' && mixed && !accept(mixed)) notes.push(`keep-float auto: even ${mixed.floatLayers.length} float layer(s) miss "${criterion}"; the last variant tried is written`);
+    }
+  }
+
+  await original.release();
+  fs.writeFileSync(path.join(req.workDir, req.outName), chosen.bytes);
+  // Which files calibrated and which evaluated (synthetic samples are reproducible from the seed instead).
+  const refNames = (refs: (SampleRef | number)[]): string[] => refs.flatMap((r) => (typeof r === 'number' ? [] : [r.id]));
+  return {
+    runtimeVersion: ort.env.versions?.node ?? 'unknown',
+    data: {
+      source: split ? split.source : 'synthetic',
+      calibrationSamples: calibrationRefs.length,
+      evaluationSamples: evaluationRefs.length,
+      found: split ? split.found : null,
+      sampled: split?.sampled ?? false,
+      labels: split?.labels ?? null,
+      classes: split?.classes,
+      preprocess: split?.preprocess,
+      calibrationFiles: refNames(calibrationRefs),
+      evaluationFiles: refNames(evaluationRefs),
+      seed: req.seed,
+      notes: split?.notes ?? [],
+    },
+    classifierOutput: classifier,
+    original: { latencyMs: latency(originalTimes) },
+    full: { ...fullMeasure, floatLayers: full.floatLayers },
+    mixed,
+    sensitiveLayers,
+    sensitivitySamples: sensitivityCount,
+    notes,
+  };
+}
+
+/** keep-float auto tries 1, 2, 4 ... layers, up to a quarter of the changed layers (at least 1). */
+function autoCounts(layers: number): number[] {
+  const max = Math.max(1, Math.ceil(layers / 4));
+  const out: number[] = [];
+  for (let k = 1; k < max; k *= 2) out.push(k);
+  out.push(max);
+  return [...new Set(out)];
+}
