@@ -20,6 +20,11 @@ export interface WriterInput {
   activationType?: QType;
   /** int4-weight-only: block size along K (power of two, >= 16). */
   blockSize?: number;
+  /**
+   * int8-dynamic: 'reference' writes the same quantized model computing in float (the exact result of its integer
+   * arithmetic), to measure against; 'deployed' (default) is the file the user gets.
+   */
+  form?: 'deployed' | 'reference';
 }
 
 /** Where to compare a layer's values between the original and the compressed model. */

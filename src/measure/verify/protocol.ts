@@ -57,6 +57,8 @@ export interface VariantMeasure {
   accuracy: AccuracySummary | null;
   groups: GroupReport;
   latencyMs: Latency;
+  /** INT8: SQNR of onnxruntime's int8 kernels (as timed) against the model's exact arithmetic, per output. */
+  kernelDeviation: { name: string; sqnrDb: number }[];
 }
 
 export interface VerifyRunResult {

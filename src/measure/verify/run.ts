@@ -27,6 +27,8 @@ type Tensor = OrtModule.Tensor;
 type Feeds = Record<string, Tensor>;
 
 const CACHE_BYTES = 512 * 1024 * 1024;
+/** INT8: samples also run as onnxruntime runs the file here (int8 kernels), for latency and the kernels' deviation. */
+const LATENCY_SAMPLES = 50;
 
 /** A tensor's values as numbers (fp16 decoded, int64 as Number). */
 function numbers(t: Tensor): ArrayLike<number> {
@@ -64,14 +66,14 @@ class Sessions {
     }
   }
 
-  async open(source: string | Buffer, what: string): Promise<Session> {
+  async open(source: string | Buffer, what: string, level: 'basic' | 'all' = 'all'): Promise<Session> {
     let target: string | Uint8Array = source;
     if (Buffer.isBuffer(source) && this.externalLocations.length) {
       target = path.join(this.req.workDir, `derived-${this.count++}.onnx`);
       fs.writeFileSync(target, source);
     }
     try {
-      return await this.ort.InferenceSession.create(target as string, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+      return await this.ort.InferenceSession.create(target as string, { executionProviders: ['cpu'], graphOptimizationLevel: level });
     } catch (e) {
       throw new VerifyError(`onnxruntime cannot load ${what}: ${String((e as Error).message).split('\n')[0]}`);
     }
@@ -158,8 +160,9 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   }
   await tap.release();
 
-  const compress = (keepFloat: Set<string>): WriterOutput & { bytes: Buffer } =>
+  const compress = (keepFloat: Set<string>, form: 'deployed' | 'reference' = 'deployed'): WriterOutput & { bytes: Buffer } =>
     compressModel(bytes, file, req.technique, {
+      form,
       dtypes,
       keepFloat,
       ranges: new Map([...ranges].map(([k, r]) => [k, calibratedRange(r, req.calibration)])),
@@ -170,7 +173,6 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   const full = compress(new Set());
   notes.push(...full.notes);
   if (full.layers.length === 0) throw new VerifyError(`${req.technique} changes nothing in this model (${full.notes.join('; ') || 'no layer it applies to'})`);
-  const fullSession = await sessions.open(full.bytes, `the ${req.technique} model`);
 
   // Evaluation: both models on the same samples.
   const outputNames = original.outputNames;
@@ -180,8 +182,14 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   let classifier: { name: string; classes: number } | null = null;
   const classOf = new Map<number, number[]>();
 
-  const measure = async (compressed: Session, phase: string): Promise<VariantMeasure> => {
+  /**
+   * Runs a compressed variant against the original on every evaluation sample. `exact` computes the compressed
+   * model's own arithmetic; `timed` (INT8 only) is the file as onnxruntime runs it here (int8 kernels), run on
+   * the first LATENCY_SAMPLES samples for latency and compared with the exact outputs.
+   */
+  const measure = async (exact: Session, timed: Session | null, phase: string): Promise<VariantMeasure> => {
     const fidelity = new Map(outputNames.map((n) => [n, new Fidelity()]));
+    const kernel = new Map(outputNames.map((n) => [n, new Fidelity()]));
     const times: number[] = [];
     const outcomes: PairedOutcome[] = [];
     let top1 = 0;
@@ -209,8 +217,8 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
       let comp: OrtModule.InferenceSession.ReturnType;
       const runCompressed = async (): Promise<void> => {
         const t0 = process.hrtime.bigint();
-        comp = await run(compressed, feeds, `the ${req.technique} model`, ref);
-        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        comp = await run(exact, feeds, `the ${req.technique} model`, ref);
+        if (!timed) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
       };
       // Alternate which model runs first, so neither always runs on a warmer cache.
       if (!orig && i % 2 === 0) {
@@ -219,6 +227,12 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
       } else {
         await runCompressed();
         orig ??= await runOriginal();
+      }
+      if (timed && i < LATENCY_SAMPLES) {
+        const t0 = process.hrtime.bigint();
+        const fast = await run(timed, feeds, `the ${req.technique} model with fused int8 kernels`, ref);
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        for (const n of outputNames) kernel.get(n)!.add(numbers(comp![n]), numbers(fast[n]));
       }
       for (const n of outputNames) fidelity.get(n)!.add(orig.get(n)!, numbers(comp![n]));
       if (classifier) {
@@ -238,6 +252,7 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     const n = evaluationRefs.length;
     const labelled = outcomes.length > 0;
     if (split?.labels && !classifier) throw new VerifyError(`the data has labels, but no output of the model is classifier-like (one dimension of 2 or more classes): outputs ${outputNames.join(', ')}`);
+    const kernelLoss = timed ? outputNames.map((name) => ({ name, sqnrDb: kernel.get(name)!.sqnrDb })).filter((k) => k.sqnrDb !== null) : [];
     return {
       outputs: outputNames.map((name) => {
         const f = fidelity.get(name)!;
@@ -248,10 +263,25 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
       accuracy: labelled ? accuracyOf(outcomes) : null,
       groups: groupsOf(labelled ? outcomes : []),
       latencyMs: latency(times),
+      kernelDeviation: kernelLoss as { name: string; sqnrDb: number }[],
     };
   };
-  const fullMeasure = await measure(fullSession, 'evaluating');
-  await fullSession.release();
+  // INT8: accuracy from the quantized model's exact arithmetic — the QDQ file without onnxruntime's int8 kernel
+  // fusion, or dynamic INT8's float-arithmetic twin — which correct int8 hardware computes; latency from the file
+  // as onnxruntime runs it on this machine (fused int8 kernels).
+  const int8 = req.technique === 'int8-ptq' || req.technique === 'int8-dynamic';
+  const exactLevel = int8 ? 'basic' : 'all';
+  const exactBytes = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): Buffer => (req.technique === 'int8-dynamic' ? compress(keep, 'reference').bytes : deployed.bytes);
+  const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Session; timed: Session | null }> => ({
+    exact: await sessions.open(exactBytes(deployed, keep), `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`, exactLevel),
+    timed: int8 ? await sessions.open(deployed.bytes, `${what} (fused int8 kernels)`, 'all') : null,
+  });
+  const fullExact = exactBytes(full, new Set());
+  const fullSessions = await openVariant(full, new Set(), `the ${req.technique} model`);
+  const fullMeasure = await measure(fullSessions.exact, fullSessions.timed, 'evaluating');
+  await fullSessions.exact.release();
+  await fullSessions.timed?.release();
+  kernelNote(fullMeasure, notes);
 
   // Sensitivity: the changed layers' activations in both models, on the first evaluation samples.
   const sensitivityCount = Math.min(req.sensitivitySamples, evaluationRefs.length);
@@ -259,9 +289,9 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   if (sensitivityCount > 0) {
     const pairs = pairsOf(full.layers);
     const computedOriginal = new Set(tensors);
-    const computedCompressed = new Set(computedTensors(full.bytes, file));
+    const computedCompressed = new Set(computedTensors(fullExact, file));
     const a = await sessions.open(withOutputs(bytes, file, pairs.map((p) => p.original).filter((n) => computedOriginal.has(n))), 'the original with layer outputs exposed');
-    const b = await sessions.open(withOutputs(full.bytes, file, pairs.map((p) => p.compressed).filter((n) => computedCompressed.has(n))), 'the compressed model with layer outputs exposed');
+    const b = await sessions.open(withOutputs(fullExact, file, pairs.map((p) => p.compressed).filter((n) => computedCompressed.has(n))), 'the compressed model with layer outputs exposed', exactLevel);
     const fid = new Map(pairs.map((p) => [pairKey(p), new Fidelity()]));
     for (let i = 0; i < sensitivityCount; i++) {
       const feeds = evalFeeds(i);
@@ -294,9 +324,10 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
       for (const k of counts) {
         const keep = new Set(sensitiveLayers.slice(0, k).map((l) => l.name));
         const variant = compress(keep);
-        const s = await sessions.open(variant.bytes, `the ${req.technique} model with ${k} layer(s) in float`);
-        const m = await measure(s, `mixed precision: ${k} layer(s) in float`);
-        await s.release();
+        const v = await openVariant(variant, keep, `the ${req.technique} model with ${k} layer(s) in float`);
+        const m = await measure(v.exact, v.timed, `mixed precision: ${k} layer(s) in float`);
+        await v.exact.release();
+        await v.timed?.release();
         mixed = { ...m, floatLayers: variant.floatLayers, criterion: req.keepFloat === 'auto' ? criterion : `the ${k} most sensitive layer(s), as asked` };
         chosen = variant;
         if (req.keepFloat !== 'auto' || accept(m)) break;
@@ -333,6 +364,18 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     sensitivitySamples: sensitivityCount,
     notes,
   };
+}
+
+/** INT8: how far this machine's int8 kernels are from the model's exact arithmetic, when it matters. */
+function kernelNote(m: VariantMeasure, notes: string[]): void {
+  const worst = m.kernelDeviation.reduce<{ name: string; sqnrDb: number } | null>((w, k) => (!w || k.sqnrDb < w.sqnrDb ? k : w), null);
+  const exact = worst ? m.outputs.find((o) => o.name === worst.name)?.sqnrDb ?? null : null;
+  if (!worst || (exact !== null && worst.sqnrDb > exact + 10)) return;
+  notes.push(
+    `this machine's onnxruntime int8 kernels (as timed) differ from the model's exact integer arithmetic: output "${worst.name}" at ${worst.sqnrDb.toFixed(1)} dB SQNR against it` +
+      ` (onnxruntime's quantization docs: on x86 CPUs with AVX2 / AVX-512 but no VNNI its u8 x s8 kernels use VPMADDUBSW, whose 16-bit sums can saturate;` +
+      ` reduce_range or U8U8 avoid it). Accuracy and fidelity above are the model's exact arithmetic, which int8 kernels without that saturation (ARM, NPUs, VNNI) compute`,
+  );
 }
 
 /** keep-float auto tries 1, 2, 4 ... layers, up to a quarter of the changed layers (at least 1). */

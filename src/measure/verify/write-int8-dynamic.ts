@@ -6,6 +6,10 @@
  * which onnxruntime fuses into DynamicQuantizeMatMul / ConvInteger kernels. quantize_dynamic leaves Gemm in
  * float; here a Gemm with a constant weight (transA = 0, alpha = 1) becomes the MatMulInteger form plus its bias,
  * so MLP classifiers (Gemm-only) are quantized too.
+ *
+ * The `reference` form holds the same quantized weights and run-time quantization, but computes in float
+ * (DequantizeLinear → MatMul / Conv): the exact result of the integer arithmetic, which the measurement compares
+ * against, because onnxruntime's u8 x s8 kernels on x86 CPUs without VNNI can saturate (see run.ts).
  */
 import { attrInt, DT, floatTensor, getAttr, makeNode, makeTensor, type OnnxNode } from './onnx-file';
 import { constantTensor, layerName } from './graph-facts';
@@ -18,6 +22,7 @@ const CONV_ATTRS = new Set(['auto_pad', 'dilations', 'group', 'kernel_shape', 'p
 
 export function writeInt8Dynamic(inp: WriterInput): WriterOutput {
   const { model, facts, dtypes, keepFloat } = inp;
+  const reference = inp.form === 'reference';
   const nodes = model.graph.nodes;
   const rw = new GraphRewrite(model, facts);
   const notes: string[] = [];
@@ -32,6 +37,39 @@ export function writeInt8Dynamic(inp: WriterInput): WriterOutput {
       d = { q: rw.names.make(`${x}_quantized`), scale: rw.names.make(`${x}_scale`), zp: rw.names.make(`${x}_zero_point`) };
       rw.insertAfterProducer(x, [makeNode('DynamicQuantizeLinear', [x], [d.q, d.scale, d.zp], rw.names.make(`${x}_QuantizeLinear`))]);
       dynamicQ.set(x, d);
+    }
+    return d;
+  };
+
+  /** A Conv's bias or a Gemm's C (times beta), added in float after the product; undefined without one. */
+  const biasOf = (n: OnnxNode, base: string, replacement: OnnxNode[]): string | undefined => {
+    const biasName = n.opType === 'MatMul' ? undefined : n.inputs[2];
+    if (!biasName) return undefined;
+    const beta = n.opType === 'Gemm' ? getAttr(n, 'beta')?.f ?? 1 : 1;
+    const b = constantTensor(model, facts, biasName);
+    if (n.opType === 'Conv' && b) {
+      // [C] → [1, C, 1, ...]: the weight's rank is the activations' rank.
+      const rank = constantTensor(model, facts, n.inputs[1])!.dims.length;
+      rw.dropIfUnused(biasName);
+      return rw.addInitializer(floatTensor(rw.names.make(`${biasName}_reshaped`), [1, b.dims[0], ...Array(rank - 2).fill(1)], floatValues(b, model.file)));
+    }
+    if (beta === 1) return biasName;
+    if (b) {
+      rw.dropIfUnused(biasName);
+      return rw.addInitializer(floatTensor(rw.names.make(`${biasName}_beta`), b.dims, floatValues(b, model.file).map((v) => v * beta)));
+    }
+    const scaled = rw.names.make(`${biasName}_beta`);
+    const betaT = rw.addInitializer(floatTensor(rw.names.make(`${base}_beta`), [], [beta]));
+    replacement.push(makeNode('Mul', [biasName, betaT], [scaled], rw.names.make(`${base}_beta_mul`)));
+    return scaled;
+  };
+  const dequantized = new Map<string, string>();
+  const dequantizedActivation = (x: string, a: { q: string; scale: string; zp: string }): string => {
+    let d = dequantized.get(x);
+    if (!d) {
+      d = rw.names.make(`${x}_dequantized`);
+      rw.insertAfterProducer(x, [makeNode('DequantizeLinear', [a.q, a.scale, a.zp], [d], rw.names.make(`${x}_DequantizeLinear`))]);
+      dequantized.set(x, d);
     }
     return d;
   };
@@ -76,41 +114,27 @@ export function writeInt8Dynamic(inp: WriterInput): WriterOutput {
     const a = quantizeActivation(x);
     const out = n.outputs[0];
     const base = n.name || `${n.opType}_${i}`;
-    const integer = rw.names.make(`${out}_output_quantized`);
-    const asFloat = rw.names.make(`${integer}_cast_output`);
-    const scale = rw.names.make(`${base}_scales_mul:0`);
     const replacement: OnnxNode[] = [];
-    if (n.opType === 'Conv') {
-      replacement.push(makeNode('ConvInteger', [a.q, wq, a.zp, wZp], [integer], rw.names.make(`${base}_quant`), n.attrs.filter((at) => CONV_ATTRS.has(at.name))));
-    } else replacement.push(makeNode('MatMulInteger', [a.q, wq, a.zp, wZp], [integer], rw.names.make(`${base}_quant`)));
-    replacement.push(makeNode('Cast', [integer], [asFloat], rw.names.make(`${integer}_cast`), [attrInt('to', DT.FLOAT)]));
-    replacement.push(makeNode('Mul', [a.scale, wScale], [scale], rw.names.make(`${base}_scales_mul`)));
-
-    // Bias: Conv's third input and Gemm's C (times beta) are added in float after the rescale.
-    const biasName = n.opType === 'MatMul' ? undefined : n.inputs[2];
-    let biasOut: string | undefined;
-    if (biasName) {
-      const beta = n.opType === 'Gemm' ? getAttr(n, 'beta')?.f ?? 1 : 1;
-      const b = constantTensor(model, facts, biasName);
-      if (n.opType === 'Conv' && b) {
-        // [C] → [1, C, 1, ...]: the weight's rank is the activations' rank.
-        biasOut = rw.addInitializer(floatTensor(rw.names.make(`${biasName}_reshaped`), [1, b.dims[0], ...Array(w.dims.length - 2).fill(1)], floatValues(b, model.file)));
-        rw.dropIfUnused(biasName);
-      } else if (b && beta !== 1) {
-        biasOut = rw.addInitializer(floatTensor(rw.names.make(`${biasName}_beta`), b.dims, floatValues(b, model.file).map((v) => v * beta)));
-        rw.dropIfUnused(biasName);
-      } else if (beta !== 1) {
-        const scaled = rw.names.make(`${biasName}_beta`);
-        const betaT = rw.addInitializer(floatTensor(rw.names.make(`${base}_beta`), [], [beta]));
-        replacement.push(makeNode('Mul', [biasName, betaT], [scaled], rw.names.make(`${base}_beta_mul`)));
-        biasOut = scaled;
-      } else biasOut = biasName;
+    const bias = biasOf(n, base, replacement);
+    const product = bias ? rw.names.make(`${out}_scaled`) : out;
+    if (reference) {
+      // The same quantized values in float arithmetic: what exact integer kernels compute.
+      const wDq = rw.names.make(`${wName}_dequantized`);
+      rw.insertAtStart([makeNode('DequantizeLinear', [wq, wScale, wZp], [wDq], rw.names.make(`${wName}_DequantizeLinear`))]);
+      if (n.opType === 'Conv') replacement.push(makeNode('Conv', [dequantizedActivation(x, a), wDq], [product], rw.names.make(`${base}_reference`), n.attrs.filter((at) => CONV_ATTRS.has(at.name))));
+      else replacement.push(makeNode('MatMul', [dequantizedActivation(x, a), wDq], [product], rw.names.make(`${base}_reference`)));
+    } else {
+      const integer = rw.names.make(`${out}_output_quantized`);
+      const asFloat = rw.names.make(`${integer}_cast_output`);
+      const scale = rw.names.make(`${base}_scales_mul:0`);
+      if (n.opType === 'Conv') {
+        replacement.push(makeNode('ConvInteger', [a.q, wq, a.zp, wZp], [integer], rw.names.make(`${base}_quant`), n.attrs.filter((at) => CONV_ATTRS.has(at.name))));
+      } else replacement.push(makeNode('MatMulInteger', [a.q, wq, a.zp, wZp], [integer], rw.names.make(`${base}_quant`)));
+      replacement.push(makeNode('Cast', [integer], [asFloat], rw.names.make(`${integer}_cast`), [attrInt('to', DT.FLOAT)]));
+      replacement.push(makeNode('Mul', [a.scale, wScale], [scale], rw.names.make(`${base}_scales_mul`)));
+      replacement.push(makeNode('Mul', [asFloat, scale], [product], rw.names.make(`${base}_output_scale_mul`)));
     }
-    if (biasOut) {
-      const scaled = rw.names.make(`${out}_scaled`);
-      replacement.push(makeNode('Mul', [asFloat, scale], [scaled], rw.names.make(`${base}_output_scale_mul`)));
-      replacement.push(makeNode('Add', [scaled, biasOut], [out], rw.names.make(`${base}_bias_add`)));
-    } else replacement.push(makeNode('Mul', [asFloat, scale], [out], rw.names.make(`${base}_output_scale_mul`)));
+    if (bias) replacement.push(makeNode('Add', [product, bias], [out], rw.names.make(`${base}_bias_add`)));
     rw.replaceNode(i, replacement);
     if (n.opType === 'Gemm') gemms++;
     layers.push({ name, op: n.opType, inputs: [{ original: x, compressed: x }], output: { original: out, compressed: out } });
