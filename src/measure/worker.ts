@@ -8,7 +8,8 @@
  */
 import type { WorkerInput, WorkerReply, WorkerRequest } from './types';
 import { summarize } from './types';
-import { exitWithParent } from './parent-guard';
+import * as fs from 'fs';
+import { exitWithParent, onParentLoss } from './parent-guard';
 import type { VerifyMessage, VerifyRequest } from './verify/protocol';
 
 exitWithParent();
@@ -113,6 +114,7 @@ const fail = (e: Error): void => sendAndExit({ type: 'error', message: (e?.messa
 
 process.on('message', (m: WorkerRequest | VerifyRequest) => {
   if (m?.type === 'verify') {
+    onParentLoss(() => fs.rmSync(m.workDir, { recursive: true, force: true }));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runVerify } = require('./verify/run') as typeof import('./verify/run');
     const post = (msg: VerifyMessage): void => {
