@@ -3,13 +3,19 @@
  *  1. analysis time and peak RSS for the real fixtures (../shared) and generated 100 MB / 1 GB ONNX models,
  *     next to Debian's python3-onnx `onnx.load` + `shape_inference.infer_shapes` on the same files;
  *  2. the four exports of a typical plan;
- *  3. what the deployed-graph pass adds to an estimate of a 1,000-node exported model on every catalog device.
- * Every measurement runs in a fresh process. Generated models are cached in .tmp/bench-models.
+ *  3. what the deployed-graph pass adds to an estimate of a 1,000-node exported model on every catalog device;
+ *  4. edgeplan verify, static INT8 PTQ of MobileNetV2-224 (the reference architecture) with 100 calibration and
+ *     200 evaluation samples, against the time of those 300 inferences in fp32 (target: within 3x).
+ * Every measurement runs in a fresh process. Generated models and samples are cached in .tmp/bench-models.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { OnnxGraphBuilder, writeModel } from '../test/support/modelgen/onnx-builder';
+import { writeReferenceModel } from '../test/support/modelgen/reference-archs';
+import { seededRandom } from '../src/measure/verify/data/dataset';
+import { encodeNpy } from '../src/measure/verify/data/npy';
+import { floatTensor, readOnnxModel, writeOnnxModel } from '../src/measure/verify/onnx-file';
 
 const root = path.resolve(__dirname, '..', '..');
 const shared = path.resolve(root, '..', 'shared', 'models');
@@ -126,6 +132,65 @@ async function main(): Promise<void> {
     ['file nodes', 'devices', 'analysis ms', 'estimates without the pass ms', 'estimates with the pass ms', 'added to analysis + estimates'],
     [[String(est.nodes), String(est.devices), est.analyzeMs.toFixed(1), est.withoutPassMs.toFixed(1), est.withPassMs.toFixed(1), `${(((whole(est.withPassMs) - whole(est.withoutPassMs)) / whole(est.withoutPassMs)) * 100).toFixed(1)} %`]],
   );
+  verifyBench();
+}
+
+/**
+ * MobileNetV2-224 with He-scaled random weights (the reference builder's small uniform weights let activations die
+ * out, which no trained network does), cached; and 300 distinct inputs as .npy files in a temporary folder.
+ */
+function verifyInputs(): { model: string; samples: string } {
+  const model = path.join(cache, 'mobilenet_v2_1.0_224-he.onnx');
+  if (!fs.existsSync(model)) {
+    fs.mkdirSync(cache, { recursive: true });
+    const plain = path.join(cache, 'mobilenet_v2_1.0_224.onnx');
+    writeReferenceModel('mobilenet_v2_1.0_224', plain);
+    const m = readOnnxModel(fs.readFileSync(plain), plain);
+    const rnd = seededRandom(3);
+    m.graph.initializers = m.graph.initializers.map((t) => {
+      if (t.dataType !== 1 || t.dims.length < 2) return t.dims.length === 1 ? floatTensor(t.name, t.dims, new Float32Array(t.dims[0])) : t;
+      const fanIn = t.dims.slice(1).reduce((a, b) => a * b, 1);
+      const bound = Math.sqrt(6 / fanIn);
+      return floatTensor(t.name, t.dims, Float32Array.from({ length: t.dims.reduce((a, b) => a * b, 1) }, () => (rnd() * 2 - 1) * bound));
+    });
+    fs.writeFileSync(model, writeOnnxModel(m));
+    fs.rmSync(plain);
+  }
+  const samples = fs.mkdtempSync(path.join(cache, 'verify-samples-'));
+  const rnd = seededRandom(1);
+  for (let i = 0; i < 300; i++) {
+    const x = Float32Array.from({ length: 3 * 224 * 224 }, (_, k) => 0.5 * Math.sin((k % 224) * 0.05 + i) + 0.5 * rnd());
+    fs.writeFileSync(path.join(samples, `${String(i).padStart(3, '0')}.npy`), encodeNpy(x, [1, 3, 224, 224]));
+  }
+  return { model, samples };
+}
+
+function verifyBench(): void {
+  const { model, samples } = verifyInputs();
+  // The fp32 baseline runs before and after verify (the machine is shared; its load changes): their mean is the yardstick.
+  const baseline = (): { defaultMs: number; noSpinningMs: number; runs: number } =>
+    JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'fp32-runs.js'), model, samples, '300'], { encoding: 'utf8' }).trim().split('\n').pop() as string);
+  const before = baseline();
+  const out = path.join(cache, 'verify-out');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'edgeplan'), 'verify', model, '--technique', 'int8-ptq', '--data', samples, '--calibration-samples', '100', '--samples', '200', '--out', out, '--force', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const verifyMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const after = baseline();
+  fs.rmSync(samples, { recursive: true, force: true });
+  const best = (b: typeof before): number => Math.min(b.defaultMs, b.noSpinningMs);
+  const fp32 = (best(before) + best(after)) / 2;
+  if (r.status !== 0) throw new Error(`edgeplan verify failed: ${r.stderr}`);
+  const report = JSON.parse(r.stdout);
+  console.log('\nedgeplan verify, static INT8 PTQ of MobileNetV2-224 (He-scaled random weights), 100 calibration + 200 evaluation samples (.npy), fresh process, whole CLI run\n');
+  printTable(
+    ['what', 'ms', 'per image ms'],
+    [
+      [`fp32: 300 inferences, the faster of onnxruntime's defaults and thread spinning off, mean of before (${best(before).toFixed(0)}) and after (${best(after).toFixed(0)})`, fp32.toFixed(0), (fp32 / 300).toFixed(1)],
+      ['edgeplan verify --technique int8-ptq (calibrate, write, evaluate both, compare layers, time)', verifyMs.toFixed(0), (verifyMs / 300).toFixed(1)],
+      [`ratio (target: within 3x)`, `${(verifyMs / fp32).toFixed(2)}x`, verifyMs <= 3 * fp32 ? 'within' : 'OVER'],
+    ],
+  );
+  console.log(`(this machine: int8 p50 ${report.compressed.latencyMs.p50.toFixed(1)} ms vs fp32 p50 ${report.original.latencyMs.p50.toFixed(1)} ms as verify measured them)`);
 }
 
 function samplePath(): string {

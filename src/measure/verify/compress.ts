@@ -1,10 +1,12 @@
 /**
- * Model bytes in, compressed model bytes out: one entry point over the four writers, plus the "tapped" copy of a
- * model whose intermediate tensors are extra graph outputs (how calibration and per-layer comparison read them).
+ * Model bytes in, compressed model bytes out: one entry point over the four writers, plus the "tapped" copies of a
+ * model that calibration and per-layer comparison read: intermediate tensors as extra graph outputs, or only their
+ * minimum and maximum (ReduceMin / ReduceMax inside the graph, as onnxruntime's MinMax calibrator does, so a run
+ * copies two numbers per tensor instead of the tensor).
  */
 import { ModelFileError } from '../../analyzers/errors';
-import { nameOnlyValueInfo, readOnnxModel, writeOnnxModel } from './onnx-file';
-import { graphFacts } from './graph-facts';
+import { attrInt, makeNode, nameOnlyValueInfo, readOnnxModel, writeOnnxModel } from './onnx-file';
+import { graphFacts, Names } from './graph-facts';
 import { writeFp16 } from './write-fp16';
 import { writeInt8Dynamic } from './write-int8-dynamic';
 import { writeInt8Qdq } from './write-int8-qdq';
@@ -47,4 +49,21 @@ export function withOutputs(bytes: Buffer, file: string, names: string[]): Buffe
     model.graph.outputs.push(nameOnlyValueInfo(n));
   }
   return writeOnnxModel(model);
+}
+
+/** A copy of the model that also outputs the minimum and maximum of each of `names`: tensor → [min output, max output]. */
+export function withRangeOutputs(bytes: Buffer, file: string, names: string[]): { bytes: Buffer; outputs: Map<string, [string, string]> } {
+  const model = readOnnxModel(bytes, file);
+  const taken = graphFacts(model).names;
+  const unique = new Names(taken);
+  const outputs = new Map<string, [string, string]>();
+  for (const n of names) {
+    const lo = unique.make(`${n}_calibration_min`);
+    const hi = unique.make(`${n}_calibration_max`);
+    model.graph.nodes.push(makeNode('ReduceMin', [n], [lo], unique.make(`${n}_ReduceMin`), [attrInt('keepdims', 0)]));
+    model.graph.nodes.push(makeNode('ReduceMax', [n], [hi], unique.make(`${n}_ReduceMax`), [attrInt('keepdims', 0)]));
+    model.graph.outputs.push(nameOnlyValueInfo(lo), nameOnlyValueInfo(hi));
+    outputs.set(n, [lo, hi]);
+  }
+  return { bytes: writeOnnxModel(model), outputs };
 }

@@ -138,7 +138,7 @@ export async function verifyModel(file: string, opts: VerifyOptions, onProgress?
     bindings: opts.bindings ?? {},
     preprocess: opts.preprocess,
     seed: opts.seed ?? 1,
-    sensitivitySamples: opts.sensitivitySamples ?? 16,
+    sensitivitySamples: opts.sensitivitySamples ?? 8,
     accuracyBudget: opts.accuracyBudget ?? 0.01,
   };
   let result: VerifyRunResult;

@@ -12,7 +12,9 @@ import type * as OrtModule from 'onnxruntime-node';
 import { halfToFloat } from '../../analyzers/onnx/tensor';
 import { percentile } from '../types';
 import { readOnnxModel } from './onnx-file';
-import { compressModel, computedTensors, withOutputs } from './compress';
+import { graphFacts } from './graph-facts';
+import { planQdq } from './write-int8-qdq';
+import { compressModel, computedTensors, withOutputs, withRangeOutputs } from './compress';
 import { TensorRange, calibratedRange } from './calibrate';
 import { accuracyOf, classCount, Fidelity, groupsOf, topK, type PairedOutcome } from './metrics';
 import { pairKey, pairsOf, rankLayers, type LayerSensitivity } from './sensitivity';
@@ -28,7 +30,7 @@ type Feeds = Record<string, Tensor>;
 
 const CACHE_BYTES = 512 * 1024 * 1024;
 /** INT8: samples also run as onnxruntime runs the file here (int8 kernels), for latency and the kernels' deviation. */
-const LATENCY_SAMPLES = 50;
+const LATENCY_SAMPLES = 30;
 
 /** A tensor's values as numbers (fp16 decoded, int64 as Number). */
 function numbers(t: Tensor): ArrayLike<number> {
@@ -66,14 +68,25 @@ class Sessions {
     }
   }
 
-  async open(source: string | Buffer, what: string, level: 'basic' | 'all' = 'all'): Promise<Session> {
+  /**
+   * `exact`: onnxruntime's QDQ fusion off (every other optimisation on), so QuantizeLinear / DequantizeLinear run as
+   * written — the quantized model's own arithmetic — instead of int8 kernels that may saturate on this CPU.
+   */
+  async open(source: string | Buffer, what: string, mode: 'exact' | 'fast' = 'fast'): Promise<Session> {
     let target: string | Uint8Array = source;
     if (Buffer.isBuffer(source) && this.externalLocations.length) {
       target = path.join(this.req.workDir, `derived-${this.count++}.onnx`);
       fs.writeFileSync(target, source);
     }
     try {
-      return await this.ort.InferenceSession.create(target as string, { executionProviders: ['cpu'], graphOptimizationLevel: level });
+      // Thread spinning off: the sessions take turns, and a pool spinning after its run slows the next session's
+      // run (3x on 2 cores). Every session, original and compressed alike, is timed this way.
+      const spinning = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
+      return await this.ort.InferenceSession.create(target as string, {
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+        extra: { session: mode === 'exact' ? { ...spinning, disable_quant_qdq: '1' } : spinning },
+      });
     } catch (e) {
       throw new VerifyError(`onnxruntime cannot load ${what}: ${String((e as Error).message).split('\n')[0]}`);
     }
@@ -136,25 +149,42 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     }
   };
 
-  // Element types (and, for static INT8, ranges) of every tensor, from the original with all tensors exposed.
+  // Element types of every tensor (and, for static INT8, ranges) from the original with all tensors exposed; for
+  // min/max calibration only the first sample reads whole tensors, the others their minimum and maximum.
   const tensors = computedTensors(bytes, file);
-  const tap = await sessions.open(withOutputs(bytes, file, tensors), 'the original with its intermediate tensors exposed');
   const dtypes = new Map(inputs.map((i) => [i.name, i.type]));
   const ranges = new Map<string, TensorRange>();
-  const probeRefs = calibrationRefs.length ? calibrationRefs : [evaluationRefs[0]];
   const histograms = req.calibration !== 'minmax';
+  const observe = (name: string, values: ArrayLike<number>): void => {
+    let r = ranges.get(name);
+    if (!r) ranges.set(name, (r = new TensorRange(histograms)));
+    r.add(values);
+  };
+  const probeRefs = calibrationRefs.length ? calibrationRefs : [evaluationRefs[0]];
+  let tap = await sessions.open(withOutputs(bytes, file, tensors), 'the original with its intermediate tensors exposed');
+  let reduced: Map<string, [string, string]> | null = null;
+  let needed: Set<string> | null = null;
   for (let k = 0; k < probeRefs.length; k++) {
     const sample = load(probeRefs[k]);
     const out = await run(tap, toFeeds(sample), 'the original model', probeRefs[k]);
-    for (const [name, t] of Object.entries(out)) dtypes.set(name, t.type);
-    if (calibrationRefs.length) {
-      const observe = (name: string, values: ArrayLike<number>): void => {
-        let r = ranges.get(name);
-        if (!r) ranges.set(name, (r = new TensorRange(histograms)));
-        r.add(values);
-      };
-      for (const t of sample) if (t.type === 'float32') observe(t.name, t.data as Float32Array);
-      for (const [name, t] of Object.entries(out)) if (t.type === 'float32') observe(name, t.data as Float32Array);
+    if (calibrationRefs.length) for (const t of sample) if (t.type === 'float32') observe(t.name, t.data as Float32Array);
+    if (reduced) {
+      for (const [name, [lo, hi]] of reduced) observe(name, [(out[lo].data as Float32Array)[0], (out[hi].data as Float32Array)[0]]);
+    } else {
+      if (!needed) {
+        for (const [name, t] of Object.entries(out)) dtypes.set(name, t.type);
+        // Only the activations static INT8 will quantize need ranges.
+        const model = readOnnxModel(bytes, file);
+        needed = calibrationRefs.length ? planQdq({ model, facts: graphFacts(model), dtypes, keepFloat: new Set() }).toQuantize : new Set();
+      }
+      for (const name of needed) if (out[name]?.type === 'float32') observe(name, out[name].data as Float32Array);
+      if (!histograms && probeRefs.length > 1) {
+        await tap.release();
+        const floats = [...needed].filter((n) => tensors.includes(n) && dtypes.get(n) === 'float32' && (out[n]?.dims.reduce((a, b) => a * b, 1) ?? 0) > 0);
+        const augmented = withRangeOutputs(bytes, file, floats);
+        reduced = augmented.outputs;
+        tap = await sessions.open(augmented.bytes, 'the original with min / max of its tensors');
+      }
     }
     progress(calibrationRefs.length ? 'calibrating' : 'reading tensor types', k + 1, probeRefs.length);
   }
@@ -270,11 +300,11 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   // fusion, or dynamic INT8's float-arithmetic twin — which correct int8 hardware computes; latency from the file
   // as onnxruntime runs it on this machine (fused int8 kernels).
   const int8 = req.technique === 'int8-ptq' || req.technique === 'int8-dynamic';
-  const exactLevel = int8 ? 'basic' : 'all';
+  const exactMode = int8 ? 'exact' : 'fast';
   const exactBytes = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): Buffer => (req.technique === 'int8-dynamic' ? compress(keep, 'reference').bytes : deployed.bytes);
   const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Session; timed: Session | null }> => ({
-    exact: await sessions.open(exactBytes(deployed, keep), `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`, exactLevel),
-    timed: int8 ? await sessions.open(deployed.bytes, `${what} (fused int8 kernels)`, 'all') : null,
+    exact: await sessions.open(exactBytes(deployed, keep), `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`, exactMode),
+    timed: int8 ? await sessions.open(deployed.bytes, `${what} (int8 kernels)`, 'fast') : null,
   });
   const fullExact = exactBytes(full, new Set());
   const fullSessions = await openVariant(full, new Set(), `the ${req.technique} model`);
@@ -291,7 +321,7 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     const computedOriginal = new Set(tensors);
     const computedCompressed = new Set(computedTensors(fullExact, file));
     const a = await sessions.open(withOutputs(bytes, file, pairs.map((p) => p.original).filter((n) => computedOriginal.has(n))), 'the original with layer outputs exposed');
-    const b = await sessions.open(withOutputs(fullExact, file, pairs.map((p) => p.compressed).filter((n) => computedCompressed.has(n))), 'the compressed model with layer outputs exposed', exactLevel);
+    const b = await sessions.open(withOutputs(fullExact, file, pairs.map((p) => p.compressed).filter((n) => computedCompressed.has(n))), 'the compressed model with layer outputs exposed', exactMode);
     const fid = new Map(pairs.map((p) => [pairKey(p), new Fidelity()]));
     for (let i = 0; i < sensitivityCount; i++) {
       const feeds = evalFeeds(i);

@@ -26,18 +26,39 @@ const ACTIVATION_OPS: Record<string, 'all' | number[]> = {
   Reshape: [0], Flatten: [0], Transpose: [0], Squeeze: [0], Unsqueeze: [0], Resize: [0], Split: [0],
 };
 
-export function writeInt8Qdq(inp: WriterInput): WriterOutput {
+/** Float32 activations (not constants), and tensors read from inside subgraphs. */
+function tensorKinds({ model, facts, dtypes }: Pick<WriterInput, 'model' | 'facts' | 'dtypes'>): { isActivation: (x: string) => boolean; readBySubgraph: (x: string) => boolean } {
+  return {
+    isActivation: (x) => !!x && dtypes.get(x) === 'float32' && !constantTensor(model, facts, x),
+    readBySubgraph: (x) => (facts.consumers.get(x) ?? []).some((u) => u.slot === -1),
+  };
+}
+
+export interface QdqPlan {
+  /** Indices of the nodes to quantize. */
+  quantized: Set<number>;
+  /** Weight layer index → its weight's name and output-channel axis. */
+  weightOf: Map<number, { name: string; axis: number }>;
+  /** Relu / Clip node index → the tensor it reads and the tensor it writes (folded away). */
+  folded: Map<number, { from: string; to: string }>;
+  foldedInto: Map<string, string>;
+  /** The activations that get QuantizeLinear → DequantizeLinear (the tensors calibration needs ranges of). */
+  toQuantize: Set<string>;
+  floatLayers: string[];
+  notes: string[];
+}
+
+/**
+ * What static INT8 will quantize (steps 1-3 of the writer). Without `ranges` it assumes every tensor will have one,
+ * which is how calibration learns which tensors it must measure.
+ */
+export function planQdq(inp: Omit<WriterInput, 'ranges'> & { ranges?: Map<string, [number, number]> }): QdqPlan {
   const { model, facts, dtypes, keepFloat } = inp;
-  const ranges = inp.ranges ?? new Map<string, [number, number]>();
-  const type: QType = inp.activationType ?? 'uint8';
+  const hasRange = (t: string): boolean => !inp.ranges || inp.ranges.has(t);
   const nodes = model.graph.nodes;
-  const rw = new GraphRewrite(model, facts);
   const notes: string[] = [];
   const floatLayers: string[] = [];
-  const domain = (opsetOf(model, '') ?? 1) >= 13 ? '' : 'com.microsoft';
-  const isConst = (x: string): boolean => !!constantTensor(model, facts, x);
-  const isActivation = (x: string): boolean => !!x && dtypes.get(x) === 'float32' && !isConst(x);
-  const readBySubgraph = (x: string): boolean => (facts.consumers.get(x) ?? []).some((u) => u.slot === -1);
+  const { isActivation, readBySubgraph } = tensorKinds(inp);
 
   // 1. The nodes to quantize, and the weight of each weight layer.
   const quantized = new Set<number>();
@@ -71,7 +92,7 @@ export function writeInt8Qdq(inp: WriterInput): WriterOutput {
     const uses = facts.consumers.get(c) ?? [];
     if (p === undefined || !quantized.has(p) || nodes[p].opType === 'Concat' || uses.length !== 1 || facts.graphOutputs.has(c) || facts.graphOutputs.has(r) || readBySubgraph(r)) return;
     if (n.opType === 'Clip' && clipMin(model, facts, n) !== 0) return;
-    if (!ranges.has(r) || !isActivation(r)) return;
+    if (!hasRange(r) || !isActivation(r)) return;
     folded.set(i, { from: c, to: r });
     foldedInto.set(c, r);
   });
@@ -92,6 +113,21 @@ export function writeInt8Qdq(inp: WriterInput): WriterOutput {
       toQuantize.add(t);
     }
   }
+  return { quantized, weightOf, folded, foldedInto, toQuantize, floatLayers, notes };
+}
+
+export function writeInt8Qdq(inp: WriterInput): WriterOutput {
+  const { model, facts, dtypes, keepFloat } = inp;
+  const ranges = inp.ranges ?? new Map<string, [number, number]>();
+  const type: QType = inp.activationType ?? 'uint8';
+  const nodes = model.graph.nodes;
+  const rw = new GraphRewrite(model, facts);
+  const plan = planQdq(inp);
+  const { quantized, weightOf, folded, foldedInto, toQuantize, floatLayers } = plan;
+  const notes = [...plan.notes];
+  const domain = (opsetOf(model, '') ?? 1) >= 13 ? '' : 'com.microsoft';
+  const { isActivation, readBySubgraph } = tensorKinds(inp);
+
   const params = new Map<string, ScaleZp>();
   const dq = new Map<string, string>();
   for (const t of toQuantize) {

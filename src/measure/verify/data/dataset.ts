@@ -255,7 +255,7 @@ const INT_RANGES: Record<string, [number, number]> = {
 
 /** Numbers → the typed array onnxruntime takes for `type`; integers must be whole and in range. */
 export function toTyped(values: ArrayLike<number>, type: string, file: string, input: string): InputTensor['data'] {
-  if (type === 'float32') return Float32Array.from(values);
+  if (type === 'float32') return values instanceof Float32Array ? values : Float32Array.from(values);
   if (type === 'float64') return Float64Array.from(values);
   if (type === 'float16') return Uint16Array.from(values, (v) => floatToHalfBits(v));
   const range = INT_RANGES[type];

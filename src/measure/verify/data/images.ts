@@ -94,16 +94,24 @@ export function imageTensor(img: Rgba, p: ImagePreprocess): Float32Array {
   const sy = img.height / H;
   const m = (c: number): number => p.mean[p.mean.length === 1 ? 0 : c];
   const s = (c: number): number => p.std[p.std.length === 1 ? 0 : c];
+  const same = img.width === W && img.height === H;
+  const mean = Array.from({ length: C }, (_, c) => m(c));
+  const std = Array.from({ length: C }, (_, c) => s(c));
+  const px = new Float64Array(3);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const rx = (x + 0.5) * sx - 0.5;
-      const ry = (y + 0.5) * sy - 0.5;
-      const rgb = [sample(img, rx, ry, 0), sample(img, rx, ry, 1), sample(img, rx, ry, 2)];
-      const px = C === 1 ? [0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]] : rgb;
-      for (let c = 0; c < C; c++) {
-        const v = (px[c] / p.scale - m(c)) / s(c);
-        out[p.layout === 'NCHW' ? c * H * W + y * W + x : (y * W + x) * C + c] = v;
+      if (same) {
+        const at = (y * img.width + x) * 4;
+        px[0] = img.data[at];
+        px[1] = img.data[at + 1];
+        px[2] = img.data[at + 2];
+      } else {
+        const rx = (x + 0.5) * sx - 0.5;
+        const ry = (y + 0.5) * sy - 0.5;
+        for (let c = 0; c < 3; c++) px[c] = sample(img, rx, ry, c);
       }
+      if (C === 1) px[0] = 0.299 * px[0] + 0.587 * px[1] + 0.114 * px[2];
+      for (let c = 0; c < C; c++) out[p.layout === 'NCHW' ? c * H * W + y * W + x : (y * W + x) * C + c] = (px[c] / p.scale - mean[c]) / std[c];
     }
   }
   return out;

@@ -12,8 +12,11 @@ export type NpyDtype = 'float32' | 'float64' | 'float16' | 'int8' | 'uint8' | 'i
 export interface NpyArray {
   dtype: NpyDtype;
   shape: number[];
-  /** The values as numbers (int64 beyond 2^53 lose precision; inputs that large are not data). */
-  values: Float64Array;
+  /**
+   * The values: a typed array of the file's type (Float32Array for float32 ...), float16 as Float32Array, 64-bit
+   * integers as Float64Array (beyond 2^53 they lose precision; inputs that large are not data).
+   */
+  values: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 }
 
 const DESCR: Record<string, { dtype: NpyDtype; bytes: number }> = {
@@ -52,22 +55,22 @@ export function parseNpy(b: Buffer, file: string): NpyArray {
   if (!Number.isSafeInteger(count) || count > MAX_NPY_ELEMENTS) fail(`shape (${shape.join(', ')}) has more than ${MAX_NPY_ELEMENTS} elements`);
   const dataStart = start + headerLen;
   if (b.length - dataStart !== count * bytes) fail(`holds ${b.length - dataStart} data bytes, its header declares ${count * bytes} (${dtype} ${JSON.stringify(shape)}): truncated or corrupted`);
-  const values = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const o = dataStart + i * bytes;
-    switch (dtype) {
-      case 'float32': values[i] = b.readFloatLE(o); break;
-      case 'float64': values[i] = b.readDoubleLE(o); break;
-      case 'float16': values[i] = halfToFloat(b.readUInt16LE(o)); break;
-      case 'int8': values[i] = b.readInt8(o); break;
-      case 'uint8': case 'bool': values[i] = b.readUInt8(o); break;
-      case 'int16': values[i] = b.readInt16LE(o); break;
-      case 'uint16': values[i] = b.readUInt16LE(o); break;
-      case 'int32': values[i] = b.readInt32LE(o); break;
-      case 'uint32': values[i] = b.readUInt32LE(o); break;
-      case 'int64': values[i] = Number(b.readBigInt64LE(o)); break;
-      case 'uint64': values[i] = Number(b.readBigUInt64LE(o)); break;
-    }
+  // An aligned copy of the data, viewed as the file's type (little-endian, as this machine).
+  const raw = new ArrayBuffer(count * bytes);
+  new Uint8Array(raw).set(b.subarray(dataStart, dataStart + count * bytes));
+  let values: NpyArray['values'];
+  switch (dtype) {
+    case 'float32': values = new Float32Array(raw); break;
+    case 'float64': values = new Float64Array(raw); break;
+    case 'float16': values = Float32Array.from(new Uint16Array(raw), halfToFloat); break;
+    case 'int8': values = new Int8Array(raw); break;
+    case 'uint8': case 'bool': values = new Uint8Array(raw); break;
+    case 'int16': values = new Int16Array(raw); break;
+    case 'uint16': values = new Uint16Array(raw); break;
+    case 'int32': values = new Int32Array(raw); break;
+    case 'uint32': values = new Uint32Array(raw); break;
+    case 'int64': values = Float64Array.from(new BigInt64Array(raw), Number); break;
+    case 'uint64': values = Float64Array.from(new BigUint64Array(raw), Number); break;
   }
   return { dtype, shape, values };
 }
