@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, when missing, the system parts the tests use: Chromium (end-to-end), LibreOffice and
 # poppler (independent readers of the exported documents), Debian's python3-onnx (independent ONNX
-# reader and benchmark baseline), and code-server 4.100.3 (a real VS Code 1.100.3) under .tmp/.
+# reader and benchmark baseline), python3-sklearn (the UCI digits the verify tests train a classifier on),
+# and code-server 4.100.3 (a real VS Code 1.100.3) under .tmp/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -11,6 +12,7 @@ command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v rg >/dev/null || need+=(ripgrep)
 /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null || need+=(python3-onnx python3-numpy)
 /usr/bin/python3 -c 'import h5py' 2>/dev/null || need+=(python3-h5py)
+/usr/bin/python3 -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev pkg-config)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -138,7 +138,7 @@ export async function verifyModel(file: string, opts: VerifyOptions, onProgress?
     bindings: opts.bindings ?? {},
     preprocess: opts.preprocess,
     seed: opts.seed ?? 1,
-    sensitivitySamples: opts.sensitivitySamples ?? 8,
+    sensitivitySamples: opts.sensitivitySamples ?? 4,
     accuracyBudget: opts.accuracyBudget ?? 0.01,
   };
   let result: VerifyRunResult;
@@ -160,6 +160,9 @@ export async function verifyModel(file: string, opts: VerifyOptions, onProgress?
   }
 
   const after = await analyzeFile(outFile, { bindings: opts.bindings });
+  // The analyzer re-reads the written file: the technique's weight type must be there.
+  const expected = { fp16: 'FLOAT16', 'int8-dynamic': 'INT8', 'int8-ptq': 'INT8', 'int4-weight-only': 'UINT8' }[opts.technique];
+  const dtypeNote = after.model.weightDtypes[expected] ? [] : [`the analyzer finds no ${expected} weights in ${path.basename(outFile)}: nothing was compressed`];
   const chosen = result.mixed ?? result.full;
   const cpus = os.cpus();
   const accuracy = chosen.accuracy ? { ...chosen.accuracy, method: CI_METHOD } : null;
@@ -190,7 +193,7 @@ export async function verifyModel(file: string, opts: VerifyOptions, onProgress?
         }
       : null,
     measuredOn: { label: 'this machine', cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, platform: `${os.platform()}-${os.arch()}`, runtime: `onnxruntime-node ${result.runtimeVersion}, CPU execution provider` },
-    notes: [...result.data.notes, ...result.notes, ...after.warnings.filter((w) => !analysis.warnings.includes(w)).map((w) => `analyzer: ${w}`)],
+    notes: [...dtypeNote, ...result.data.notes, ...result.notes, ...after.warnings.filter((w) => !analysis.warnings.includes(w)).map((w) => `analyzer: ${w}`)],
   };
 }
 

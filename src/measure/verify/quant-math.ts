@@ -61,18 +61,27 @@ export interface ChannelQuant {
 export function quantizeSymmetricInt8(values: Float32Array, dims: number[], axis: number): ChannelQuant {
   const channels = axis < 0 ? 1 : dims[axis];
   const inner = axis < 0 ? values.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  // Element i belongs to channel floor(i / inner) % channels: walk the tensor in runs of `inner` elements.
+  const runs = values.length / inner;
   const absmax = new Float32Array(channels);
-  for (let i = 0; i < values.length; i++) {
-    const c = axis < 0 ? 0 : Math.floor(i / inner) % channels;
-    const a = Math.abs(values[i]);
-    if (a > absmax[c]) absmax[c] = a;
+  for (let r = 0; r < runs; r++) {
+    const c = r % channels;
+    let m = absmax[c];
+    for (let i = r * inner, end = i + inner; i < end; i++) {
+      const a = values[i] < 0 ? -values[i] : values[i];
+      if (a > m) m = a;
+    }
+    absmax[c] = m;
   }
   const scales = new Float32Array(channels);
   for (let c = 0; c < channels; c++) scales[c] = scaleZp(-absmax[c], absmax[c], -127, 127, true).scale;
   const q = new Int8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const c = axis < 0 ? 0 : Math.floor(i / inner) % channels;
-    q[i] = clamp(rint(values[i] / scales[c]), -127, 127);
+  for (let r = 0; r < runs; r++) {
+    const s = scales[r % channels];
+    for (let i = r * inner, end = i + inner; i < end; i++) {
+      const v = rint(values[i] / s);
+      q[i] = v < -127 ? -127 : v > 127 ? 127 : v;
+    }
   }
   return { q, scales };
 }

@@ -42,12 +42,16 @@ function readExternal(t: OnnxTensor, modelFile: string, bytes: number): Buffer {
   }
 }
 
+/** Little-endian bytes → float32 values (an aligned copy viewed as the stored type; this machine is little-endian). */
 function fromBytes(dataType: number, b: Buffer, n: number, out: Float32Array): void {
-  for (let i = 0; i < n; i++) {
-    if (dataType === DT.FLOAT) out[i] = b.readFloatLE(i * 4);
-    else if (dataType === DT.FLOAT16) out[i] = halfToFloat(b.readUInt16LE(i * 2));
-    else out[i] = b.readDoubleLE(i * 8);
-  }
+  const width = dataType === DT.FLOAT ? 4 : dataType === DT.FLOAT16 ? 2 : 8;
+  const aligned = new ArrayBuffer(n * width);
+  new Uint8Array(aligned).set(b.subarray(0, n * width));
+  if (dataType === DT.FLOAT) out.set(new Float32Array(aligned));
+  else if (dataType === DT.FLOAT16) {
+    const h = new Uint16Array(aligned);
+    for (let i = 0; i < n; i++) out[i] = halfToFloat(h[i]);
+  } else out.set(new Float64Array(aligned));
 }
 
 /** The tensor's values as float32 (FLOAT, FLOAT16 or DOUBLE tensors). Throws ModelFileError when they cannot be read. */
