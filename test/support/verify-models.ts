@@ -131,14 +131,17 @@ export async function outputSqnr(a: Buffer | string, b: Buffer | string, runs = 
   return se === 0 ? Infinity : 10 * Math.log10(so / se);
 }
 
-export const hasPythonOnnx = ((): boolean => {
+/** Whether Debian's python3 can import a module (onnx, numpy). */
+export function pythonHas(module: string): boolean {
   try {
-    execFileSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' });
+    execFileSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
-})();
+}
+
+export const hasPythonOnnx = pythonHas('onnx');
 
 export interface PythonView {
   checked: string;

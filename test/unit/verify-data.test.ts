@@ -15,16 +15,10 @@ import { decodeImage, imageTensor, defaultPreprocess } from '../../src/measure/v
 import { splitDataset, loadSample, type ModelInput } from '../../src/measure/verify/data/dataset';
 import { DataError, VerifyError } from '../../src/measure/verify/errors';
 import { tempDir } from '../support/shared';
+import { pythonHas } from '../support/verify-models';
 
 const dir = tempDir('verify-data');
-const hasNumpy = ((): boolean => {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasNumpy = pythonHas('numpy');
 const put = (rel: string, bytes: Uint8Array | string): string => {
   const p = path.join(dir, rel);
   fs.mkdirSync(path.dirname(p), { recursive: true });

@@ -12,16 +12,10 @@ import { floatToHalfBits, toFloat16Bytes, scaleZp, activationParams, quantizeSym
 import { SymmetricHistogram, TensorRange, calibratedRange, entropyThreshold } from '../../src/measure/verify/calibrate';
 import { Fidelity, topK, classCount, wilson, newcombePaired, accuracyOf, groupsOf, type PairedOutcome } from '../../src/measure/verify/metrics';
 import { seededRandom } from '../../src/measure/verify/data/dataset';
+import { pythonHas } from '../support/verify-models';
 import { halfToFloat } from '../../src/analyzers/onnx/tensor';
 
-const hasNumpy = ((): boolean => {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasNumpy = pythonHas('numpy');
 
 test('float32 → float16 bits equal numpy.float16 for normal, subnormal, tie and overflow values', { skip: hasNumpy ? false : 'python3-numpy is absent' }, () => {
   const rnd = seededRandom(3);
