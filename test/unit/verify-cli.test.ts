@@ -19,7 +19,7 @@ import { encodeModel, OnnxGraphBuilder } from '../../src/modelgen/onnx-builder';
 import { writeReferenceModel } from '../../src/modelgen/reference-archs';
 import { parseNpy, encodeNpy } from '../../src/measure/verify/data/npy';
 import { runCli, parseJsonOut, assertBadInput, assertOk, cliBin, sampleModel, describeRun } from '../support/run-cli';
-import { tempDir, repoRoot } from '../support/shared';
+import { tempDir, repoRoot, sharedDir, SKIP_NO_SHARED } from '../support/shared';
 import { SKIP_NO_DIGITS, loadDigits, trainMlp, accuracy, writeMlpOnnx, writeDigitsFolder } from '../support/digits';
 import { hasPythonOnnx, ort } from '../support/verify-models';
 
@@ -163,6 +163,43 @@ test('digits MLP, fp16 and INT4 weight-only: the report equals a recomputation; 
   assert.match(r.fullyCompressed.criterion, /1 most sensitive layer/);
   const ids = r.data.evaluationFiles;
   assertRecomputed(r, (await logits(mlp, ids)).map(argmax), (await logits(r.compressed.file, ids, 'basic')).map(argmax));
+});
+
+test('digits MLP: percentile and entropy calibration run end to end; keep-float auto keeps nothing when the drop is already within 1 point', { skip: SKIP_NO_DIGITS }, async () => {
+  for (const calibration of ['percentile', 'entropy']) {
+    const r = parseJsonOut(await verify([mlp, '--technique', 'int8-ptq', '--data', data, '--out', path.join(dir, calibration), '--calibration', calibration, '--samples', '100', '--calibration-samples', '50']));
+    assert.ok(r.accuracy.drop <= 0.02, `${calibration}: drop ${r.accuracy.drop}`);
+  }
+  const r = parseJsonOut(await verify([mlp, '--technique', 'int8-ptq', '--data', data, '--out', path.join(dir, 'auto'), '--keep-float', 'auto']));
+  if (r.fullyCompressed === null) {
+    assert.ok(r.accuracy.drop <= 0.01);
+    assert.ok(r.notes.some((n: string) => /keep-float auto: the fully compressed model already meets "accuracy drop <= 1\.00 points"/.test(n)), JSON.stringify(r.notes));
+  } else assert.match(r.fullyCompressed.criterion, /accuracy drop <= 1\.00 points/);
+});
+
+test('keep-float auto on a MatMul stack at INT4 (synthetic, below 30 dB): keeps the most sensitive layer, re-measures, says when it is not enough', async () => {
+  const { matmulStack } = await import('../support/verify-models');
+  const f = path.join(dir, 'mm.onnx');
+  fs.writeFileSync(f, encodeModel(matmulStack()));
+  const r = parseJsonOut(await verify([f, '--technique', 'int4-weight-only', '--out', path.join(dir, 'mm-out'), '--keep-float', 'auto', '--samples', '10']));
+  assert.ok(r.fullyCompressed, JSON.stringify(r.notes));
+  assert.match(r.fullyCompressed.criterion, /every output SQNR >= 30 dB/);
+  assert.ok(r.fullyCompressed.fidelity.outputs[0].sqnrDb < 30);
+  assert.deepEqual(r.compressed.floatLayers, [r.sensitiveLayers[0].name]);
+  assert.ok(r.fidelity.outputs[0].sqnrDb > r.fullyCompressed.fidelity.outputs[0].sqnrDb, 'the mixed variant is closer to the original');
+  // Two layers: auto tries at most one (a quarter, rounded up); when that still misses 30 dB the report says so.
+  if (r.fidelity.outputs[0].sqnrDb < 30) assert.ok(r.notes.some((n: string) => /even 1 float layer\(s\) miss "every output SQNR >= 30 dB"/.test(n)), JSON.stringify(r.notes));
+});
+
+test('a real model from ../shared through the CLI (symbolic batch bound to 1): int8 weights about a quarter, the file runs', { skip: SKIP_NO_SHARED }, async () => {
+  const real = path.join(sharedDir, 'models', 'fixtures', 'pytorch_super_resolution.onnx');
+  const r = parseJsonOut(await verify([real, '--technique', 'int8-ptq', '--out', path.join(dir, 'real'), '--samples', '6', '--calibration-samples', '4']));
+  assert.equal(r.fidelity.top1Agreement, null, 'an image output is not classifier-like');
+  assert.ok(r.compressed.weightDtypes.INT8 > 0.24 * r.original.weightBytes && r.compressed.weightDtypes.INT8 < 0.26 * r.original.weightBytes, JSON.stringify(r.compressed.weightDtypes));
+  assert.ok(r.fidelity.outputs[0].sqnrDb > 15);
+  const s = await ort.InferenceSession.create(r.compressed.file);
+  const out = await s.run({ input: new ort.Tensor('float32', new Float32Array(224 * 224).fill(0.5), [1, 1, 224, 224]) });
+  assert.deepEqual(out.output.dims, [1, 1, 672, 672]);
 });
 
 test('sample CNN on synthetic inputs: numeric fidelity only, never accuracy; the readable table says so', async () => {
