@@ -153,7 +153,8 @@ test('digits MLP, fp16 and INT4 weight-only: the report equals a recomputation; 
     const r = parseJsonOut(await verify([mlp, '--technique', technique, '--data', data, '--out', path.join(dir, technique), '--samples', '150']));
     const ids = r.data.evaluationFiles;
     assert.equal(r.data.calibrationSamples, 0, 'no calibration for weight-only techniques');
-    assertRecomputed(r, (await logits(mlp, ids)).map(argmax), (await logits(r.compressed.file, ids)).map(argmax));
+    // fp16: float16 arithmetic, which onnxruntime computes on this CPU at basic optimisation (see verify-rewrite).
+    assertRecomputed(r, (await logits(mlp, ids)).map(argmax), (await logits(r.compressed.file, ids, technique === 'fp16' ? 'basic' : 'all')).map(argmax));
     if (technique === 'fp16') assert.deepEqual(Object.keys(r.compressed.weightDtypes), ['FLOAT16']);
     else assert.ok(r.compressed.weightDtypes.UINT8 > 0 && r.compressed.weightBytes < r.original.weightBytes / 5);
   }

@@ -200,3 +200,22 @@ test('real ONNX models from ../shared: static INT8 weights are int8 (about a qua
     if (hasPythonOnnx) assert.equal(pythonView(out).checked, 'ok', name);
   }
 });
+
+test('fp16 on this CPU: onnxruntime 1.30 inserts Casts around ops without a float16 kernel (basic optimisation keeps them), and full optimisation drops them', async () => {
+  const f = path.join(dir, 'fp16-profile.onnx');
+  fs.copyFileSync(sample, f);
+  const { out } = await compressFile(f, 'fp16');
+  const inFile = readOnnxModel(fs.readFileSync(out), out).graph.nodes.filter((n) => n.opType === 'Cast').length;
+  assert.equal(inFile, 2, 'the file itself has one Cast at the input and one at the output');
+  const castsRun = async (level: 'basic' | 'all'): Promise<number> => {
+    const prefix = path.join(dir, `fp16-profile-${level}`);
+    const s = await ort.InferenceSession.create(out, { graphOptimizationLevel: level, enableProfiling: true, profileFilePrefix: prefix });
+    await s.run({ image: new ort.Tensor('float32', new Float32Array(3 * 96 * 96).fill(0.5), [1, 3, 96, 96]) });
+    await s.release();
+    const profile = fs.readdirSync(dir).find((n) => n.startsWith(`fp16-profile-${level}`) && n.endsWith('.json'))!;
+    const events = JSON.parse(fs.readFileSync(path.join(dir, profile), 'utf8')) as { cat: string; name: string; args?: { op_name?: string } }[];
+    return events.filter((e) => e.cat === 'Node' && e.args?.op_name === 'Cast' && e.name.endsWith('_kernel_time')).length;
+  };
+  assert.ok((await castsRun('basic')) > 10, 'basic optimisation: a Cast pair around each Conv, Relu, Gemm ... (float16 between ops)');
+  assert.ok((await castsRun('all')) < inFile, 'full optimisation: the casts are gone (float32 throughout)');
+});

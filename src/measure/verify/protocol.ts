@@ -57,7 +57,7 @@ export interface VariantMeasure {
   accuracy: AccuracySummary | null;
   groups: GroupReport;
   latencyMs: Latency;
-  /** INT8: SQNR of onnxruntime's int8 kernels (as timed) against the model's exact arithmetic, per output. */
+  /** INT8, FP16: SQNR of the file as onnxruntime runs it here (as timed) against the model's exact arithmetic, per output. */
   kernelDeviation: { name: string; sqnrDb: number }[];
 }
 

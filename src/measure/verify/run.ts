@@ -29,7 +29,7 @@ type Tensor = OrtModule.Tensor;
 type Feeds = Record<string, Tensor>;
 
 const CACHE_BYTES = 512 * 1024 * 1024;
-/** INT8: samples also run as onnxruntime runs the file here (int8 kernels), for latency and the kernels' deviation. */
+/** INT8 and FP16: samples also run as onnxruntime runs the file here, for latency and its deviation from the exact arithmetic. */
 const LATENCY_SAMPLES = 30;
 
 /** A tensor's values as numbers (fp16 decoded, int64 as Number). */
@@ -69,10 +69,16 @@ class Sessions {
   }
 
   /**
-   * `exact`: onnxruntime's QDQ fusion off (every other optimisation on), so QuantizeLinear / DequantizeLinear run as
-   * written — the quantized model's own arithmetic — instead of int8 kernels that may saturate on this CPU.
+   * The compressed model's exact arithmetic, where onnxruntime's full optimisation on this CPU would compute
+   * something else:
+   * - 'exact-int8': QDQ fusion off (every other optimisation on), so QuantizeLinear / DequantizeLinear run as written
+   *   instead of int8 kernels that may saturate here;
+   * - 'exact-fp16': basic optimisation only, so the Casts onnxruntime inserts around ops without a float16 kernel stay
+   *   and every tensor between ops is rounded to float16 (at full optimisation it removes them and computes in
+   *   float32 throughout);
+   * - 'fast': everything on — the file as onnxruntime runs it here, which is what is timed.
    */
-  async open(source: string | Buffer, what: string, mode: 'exact' | 'fast' = 'fast'): Promise<Session> {
+  async open(source: string | Buffer, what: string, mode: 'exact-int8' | 'exact-fp16' | 'fast' = 'fast'): Promise<Session> {
     let target: string | Uint8Array = source;
     if (Buffer.isBuffer(source) && this.externalLocations.length) {
       target = path.join(this.req.workDir, `derived-${this.count++}.onnx`);
@@ -84,8 +90,8 @@ class Sessions {
       const spinning = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
       return await this.ort.InferenceSession.create(target as string, {
         executionProviders: ['cpu'],
-        graphOptimizationLevel: 'all',
-        extra: { session: mode === 'exact' ? { ...spinning, disable_quant_qdq: '1' } : spinning },
+        graphOptimizationLevel: mode === 'exact-fp16' ? 'basic' : 'all',
+        extra: { session: mode === 'exact-int8' ? { ...spinning, disable_quant_qdq: '1' } : spinning },
       });
     } catch (e) {
       throw new VerifyError(`onnxruntime cannot load ${what}: ${String((e as Error).message).split('\n')[0]}`);
@@ -214,7 +220,7 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
 
   /**
    * Runs a compressed variant against the original on every evaluation sample. `exact` computes the compressed
-   * model's own arithmetic; `timed` (INT8 only) is the file as onnxruntime runs it here (int8 kernels), run on
+   * model's own arithmetic; `timed` (INT8, FP16) is the file as onnxruntime runs it here, run on
    * the first LATENCY_SAMPLES samples for latency and compared with the exact outputs.
    */
   const measure = async (exact: Session, timed: Session | null, phase: string): Promise<VariantMeasure> => {
@@ -260,7 +266,7 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
       }
       if (timed && i < LATENCY_SAMPLES) {
         const t0 = process.hrtime.bigint();
-        const fast = await run(timed, feeds, `the ${req.technique} model with fused int8 kernels`, ref);
+        const fast = await run(timed, feeds, `the ${req.technique} model as onnxruntime runs it here`, ref);
         times.push(Number(process.hrtime.bigint() - t0) / 1e6);
         for (const n of outputNames) kernel.get(n)!.add(numbers(comp![n]), numbers(fast[n]));
       }
@@ -296,22 +302,22 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
       kernelDeviation: kernelLoss as { name: string; sqnrDb: number }[],
     };
   };
-  // INT8: accuracy from the quantized model's exact arithmetic — the QDQ file without onnxruntime's int8 kernel
-  // fusion, or dynamic INT8's float-arithmetic twin — which correct int8 hardware computes; latency from the file
-  // as onnxruntime runs it on this machine (fused int8 kernels).
-  const int8 = req.technique === 'int8-ptq' || req.technique === 'int8-dynamic';
-  const exactMode = int8 ? 'exact' : 'fast';
+  // Accuracy from the compressed model's exact arithmetic — INT8: the QDQ file without onnxruntime's int8 kernel
+  // fusion, or dynamic INT8's float-arithmetic twin, which correct int8 hardware computes; FP16: float16 between every
+  // op — latency from the file as onnxruntime runs it on this machine.
+  const exactMode = req.technique === 'fp16' ? 'exact-fp16' : req.technique === 'int4-weight-only' ? 'fast' : 'exact-int8';
+  const timedToo = exactMode !== 'fast';
   const exactBytes = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): Buffer => (req.technique === 'int8-dynamic' ? compress(keep, 'reference').bytes : deployed.bytes);
   const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Session; timed: Session | null }> => ({
     exact: await sessions.open(exactBytes(deployed, keep), `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`, exactMode),
-    timed: int8 ? await sessions.open(deployed.bytes, `${what} (int8 kernels)`, 'fast') : null,
+    timed: timedToo ? await sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'fast') : null,
   });
   const fullExact = exactBytes(full, new Set());
   const fullSessions = await openVariant(full, new Set(), `the ${req.technique} model`);
   const fullMeasure = await measure(fullSessions.exact, fullSessions.timed, 'evaluating');
   await fullSessions.exact.release();
   await fullSessions.timed?.release();
-  kernelNote(fullMeasure, notes);
+  kernelNote(req.technique, fullMeasure, notes);
 
   // Sensitivity: the changed layers' activations in both models, on the first evaluation samples.
   const sensitivityCount = Math.min(req.sensitivitySamples, evaluationRefs.length);
@@ -396,11 +402,18 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   };
 }
 
-/** INT8: how far this machine's int8 kernels are from the model's exact arithmetic, when it matters. */
-function kernelNote(m: VariantMeasure, notes: string[]): void {
+/** How far the file as onnxruntime runs it here is from the model's exact arithmetic, when it matters. */
+function kernelNote(technique: VerifyRequest['technique'], m: VariantMeasure, notes: string[]): void {
   const worst = m.kernelDeviation.reduce<{ name: string; sqnrDb: number } | null>((w, k) => (!w || k.sqnrDb < w.sqnrDb ? k : w), null);
   const exact = worst ? m.outputs.find((o) => o.name === worst.name)?.sqnrDb ?? null : null;
   if (!worst || (exact !== null && worst.sqnrDb > exact + 10)) return;
+  if (technique === 'fp16') {
+    notes.push(
+      `onnxruntime on this CPU computes the float16 ops in float32 (it has float16 kernels for few ops here and, at full optimisation, drops the Casts it inserts), so the file as timed is not float16 arithmetic:` +
+        ` output "${worst.name}" at ${worst.sqnrDb.toFixed(1)} dB SQNR against it. Accuracy and fidelity above are float16 arithmetic (every tensor between ops in float16), as a float16 GPU or NPU computes`,
+    );
+    return;
+  }
   notes.push(
     `this machine's onnxruntime int8 kernels (as timed) differ from the model's exact integer arithmetic: output "${worst.name}" at ${worst.sqnrDb.toFixed(1)} dB SQNR against it` +
       ` (onnxruntime's quantization docs: on x86 CPUs with AVX2 / AVX-512 but no VNNI its u8 x s8 kernels use VPMADDUBSW, whose 16-bit sums can saturate;` +

@@ -9,8 +9,9 @@
  *
  * onnxruntime 1.30's CPU provider runs such a file: for ops without a float16 kernel on this machine (most of
  * them on x86: Conv, Gemm, MatMul, Add ... — LayerNormalization, Concat, Transpose, Clip have one) it inserts the
- * Casts itself and computes in float32, so fp16 numerics here are float16 storage of every tensor between ops;
- * the file itself is a true float16 model for GPUs and NPUs.
+ * Casts itself and computes those ops in float32; at basic optimisation the casts stay (every tensor between ops
+ * is float16: what verify measures), at full optimisation it drops them (float32 throughout: what it times).
+ * The file itself is a true float16 model for GPUs and NPUs, so blocking ops for this CPU's sake would be wrong.
  */
 import { attrInt, attrTensor, DT, getAttr, makeTensor, type OnnxNode } from './onnx-file';
 import { layerName } from './graph-facts';
