@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { OnnxGraphBuilder, writeModel } from '../../src/modelgen/onnx-builder';
+import { OnnxGraphBuilder, writeModel } from './modelgen/onnx-builder';
 import { encodeNpy } from '../../src/measure/verify/data/npy';
 import { seededRandom } from '../../src/measure/verify/data/dataset';
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import { execFileSync } from 'child_process';
-import { OnnxGraphBuilder, encodeModel, floatTensor, attr, type ModelSpec } from '../../src/modelgen/onnx-builder';
+import { OnnxGraphBuilder, encodeModel, floatTensor, attr, type ModelSpec } from './modelgen/onnx-builder';
 import { computedTensors, withOutputs } from '../../src/measure/verify/compress';
 import { TensorRange, calibratedRange } from '../../src/measure/verify/calibrate';
 import { seededRandom } from '../../src/measure/verify/data/dataset';

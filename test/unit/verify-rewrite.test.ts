@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { encodeModel } from '../../src/modelgen/onnx-builder';
+import { encodeModel } from '../support/modelgen/onnx-builder';
 import { readOnnxModel, writeOnnxModel, encodeNode } from '../../src/measure/verify/onnx-file';
 import { compressModel } from '../../src/measure/verify/compress';
 import { TECHNIQUES, type Technique } from '../../src/measure/verify/compress-types';
