@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Enc } from './modelgen/protobuf-writer';
+import { ProtoWriter as Enc } from '../../src/analyzers/io/proto-writer';
 
 // ------------------------------------------------------------------ features (FeatureTypes.proto)
 

@@ -17,7 +17,7 @@ import { BufferSource } from '../../src/analyzers/io/byte-source';
 import { recurrentFlops } from '../../src/analyzers/cost/common';
 import { tempDir } from '../support/shared';
 import { runCli, assertBadInput, parseJsonOut, assertOk } from '../support/run-cli';
-import { Enc } from '../support/modelgen/protobuf-writer';
+import { ProtoWriter as Enc } from '../../src/analyzers/io/proto-writer';
 import {
   BlobWriter, MODEL, blobValue, description, immediate, layer, milConst, model, network, nn, program, writeMlpackage,
   type MilOp, type Layer,

@@ -16,6 +16,7 @@ import { FileSource } from '../../src/analyzers/io/file-source';
 import { ModelFileError } from '../../src/analyzers/errors';
 import { allSubgraphs } from '../../src/analyzers/graph';
 import { fixture, hasShared, tempDir, unlabelled } from '../support/shared';
+import { seededRandom } from '../../src/seeded-random';
 
 /** Read + infer + cost; returns 'graph' or 'error' (ModelFileError); anything else throws. */
 function attempt(buf: Buffer, what: string): 'graph' | 'error' {
@@ -33,17 +34,7 @@ function attempt(buf: Buffer, what: string): 'graph' | 'error' {
   }
 }
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function nestedModel(): Buffer {
   const cst = (name: string) => ({ opType: 'Constant', inputs: [], outputs: [name], attrs: [attr.tensor('value', floatTensor(`${name}_t`, [2, 2]))] });

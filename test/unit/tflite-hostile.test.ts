@@ -15,6 +15,7 @@ import { buildProfile } from '../../src/analyzers/profile';
 import type { ModelGraph } from '../../src/analyzers/graph';
 import { buildTflite, TfliteModelBuilder, type TfliteModelSpec } from '../support/modelgen/tflite-builder';
 import { fixture, hasShared, tempDir } from '../support/shared';
+import { seededRandom } from '../../src/seeded-random';
 
 const dir = tempDir('tflite-hostile');
 let counter = 0;
@@ -159,17 +160,7 @@ test('many operators sharing one table with a large inputs vector stay bounded',
   assert.ok(ms < 5000, `took ${ms} ms`);
 });
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function fuzz(name: string, original: Uint8Array, seed: number, truncations: number, flips: number): void {
   const rand = rng(seed);

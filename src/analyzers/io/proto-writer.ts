@@ -1,14 +1,19 @@
 /**
  * Protocol Buffers wire-format writer: the counterpart of ProtoReader (protobuf.ts). A message is a list of
  * byte chunks; nested messages are appended without copying their chunks, and already-encoded fields (a
- * field kept byte for byte from a file being rewritten) go in as they are through `raw`.
+ * field kept byte for byte from a file being rewritten) go in as they are through `raw`. A run of zero bytes
+ * can stand for a large payload (`{ zeros: n }`): a caller that writes the chunks out streams it instead of
+ * holding it in memory (the test writers of ONNX and Core ML models use it so; the ONNX builder writes 1 GB models).
  *
- * Only what ONNX needs: varints (int32/int64/enums/bools, negatives as 10-byte two's complement), 32-bit floats,
- * length-delimited bytes/strings/messages, and packed repeated scalars.
+ * Only what ONNX and Core ML need: varints (int32/int64/enums/bools, negatives as 10-byte two's complement),
+ * 32-bit floats, length-delimited bytes/strings/messages, and packed repeated scalars (varints, floats, doubles).
  */
 
+export type Chunk = Buffer | { zeros: number };
+
 export class ProtoWriter {
-  private readonly chunks: Buffer[] = [];
+  /** The encoded bytes in order (read them to stream the message out). */
+  readonly chunks: Chunk[] = [];
   /** Bytes written so far. */
   size = 0;
 
@@ -25,10 +30,11 @@ export class ProtoWriter {
     return Buffer.from(out);
   }
 
-  private push(b: Buffer): void {
-    if (b.length === 0) return;
-    this.chunks.push(b);
-    this.size += b.length;
+  private push(c: Chunk): void {
+    const n = Buffer.isBuffer(c) ? c.length : c.zeros;
+    if (n === 0) return;
+    this.chunks.push(c);
+    this.size += n;
   }
 
   private tag(field: number, wire: number): void {
@@ -55,8 +61,13 @@ export class ProtoWriter {
     return this;
   }
 
-  bytes(field: number, b: Uint8Array): this {
+  bytes(field: number, b: Uint8Array | { zeros: number }): this {
     this.tag(field, 2);
+    if (!(b instanceof Uint8Array)) {
+      this.push(ProtoWriter.varint(b.zeros));
+      this.push(b);
+      return this;
+    }
     this.push(ProtoWriter.varint(b.length));
     this.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     return this;
@@ -85,7 +96,18 @@ export class ProtoWriter {
     return this.bytes(field, b);
   }
 
+  packedDoubles(field: number, vs: readonly number[]): this {
+    if (!vs.length) return this;
+    const b = Buffer.alloc(vs.length * 8);
+    vs.forEach((v, i) => b.writeDoubleLE(v, i * 8));
+    return this.bytes(field, b);
+  }
+
+  /** The whole message in memory (zero runs materialised). */
   toBuffer(): Buffer {
-    return Buffer.concat(this.chunks, this.size);
+    return Buffer.concat(
+      this.chunks.map((c) => (Buffer.isBuffer(c) ? c : Buffer.alloc(c.zeros))),
+      this.size,
+    );
   }
 }

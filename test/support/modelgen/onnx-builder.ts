@@ -13,7 +13,7 @@
  * 200 MB test model never sits in memory.
  */
 import * as fs from 'fs';
-import { Enc } from './protobuf-writer';
+import { ProtoWriter as Enc } from '../../../src/analyzers/io/proto-writer';
 
 export const ONNX_DTYPES = {
   UNDEFINED: 0,

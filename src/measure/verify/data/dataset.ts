@@ -16,6 +16,7 @@ import { DataError, VerifyError } from '../errors';
 import { parseNpy } from './npy';
 import { defaultPreprocess, decodeImage, imageTensor, IMAGE_EXTENSIONS, type ImagePreprocess } from './images';
 import { floatToHalfBits } from '../quant-math';
+import { seededRandom } from '../../../seeded-random';
 
 export interface ModelInput {
   name: string;
@@ -63,17 +64,7 @@ const kindOf = (f: string): 'npy' | 'images' | null => {
   return ext === '.npy' ? 'npy' : IMAGE_EXTENSIONS.has(ext) ? 'images' : null;
 };
 
-/** A deterministic generator of numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 function shuffled<T>(items: T[], seed: number): T[] {
   const out = [...items];
