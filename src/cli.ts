@@ -12,9 +12,11 @@ import { ModelFileError } from './analyzers/errors';
 import { loadCatalog } from './planner/catalog';
 import { estimateDevice, EstimateInputError } from './planner/estimate';
 import type { Budgets, ComputePrecision } from './planner/types';
-import { PlanValidationError, validatePlan } from './planner/plan';
+import { createDefaultPlan, PlanValidationError, serializePlan, validatePlan } from './planner/plan';
+import { verificationFromReport, withVerification } from './planner/plan/verification';
 import { buildPlanDocument } from './planner/plan/document';
 import { VERSION } from './version';
+import { writeFileAtomic } from './export/atomic-write';
 import { addMeasurement, corrections as correctionsOf, parseBenchmarkLog, readStore, type DeviceCorrection } from './planner/estimate/measurements';
 
 const HELP = `edgeplan ${VERSION} — plan a model's deployment to edge devices, offline.
@@ -39,14 +41,16 @@ Usage:
       Run an ONNX model on this machine with onnxruntime-node (in a child process) and report
       mean/p50/p95/p99 latency.
   edgeplan verify MODEL.onnx --technique fp16|int8-dynamic|int8-ptq|int4-weight-only [--data DIR] [--samples N]
-                [--calibration-samples N] [--keep-float N|auto] [--out DIR] [--force] [--json]
+                [--calibration-samples N] [--keep-float N|auto] [--out DIR] [--force] [--plan FILE] [--json]
       Build the compressed model as a file beside the original (MODEL.<technique>.onnx; --out DIR elsewhere),
       run both on the same inputs in a child process and report fidelity per output, top-1/top-5 agreement,
       accuracy and its drop with a 95 % interval (labels), per-group accuracy (groups), the most sensitive
       layers, and size and latency on this machine. --keep-float keeps the N (or enough, auto) most sensitive
       layers in float and re-measures. Data (--data DIR): .npy files (one sample each; DIR/<input>/ for several
       inputs) or .png/.jpg images; labels from DIR/<class>/ folders or DIR/samples.csv (file,label,group).
-      Without data: synthetic inputs, numeric fidelity only.
+      Without data: synthetic inputs, numeric fidelity only. --plan FILE records the measurement in a plan file;
+      edgeplan plan --plan FILE then shows it next to the predictions (and re-ranks a pipeline whose measured
+      accuracy drop breaks --accuracy-drop), in its output and in every export.
       More: --calibration minmax|percentile|entropy, --activations int8|uint8, --block-size N (int4),
       --image-size HxW, --layout nchw|nhwc, --scale N, --mean a,b,c, --std a,b,c, --seed N, --timeout-s N.
   edgeplan measure MODEL --device ID (--latency-ms N | --log FILE) [--precision P] [--store FILE] [--json]
@@ -112,6 +116,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     std: { value: true },
     seed: { value: true },
     'timeout-s': { value: true },
+    plan: { value: true },
   },
   benchmark: {
     ...COMMON,
@@ -442,8 +447,28 @@ async function cmdVerify(args: ReturnType<typeof parseArgs>, io: Io): Promise<nu
     flag(args, 'json') ? undefined : (message) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${message}`),
   );
   if (!flag(args, 'json') && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  const planFile = value(args, 'plan');
+  if (planFile) recordInPlan(planFile, file, report);
   io.out(flag(args, 'json') ? JSON.stringify(report, null, 2) : formatVerify(report));
+  if (planFile && !flag(args, 'json')) io.out(`Recorded in ${planFile}: "edgeplan plan ${path.basename(file)} --plan ${planFile}" shows it next to the predictions.`);
   return 0;
+}
+
+/** --plan FILE: the measurement goes into the plan file (created with defaults when absent), written atomically. */
+function recordInPlan(planFile: string, model: string, report: import('./measure/verify').VerifyReport): void {
+  const rel = (p: string): string => path.relative(process.cwd(), p) || path.basename(p);
+  let plan;
+  if (fs.existsSync(planFile)) {
+    try {
+      plan = validatePlan(JSON.parse(fs.readFileSync(planFile, 'utf8')));
+    } catch (e) {
+      if (e instanceof PlanValidationError) throw e;
+      throw new InputError(`${planFile}: cannot read the plan file (${(e as Error).message})`);
+    }
+  } else plan = createDefaultPlan(rel(model), path.basename(model), []);
+  plan.verification = withVerification(plan.verification ?? [], verificationFromReport(report, rel(report.compressed.file)));
+  fs.mkdirSync(path.dirname(path.resolve(planFile)), { recursive: true });
+  writeFileAtomic(path.resolve(planFile), Buffer.from(serializePlan(plan)), { force: true });
 }
 
 const DEFAULT_STORE = path.join('.edgeplan', 'measurements.json');

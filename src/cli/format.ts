@@ -173,6 +173,10 @@ export function formatRecommendation(doc: PlanDocument): string {
       out.push('');
       out.push(`${i + 1}. ${r.steps.length ? r.steps.map((s) => s.technique).join(' → ') : 'no compression'}  [effort: ${r.effort}]  ${r.meetsAll ? 'meets every budget' : `misses: ${r.misses.join('; ')}`}`);
       out.push(`   predicted latency ${withUnit(formatRange(r.predicted.latencyMs, formatMs), 'ms')}, memory ${formatBytes(r.predicted.memoryBytes)}, accuracy drop ${formatRange(r.predicted.accuracyDrop, (x) => x.toFixed(1))} points${r.predicted.energyMj ? `, energy ${withUnit(formatRange(r.predicted.energyMj, (x) => x.toPrecision(3)), 'mJ')}` : ''}`);
+      for (const s of r.steps.filter((x) => x.measured)) {
+        const m = s.measured!;
+        out.push(`   measured ${s.technique} (${m.date}, ${m.evaluationSamples} ${m.dataSource === 'synthetic' ? 'synthetic samples' : 'samples of your data'}): ${m.accuracyDropPoints !== null ? `accuracy drop ${m.accuracyDropPoints.toFixed(2)} points (95 % interval ${m.accuracyDropCi95Points![0].toFixed(2)} to ${m.accuracyDropCi95Points![1].toFixed(2)})` : 'no labels, fidelity only'}${m.top1Agreement !== null ? `, top-1 agreement ${(m.top1Agreement * 100).toFixed(1)} %` : ''}, weights x${m.sizeFactor.toFixed(2)}`);
+      }
       if (i === 0) {
         for (const s of r.steps) {
           out.push(`   - ${s.title}: ${s.why}`);

@@ -102,7 +102,7 @@ export type Block =
   | { kind: 'subheading'; text: string }
   | { kind: 'chart'; chart: 'latency' | 'memory' };
 
-export type SectionId = 'summary' | 'model' | 'devices' | 'pipeline' | 'rollout' | 'risks' | 'sources' | 'layers';
+export type SectionId = 'summary' | 'model' | 'devices' | 'pipeline' | 'measured' | 'rollout' | 'risks' | 'sources' | 'layers';
 
 export interface Section {
   id: SectionId;
@@ -695,7 +695,8 @@ function pipelineSection(doc: PlanDocument, h: Headline): Section | null {
           { key: 'technique', header: 'Technique', width: 2.6 },
           { key: 'size', header: 'Size factor', unit: '×', numeric: true, numFmt: '0.00', width: 1.5 },
           { key: 'speedup', header: 'Speed-up', unit: '×', numeric: true, numFmt: '0.00', width: 1.5 },
-          { key: 'acc', header: 'Accuracy drop', unit: 'points', numeric: true, numFmt: '0.00', width: 1.5 },
+          { key: 'acc', header: 'Accuracy drop (predicted)', short: 'Acc. drop (pred.)', unit: 'points', numeric: true, numFmt: '0.00', width: 1.5 },
+          ...(rec.steps.some((s) => s.measured) ? [{ key: 'measured', header: 'Accuracy drop (measured)', short: 'Acc. drop (meas.)', unit: 'points', numeric: true, numFmt: '0.00', width: 1.5 }] : []),
           { key: 'effort', header: 'Effort', width: 1.4 },
         ],
         rows: rec.steps.map((s, i) => [
@@ -704,6 +705,7 @@ function pipelineSection(doc: PlanDocument, h: Headline): Section | null {
           s.expected.sizeFactor ? num(s.expected.sizeFactor.typical, fmtSpan(s.expected.sizeFactor, '×')) : txt('—'),
           s.expected.speedup ? num(s.expected.speedup.typical, fmtSpan(s.expected.speedup, '×')) : txt('—'),
           s.expected.accuracyDropPoints ? num(s.expected.accuracyDropPoints.typical, fmtSpan(s.expected.accuracyDropPoints, '')) : txt('—'),
+          ...(rec.steps.some((x) => x.measured) ? [s.measured?.accuracyDropPoints != null ? num(s.measured.accuracyDropPoints, s.measured.accuracyDropPoints.toFixed(2)) : txt(s.measured ? 'no labels' : '—')] : []),
           txt(EFFORT_LABELS[s.effort] ?? s.effort),
         ]),
       });
@@ -765,6 +767,90 @@ function pipelineSection(doc: PlanDocument, h: Headline): Section | null {
   ]);
   if (!blocks.length) return null;
   return { id: 'pipeline', title: 'Compression pipeline', sheetName: 'Pipeline', blocks };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+const points = (x: number): string => (x * 100).toFixed(2);
+const dbText = (x: number | null): string => (x === null ? 'identical' : x.toFixed(1));
+
+/**
+ * "Measured on your data and this machine": what edgeplan verify measured for each step, next to what the planner
+ * predicted for it. Every row says which figure is which; latency was measured on this machine, not the target.
+ */
+function measuredSection(doc: PlanDocument): Section | null {
+  const list = doc.plan.verification ?? [];
+  if (!list.length) return null;
+  const recs = doc.recommendation?.recommendations ?? [];
+  const blocks: Block[] = [];
+  blocks.push(para('Figures marked measured come from running the original and the compressed model on the same inputs (edgeplan verify); figures marked predicted come from the planner (published results scaled by the model\'s traits, and the estimator for the target device). Latency was measured on this machine, not on the target.', 'lead')!);
+  for (const v of list) {
+    const rec = recs.find((r) => r.steps.some((s) => s.technique === v.technique));
+    const step = rec?.steps.find((s) => s.technique === v.technique);
+    const exp = step?.expected;
+    const on = v.data.source === 'synthetic' ? `synthetic inputs (${v.data.evaluationSamples})` : `${v.data.evaluationSamples} samples of your data (${v.data.source})`;
+    const rows: Cell[][] = [];
+    const row = (figure: string, predicted: Cell, measured: Cell, basis: string): void => void rows.push([txt(figure), predicted, measured, txt(basis)]);
+    const a = v.accuracy;
+    row(
+      'Accuracy drop (points)',
+      exp?.accuracyDropPoints ? num(exp.accuracyDropPoints.typical, `predicted ${fmtSpan(exp.accuracyDropPoints, '')}`) : txt('—'),
+      a ? num(a.drop * 100, `measured ${points(a.drop)} (95 % interval ${points(a.dropCi95[0])} to ${points(a.dropCi95[1])})`, doc.plan.budgets.accuracyDrop !== undefined ? (a.drop * 100 <= doc.plan.budgets.accuracyDrop ? 'good' : 'bad') : undefined) : txt('not measured (no labels)'),
+      a ? `measured on ${a.samples} labelled samples; interval: Newcombe, paired` : `measured on ${on}: fidelity only`,
+    );
+    if (a) row('Accuracy original → compressed', txt('—'), txt(`measured ${pct(a.original)} → ${pct(a.compressed)}`), `measured on ${a.samples} labelled samples`);
+    if (v.top1Agreement !== null) row('Top-1 agreement with the original', txt('—'), num(v.top1Agreement * 100, `measured ${pct(v.top1Agreement)}`), `measured on ${on}`);
+    const predictedBytes = exp?.sizeFactor ? { low: v.weightBytes.original * exp.sizeFactor.low, typical: v.weightBytes.original * exp.sizeFactor.typical, high: v.weightBytes.original * exp.sizeFactor.high } : null;
+    row(
+      'Weight bytes',
+      predictedBytes ? num(mb(predictedBytes.typical), `predicted ${fmtBytes(predictedBytes.low)}–${fmtBytes(predictedBytes.high)}`) : txt('—'),
+      num(mb(v.weightBytes.compressed), `measured ${fmtBytes(v.weightBytes.compressed)} (original ${fmtBytes(v.weightBytes.original)})`),
+      'measured: the file verify wrote, read back by the analyzer',
+    );
+    row(
+      'Latency p50',
+      rec ? num(rec.predicted.latencyMs.typical, `predicted ${fmtRange(rec.predicted.latencyMs, 'ms')} on ${deviceName(doc, rec.device)} (whole pipeline)`) : txt('—'),
+      num(v.latencyMs.compressed.p50, `measured ${fmtNum(v.latencyMs.original.p50)} → ${fmtNum(v.latencyMs.compressed.p50)} ms on this machine`),
+      `measured on this machine: ${v.machine}`,
+    );
+    for (const o of v.outputs) row(`Output "${o.name}" SQNR (dB)`, txt('—'), num(o.sqnrDb, `measured ${dbText(o.sqnrDb)} dB (cosine ${o.cosine.toFixed(4)})`), `measured on ${on}`);
+    if (v.groupGap) row('Worst group / gap between groups', txt('—'), txt(`measured ${v.groupGap.worstGroup}: drop ${points(v.groupGap.worstDrop)} points; gap ${points(v.groupGap.gapOriginal)} → ${points(v.groupGap.gapCompressed)} points${v.groupGap.widened ? ' (widened)' : ''}`, v.groupGap.widened ? 'warn' : undefined), 'measured per group on your labelled data');
+    group(blocks, `${techniqueLabel(v.technique)}: measured ${v.date} on ${on}`, [
+      {
+        kind: 'table',
+        id: `measured-${v.technique}`,
+        title: `${techniqueLabel(v.technique)}: predicted and measured`,
+        sheet: `Measured ${v.technique}`.slice(0, 31),
+        columns: [
+          { key: 'figure', header: 'Figure', width: 2.2 },
+          { key: 'predicted', header: 'Predicted', numeric: true, numFmt: '0.00', width: 2.4, wrap: true },
+          { key: 'measured', header: 'Measured', numeric: true, numFmt: '0.00', width: 2.8, wrap: true },
+          { key: 'basis', header: 'Basis', width: 2.6, wrap: true },
+        ],
+        rows,
+      },
+      v.groups.length
+        ? {
+            kind: 'table',
+            id: `measured-groups-${v.technique}`,
+            title: 'Measured accuracy per group',
+            columns: [
+              { key: 'group', header: 'Group', width: 2 },
+              { key: 'samples', header: 'Samples', numeric: true, numFmt: '0', width: 1 },
+              { key: 'original', header: 'Original', unit: '%', numeric: true, numFmt: '0.0', width: 1.2 },
+              { key: 'compressed', header: 'Compressed', unit: '%', numeric: true, numFmt: '0.0', width: 1.2 },
+              { key: 'drop', header: 'Drop', unit: 'points', numeric: true, numFmt: '0.00', width: 1.2 },
+            ],
+            rows: v.groups.map((g) => [txt(g.group), num(g.samples, String(g.samples)), num(g.original * 100, pct(g.original)), num(g.compressed * 100, pct(g.compressed)), num(g.drop * 100, points(g.drop))]),
+          }
+        : null,
+      bullets([
+        v.sensitiveLayers.length ? `Most sensitive layers (measured SQNR lost): ${v.sensitiveLayers.map((l) => `${l.name} ${l.dropDb.toFixed(1)} dB`).join(', ')}` : null,
+        v.floatLayers.length ? `Layers kept in float: ${v.floatLayers.slice(0, 20).join(', ')}${v.floatLayers.length > 20 ? ` and ${v.floatLayers.length - 20} more` : ''}` : null,
+        `Compressed file: ${v.compressedFile} (${fmtBytes(v.fileBytes.compressed)} on disk, original ${fmtBytes(v.fileBytes.original)})`,
+      ]),
+    ]);
+  }
+  return { id: 'measured', title: 'Measured on your data and this machine', sheetName: 'Measured', blocks };
 }
 
 function rolloutSection(doc: PlanDocument, stages: Report['rollout']): Section | null {
@@ -968,6 +1054,7 @@ export function buildReport(doc: PlanDocument): Report {
     modelSection(doc),
     devicesSection(doc, budgets),
     pipelineSection(doc, h),
+    measuredSection(doc),
     rolloutSection(doc, rollout),
     risksSection(doc),
     sourcesSection(doc),

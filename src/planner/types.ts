@@ -183,6 +183,19 @@ export interface CommandBlock {
   notes?: string[];
 }
 
+/** What `edgeplan verify` measured for a step on the user's data and this machine (see plan/verification.ts). */
+export interface MeasuredStep {
+  date: string;
+  /** Accuracy drop in points on the user's labelled data, with its 95 % interval; null without labels. */
+  accuracyDropPoints: number | null;
+  accuracyDropCi95Points: [number, number] | null;
+  top1Agreement: number | null;
+  /** Compressed / original weight bytes of the file verify wrote. */
+  sizeFactor: number;
+  evaluationSamples: number;
+  dataSource: 'npy' | 'images' | 'synthetic';
+}
+
 export interface PipelineStep {
   technique: Technique;
   title: string;
@@ -191,6 +204,8 @@ export interface PipelineStep {
   source: string;
   commands: CommandBlock[];
   effort: Effort;
+  /** Present when this step was verified on the user's model and data: measured, next to `expected` (predicted). */
+  measured?: MeasuredStep;
 }
 
 export interface Prediction {

@@ -7,6 +7,7 @@ import type { AnalysisResult } from '../../analyzers/profile-types';
 import { loadCatalog } from '../catalog';
 import { estimateDevice } from '../estimate';
 import { recommend } from '../recommend';
+import { applyMeasured } from '../recommend/measured';
 import { createDefaultPlan, validatePlan, type DeploymentPlan, type PlanDocument } from '.';
 import { derivedRisks } from './risks';
 import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from '../types';
@@ -47,7 +48,8 @@ export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
 
   const corrections = inputs.corrections;
   const estimates: DeviceEstimate[] = plan.targets.map((id) => estimateDevice(profile, id, { precision: inputs.precision, budgets: plan.budgets, corrections }));
-  const recommendation: RecommendationResult = recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision, corrections });
+  // Steps measured on the user's data (edgeplan verify) are marked, and may re-rank the pipelines.
+  const recommendation: RecommendationResult = applyMeasured(recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision, corrections }), plan.verification);
 
   const top = recommendation.recommendations[0];
   if (plan.compression.techniques.length === 0 && top) {

@@ -5,6 +5,9 @@
  */
 import type { ModelProfile } from '../../analyzers/profile-types';
 import type { Budgets, DeviceEstimate, RecommendationResult, Technique } from '../types';
+import { validateVerification, VerificationValidationError, type PlanVerification } from './verification';
+
+export type { PlanVerification } from './verification';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -82,6 +85,8 @@ export interface DeploymentPlan {
   };
   risks: Risk[];
   openQuestions: string[];
+  /** Compression steps measured on the user's data and this machine (edgeplan verify), newest per technique. */
+  verification?: PlanVerification[];
 }
 
 /** What the exporters render: the plan plus the figures computed for it. */
@@ -306,7 +311,20 @@ export function validatePlan(raw: unknown): DeploymentPlan {
     },
     risks,
     openQuestions: strList(raw, 'openQuestions', 'plan'),
+    ...verificationsOf(raw.verification),
   };
+}
+
+/** verification: the measured steps, each validated (a broken entry names its field). */
+function verificationsOf(v: unknown): { verification?: PlanVerification[] } {
+  if (v === undefined || v === null) return {};
+  if (!Array.isArray(v) || v.length > 8) throw new PlanValidationError('verification', 'must be a list of at most 8 measurements');
+  try {
+    return { verification: v.map((x, i) => validateVerification(x, `verification[${i}]`)) };
+  } catch (e) {
+    if (e instanceof VerificationValidationError) throw new PlanValidationError(e.field, e.message.slice(e.field.length + 2));
+    throw e;
+  }
 }
 
 /** model.bindings: symbol name → whole number 1..1,000,000 (at most 32 symbols). */

@@ -1,0 +1,55 @@
+/**
+ * Measurements change the recommendation: a pipeline step that `edgeplan verify` measured on the user's model and
+ * data carries the measured figures next to the predicted ones. When every step of a pipeline that can cost
+ * accuracy was measured with labels, the measured drop (the sum of the steps' point estimates) replaces the
+ * predicted one in the accuracy budget check: a pipeline whose measured drop breaks the budget falls behind those
+ * that meet every budget, and one that the prediction failed but the measurement passes moves up (otherwise the
+ * recommender's order is kept). Without labels a measurement has no accuracy drop and judges nothing.
+ * No `vscode` import.
+ */
+import type { PlanVerification } from '../plan/verification';
+import type { MeasuredStep, Recommendation, RecommendationResult } from '../types';
+
+function measuredStep(v: PlanVerification): MeasuredStep {
+  return {
+    date: v.date,
+    accuracyDropPoints: v.accuracy ? v.accuracy.drop * 100 : null,
+    accuracyDropCi95Points: v.accuracy ? [v.accuracy.dropCi95[0] * 100, v.accuracy.dropCi95[1] * 100] : null,
+    top1Agreement: v.top1Agreement,
+    sizeFactor: v.weightBytes.original > 0 ? v.weightBytes.compressed / v.weightBytes.original : 1,
+    evaluationSamples: v.data.evaluationSamples,
+    dataSource: v.data.source,
+  };
+}
+
+const pts = (x: number): string => x.toFixed(2);
+
+/** A step that can cost accuracy (its predicted drop is not zero). */
+const costsAccuracy = (s: Recommendation['steps'][number]): boolean => (s.expected.accuracyDropPoints?.high ?? 0) > 0;
+
+/** The recommendation with measured steps marked and the ranking redone on the measured accuracy drops. */
+export function applyMeasured(rec: RecommendationResult, verifications: readonly PlanVerification[] | undefined): RecommendationResult {
+  if (!verifications?.length) return rec;
+  const budget = rec.budgets.accuracyDrop;
+  const moved: string[] = [];
+  const recommendations: Recommendation[] = rec.recommendations.map((r) => {
+    const steps = r.steps.map((s) => {
+      const v = verifications.find((x) => x.technique === s.technique);
+      return v ? { ...s, measured: measuredStep(v) } : s;
+    });
+    const judged = steps.filter(costsAccuracy);
+    if (budget === undefined || judged.length === 0 || !judged.every((s) => s.measured?.accuracyDropPoints != null)) return { ...r, steps };
+    const drop = judged.reduce((a, s) => a + s.measured!.accuracyDropPoints!, 0);
+    const within = drop <= budget;
+    const ci = judged.length === 1 ? ` (95 % interval ${pts(judged[0].measured!.accuracyDropCi95Points![0])} to ${pts(judged[0].measured!.accuracyDropCi95Points![1])}, ${judged[0].measured!.evaluationSamples} samples)` : '';
+    const meetsBudgets = { ...r.meetsBudgets, accuracy: within };
+    const meetsAll = Object.values(meetsBudgets).every((ok) => ok !== false);
+    const misses = [...r.misses.filter((m) => !/accuracy drop/i.test(m)), ...(within ? [] : [`measured on your data, the accuracy drop is ${pts(drop)} points${ci}, above the ${budget} point budget`])];
+    if (meetsAll !== r.meetsAll) moved.push(`${steps.map((s) => s.technique).join(' → ')} ${meetsAll ? 'meets' : 'breaks'} the accuracy budget as measured (${pts(drop)} points)`);
+    return { ...r, steps, meetsBudgets, meetsAll, misses };
+  });
+  // Those meeting every budget first; otherwise the recommender's order.
+  const ranked = recommendations.map((r, i) => ({ r, i })).sort((a, b) => Number(b.r.meetsAll) - Number(a.r.meetsAll) || a.i - b.i).map((x) => x.r);
+  const verdict = moved.length ? `${rec.verdict} Re-ranked by measurement on your data: ${moved.join('; ')}.` : rec.verdict;
+  return { ...rec, recommendations: ranked, verdict };
+}

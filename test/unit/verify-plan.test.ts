@@ -1,0 +1,142 @@
+/**
+ * Measurements in the plan: a verify report becomes the plan's record (validated when read back: broken entries name
+ * their field), marks the measured steps of the recommendation and re-ranks on the measured accuracy drop (a pipeline
+ * that breaks the budget falls, one the prediction failed but the measurement passes rises), and every export
+ * carries the measured table next to the predictions, each figure labelled (checked here on the report model, and
+ * through the CLI in a PDF read back by pdftotext).
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { execFileSync } from 'child_process';
+import { validatePlan, PlanValidationError, createDefaultPlan } from '../../src/planner/plan';
+import { validateVerification, withVerification, type PlanVerification } from '../../src/planner/plan/verification';
+import { applyMeasured } from '../../src/planner/recommend/measured';
+import { buildPlanDocument } from '../../src/planner/plan/document';
+import { buildReport, blocksToPlainText } from '../../src/export/report';
+import { analyzeFile } from '../../src/analyzers';
+import type { Recommendation, RecommendationResult } from '../../src/planner/types';
+import { runCli, assertOk, sampleModel } from '../support/run-cli';
+import { tempDir } from '../support/shared';
+import { SKIP_NO_DIGITS, loadDigits, trainMlp, writeMlpOnnx, writeDigitsFolder } from '../support/digits';
+
+const dir = tempDir('verify-plan');
+
+function measurement(technique: PlanVerification['technique'], drop: number | null): PlanVerification {
+  return {
+    technique,
+    date: '2026-12-03',
+    compressedFile: `model.${technique}.onnx`,
+    data: { source: 'npy', calibrationSamples: 100, evaluationSamples: 200, labelled: drop !== null },
+    weightBytes: { original: 4000, compressed: 1100 },
+    fileBytes: { original: 4200, compressed: 1400 },
+    latencyMs: { original: { p50: 1.2, p95: 1.5 }, compressed: { p50: 0.8, p95: 1.0 } },
+    machine: 'a test machine',
+    outputs: [{ name: 'logits', cosine: 0.999, sqnrDb: 31.5, maxAbsError: 0.2 }],
+    top1Agreement: 0.99,
+    accuracy: drop === null ? null : { original: 0.95, compressed: 0.95 - drop, drop, dropCi95: [drop - 0.01, drop + 0.01], samples: 200 },
+    groups: drop === null ? [] : [{ group: 'a', samples: 100, original: 0.95, compressed: 0.95 - drop, drop }],
+    groupGap: drop === null ? null : { worstGroup: 'a', worstDrop: drop, gapOriginal: 0, gapCompressed: 0.01, widened: true },
+    sensitiveLayers: [{ name: 'fc1', sqnrDb: 30, dropDb: 12 }],
+    floatLayers: [],
+  };
+}
+
+test('a measurement survives the plan file round trip; a broken one is refused naming its field', () => {
+  const plan = { ...createDefaultPlan('m.onnx', 'm.onnx', ['rpi5']), verification: [measurement('int8-ptq', 0.01)] };
+  const back = validatePlan(JSON.parse(JSON.stringify(plan)));
+  assert.deepEqual(back.verification, plan.verification);
+  const bad = (mutate: (v: Record<string, unknown>) => void, field: RegExp): void => {
+    const v = JSON.parse(JSON.stringify(measurement('fp16', null)));
+    mutate(v);
+    assert.throws(() => validatePlan({ ...plan, verification: [v] }), (e: Error) => e instanceof PlanValidationError && field.test(e.message), field.source);
+  };
+  bad((v) => (v.technique = 'int3'), /verification\[0\]\.technique: "int3" is not a technique verify builds/);
+  bad((v) => ((v.accuracy as unknown) = { original: 2, dropCi95: [0, 0] }), /verification\[0\]\.accuracy\.original: must be a number from 0 to 1/);
+  bad((v) => ((v.latencyMs as { original: { p50: number } }).original.p50 = -1), /verification\[0\]\.latencyMs\.original\.p50/);
+  bad((v) => ((v.outputs as unknown[])[0] = 'x'), /verification\[0\]\.outputs\[0\]: must be an object/);
+  assert.throws(() => validateVerification({ ...measurement('fp16', null), data: { source: 'web' } }), /data\.source/);
+  assert.deepEqual(withVerification([measurement('fp16', null), measurement('int8-ptq', 0.02)], measurement('int8-ptq', 0.03)).map((v) => [v.technique, v.accuracy?.drop]), [['fp16', undefined], ['int8-ptq', 0.03]]);
+});
+
+function pipeline(techniques: Recommendation['steps'][number]['technique'][], drop: number, meetsAll: boolean): Recommendation {
+  return {
+    device: 'rpi5',
+    steps: techniques.map((t) => ({ technique: t, title: t, why: '', expected: { accuracyDropPoints: { low: 0, typical: drop, high: drop * 2 } }, source: '', commands: [], effort: 'calibration-data' })),
+    predicted: { latencyMs: { low: 1, typical: 2, high: 3 }, memoryBytes: 1e6, energyMj: null, accuracyDrop: { low: 0, typical: drop, high: drop * 2 } },
+    meetsBudgets: { latency: true, accuracy: meetsAll },
+    meetsAll,
+    effort: 'calibration-data',
+    misses: meetsAll ? [] : [`expected accuracy drop ≈${drop} points vs the 1 point budget`],
+    summary: '',
+  };
+}
+
+test('measured drops re-rank: over the budget falls behind, within it rises; without labels nothing is judged', () => {
+  const rec: RecommendationResult = {
+    device: 'rpi5',
+    budgets: { accuracyDrop: 1 },
+    recommendations: [pipeline(['int8-ptq'], 0.5, true), pipeline(['fp16'], 0.1, true), pipeline(['int4-weight-only'], 1.5, false)],
+    alternatives: [],
+    verdict: 'int8-ptq fits.',
+    operations: [],
+  };
+  const r = applyMeasured(rec, [measurement('int8-ptq', 0.03), measurement('int4-weight-only', 0.004)]);
+  assert.deepEqual(r.recommendations.map((x) => [x.steps[0].technique, x.meetsAll]), [['fp16', true], ['int4-weight-only', true], ['int8-ptq', false]]);
+  const fallen = r.recommendations[2];
+  assert.equal(fallen.steps[0].measured?.accuracyDropPoints, 3);
+  assert.match(fallen.misses.join(), /measured on your data, the accuracy drop is 3\.00 points \(95 % interval 2\.00 to 4\.00, 200 samples\), above the 1 point budget/);
+  assert.deepEqual(r.recommendations[1].misses, [], 'the predicted accuracy miss gives way to the measurement');
+  assert.match(r.verdict, /Re-ranked by measurement on your data: int8-ptq breaks .*; int4-weight-only meets/);
+  const unlabelled = applyMeasured(rec, [measurement('int8-ptq', null)]);
+  assert.deepEqual(unlabelled.recommendations.map((x) => x.steps[0].technique), ['int8-ptq', 'fp16', 'int4-weight-only']);
+  assert.equal(unlabelled.recommendations[0].steps[0].measured?.accuracyDropPoints, null);
+  assert.equal(applyMeasured(rec, undefined), rec);
+});
+
+test('the report (all four exports) gets the measured table next to the predictions, every figure labelled', async () => {
+  const analysis = await analyzeFile(sampleModel);
+  const plan = { ...createDefaultPlan('samples/tiny-cnn.onnx', 'tiny-cnn.onnx', ['coral-usb']), verification: [measurement('int8-ptq', 0.004)] };
+  const doc = buildPlanDocument({ analysis, modelFile: 'samples/tiny-cnn.onnx', deviceIds: ['coral-usb'], budgets: { accuracyDrop: 2 }, planJson: plan });
+  const report = buildReport(doc);
+  const section = report.sections.find((s) => s.id === 'measured');
+  assert.ok(section, 'a measured section');
+  const text = blocksToPlainText(section.blocks);
+  assert.match(text, /Latency was measured on this machine, not on the target/);
+  assert.match(text, /measured 0\.40 \(95 % interval -0\.60 to 1\.40\)/);
+  assert.match(text, /predicted .* on Google Coral USB Accelerator/);
+  assert.match(text, /measured on this machine: a test machine/);
+  assert.match(text, /heavy|a\b/);
+  const table = section.blocks.find((b) => b.kind === 'table' && b.id === 'measured-int8-ptq');
+  assert.ok(table && table.kind === 'table');
+  for (const row of table.rows) {
+    for (const cell of row.slice(1, 3)) assert.ok(cell.text === '—' || /^(predicted|measured|not measured)/.test(cell.text), `unlabelled figure "${cell.text}"`);
+  }
+  const steps = report.sections.find((s) => s.id === 'pipeline')?.blocks.find((b) => b.kind === 'table' && b.id === 'pipeline-steps');
+  if (steps && steps.kind === 'table' && doc.recommendation?.recommendations[0].steps.some((s) => s.technique === 'int8-ptq')) {
+    assert.ok(steps.columns.some((c) => c.header === 'Accuracy drop (measured)'));
+  }
+});
+
+test('edgeplan verify --plan records the measurement; edgeplan plan --plan shows it and the PDF carries the measured table', { skip: SKIP_NO_DIGITS }, async () => {
+  const d = loadDigits();
+  const rows = d.y.map((_, i) => i);
+  const model = path.join(dir, 'mlp.onnx');
+  writeMlpOnnx(trainMlp(d, rows.filter((i) => i % 3 !== 0), { epochs: 10 }), model);
+  writeDigitsFolder(d, rows.filter((i) => i % 3 === 0).slice(0, 200), path.join(dir, 'data'));
+  const planFile = path.join(dir, 'p.plan.json');
+  assertOk(await runCli(['verify', model, '--technique', 'int8-ptq', '--data', path.join(dir, 'data'), '--out', path.join(dir, 'out'), '--plan', planFile, '--samples', '100', '--calibration-samples', '50'], { timeoutMs: 120_000 }));
+  const saved = validatePlan(JSON.parse(fs.readFileSync(planFile, 'utf8')));
+  assert.equal(saved.verification?.[0].technique, 'int8-ptq');
+  assert.equal(saved.verification?.[0].data.evaluationSamples, 100);
+  const out = path.join(dir, 'exports');
+  const r = await runCli(['plan', model, '--device', 'coral-usb', '--accuracy-drop', '5', '--plan', planFile, '--export', 'pdf', '--out', out, '--force'], { timeoutMs: 120_000 });
+  assertOk(r);
+  assert.match(r.stdout, /measured int8-ptq \(\d{4}-\d\d-\d\d, 100 samples of your data\): accuracy drop -?\d+\.\d\d points/);
+  const pdf = fs.readdirSync(out).find((f) => f.endsWith('.pdf'))!;
+  const text = execFileSync('pdftotext', ['-layout', path.join(out, pdf), '-']).toString();
+  assert.match(text, /Measured on your data and this machine/);
+  assert.match(text, /predicted and measured/);
+  assert.match(text, /measured on this machine/);
+});
