@@ -8,4 +8,8 @@ export { estimateDevice, EstimateInputError } from './planner/estimate';
 export { recommend } from './planner/recommend';
 export { buildPlanDocument } from './planner/plan/document';
 export { benchmarkModel } from './measure';
+export { verifyModel } from './measure/verify';
+export { sideBySide } from './measure/verify/side-by-side';
+export { verificationFromReport, withVerification } from './planner/plan/verification';
+export { applyMeasured } from './planner/recommend/measured';
 export * as exporters from './export';

@@ -40,6 +40,8 @@ export interface LayerMap {
   inputs: TensorPair[];
   /** What the next layers see of its output. */
   output: TensorPair;
+  /** The weights it reads in the compressed file (type and stored bytes), when the technique changed them. */
+  weights?: { dtype: string; bytes: number };
 }
 
 export interface WriterOutput {

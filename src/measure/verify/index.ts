@@ -91,7 +91,10 @@ export interface VerifyReport {
   accuracy: { samples: number; original: number; compressed: number; drop: number; dropCi95: [number, number]; method: string } | null;
   groups: GroupRow[];
   groupGap: { worstGroup: string; worstDrop: number; gapOriginal: number; gapCompressed: number; widened: boolean | null } | null;
+  /** The ten layers that lose the most (most first). */
   sensitiveLayers: LayerSensitivity[];
+  /** Every changed layer, ranked the same way, with its compressed weights (for a per-layer side-by-side). */
+  layers: LayerSensitivity[];
   /** When layers were kept in float: how the fully compressed variant measured first, and the rule that chose them. */
   fullyCompressed: (VariantReport & { criterion: string }) | null;
   measuredOn: { label: 'this machine'; cpu: string; cores: number; platform: string; runtime: string };
@@ -183,7 +186,8 @@ export async function verifyModel(file: string, opts: VerifyOptions, onProgress?
     accuracy,
     groups: g.groups.map((x) => ({ group: x.group, samples: x.samples, original: x.original, compressed: x.compressed, drop: x.drop, dropCi95: x.dropCi95 })),
     groupGap: g.worstGroup !== null ? { worstGroup: g.worstGroup, worstDrop: g.worstDrop!, gapOriginal: g.gapOriginal!, gapCompressed: g.gapCompressed!, widened: g.gapWidened } : null,
-    sensitiveLayers: result.sensitiveLayers.slice(0, 10),
+    sensitiveLayers: result.sensitiveLayers.slice(0, 10).map(({ weights: _w, ...l }) => l),
+    layers: result.sensitiveLayers,
     fullyCompressed: result.mixed
       ? {
           criterion: result.mixed.criterion,

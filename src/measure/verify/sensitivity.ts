@@ -16,6 +16,8 @@ export interface LayerSensitivity {
   inputSqnrDb: number | null;
   /** How much SQNR the layer itself loses (input − output, dB; identical counts as 150 dB). */
   dropDb: number;
+  /** Its weights in the compressed file, when the technique changed them. */
+  weights?: { dtype: string; bytes: number };
 }
 
 const CAP_DB = 150;
@@ -36,7 +38,7 @@ export function rankLayers(layers: LayerMap[], fidelity: Map<string, Fidelity>):
       const out = db(l.output);
       const ins = l.inputs.map(db);
       const inputSqnrDb = ins.length ? ins.reduce<number | null>((m, v) => (v === null ? m : m === null ? v : Math.min(m, v)), null) : null;
-      return { name: l.name, op: l.op, sqnrDb: out, inputSqnrDb, dropDb: capped(inputSqnrDb) - capped(out) };
+      return { name: l.name, op: l.op, sqnrDb: out, inputSqnrDb, dropDb: capped(inputSqnrDb) - capped(out), ...(l.weights ? { weights: l.weights } : {}) };
     })
     .sort((a, b) => b.dropDb - a.dropDb);
 }

@@ -144,7 +144,14 @@ export function writeFp16(inp: WriterInput): WriterOutput {
     const out = n.outputs.find(isFloat);
     if (!out) return;
     const inputs = n.inputs.filter((x) => isFloat(x) && !facts.initializers.has(x) && !facts.constantNodes.has(x));
-    layers.push({ name, op: n.opType, inputs: inputs.map((x) => ({ original: x, compressed: fp16Name.get(x) ?? x })), output: { original: out, compressed: out } });
+    const weightElements = n.inputs.filter((x) => facts.initializers.get(x)?.dataType === DT.FLOAT).reduce((a, x) => a + facts.initializers.get(x)!.dims.reduce((p, d) => p * d, 1), 0);
+    layers.push({
+      name,
+      op: n.opType,
+      inputs: inputs.map((x) => ({ original: x, compressed: fp16Name.get(x) ?? x })),
+      output: { original: out, compressed: out },
+      ...(weightElements ? { weights: { dtype: 'FLOAT16', bytes: weightElements * 2 } } : {}),
+    });
   });
   const blocked = [...new Set(floatLayers.map((l) => nodes.find((n, i) => layerName(n, i) === l)?.opType))].filter(Boolean);
   if (floatLayers.length) notes.push(`${floatLayers.length} node(s) stay float32 with Casts around them (${blocked.join(', ')})${keepFloat.size ? `, ${keepFloat.size} of them by request` : ''}`);

@@ -76,12 +76,12 @@ export function writeInt4(inp: WriterInput): WriterOutput {
           ...(betaName ? [makeNode('Mul', [n.inputs[2], betaName], [scaled], rw.names.make(`${name}_beta_mul`))] : []),
           makeNode('Add', [mm, scaled], [n.outputs[0]], rw.names.make(`${name}_bias_add`)),
         ]);
-        layers.push({ name, op: n.opType, inputs: [{ original: n.inputs[0], compressed: n.inputs[0] }], output: { original: n.outputs[0], compressed: n.outputs[0] } });
+        layers.push({ name, op: n.opType, inputs: [{ original: n.inputs[0], compressed: n.inputs[0] }], output: { original: n.outputs[0], compressed: n.outputs[0] }, weights: { dtype: 'INT4 (MatMulNBits)', bytes: q.packed.length } });
         return;
       }
     }
     rw.replaceNode(i, [makeNode('MatMulNBits', inputs, [n.outputs[0]], rw.names.make(`${name}_Q4`), quantAttrs(K, N, blockSize), 'com.microsoft')]);
-    layers.push({ name, op: n.opType, inputs: [{ original: n.inputs[0], compressed: n.inputs[0] }], output: { original: n.outputs[0], compressed: n.outputs[0] } });
+    layers.push({ name, op: n.opType, inputs: [{ original: n.inputs[0], compressed: n.inputs[0] }], output: { original: n.outputs[0], compressed: n.outputs[0] }, weights: { dtype: 'INT4 (MatMulNBits)', bytes: q.packed.length } });
   });
   if (layers.length) {
     ensureOpset(model, 'com.microsoft', 1);

@@ -137,7 +137,7 @@ export function writeInt8Dynamic(inp: WriterInput): WriterOutput {
     if (bias) replacement.push(makeNode('Add', [product, bias], [out], rw.names.make(`${base}_bias_add`)));
     rw.replaceNode(i, replacement);
     if (n.opType === 'Gemm') gemms++;
-    layers.push({ name, op: n.opType, inputs: [{ original: x, compressed: x }], output: { original: out, compressed: out } });
+    layers.push({ name, op: n.opType, inputs: [{ original: x, compressed: x }], output: { original: out, compressed: out }, weights: { dtype: 'INT8', bytes: q.length } });
   });
   if (gemms) notes.push(`${gemms} Gemm layer(s) rewritten as MatMulInteger + bias (quantize_dynamic leaves Gemm in float)`);
   rw.apply();

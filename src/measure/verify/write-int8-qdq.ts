@@ -192,7 +192,14 @@ export function writeInt8Qdq(inp: WriterInput): WriterOutput {
     if (!WEIGHT_OPS.has(n.opType)) continue;
     const out = foldedInto.get(n.outputs[0]) ?? n.outputs[0];
     const inputs = (w ? [n.inputs[0]] : n.inputs.slice(0, 2)).filter(isActivation);
-    layers.push({ name: layerName(n, i), op: n.opType, inputs: inputs.map((x) => ({ original: x, compressed: dq.get(x) ?? x })), output: { original: out, compressed: dq.get(out) ?? out } });
+    const wt = w ? constantTensor(model, facts, w.name) : undefined;
+    layers.push({
+      name: layerName(n, i),
+      op: n.opType,
+      inputs: inputs.map((x) => ({ original: x, compressed: dq.get(x) ?? x })),
+      output: { original: out, compressed: dq.get(out) ?? out },
+      ...(wt ? { weights: { dtype: 'INT8', bytes: wt.dims.reduce((a, d) => a * d, 1) } } : {}),
+    });
   }
   if (domain) {
     ensureOpset(model, 'com.microsoft', 1);
