@@ -48,4 +48,7 @@ results.forEach((res, i) => {
 // Webview assets that ship as files (codicons-free: only our CSS and the elements bundle).
 mkdirSync(r('dist/webview'), { recursive: true });
 if (existsSync(r('media/webview.css'))) cpSync(r('media/webview.css'), r('dist/webview/webview.css'));
+// The getting-started walkthrough's sample model ships in the extension (src/host/sample.ts copies it into the workspace).
+mkdirSync(r('dist/samples'), { recursive: true });
+cpSync(r('samples/tiny-cnn.onnx'), r('dist/samples/tiny-cnn.onnx'));
 if (failed) process.exit(1);

@@ -10,6 +10,8 @@ import type { AnalysisResult } from './analyzers/profile-types';
 import type { DeviceEstimate, RecommendationResult } from './planner/types';
 import type { DeploymentPlan } from './planner/plan';
 import { slowestLayers } from './planner/estimate/layer-times';
+import type { SideBySideRow } from './measure/verify/side-by-side';
+import { validateVerification, VERIFIED_TECHNIQUES, type PlanVerification, type VerifiedTechnique } from './planner/plan/verification';
 
 // ---------------------------------------------------------------------------------------------
 // Payload types
@@ -65,6 +67,16 @@ export interface BenchmarkAvailability {
   reason?: string;
 }
 
+/** What "Verify on this machine" measured, for the analysis view and the planner. */
+export interface VerifyView {
+  verification: PlanVerification;
+  /** Per weight layer: original and compressed, with the measured sensitivity and the estimated ms on the primary target. */
+  layers: SideBySideRow[];
+  /** The device the per-layer ms are estimated for (its name), null when none. */
+  primaryDevice: string | null;
+  notes: string[];
+}
+
 export interface AnalysisViewModel {
   /** Path shown to the user (workspace-relative when inside the workspace). */
   file: string;
@@ -75,6 +87,8 @@ export interface AnalysisViewModel {
   selectedDevices: string[];
   results: DeviceResult[];
   benchmark: BenchmarkAvailability;
+  /** Whether "Verify on this machine" works here, and why not. */
+  verify?: BenchmarkAvailability;
   /** Whether the planner can be opened for this model (it needs a workspace folder), and why not. */
   planner: { available: boolean; reason?: string };
 }
@@ -143,6 +157,8 @@ export interface PlannerInit {
    * analysis view). Not part of the plan file: DeploymentPlan has no field for them.
    */
   bindings?: Record<string, number>;
+  /** Whether "Verify on this machine" works here, and why not. */
+  verify?: BenchmarkAvailability;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,6 +226,7 @@ export type ToWebview =
   /** The host refused an `analysis/bind` (the webview shows each message next to its field). */
   | { type: 'analysis/bindError'; errors: BindingError[] }
   | { type: 'benchmark/state'; state: 'running' | 'done' | 'error' | 'cancelled'; message?: string; result?: BenchmarkView }
+  | { type: 'verify/state'; state: 'running' | 'done' | 'error' | 'cancelled'; message?: string; fraction?: number; result?: VerifyView }
   | { type: 'comparison/progress'; done: number; total: number; message: string }
   | { type: 'comparison/result'; view: ComparisonViewModel }
   | { type: 'planner/loading'; message: string }
@@ -232,6 +249,9 @@ export type FromWebview =
   | { type: 'analysis/openPlanner' }
   | { type: 'analysis/benchmark' }
   | { type: 'analysis/cancelBenchmark' }
+  /** Build the compressed model and measure it on this machine (analysis view and planner). */
+  | { type: 'verify/start'; technique: VerifiedTechnique; data: 'synthetic' | 'folder' }
+  | { type: 'verify/cancel' }
   | { type: 'analysis/reopenAsText' }
   | { type: 'analysis/retry' }
   /** Re-run the analysis with these symbolic dimension sizes (the CLI's `--bind NAME=N`). */
@@ -433,6 +453,29 @@ function planShape(p: Obj): void {
   need(isObj(p.rollout), '"plan.rollout" must be an object');
 }
 
+function verifyView(v: Obj): void {
+  validateVerification(v.verification, 'verification');
+  list(v, 'layers', 1000).forEach((row, i) => {
+    need(isObj(row), `"layers[${i}]" must be an object`);
+    const r = row as Obj;
+    text(r, 'layer');
+    text(r, 'op');
+    const side = (k: string, optional: boolean): void => {
+      const x = object(r, k, optional);
+      if (!x) return;
+      text(x, 'dtype', false, 100);
+      number(x, 'params');
+      number(x, 'weightBytes');
+      need(x.ms === null || (typeof x.ms === 'number' && Number.isFinite(x.ms)), `"layers[${i}].${k}.ms" must be a number or null`);
+    };
+    side('original', false);
+    side('compressed', true);
+    need(r.sensitivityDb === null || (typeof r.sensitivityDb === 'number' && Number.isFinite(r.sensitivityDb)), `"layers[${i}].sensitivityDb" must be a number or null`);
+  });
+  need(v.primaryDevice === null || typeof v.primaryDevice === 'string', '"primaryDevice" must be text or null');
+  textListLoose(v, 'notes');
+}
+
 const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
   'analysis/loading': (m) => {
     text(m, 'file');
@@ -448,6 +491,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
     textList(v, 'selectedDevices');
     deviceResults(v, 'results');
     availability(v, 'benchmark');
+    if (v.verify !== undefined) availability(v, 'verify');
     availability(v, 'planner');
   },
   'analysis/error': (m) => {
@@ -479,6 +523,13 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
       });
       textListLoose(r, 'notes');
     }
+  },
+  'verify/state': (m) => {
+    oneOf(m, 'state', ['running', 'done', 'error', 'cancelled']);
+    text(m, 'message', true);
+    number(m, 'fraction', true);
+    const r = object(m, 'result', true);
+    if (r) verifyView(r);
   },
   'comparison/progress': (m) => {
     number(m, 'done');
@@ -523,6 +574,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
     fieldErrors(init, 'errors');
     if (init.restoredFrom !== undefined) oneOf(init, 'restoredFrom', ['file', 'draft']);
     if (init.bindings !== undefined) validBindings(init.bindings, 'bindings');
+    if (init.verify !== undefined) availability(init, 'verify');
   },
   'planner/figures': (m) => figures(object(m, 'figures') as Obj),
   'planner/validation': (m) => {
@@ -564,6 +616,11 @@ const FROM_WEBVIEW: Record<FromWebview['type'], (m: Obj) => void> = {
   'analysis/openPlanner': () => undefined,
   'analysis/benchmark': () => undefined,
   'analysis/cancelBenchmark': () => undefined,
+  'verify/start': (m) => {
+    oneOf(m, 'technique', VERIFIED_TECHNIQUES);
+    oneOf(m, 'data', ['synthetic', 'folder']);
+  },
+  'verify/cancel': () => undefined,
   'analysis/reopenAsText': () => undefined,
   'analysis/retry': () => undefined,
   'analysis/bind': (m) => validBindings(m.bindings, 'bindings'),

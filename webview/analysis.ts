@@ -13,6 +13,7 @@ import { fromText } from '../src/planner/estimate/layer-times';
 import { explainDeployed } from '../src/planner/estimate/explain';
 import { devicePicker, verdictLabel } from './lib/devices';
 import { bindingRows, bindingsChanged, collectBindings } from './lib/bindings';
+import { renderVerifyState, verifyControls, type VerifyState } from './lib/verify-section';
 
 interface ViewState {
   resource: string;
@@ -33,6 +34,7 @@ interface ViewState {
 const app = document.getElementById('app') as HTMLElement;
 let view: AnalysisViewModel | undefined;
 let benchmark: Extract<ToWebview, { type: 'benchmark/state' }> | undefined;
+let verify: VerifyState | undefined;
 const saved = getState<ViewState>();
 const ui: ViewState = {
   resource: saved.resource ?? '',
@@ -77,6 +79,10 @@ start((msg) => {
     case 'benchmark/state':
       benchmark = msg;
       renderBenchmark();
+      return;
+    case 'verify/state':
+      verify = msg;
+      renderVerifyState(verify);
       return;
     case 'analysis/bindError':
       showBindingErrors(msg.errors);
@@ -131,9 +137,11 @@ function render(): void {
     section('Devices', 'devices', devicesSection(view)),
     section('Layers', 'layers', h('div', { id: 'layers-body' })),
     h('section', { id: 'benchmark-section', 'aria-labelledby': 'benchmark-heading', 'data-testid': 'benchmark-section' }),
+    section('Verify on this machine', 'verify', verifyControls(view.verify, 'int8-ptq')),
   );
   renderLayers();
   renderBenchmark();
+  renderVerifyState(verify);
 }
 
 function section(title: string, id: string, ...body: Child[]): HTMLElement {

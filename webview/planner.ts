@@ -11,6 +11,8 @@ import { button, h, replaceChildren, type Child } from './lib/dom';
 import { getState, post, setState, start } from './lib/vscode-api';
 import { fieldName, getAt, matchField, parseLines, parseNumberInput, setAt, type FieldPath } from './lib/plan-path';
 import { verdictLabel } from './lib/devices';
+import { renderVerifyState, verifyControls, VERIFY_TECHNIQUES, type VerifyState } from './lib/verify-section';
+import type { PlanVerification, VerifiedTechnique } from '../src/planner/plan/verification';
 
 interface DraftState {
   resource: string;
@@ -27,6 +29,7 @@ let plan: Record<string, unknown> = {};
 let seq = getState<DraftState>().seq ?? 0;
 let errors: FieldError[] = [];
 let figures: PlannerFigures | null = null;
+let verify: VerifyState | undefined;
 /** Field names that have an element in the form (for placing errors). */
 const fieldElements = new Map<string, HTMLElement>();
 
@@ -58,6 +61,10 @@ start((msg: ToWebview) => {
       return;
     case 'planner/saveError':
       setStatus('save-status', msg.message, 'error-text');
+      return;
+    case 'verify/state':
+      verify = msg;
+      renderVerifyState(verify, savedVerifications());
       return;
     case 'planner/exportState':
       setStatus('export-status', msg.message ?? msg.state, msg.state === 'error' ? 'error-text' : 'muted');
@@ -240,6 +247,7 @@ function render(): void {
           textField(['dataConstraints'], 'Data and retraining constraints', { multiline: true }),
         ),
         compressionGroup(),
+        group('Verify on this machine', 'verify', verifyControls(init.verify, defaultVerifyTechnique())),
         group('Runtime', 'runtime', textField(['runtime', 'name'], 'Runtime'), textField(['runtime', 'notes'], 'Runtime notes', { multiline: true })),
         rolloutGroup(),
         group(
@@ -275,6 +283,18 @@ function render(): void {
   );
   renderFigures();
   showErrors();
+  renderVerifyState(verify, savedVerifications());
+}
+
+/** The measurements the host's plan holds (the form never edits them). */
+function savedVerifications(): PlanVerification[] {
+  return init?.plan.verification ?? [];
+}
+
+/** The first step of the plan's pipeline that verify can build, else static INT8. */
+function defaultVerifyTechnique(): VerifiedTechnique {
+  const steps = (getAt(plan, ['compression', 'techniques']) ?? []) as string[];
+  return (steps.find((t) => VERIFY_TECHNIQUES.some((v) => v.id === t)) as VerifiedTechnique | undefined) ?? 'int8-ptq';
 }
 
 function exportBar(): HTMLElement {
@@ -548,7 +568,7 @@ function recommendationBlock(top: Recommendation): HTMLElement {
     'div',
     { class: 'recommendation', 'data-testid': 'recommendation' },
     h('p', {}, top.summary),
-    h('ol', {}, ...top.steps.map((s) => h('li', {}, h('strong', {}, s.title), ` — ${s.why}`))),
+    h('ol', {}, ...top.steps.map((s) => h('li', {}, h('strong', {}, s.title), ` — ${s.why}`, s.measured ? h('span', { class: 'measured-mark', 'data-testid': 'step-measured' }, ` Measured on your data (${s.measured.date}): ${s.measured.accuracyDropPoints !== null ? `accuracy drop ${s.measured.accuracyDropPoints.toFixed(2)} points` : 'fidelity only (no labels)'}${s.measured.top1Agreement !== null ? `, top-1 agreement ${(s.measured.top1Agreement * 100).toFixed(1)} %` : ''}.`) : null))),
     h('p', { class: 'small' }, `Predicted: ${withUnit(formatMs(top.predicted.latencyMs.typical), 'ms')}, ${formatBytes(top.predicted.memoryBytes)}, accuracy drop ${formatMs(top.predicted.accuracyDrop.low)}–${formatMs(top.predicted.accuracyDrop.high)} points. ${top.meetsAll ? 'Meets every budget.' : top.misses.join(' ')}`),
     button(same ? 'The plan uses this pipeline' : 'Use this pipeline', () => {
       setValue(['compression', 'techniques'], proposed);

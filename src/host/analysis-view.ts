@@ -1,7 +1,7 @@
 /**
  * One analysis view of one model file, in any webview (the analysis panel or the read-only model editor):
  * runs the analysis with progress, estimates the selected devices, answers the view's messages, runs the
- * benchmark, and re-analyzes when the file changes on disk.
+ * benchmark and "Verify on this machine" (verify.ts), and re-analyzes when the file changes on disk.
  */
 import * as vscode from 'vscode';
 import * as path from 'path';
@@ -12,6 +12,7 @@ import { log, errorText, showError } from './log';
 import { displayPath, inWorkspace, isPackage } from './workspace';
 import { runBenchmark } from './benchmark';
 import { bindingsFor, onDidChangeBindings, setBindings } from './bindings-store';
+import { verifyAvailability, VerifyRunner } from './verify';
 
 export interface AnalysisViewOptions {
   /** Where analysis progress shows: a cancellable notification (explicit command) or the status bar (editor). */
@@ -46,6 +47,8 @@ export class AnalysisController implements vscode.Disposable {
   /** The latest view state (loading, result or error) and benchmark state, replayed when the webview (re)loads. */
   private state: ToWebview | undefined;
   private benchmarkState: ToWebview | undefined;
+  private verifyState: ToWebview | undefined;
+  private readonly verifier = new VerifyRunner((m) => this.post(m));
   private result: AnalysisResult | undefined;
   private devices: DeviceChoice[] = [];
   private selected: string[];
@@ -153,6 +156,7 @@ export class AnalysisController implements vscode.Disposable {
       selectedDevices: this.selected,
       results,
       benchmark: benchmarkAvailability(this.uri, result.model.format),
+      verify: verifyAvailability(this.uri, result.model.format),
       planner,
     };
   }
@@ -177,6 +181,7 @@ export class AnalysisController implements vscode.Disposable {
 
   private post(msg: ToWebview): void {
     if (msg.type === 'benchmark/state') this.benchmarkState = msg;
+    else if (msg.type === 'verify/state') this.verifyState = msg;
     else if (msg.type === 'analysis/loading' || msg.type === 'analysis/result' || msg.type === 'analysis/error') {
       this.state = msg;
       if (msg.type !== 'analysis/loading') this.benchmarkState = this.benchmarkState?.type === 'benchmark/state' && this.benchmarkState.state === 'running' ? this.benchmarkState : undefined;
@@ -199,6 +204,7 @@ export class AnalysisController implements vscode.Disposable {
         this.ready = true;
         if (this.state) void this.webview.postMessage(this.state);
         if (this.benchmarkState) void this.webview.postMessage(this.benchmarkState);
+        if (this.verifyState) void this.webview.postMessage(this.verifyState);
         return;
       case 'log':
         log[msg.level](`webview: ${msg.message}`);
@@ -217,6 +223,12 @@ export class AnalysisController implements vscode.Disposable {
         return;
       case 'analysis/cancelBenchmark':
         this.benchmarkAbort?.abort();
+        return;
+      case 'verify/start':
+        if (this.result) await this.verifier.run({ uri: this.uri, analysis: this.result, technique: msg.technique, data: msg.data, primaryDevice: this.selected[0] });
+        return;
+      case 'verify/cancel':
+        this.verifier.cancel();
         return;
       case 'analysis/reopenAsText':
         if (this.opts.reopenAsText) this.opts.reopenAsText();
@@ -261,7 +273,8 @@ export class AnalysisController implements vscode.Disposable {
 
   private updateBenchmarkAvailability(): void {
     if (this.state?.type !== 'analysis/result') return;
-    const view = { ...this.state.view, benchmark: benchmarkAvailability(this.uri, this.state.view.result.model.format) };
+    const format = this.state.view.result.model.format;
+    const view = { ...this.state.view, benchmark: benchmarkAvailability(this.uri, format), verify: verifyAvailability(this.uri, format) };
     this.post({ type: 'analysis/result', view });
   }
 
@@ -303,6 +316,7 @@ export class AnalysisController implements vscode.Disposable {
     this.disposed = true;
     this.generation++;
     this.benchmarkAbort?.abort();
+    this.verifier.cancel();
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     for (const d of this.disposables) d.dispose();
   }

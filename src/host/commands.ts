@@ -16,6 +16,7 @@ import { PLAN_DIR } from './plan-files';
 import { initBindingsStore } from './bindings-store';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
 import { MODEL_KINDS, OutsideWorkspaceError, displayPath, findModels, inWorkspace, isModelFile, requireWorkspaceModel } from './workspace';
+import { workspaceSample } from './sample';
 
 const EXCLUDE = '**/{node_modules,.git,.tmp,dist,out}/**';
 const MAX_WORKSPACE_MODELS = 500;
@@ -104,6 +105,17 @@ export function registerCommands(context: vscode.ExtensionContext): void {
   );
 
   register('edgePlanner.exportPlan', () => guarded('Export Deployment Plan', () => exportFromPalette()));
+
+  // The getting-started walkthrough: analyze → plan → verify → export on the sample model.
+  register('edgePlanner.sampleAnalyze', () => guarded('Analyze the Sample Model', () => showAnalysis(extensionUri, workspaceSample(extensionUri))));
+  register('edgePlanner.samplePlan', () => guarded('Plan the Sample Model', () => openPlanner(extensionUri, workspaceSample(extensionUri))));
+  register('edgePlanner.sampleVerify', () =>
+    guarded('Verify the Sample Model', async () => {
+      const uri = workspaceSample(extensionUri);
+      await openPlanner(extensionUri, uri);
+      await activePlanner()?.startVerify('int8-ptq', 'synthetic');
+    }),
+  );
 
   register('edgePlanner.showLog', async () => log.show());
 }

@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { AnalysisResult, AnalyzeOptions } from '../analyzers/profile-types';
 import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from '../planner/types';
 import { boundedLayers, type DeviceChoice, type DeviceResult } from '../protocol';
+import type { PlanVerification } from '../planner/plan/verification';
 import { log } from './log';
 
 type Core = typeof import('../core');
@@ -132,7 +133,8 @@ export async function estimateAll(
   });
 }
 
-export async function recommendFor(result: AnalysisResult, deviceId: string, budgets: Budgets): Promise<RecommendationResult> {
-  const { recommend } = await loadCore();
-  return recommend(result.model, deviceId, budgets);
+/** The recommendation, with the plan's measured steps marked and re-ranked on them (see recommend/measured.ts). */
+export async function recommendFor(result: AnalysisResult, deviceId: string, budgets: Budgets, verification?: PlanVerification[]): Promise<RecommendationResult> {
+  const { recommend, applyMeasured } = await loadCore();
+  return applyMeasured(recommend(result.model, deviceId, budgets), verification);
 }

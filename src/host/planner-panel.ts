@@ -30,6 +30,7 @@ import { Debouncer, planFileFor, writeFileAtomic } from './plan-files';
 import { requireWorkspaceModel, type WorkspaceFile } from './workspace';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
 import { bindingsFor, onDidChangeBindings, restoredBindings, setBindings } from './bindings-store';
+import { verifyAvailability, VerifyRunner } from './verify';
 
 export const PLANNER_VIEW_TYPE = 'edgePlanner.planner';
 
@@ -128,6 +129,8 @@ export class PlannerController {
   private readonly estimator: Debouncer;
   private backedUp = false;
   private exporting = false;
+  private readonly verifier = new VerifyRunner((m) => this.post(m));
+  private verifyState: ToWebview | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -202,6 +205,7 @@ export class PlannerController {
             errors: this.errors,
             restoredFrom: from === 'new' ? undefined : from,
             bindings: this.bindingsOf(this.analysis),
+            verify: verifyAvailability(this.model.uri, this.analysis.model.format),
           };
           this.post({ type: 'planner/init', init });
           if (writeNow) this.save();
@@ -302,7 +306,7 @@ export class PlannerController {
       let recommendation = null;
       let error: string | undefined;
       try {
-        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets);
+        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets, plan.verification);
       } catch (e) {
         error = `No recommendation: ${errorText(e)}`;
         log.warn(`recommendation for ${targets[0]} failed: ${errorText(e)}`);
@@ -343,6 +347,7 @@ export class PlannerController {
 
   private post(msg: ToWebview): void {
     if (msg.type === 'planner/loading' || msg.type === 'planner/init' || msg.type === 'planner/error') this.state = msg;
+    if (msg.type === 'verify/state') this.verifyState = msg;
     if (this.ready && !this.disposed) void this.panel.webview.postMessage(msg);
   }
 
@@ -364,6 +369,7 @@ export class PlannerController {
           this.state = { type: 'planner/init', init: { ...this.state.init, plan: this.plan, figures: this.figures, errors: this.errors } };
         }
         if (this.state) void this.panel.webview.postMessage(this.state);
+        if (this.verifyState) void this.panel.webview.postMessage(this.verifyState);
         return;
       case 'log':
         log[msg.level](`planner webview: ${msg.message}`);
@@ -377,6 +383,12 @@ export class PlannerController {
       case 'planner/export':
         await this.export(msg.format);
         return;
+      case 'verify/start':
+        await this.verify(msg.technique, msg.data);
+        return;
+      case 'verify/cancel':
+        this.verifier.cancel();
+        return;
       default:
         log.warn(`planner: message "${msg.type}" does not belong to this view; ignored`);
     }
@@ -389,12 +401,32 @@ export class PlannerController {
     const check = checkPlan(raw, this.knownIds());
     // The model a plan belongs to is fixed by its file name; the form cannot move it to another model.
     check.plan.model.file = this.model.rel;
+    // Measurements come from "Verify on this machine", never from the form.
+    if (this.plan?.verification) check.plan.verification = this.plan.verification;
+    else delete check.plan.verification;
     this.plan = check.plan;
     this.errors = check.errors;
     this.post({ type: 'planner/validation', seq, errors: check.errors });
     this.saver.schedule();
     const key = JSON.stringify({ t: check.plan.targets, b: check.plan.budgets });
     if (key !== this.figuresKey) this.estimator.schedule();
+  }
+
+  /** The walkthrough's "Verify on this machine" step (the same as the planner's button). */
+  async startVerify(technique: Parameters<VerifyRunner['run']>[0]['technique'], data: 'synthetic' | 'folder'): Promise<void> {
+    for (let i = 0; i < 100 && !this.analysis && !this.disposed; i++) await new Promise((r) => setTimeout(r, 100));
+    await this.verify(technique, data);
+  }
+
+  /** "Verify on this machine": measure the technique, keep the measurement in the plan, re-rank with it. */
+  private async verify(technique: Parameters<VerifyRunner['run']>[0]['technique'], data: 'synthetic' | 'folder'): Promise<void> {
+    if (!this.plan || !this.analysis) return;
+    const view = await this.verifier.run({ uri: this.model.uri, analysis: this.analysis, technique, data, primaryDevice: this.plan.targets[0] });
+    if (!view || this.disposed || !this.plan) return;
+    const { withVerification } = await loadCore();
+    this.plan = { ...this.plan, verification: withVerification(this.plan.verification ?? [], view.verification) };
+    this.save();
+    await this.recompute();
   }
 
   async export(format: ExportFormat): Promise<void> {
@@ -432,6 +464,7 @@ export class PlannerController {
   private dispose(): void {
     // Closing mid-edit loses nothing: write the pending draft before forgetting the panel.
     this.saver.flush();
+    this.verifier.cancel();
     this.estimator.cancel();
     this.bindingsListener.dispose();
     this.disposed = true;

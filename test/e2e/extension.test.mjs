@@ -1,9 +1,11 @@
 // The built extension (dist/ + package.json + media/) in a real VS Code 1.100.3 (code-server), once in the
 // light and once in the dark theme: Explorer menu → analysis view → planner (draft survives a reload) →
-// device choice updates the figures → export writes four documents. Screenshots go to test-artifacts/e2e/.
+// device choice updates the figures → "Verify on this machine" measures the INT8 model → export writes four
+// documents, the PDF with the measured table. Screenshots go to test-artifacts/e2e/.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { artifactDir, openSession } from './lib/session.mjs';
@@ -143,6 +145,22 @@ for (const theme of THEMES_TO_RUN) {
       await s.wb.screenshot(join(artifactDir, `planner-${theme}.png`));
     });
 
+    it('"Verify on this machine" in the planner builds the INT8 model, shows the measured table and the side-by-side, and the plan keeps the measurement', async () => {
+      await planner.locator('[data-testid="verify-technique"]').selectOption('int8-ptq');
+      await planner.locator('[data-testid="verify-data-synthetic"]').check();
+      await planner.locator('[data-testid="verify-start"]').click();
+      await waitFor('the measured table in the planner', async () => (await planner.locator('[data-testid="measured-table"][data-technique="int8-ptq"]').count()) > 0, { timeoutMs: 180_000 });
+      const text = await planner.locator('[data-testid="measured-table"]').first().innerText();
+      assert.match(text, /Latency p50 \/ p95, this machine \(measured\)/);
+      assert.match(text, /SQNR \(measured\)/);
+      assert.ok((await planner.locator('[data-testid="side-by-side"] tbody tr').count()) > 0, 'the per-layer side-by-side has rows');
+      const compressed = join(s.dirs.workspace, model.name.replace(/\.onnx$/i, '.int8-ptq.onnx'));
+      assert.ok(existsSync(compressed), `${compressed} was written`);
+      await waitFor('the plan file to keep the measurement', () => (JSON.parse(readFileSync(planFiles(s.dirs.workspace)[0], 'utf8')).verification ?? []).some((v) => v.technique === 'int8-ptq'), { timeoutMs: 15_000 });
+      await s.wb.waitForToastsToClose();
+      await s.wb.screenshot(join(artifactDir, `planner-verify-${theme}.png`));
+    });
+
     it('export writes Word, Excel, PDF and PowerPoint files through the save dialog', async () => {
       const magic = { docx: 'PK', xlsx: 'PK', pptx: 'PK', pdf: '%PDF' };
       for (const format of ['docx', 'xlsx', 'pdf', 'pptx']) {
@@ -152,6 +170,10 @@ for (const theme of THEMES_TO_RUN) {
         assert.ok(head.toString('latin1').startsWith(magic[format]), `${format} starts with ${JSON.stringify(head.toString('latin1'))}`);
       }
       for (const format of ['docx', 'xlsx', 'pdf', 'pptx']) assert.ok(existsSync(join(s.dirs.workspace, `e2e-plan-${theme}.${format}`)));
+      // The PDF carries the measured table of the verification above, read back by pdftotext.
+      const pdfText = execFileSync('pdftotext', ['-layout', join(s.dirs.workspace, `e2e-plan-${theme}.pdf`), '-']).toString();
+      assert.match(pdfText, /Measured on your data and this machine/);
+      assert.match(pdfText, /predicted and measured/);
       assert.deepEqual(await errorToasts(s), []);
     });
 
