@@ -1,6 +1,7 @@
 /**
  * PowerPoint (.pptx) writer (pptxgenjs): a short deck — title, executive summary, model at a glance, device
- * comparison as a native bar chart, the compression pipeline, the rollout timeline, risks, and assumptions and
+ * comparison as a native bar chart, the compression pipeline, what verify measured on the user's data and this
+ * machine next to the predictions (a slide per technique measured), the rollout timeline, risks, and assumptions and
  * sources. Slides carry the headline figures; the speaker notes carry each section's full text, so nothing the other
  * formats say is lost. Sections that are empty get no slide. Loaded only when a .pptx is exported.
  */
@@ -213,7 +214,8 @@ function pipelineSlide(pptx: PptxGenJS, r: Report, doc: PlanDocument): void {
       const effect = [
         st.expected.speedup ? `Speed-up ${fmtSpan(st.expected.speedup, '×')}` : '',
         st.expected.sizeFactor ? `Size ${fmtSpan(st.expected.sizeFactor, '×')}` : '',
-        st.expected.accuracyDropPoints ? `Accuracy drop ${fmtSpan(st.expected.accuracyDropPoints, ' points')}` : '',
+        st.expected.accuracyDropPoints ? `Accuracy drop ${fmtSpan(st.expected.accuracyDropPoints, ' points')} (predicted)` : '',
+        st.measured ? (st.measured.accuracyDropPoints !== null ? `Accuracy drop ${st.measured.accuracyDropPoints.toFixed(2)} points (measured)` : 'Measured: fidelity only (no labels)') : '',
       ].filter(Boolean);
       slide.addText(
         [
@@ -243,6 +245,36 @@ function pipelineSlide(pptx: PptxGenJS, r: Report, doc: PlanDocument): void {
     slide.addText(blocksToPlainText(s.blocks).slice(0, 900), { x: 0.5, y: 1.3, w: 12.3, h: 5.2, fontFace: FONT, fontSize: 14, valign: 'top', fit: 'shrink' });
   }
   notes(slide, s.blocks);
+}
+
+/**
+ * One slide per technique verify measured: the report's predicted-and-measured table (every figure labelled by
+ * the report itself), the basis of each figure in the notes with the rest of the section.
+ */
+function measuredSlides(pptx: PptxGenJS, r: Report): void {
+  const s = section(r, 'measured');
+  if (!s) return;
+  const tables = s.blocks.filter((b): b is TableBlock => b.kind === 'table' && b.id.startsWith('measured-') && !b.id.startsWith('measured-groups-'));
+  for (const t of tables) {
+    const slide = titled(pptx, `Predicted and measured: ${t.id.slice('measured-'.length)}`);
+    slide.addText('Measured on your data and this machine, next to the planner\'s predictions. Latency was measured on this machine, not on the target.', {
+      x: 0.5,
+      y: 1.1,
+      w: 12.3,
+      h: 0.4,
+      fontFace: FONT,
+      fontSize: 12,
+      italic: true,
+      color: GREY,
+      margin: 0,
+    });
+    const rows: Cell[][] = [
+      t.columns.slice(0, 3).map((c) => hdr(c.header)),
+      ...t.rows.slice(0, 9).map((row) => row.slice(0, 3).map((c, i) => cell(clip(c.text, i === 0 ? 50 : 110), c.tone, { bold: i === 0 }))),
+    ];
+    slide.addTable(rows, { x: 0.5, y: 1.6, w: 12.3, colW: [3.1, 4.4, 4.8], fontFace: FONT, fontSize: 11, border: { type: 'solid', pt: 0.5, color: 'BFBFBF' }, valign: 'top' });
+    notes(slide, s.blocks);
+  }
 }
 
 function rolloutSlide(pptx: PptxGenJS, r: Report): void {
@@ -353,6 +385,7 @@ export function buildDeck(doc: PlanDocument): PptxGenJS {
   modelSlide(pptx, r);
   devicesSlide(pptx, r);
   pipelineSlide(pptx, r, doc);
+  measuredSlides(pptx, r);
   rolloutSlide(pptx, r);
   risksSlide(pptx, r);
   sourcesSlide(pptx, r, doc);

@@ -789,7 +789,9 @@ function measuredSection(doc: PlanDocument): Section | null {
     const exp = step?.expected;
     const on = v.data.source === 'synthetic' ? `synthetic inputs (${v.data.evaluationSamples})` : `${v.data.evaluationSamples} samples of your data (${v.data.source})`;
     const rows: Cell[][] = [];
-    const row = (figure: string, predicted: Cell, measured: Cell, basis: string): void => void rows.push([txt(figure), predicted, measured, txt(basis)]);
+    // Spreadsheets get each number to 4 significant digits (the rows differ in unit and magnitude).
+    const sig = (c: Cell): Cell => (typeof c.value === 'number' ? { ...c, value: Number(c.value.toPrecision(4)) } : c);
+    const row = (figure: string, predicted: Cell, measured: Cell, basis: string): void => void rows.push([txt(figure), sig(predicted), sig(measured), txt(basis)]);
     const a = v.accuracy;
     row(
       'Accuracy drop (points)',
@@ -798,16 +800,16 @@ function measuredSection(doc: PlanDocument): Section | null {
       a ? `measured on ${a.samples} labelled samples; interval: Newcombe, paired` : `measured on ${on}: fidelity only`,
     );
     if (a) row('Accuracy original → compressed', txt('—'), txt(`measured ${pct(a.original)} → ${pct(a.compressed)}`), `measured on ${a.samples} labelled samples`);
-    if (v.top1Agreement !== null) row('Top-1 agreement with the original', txt('—'), num(v.top1Agreement * 100, `measured ${pct(v.top1Agreement)}`), `measured on ${on}`);
+    if (v.top1Agreement !== null) row('Top-1 agreement with the original (%)', txt('—'), num(v.top1Agreement * 100, `measured ${pct(v.top1Agreement)}`), `measured on ${on}`);
     const predictedBytes = exp?.sizeFactor ? { low: v.weightBytes.original * exp.sizeFactor.low, typical: v.weightBytes.original * exp.sizeFactor.typical, high: v.weightBytes.original * exp.sizeFactor.high } : null;
     row(
-      'Weight bytes',
+      'Weight bytes (MiB)',
       predictedBytes ? num(mb(predictedBytes.typical), `predicted ${fmtBytes(predictedBytes.low)}–${fmtBytes(predictedBytes.high)}`) : txt('—'),
       num(mb(v.weightBytes.compressed), `measured ${fmtBytes(v.weightBytes.compressed)} (original ${fmtBytes(v.weightBytes.original)})`),
       'measured: the file verify wrote, read back by the analyzer',
     );
     row(
-      'Latency p50',
+      'Latency p50 (ms)',
       rec ? num(rec.predicted.latencyMs.typical, `predicted ${fmtRange(rec.predicted.latencyMs, 'ms')} on ${deviceName(doc, rec.device)} (whole pipeline)`) : txt('—'),
       num(v.latencyMs.compressed.p50, `measured ${fmtNum(v.latencyMs.original.p50)} → ${fmtNum(v.latencyMs.compressed.p50)} ms on this machine`),
       `measured on this machine: ${v.machine}`,
@@ -822,8 +824,9 @@ function measuredSection(doc: PlanDocument): Section | null {
         sheet: `Measured ${v.technique}`.slice(0, 31),
         columns: [
           { key: 'figure', header: 'Figure', width: 2.2 },
-          { key: 'predicted', header: 'Predicted', numeric: true, numFmt: '0.00', width: 2.4, wrap: true },
-          { key: 'measured', header: 'Measured', numeric: true, numFmt: '0.00', width: 2.8, wrap: true },
+          // Rows differ in unit and magnitude (the figure names it): spreadsheets show each number as it is.
+          { key: 'predicted', header: 'Predicted', numeric: true, numFmt: 'General', width: 2.4, wrap: true },
+          { key: 'measured', header: 'Measured', numeric: true, numFmt: 'General', width: 2.8, wrap: true },
           { key: 'basis', header: 'Basis', width: 2.6, wrap: true },
         ],
         rows,

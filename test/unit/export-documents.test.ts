@@ -15,9 +15,8 @@ import { exportPlan, type ExportResult } from '../../src/export/index';
 import { buildReport } from '../../src/export/report';
 import { samplePlanDocument, minimalPlanDocument, SPECIAL_TEXT } from '../support/sample-plan';
 import { tempDir, artifactDir } from '../support/shared';
+import { has, pdfText, soffice, SKIP_LO } from '../support/doc-readers';
 
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const SKIP_LO = has('soffice') && has('pdftotext') ? false : 'LibreOffice (soffice) or poppler-utils is not installed; document read-back tests skipped';
 const SKIP_POPPLER = has('pdftotext') && has('pdffonts') && has('pdfinfo') ? false : 'poppler-utils is not installed';
 
 const doc = samplePlanDocument();
@@ -30,18 +29,6 @@ const file = (format: string): string => results.find((r) => r.format === format
 /** Text of the LibreOffice PDF of each converted input, keyed by its base name. */
 const loText: Record<string, string> = {};
 let recalcCsv = '';
-
-/** pdftotext with whitespace collapsed: table cells and wrapped lines become single spaces. */
-function pdfText(pdf: string, o: { raw?: boolean } = {}): string {
-  const r = spawnSync('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, `pdftotext ${pdf}: ${r.stderr}`);
-  return o.raw ? r.stdout : r.stdout.replace(/[\u200E\u200F\u202A-\u202E]/g, '').replace(/\s+/g, ' ');
-}
-
-function soffice(args: string[], profile: string): void {
-  const r = spawnSync('soffice', [`-env:UserInstallation=file://${profile}`, '--headless', '--norestore', ...args], { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.status, 0, `soffice failed: ${r.stderr || r.stdout}`);
-}
 
 function render(pdf: string, name: string, page = 1): string {
   const out = path.join(artifactDir('exports'), name);

@@ -2,10 +2,10 @@
  * Measurements in the plan: a verify report becomes the plan's record (validated when read back: broken entries name
  * their field), marks the measured steps of the recommendation and re-ranks on the measured accuracy drop (a pipeline
  * that breaks the budget falls, one the prediction failed but the measurement passes rises), and every export
- * carries the measured table next to the predictions, each figure labelled (checked here on the report model, and
- * through the CLI in a PDF read back by pdftotext).
+ * carries the measured table next to the predictions, each figure labelled (checked on the report model, in the
+ * four files reopened by LibreOffice and pdftotext, and through the CLI in a PDF read back by pdftotext).
  */
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,8 +20,11 @@ import type { Recommendation, RecommendationResult } from '../../src/planner/typ
 import { runCli, assertOk, sampleModel } from '../support/run-cli';
 import { tempDir } from '../support/shared';
 import { SKIP_NO_DIGITS, loadDigits, trainMlp, writeMlpOnnx, writeDigitsFolder } from '../support/digits';
+import { exportPlan } from '../../src/export/index';
+import { SKIP_LO, libreOfficeToPdf, pdfText } from '../support/doc-readers';
 
 const dir = tempDir('verify-plan');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function measurement(technique: PlanVerification['technique'], drop: number | null): PlanVerification {
   return {
@@ -117,6 +120,34 @@ test('the report (all four exports) gets the measured table next to the predicti
   if (steps && steps.kind === 'table' && doc.recommendation?.recommendations[0].steps.some((s) => s.technique === 'int8-ptq')) {
     assert.ok(steps.columns.some((c) => c.header === 'Accuracy drop (measured)'));
   }
+});
+
+test('the four files, reopened by LibreOffice and pdftotext, carry the measured table next to the predictions', { skip: SKIP_LO }, async () => {
+  const analysis = await analyzeFile(sampleModel);
+  const plan = { ...createDefaultPlan('samples/tiny-cnn.onnx', 'tiny-cnn.onnx', ['coral-usb']), verification: [measurement('int8-ptq', 0.004)] };
+  const doc = buildPlanDocument({ analysis, modelFile: 'samples/tiny-cnn.onnx', deviceIds: ['coral-usb'], budgets: { accuracyDrop: 2 }, planJson: plan });
+  const out = path.join(dir, 'four');
+  const files = await exportPlan(doc, ['docx', 'xlsx', 'pdf', 'pptx'], out, {});
+  const office = files.filter((f) => f.format !== 'pdf');
+  const pdfs = libreOfficeToPdf(office.map((f) => f.file), path.join(dir, 'four-lo'));
+  const text = (format: string): string => pdfText(format === 'pdf' ? files.find((x) => x.format === 'pdf')!.file : pdfs[office.findIndex((f) => f.format === format)]);
+  // Word, PDF and PowerPoint print each figure with its label (wrapped table cells interleave in the extracted text).
+  for (const format of ['docx', 'pdf', 'pptx']) {
+    const t = text(format);
+    assert.match(t, /Measured on your data and this machine/, format);
+    assert.match(t, /predicted and measured/i, format);
+    assert.match(t, /measured 0\.40 \(95 % interval/, `${format}: the measured accuracy drop, labelled`);
+    assert.match(t, /predicted 0\.3–3 \(typical/, `${format}: the predicted accuracy drop, labelled`);
+    assert.match(t, /measured 1\.2 → 0\.8 ms on/, `${format}: latency labelled as this machine's`);
+    assert.match(t, /Latency was measured on this machine, not on the target/, format);
+  }
+  // The workbook labels them by column (Predicted, Measured), each row naming its unit; the numbers are numbers.
+  const xlsx = text('xlsx');
+  assert.match(xlsx, /Measured on your data and this machine/);
+  assert.match(xlsx, /Figure Accuracy drop \(points\) .*Latency p50 \(ms\)/);
+  assert.match(xlsx, /Predicted Measured Basis 1\.2 /);
+  assert.match(xlsx, /measured on this machine: a test machine/);
+  for (const n of ['0.4', '0.8', '31.5']) assert.ok(xlsx.includes(` ${n} `), `the workbook shows ${n}`);
 });
 
 test('edgeplan verify --plan records the measurement; edgeplan plan --plan shows it and the PDF carries the measured table', { skip: SKIP_NO_DIGITS }, async () => {
