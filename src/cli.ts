@@ -426,6 +426,11 @@ async function cmdVerify(args: ReturnType<typeof parseArgs>, io: Io): Promise<nu
   const blockSize = numberFlag(args, 'block-size', { min: 16, max: 4096, integer: true });
   if (blockSize !== undefined && (blockSize & (blockSize - 1)) !== 0) throw new BadValueError(`--block-size must be a power of two, got ${blockSize}`);
   const { verifyModel } = await import('./measure/verify');
+  // SIGINT / SIGTERM stop the run: the worker is killed and its work folder removed, nothing is written (exit 1).
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => stop.abort(sig);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const report = await verifyModel(
     file,
     {
@@ -443,9 +448,13 @@ async function cmdVerify(args: ReturnType<typeof parseArgs>, io: Io): Promise<nu
       preprocess: Object.keys(preprocess).length ? preprocess : undefined,
       seed: numberFlag(args, 'seed', { min: 0, max: 2 ** 31, integer: true }),
       timeoutMs: (numberFlag(args, 'timeout-s', { min: 1, max: 86_400 }) ?? 600) * 1000,
+      signal: stop.signal,
     },
     flag(args, 'json') ? undefined : (message) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${message}`),
-  );
+  ).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
   if (!flag(args, 'json') && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const planFile = value(args, 'plan');
   if (planFile) recordInPlan(planFile, file, report);

@@ -56,7 +56,10 @@ export function runInChild<T>(request: object, opts: ChildRunOptions): Promise<T
       else resolve(value as T);
     };
     const timer = setTimeout(() => finish(new ChildRunError(`${opts.what} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped`)), opts.timeoutMs);
-    const onAbort = (): void => finish(new ChildRunError(`${opts.what} was cancelled`));
+    const onAbort = (): void => {
+      const why = opts.signal?.reason;
+      finish(new ChildRunError(`${opts.what} was cancelled${typeof why === 'string' ? ` (${why})` : ''}`));
+    };
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort);
     child.stderr?.on('data', (d: Buffer) => {
@@ -69,7 +72,8 @@ export function runInChild<T>(request: object, opts: ChildRunOptions): Promise<T
     });
     child.on('error', (e) => finish(new ChildRunError(`the measurement worker failed to start: ${e.message}`)));
     child.on('exit', (code, signal) => {
-      if (!settled) finish(new ChildRunError(`the measurement worker stopped (${signal ?? `exit code ${code}`})${stderr ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`));
+      if (!settled && opts.signal?.aborted) onAbort();
+      else if (!settled) finish(new ChildRunError(`the measurement worker stopped (${signal ?? `exit code ${code}`})${stderr ? `: ${stderr.trim().split('\n').slice(-1)[0]}` : ''}`));
     });
     child.send(request);
   });

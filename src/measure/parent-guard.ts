@@ -2,7 +2,8 @@
  * A measurement child dies with its parent: when the IPC channel to the process that forked it closes (the parent
  * exited, crashed or was killed), the child runs its clean-ups (a verification removes its private work folder)
  * and exits at once instead of running on as an orphan. Checked on the channel's disconnect event and, in case the
- * event loop was busy when it fired, once a second.
+ * event loop was busy when it fired, once a second. SIGINT and SIGTERM sent to the child itself (Ctrl-C in a
+ * terminal reaches the whole process group) run the same clean-ups before it exits.
  */
 const cleanups: (() => void)[] = [];
 
@@ -24,6 +25,8 @@ export function exitWithParent(): void {
     process.exit(70);
   };
   process.on('disconnect', leave);
+  process.on('SIGINT', leave);
+  process.on('SIGTERM', leave);
   setInterval(() => {
     if (!process.connected) leave();
   }, 1000).unref();

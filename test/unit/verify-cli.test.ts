@@ -9,7 +9,7 @@
  *   (fidelity only, no accuracy) and on PNG images in class folders;
  * - bad input: one line, exit 1, no output file, no work folder left, the worker process gone.
  */
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -24,6 +24,7 @@ import { SKIP_NO_DIGITS, loadDigits, trainMlp, accuracy, writeMlpOnnx, writeDigi
 import { hasPythonOnnx, ort } from '../support/verify-models';
 
 const dir = tempDir('verify-cli');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const mlp = path.join(dir, 'digits', 'mlp.onnx');
 const data = path.join(dir, 'digits', 'data');
 const LONG = { timeoutMs: 180_000 };
@@ -260,10 +261,13 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/** Runs edgeplan with `args`, recording the measurement worker it forks; optionally SIGKILLs edgeplan once the worker runs. */
-function runWatched(args: string[], killParent: boolean): Promise<{ code: number | null; stderr: string; worker: number | null }> {
+/**
+ * Runs edgeplan with `args` in a process group of its own, recording the measurement worker it forks; once the
+ * worker runs, optionally sends `kill` to edgeplan alone, or (`group`) to the whole group as Ctrl-C in a terminal does.
+ */
+function runWatched(args: string[], kill?: { signal: NodeJS.Signals; group?: boolean }): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; worker: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliBin, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', () => undefined);
@@ -272,12 +276,12 @@ function runWatched(args: string[], killParent: boolean): Promise<{ code: number
       const kids = descendants(child.pid!);
       if (kids.length && worker === null) {
         worker = kids[0];
-        if (killParent) setTimeout(() => child.kill('SIGKILL'), 300);
+        if (kill) setTimeout(() => process.kill(kill.group ? -child.pid! : child.pid!, kill.signal), 300);
       }
     }, 50);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearInterval(poll);
-      resolve({ code, stderr, worker });
+      resolve({ code, signal, stderr, worker });
     });
   });
 }
@@ -294,16 +298,34 @@ test('a run past its time limit: one line, exit 1, nothing written, the worker g
   const big = path.join(dir, 'mobilenet_v2.onnx');
   writeReferenceModel('mobilenet_v2_1.0_224', big);
   const out = path.join(dir, 'timeout');
-  const r = await runWatched(['verify', big, '--technique', 'int8-ptq', '--out', out, '--timeout-s', '2'], false);
+  const r = await runWatched(['verify', big, '--technique', 'int8-ptq', '--out', out, '--timeout-s', '2']);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr.trim(), /^edgeplan: verification did not finish within 2 s and was stopped$/);
   assert.ok(r.worker !== null && (await gone(r.worker, 3000)), 'the worker process is gone');
   assert.deepEqual(fs.readdirSync(out), [], 'no output and no work folder left');
 
-  const k = await runWatched(['verify', big, '--technique', 'int8-ptq', '--out', out, '--samples', '500'], true);
-  assert.equal(k.code, null, 'edgeplan was killed');
+  const k = await runWatched(['verify', big, '--technique', 'int8-ptq', '--out', out, '--samples', '500'], { signal: 'SIGKILL' });
+  assert.equal(k.signal, 'SIGKILL', 'edgeplan was killed');
   assert.ok(k.worker !== null && (await gone(k.worker, 5000)), 'the worker exits when its parent dies');
   assert.deepEqual(fs.readdirSync(out), [], 'the worker removed its work folder');
+});
+
+test('SIGTERM or SIGINT to edgeplan, or Ctrl-C to its process group: one line, exit 1, the worker gone, nothing written', async () => {
+  const big = path.join(dir, 'mobilenet_v2.onnx');
+  if (!fs.existsSync(big)) writeReferenceModel('mobilenet_v2_1.0_224', big);
+  const cases: { signal: NodeJS.Signals; group?: boolean }[] = [{ signal: 'SIGTERM' }, { signal: 'SIGINT' }, { signal: 'SIGINT', group: true }];
+  for (const kill of cases) {
+    const what = `${kill.signal}${kill.group ? ' to the process group' : ''}`;
+    const out = path.join(dir, `signal-${kill.signal}${kill.group ? '-group' : ''}`);
+    const r = await runWatched(['verify', big, '--technique', 'int8-ptq', '--out', out, '--samples', '500'], kill);
+    assert.equal(r.code, 1, `${what}: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `${what}: one line, got ${JSON.stringify(r.stderr)}`);
+    if (!kill.group) assert.equal(lines[0], `edgeplan: verification was cancelled (${kill.signal})`);
+    else assert.match(lines[0], /^edgeplan: (verification was cancelled \(SIGINT\)|the measurement worker stopped \(exit code 70\))$/);
+    assert.ok(r.worker !== null && (await gone(r.worker, 5000)), `${what}: the worker is gone`);
+    assert.deepEqual(fs.readdirSync(out), [], `${what}: no output and no work folder left`);
+  }
 });
 
 test('bad input: one clear line and exit 1 each, no output file', { skip: SKIP_NO_DIGITS }, async () => {

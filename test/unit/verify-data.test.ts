@@ -4,7 +4,7 @@
  * and preprocessing against known pixels and sklearn's sample photo; the folder layouts (flat, ImageFolder,
  * samples.csv, one folder per input), disjoint seeded splits, sampling of large folders.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,6 +18,7 @@ import { tempDir } from '../support/shared';
 import { pythonHas } from '../support/verify-models';
 
 const dir = tempDir('verify-data');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const hasNumpy = pythonHas('numpy');
 const put = (rel: string, bytes: Uint8Array | string): string => {
   const p = path.join(dir, rel);

@@ -10,7 +10,7 @@
  * - edges: Constant-node weights, opset 11 (com.microsoft Q/DQ, default opset unchanged), a tensor read inside
  *   If branches (fp16 keeps it float32), keep-float layers.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -23,6 +23,7 @@ import { hasShared, sharedDir, tempDir, SKIP_NO_SHARED, repoRoot } from '../supp
 import { matmulStack, ifModel, constantWeightOpset11, writeExternalModel, tensorFacts, outputSqnr, pythonView, hasPythonOnnx, ort } from '../support/verify-models';
 
 const dir = tempDir('verify-rewrite');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const sample = path.join(repoRoot, 'samples', 'tiny-cnn.onnx');
 
 function sharedOnnx(): string[] {
