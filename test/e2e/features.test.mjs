@@ -10,9 +10,13 @@
 //   runs, with the summary of what it folded and fused, and a layer that names the file nodes fused into it
 //   (a Conv with its Relu), as `edgeplan estimate --json` says; back in the file view, the Relu says where it went;
 // - the planner of a weights-only file, which has no latency anywhere: its page shows "unknown" with the reason,
-//   never NaN.
+//   never NaN;
+// - the getting-started walkthrough: it lists analyze → plan → verify → export; its "Analyze the Sample Model"
+//   button copies the sample into the workspace and analyses it; its verify command opens the planner on the sample
+//   and shows the measured table.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { artifactDir, openSession } from './lib/session.mjs';
@@ -222,5 +226,37 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
     assert.doesNotMatch(html, /\bNaN\b/, 'NaN in the planner page');
     assert.match(text, /No latency estimate: .*not a language model/, 'each device says why it has no latency');
     assert.match(text, /unknown/);
+  });
+  it('the getting-started walkthrough lists analyze → plan → verify → export; its buttons analyze the sample and verify it on this machine', async () => {
+    const page = s.wb.page;
+    await s.wb.runCommand('Welcome: Open Walkthrough...');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('Edge Deployment Planner');
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Edge Deployment Planner: analyze, plan, verify, export' }).first();
+    await pick.waitFor({ state: 'visible', timeout: 10_000 });
+    await pick.click();
+    const walkthrough = page.locator('.gettingStartedContainer');
+    const titles = await waitFor('the walkthrough\'s four steps', async () => {
+      const t = (await walkthrough.locator('.getting-started-step .step-title').allInnerTexts()).map((x) => x.trim()).filter(Boolean);
+      return t.length >= 4 ? t : null;
+    }, { timeoutMs: 20_000 });
+    assert.deepEqual(titles, ['Analyze the sample model', 'Plan its deployment', 'Verify on this machine', 'Export the plan']);
+    await walkthrough.locator('.getting-started-step', { hasText: 'Analyze the sample model' }).first().click();
+    await walkthrough.locator('a.monaco-button', { hasText: /^Analyze the Sample Model$/ }).first().click();
+    const frame = await analysisFrame(s, 45_000);
+    const sample = join(s.dirs.workspace, 'edgeplan-sample', 'tiny-cnn.onnx');
+    assert.ok(existsSync(sample), `${sample} was copied into the workspace`);
+    const { formatCount } = formatNumbers();
+    const expected = formatCount(cliAnalyze(sample).model.params);
+    await waitFor(`the sample's ${expected} parameters`, async () => (await frame.locator('[data-testid="summary-params"]').first().innerText()).trim() === expected, { timeoutMs: 30_000 });
+
+    // The verify step's button runs this command: the planner opens on the sample and measures static INT8.
+    await s.wb.runCommand('Edge Planner: Verify the Sample Model on This Machine');
+    const planner = await plannerFrame(s);
+    await waitFor('the measured table in the planner', async () => (await planner.locator('[data-testid="measured-table"][data-technique="int8-ptq"]').count()) > 0, { timeoutMs: 180_000 });
+    assert.match(await planner.locator('[data-testid="measured-table"]').first().innerText(), /\(measured\)/);
+    assert.ok(existsSync(join(s.dirs.workspace, 'edgeplan-sample', 'tiny-cnn.int8-ptq.onnx')), 'the INT8 sample was written beside it');
+    assert.deepEqual(await errorToasts(s), []);
   });
 });
