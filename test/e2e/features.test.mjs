@@ -12,11 +12,11 @@
 // - the planner of a weights-only file, which has no latency anywhere: its page shows "unknown" with the reason,
 //   never NaN;
 // - the getting-started walkthrough: it lists analyze → plan → verify → export; its "Analyze the Sample Model"
-//   button copies the sample into the workspace and analyses it; its verify command opens the planner on the sample
-//   and shows the measured table.
+//   button copies the sample into the workspace and analyses it; verify cancelled in the analysis view writes
+//   nothing; its verify command opens the planner on the sample and shows the measured table.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { artifactDir, openSession } from './lib/session.mjs';
@@ -250,6 +250,15 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
     const { formatCount } = formatNumbers();
     const expected = formatCount(cliAnalyze(sample).model.params);
     await waitFor(`the sample's ${expected} parameters`, async () => (await frame.locator('[data-testid="summary-params"]').first().innerText()).trim() === expected, { timeoutMs: 30_000 });
+
+    // "Verify on this machine" in the analysis view, cancelled while it runs: it says so and writes nothing.
+    await frame.locator('[data-testid="verify-technique"]').selectOption('fp16');
+    await frame.locator('[data-testid="verify-data-synthetic"]').check();
+    await frame.locator('[data-testid="verify-start"]').click();
+    await frame.locator('[data-testid="verify-cancel"]').click({ timeout: 10_000 });
+    await waitFor('the cancelled verification', async () => /Verification cancelled; nothing was written/.test(await frame.locator('[data-testid="verify-status"]').first().innerText()), { timeoutMs: 15_000 });
+    assert.ok(!existsSync(join(s.dirs.workspace, 'edgeplan-sample', 'tiny-cnn.fp16.onnx')), 'a cancelled verification wrote no file');
+    assert.deepEqual(readdirSync(join(s.dirs.workspace, 'edgeplan-sample')), ['tiny-cnn.onnx'], 'no work folder left');
 
     // The verify step's button runs this command: the planner opens on the sample and measures static INT8.
     await s.wb.runCommand('Edge Planner: Verify the Sample Model on This Machine');
