@@ -18,6 +18,9 @@ import { PNG } from 'pngjs';
 import { encodeModel, OnnxGraphBuilder } from '../support/modelgen/onnx-builder';
 import { writeReferenceModel } from '../support/modelgen/reference-archs';
 import { parseNpy, encodeNpy } from '../../src/measure/verify/data/npy';
+import { analyzeFile } from '../../src/analyzers';
+import { estimateDevice } from '../../src/planner/estimate';
+import { sideBySide } from '../../src/measure/verify/side-by-side';
 import { runCli, parseJsonOut, assertBadInput, assertOk, cliBin, sampleModel, describeRun } from '../support/run-cli';
 import { tempDir, repoRoot, sharedDir, SKIP_NO_SHARED } from '../support/shared';
 import { SKIP_NO_DIGITS, loadDigits, trainMlp, accuracy, writeMlpOnnx, writeDigitsFolder } from '../support/digits';
@@ -219,6 +222,26 @@ test('sample CNN on synthetic inputs: numeric fidelity only, never accuracy; the
   assert.match(text.stdout, /Latency p50 \(this machine, measured\)/);
   assert.ok(fs.existsSync(path.join(out, 'tiny-cnn.fp16.onnx')));
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.startsWith('.')), [], 'no work folder left');
+});
+
+test('the side-by-side of the sample CNN at static INT8: every weight layer, FP32 → INT8 weights, the measured sensitivity, estimated ms on a target', async () => {
+  const r = parseJsonOut(await verify([sampleModel, '--technique', 'int8-ptq', '--out', path.join(dir, 'side'), '--samples', '8', '--calibration-samples', '4']));
+  const [a, b] = [await analyzeFile(sampleModel), await analyzeFile(r.compressed.file)];
+  const rows = sideBySide(a.model, b.model, r.layers, estimateDevice(a.model, 'rpi5', {}), estimateDevice(b.model, 'rpi5', {}));
+  const weighted = a.model.layers.filter((l) => l.params > 0);
+  assert.deepEqual(rows.map((x) => x.layer).sort(), weighted.map((l) => l.name).sort(), 'a row per weight layer');
+  assert.deepEqual(rows.map((x) => x.original.weightBytes), [...rows.map((x) => x.original.weightBytes)].sort((p, q) => q - p), 'heaviest first');
+  const reported = new Map<string, { dropDb: number }>(r.layers.map((l: { name: string; dropDb: number }) => [l.name, l]));
+  for (const x of rows) {
+    assert.equal(x.original.dtype, 'FP32', x.layer);
+    assert.equal(x.compressed?.dtype, 'INT8', x.layer);
+    assert.equal(x.compressed!.params, x.original.params, x.layer);
+    // int8 weights: a quarter of the float32 weight bytes (the original's also hold the bias, which stays int32)
+    assert.ok(x.compressed!.weightBytes <= x.original.weightBytes / 4 && x.compressed!.weightBytes >= 0.2 * x.original.weightBytes, `${x.layer}: ${x.original.weightBytes} → ${x.compressed!.weightBytes}`);
+    assert.equal(x.sensitivityDb, reported.get(x.layer)?.dropDb ?? null, `${x.layer}: the measured sensitivity`);
+    assert.ok(x.original.ms! > 0 && x.compressed!.ms! > 0, `${x.layer}: estimated ms on both sides`);
+  }
+  assert.ok(rows.some((x) => x.sensitivityDb !== null), 'some layers were measured');
 });
 
 test('PNG images in class folders feed the CNN (preprocessing inferred from its input and stated); a class beyond the model is refused', async () => {
