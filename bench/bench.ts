@@ -7,6 +7,7 @@
  *  4. edgeplan verify, static INT8 PTQ of MobileNetV2-224 (the reference architecture) with 100 calibration and
  *     200 evaluation samples, against the time of those 300 inferences in fp32 (target: within 3x).
  * Every measurement runs in a fresh process. Generated models and samples are cached in .tmp/bench-models.
+ * `npm run bench -- verify` prints only table 4.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -82,6 +83,8 @@ function printTable(headers: string[], rows: string[][]): void {
 }
 
 async function main(): Promise<void> {
+  // `npm run bench -- verify`: only the verify table.
+  if (process.argv[2] === 'verify') return verifyBench();
   const hasPython = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
   const files: string[] = [];
   if (fs.existsSync(path.join(shared, 'fixtures'))) {
