@@ -88,14 +88,19 @@ class Cursor {
     this.pos += n;
     return at;
   }
+  // ensure() may move the window: call it before reading this.win (`this.win.readX(this.ensure())` would read
+  // the old window, whose bytes at that index belong to another offset).
   u8(what: string): number {
-    return this.win.readUInt8(this.ensure(1, what));
+    const at = this.ensure(1, what);
+    return this.win.readUInt8(at);
   }
   u32(what: string): number {
-    return this.win.readUInt32LE(this.ensure(4, what));
+    const at = this.ensure(4, what);
+    return this.win.readUInt32LE(at);
   }
   u64(what: string): bigint {
-    return this.win.readBigUInt64LE(this.ensure(8, what));
+    const at = this.ensure(8, what);
+    return this.win.readBigUInt64LE(at);
   }
   /** u64 that must fit a safe integer, else the file is corrupted. */
   size(what: string, v1: boolean): number {
