@@ -19,10 +19,15 @@ export class ModelFileError extends Error {
 export const LIMITS = {
   /** Largest element count of a single tensor we accept (2^40 ≈ 1.1e12 is absurd; 2^36 ≈ 6.9e10 is a huge LLM tensor). */
   maxTensorElements: 2 ** 38,
-  /** Largest node count per graph. */
-  maxNodes: 2_000_000,
-  /** Largest number of tensors per graph. */
-  maxTensors: 5_000_000,
+  /**
+   * Largest node count per file (all subgraphs). A 1,000,000-node graph is analysed within about 1 GB of
+   * memory; the layer list of a big graph is summarised (layer-summary.ts).
+   */
+  maxNodes: 1_000_000,
+  /** Largest number of node inputs and outputs per file (all nodes together). */
+  maxNodeRefs: 4_000_000,
+  /** Largest number of tensors per file. */
+  maxTensors: 2_000_000,
   /** Deepest nesting of subgraphs. */
   maxSubgraphDepth: 64,
   /** Largest header / metadata block we parse into memory (JSON headers, pickles, configs). */
@@ -31,19 +36,23 @@ export const LIMITS = {
   maxInflatedBytes: 256 * 1024 * 1024,
   /** Largest string read from a file. */
   maxStringBytes: 16 * 1024 * 1024,
-  /** Largest total of layer / tensor names one graph may hold (a long name copied into every layer name). */
-  maxNameBytes: 32 * 1024 * 1024,
+  /** Largest total of the names and strings one file makes a reader decode (names.ts). */
+  maxNameBytes: 128 * 1024 * 1024,
+  /** Names longer than this are shown and keyed in a shortened, unique form (names.ts). */
+  maxNameChars: 4096,
+  /** Largest total of layer / tensor names one Core ML or Keras graph may hold (a long name copied into every layer name). */
+  maxLayerNameBytes: 32 * 1024 * 1024,
 } as const;
 
 /**
  * Counts the bytes of the names a reader keeps (layer, node and tensor names) and refuses a file whose names
- * add up to more than LIMITS.maxNameBytes, so a long name repeated in every layer cannot exhaust memory.
+ * add up to more than LIMITS.maxLayerNameBytes, so a long name repeated in every layer cannot exhaust memory.
  */
 export class NameBudget {
   private used = 0;
   constructor(
     private readonly file: string,
-    private readonly limit: number = LIMITS.maxNameBytes,
+    private readonly limit: number = LIMITS.maxLayerNameBytes,
   ) {}
 
   /** Charges one name; returns it. */

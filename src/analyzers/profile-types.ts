@@ -47,6 +47,11 @@ export interface LayerProfile {
   lowerBound?: string;
   /** The op's kind within its type when the type covers several (a Keras Activation's function, a Core ML activation's non-linearity). */
   variant?: string;
+  /**
+   * Nodes this row stands for, when a graph with more layers than the profile lists one by one was
+   * summarised (layer-summary.ts); absent = 1. MACs, FLOPs, params and bytes are then sums over them.
+   */
+  count?: number;
 }
 
 export interface QuantizationSummary {

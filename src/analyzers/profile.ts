@@ -15,6 +15,8 @@ import {
   findTensor,
 } from './graph';
 import type { NodeCost, NodeCostFn } from './cost/types';
+import { LayerSummary } from './layer-summary';
+import { emptyRecord, own } from './safe-record';
 import {
   type DynamicShapeSummary,
   type IOInfo,
@@ -54,7 +56,7 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
 
   const { params, weightBytes, weightDtypes, weightPrecisions } = countWeights(graph);
 
-  const opHistogram: Record<string, number> = {};
+  const opHistogram = emptyRecord<number>();
   let operatorCount = 0;
   for (const sg of allSubgraphs(graph)) {
     for (const node of sg.nodes) {
@@ -63,33 +65,42 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
     }
   }
 
+  // Layers are profiled one at a time and summarised beyond MAX_PROFILE_LAYERS, so a huge graph never holds
+  // a cost and a layer record per node.
   const order = executionOrder(graph.main, warnings);
-  const costs = order.nodes.map((node) => costOf(graph, graph.main, node, opts.cost));
-  const layers = order.nodes.map((node, i) => layerProfile(graph, graph.main, node, costs[i]));
-
-  let macs: number | null = 0;
-  let flops: number | null = 0;
-  let macsUnknownReason: string | undefined;
-  if (!graph.hasComputeGraph) {
-    macs = null;
-    flops = null;
-    macsUnknownReason = graph.noComputeReason ?? `a ${graph.format} file stores weights, not the computation, so MACs cannot be known from it`;
-  } else {
-    for (const [i, l] of layers.entries()) {
+  const summary = new LayerSummary(order.nodes.length);
+  let macs: number | null = graph.hasComputeGraph ? 0 : null;
+  let flops: number | null = graph.hasComputeGraph ? 0 : null;
+  let macsUnknownReason: string | undefined = graph.hasComputeGraph
+    ? undefined
+    : (graph.noComputeReason ?? `a ${graph.format} file stores weights, not the computation, so MACs cannot be known from it`);
+  let firstLowerBound: string | undefined;
+  let lowerBounds = 0;
+  order.nodes.forEach((node, i) => {
+    const c = costOf(graph, graph.main, node, opts.cost);
+    const l = layerProfile(graph, graph.main, node, c, summary.exact);
+    if (graph.hasComputeGraph) {
+      if (c.lowerBound) {
+        l.lowerBound = c.lowerBound;
+        firstLowerBound ??= c.lowerBound;
+        lowerBounds++;
+      }
       if (l.macs === null) {
-        if (macs !== null) macsUnknownReason = `${l.op} "${l.name}": ${costs[i].reason ?? 'a needed shape is unknown'}`;
+        if (macs !== null) macsUnknownReason = `${l.op} "${l.name}": ${c.reason ?? 'a needed shape is unknown'}`;
         macs = null;
       } else if (macs !== null) macs += l.macs;
       if (l.flops === null) flops = null;
       else if (flops !== null) flops += l.flops;
     }
-  }
+    summary.add(l, i);
+  });
+  const layers = summary.layers();
+  const summarised = summary.note();
+  if (summarised) warnings.push(summarised);
   if (macsUnknownReason && graph.hasComputeGraph) warnings.push(`MACs unknown: ${macsUnknownReason}`);
-  const bounded = costs.map((c, i) => (c.lowerBound ? i : -1)).filter((i) => i >= 0);
   let macsLowerBoundReason: string | undefined;
-  if (bounded.length && graph.hasComputeGraph) {
-    for (const i of bounded) layers[i].lowerBound = costs[i].lowerBound;
-    macsLowerBoundReason = `${costs[bounded[0]].lowerBound}${bounded.length > 1 ? ` (and ${bounded.length - 1} more layer${bounded.length > 2 ? 's' : ''} like it)` : ''}`;
+  if (firstLowerBound) {
+    macsLowerBoundReason = `${firstLowerBound}${lowerBounds > 1 ? ` (and ${lowerBounds - 1} more layer${lowerBounds > 2 ? 's' : ''} like it)` : ''}`;
     if (macs !== null) warnings.push(`MACs and FLOPs are lower bounds: ${macsLowerBoundReason}`);
   }
 
@@ -160,14 +171,22 @@ function ioInfo(t: TensorInfo): IOInfo {
 
 /** Every symbolic input dimension gets a value: the user's binding, or 1 with a warning. */
 function bindSymbols(inputs: IOInfo[], implicit: Record<string, number>, given: Record<string, number>, warnings: string[]): DynamicShapeSummary {
+  const seen = new Set<string>();
   const symbols: string[] = [];
   for (const io of inputs) {
-    for (const d of io.shape ?? []) if (typeof d === 'string' && !symbols.includes(d)) symbols.push(d);
+    for (const d of io.shape ?? []) {
+      if (typeof d === 'string' && !seen.has(d)) {
+        seen.add(d);
+        symbols.push(d);
+      }
+    }
   }
-  const bindings: Record<string, number> = {};
+  const givenValue = (s: string): number | undefined => own(given, s);
+  const bindings = emptyRecord<number>();
   const defaulted: string[] = [];
   for (const s of symbols) {
-    if (given[s] !== undefined) bindings[s] = given[s];
+    const v = givenValue(s);
+    if (v !== undefined) bindings[s] = v;
     else {
       bindings[s] = 1;
       defaulted.push(s);
@@ -176,26 +195,32 @@ function bindSymbols(inputs: IOInfo[], implicit: Record<string, number>, given: 
   // Dynamic dims stored with a size (TFLite -1 dims): the stored size unless the user binds another.
   const implicitDefaulted: string[] = [];
   for (const [s, stored] of Object.entries(implicit)) {
-    if (symbols.includes(s)) continue;
+    if (seen.has(s)) continue;
+    seen.add(s);
     symbols.push(s);
-    bindings[s] = given[s] ?? stored;
-    if (given[s] === undefined) implicitDefaulted.push(`${s}=${stored}`);
+    bindings[s] = givenValue(s) ?? stored;
+    if (givenValue(s) === undefined) implicitDefaulted.push(`${s}=${stored}`);
   }
   if (implicitDefaulted.length) {
     const many = implicitDefaulted.length > 1;
-    warnings.push(`Dynamic input dimension${many ? 's use the stored sizes' : ' uses the stored size'} (${implicitDefaulted.join(', ')}); bind other values with --bind NAME=N`);
+    warnings.push(`Dynamic input dimension${many ? 's use the stored sizes' : ' uses the stored size'} (${listSome(implicitDefaulted)}); bind other values with --bind NAME=N`);
   }
   for (const name of Object.keys(given)) {
-    if (!symbols.includes(name)) warnings.push(`--bind ${name}=${given[name]}: no input has a dimension named "${name}" (symbols: ${symbols.join(', ') || 'none'})`);
+    if (!seen.has(name)) warnings.push(`--bind ${name}=${given[name]}: no input has a dimension named "${name}" (symbols: ${listSome(symbols) || 'none'})`);
   }
   if (defaulted.length) {
-    warnings.push(`Symbolic input dimension${defaulted.length > 1 ? 's' : ''} ${defaulted.map((s) => `"${s}"`).join(', ')} bound to 1 for the figures; bind other values with --bind NAME=N`);
+    warnings.push(`Symbolic input dimension${defaulted.length > 1 ? 's' : ''} ${listSome(defaulted.map((s) => `"${s}"`))} bound to 1 for the figures; bind other values with --bind NAME=N`);
   }
   return {
     symbols,
     bindings,
     hasDynamic: Object.keys(implicit).length > 0 || inputs.some((io) => io.shape === null || io.shape.some((d) => typeof d === 'string')),
   };
+}
+
+/** "a, b, c" — at most 20 items, then "and N more", so a file with a million names makes a short warning. */
+function listSome(items: string[], max = 20): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
 function countWeights(graph: ModelGraph): {
@@ -206,8 +231,8 @@ function countWeights(graph: ModelGraph): {
 } {
   let params = 0;
   let weightBytes = 0;
-  const weightDtypes: Record<string, number> = {};
-  const weightPrecisions: Partial<Record<Precision, number>> = {};
+  const weightDtypes = emptyRecord<number>();
+  const weightPrecisions: Partial<Record<Precision, number>> = emptyRecord<number>();
   const seenBuffers = new Set<number>();
   for (const sg of allSubgraphs(graph)) {
     for (const t of sg.tensors.values()) {
@@ -232,17 +257,6 @@ function countWeights(graph: ModelGraph): {
 function executionOrder(sg: Subgraph, warnings: string[]): { nodes: GraphNode[]; kind: 'file-order' | 'topological' } {
   const producer = new Map<string, number>();
   sg.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
-  const indegree = new Array<number>(sg.nodes.length).fill(0);
-  const consumers: number[][] = sg.nodes.map(() => []);
-  sg.nodes.forEach((n, i) => {
-    const deps = new Set<number>();
-    for (const inp of n.inputs) {
-      const p = inp ? producer.get(inp) : undefined;
-      if (p !== undefined && p !== i) deps.add(p);
-    }
-    indegree[i] = deps.size;
-    for (const d of deps) consumers[d].push(i);
-  });
   let inFileOrder = true;
   for (let i = 0; i < sg.nodes.length && inFileOrder; i++) {
     for (const inp of sg.nodes[i].inputs) {
@@ -254,6 +268,17 @@ function executionOrder(sg: Subgraph, warnings: string[]): { nodes: GraphNode[];
     }
   }
   if (inFileOrder) return { nodes: sg.nodes, kind: 'file-order' };
+  const indegree = new Array<number>(sg.nodes.length).fill(0);
+  const consumers: number[][] = sg.nodes.map(() => []);
+  sg.nodes.forEach((n, i) => {
+    const deps = new Set<number>();
+    for (const inp of n.inputs) {
+      const p = inp ? producer.get(inp) : undefined;
+      if (p !== undefined && p !== i) deps.add(p);
+    }
+    indegree[i] = deps.size;
+    for (const d of deps) consumers[d].push(i);
+  });
   // Kahn's algorithm with a min-heap on file index keeps the order stable and deterministic.
   const ready: number[] = [];
   indegree.forEach((d, i) => d === 0 && heapPush(ready, i));
@@ -319,7 +344,8 @@ function tensorBytes(t: TensorInfo | undefined): number | null {
   return bytesOf(n, t.bitsPerElement);
 }
 
-function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, c: NodeCost): LayerProfile {
+/** One node's layer record; `dataflow` adds its tensor names (not for a graph whose layers get summarised). */
+function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, c: NodeCost, dataflow: boolean): LayerProfile {
   let params = 0;
   let weightBytes = 0;
   let inputBytes: number | null = 0;
@@ -328,12 +354,11 @@ function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, c: NodeC
   const seen = new Set<string>();
   const constantInputs: number[] = [];
   node.inputs.forEach((name, i) => {
-    if (name && findTensor(graph, sg, name)?.isConstant) constantInputs.push(i);
-  });
-  for (const name of node.inputs) {
-    if (!name || seen.has(name)) continue;
-    seen.add(name);
+    if (!name) return;
     const t = findTensor(graph, sg, name);
+    if (t?.isConstant) constantInputs.push(i);
+    if (seen.has(name)) return;
+    seen.add(name);
     if (t?.isConstant) {
       const el = t.elements ?? elementCount(t.shape) ?? 0;
       params += el;
@@ -344,7 +369,7 @@ function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, c: NodeC
       inputBytes = inputBytes === null || b === null ? null : inputBytes + b;
       if (!computePrecision && t && t.precision !== 'int64' && t.precision !== 'int32' && t.precision !== 'bool') computePrecision = t.precision;
     }
-  }
+  });
   const outTensors = node.outputs.filter(Boolean).map((o) => findTensor(graph, sg, o));
   let activationBytes: number | null = 0;
   for (const t of outTensors) {
@@ -364,10 +389,12 @@ function layerProfile(graph: ModelGraph, sg: Subgraph, node: GraphNode, c: NodeC
     outputShapes: outTensors.map((t) => (t?.shape ? [...t.shape] : null)),
     activationBytes,
     precision: computePrecision,
-    inputs: [...node.inputs],
-    outputs: [...node.outputs],
   };
-  if (constantInputs.length) layer.constantInputs = constantInputs;
+  if (dataflow) {
+    layer.inputs = [...node.inputs];
+    layer.outputs = [...node.outputs];
+    if (constantInputs.length) layer.constantInputs = constantInputs;
+  }
   if (largestWeight) layer.weightPrecision = largestWeight.precision;
   if (c.variant !== undefined) layer.variant = c.variant;
   if (node.compiledPayloadBytes !== undefined) layer.compiledPayloadBytes = node.compiledPayloadBytes;
@@ -384,19 +411,26 @@ function peakActivation(graph: ModelGraph, nodes: GraphNode[]): { bytes: number 
   const lastUse = new Map<string, number>();
   nodes.forEach((n, i) => n.inputs.forEach((inp) => inp && lastUse.set(inp, i)));
   for (const o of sg.outputs) lastUse.set(o, nodes.length);
-  const isActivation = (name: string): boolean => {
-    const t = findTensor(graph, sg, name);
-    return !!t && !t.isConstant;
-  };
   const live = new Map<string, number>();
   let current = 0;
+  /** Makes an activation live; returns its name when its size is unknown. */
   const add = (name: string): string | null => {
-    if (live.has(name) || !isActivation(name)) return null;
-    const b = tensorBytes(findTensor(graph, sg, name));
+    if (live.has(name)) return null;
+    const t = findTensor(graph, sg, name);
+    if (!t || t.isConstant) return null;
+    const b = tensorBytes(t);
     if (b === null) return name;
     live.set(name, b);
     current += b;
     return null;
+  };
+  const release = (name: string, i: number): void => {
+    if (!name) return;
+    const b = live.get(name);
+    if (b !== undefined && (lastUse.get(name) ?? -1) <= i) {
+      current -= b;
+      live.delete(name);
+    }
   };
   for (const i of sg.inputs) {
     const bad = add(i);
@@ -415,12 +449,8 @@ function peakActivation(graph: ModelGraph, nodes: GraphNode[]): { bytes: number 
       peak = current;
       at = n.name;
     }
-    for (const name of [...n.inputs, ...n.outputs]) {
-      if (name && live.has(name) && (lastUse.get(name) ?? -1) <= i) {
-        current -= live.get(name) as number;
-        live.delete(name);
-      }
-    }
+    for (const name of n.inputs) release(name, i);
+    for (const name of n.outputs) release(name, i);
   }
   return { bytes: peak, at };
 }
@@ -444,9 +474,10 @@ function quantizationSummary(graph: ModelGraph, layers: LayerProfile[], weightPr
     for (const t of sg.tensors.values()) if ((t.quant?.scale?.length ?? 0) > 1) perChannel = true;
   }
   // TFLite-style integer kernels: a compute layer whose activations are integer.
+  // A summarised row (huge graphs) counts once per node it stands for.
   const computeLayers = layers.filter((l) => l.macs !== null && l.macs > 0);
   const intCompute = computeLayers.filter((l) => INT_QUANT_PRECISIONS.has(l.precision));
-  if (graph.format === 'tflite') quantizedOps += layers.filter((l) => INT_QUANT_PRECISIONS.has(l.precision) && !QUANT_OPS.test(l.op)).length;
+  if (graph.format === 'tflite') quantizedOps += nodeCount(layers.filter((l) => INT_QUANT_PRECISIONS.has(l.precision) && !QUANT_OPS.test(l.op)));
 
   const total = Object.values(weightPrecisions).reduce((a, b) => a + (b ?? 0), 0);
   const share = (p: Precision[]): number => (total ? p.reduce((a, k) => a + (weightPrecisions[k] ?? 0), 0) / total : 0);
@@ -478,6 +509,10 @@ function quantizationSummary(graph: ModelGraph, layers: LayerProfile[], weightPr
   return { state, weightPrecisions, quantizedOps, perChannel, notes };
 }
 
+function nodeCount(layers: LayerProfile[]): number {
+  return layers.reduce((n, l) => n + (l.count ?? 1), 0);
+}
+
 function countOps(graph: ModelGraph, re: RegExp): number {
   let n = 0;
   for (const sg of allSubgraphs(graph)) for (const node of sg.nodes) if (re.test(node.op)) n++;
@@ -485,17 +520,19 @@ function countOps(graph: ModelGraph, re: RegExp): number {
 }
 
 function sortedHistogram(h: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(h).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const out = emptyRecord<number>();
+  for (const [k, v] of Object.entries(h).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = v;
+  return out;
 }
 
 function metadataOf(graph: ModelGraph): Record<string, string | number | boolean> {
-  const m: Record<string, string | number | boolean> = {};
+  const m = emptyRecord<string | number | boolean>();
   const md = graph.metadata;
   if (md.producer) m.producer = md.producer;
   if (md.description) m.description = md.description;
   if (md.formatVersion !== undefined) m.formatVersion = md.formatVersion;
   if (md.layout) m.layout = md.layout;
-  Object.assign(m, md.extra ?? {});
+  for (const [k, v] of Object.entries(md.extra ?? {})) m[k] = v;
   return m;
 }
 

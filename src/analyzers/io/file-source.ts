@@ -1,7 +1,9 @@
 /**
  * Random access to a model file without loading it: readers ask for byte ranges; weights are never read
  * just to be counted. Every read is bounds-checked against the file size and fails with a ModelFileError.
- * A small block cache makes many small reads (protobuf tags, FlatBuffers tables) cheap.
+ * A small block cache makes many small reads (protobuf tags, FlatBuffers tables) cheap: a read inside one
+ * cached block is a view of that block, not a copy (as BufferSource's reads are views), so callers treat
+ * the bytes they get as read-only.
  */
 import * as fs from 'fs';
 import { ModelFileError } from '../errors';
@@ -30,12 +32,16 @@ export class FileSource implements ByteSource {
     }
   }
 
-  /** Returns a copy of the bytes [offset, offset+length). */
+  /** The bytes [offset, offset+length): a view of a cached block when they lie in one, else a fresh buffer. Read-only. */
   read(offset: number, length: number, what = 'data'): Buffer {
     this.check(offset, length, what);
     if (length === 0) return Buffer.alloc(0);
     const first = Math.floor(offset / BLOCK);
     const last = Math.floor((offset + length - 1) / BLOCK);
+    if (first === last) {
+      const start = offset - first * BLOCK;
+      return this.block(first).subarray(start, start + length);
+    }
     if (last - first >= 4) return this.readDirect(offset, length);
     const out = Buffer.allocUnsafe(length);
     let written = 0;

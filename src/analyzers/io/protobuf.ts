@@ -9,6 +9,7 @@
  * least one byte inside a finite range.
  */
 import { LIMITS, ModelFileError } from '../errors';
+import { NameBudget } from '../names';
 
 export { type ByteSource, BufferSource } from './byte-source';
 import type { ByteSource } from './byte-source';
@@ -51,12 +52,17 @@ export class ProtoReader {
   /** Fields visited so far; bounded so a hostile file cannot keep us busy forever. */
   private visited = 0;
   private readonly maxFields: number;
+  /** Offset after the varint `varint()` decoded last (no tuple per varint on the hot path). */
+  private varintEnd = 0;
+  /** Every string decoded counts against this file's budget; names are shortened when absurdly long. */
+  readonly names: NameBudget;
 
   constructor(
     readonly src: ByteSource,
     opts: { maxFields?: number } = {},
   ) {
     this.maxFields = opts.maxFields ?? 200_000_000;
+    this.names = new NameBudget(src.file);
   }
 
   get file(): string {
@@ -82,45 +88,72 @@ export class ProtoReader {
 
   /** Iterates the fields of a message range in file order. */
   *fields(m: MessageRange, what = 'message'): Generator<ProtoField> {
+    this.checkRange(m, what);
+    for (let pos = m.start; pos < m.end; ) {
+      const f: ProtoField = { field: 0, wire: WireType.Varint, offset: 0, length: 0, varint: 0 };
+      pos = this.nextField(pos, m.end, what, f);
+      yield f;
+    }
+  }
+
+  /**
+   * Calls `visit` for each field of a message range in file order, with one field object reused for every
+   * call (copy it to keep it): the allocation-free walk for hot paths (a million ONNX nodes).
+   */
+  each(m: MessageRange, what: string, visit: (f: ProtoField) => void): void {
+    this.checkRange(m, what);
+    const f: ProtoField = { field: 0, wire: WireType.Varint, offset: 0, length: 0, varint: 0 };
+    for (let pos = m.start; pos < m.end; ) {
+      pos = this.nextField(pos, m.end, what, f);
+      visit(f);
+    }
+  }
+
+  private checkRange(m: MessageRange, what: string): void {
     if (m.end > this.src.size || m.start < 0 || m.start > m.end) this.fail(`${what} at offset ${m.start} runs past the end of the file`);
-    let pos = m.start;
-    while (pos < m.end) {
-      if (++this.visited > this.maxFields) this.fail(`more than ${this.maxFields} protobuf fields: refusing`);
-      const tagStart = pos;
-      const [tag, afterTag] = this.varintAt(pos, m.end, what);
-      pos = afterTag;
-      const field = Math.floor(tag / 8);
-      const wire = (tag % 8) as WireType;
-      if (field <= 0 || field > 536_870_911) this.fail(`${what}: invalid field number ${field} at offset ${tagStart}: corrupted`);
-      switch (wire) {
-        case WireType.Varint: {
-          const [v, after] = this.varintAt(pos, m.end, what);
-          yield { field, wire, offset: pos, length: after - pos, varint: v };
-          pos = after;
-          break;
-        }
-        case WireType.Fixed64:
-          if (pos + 8 > m.end) this.fail(`${what}: 8-byte field ${field} at offset ${pos} runs past its end: truncated or corrupted`);
-          yield { field, wire, offset: pos, length: 8, varint: 0 };
-          pos += 8;
-          break;
-        case WireType.Fixed32:
-          if (pos + 4 > m.end) this.fail(`${what}: 4-byte field ${field} at offset ${pos} runs past its end: truncated or corrupted`);
-          yield { field, wire, offset: pos, length: 4, varint: 0 };
-          pos += 4;
-          break;
-        case WireType.LengthDelimited: {
-          const [len, after] = this.varintAt(pos, m.end, what);
-          if (len < 0 || after + len > m.end) {
-            this.fail(`${what}: field ${field} at offset ${tagStart} declares ${len} bytes but only ${m.end - after} remain: truncated or corrupted`);
-          }
-          yield { field, wire, offset: after, length: len, varint: 0 };
-          pos = after + len;
-          break;
-        }
-        default:
-          this.fail(`${what}: unsupported protobuf wire type ${wire} (field ${field}) at offset ${tagStart}: corrupted`);
+  }
+
+  /** Decodes the field starting at `pos` (before `end`) into `f`; returns the offset after it. */
+  private nextField(pos: number, end: number, what: string, f: ProtoField): number {
+    if (++this.visited > this.maxFields) this.fail(`more than ${this.maxFields} protobuf fields: refusing`);
+    const tagStart = pos;
+    const tag = this.varint(pos, end, what);
+    pos = this.varintEnd;
+    const field = Math.floor(tag / 8);
+    const wire = (tag % 8) as WireType;
+    if (field <= 0 || field > 536_870_911) this.fail(`${what}: invalid field number ${field} at offset ${tagStart}: corrupted`);
+    f.field = field;
+    f.wire = wire;
+    f.varint = 0;
+    switch (wire) {
+      case WireType.Varint: {
+        f.varint = this.varint(pos, end, what);
+        f.offset = pos;
+        f.length = this.varintEnd - pos;
+        return this.varintEnd;
       }
+      case WireType.Fixed64:
+        if (pos + 8 > end) this.fail(`${what}: 8-byte field ${field} at offset ${pos} runs past its end: truncated or corrupted`);
+        f.offset = pos;
+        f.length = 8;
+        return pos + 8;
+      case WireType.Fixed32:
+        if (pos + 4 > end) this.fail(`${what}: 4-byte field ${field} at offset ${pos} runs past its end: truncated or corrupted`);
+        f.offset = pos;
+        f.length = 4;
+        return pos + 4;
+      case WireType.LengthDelimited: {
+        const len = this.varint(pos, end, what);
+        const after = this.varintEnd;
+        if (len < 0 || after + len > end) {
+          this.fail(`${what}: field ${field} at offset ${tagStart} declares ${len} bytes but only ${end - after} remain: truncated or corrupted`);
+        }
+        f.offset = after;
+        f.length = len;
+        return after + len;
+      }
+      default:
+        return this.fail(`${what}: unsupported protobuf wire type ${wire} (field ${field}) at offset ${tagStart}: corrupted`);
     }
   }
 
@@ -132,7 +165,16 @@ export class ProtoReader {
   }
 
   string(f: ProtoField, what = 'string'): string {
-    return this.bytes(f, what).toString('utf8');
+    if (f.wire !== WireType.LengthDelimited) this.fail(`${what} (field ${f.field}) has wire type ${f.wire}, expected a string: corrupted`);
+    if (f.length > LIMITS.maxStringBytes) this.fail(`${what} is ${f.length} bytes, more than the ${LIMITS.maxStringBytes}-byte limit`);
+    this.names.spend(f.length, what);
+    // Short strings decode from the read window (no copy); long ones are read directly.
+    return f.length <= WINDOW ? this.view(f.offset, f.length, what).toString('utf8') : this.src.read(f.offset, f.length, what).toString('utf8');
+  }
+
+  /** A name (tensor, node, op, key): a string, shortened when absurdly long (names.ts). */
+  name(f: ProtoField, what = 'name'): string {
+    return this.names.name(this.string(f, what), what, true);
   }
 
   /** Value of a scalar integer field (varint). */
@@ -163,9 +205,8 @@ export class ProtoReader {
       const end = f.offset + f.length;
       while (pos < end) {
         if (out.length >= max) this.fail(`${what}: more than ${max} values: refusing`);
-        const [v, after] = this.varintAt(pos, end, what);
-        out.push(v);
-        pos = after;
+        out.push(this.varint(pos, end, what));
+        pos = this.varintEnd;
       }
       return out;
     }
@@ -222,6 +263,12 @@ export class ProtoReader {
 
   /** Decodes one varint at an absolute offset; returns [value, offset after]. */
   varintAt(pos: number, end: number, what: string): [number, number] {
+    const v = this.varint(pos, end, what);
+    return [v, this.varintEnd];
+  }
+
+  /** Decodes one varint at an absolute offset (signed 64-bit, exact up to 2^53); sets varintEnd. */
+  private varint(pos: number, end: number, what: string): number {
     let lo = 0;
     let hi = 0;
     let shift = 0;
@@ -235,17 +282,18 @@ export class ProtoReader {
       } else hi |= (b & 0x7f) << (3 + (i - 5) * 7);
       shift += 7;
       if ((b & 0x80) === 0) {
+        this.varintEnd = pos;
         lo >>>= 0;
         if (hi & 0x80000000) {
           // Negative int64 (two's complement).
           const nlo = ~lo >>> 0;
           const nhi = ~hi >>> 0;
-          return [-(nhi * 4294967296 + nlo + 1), pos];
+          return -(nhi * 4294967296 + nlo + 1);
         }
-        return [(hi >>> 0) * 4294967296 + lo, pos];
+        return (hi >>> 0) * 4294967296 + lo;
       }
     }
-    this.fail(`${what}: varint at offset ${pos - 10} is longer than 10 bytes: corrupted`);
+    return this.fail(`${what}: varint at offset ${pos - 10} is longer than 10 bytes: corrupted`);
   }
 
   private byteAt(pos: number): number {

@@ -19,6 +19,8 @@ import { resolveExternal } from './external';
 import { decodeValues, parseSparseTensor, parseStringEntries, parseTensor, type ParsedTensor, type TensorDataRef } from './tensor';
 import { MAX_FOLDED_ELEMENTS, setValues } from './values';
 import { attachQuantParams } from './quant';
+import { Interner } from '../names';
+import { emptyRecord } from '../safe-record';
 
 const MAX_ATTR_VALUES = 1_000_000;
 const MAX_ATTR_STRING = 1024;
@@ -30,10 +32,14 @@ interface ReadContext {
   opts: ReaderOptions;
   dataRefs: Map<TensorInfo, TensorDataRef>;
   nodeCount: number;
+  /** Node inputs and outputs so far (all subgraphs), against LIMITS.maxNodeRefs. */
+  nodeRefs: number;
   tensorCount: number;
   /** External files with problems: location → { problem, tensors, bytes }. */
   externalProblems: Map<string, { problem: string; tensors: number; bytes: number }>;
   lastProgress: number;
+  /** One string per distinct op type and domain. */
+  ops: Interner;
 }
 
 function unknownTensor(name: string): TensorInfo {
@@ -46,7 +52,7 @@ function parseValueInfo(ctx: ReadContext, m: MessageRange): TensorInfo {
   let name = '';
   let t = unknownTensor('');
   for (const f of r.fields(m, 'value_info')) {
-    if (f.field === 1) name = r.string(f, 'value_info name');
+    if (f.field === 1) name = r.name(f, 'value_info name');
     else if (f.field === 2) t = parseTypeProto(ctx, r.message(f, 'type', m));
   }
   t.name = name;
@@ -86,7 +92,7 @@ function parseShape(ctx: ReadContext, m: MessageRange): Shape {
         const v = r.int(df, 'dim_value');
         d = v >= 0 ? v : '?';
       } else if (df.field === 2) {
-        const s = r.string(df, 'dim_param');
+        const s = r.name(df, 'dim_param');
         d = s.length ? s.slice(0, 256) : '?';
       }
     }
@@ -136,7 +142,7 @@ function parseGraph(ctx: ReadContext, m: MessageRange, id: string, depth: number
   for (const f of r.fields(m, 'graph')) {
     switch (f.field) {
       case 1: nodeFields.push(f); break;
-      case 2: sg.name = r.string(f, 'graph name'); break;
+      case 2: sg.name = r.name(f, 'graph name'); break;
       case 5: initFields.push(f); break;
       case 11: inputFields.push(f); break;
       case 12: outputFields.push(f); break;
@@ -191,39 +197,46 @@ function parseNode(ctx: ReadContext, sg: Subgraph, m: MessageRange, index: numbe
   let opType = '';
   let domain = '';
   const attrFields: ProtoField[] = [];
-  for (const f of r.fields(m, 'node')) {
+  r.each(m, 'node', (f) => {
     switch (f.field) {
       case 1:
         if (inputs.length >= 100_000) r.fail('node has more than 100000 inputs: refusing');
-        inputs.push(r.string(f, 'node input'));
+        inputs.push(r.name(f, 'node input'));
         break;
       case 2:
         if (outputs.length >= 100_000) r.fail('node has more than 100000 outputs: refusing');
-        outputs.push(r.string(f, 'node output'));
+        outputs.push(r.name(f, 'node output'));
         break;
-      case 3: name = r.string(f, 'node name'); break;
-      case 4: opType = r.string(f, 'op_type'); break;
-      case 5: attrFields.push(f); break;
-      case 7: domain = r.string(f, 'node domain'); break;
+      case 3: name = r.name(f, 'node name'); break;
+      case 4: opType = r.name(f, 'op_type'); break;
+      case 5: attrFields.push({ ...f }); break;
+      case 7: domain = r.name(f, 'node domain'); break;
       default: break;
     }
-  }
+  });
   if (!opType) r.fail(`node ${index} of graph "${sg.name || sg.id}" has no op_type: corrupted`);
+  ctx.nodeRefs += inputs.length + outputs.length;
+  if (ctx.nodeRefs > LIMITS.maxNodeRefs) r.fail(`nodes have more than ${LIMITS.maxNodeRefs} inputs and outputs in all: refusing`);
   const custom = domain !== '' && domain !== 'ai.onnx';
+  // Arrays filled by push keep spare capacity (17 slots for one input): copies sized exactly keep a
+  // million-node graph hundreds of MB smaller. Op types repeat, so one string serves every node.
   const node: GraphNode = {
     name: name || `${opType}_${index}`,
-    op: custom ? `${domain}:${opType}` : opType,
-    inputs,
-    outputs,
-    attrs: {},
+    op: ctx.ops.intern(custom ? `${domain}:${opType}` : opType),
+    inputs: inputs.slice(),
+    outputs: outputs.slice(),
+    // Attribute names come from the file: a record without prototype; nodes without attributes share one.
+    attrs: attrFields.length ? emptyRecord<AttrValue>() : NO_ATTRS,
   };
-  if (domain) node.domain = domain;
+  if (domain) node.domain = ctx.ops.intern(domain);
   for (const f of attrFields) parseAttribute(ctx, sg, node, r.message(f, 'attribute', m), depth);
 
   if (!custom && opType === 'Constant') addConstantNodeTensor(ctx, sg, node);
   for (const o of outputs) if (o && !sg.tensors.has(o)) sg.tensors.set(o, unknownTensor(o));
   return node;
 }
+
+const NO_ATTRS: Record<string, AttrValue> = Object.freeze(emptyRecord<AttrValue>());
 
 /** Attribute payloads kept for Constant nodes until the output tensor is made. */
 const CONSTANT_PAYLOAD = new WeakMap<GraphNode, { attr: string; tensor?: ParsedTensor; count?: number; dtypeCode?: number; values?: number[]; stringBytes?: number }>();
@@ -243,7 +256,7 @@ function parseAttribute(ctx: ReadContext, sg: Subgraph, node: GraphNode, m: Mess
   const strings: ProtoField[] = [];
   for (const f of r.fields(m, 'attribute')) {
     switch (f.field) {
-      case 1: name = r.string(f, 'attribute name'); break;
+      case 1: name = r.name(f, 'attribute name'); break;
       case 2: f32 = r.float32(f, 'attribute f'); break;
       case 3: i64 = r.int(f, 'attribute i'); break;
       case 4: s = f; break;
@@ -357,8 +370,8 @@ function parseModel(ctx: ReadContext): void {
   let producer = '';
   let producerVersion = '';
   let functions = 0;
-  const extra: Record<string, string | number | boolean> = {};
-  const opset: Record<string, number> = {};
+  const extra = emptyRecord<string | number | boolean>();
+  const opset = emptyRecord<number>();
   for (const f of r.fields(root, 'model')) {
     switch (f.field) {
       case 1: g.metadata.irVersion = r.int(f, 'ir_version'); break;
@@ -372,14 +385,14 @@ function parseModel(ctx: ReadContext): void {
         let domain = '';
         let version = 0;
         for (const of of r.fields(r.message(f, 'opset_import', root), 'opset_import')) {
-          if (of.field === 1) domain = r.string(of, 'opset domain');
+          if (of.field === 1) domain = r.name(of, 'opset domain');
           else if (of.field === 2) version = r.int(of, 'opset version');
         }
         opset[domain === '' ? 'ai.onnx' : domain] = version;
         break;
       }
       case 14: {
-        const e: Record<string, string> = {};
+        const e = emptyRecord<string>();
         parseStringEntries(r, r.message(f, 'metadata_props', root), e);
         for (const [k, v] of Object.entries(e)) if (Object.keys(extra).length < 64) extra[`meta.${k}`] = v.length > 512 ? `${v.slice(0, 512)}…` : v;
         break;
@@ -413,11 +426,13 @@ export function readOnnx(src: ByteSource, opts: ReaderOptions = {}): ModelGraph 
     hasComputeGraph: true,
     warnings: [],
   };
-  const ctx: ReadContext = { r, g, opts, dataRefs: new Map(), nodeCount: 0, tensorCount: 0, externalProblems: new Map(), lastProgress: 0 };
+  const ctx: ReadContext = { r, g, opts, dataRefs: new Map(), nodeCount: 0, nodeRefs: 0, tensorCount: 0, externalProblems: new Map(), lastProgress: 0, ops: new Interner() };
   parseModel(ctx);
   for (const e of ctx.externalProblems.values()) {
     g.warnings.push(`external data: ${e.problem} (${e.tensors} tensor${e.tensors === 1 ? '' : 's'}, ${e.bytes} bytes); sizes come from the model file, the data was not checked`);
   }
+  const shortened = r.names.note();
+  if (shortened) g.warnings.push(shortened);
   attachQuantParams(g, (t, max) => {
     const q = QUANT_VALUES.get(t);
     if (q) return q.length <= max ? q : undefined;

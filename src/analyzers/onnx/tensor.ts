@@ -3,6 +3,7 @@
  * The data itself is never read, except for small tensors (≤ MAX_FOLDED_ELEMENTS, shape vectors and
  * axes) and quantisation scales, whose values shape inference and quant params need.
  */
+import { emptyRecord } from '../safe-record';
 import { LIMITS } from '../errors';
 import type { TensorInfo } from '../graph';
 import type { MessageRange, ProtoField, ProtoReader } from '../io/protobuf';
@@ -42,7 +43,7 @@ export function parseStringEntries(r: ProtoReader, m: MessageRange, out: Record<
   let key = '';
   let value = '';
   for (const f of r.fields(m, 'string entry')) {
-    if (f.field === 1) key = r.string(f, 'entry key');
+    if (f.field === 1) key = r.name(f, 'entry key');
     else if (f.field === 2) value = r.string(f, 'entry value');
   }
   if (key) out[key] = value;
@@ -75,13 +76,13 @@ export function parseTensor(r: ProtoReader, m: MessageRange, fallbackName: strin
         stringBytes += f.length;
         break;
       case 8:
-        name = r.string(f, 'tensor name');
+        name = r.name(f, 'tensor name');
         break;
       case 9:
         raw = f;
         break;
       case 13:
-        parseStringEntries(r, r.message(f, 'external_data', m), (entries ??= {}));
+        parseStringEntries(r, r.message(f, 'external_data', m), (entries ??= emptyRecord<string>()));
         break;
       case 14:
         external = r.int(f, 'data_location') === 1;
@@ -98,8 +99,13 @@ export function parseTensor(r: ProtoReader, m: MessageRange, fallbackName: strin
   if (external) {
     const len = entries?.length !== undefined ? Number(entries.length) : NaN;
     storedBytes = Number.isSafeInteger(len) && len >= 0 ? len : dt.bits !== null ? Math.ceil((elements * dt.bits) / 8) : 0;
-  } else if (raw) storedBytes = raw.length;
-  else if (dt.bits === null) storedBytes = stringBytes;
+  } else if (raw) {
+    storedBytes = raw.length;
+    const expected = dt.bits !== null ? Math.ceil((elements * dt.bits) / 8) : null;
+    if (expected !== null && raw.length !== expected) {
+      r.fail(`${what} holds ${raw.length} bytes of raw_data, but its dims [${dims.join(', ')}] of ${dt.name} need ${expected}: truncated or corrupted`);
+    }
+  } else if (dt.bits === null) storedBytes = stringBytes;
   else storedBytes = Math.ceil((elements * dt.bits) / 8);
   const info: TensorInfo = {
     name,
@@ -112,7 +118,7 @@ export function parseTensor(r: ProtoReader, m: MessageRange, fallbackName: strin
     storedBytes,
   };
   if (raw && !external) info.dataOffset = raw.offset;
-  return { info, data: { dtypeCode, elements, raw, typed, external }, externalEntries: external ? entries ?? {} : undefined };
+  return { info, data: { dtypeCode, elements, raw, typed, external }, externalEntries: external ? entries ?? emptyRecord<string>() : undefined };
 }
 
 /** A SparseTensorProto: dense dims, stored bytes = values + indices. */

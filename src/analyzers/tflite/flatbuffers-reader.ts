@@ -8,9 +8,11 @@
  * Any inconsistency throws a one-line ModelFileError.
  */
 import { ModelFileError } from '../errors';
+import { NameBudget } from '../names';
 import type { FileSource } from '../io/file-source';
 
 const WINDOW = 64 * 1024;
+const WINDOWS = 4;
 
 /**
  * Vector elements and table visits one parse may make, per byte of file, before we call the file hostile.
@@ -21,14 +23,17 @@ const WORK_PER_BYTE = 16;
 const WORK_BASE = 1_000_000;
 
 export class FlatBufferFile {
-  private win: Buffer = Buffer.alloc(0);
-  private winStart = 0;
+  /** A few recent read windows (views of the file's cached blocks): tables, vectors and strings of one op lie in different regions. */
+  private readonly wins: { start: number; buf: Buffer }[] = [];
   private work = 0;
 
   private readonly workBudget: number;
+  /** Every string decoded counts against this file's budget; names are shortened when absurdly long. */
+  readonly names: NameBudget;
 
   constructor(readonly src: FileSource) {
     this.workBudget = WORK_BASE + WORK_PER_BYTE * src.size;
+    this.names = new NameBudget(src.file);
   }
 
   get size(): number {
@@ -52,15 +57,16 @@ export class FlatBufferFile {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + length > this.src.size) {
       this.fail(`${what} at offset ${offset} (+${length}) lies outside the file (${this.src.size} bytes): truncated or corrupted`);
     }
-    if (offset >= this.winStart && offset + length <= this.winStart + this.win.length) {
-      return [this.win, offset - this.winStart];
+    for (const w of this.wins) {
+      if (offset >= w.start && offset + length <= w.start + w.buf.length) return [w.buf, offset - w.start];
     }
     if (length > WINDOW / 2) return [this.src.read(offset, length, what), 0];
     const start = Math.floor(offset / WINDOW) * WINDOW;
     const end = Math.min(this.src.size, Math.max(start + WINDOW, offset + length));
-    this.win = this.src.read(start, end - start, what);
-    this.winStart = start;
-    return [this.win, offset - start];
+    const buf = this.src.read(start, end - start, what);
+    this.wins.unshift({ start, buf });
+    if (this.wins.length > WINDOWS) this.wins.pop();
+    return [buf, offset - start];
   }
 
   u8(off: number, what = 'byte'): number {
@@ -219,7 +225,14 @@ export class Table {
     const v = this.vector(id, 1, what);
     if (!v) return null;
     if (v.length > maxBytes) this.fb.fail(`${what} is ${v.length} bytes long, more than the ${maxBytes} allowed`);
+    this.fb.names.spend(v.length, what);
     return this.fb.bytes(v.start, v.length, what).toString('utf8');
+  }
+
+  /** A name (tensor, subgraph): a string, shortened when absurdly long (names.ts). */
+  name(id: number, what: string, maxBytes: number): string | null {
+    const s = this.string(id, what, maxBytes);
+    return s === null ? null : this.fb.names.name(s, what, true);
   }
 
   /** Reads an int32 vector fully (bounded by `max` elements). */

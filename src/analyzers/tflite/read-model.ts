@@ -32,6 +32,13 @@ const MAX_SUBGRAPHS = 100_000;
 const MAX_OPCODES = 100_000;
 const MAX_QUANT_PARAMS = 1_000_000;
 const SMALL_CONST_VALUES = 16;
+const SUBGRAPH_ATTR_LIST = Object.entries(SUBGRAPH_ATTRS);
+const NO_ATTRS: Record<string, AttrValue> = Object.freeze({});
+
+function hasAny(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
 
 interface OpCode {
   name: string;
@@ -134,17 +141,21 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
   let sparseTensors = 0;
   const subgraphRefs: { sg: number; node: GraphNode; role: string; target: number }[] = [];
   const compiled: CompiledSegment[] = [];
+  let totalTensors = 0;
+  let totalOps = 0;
+  let totalRefs = 0;
 
   for (let s = 0; s < sgVec.length; s++) {
     progress((s / sgVec.length) * 0.9, `Reading subgraph ${s + 1} of ${sgVec.length}`);
     const sgt = model.tableAt(sgVec, s, `subgraphs[${s}]`);
     const where = `subgraphs[${s}]`;
-    const name = sgt.string(F.SubGraph.name, `${where}.name`, LIMITS.maxStringBytes) ?? '';
+    const name = sgt.name(F.SubGraph.name, `${where}.name`, LIMITS.maxStringBytes) ?? '';
 
     // Tensors.
     const tVec = sgt.vector(F.SubGraph.tensors, 4, `${where}.tensors`);
     const tensorCount = tVec?.length ?? 0;
-    if (tensorCount > LIMITS.maxTensors) fb.fail(`${where} has ${tensorCount} tensors, more than the ${LIMITS.maxTensors} allowed`);
+    totalTensors += tensorCount;
+    if (totalTensors > LIMITS.maxTensors) fb.fail(`${where} brings the tensors to ${totalTensors}, more than the ${LIMITS.maxTensors} allowed per file`);
     const raws: RawTensor[] = [];
     const rawNames: string[] = [];
     for (let i = 0; i < tensorCount; i++) {
@@ -175,9 +186,11 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
     // Operators.
     const oVec = sgt.vector(F.SubGraph.operators, 4, `${where}.operators`);
     const opCount = oVec?.length ?? 0;
-    if (opCount > LIMITS.maxNodes) fb.fail(`${where} has ${opCount} operators, more than the ${LIMITS.maxNodes} allowed`);
+    totalOps += opCount;
+    if (totalOps > LIMITS.maxNodes) fb.fail(`${where} brings the operators to ${totalOps}, more than the ${LIMITS.maxNodes} allowed per file`);
     const nodes: GraphNode[] = [];
     const usedNodeNames = new Set<string>();
+    let byName: Map<string, number> | undefined;
     for (let i = 0; i < opCount; i++) {
       if (i % 2000 === 1999) progress(((s + i / opCount) / sgVec.length) * 0.9, `Reading operators of subgraph ${s + 1}`);
       const who = `${where}.operators[${i}]`;
@@ -187,6 +200,8 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
       const opc = opcodes[opcIndex];
       const ins = (ot.i32s(F.Operator.inputs, `${who}.inputs`, MAX_OP_IO) ?? []).map((x) => tensorName(x, `${who}.inputs`));
       const outs = (ot.i32s(F.Operator.outputs, `${who}.outputs`, MAX_OP_IO) ?? []).map((x) => tensorName(x, `${who}.outputs`));
+      totalRefs += ins.length + outs.length;
+      if (totalRefs > LIMITS.maxNodeRefs) fb.fail(`${who}: operators have more than ${LIMITS.maxNodeRefs} inputs and outputs in all: refusing`);
       const attrs: Record<string, AttrValue> = {};
       if (opc.version !== 1) attrs.op_version = opc.version;
 
@@ -224,10 +239,11 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
       let nodeName = first && !usedNodeNames.has(first) ? first : `${opc.name}#${i}`;
       if (usedNodeNames.has(nodeName)) nodeName = `${opc.name}#${i}@${s}`;
       usedNodeNames.add(nodeName);
-      const node: GraphNode = { name: nodeName, op: opc.name, inputs: ins, outputs: outs, attrs };
+      // Most ops of a huge graph have no attributes: they share one empty record.
+      const node: GraphNode = { name: nodeName, op: opc.name, inputs: ins, outputs: outs, attrs: hasAny(attrs) ? attrs : NO_ATTRS };
       nodes.push(node);
 
-      for (const [attr, role] of Object.entries(SUBGRAPH_ATTRS)) {
+      for (const [attr, role] of SUBGRAPH_ATTR_LIST) {
         const v = attrs[attr];
         const targets = typeof v === 'number' ? [v] : Array.isArray(v) ? (v as number[]) : [];
         targets.forEach((target, k) => subgraphRefs.push({ sg: s, node, role: targets.length > 1 ? `${role}${k}` : role, target }));
@@ -240,7 +256,7 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
         } else if (kind === 'ethos-u') {
           // Vela keeps the command stream and weights in constant UINT8 input tensors.
           const seen = new Set<number>();
-          const byName = new Map(names.map((n, k) => [n, k] as const));
+          byName ??= new Map(names.map((n, k) => [n, k] as const)); // once per subgraph, not per op
           let bytes = 0;
           for (const inp of ins) {
             const idx = byName.get(inp);
@@ -361,6 +377,8 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
     warnings,
     ...(Object.keys(implicitSymbols).length ? { implicitSymbols } : {}),
   };
+  const shortened = fb.names.note();
+  if (shortened) warnings.push(shortened);
   progress(1, 'TFLite read');
   return graph;
 
@@ -370,7 +388,7 @@ export function readTfliteModel(src: FileSource, opts: ReaderOptions = {}): Mode
     const tt = tensorType(typeCode);
     if (tt.name.startsWith('TENSOR_TYPE_')) warnings.push(`${who} has tensor type ${typeCode}, which this reader does not know`);
     const bufferIndex = t.u32(F.Tensor.buffer);
-    const name = t.string(F.Tensor.name, `${who}.name`, LIMITS.maxStringBytes) ?? '';
+    const name = t.name(F.Tensor.name, `${who}.name`, LIMITS.maxStringBytes) ?? '';
     const sig = t.i32s(F.Tensor.shape_signature, `${who}.shape_signature`, MAX_RANK);
     const shape: Shape = (shapeRaw ?? []).map((d) => (d >= 0 ? d : '?'));
     const info: TensorInfo = { name, shape, dtype: tt.name, precision: tt.precision, bitsPerElement: tt.bits, isConstant: false };

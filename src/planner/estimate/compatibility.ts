@@ -12,6 +12,7 @@ import { isLlm } from './llm';
 import type { Blocker, CompatibilityFinding, PlacementReason } from './reasons';
 import { explainBlocker, explainFinding, explainPlacement } from './explain';
 import { isDeployed } from './deployed-graph';
+import { own } from '../../analyzers/safe-record';
 
 export type Placement = 'accelerator' | 'cpu' | 'skip';
 
@@ -62,7 +63,7 @@ export function canonicalOp(layer: LayerProfile, format: ModelProfile['format'])
   if (op === 'Conv' && layer.opClass === 'depthwise-conv') return 'DEPTHWISE_CONV_2D';
   if (op === 'MatMul' && layer.weightBytes === 0) return 'BATCH_MATMUL';
   if (op === 'Resize' && layer.opClass === 'resize') return 'RESIZE_NEAREST_NEIGHBOR';
-  return loadOpSupport().onnxToCanonical[op] ?? op.toUpperCase();
+  return own(loadOpSupport().onnxToCanonical, op) ?? op.toUpperCase(); // op types come from the file
 }
 
 /**
@@ -198,7 +199,7 @@ function groupFallback(profile: ModelProfile, layers: LayerPlacement[]): { fallb
     else if (p.reason) {
       const key = `${l.op}\u0000${explainPlacement(p.reason)}`;
       const g = groups.get(key) ?? { op: l.op, nodes: [], count: 0, reason: p.reason };
-      g.count++;
+      g.count += l.count ?? 1; // a summarised row of a huge graph stands for `count` nodes
       if (g.nodes.length < 5) g.nodes.push(l.name);
       groups.set(key, g);
     }
@@ -206,9 +207,23 @@ function groupFallback(profile: ModelProfile, layers: LayerPlacement[]): { fallb
   return { fallback: [...groups.values()].sort((a, b) => b.count - a.count), accelerated: [...accelerated] };
 }
 
-function verdictOf(t: Target, placed: { layers: LayerPlacement[]; firstBreak: string | null; cannotRun: boolean }, compiled: Blocker[], fallback: FallbackGroup[]): { verdict: CompatibilityReport['verdict']; finding: CompatibilityFinding } {
+/** Share of the placed (not skipped) nodes that `match`, counted in nodes: a summarised row stands for `count` of them. */
+export function nodeCounts(profile: ModelProfile, placement: LayerPlacement[], match: (p: LayerPlacement) => boolean): { active: number; matching: number } {
+  let active = 0;
+  let matching = 0;
+  placement.forEach((p, i) => {
+    if (p.unit === 'skip') return;
+    const n = profile.layers[i]?.count ?? 1;
+    active += n;
+    if (match(p)) matching += n;
+  });
+  return { active, matching };
+}
+
+function verdictOf(t: Target, profile: ModelProfile, placed: { layers: LayerPlacement[]; firstBreak: string | null; cannotRun: boolean }, compiled: Blocker[], fallback: FallbackGroup[]): { verdict: CompatibilityReport['verdict']; finding: CompatibilityFinding } {
   const active = placed.layers.filter((l) => l.unit !== 'skip');
-  const onAcc = active.filter((l) => l.unit === 'accelerator').length;
+  const counts = nodeCounts(profile, placed.layers, (l) => l.unit === 'accelerator');
+  const onAcc = counts.matching;
   const { device, acc } = t;
   if (placed.cannotRun || compiled.length) {
     const finding: CompatibilityFinding = compiled.length
@@ -216,14 +231,14 @@ function verdictOf(t: Target, placed: { layers: LayerPlacement[]; firstBreak: st
       : { kind: 'cannot-run-kernels', deviceName: device.name, ops: fallback.map((f) => f.op), kernelSet: device.cpu?.opSupport ?? 'target' };
     return { verdict: 'unsupported', finding };
   }
-  if (!acc) return { verdict: 'full', finding: { kind: 'all-on', count: active.length, unitName: t.cpuName } };
-  if (onAcc === active.length) return { verdict: 'full', finding: { kind: 'all-on', count: active.length, unitName: t.accName } };
+  if (!acc) return { verdict: 'full', finding: { kind: 'all-on', count: counts.active, unitName: t.cpuName } };
+  if (onAcc === counts.active) return { verdict: 'full', finding: { kind: 'all-on', count: counts.active, unitName: t.accName } };
   if (onAcc === 0) {
     const quantiseForEdgeTpu = acc.opSupport === 'edgetpu' && active.some((l) => l.precision !== 'int8');
-    return { verdict: 'none', finding: { kind: 'none-on-accelerator', unitName: t.accName, why: fallback[0]?.reason ?? null, count: active.length, cpuName: t.cpuName, quantiseForEdgeTpu } };
+    return { verdict: 'none', finding: { kind: 'none-on-accelerator', unitName: t.accName, why: fallback[0]?.reason ?? null, count: counts.active, cpuName: t.cpuName, quantiseForEdgeTpu } };
   }
   const from = acc.partitioning === 'single-prefix' ? placed.firstBreak : null;
-  return { verdict: 'partial', finding: { kind: 'partial', onAccelerator: onAcc, count: active.length, unitName: t.accName, cpuName: t.cpuName, from } };
+  return { verdict: 'partial', finding: { kind: 'partial', onAccelerator: onAcc, count: counts.active, unitName: t.accName, cpuName: t.cpuName, from } };
 }
 
 /**
@@ -247,7 +262,7 @@ export function checkCompatibility(profile: ModelProfile, device: DeviceSpec, ov
   const blockers = [...compiled, ...graphBlockers(profile, t)];
   const placed = placeLayers(profile, t);
   const { fallback, accelerated } = groupFallback(profile, placed.layers);
-  const { verdict, finding } = verdictOf(t, placed, compiled, fallback);
+  const { verdict, finding } = verdictOf(t, profile, placed, compiled, fallback);
   const report: CompatibilityReport = {
     verdict,
     summary: explainFinding(finding),

@@ -151,7 +151,7 @@ function identityGraph(profile: ModelProfile, ctx: DeployContext, toolchain: Too
     unfolded: [],
     assumedBindings: {},
     hasDataflow: false,
-    fileNodes: profile.layers.length,
+    fileNodes: profile.layers.reduce((n, l) => n + (l.count ?? 1), 0), // a summarised row stands for `count` nodes
   };
 }
 

@@ -265,7 +265,7 @@ function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOpt
   notes.push(...mem.notes);
   const lat = latencyOf(ctx, mem.memory.weightsBytes, notes);
 
-  const powerW = powerRange(device, ctx.host, ctx.compat.layers, notes);
+  const powerW = powerRange(device, ctx.host, ctx.run, ctx.compat.layers, notes);
   const energyMj = energyRange(powerW, lat.latency);
   if (!powerW) notes.push({ kind: 'no-power', deviceName: device.name });
   const inferencesPerWh = energyMj && energyMj.typical > 0 ? 3.6e6 / energyMj.typical : null;

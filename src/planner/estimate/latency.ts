@@ -125,7 +125,7 @@ function layerEstimate(ctx: LatencyContext, links: Links, t: Tally, layer: Layer
   // In a deployed graph the fusions are explicit: an activation left on its own is dispatched like any op.
   const fusedByAssumption = !isDeployed(layer) && FUSED_CLASSES.has(layer.opClass);
   const dispatches = !(fusedByAssumption || layer.opClass === 'quantize' || (FREE_CLASSES.has(layer.opClass) && ops === 0));
-  const overheadMs = dispatches ? unit.perOpS * 1000 : 0;
+  const overheadMs = dispatches ? unit.perOpS * 1000 * (layer.count ?? 1) : 0; // a summarised row stands for `count` nodes
   const ms = Math.max(computeMs, memMs) + overheadMs;
   let b: Bottleneck = computeMs >= memMs ? 'compute' : 'memory';
   if (overheadMs > Math.max(computeMs, memMs)) b = 'overhead';

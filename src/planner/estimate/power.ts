@@ -5,7 +5,8 @@
  */
 import { loadCatalog, toBase, type DeviceSpec } from '../catalog';
 import type { Range } from '../types';
-import type { LayerPlacement } from './compatibility';
+import { nodeCounts, type LayerPlacement } from './compatibility';
+import type { ModelProfile } from '../../analyzers/profile-types';
 import type { EstimateNote } from './reasons';
 
 const watts = (n: DeviceSpec['power']['idle']): number | null => toBase(n, 'power');
@@ -22,13 +23,14 @@ function loadFromSibling(device: DeviceSpec, idle: number): { watts: number; rat
 }
 
 /** Plug-in accelerator: the host idles while the accelerator works, and computes what falls back. */
-function plugInPower(device: DeviceSpec, host: DeviceSpec, placement: LayerPlacement[], notes: EstimateNote[]): Range | null {
+function plugInPower(device: DeviceSpec, host: DeviceSpec, profile: ModelProfile, placement: LayerPlacement[], notes: EstimateNote[]): Range | null {
   const hIdle = watts(host.power.idle);
   const hTyp = watts(host.power.typical);
   const hMax = watts(host.power.max);
   const accMax = watts(device.power.max) ?? 0;
   if (hIdle === null) return null;
-  const cpuShare = placement.length ? placement.filter((p) => p.unit === 'cpu').length / Math.max(1, placement.filter((p) => p.unit !== 'skip').length) : 0;
+  const nodes = nodeCounts(profile, placement, (p) => p.unit === 'cpu');
+  const cpuShare = nodes.active ? nodes.matching / nodes.active : 0;
   const hostLoad = hTyp ?? loadFromSibling(host, hIdle)?.watts ?? hMax ?? hIdle;
   const typical = hIdle + accMax * (1 - cpuShare) + (hostLoad - hIdle) * cpuShare;
   notes.push({ kind: 'plug-in-power', hostName: host.name, hostIdleW: hIdle, acceleratorMaxW: accMax, cpuShare });
@@ -53,8 +55,8 @@ function ownPower(device: DeviceSpec, notes: EstimateNote[]): Range | null {
   return { low: Math.min(idle ?? typical, typical), typical, high: Math.max(max ?? typical, typical) };
 }
 
-export function powerRange(device: DeviceSpec, host: DeviceSpec | null, placement: LayerPlacement[], notes: EstimateNote[]): Range | null {
-  return host ? plugInPower(device, host, placement, notes) : ownPower(device, notes);
+export function powerRange(device: DeviceSpec, host: DeviceSpec | null, profile: ModelProfile, placement: LayerPlacement[], notes: EstimateNote[]): Range | null {
+  return host ? plugInPower(device, host, profile, placement, notes) : ownPower(device, notes);
 }
 
 /** Energy per inference = power x time, at each end of the ranges (mJ, as power W x latency ms). */

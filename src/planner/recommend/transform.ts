@@ -403,17 +403,18 @@ function applyOpRewrite(src: ModelProfile, ops: string[], fixShapes: boolean): T
   for (const op of wanted) {
     const rule = findRewriteRule(op);
     const hits = p.layers.filter((l) => l.op === op);
-    rewrites.push({ op, rule, layers: hits.length });
-    if (!hits.length) continue;
+    const nodes = hits.reduce((n, l) => n + (l.count ?? 1), 0); // a summarised row stands for `count` nodes
+    rewrites.push({ op, rule, layers: nodes });
+    if (!nodes) continue;
     if (rule?.moveToHost || rule?.remove) {
       p.layers = p.layers.filter((l) => l.op !== op);
       delete p.opHistogram[op];
-      changes.push(rule.moveToHost ? `${op} ×${hits.length} moved out of the graph to host post-processing` : `${op} ×${hits.length} folded into constants`);
+      changes.push(rule.moveToHost ? `${op} ×${nodes} moved out of the graph to host post-processing` : `${op} ×${nodes} folded into constants`);
       continue;
     }
     const replacement = rule?.replacement?.[fmt] ?? null;
     if (!replacement) {
-      changes.push(`${op} ×${hits.length}: no standard replacement known — needs a custom rewrite (assumed to become an elementwise op the target maps)`);
+      changes.push(`${op} ×${nodes}: no standard replacement known — needs a custom rewrite (assumed to become an elementwise op the target maps)`);
     }
     const newOp = replacement ?? (fmt === 'tflite' ? 'MUL' : 'Mul');
     for (const l of hits) {
@@ -423,11 +424,11 @@ function applyOpRewrite(src: ModelProfile, ops: string[], fixShapes: boolean): T
       else if (/Relu|RELU|Tanh|TANH/.test(newOp)) l.opClass = 'activation';
       else if (/Mul|MUL/.test(newOp)) l.opClass = 'elementwise';
     }
-    p.opHistogram[newOp] = (p.opHistogram[newOp] ?? 0) + hits.length;
+    p.opHistogram[newOp] = (p.opHistogram[newOp] ?? 0) + nodes;
     delete p.opHistogram[op];
-    if (replacement) changes.push(`${op} ×${hits.length} → ${newOp}${rule && !rule.equivalent ? ' (needs a short fine-tune)' : ''}`);
+    if (replacement) changes.push(`${op} ×${nodes} → ${newOp}${rule && !rule.equivalent ? ' (needs a short fine-tune)' : ''}`);
   }
-  p.operatorCount = p.layers.length || p.operatorCount;
+  p.operatorCount = p.layers.reduce((n, l) => n + (l.count ?? 1), 0) || p.operatorCount;
   if (fixShapes && src.dynamicShapes.hasDynamic) {
     const bind = (d: string | number): number | string => (typeof d === 'number' ? d : p.dynamicShapes.bindings[d] ?? 1);
     for (const io of [...p.inputs, ...p.outputs]) {
