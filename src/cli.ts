@@ -17,6 +17,8 @@ import { verificationFromReport, withVerification } from './planner/plan/verific
 import { buildPlanDocument } from './planner/plan/document';
 import { VERSION } from './version';
 import { writeFileAtomic } from './export/atomic-write';
+import { clip, terminalSafe } from './cli/terminal';
+import { describeFsError, MAX_JSON_FILE_BYTES, readRegularFile } from './fs-util';
 import { addMeasurement, corrections as correctionsOf, parseBenchmarkLog, readStore, type DeviceCorrection } from './planner/estimate/measurements';
 
 const HELP = `edgeplan ${VERSION} — plan a model's deployment to edge devices, offline.
@@ -138,7 +140,9 @@ const defaultIo: Io = {
 };
 
 /** Runs the CLI; resolves to the exit code. Never throws. */
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: string[], rawIo: Io = defaultIo): Promise<number> {
+  // Everything printed passes through terminalSafe: names from model files never drive the terminal.
+  const io: Io = { out: (s) => rawIo.out(terminalSafe(s)), err: (s) => rawIo.err(terminalSafe(s)) };
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     io.out(HELP);
@@ -197,7 +201,7 @@ function reportError(e: unknown, io: Io): number {
     return 1;
   }
   const err = e as NodeJS.ErrnoException;
-  if (err && typeof err.code === 'string' && ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EPERM', 'EEXIST', 'ENOSPC', 'EROFS'].includes(err.code)) {
+  if (err && typeof err.code === 'string' && ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EPERM', 'EEXIST', 'ENOSPC', 'EROFS', 'ELOOP', 'ENAMETOOLONG'].includes(err.code)) {
     io.err(`edgeplan: ${oneLine(err.message)}`);
     return 1;
   }
@@ -207,12 +211,15 @@ function reportError(e: unknown, io: Io): number {
 }
 
 /** Errors of lazily loaded modules that describe bad input, matched by name so the modules stay lazy. */
-const USER_ERRORS = new Set(['BadValueError', 'BenchmarkError', 'ChildRunError', 'VerifyError', 'DataError', 'ExportExistsError', 'AnalysisCancelled', 'CatalogError', 'MeasurementError', 'RecommendInputError']);
+const USER_ERRORS = new Set(['FileInputError', 'BadValueError', 'BenchmarkError', 'ChildRunError', 'VerifyError', 'DataError', 'ExportExistsError', 'AnalysisCancelled', 'CatalogError', 'MeasurementError', 'RecommendInputError']);
 
 /** A bad input that is not a model-file problem (missing file, bad plan file). */
 export class InputError extends Error {}
 
-const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+/** An error message as one line of at most 600 characters (a message may quote a long name from a file). */
+const oneLine = (s: string): string => clip(s.replace(/\s*[\r\n]\s*/g, ' ').trim(), 600);
+
+const MAX_LOG_BYTES = 64 * 1024 * 1024;
 
 function modelArg(args: { positionals: string[] }): string {
   if (args.positionals.length === 0) throw new UsageError('missing MODEL argument');
@@ -221,8 +228,8 @@ function modelArg(args: { positionals: string[] }): string {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
-  } catch {
-    throw new InputError(`${args.positionals[0]}: no such file`);
+  } catch (e) {
+    throw new InputError(`${args.positionals[0]}: ${describeFsError(e)}`);
   }
   // A Core ML package is a folder (Manifest.json + Data/); every other model is one file.
   if (st.isDirectory() && /\.mlpackage$/i.test(file.replace(/[\\/]+$/, ''))) return file;
@@ -315,15 +322,22 @@ async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<numb
   let planJson: unknown;
   const planFile = value(args, 'plan');
   if (planFile) {
+    const bytes = readRegularFile(planFile, { maxBytes: MAX_JSON_FILE_BYTES, what: 'plan file' });
     try {
-      planJson = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+      planJson = JSON.parse(bytes.toString('utf8'));
     } catch (e) {
-      throw new InputError(`${planFile}: cannot read the plan file (${(e as Error).message})`);
+      throw new InputError(`${planFile}: the plan file is not valid JSON (${(e as Error).message})`);
     }
   }
 
-  // Bindings saved in the plan file apply unless --bind says otherwise.
-  const planBindings = validatePlanBindings(planJson);
+  // Bindings saved in the plan file apply unless --bind says otherwise. Validation errors name the file.
+  let planBindings: Record<string, number>;
+  try {
+    planBindings = validatePlanBindings(planJson);
+  } catch (e) {
+    if (e instanceof PlanValidationError && planFile) throw new InputError(`${planFile}: ${e.message}`);
+    throw e;
+  }
   const analysis = await analyzeFile(file, { bindings: { ...planBindings, ...bindingsFlag(args) } });
   const doc = buildPlanDocument({
     analysis,
@@ -486,8 +500,14 @@ const DEFAULT_STORE = path.join('.edgeplan', 'measurements.json');
 function correctionsArg(args: ReturnType<typeof parseArgs>): Map<string, DeviceCorrection> | undefined {
   const given = value(args, 'measurements');
   const file = given ?? DEFAULT_STORE;
-  if (!given && !fs.existsSync(file)) return undefined;
-  if (given && !fs.existsSync(given)) throw new InputError(`${given}: no such measurements file`);
+  // The default store is optional; a given one must exist. Either must be a regular file (readStore checks).
+  if (given) {
+    try {
+      fs.statSync(given);
+    } catch (e) {
+      throw new InputError(`${given}: measurements file: ${describeFsError(e)}`);
+    }
+  }
   const c = correctionsOf(readStore(file));
   return c.size ? c : undefined;
 }
@@ -503,13 +523,13 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
   let measuredMs: number;
   let source = 'typed';
   if (logFile !== undefined) {
-    let text: string;
+    const text = readRegularFile(logFile, { maxBytes: MAX_LOG_BYTES, what: 'benchmark log' }).toString('utf8');
+    let parsed: ReturnType<typeof parseBenchmarkLog>;
     try {
-      text = fs.readFileSync(logFile, 'utf8');
+      parsed = parseBenchmarkLog(text);
     } catch (e) {
-      throw new InputError(`${logFile}: cannot read the log (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new InputError(`${logFile}: ${(e as Error).message}`);
     }
-    const parsed = parseBenchmarkLog(text);
     measuredMs = parsed.latencyMs;
     source = `${parsed.source}: ${parsed.line.slice(0, 160)}`;
   } else measuredMs = typed as number;

@@ -11,6 +11,7 @@ import { ModelFileError } from './errors';
 import { FileSource } from './io/file-source';
 import { detectFormat } from './detect';
 import { buildProfile } from './profile';
+import { describeFsError } from '../fs-util';
 
 export { ModelFileError } from './errors';
 export { AnalysisCancelled } from './profile-types';
@@ -41,8 +42,8 @@ export async function analyzeFile(file: string, opts: AnalyzeOptions = {}): Prom
   let st: fs.Stats;
   try {
     st = fs.statSync(abs);
-  } catch {
-    throw new ModelFileError(abs, 'no such file');
+  } catch (e) {
+    throw new ModelFileError(abs, describeFsError(e));
   }
   const cancelled = (fraction: number, message: string): void => {
     if (opts.onProgress && opts.onProgress(fraction, message) === true) throw new AnalysisCancelled();
@@ -57,7 +58,8 @@ export async function analyzeFile(file: string, opts: AnalyzeOptions = {}): Prom
   try {
     src = new FileSource(abs);
   } catch (e) {
-    throw new ModelFileError(abs, `cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    if (e instanceof ModelFileError) throw e;
+    throw new ModelFileError(abs, `cannot open the file: ${describeFsError(e)}`);
   }
   try {
     cancelled(0, 'Detecting the format');

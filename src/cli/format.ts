@@ -7,8 +7,13 @@ import type { DeviceSpec } from '../planner/catalog';
 import type { BenchmarkResult } from '../measure';
 import { fromText, slowestLayers } from '../planner/estimate/layer-times';
 import { formatBytes, formatCount, formatMs, formatShape, formatRange, withUnit } from '../format-numbers';
+import { cellSafe, clip } from './terminal';
+
+/** Rows of a long list printed as text (the JSON output has all of them). */
+const MAX_TEXT_ROWS = 50;
 
 export function table(headers: string[], rows: string[][], align: ('l' | 'r')[] = []): string {
+  rows = rows.map((r) => r.map((c) => cellSafe(c ?? ''))); // a cell is one line, whatever a file put in it
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
@@ -20,7 +25,7 @@ export function table(headers: string[], rows: string[][], align: ('l' | 'r')[] 
 
 function kv(pairs: [string, string][]): string {
   const w = Math.max(...pairs.map(([k]) => k.length));
-  return pairs.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+  return pairs.map(([k, v]) => `${k.padEnd(w)}  ${clip(cellSafe(v), 1000)}`).join('\n');
 }
 
 export function formatAnalysis(result: AnalysisResult, maxLayers = 25): string {
@@ -40,39 +45,40 @@ export function formatAnalysis(result: AnalysisResult, maxLayers = 25): string {
       ['Dynamic shapes', m.dynamicShapes.hasDynamic ? `yes: ${Object.entries(m.dynamicShapes.bindings).map(([k, v]) => `${k}=${v}`).join(', ')}` : 'no'],
       ...(m.irVersion !== undefined ? [['IR version', String(m.irVersion)] as [string, string]] : []),
       ...(m.opset ? [['Opsets', Object.entries(m.opset).map(([d, v]) => `${d} ${v}`).join(', ')] as [string, string]] : []),
-      ...m.compiledSegments.map((c) => ['Compiled segment', `${c.kind} (${c.op}), payload ${formatBytes(c.payloadBytes)}`] as [string, string]),
+      ...m.compiledSegments.slice(0, 5).map((c) => ['Compiled segment', `${c.kind} (${c.op}), payload ${formatBytes(c.payloadBytes)}`] as [string, string]),
+      ...(m.compiledSegments.length > 5 ? [['Compiled segment', `… ${m.compiledSegments.length - 5} more (all in --json)`] as [string, string]] : []),
     ]),
   );
   out.push('');
-  out.push('Inputs');
-  out.push(table(['name', 'dtype', 'shape'], m.inputs.map((i) => [i.name || '(unnamed)', i.dtype, formatShape(i.shape)])));
+  const io = (list: typeof m.inputs, title: string): void => {
+    out.push(`${title}${more(list.length)}`);
+    out.push(table(['name', 'dtype', 'shape'], list.slice(0, MAX_TEXT_ROWS).map((i) => [clip(i.name) || '(unnamed)', clip(i.dtype), clip(formatShape(i.shape))])));
+  };
+  io(m.inputs, 'Inputs');
   out.push('');
-  out.push('Outputs');
-  out.push(table(['name', 'dtype', 'shape'], m.outputs.map((i) => [i.name || '(unnamed)', i.dtype, formatShape(i.shape)])));
+  io(m.outputs, 'Outputs');
   out.push('');
-  out.push('Operator histogram');
-  out.push(table(['op', 'count'], Object.entries(m.opHistogram).sort((a, b) => b[1] - a[1]).map(([op, n]) => [op, String(n)]), ['l', 'r']));
+  const ops = Object.entries(m.opHistogram).sort((a, b) => b[1] - a[1]);
+  out.push(`Operator histogram${more(ops.length)}`);
+  out.push(table(['op', 'count'], ops.slice(0, MAX_TEXT_ROWS).map(([op, n]) => [clip(op), String(n)]), ['l', 'r']));
   if (m.layers.length) {
     out.push('');
     const top = [...m.layers].sort((a, b) => (b.macs ?? 0) - (a.macs ?? 0) || (b.flops ?? 0) - (a.flops ?? 0)).slice(0, maxLayers);
-    out.push(`Top ${top.length} of ${m.layers.length} layers by MACs`);
+    const nodes = m.layers.reduce((n, l) => n + (l.count ?? 1), 0);
+    out.push(`Top ${top.length} of ${m.layers.length} ${nodes === m.layers.length ? 'layers' : `rows (summarising ${nodes} layers)`} by MACs`);
     out.push(
       table(
         ['layer', 'op', 'MACs', 'params', 'output', 'activation'],
-        top.map((l) => [l.name, l.op, l.macs === null ? '?' : formatCount(l.macs), formatCount(l.params), l.outputShapes.map(formatShape).join(' '), l.activationBytes === null ? '?' : formatBytes(l.activationBytes)]),
+        top.map((l) => [clip(l.name), clip(l.op), l.macs === null ? '?' : formatCount(l.macs), formatCount(l.params), clip(l.outputShapes.map(formatShape).join(' ')), l.activationBytes === null ? '?' : formatBytes(l.activationBytes)]),
         ['l', 'l', 'r', 'r', 'l', 'r'],
       ),
     );
   } else if (m.declaredLayers?.length) {
     out.push('');
     out.push(`Declared layers (${m.declaredLayers.length})`);
-    out.push(table(['layer', 'type', 'params'], m.declaredLayers.slice(0, 60).map((l) => [l.name, l.op, l.params === null ? '?' : formatCount(l.params)]), ['l', 'l', 'r']));
+    out.push(table(['layer', 'type', 'params'], m.declaredLayers.slice(0, 60).map((l) => [clip(l.name), clip(l.op), l.params === null ? '?' : formatCount(l.params)]), ['l', 'l', 'r']));
   }
-  if (result.warnings.length) {
-    out.push('');
-    out.push('Warnings');
-    out.push(result.warnings.map((w) => `  - ${w}`).join('\n'));
-  }
+  if (result.warnings.length) out.push(warningList(result.warnings));
   return out.join('\n');
 }
 
@@ -90,8 +96,19 @@ function slowestLayersText(e: DeviceEstimate, n: number): string {
   if (!e.layers.length) return `${e.device}: no per-layer estimate${Number.isFinite(e.latencyMs.typical) ? '' : ' (latency is not estimated; see its assumptions)'}`;
   const top = slowestLayers(e.layers, n);
   const head = `Top ${top.length} of ${e.layers.length} layers on ${e.device} by time${d ? `, as ${d.toolchainName} runs them (from ${d.fileNodes} file nodes)` : ''}`;
-  const rows = top.map((l) => [l.name, l.op, l.unit === 'cpu' ? 'CPU' : 'accelerator', formatMs(l.ms), l.share === null ? '?' : `${(l.share * 100).toFixed(1)}%`, fromText(l.fromNodes)]);
+  const rows = top.map((l) => [clip(l.name), clip(l.op), l.unit === 'cpu' ? 'CPU' : 'accelerator', formatMs(l.ms), l.share === null ? '?' : `${(l.share * 100).toFixed(1)}%`, clip(fromText(l.fromNodes), 200)]);
   return `${head}\n${table(['layer', 'op', 'runs on', 'ms', 'share', 'file nodes (fused or folded into it)'], rows, ['l', 'l', 'l', 'r', 'r', 'l'])}`;
+}
+
+/** " (the first 50 of N; all in --json)" when a list is longer than the text output shows. */
+function more(n: number): string {
+  return n > MAX_TEXT_ROWS ? ` (the first ${MAX_TEXT_ROWS} of ${n}; all in --json)` : '';
+}
+
+/** The Warnings block (empty when there are none); each warning one line of at most 1000 characters. */
+function warningList(warnings: string[]): string {
+  if (!warnings.length) return '';
+  return `\nWarnings\n${warnings.map((w) => `  - ${clip(cellSafe(w), 1000)}`).join('\n')}`;
 }
 
 export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstimate[], opts: { layers?: number } = {}): string {
@@ -144,11 +161,7 @@ export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstim
     out.push(`Assumptions for ${e.device}`);
     out.push(own.map((n) => `  - ${n}`).join('\n'));
   }
-  if (analysis.warnings.length) {
-    out.push('');
-    out.push('Warnings');
-    out.push(analysis.warnings.map((w) => `  - ${w}`).join('\n'));
-  }
+  if (analysis.warnings.length) out.push(warningList(analysis.warnings));
   return out.join('\n');
 }
 
@@ -205,11 +218,7 @@ export function formatRecommendation(doc: PlanDocument): string {
       out.push(rec.operations.map((o) => `  - ${o}`).join('\n'));
     }
   }
-  if (doc.warnings.length) {
-    out.push('');
-    out.push('Warnings');
-    out.push(doc.warnings.map((w) => `  - ${w}`).join('\n'));
-  }
+  if (doc.warnings.length) out.push(warningList(doc.warnings));
   return out.join('\n');
 }
 

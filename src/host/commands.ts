@@ -3,7 +3,6 @@
  * wrong in a notification with "Show Log", and delegates to a panel or the export flow.
  */
 import * as vscode from 'vscode';
-import * as fs from 'fs';
 import * as path from 'path';
 import { EXPORT_FORMATS, type ExportFormat } from '../protocol';
 import { showAnalysis } from './analysis-panel';
@@ -13,6 +12,7 @@ import { errorText, log, showError } from './log';
 import { activePlanner, openPlanner } from './planner-panel';
 import { checkPlan } from './plan-errors';
 import { PLAN_DIR } from './plan-files';
+import { MAX_JSON_FILE_BYTES, readRegularFile } from '../fs-util';
 import { initBindingsStore } from './bindings-store';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
 import { MODEL_KINDS, OutsideWorkspaceError, displayPath, findModels, inWorkspace, isModelFile, requireWorkspaceModel } from './workspace';
@@ -154,7 +154,7 @@ async function exportFromPalette(): Promise<void> {
   if (!wf) throw new OutsideWorkspaceError(`${pick.uri.fsPath} is outside the open workspace folders.`);
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(pick.uri.fsPath, 'utf8'));
+    raw = JSON.parse(readRegularFile(pick.uri.fsPath, { maxBytes: MAX_JSON_FILE_BYTES, what: 'plan file' }).toString('utf8'));
   } catch (e) {
     throw new Error(`${wf.rel} cannot be read: ${errorText(e)}`);
   }

@@ -27,6 +27,7 @@ import { webviewHtml, webviewOptions } from './html';
 import { errorText, log, showError } from './log';
 import { checkPlan } from './plan-errors';
 import { Debouncer, planFileFor, writeFileAtomic } from './plan-files';
+import { isRegularFile, MAX_JSON_FILE_BYTES, readRegularFile } from '../fs-util';
 import { requireWorkspaceModel, type WorkspaceFile } from './workspace';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
 import { bindingsFor, onDidChangeBindings, restoredBindings, setBindings } from './bindings-store';
@@ -268,7 +269,7 @@ export class PlannerController {
     }
     if (fs.existsSync(this.planPath)) {
       try {
-        const raw = JSON.parse(fs.readFileSync(this.planPath, 'utf8')) as unknown;
+        const raw = JSON.parse(readRegularFile(this.planPath, { maxBytes: MAX_JSON_FILE_BYTES, what: 'plan file' }).toString('utf8')) as unknown;
         log.info(`planner ${this.planRel}: loaded the saved plan`);
         return { plan: raw, from: 'file' };
       } catch (e) {
@@ -283,7 +284,8 @@ export class PlannerController {
 
   /** Keeps an unreadable plan file beside the new one instead of overwriting it. */
   private backup(why: string): void {
-    if (this.backedUp || !fs.existsSync(this.planPath)) return;
+    // Only a regular file is copied (copying a FIFO or a device would hang or never end).
+    if (this.backedUp || !isRegularFile(this.planPath)) return;
     this.backedUp = true;
     const bak = `${this.planPath}.bak`;
     try {

@@ -40,6 +40,7 @@ export async function benchmarkModel(file: string, opts: BenchmarkOptions, onPro
     batchSizes: opts.batchSizes,
     bindings: opts.bindings ?? {},
     threads: opts.threads,
+    deadlineMs: opts.timeoutMs + 5000,
   };
 
   const reply = await runInChild<Extract<WorkerReply, { type: 'result' }>['result']>(request, {

@@ -52,6 +52,8 @@ export type WorkerRequest = {
   batchSizes: number[];
   bindings: Record<string, number>;
   threads?: number;
+  /** The worker exits on its own this long after it received the request (the parent's limit plus a margin). */
+  deadlineMs?: number;
 };
 
 export type WorkerReply =

@@ -9,6 +9,7 @@
 import type { WorkerInput, WorkerReply, WorkerRequest } from './types';
 import { summarize } from './types';
 import * as fs from 'fs';
+import { own } from '../analyzers/safe-record';
 import { exitWithParent, onParentLoss } from './parent-guard';
 import type { VerifyMessage, VerifyRequest } from './verify/protocol';
 
@@ -44,13 +45,14 @@ function shapeFor(input: WorkerInput, batch: number, bindings: Record<string, nu
       if (i === 0 && batch !== 1 && d !== batch) throw new Error(`input "${input.name}" has a fixed batch dimension of ${d}; batch ${batch} cannot be run`);
       return d;
     }
-    if (i === 0 && bindings[d] === undefined) return batch;
-    return bindings[d] ?? 1;
+    const bound = own(bindings, d); // dimension names come from the model file
+    if (i === 0 && bound === undefined) return batch;
+    return bound ?? 1;
   });
 }
 
 function makeTensor(ort: Ort, input: WorkerInput, batch: number, bindings: Record<string, number>): InstanceType<Ort['Tensor']> {
-  const t = TYPED[input.dtype];
+  const t = own(TYPED, input.dtype);
   if (!t) throw new Error(`input "${input.name}" has type ${input.dtype}, which the benchmark cannot generate`);
   const dims = shapeFor(input, batch, bindings);
   const n = dims.reduce((a, b) => a * b, 1);
@@ -124,6 +126,7 @@ process.on('message', (m: WorkerRequest | VerifyRequest) => {
     return;
   }
   if (!m || m.type !== 'run') return;
+  if (m.deadlineMs !== undefined) setTimeout(() => process.exit(1), m.deadlineMs).unref();
   run(m).then(
     () => process.exit(0),
     fail,

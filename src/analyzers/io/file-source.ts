@@ -21,8 +21,14 @@ export class FileSource implements ByteSource {
   private closed = false;
 
   constructor(readonly file: string) {
-    this.fd = fs.openSync(file, 'r');
-    this.size = fs.fstatSync(this.fd).size;
+    // Opened without blocking and checked on the descriptor: a FIFO or device swapped in for the file is refused.
+    this.fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(this.fd);
+    if (!st.isFile()) {
+      fs.closeSync(this.fd);
+      throw new ModelFileError(file, 'not a regular file');
+    }
+    this.size = st.size;
   }
 
   /** Throws a ModelFileError naming the file unless [offset, offset+length) lies inside it. */

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureDir } from '../../fs-util';
+import { ensureDir, MAX_JSON_FILE_BYTES, readRegularFile } from '../../fs-util';
 import type { Range } from '../types';
 import { explainNote } from './explain';
 
@@ -74,10 +74,12 @@ function positive(ms: number, line: string): number {
 }
 
 export function readStore(file: string): MeasurementStore {
-  if (!fs.existsSync(file)) return { schemaVersion: 1, measurements: [] };
+  // Only a regular file of bounded size: a store that is a FIFO or a symlink to /dev/zero is refused.
+  const bytes = readRegularFile(file, { maxBytes: MAX_JSON_FILE_BYTES, what: 'measurements file', missingOk: true });
+  if (bytes === null) return { schemaVersion: 1, measurements: [] };
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
     throw new MeasurementError(`${file}: not valid JSON (${(e as Error).message})`);
   }
