@@ -10,6 +10,8 @@ import type { ModelGraph, Precision, TensorInfo } from './graph';
 import type { FormatReader } from './reader';
 import { withOneLineErrors, type ByteSource } from './io/zip';
 import { LIMITS, ModelFileError } from './errors';
+import { NameBudget } from './names';
+import { emptyRecord, recordOf } from './safe-record';
 
 export interface GgmlType {
   name: string;
@@ -160,11 +162,15 @@ function readGgufUnsafe(src: ByteSource): ModelGraph {
   if (tensorCount > LIMITS.maxTensors) fail(`GGUF claims ${tensorCount} tensors (limit ${LIMITS.maxTensors}): corrupted`);
   if (kvCount > MAX_KV) fail(`GGUF claims ${kvCount} key/value pairs (limit ${MAX_KV}): corrupted`);
 
+  const names = new NameBudget(src.file);
   const readString = (what: string): string => {
     const n = c.size(`${what} length`, v1);
     if (n > LIMITS.maxStringBytes) fail(`${what} of ${n} bytes at offset ${c.pos} is larger than the ${LIMITS.maxStringBytes}-byte limit: corrupted`);
+    names.spend(n, what);
     return c.bytes(n, what).toString('utf8');
   };
+  /** Keys and tensor names: shortened when absurdly long, so the maps below never hash huge strings. */
+  const readName = (what: string): string => names.name(readString(what), what, true);
   const skipString = (what: string): void => {
     const n = c.size(`${what} length`, v1);
     if (n > LIMITS.maxStringBytes) fail(`${what} of ${n} bytes is larger than the ${LIMITS.maxStringBytes}-byte limit: corrupted`);
@@ -174,7 +180,7 @@ function readGgufUnsafe(src: ByteSource): ModelGraph {
 
   const kv = new Map<string, KvValue>();
   for (let i = 0; i < kvCount; i++) {
-    const key = readString(`key ${i}`);
+    const key = readName(`key ${i}`);
     const type = c.u32(`type of "${key}"`);
     if (type === VT.STRING) {
       kv.set(key, readString(`value of "${key}"`));
@@ -212,7 +218,7 @@ function readGgufUnsafe(src: ByteSource): ModelGraph {
   const warnings: string[] = [];
   const infos: { name: string; dims: number[]; type: number; offset: number }[] = [];
   for (let i = 0; i < tensorCount; i++) {
-    const name = readString(`name of tensor ${i}`);
+    const name = readName(`name of tensor ${i}`);
     const nDims = c.u32(`dimension count of "${name}"`);
     if (nDims > MAX_DIMS) fail(`tensor "${name}" claims ${nDims} dimensions (limit ${MAX_DIMS}): corrupted`);
     const dims: number[] = [];
@@ -225,7 +231,7 @@ function readGgufUnsafe(src: ByteSource): ModelGraph {
   const dataOffset = Math.ceil(infoEnd / alignment) * alignment;
 
   const tensors = new Map<string, TensorInfo>();
-  const typeCounts: Record<string, number> = {};
+  const typeCounts = emptyRecord<number>();
   const ranges: { name: string; begin: number; end: number }[] = [];
   for (const t of infos) {
     const gt = GGML_TYPES[t.type];
@@ -268,13 +274,13 @@ function readGgufUnsafe(src: ByteSource): ModelGraph {
     if (!last || r.end > last.end) last = r;
   }
 
-  const extra: Record<string, string | number | boolean> = {
+  const extra: Record<string, string | number | boolean> = recordOf<string | number | boolean>({
     ggufVersion: version,
     tensorCount,
     kvCount,
     alignment,
     dataOffset,
-  };
+  });
   const arch = kv.get('general.architecture');
   let shown = 0;
   for (const [k, v] of kv) {
@@ -303,6 +309,8 @@ function readGgufUnsafe(src: ByteSource): ModelGraph {
   if (tensorCount === 0) {
     warnings.push('this GGUF file holds no tensors (vocabulary/tokenizer only): there are no weights to analyse');
   }
+  const shortened = names.note();
+  if (shortened) warnings.push(shortened);
   warnings.unshift('GGUF stores weights and metadata, not the computation graph: MACs and activation sizes cannot be known from this file alone');
 
   return {

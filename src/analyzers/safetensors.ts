@@ -3,6 +3,9 @@
  * shape and [begin, end) byte range in the data section, then the raw data. Only the header is read.
  * The file stores weights, not the computation, so hasComputeGraph is false.
  */
+import { parseFileJson } from './json-guard';
+import { NameBudget, shortName } from './names';
+import { emptyRecord, own } from './safe-record';
 import type { ModelGraph, Precision, TensorInfo } from './graph';
 import type { FormatReader } from './reader';
 import { withOneLineErrors, type ByteSource } from './io/zip';
@@ -49,23 +52,23 @@ function readSafetensorsUnsafe(src: ByteSource): ModelGraph {
   const n = Number(n64);
   if (8 + n > src.size) fail(`safetensors header length ${n} runs past the end of the file (${src.size} bytes): truncated`);
   const text = src.read(8, n, 'safetensors header').toString('utf8');
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (err) {
-    fail(`safetensors header is not valid JSON: ${(err as Error).message}`);
-  }
+  const parsed = parseFileJson(text, (reason) => fail(`safetensors header: ${reason}`));
+  const header = parsed.value;
   if (!header || typeof header !== 'object' || Array.isArray(header)) fail('safetensors header is not a JSON object');
+  // JSON.parse keeps the last of two equal keys: two tensors with one name would silently become one.
+  if (parsed.duplicateKeys.length) fail(`tensor name "${shortName(parsed.duplicateKeys[0])}" appears more than once in the header (${parsed.duplicateKeys.length} duplicated name${parsed.duplicateKeys.length > 1 ? 's' : ''}): corrupted`);
+  const names = new NameBudget(src.file);
   const dataStart = 8 + n;
   const dataLen = src.size - dataStart;
   const warnings: string[] = [];
   const tensors = new Map<string, TensorInfo>();
-  const extra: Record<string, string | number | boolean> = {};
+  const extra = emptyRecord<string | number | boolean>();
   const ranges: { name: string; begin: number; end: number }[] = [];
-  const dtypeCounts: Record<string, number> = {};
+  const dtypeCounts = emptyRecord<number>();
 
-  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
+  for (const [rawName, value] of Object.entries(header as Record<string, unknown>)) {
+    const name = names.name(rawName, 'tensor name');
+    if (rawName === '__metadata__') {
       if (value && typeof value === 'object' && !Array.isArray(value)) {
         let k = 0;
         for (const [mk, mv] of Object.entries(value as Record<string, unknown>)) {
@@ -96,7 +99,7 @@ function readSafetensorsUnsafe(src: ByteSource): ModelGraph {
     const [begin, end] = offs as [number, number];
     if (end < begin) fail(`tensor "${name}" has data_offsets [${begin}, ${end}] that end before they begin`);
     if (end > dataLen) fail(`tensor "${name}" data [${begin}, ${end}) runs past the end of the data section (${dataLen} bytes): truncated`);
-    const known = SAFETENSORS_DTYPES[dtype];
+    const known = own(SAFETENSORS_DTYPES, dtype);
     let bits: number | null;
     let precision: Precision;
     if (known) {
@@ -139,6 +142,8 @@ function readSafetensorsUnsafe(src: ByteSource): ModelGraph {
   const covered = ranges.reduce((s, r) => s + (r.end - r.begin), 0);
   if (covered < dataLen) warnings.push(`${dataLen - covered} bytes of the data section belong to no tensor`);
 
+  const shortened = names.note();
+  if (shortened) warnings.push(shortened);
   warnings.unshift('safetensors stores weights, not the computation: MACs, activations and layer structure cannot be known from this file');
   extra.tensorCount = tensors.size;
   extra.headerBytes = n;

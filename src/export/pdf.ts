@@ -438,18 +438,49 @@ function headersAndFooters(ctx: Ctx): void {
     const saved = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
     setFont(doc, 'Body', 8, '#7F7F7F');
-    if (i > range.start) doc.text(`${report.meta.title} — ${report.meta.subtitle}`, M.left, 30, { width: CONTENT_W, align: 'right', lineBreak: false });
+    if (i > range.start) doc.text(headerLine(`${report.meta.title} — ${report.meta.subtitle}`), M.left, 30, { width: CONTENT_W, align: 'right', lineBreak: false });
     doc.text(`Page ${i + 1} of ${range.count}`, M.left, PAGE.height - 38, { width: CONTENT_W, align: 'center', lineBreak: false });
     doc.page.margins.bottom = saved;
   }
 }
 
+/**
+ * Longest run of non-space characters handed to pdfkit. Its line breaker re-measures the rest of a word wider
+ * than a line after every line it fills (quadratic: a 20,000-character word took 14 s and 1.1 GB), so longer
+ * runs get a zero-width space (a break opportunity, no glyph) every MAX_WORD characters.
+ */
+const MAX_WORD = 100;
+const LONG_WORD = new RegExp(`\\S{${MAX_WORD + 1},}`, 'gu');
+const WORD_CHUNK = new RegExp(`\\S{${MAX_WORD}}`, 'gu');
+
+export function breakLongWords(text: string): string {
+  return text.replace(LONG_WORD, (w) => w.replace(WORD_CHUNK, '$&\u200B'));
+}
+
+/** The report with breakLongWords applied to every rendered text, except code (set in the mono font, which has no zero-width space). */
+function withBreakableWords<T>(v: T): T {
+  if (typeof v === 'string') return breakLongWords(v) as T;
+  if (!v || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => withBreakableWords(x)) as T;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) out[k] = o.kind === 'code' && k === 'code' ? x : withBreakableWords(x);
+  return out as T;
+}
+
+/** The running header is one line: a long title is cut (it is printed whole on the title page). */
+function headerLine(text: string): string {
+  const plain = text.replace(/\u200B/g, '');
+  return plain.length > 110 ? `${plain.slice(0, 109)}…` : plain;
+}
+
 /** The plan as PDF bytes. `fontDir` overrides where DejaVuSans*.ttf are read from. */
 export function renderPdf(planDoc: PlanDocument, opts: { fontDir?: string } = {}): Promise<Buffer> {
-  const report = buildReport(planDoc);
+  const original = buildReport(planDoc);
+  const report = withBreakableWords(original);
   const fontDir = opts.fontDir ?? findFontDir();
   const regular = fontPath('regular', fontDir);
-  const m = report.meta;
+  const m = original.meta; // the document information keeps the texts as they are
   const doc = new PDFDocument({
     size: 'A4',
     margins: M,

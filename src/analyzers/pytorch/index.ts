@@ -9,6 +9,8 @@ import type { ModelGraph, Precision, TensorInfo } from '../graph';
 import type { FormatReader } from '../reader';
 import { LIMITS, ModelFileError } from '../errors';
 import { ZipArchive, withOneLineErrors, type ByteSource, type ZipEntry } from '../io/zip';
+import { NameBudget } from '../names';
+import { own } from '../safe-record';
 import { PDict, PGlobal, PickleError, PList, PObject, PStorage, PTensor, PTuple, scanPickle, type PickleResult, type PValue } from './pickle';
 
 /** torch storage class → dtype name (torch's own, without "torch."), precision and bits per element. */
@@ -132,6 +134,7 @@ function readPytorchUnsafe(src: ByteSource): ModelGraph {
   };
 
   const found: FoundTensor[] = [];
+  const names = new NameBudget(file);
   const seen = new Map<PTensor, string>();
   const visited = new Set<object>();
   const modules: ModuleRecord[] = [];
@@ -151,7 +154,8 @@ function readPytorchUnsafe(src: ByteSource): ModelGraph {
         aliases++;
         return;
       }
-      const name = path || `tensor_${found.length}`;
+      // Paths join dict keys from the pickle: counted against the file's name budget, shortened when absurd.
+      const name = names.name(path || `tensor_${found.length}`, 'tensor path');
       seen.set(v, name);
       const ft: FoundTensor = { name, t: v, role: v.isParameter && role === 'tensor' ? 'parameter' : role, folder };
       found.push(ft);
@@ -204,7 +208,7 @@ function readPytorchUnsafe(src: ByteSource): ModelGraph {
   const counts = { parameter: [0, 0], buffer: [0, 0], tensor: [0, 0], constant: [0, 0] } as Record<Role, [number, number]>;
   for (const f of found) {
     const st = f.t.storage;
-    const known = TORCH_STORAGE_TYPES[st.storageType];
+    const known = own(TORCH_STORAGE_TYPES, st.storageType);
     if (!known) warnings.push(`tensor "${f.name}" uses storage type ${st.storageType}, unknown to this reader`);
     const bits = known?.bits ?? 8;
     let elements = 1;
@@ -314,12 +318,14 @@ function readPytorchUnsafe(src: ByteSource): ModelGraph {
   const leaves = modules.filter((m) => !m.hasChildModules && m.path !== '');
   if (leaves.length) {
     declaredLayers = leaves.slice(0, LIMITS.maxNodes).map((m) => ({
-      name: m.path,
+      name: names.name(m.path, 'module path'),
       op: m.className,
       params: m.ownTensors.filter((t) => t.role === 'parameter' || t.role === 'buffer').reduce((s, t) => s + t.t.size.reduce((a, b) => a * b, 1), 0),
     }));
   }
 
+  const shortened = names.note();
+  if (shortened) warnings.push(shortened);
   if (isTorchScript) {
     warnings.unshift('TorchScript code is not interpreted (never executed): layers are listed from the module tree, but MACs and activation shapes cannot be known from this file');
   } else if (modules.length) {

@@ -54,7 +54,9 @@ export class PDict {
   readonly entries: [PValue, PValue][] = [];
   private readonly index = new Map<string | number, number>();
   set(k: PValue, v: PValue): void {
-    if (typeof k === 'string' || typeof k === 'number') {
+    // Keys longer than a name may be are not indexed (kept as separate entries): V8 hashes strings of more than
+    // 16,383 characters by length alone, so thousands of long keys would make each insert compare them all.
+    if (typeof k === 'number' || (typeof k === 'string' && k.length <= MAX_INDEXED_KEY)) {
       const i = this.index.get(k);
       if (i !== undefined) {
         this.entries[i][1] = v;
@@ -84,6 +86,9 @@ export class PBytes {
 }
 
 export type PValue = null | boolean | number | bigint | string | PGlobal | PStorage | PTensor | PList | PTuple | PDict | PObject | PBytes;
+
+/** Longest dict key that is indexed (see PDict.set). */
+const MAX_INDEXED_KEY = 4096;
 
 class Mark {}
 const MARK = new Mark();
@@ -144,6 +149,14 @@ function isKnownGlobal(module: string, name: string): boolean {
 }
 
 const MAX_OPS = 50_000_000;
+/**
+ * Totals per pickle, whatever the opcodes: containers and records created (a 20 KB compressed pickle can ask for
+ * 20 million dicts) and items stored in them (one memoised value appended millions of times).
+ */
+const MAX_OBJECTS = 1_000_000;
+const MAX_ITEMS = 10_000_000;
+/** Distinct globals listed (the scan goes on; the lists say they were cut). */
+const MAX_GLOBALS_LISTED = 1000;
 
 /**
  * Scans a pickle and returns the simulated top-level value. `persistentLoad` turns BINPERSID ids into values.
@@ -152,12 +165,14 @@ const MAX_OPS = 50_000_000;
 export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue = () => null): PickleResult {
   const stack: StackItem[] = [];
   const memo = new Map<number, PValue>();
-  const globalsSeen: string[] = [];
+  const globalsSeen = new Set<string>();
   const dangerous: string[] = [];
   const unknown: string[] = [];
   let protocol = 0;
   let pos = 0;
   let ops = 0;
+  let objects = 0;
+  let items = 0;
 
   const fail = (msg: string): never => {
     throw new PickleError(`pickle ${msg} (at byte ${pos})`);
@@ -229,14 +244,26 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
     }
     return fail('has no MARK to pop to');
   };
+  /** Counts a container or record created; past the budget the pickle is refused. */
+  const made = <T>(v: T): T => {
+    if (++objects > MAX_OBJECTS) fail(`creates more than ${MAX_OBJECTS} objects`);
+    return v;
+  };
+  /** Counts items stored into containers. */
+  const stored = (n: number): void => {
+    items += n;
+    if (items > MAX_ITEMS) fail(`stores more than ${MAX_ITEMS} items in lists, tuples and dicts`);
+  };
   const pushGlobal = (module: string, name: string): void => {
     const full = `${module}.${name}`;
-    if (!globalsSeen.includes(full)) {
-      if (globalsSeen.length < 10_000) globalsSeen.push(full);
+    if (!globalsSeen.has(full)) {
+      globalsSeen.add(full);
+      // Every dangerous global is kept (the file is refused with their names); unknown ones up to a limit.
       if (isDangerousGlobal(module, name)) dangerous.push(full);
-      else if (!isKnownGlobal(module, name)) unknown.push(full);
+      else if (!isKnownGlobal(module, name) && unknown.length < MAX_GLOBALS_LISTED) unknown.push(full);
+      if (globalsSeen.size > MAX_OBJECTS) fail(`names more than ${MAX_OBJECTS} distinct globals`);
     }
-    stack.push(new PGlobal(module, name));
+    stack.push(made(new PGlobal(module, name)));
   };
   const parseLong = (b: Buffer): number | bigint => {
     if (b.length === 0) return 0;
@@ -270,7 +297,7 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         u64();
         break;
       case 0x2e: // STOP
-        return { value: pop(), globals: globalsSeen, dangerous, unknown, protocol };
+        return { value: pop(), globals: [...globalsSeen].slice(0, MAX_GLOBALS_LISTED), dangerous: dangerous.slice(0, MAX_GLOBALS_LISTED), unknown, protocol };
       case 0x28: // MARK
         stack.push(MARK);
         break;
@@ -345,17 +372,17 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         stack.push(take(u64()).toString('utf8'));
         break;
       case 0x42: // BINBYTES
-        stack.push(new PBytes(take(u32()).length));
+        stack.push(made(new PBytes(take(u32()).length)));
         break;
       case 0x43: // SHORT_BINBYTES
-        stack.push(new PBytes(take(u8()).length));
+        stack.push(made(new PBytes(take(u8()).length)));
         break;
       case 0x8e: // BINBYTES8
       case 0x96: // BYTEARRAY8
-        stack.push(new PBytes(take(u64()).length));
+        stack.push(made(new PBytes(take(u64()).length)));
         break;
       case 0x97: // NEXT_BUFFER (out-of-band buffer: not available here)
-        stack.push(new PBytes(0));
+        stack.push(made(new PBytes(0)));
         break;
       case 0x98: // READONLY_BUFFER
         break;
@@ -369,12 +396,13 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         stack.push(false);
         break;
       case 0x5d: // EMPTY_LIST
-        stack.push(new PList());
+        stack.push(made(new PList()));
         break;
       case 0x61: {
         // APPEND
         const v = pop();
         const l = top();
+        stored(1);
         if (l instanceof PList) l.items.push(v);
         break;
       }
@@ -382,26 +410,39 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         // APPENDS
         const items = popMark();
         const l = top();
+        stored(items.length);
         if (l instanceof PList) for (const v of items) l.items.push(v);
         break;
       }
-      case 0x6c: // LIST
-        stack.push(new PList(popMark()));
+      case 0x6c: {
+        // LIST
+        const items = popMark();
+        stored(items.length);
+        stack.push(made(new PList(items)));
+        break;
+      }
         break;
       case 0x29: // EMPTY_TUPLE
-        stack.push(new PTuple([]));
+        stack.push(made(new PTuple([])));
         break;
-      case 0x74: // TUPLE
-        stack.push(new PTuple(popMark()));
+      case 0x74: {
+        // TUPLE
+        const items = popMark();
+        stored(items.length);
+        stack.push(made(new PTuple(items)));
+        break;
+      }
         break;
       case 0x85: // TUPLE1
-        stack.push(new PTuple([pop()]));
+        stored(1);
+        stack.push(made(new PTuple([pop()])));
         break;
       case 0x86: {
         // TUPLE2
         const b = pop();
         const a = pop();
-        stack.push(new PTuple([a, b]));
+        stored(2);
+        stack.push(made(new PTuple([a, b])));
         break;
       }
       case 0x87: {
@@ -409,16 +450,18 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         const c = pop();
         const b = pop();
         const a = pop();
-        stack.push(new PTuple([a, b, c]));
+        stored(3);
+        stack.push(made(new PTuple([a, b, c])));
         break;
       }
       case 0x7d: // EMPTY_DICT
-        stack.push(new PDict());
+        stack.push(made(new PDict()));
         break;
       case 0x64: {
         // DICT
         const items = popMark();
-        const d = new PDict();
+        stored(items.length);
+        const d = made(new PDict());
         for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
         stack.push(d);
         break;
@@ -428,10 +471,11 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         const v = pop();
         const k = pop();
         const d = top();
+        stored(1);
         if (d instanceof PDict) d.set(k, v);
         else if (d instanceof PObject && d.cls instanceof PGlobal) {
           // OrderedDict-like objects built by REDUCE receive items through SETITEM.
-          if (!(d.state instanceof PDict)) d.state = new PDict();
+          if (!(d.state instanceof PDict)) d.state = made(new PDict());
           (d.state as PDict).set(k, v);
         }
         break;
@@ -440,22 +484,29 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         // SETITEMS
         const items = popMark();
         const d = top();
-        const target = d instanceof PDict ? d : d instanceof PObject ? (d.state instanceof PDict ? d.state : (d.state = new PDict())) : null;
+        stored(items.length);
+        const target = d instanceof PDict ? d : d instanceof PObject ? (d.state instanceof PDict ? d.state : (d.state = made(new PDict()))) : null;
         if (target instanceof PDict) for (let i = 0; i + 1 < items.length; i += 2) target.set(items[i], items[i + 1]);
         break;
       }
       case 0x8f: // EMPTY_SET
-        stack.push(new PList());
+        stack.push(made(new PList()));
         break;
       case 0x90: {
         // ADDITEMS
         const items = popMark();
         const s = top();
-        if (s instanceof PList) s.items.push(...items);
+        stored(items.length);
+        if (s instanceof PList) for (const v of items) s.items.push(v);
         break;
       }
-      case 0x91: // FROZENSET
-        stack.push(new PList(popMark()));
+      case 0x91: {
+        // FROZENSET
+        const items = popMark();
+        stored(items.length);
+        stack.push(made(new PList(items)));
+        break;
+      }
         break;
       case 0x70: // PUT
         memo.set(Number(line()), top());
@@ -511,21 +562,24 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         const name = line();
         pushGlobal(module, name);
         const cls = pop();
-        stack.push(new PObject(cls, popMark()));
+        const args = popMark();
+        stored(args.length);
+        stack.push(made(new PObject(cls, args)));
         break;
       }
       case 0x6f: {
         // OBJ
         const items = popMark();
         if (items.length === 0) fail('has an OBJ without a class');
-        stack.push(new PObject(items[0], items.slice(1)));
+        stored(items.length);
+        stack.push(made(new PObject(items[0], items.slice(1))));
         break;
       }
       case 0x81: {
         // NEWOBJ
         const args = pop();
         const cls = pop();
-        stack.push(new PObject(cls, args instanceof PTuple ? args.items : []));
+        stack.push(made(new PObject(cls, args instanceof PTuple ? args.items : [])));
         break;
       }
       case 0x92: {
@@ -533,7 +587,7 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         pop(); // kwargs
         const args = pop();
         const cls = pop();
-        stack.push(new PObject(cls, args instanceof PTuple ? args.items : []));
+        stack.push(made(new PObject(cls, args instanceof PTuple ? args.items : [])));
         break;
       }
       case 0x82: // EXT1
@@ -548,7 +602,7 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         // REDUCE
         const args = pop();
         const fn = pop();
-        stack.push(reduce(fn, args instanceof PTuple ? args.items : []));
+        stack.push(made(reduce(fn, args instanceof PTuple ? args.items : [])));
         break;
       }
       case 0x62: {
@@ -559,10 +613,10 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         break;
       }
       case 0x50: // PERSID
-        stack.push(persistentLoad(line()));
+        stack.push(made(persistentLoad(line())));
         break;
       case 0x51: // BINPERSID
-        stack.push(persistentLoad(pop()));
+        stack.push(made(persistentLoad(pop())));
         break;
       default:
         fail(`has an unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
