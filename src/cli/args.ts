@@ -1,4 +1,5 @@
 /** A small, strict argument parser for edgeplan: unknown flags are usage errors (exit 2). */
+import { emptyRecord } from '../analyzers/safe-record';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -92,7 +93,7 @@ export function numberFlag(p: ParsedArgs, name: string, opts: { min?: number; ma
 
 /** "batch=1,sequence=128" (repeatable) → { batch: 1, sequence: 128 }. */
 export function bindingsFlag(p: ParsedArgs, name = 'bind'): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = emptyRecord<number>(); // dimension names come from model files: "__proto__" is a name like any other
   for (const item of values(p, name)) {
     const m = /^([^=]+)=(\d+)$/.exec(item);
     if (!m) throw new UsageError(`--${name} takes NAME=NUMBER, got "${item}"`);

@@ -6,7 +6,7 @@
  * file descriptor 3 when the CLI exits; the CLI itself is not changed. Children are started through a
  * small queue so a test file never runs more than `CLI_CONCURRENCY` of them at once.
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -31,6 +31,11 @@ export interface CliRun {
   timedOut: boolean;
   /** Peak resident set size of the CLI process in bytes (null if it did not exit normally). */
   maxRssBytes: number | null;
+  /**
+   * With `ownGroup`: processes of the CLI's process group still alive (not zombies) once the CLI has exited,
+   * as "pid command" lines — what it left behind. Empty without `ownGroup`.
+   */
+  leftovers: string[];
 }
 
 export interface RunOptions {
@@ -39,6 +44,23 @@ export interface RunOptions {
   cwd?: string;
   /** Close our end of the child's stdout at once, as `edgeplan ... | head -0` would (the child then meets EPIPE). */
   closeStdout?: boolean;
+  /** Start the CLI in a process group of its own and report what of it outlives the CLI (`leftovers`, then killed). */
+  ownGroup?: boolean;
+  /** With ownGroup: do not kill the leftovers (the caller watches them go away on their own). */
+  keepLeftovers?: boolean;
+  /** Called with the child's pid once it runs (e.g. to signal it). */
+  onSpawn?: (pid: number) => void;
+}
+
+/** Live (non-zombie) processes of process group `pgid`, as "pid command" lines (Linux ps). */
+export function processGroupMembers(pgid: number): string[] {
+  const r = spawnSync('ps', ['-e', '-o', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' });
+  if (r.status !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 3 && Number(f[1]) === pgid && !f[2].startsWith('Z'))
+    .map((f) => `${f[0]} ${f.slice(3).join(' ')}`);
 }
 
 const PRELOAD = `'use strict';
@@ -94,7 +116,9 @@ function spawnCli(args: string[], opts: RunOptions): Promise<CliRun> {
       cwd: opts.cwd ?? repoRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      detached: opts.ownGroup === true,
     });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const rss: Buffer[] = [];
@@ -105,6 +129,14 @@ function spawnCli(args: string[], opts: RunOptions): Promise<CliRun> {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
+      if (opts.ownGroup && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+          return;
+        } catch {
+          /* fall back to the CLI alone */
+        }
+      }
       child.kill('SIGKILL');
     }, timeoutMs);
     child.on('error', (e) => {
@@ -114,6 +146,14 @@ function spawnCli(args: string[], opts: RunOptions): Promise<CliRun> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const rssText = Buffer.concat(rss).toString().trim();
+      const leftovers = opts.ownGroup && child.pid !== undefined ? processGroupMembers(child.pid) : [];
+      if (opts.ownGroup && !opts.keepLeftovers && child.pid !== undefined && leftovers.length) {
+        try {
+          process.kill(-child.pid, 'SIGKILL'); // never leave them running after the test
+        } catch {
+          /* gone meanwhile */
+        }
+      }
       resolve({
         args,
         code,
@@ -123,6 +163,7 @@ function spawnCli(args: string[], opts: RunOptions): Promise<CliRun> {
         ms: Date.now() - started,
         timedOut,
         maxRssBytes: rssText ? Number(rssText) : null,
+        leftovers,
       });
     });
   });

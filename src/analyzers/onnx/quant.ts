@@ -3,6 +3,7 @@
  * operators, ConvInteger / MatMulInteger, DynamicQuantizeLinear and com.microsoft MatMulNBits. Scales and
  * zero points are recorded on the quantised tensors when they are constant scalars or vectors.
  */
+import { own } from '../safe-record';
 import type { ModelGraph, QuantParams, Subgraph, TensorInfo } from '../graph';
 import { allSubgraphs } from '../graph';
 import { lookupTensor, MAX_QUANT_ELEMENTS } from './values';
@@ -66,7 +67,7 @@ function quantFor(g: ModelGraph, sg: Subgraph, values: ValuesOf, scaleName: stri
 export function attachQuantParams(g: ModelGraph, values: ValuesOf): void {
   for (const sg of allSubgraphs(g)) {
     for (const node of sg.nodes) {
-      const rules = RULES[node.op];
+      const rules = own(RULES, node.op); // op types come from the file
       const name = (slot: number | `out:${number}`) => (typeof slot === 'number' ? node.inputs[slot] : node.outputs[Number(slot.slice(4))]);
       if (rules) {
         for (const [target, scaleSlot, zpSlot, defaultAxis] of rules) {

@@ -153,7 +153,7 @@ const MAX_OPS = 50_000_000;
  * Totals per pickle, whatever the opcodes: containers and records created (a 20 KB compressed pickle can ask for
  * 20 million dicts) and items stored in them (one memoised value appended millions of times).
  */
-const MAX_OBJECTS = 1_000_000;
+const MAX_OBJECTS = 2_000_000;
 const MAX_ITEMS = 10_000_000;
 /** Distinct globals listed (the scan goes on; the lists say they were cut). */
 const MAX_GLOBALS_LISTED = 1000;
@@ -165,7 +165,6 @@ const MAX_GLOBALS_LISTED = 1000;
 export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue = () => null): PickleResult {
   const stack: StackItem[] = [];
   const memo = new Map<number, PValue>();
-  const globalsSeen = new Set<string>();
   const dangerous: string[] = [];
   const unknown: string[] = [];
   let protocol = 0;
@@ -254,16 +253,19 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
     items += n;
     if (items > MAX_ITEMS) fail(`stores more than ${MAX_ITEMS} items in lists, tuples and dicts`);
   };
+  // One record per distinct global (records are immutable): a global named a million times costs one lookup each.
+  const globalsSeen = new Map<string, PGlobal>();
   const pushGlobal = (module: string, name: string): void => {
     const full = `${module}.${name}`;
-    if (!globalsSeen.has(full)) {
-      globalsSeen.add(full);
+    let g = globalsSeen.get(full);
+    if (!g) {
+      g = made(new PGlobal(module, name));
+      globalsSeen.set(full, g);
       // Every dangerous global is kept (the file is refused with their names); unknown ones up to a limit.
       if (isDangerousGlobal(module, name)) dangerous.push(full);
       else if (!isKnownGlobal(module, name) && unknown.length < MAX_GLOBALS_LISTED) unknown.push(full);
-      if (globalsSeen.size > MAX_OBJECTS) fail(`names more than ${MAX_OBJECTS} distinct globals`);
     }
-    stack.push(made(new PGlobal(module, name)));
+    stack.push(g);
   };
   const parseLong = (b: Buffer): number | bigint => {
     if (b.length === 0) return 0;
@@ -297,7 +299,7 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         u64();
         break;
       case 0x2e: // STOP
-        return { value: pop(), globals: [...globalsSeen].slice(0, MAX_GLOBALS_LISTED), dangerous: dangerous.slice(0, MAX_GLOBALS_LISTED), unknown, protocol };
+        return { value: pop(), globals: [...globalsSeen.keys()].slice(0, MAX_GLOBALS_LISTED), dangerous: dangerous.slice(0, MAX_GLOBALS_LISTED), unknown, protocol };
       case 0x28: // MARK
         stack.push(MARK);
         break;
