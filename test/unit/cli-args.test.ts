@@ -21,7 +21,7 @@ test('unknown flags, missing values and bad numbers are usage errors', () => {
 });
 
 test('--bind NAME=N builds bindings and rejects junk', () => {
-  assert.deepEqual(bindingsFlag(parseArgs(['--bind', 'batch=1,sequence=128'], spec)), { batch: 1, sequence: 128 });
+  assert.deepEqual({ ...bindingsFlag(parseArgs(['--bind', 'batch=1,sequence=128'], spec)) }, { batch: 1, sequence: 128 });
   assert.throws(() => bindingsFlag(parseArgs(['--bind', 'batch'], spec)), /NAME=NUMBER/);
   assert.throws(() => bindingsFlag(parseArgs(['--bind', 'batch=0'], spec)), /between 1/);
 });

@@ -22,11 +22,11 @@ test('REFERENCE.jsonl: every ONNX line matches exactly (params, weightBytes, mac
       weightBytes: m.weightBytes,
       macs: m.macs,
       operatorCount: m.operatorCount,
-      opHistogram: m.opHistogram,
+      opHistogram: { ...m.opHistogram },
       inputs: m.inputs,
       outputs: m.outputs,
       irVersion: m.irVersion,
-      opset: m.opset,
+      opset: m.opset && { ...m.opset },
       boundDims: m.dynamicShapes.symbols,
     };
     const want = {
@@ -56,7 +56,7 @@ test('silero_vad_half: MACs null because the STFT Conv kernel (256) is longer th
   const bound = await analyzeFile(fixture('silero_vad_half.onnx'), { bindings: { sequence: 512 } });
   const expected = 258 * 3 * 256 + 128 * 3 * 129 * 3 + 64 * 2 * 128 * 3 + 64 * 1 * 64 * 3 + 128 * 1 * 64 * 3 + 1 * 1 * 128;
   assert.equal(bound.model.macs, expected);
-  assert.deepEqual(bound.model.dynamicShapes.bindings, { batch: 1, sequence: 512 });
+  assert.deepEqual({ ...bound.model.dynamicShapes.bindings }, { batch: 1, sequence: 512 });
 });
 
 test('silero_vad: weights in Constant nodes of nested If bodies are counted; subgraph bodies costed apart', { skip: SKIP_NO_SHARED }, async () => {
@@ -138,7 +138,7 @@ test('unlabelled ONNX files agree with python3-onnx (params, weight bytes, histo
     const py = pythonFigures(unlabelled(f));
     const { model: m } = await analyzeFile(unlabelled(f));
     assert.deepEqual(
-      { params: m.params, weightBytes: m.weightBytes, opHistogram: m.opHistogram, operatorCount: m.operatorCount, inputs: m.inputs, outputs: m.outputs, irVersion: m.irVersion, opset: m.opset },
+      { params: m.params, weightBytes: m.weightBytes, opHistogram: { ...m.opHistogram }, operatorCount: m.operatorCount, inputs: m.inputs, outputs: m.outputs, irVersion: m.irVersion, opset: { ...m.opset } },
       { params: py.params, weightBytes: py.weightBytes, opHistogram: py.opHistogram, operatorCount: py.operatorCount, inputs: py.inputs, outputs: py.outputs, irVersion: py.irVersion, opset: py.opset },
       f,
     );

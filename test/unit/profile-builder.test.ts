@@ -87,7 +87,7 @@ test('weights: params and bytes by dtype; a shared buffer counts once', () => {
   const { profile } = buildProfile(g, { cost });
   assert.equal(profile.params, 110);
   assert.equal(profile.weightBytes, 410);
-  assert.deepEqual(profile.weightDtypes, { FLOAT: 400, INT8: 10 });
+  assert.deepEqual({ ...profile.weightDtypes }, { FLOAT: 400, INT8: 10 });
   assert.equal(profile.macs, 200);
   assert.equal(profile.layers[0].params, 100);
   assert.equal(profile.layers[0].weightPrecision, 'fp32');
@@ -108,7 +108,7 @@ test('symbolic input dims are bound to 1 by default with a warning, or to the us
   assert.ok(a.warnings.some((w) => /"batch" bound to 1/.test(w)));
   const b = buildProfile(mk(), { cost, inferShapes: infer, bindings: { batch: 4 } });
   assert.equal(b.profile.macs, 128);
-  assert.deepEqual(b.profile.dynamicShapes, { symbols: ['batch'], bindings: { batch: 4 }, hasDynamic: true });
+  assert.deepEqual({ ...b.profile.dynamicShapes, bindings: { ...b.profile.dynamicShapes.bindings } }, { symbols: ['batch'], bindings: { batch: 4 }, hasDynamic: true });
 });
 
 test('an unknown shape makes macs null with the reason, never a silent 0', () => {
@@ -123,7 +123,7 @@ test('histogram and operator count include subgraph nodes; subgraph bodies are c
   const body: Subgraph = { id: 'sg1', name: 'then', nodes: [node('inner', 'MatMul', ['p', 'q'], ['r'])], tensors: new Map([f32('p', [2, 3]), f32('q', [3, 5], true), f32('r', [2, 5])].map((t) => [t.name, t])), inputs: [], outputs: ['r'], parentId: 'main', owner: 'If_0.then_branch' };
   const g = graph([{ ...node('If_0', 'If', ['c'], ['o']), subgraphIds: ['sg1'] }], [f32('c', [1]), f32('o', [2, 5])], ['c'], ['o'], { subgraphs: [body] });
   const { profile } = buildProfile(g, { cost });
-  assert.deepEqual(profile.opHistogram, { If: 1, MatMul: 1 });
+  assert.deepEqual({ ...profile.opHistogram }, { If: 1, MatMul: 1 });
   assert.equal(profile.operatorCount, 2);
   assert.equal(profile.params, 15, 'weights inside subgraphs count');
   assert.equal(profile.macs, 0, 'main-graph MACs exclude bodies');

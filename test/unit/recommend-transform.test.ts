@@ -53,7 +53,7 @@ test('INT8 PTQ: conv/linear weights to a quarter, activations to a quarter, int8
   const p = await profileOf(mobilenetV1Onnx('t-mnv1.onnx'));
   const before = clone(p);
   const { profile: q, changes } = applyTechnique(p, 'int8-ptq');
-  assert.deepEqual(p, before, 'applyTechnique must not mutate its input');
+  assert.deepEqual(clone(p), before, 'applyTechnique must not mutate its input'); // compared as JSON: the profile's records have no prototype
   const pw = p.layers.findIndex((l) => l.name === 'pw3');
   assert.ok(pw >= 0);
   assert.equal(q.layers[pw].weightBytes, Math.round(p.layers[pw].weightBytes / 4));

@@ -156,7 +156,7 @@ test('many operators sharing one table with a large inputs vector stay bounded',
   const r = attempt(buildTflite(spec));
   const ms = Date.now() - t0;
   assert.ok('error' in r, 'expected the work budget to stop it');
-  assert.match(r.error.message, /far more elements than its size allows/);
+  assert.match(r.error.message, /far more elements than its size allows|inputs and outputs in all: refusing/);
   assert.ok(ms < 5000, `took ${ms} ms`);
 });
 

@@ -44,7 +44,7 @@ for (const ref of tfliteLines) {
     assert.equal(profile.weightBytes, ref.weightBytes, 'weightBytes');
     assert.equal(profile.macs, ref.macs, 'macs');
     assert.equal(profile.operatorCount, ref.operatorCount, 'operatorCount');
-    assert.deepEqual(profile.opHistogram, ref.opHistogram, 'opHistogram');
+    assert.deepEqual({ ...profile.opHistogram }, ref.opHistogram, 'opHistogram');
     assert.deepEqual(
       profile.inputs.map((i) => ({ dtype: i.dtype, shape: i.shape })),
       ref.inputs.map((i) => ({ dtype: i.dtype, shape: i.shape })),

@@ -27,7 +27,7 @@ for (const ref of lines) {
     assert.equal(model.weightBytes, ref.weightBytes, 'weightBytes');
     assert.equal(model.macs, ref.macs, 'macs');
     assert.equal(model.operatorCount, ref.operatorCount, 'operatorCount');
-    assert.deepEqual(model.opHistogram, ref.opHistogram, 'opHistogram');
+    assert.deepEqual({ ...model.opHistogram }, ref.opHistogram, 'opHistogram');
     assert.deepEqual(model.inputs.map((i) => ({ dtype: i.dtype, shape: i.shape })), ref.inputs.map((i) => ({ dtype: i.dtype, shape: i.shape })), 'inputs');
     assert.deepEqual(model.outputs.map((i) => ({ dtype: i.dtype, shape: i.shape })), ref.outputs.map((i) => ({ dtype: i.dtype, shape: i.shape })), 'outputs');
     if (ref.macs) {
