@@ -1,7 +1,8 @@
 /**
  * npm run bench — speed and memory, printed as tables (benchmarks, not timed tests):
- *  1. analysis time and peak RSS for the real fixtures (../shared) and generated 100 MB / 1 GB ONNX models,
- *     next to Debian's python3-onnx `onnx.load` + `shape_inference.infer_shapes` on the same files;
+ *  1. analysis time and peak RSS for the real fixtures (../shared), generated 100 MB / 1 GB ONNX models and
+ *     million-node ONNX / TFLite chains, next to Debian's python3-onnx `onnx.load` +
+ *     `shape_inference.infer_shapes` on the ONNX files;
  *  2. the four exports of a typical plan;
  *  3. what the deployed-graph pass adds to an estimate of a 1,000-node exported model on every catalog device;
  *  4. edgeplan verify, static INT8 PTQ of MobileNetV2-224 (the reference architecture) with 100 calibration and
@@ -17,6 +18,7 @@ import { writeReferenceModel } from '../test/support/modelgen/reference-archs';
 import { seededRandom } from '../src/measure/verify/data/dataset';
 import { encodeNpy } from '../src/measure/verify/data/npy';
 import { floatTensor, readOnnxModel, writeOnnxModel } from '../src/measure/verify/onnx-file';
+import { tfliteChain, writeOnnxChain } from '../test/support/hostile-files';
 
 const root = path.resolve(__dirname, '..', '..');
 const shared = path.resolve(root, '..', 'shared', 'models');
@@ -44,6 +46,16 @@ function generated(targetBytes: number, name: string): string {
   for (let i = 0; i < layers; i++) x = g.relu(g.gemm(x, width, { name: `fc${i}` }));
   g.output(x);
   writeModel(g.model({ opset: 13 }), file);
+  return file;
+}
+
+/** A generated model kept in the cache folder. */
+function cached(name: string, write: (file: string) => void): string {
+  const file = path.join(cache, name);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(cache, { recursive: true });
+    write(file);
+  }
   return file;
 }
 
@@ -93,6 +105,9 @@ async function main(): Promise<void> {
   files.push(samplePath());
   files.push(generated(100 * 1024 * 1024, 'generated-100MB.onnx'));
   files.push(generated(1024 * 1024 * 1024, 'generated-1GB.onnx'));
+  // Huge graphs: a million nodes (the per-file limit), where the per-node cost of reading and profiling shows.
+  files.push(cached('chain-1M-nodes.onnx', (f) => writeOnnxChain(f, 1_000_000)));
+  files.push(cached('chain-1M-ops.tflite', (f) => fs.writeFileSync(f, tfliteChain(1_000_000))));
 
   const rows: Row[] = [];
   for (const f of files) {

@@ -11,6 +11,7 @@ import { ModelFileError } from './errors';
 import { FileSource } from './io/file-source';
 import { detectFormat } from './detect';
 import { buildProfile } from './profile';
+import { limitGraphNames } from './names';
 import { describeFsError } from '../fs-util';
 
 export { ModelFileError } from './errors';
@@ -92,6 +93,8 @@ async function analyzeMlpackage(abs: string, opts: AnalyzeOptions, cancelled: (f
 }
 
 function profileOf(graph: ModelGraph, reader: FormatReader, opts: AnalyzeOptions, cancelled: (f: number, m: string) => void): AnalysisResult {
+  const shortened = limitGraphNames(graph);
+  if (shortened && !graph.warnings.includes(shortened)) graph.warnings.push(shortened);
   cancelled(0.8, 'Inferring shapes and costs');
   const { profile, warnings } = buildProfile(graph, {
     bindings: opts.bindings,

@@ -12,6 +12,7 @@
  */
 import { createHash } from 'crypto';
 import { LIMITS, ModelFileError } from './errors';
+import { allSubgraphs, type ModelGraph } from './graph';
 
 /** The name as the analysis uses it: itself, or a shortened form that is unique for the full name. */
 export function shortName(name: string): string {
@@ -68,4 +69,26 @@ export class Interner {
     if (this.table.size < this.max && s.length <= 256) this.table.set(s, s);
     return s;
   }
+}
+
+/**
+ * The same limits on any reader's result, after it read the file (the formats whose readers build names by
+ * joining strings — a 16 MB model name prefixed to every layer name — are caught here too): node and declared
+ * layer names and ops add up to at most LIMITS.maxNameBytes (lengths of joined strings cost nothing to take),
+ * and longer names than LIMITS.maxNameChars are shortened in place. Tensor names stay as the reader made them
+ * (they are keys; the readers shorten them consistently). Returns a warning when names were shortened.
+ */
+export function limitGraphNames(g: ModelGraph): string | null {
+  const budget = new NameBudget(g.file);
+  for (const sg of allSubgraphs(g)) {
+    for (const node of sg.nodes) {
+      node.name = budget.name(node.name, 'node names');
+      node.op = budget.name(node.op, 'op types');
+    }
+  }
+  for (const l of g.declaredLayers ?? []) {
+    l.name = budget.name(l.name, 'layer names');
+    l.op = budget.name(l.op, 'layer types');
+  }
+  return budget.note();
 }

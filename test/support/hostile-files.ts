@@ -6,8 +6,8 @@
  * encoder for million-node ONNX chains, safetensors, a Keras zip, a Core ML spec).
  */
 import * as fs from 'fs';
-import { encodeModel, type ModelSpec, type NodeSpec } from '../../src/modelgen/onnx-builder';
-import { buildTflite, type TfliteModelSpec, type TfliteOperatorSpec, type TfliteTensorSpec } from '../../src/modelgen/tflite-builder';
+import { encodeModel, type ModelSpec, type NodeSpec } from './modelgen/onnx-builder';
+import { buildTflite, type TfliteModelSpec, type TfliteOperatorSpec, type TfliteTensorSpec } from './modelgen/tflite-builder';
 import { ggufBytes, type GgufKv } from './gguf-writer';
 import { makeZip, Pickle, torchZip } from './torch-files';
 

@@ -21,7 +21,7 @@ import { BufferSource } from '../../src/analyzers/io/byte-source';
 import { readGguf } from '../../src/analyzers/gguf';
 import { analyzeFile } from '../../src/analyzers';
 import { createDefaultPlan, serializePlan } from '../../src/planner/plan';
-import { OnnxGraphBuilder, writeModel } from '../../src/modelgen/onnx-builder';
+import { OnnxGraphBuilder, writeModel } from '../support/modelgen/onnx-builder';
 import { runCli, describeRun, assertBadInput, processGroupMembers, sampleModel, type CliRun, type RunOptions } from '../support/run-cli';
 import { tempDir } from '../support/shared';
 import * as H from '../support/hostile-files';
