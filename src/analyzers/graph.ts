@@ -192,26 +192,51 @@ export function findTensor(g: ModelGraph, sg: Subgraph, name: string): TensorInf
 }
 
 /**
- * The nodes of a subgraph in an order where every producer comes before its consumers (Kahn's algorithm);
- * `blocked` lists the nodes that never became ready: empty unless some nodes form a cycle.
+ * The dependencies of a subgraph's nodes: for each node, the distinct earlier-or-later nodes producing its
+ * inputs, and whether file order already runs every producer first (then the lists are not built).
  */
-export function topologicalOrder(sg: Subgraph): { order: GraphNode[]; blocked: GraphNode[] } {
+export function nodeDependencies(sg: Subgraph): { inFileOrder: true } | { inFileOrder: false; indegree: number[]; consumers: number[][] } {
   const producer = new Map<string, number>();
   sg.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
-  const indegree = sg.nodes.map(() => 0);
+  let inFileOrder = true;
+  for (let i = 0; i < sg.nodes.length && inFileOrder; i++) {
+    for (const inp of sg.nodes[i].inputs) {
+      const p = inp ? producer.get(inp) : undefined;
+      if (p !== undefined && p > i) {
+        inFileOrder = false;
+        break;
+      }
+    }
+  }
+  if (inFileOrder) return { inFileOrder };
+  const indegree = new Array<number>(sg.nodes.length).fill(0);
   const consumers: number[][] = sg.nodes.map(() => []);
   sg.nodes.forEach((n, i) => {
-    for (const inp of new Set(n.inputs)) {
+    const deps = new Set<number>();
+    for (const inp of n.inputs) {
       const p = inp ? producer.get(inp) : undefined;
-      if (p === undefined || p === i) continue;
-      indegree[i]++;
-      consumers[p].push(i);
+      if (p !== undefined && p !== i) deps.add(p);
     }
+    indegree[i] = deps.size;
+    for (const d of deps) consumers[d].push(i);
   });
-  const ready = indegree.map((d, i) => (d === 0 ? i : -1)).filter((i) => i >= 0).reverse();
+  return { inFileOrder, indegree, consumers };
+}
+
+/**
+ * The nodes of a subgraph in an order where every producer comes before its consumers (file order when it
+ * already is one, else Kahn's algorithm); `blocked` lists the nodes that never became ready, in file order:
+ * empty unless some nodes form a cycle.
+ */
+export function topologicalOrder(sg: Subgraph): { order: GraphNode[]; blocked: GraphNode[] } {
+  const deps = nodeDependencies(sg);
+  if (deps.inFileOrder) return { order: sg.nodes, blocked: [] };
+  const { indegree, consumers } = deps;
+  const ready: number[] = [];
+  indegree.forEach((d, i) => d === 0 && ready.push(i));
   const out: GraphNode[] = [];
-  while (ready.length) {
-    const i = ready.pop()!;
+  for (let q = 0; q < ready.length; q++) {
+    const i = ready[q];
     out.push(sg.nodes[i]);
     for (const c of consumers[i]) if (--indegree[c] === 0) ready.push(c);
   }

@@ -13,6 +13,7 @@ import {
   bytesOf,
   elementCount,
   findTensor,
+  nodeDependencies,
 } from './graph';
 import type { NodeCost, NodeCostFn } from './cost/types';
 import { LayerSummary } from './layer-summary';
@@ -255,30 +256,9 @@ function countWeights(graph: ModelGraph): {
 
 /** Topological order of the main graph, stable by file order; file order if the graph has a cycle. */
 function executionOrder(sg: Subgraph, warnings: string[]): { nodes: GraphNode[]; kind: 'file-order' | 'topological' } {
-  const producer = new Map<string, number>();
-  sg.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
-  let inFileOrder = true;
-  for (let i = 0; i < sg.nodes.length && inFileOrder; i++) {
-    for (const inp of sg.nodes[i].inputs) {
-      const p = inp ? producer.get(inp) : undefined;
-      if (p !== undefined && p > i) {
-        inFileOrder = false;
-        break;
-      }
-    }
-  }
-  if (inFileOrder) return { nodes: sg.nodes, kind: 'file-order' };
-  const indegree = new Array<number>(sg.nodes.length).fill(0);
-  const consumers: number[][] = sg.nodes.map(() => []);
-  sg.nodes.forEach((n, i) => {
-    const deps = new Set<number>();
-    for (const inp of n.inputs) {
-      const p = inp ? producer.get(inp) : undefined;
-      if (p !== undefined && p !== i) deps.add(p);
-    }
-    indegree[i] = deps.size;
-    for (const d of deps) consumers[d].push(i);
-  });
+  const deps = nodeDependencies(sg);
+  if (deps.inFileOrder) return { nodes: sg.nodes, kind: 'file-order' };
+  const { indegree, consumers } = deps;
   // Kahn's algorithm with a min-heap on file index keeps the order stable and deterministic.
   const ready: number[] = [];
   indegree.forEach((d, i) => d === 0 && heapPush(ready, i));

@@ -7,7 +7,7 @@
  * subgraphs resolve. A dim that cannot be known stays a string ("?" or the file's symbol); a shape whose
  * rank cannot be known stays null, with the reason kept for the cost model. Never throws.
  */
-import { type Dim, type GraphNode, type ModelGraph, type Shape, type Subgraph, type TensorInfo, allSubgraphs, findTensor } from './graph';
+import { type Dim, type GraphNode, type ModelGraph, type Shape, type Subgraph, type TensorInfo, allSubgraphs, findTensor, topologicalOrder } from './graph';
 import { onnxDtype, onnxDtypeByName, UNKNOWN_DTYPE } from './onnx/dtypes';
 import { getValues, MAX_FOLDED_ELEMENTS, setUnknownReason, setValues, unknownReason } from './onnx/values';
 
@@ -868,44 +868,10 @@ function setOutput(c: NodeCtx, index: number, out: Out, warnings: string[]): voi
   }
 }
 
+/** Producers before consumers; nodes on a cycle come last, in file order (their inputs stay unknown). */
 function topoOrder(sg: Subgraph): GraphNode[] {
-  const producer = new Map<string, number>();
-  sg.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
-  let sorted = true;
-  for (let i = 0; i < sg.nodes.length && sorted; i++) {
-    for (const inp of sg.nodes[i].inputs) {
-      const p = inp ? producer.get(inp) : undefined;
-      if (p !== undefined && p > i) {
-        sorted = false;
-        break;
-      }
-    }
-  }
-  if (sorted) return sg.nodes;
-  const indeg = new Array<number>(sg.nodes.length).fill(0);
-  const users: number[][] = sg.nodes.map(() => []);
-  sg.nodes.forEach((n, i) => {
-    const deps = new Set<number>();
-    for (const inp of n.inputs) {
-      const p = inp ? producer.get(inp) : undefined;
-      if (p !== undefined && p !== i) deps.add(p);
-    }
-    indeg[i] = deps.size;
-    deps.forEach((d) => users[d].push(i));
-  });
-  const queue: number[] = [];
-  indeg.forEach((d, i) => d === 0 && queue.push(i));
-  const out: GraphNode[] = [];
-  const done = new Array<boolean>(sg.nodes.length).fill(false);
-  for (let q = 0; q < queue.length; q++) {
-    const i = queue[q];
-    out.push(sg.nodes[i]);
-    done[i] = true;
-    for (const u of users[i]) if (--indeg[u] === 0) queue.push(u);
-  }
-  // Nodes on a cycle come last, in file order; their inputs stay unknown.
-  sg.nodes.forEach((n, i) => !done[i] && out.push(n));
-  return out;
+  const { order, blocked } = topologicalOrder(sg);
+  return blocked.length ? [...order, ...blocked] : order;
 }
 
 function bindShape(s: Shape | null, bindings: Record<string, number>, bindUnnamed: boolean): Shape | null {

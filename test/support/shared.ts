@@ -44,6 +44,25 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(require('os').tmpdir(), `edgeplan-${prefix}-`));
 }
 
+/**
+ * A temporary folder for one test file's generated inputs, removed when its tests end (kept with
+ * EDGEPLAN_KEEP_HOSTILE=1 for a look), and `put`, which writes a file into it and returns its path.
+ */
+export function scratchFiles(prefix: string): { dir: string; put: (name: string, bytes: Uint8Array | string) => string } {
+  const dir = tempDir(prefix);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('node:test').after(() => {
+    if (!process.env.EDGEPLAN_KEEP_HOSTILE) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const put = (name: string, bytes: Uint8Array | string): string => {
+    const p = path.join(dir, name);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, bytes);
+    return p;
+  };
+  return { dir, put };
+}
+
 /** Folder for artifacts a person should look at (screenshots, rendered pages): test-artifacts/<name>. */
 export function artifactDir(name: string): string {
   const d = path.join(repoRoot, 'test-artifacts', name);

@@ -13,7 +13,7 @@
  * are generated here (ONNX, TFLite, safetensors, GGUF, PyTorch) and, where ../shared is present, real files of
  * all seven formats.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -22,21 +22,12 @@ import * as zlib from 'zlib';
 import { analyzeFile, ModelFileError } from '../../src/analyzers';
 import { encodeModel } from '../support/modelgen/onnx-builder';
 import { TfliteModelBuilder } from '../support/modelgen/tflite-builder';
-import { hasShared, sharedDir, tempDir } from '../support/shared';
+import { hasShared, scratchFiles, sharedDir } from '../support/shared';
 import { makeZip, Pickle, torchZip } from '../support/torch-files';
 import { runCli, parseJsonOut, assertBadInput, assertBoundedMemory, describeRun, sampleModel, type CliRun } from '../support/run-cli';
 
-const dir = tempDir('cli-hostile');
 // EDGEPLAN_KEEP_HOSTILE=1 keeps the generated files for a look.
-after(() => {
-  if (!process.env.EDGEPLAN_KEEP_HOSTILE) fs.rmSync(dir, { recursive: true, force: true });
-});
-const put = (name: string, bytes: Uint8Array | string): string => {
-  const p = path.join(dir, name);
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, bytes);
-  return p;
-};
+const { dir, put } = scratchFiles('cli-hostile');
 
 // ------------------------------------------------------------------ small writers (independent of the readers)
 

@@ -12,7 +12,7 @@
  * devices given as --plan, --measurements, measure --log/--store and as the default measurements store; a PDF of
  * a plan holding a 20,000-character word; SIGTERM, SIGINT and SIGKILL of the CLI during `benchmark`.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -23,20 +23,11 @@ import { analyzeFile } from '../../src/analyzers';
 import { createDefaultPlan, serializePlan } from '../../src/planner/plan';
 import { OnnxGraphBuilder, writeModel } from '../support/modelgen/onnx-builder';
 import { runCli, describeRun, assertBadInput, processGroupMembers, sampleModel, type CliRun, type RunOptions } from '../support/run-cli';
-import { tempDir } from '../support/shared';
+import { scratchFiles } from '../support/shared';
 import * as H from '../support/hostile-files';
 import { terminalSafe } from '../../src/cli/terminal';
 
-const dir = tempDir('hostile-round2');
-after(() => {
-  if (!process.env.EDGEPLAN_KEEP_HOSTILE) fs.rmSync(dir, { recursive: true, force: true });
-});
-const put = (name: string, bytes: Uint8Array | string): string => {
-  const p = path.join(dir, name);
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, bytes);
-  return p;
-};
+const { dir, put } = scratchFiles('hostile-round2');
 
 const LIMIT_MS = 30_000;
 const LIMIT_RSS = 1.5 * 2 ** 30;

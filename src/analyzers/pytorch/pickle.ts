@@ -171,7 +171,7 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
   let pos = 0;
   let ops = 0;
   let objects = 0;
-  let items = 0;
+  let itemsStored = 0;
 
   const fail = (msg: string): never => {
     throw new PickleError(`pickle ${msg} (at byte ${pos})`);
@@ -250,8 +250,14 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
   };
   /** Counts items stored into containers. */
   const stored = (n: number): void => {
-    items += n;
-    if (items > MAX_ITEMS) fail(`stores more than ${MAX_ITEMS} items in lists, tuples and dicts`);
+    itemsStored += n;
+    if (itemsStored > MAX_ITEMS) fail(`stores more than ${MAX_ITEMS} items in lists, tuples and dicts`);
+  };
+  /** The items down to the last MARK, counted as stored (they go into a container). */
+  const popItems = (): PValue[] => {
+    const list = popMark();
+    stored(list.length);
+    return list;
   };
   // One record per distinct global (records are immutable): a global named a million times costs one lookup each.
   const globalsSeen = new Map<string, PGlobal>();
@@ -408,32 +414,25 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         if (l instanceof PList) l.items.push(v);
         break;
       }
-      case 0x65: {
-        // APPENDS
-        const items = popMark();
+      case 0x65: // APPENDS
+      case 0x90: {
+        // ADDITEMS (sets are read as lists)
+        const items = popItems();
         const l = top();
-        stored(items.length);
         if (l instanceof PList) for (const v of items) l.items.push(v);
         break;
       }
-      case 0x6c: {
-        // LIST
-        const items = popMark();
-        stored(items.length);
-        stack.push(made(new PList(items)));
+      case 0x6c: // LIST
+      case 0x91: // FROZENSET
+        stack.push(made(new PList(popItems())));
         break;
-      }
         break;
       case 0x29: // EMPTY_TUPLE
         stack.push(made(new PTuple([])));
         break;
-      case 0x74: {
-        // TUPLE
-        const items = popMark();
-        stored(items.length);
-        stack.push(made(new PTuple(items)));
+      case 0x74: // TUPLE
+        stack.push(made(new PTuple(popItems())));
         break;
-      }
         break;
       case 0x85: // TUPLE1
         stored(1);
@@ -461,8 +460,7 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         break;
       case 0x64: {
         // DICT
-        const items = popMark();
-        stored(items.length);
+        const items = popItems();
         const d = made(new PDict());
         for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
         stack.push(d);
@@ -484,9 +482,8 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
       }
       case 0x75: {
         // SETITEMS
-        const items = popMark();
+        const items = popItems();
         const d = top();
-        stored(items.length);
         const target = d instanceof PDict ? d : d instanceof PObject ? (d.state instanceof PDict ? d.state : (d.state = made(new PDict()))) : null;
         if (target instanceof PDict) for (let i = 0; i + 1 < items.length; i += 2) target.set(items[i], items[i + 1]);
         break;
@@ -494,21 +491,6 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
       case 0x8f: // EMPTY_SET
         stack.push(made(new PList()));
         break;
-      case 0x90: {
-        // ADDITEMS
-        const items = popMark();
-        const s = top();
-        stored(items.length);
-        if (s instanceof PList) for (const v of items) s.items.push(v);
-        break;
-      }
-      case 0x91: {
-        // FROZENSET
-        const items = popMark();
-        stored(items.length);
-        stack.push(made(new PList(items)));
-        break;
-      }
         break;
       case 0x70: // PUT
         memo.set(Number(line()), top());
@@ -564,16 +546,13 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
         const name = line();
         pushGlobal(module, name);
         const cls = pop();
-        const args = popMark();
-        stored(args.length);
-        stack.push(made(new PObject(cls, args)));
+        stack.push(made(new PObject(cls, popItems())));
         break;
       }
       case 0x6f: {
         // OBJ
-        const items = popMark();
+        const items = popItems();
         if (items.length === 0) fail('has an OBJ without a class');
-        stored(items.length);
         stack.push(made(new PObject(items[0], items.slice(1))));
         break;
       }
