@@ -195,7 +195,23 @@ export function findTensor(g: ModelGraph, sg: Subgraph, name: string): TensorInf
  * The dependencies of a subgraph's nodes: for each node, the distinct earlier-or-later nodes producing its
  * inputs, and whether file order already runs every producer first (then the lists are not built).
  */
-export function nodeDependencies(sg: Subgraph): { inFileOrder: true } | { inFileOrder: false; indegree: number[]; consumers: number[][] } {
+export function nodeDependencies(sg: Subgraph): NodeDependencies {
+  // Shape inference and the profile both ask; a million-node graph pays for the scan once.
+  let deps = DEPENDENCIES.get(sg.nodes);
+  if (!deps) {
+    deps = scanDependencies(sg);
+    DEPENDENCIES.set(sg.nodes, deps);
+  }
+  // Callers count indegrees down: each gets its own copy.
+  return deps.inFileOrder ? deps : { inFileOrder: false, indegree: deps.indegree.slice(), consumers: deps.consumers };
+}
+
+type NodeDependencies = { inFileOrder: true } | { inFileOrder: false; indegree: number[]; consumers: number[][] };
+
+/** Per node list (readers never change a node's inputs or outputs after reading). */
+const DEPENDENCIES = new WeakMap<GraphNode[], NodeDependencies>();
+
+function scanDependencies(sg: Subgraph): NodeDependencies {
   const producer = new Map<string, number>();
   sg.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
   let inFileOrder = true;

@@ -31,6 +31,8 @@ export interface CliRun {
   timedOut: boolean;
   /** Peak resident set size of the CLI process in bytes (null if it did not exit normally). */
   maxRssBytes: number | null;
+  /** CPU time (user + system) of the CLI process in ms (null if it did not exit normally): its work, whatever the machine's load. */
+  cpuMs: number | null;
   /**
    * With `ownGroup`: processes of the CLI's process group still alive (not zombies) once the CLI has exited,
    * as "pid command" lines — what it left behind. Empty without `ownGroup`.
@@ -65,7 +67,8 @@ export function processGroupMembers(pgid: number): string[] {
 
 const PRELOAD = `'use strict';
 process.on('exit', () => {
-  try { require('fs').writeSync(3, String(process.resourceUsage().maxRSS * 1024)); } catch (e) { /* fd 3 absent */ }
+  const u = process.resourceUsage();
+  try { require('fs').writeSync(3, u.maxRSS * 1024 + ' ' + Math.round((u.userCPUTime + u.systemCPUTime) / 1000)); } catch (e) { /* fd 3 absent */ }
 });
 `;
 
@@ -145,7 +148,7 @@ function spawnCli(args: string[], opts: RunOptions): Promise<CliRun> {
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const rssText = Buffer.concat(rss).toString().trim();
+      const [rssText, cpuText] = Buffer.concat(rss).toString().trim().split(' ');
       const leftovers = opts.ownGroup && child.pid !== undefined ? processGroupMembers(child.pid) : [];
       if (opts.ownGroup && !opts.keepLeftovers && child.pid !== undefined && leftovers.length) {
         try {
@@ -163,6 +166,7 @@ function spawnCli(args: string[], opts: RunOptions): Promise<CliRun> {
         ms: Date.now() - started,
         timedOut,
         maxRssBytes: rssText ? Number(rssText) : null,
+        cpuMs: cpuText ? Number(cpuText) : null,
         leftovers,
       });
     });
@@ -172,7 +176,7 @@ function spawnCli(args: string[], opts: RunOptions): Promise<CliRun> {
 /** A short description of a run for assertion messages. */
 export function describeRun(r: CliRun): string {
   const clip = (s: string): string => (s.length > 600 ? `${s.slice(0, 600)}…` : s);
-  return `edgeplan ${r.args.join(' ')} → code ${r.code}${r.signal ? ` signal ${r.signal}` : ''}${r.timedOut ? ' (TIMED OUT)' : ''}, ${r.ms} ms\nstdout: ${clip(r.stdout)}\nstderr: ${clip(r.stderr)}`;
+  return `edgeplan ${r.args.join(' ')} → code ${r.code}${r.signal ? ` signal ${r.signal}` : ''}${r.timedOut ? ' (TIMED OUT)' : ''}, ${r.ms} ms${r.cpuMs !== null ? ` (${r.cpuMs} ms CPU)` : ''}\nstdout: ${clip(r.stdout)}\nstderr: ${clip(r.stderr)}`;
 }
 
 /** A stack trace line ("    at fn (file.js:1:2)") or an uncaught-error banner. */
