@@ -278,6 +278,13 @@ export function torchLongKeys(count: number, chars: number): Buffer {
   return torchZip('archive', p.bytes(), {});
 }
 
+/** A torch.save zip with `count` extra entries whose names have `chars` characters and differ only at their end. */
+export function torchLongEntryNames(count: number, chars: number): Buffer {
+  const p = new Pickle().proto(2).emptyDict().stop();
+  const base = 'e'.repeat(chars - 8);
+  return torchZip('archive', p.bytes(), {}, Array.from({ length: count }, (_, i) => ({ name: `${base}${String(i).padStart(8, '0')}`, data: Buffer.alloc(0) })));
+}
+
 /** A pickle that names the same unknown global `count` times (each pushed, then popped). */
 export function torchRepeatedGlobals(count: number): Buffer {
   const one = Buffer.from('cmypackage.sub\nSomeClass\n0', 'latin1'); // GLOBAL, POP

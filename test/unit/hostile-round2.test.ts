@@ -137,6 +137,8 @@ test('names: 16 MB node names hit the per-file name budget; thousands of 17,000-
     const text = assertOk(await run(['analyze', file]));
     assert.ok(text.split('\n').every((l: string) => l.length <= 1100), `${name}: no text line is longer than a clipped warning`);
   }
+  const zip = put('long-entry-names.pt', H.torchLongEntryNames(3000, 17_000));
+  assertOk(await run(['analyze', zip, '--json']));
   const st = put('long-keys.safetensors', H.safetensorsNamed(Array.from({ length: 3000 }, (_, i) => `${'s'.repeat(16_992)}${String(i).padStart(8, '0')}`), [], false));
   assertRefused(await run(['analyze', st]), st, /keys longer than 16383 characters/);
 });

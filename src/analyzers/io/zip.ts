@@ -6,6 +6,7 @@
  */
 import * as zlib from 'zlib';
 import { LIMITS, ModelFileError } from '../errors';
+import { shortName } from '../names';
 
 export { type ByteSource, BufferSource, SliceSource } from './byte-source';
 import { type ByteSource, BufferSource, SliceSource } from './byte-source';
@@ -37,13 +38,17 @@ export function looksLikeZip(head: Buffer): boolean {
 }
 
 export class ZipArchive {
+  /** Entries by name; long names are keyed by their short unique form (names.ts: V8 hashes long strings by length). */
   private readonly byName = new Map<string, ZipEntry>();
 
   private constructor(
     readonly src: ByteSource,
     readonly entries: ZipEntry[],
   ) {
-    for (const e of entries) if (!this.byName.has(e.name)) this.byName.set(e.name, e);
+    for (const e of entries) {
+      const key = shortName(e.name);
+      if (!this.byName.has(key)) this.byName.set(key, e);
+    }
   }
 
   get file(): string {
@@ -138,7 +143,7 @@ export class ZipArchive {
   }
 
   get(name: string): ZipEntry | undefined {
-    return this.byName.get(name);
+    return this.byName.get(shortName(name));
   }
 
   /** Absolute offset where the entry's (compressed) bytes start, from its local header. */
