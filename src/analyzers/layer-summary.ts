@@ -88,7 +88,7 @@ export class LayerSummary {
       : this.window > 1
         ? `layers in the same window of ${this.window} nodes with the same op and precision share a row`
         : 'runs of consecutive layers with the same op and precision share a row';
-    return `The main graph has ${this.total.toLocaleString('en-US')} layers, more than the ${this.limit.toLocaleString('en-US')} listed one by one: ${how} (${this.rows.length.toLocaleString('en-US')} rows; totals, op counts and per-node overheads are exact, the order is kept to the window)`;
+    return `The main graph has ${this.total.toLocaleString('en-US')} layers, more than the ${this.limit.toLocaleString('en-US')} listed one by one: ${how} (${this.rows.length.toLocaleString('en-US')} rows; totals, op counts and per-node overheads are exact, the order is kept to the window; estimates take the rows as they are, without the deployed-graph pass's folding and fusions, so activations are assumed fused)`;
   }
 
   private keyOf(l: LayerProfile): string {
