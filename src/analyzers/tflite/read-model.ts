@@ -526,7 +526,13 @@ function linkSubgraphs(subgraphs: Subgraph[], refs: { sg: number; node: GraphNod
 
 function uniqueNames(raw: string[]): string[] {
   const count = new Map<string, number>();
-  for (const n of raw) count.set(n, (count.get(n) ?? 0) + 1);
+  let clashes = 0;
+  for (const n of raw) {
+    const c = (count.get(n) ?? 0) + 1;
+    count.set(n, c);
+    if (c > 1 || n === '') clashes++;
+  }
+  if (clashes === 0) return raw; // the common case: nothing to rename
   const used = new Set<string>(raw.filter((n) => n !== '' && count.get(n) === 1));
   return raw.map((n, i) => {
     if (n !== '' && count.get(n) === 1) return n;
