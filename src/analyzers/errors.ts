@@ -43,24 +43,3 @@ export const LIMITS = {
   /** Largest total of layer / tensor names one Core ML or Keras graph may hold (a long name copied into every layer name). */
   maxLayerNameBytes: 32 * 1024 * 1024,
 } as const;
-
-/**
- * Counts the bytes of the names a reader keeps (layer, node and tensor names) and refuses a file whose names
- * add up to more than LIMITS.maxLayerNameBytes, so a long name repeated in every layer cannot exhaust memory.
- */
-export class NameBudget {
-  private used = 0;
-  constructor(
-    private readonly file: string,
-    private readonly limit: number = LIMITS.maxLayerNameBytes,
-  ) {}
-
-  /** Charges one name; returns it. */
-  take(name: string, what = 'names'): string {
-    this.used += name.length;
-    if (this.used > this.limit) {
-      throw new ModelFileError(this.file, `${what} add up to more than ${Math.round(this.limit / 2 ** 20)} MiB (a very long name repeated in many layers?): refusing`);
-    }
-    return name;
-  }
-}

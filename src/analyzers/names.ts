@@ -21,7 +21,7 @@ export function shortName(name: string): string {
   return `${name.slice(0, 64)}…[${name.length} characters, #${hash}]`;
 }
 
-/** Counts the string bytes a file makes a reader decode, and shortens names. One per file read. */
+/** Counts the string bytes a file makes a reader decode (or the names it keeps, with `take`), and shortens names. One per file read. */
 export class NameBudget {
   private bytes = 0;
   /** How many names were shortened. */
@@ -41,6 +41,18 @@ export class NameBudget {
         `its names and strings add up to more than ${Math.round(this.maxBytes / 2 ** 20)} MiB (at ${what}): hostile or corrupted, refused`,
       );
     }
+  }
+
+  /**
+   * A name a reader keeps as it is (layer, tensor, model names of Core ML and Keras): counted, and refused with
+   * `what` named once the names add up to more than the budget (a very long name copied into every layer).
+   */
+  take(name: string, what = 'names'): string {
+    this.bytes += name.length;
+    if (this.bytes > this.maxBytes) {
+      throw new ModelFileError(this.file, `${what} add up to more than ${Math.round(this.maxBytes / 2 ** 20)} MiB (a very long name repeated in many layers?): refusing`);
+    }
+    return name;
   }
 
   /** A name the file supplies: counted (when not already) and shortened if absurdly long. */

@@ -62,7 +62,7 @@ test('DTLN_AEC_128_Part1.mlpackage: weights from weight.bin, LSTM time loops cos
   assert.equal(m.opHistogram.while_loop, 2);
   assert.ok(m.subgraphCosts.length >= 4);
   assert.ok(m.peakActivationBytes !== null && m.peakActivationBytes > 0);
-  assert.deepEqual(m.dynamicShapes.bindings, { 'lpb_magnitude.dim0': 1, 'mic_magnitude.dim0': 1, 'states_in.dim0': 1 });
+  assert.deepEqual({ ...m.dynamicShapes.bindings }, { 'lpb_magnitude.dim0': 1, 'mic_magnitude.dim0': 1, 'states_in.dim0': 1 });
 });
 
 test('masking_lstm_sequential.keras (Keras 3): LSTM(1) on [2, 3, 2] — no MACs, its recurrent flops', { skip: SKIP_NO_SHARED }, async () => {

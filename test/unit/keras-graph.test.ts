@@ -72,7 +72,7 @@ for (const kind of ['h5', 'keras'] as const) {
     assert.deepEqual(m.outputs.map((o) => o.name), ['head']);
     // liveness: the residual keeps `pool` alive across the branch; the peak is where two 16x16 maps meet
     assert.ok(m.peakActivationBytes! >= (16 * 16 * 8 + 16 * 16 * 32 + 16 * 16 * 40) * 4, `peak ${m.peakActivationBytes}`);
-    assert.deepEqual(m.dynamicShapes.bindings, { batch: 1 });
+    assert.deepEqual({ ...m.dynamicShapes.bindings }, { batch: 1 });
   });
 }
 

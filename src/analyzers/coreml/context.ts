@@ -4,7 +4,8 @@
  * the bound on the bytes of names kept.
  */
 import type { GraphNode, ModelGraph, Subgraph, TensorInfo } from '../graph';
-import { LIMITS, NameBudget } from '../errors';
+import { LIMITS } from '../errors';
+import { NameBudget } from '../names';
 import type { ProtoReader } from '../io/protobuf';
 import type { BlobStorage } from './blob-storage';
 
@@ -35,7 +36,7 @@ export function newContext(pr: ProtoReader, g: ModelGraph, weightFiles: WeightFi
     warnings: g.warnings,
     extra: g.metadata.extra ?? {},
     weightMessages: 0,
-    names: new NameBudget(pr.file),
+    names: new NameBudget(pr.file, LIMITS.maxLayerNameBytes),
     weightFiles,
     nonTensorFeatures: new Set(),
     nextSubgraph: 1,

@@ -6,7 +6,8 @@
  * (TimeDistributed, Bidirectional) with their inner layer. Everything read from the file lives in
  * prototype-free objects and every count is bounded.
  */
-import { LIMITS, ModelFileError, type NameBudget } from '../errors';
+import { LIMITS, ModelFileError } from '../errors';
+import type { NameBudget } from '../names';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

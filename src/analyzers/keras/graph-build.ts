@@ -8,15 +8,17 @@
  * or that refers to a layer it does not define, is refused.
  */
 import { type GraphNode, type ModelGraph, type Precision, type Shape, type TensorInfo, topologicalOrder } from '../graph';
-import { LIMITS, ModelFileError, type NameBudget } from '../errors';
+import { LIMITS, ModelFileError } from '../errors';
+import type { NameBudget } from '../names';
 import type { Json, KerasLayer, KerasModel, TensorRef } from './config';
 import { obj } from './config';
 import { kerasLayers } from './side-info';
+import { recordOf } from '../safe-record';
 
-const DTYPES: Record<string, Precision> = {
+const DTYPES: Record<string, Precision> = recordOf({
   float16: 'fp16', float32: 'fp32', float64: 'fp64', bfloat16: 'bf16', int8: 'int8', int16: 'int16', int32: 'int32', int64: 'int64',
   uint8: 'uint8', bool: 'bool', string: 'string',
-};
+});
 const BITS: Partial<Record<Precision, number>> = { fp16: 16, fp32: 32, fp64: 64, bf16: 16, int8: 8, int16: 16, int32: 32, int64: 64, uint8: 8, bool: 8 };
 
 /** Largest dimension accepted in a declared input shape or layer size. */

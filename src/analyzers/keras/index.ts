@@ -9,19 +9,21 @@
  */
 import type { ModelGraph, Precision, Shape, TensorInfo } from '../graph';
 import type { FormatReader } from '../reader';
-import { LIMITS, ModelFileError, NameBudget } from '../errors';
+import { LIMITS, ModelFileError } from '../errors';
+import { NameBudget } from '../names';
 import { looksLikeZip, SliceSource, ZipArchive, withOneLineErrors, type ByteSource } from '../io/zip';
 import { HDF5_SIGNATURE, Hdf5File, type H5AttrValue, type H5Dataset } from './hdf5';
 import { obj, parseJson, parseModel } from './config';
 import { buildKerasGraph } from './graph-build';
 import { inferKerasShapes } from './shapes';
 import { kerasCost } from '../cost/keras';
+import { recordOf } from '../safe-record';
 
-const DTYPES: Record<string, Precision> = {
+const DTYPES: Record<string, Precision> = recordOf({
   float16: 'fp16', float32: 'fp32', float64: 'fp64', bfloat16: 'bf16', half: 'fp16', float: 'fp32', double: 'fp64',
   int8: 'int8', int16: 'int16', int32: 'int32', int64: 'int64', uint8: 'uint8', uint16: 'uint16', uint32: 'uint32', uint64: 'uint64',
   bool: 'bool', string: 'string',
-};
+});
 const BITS: Partial<Record<Precision, number>> = { fp16: 16, fp32: 32, fp64: 64, bf16: 16, int8: 8, int16: 16, int32: 32, int64: 64, uint8: 8, uint16: 16, uint32: 32, uint64: 64, bool: 8 };
 
 export function readKeras(src: ByteSource): ModelGraph {
@@ -169,7 +171,7 @@ function finish(
     warnings.unshift('no model config in the file (weights only): layers and their order are unknown, and MACs cannot be known');
     return graph;
   }
-  const names = new NameBudget(src.file);
+  const names = new NameBudget(src.file, LIMITS.maxLayerNameBytes);
   const root = parseJson(cfgText, src.file, 'the Keras model config');
   const rootObj = obj(root);
   extra.modelClass = typeof rootObj.class_name === 'string' ? rootObj.class_name : '?';
