@@ -8,6 +8,7 @@ import { ModelFileError } from './errors';
 import type { FileSource } from './io/file-source';
 import { ZipArchive } from './io/zip';
 import { ProtoReader } from './io/protobuf';
+import { recordOf } from './safe-record';
 
 export interface Detection {
   format: ModelFormat;
@@ -17,7 +18,7 @@ export interface Detection {
   extensionMismatch?: string;
 }
 
-const EXTENSIONS: Record<string, ModelFormat> = {
+const EXTENSIONS: Record<string, ModelFormat> = recordOf({
   '.onnx': 'onnx',
   '.ort': 'onnx',
   '.tflite': 'tflite',
@@ -32,7 +33,7 @@ const EXTENSIONS: Record<string, ModelFormat> = {
   '.h5': 'keras',
   '.hdf5': 'keras',
   '.mlmodel': 'coreml',
-};
+});
 
 export const MODEL_EXTENSIONS = ['.onnx', '.tflite', '.safetensors', '.gguf', '.pt', '.pth', '.keras', '.h5', '.mlmodel'];
 

@@ -10,6 +10,7 @@ import { encodeModel, type ModelSpec, type NodeSpec } from './modelgen/onnx-buil
 import { buildTflite, type TfliteModelSpec, type TfliteOperatorSpec, type TfliteTensorSpec } from './modelgen/tflite-builder';
 import { ggufBytes, type GgufKv } from './gguf-writer';
 import { makeZip, Pickle, torchZip } from './torch-files';
+import { MODEL, description, model, program, type MilOp } from './coreml-writer';
 
 /** Strings that drive a terminal when printed raw: colours, a window title (OSC ... BEL), carriage return, C1 CSI, bidi override. */
 export const TERMINAL_PAYLOADS = ['\x1b[31mred\x1b[0m', '\x1b]0;owned\x07', 'ok\rEVIL', '\u009b2J', 'abc\u202edcba', 'bell\x07', 'two\nlines'] as const;
@@ -128,6 +129,19 @@ export function onnxRawDataMismatch(rawBytes: number): Buffer {
       inputs: [{ name: 'x', elemType: 'FLOAT', shape: [4, 4] }],
       outputs: [{ name: 'y', elemType: 'FLOAT', shape: [4, 4] }],
       initializers: [{ name: 'w', dataType: 'FLOAT', dims: [4, 4], raw: Buffer.alloc(rawBytes) }],
+    },
+  });
+}
+
+/** An ONNX initializer stored in an external file named `location` (which need not exist). */
+export function onnxExternalData(location: string, length = 64): Buffer {
+  return encodeModel({
+    graph: {
+      name: 'g',
+      nodes: [{ opType: 'Add', inputs: ['x', 'w'], outputs: ['y'] }],
+      inputs: [{ name: 'x', elemType: 'FLOAT', shape: [4, 4] }],
+      outputs: [{ name: 'y', elemType: 'FLOAT', shape: [4, 4] }],
+      initializers: [{ name: 'w', dataType: 'FLOAT', dims: [4, 4], external: { location, offset: 0, length } }],
     },
   });
 }
@@ -325,5 +339,51 @@ export function coremlNamed(names: readonly string[]): Buffer {
     [1, 'v', 4],
     [2, 'm', [multiArray('x'), [10, 'm', [[1, 'b', `${names[names.length - 1]}#out`]]], [100, 'm', [[1, 'b', names[0]], [3, 'b', names[1]], ...names.map((n): Field => [100, 'm', [[1, 'b', n], [2, 'b', n]]])]]]],
     [500, 'm', layers],
+  ]);
+}
+
+/**
+ * A Keras Sequential of known shapes — Dense, then one layer of each given class (with the class name also as
+ * its activation, padding and data format, and a JavaScript-shaped dtype), then Dense and an Activation whose
+ * function is named "constructor" — so every layer is shaped up to the odd ones and costed where it can be.
+ */
+export function kerasClassChain(classes: readonly string[]): Buffer {
+  const layers: object[] = [
+    { class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 8], dtype: 'float32' } },
+    { class_name: 'Dense', config: { name: 'd0', units: 8 } },
+    ...classes.map((c, i) => ({ class_name: c, config: { name: `L${i}`, units: 8, dtype: classes[(i + 1) % classes.length], activation: c, padding: c, data_format: c } })),
+    { class_name: 'Dense', config: { name: 'dlast', units: 4, activation: '__proto__' } },
+    { class_name: 'Activation', config: { name: 'act', activation: 'constructor' } },
+  ];
+  const config = { class_name: 'Sequential', config: { name: 'm', layers } };
+  return makeZip([
+    { name: 'metadata.json', data: Buffer.from(JSON.stringify({ keras_version: '3.0.0' })) },
+    { name: 'config.json', data: Buffer.from(JSON.stringify(config)) },
+  ]);
+}
+
+/** A Core ML mlProgram: a chain of [1, 64] operations of the given types (each also naming its second input), then relu. */
+export function coremlProgramTyped(types: readonly string[]): Buffer {
+  const ops: MilOp[] = [];
+  let prev = 'x';
+  types.forEach((type, i) => {
+    ops.push({ type, inputs: { x: prev, [type]: prev }, outputs: [{ name: `o${i}`, dtype: 'FLOAT32', shape: [1, 64] }] });
+    prev = `o${i}`;
+  });
+  ops.push({ type: 'relu', inputs: { x: prev }, outputs: [{ name: 'y', dtype: 'FLOAT32', shape: [1, 64] }] });
+  const prog = program([{ name: 'x', dtype: 'FLOAT32', shape: [1, 64] }], { outputs: ['y'], ops }, 'CoreML7');
+  return model(7, description([{ name: 'x', array: [1, 64] }], [{ name: 'y', array: [1, 64] }]), MODEL.mlProgram, prog).toBuffer();
+}
+
+/** A functional Keras model whose Dense layer is called on a layer named `ghost`, which the config does not define. */
+export function kerasGhostInput(ghost: string): Buffer {
+  const layers = [
+    { class_name: 'InputLayer', name: 'x', config: { name: 'x', batch_input_shape: [null, 4] }, inbound_nodes: [] },
+    { class_name: 'Dense', name: 'd', config: { name: 'd', units: 4 }, inbound_nodes: [[[ghost, 0, 0, {}]]] },
+  ];
+  const config = { class_name: 'Functional', config: { name: 'm', layers, input_layers: [['x', 0, 0]], output_layers: [['d', 0, 0]] } };
+  return makeZip([
+    { name: 'metadata.json', data: Buffer.from(JSON.stringify({ keras_version: '2.15.0' })) },
+    { name: 'config.json', data: Buffer.from(JSON.stringify(config)) },
   ]);
 }

@@ -56,7 +56,7 @@ function assertBounded(r: CliRun): void {
 function assertOk(r: CliRun): any {
   assertBounded(r);
   assert.equal(r.code, 0, describeRun(r));
-  assert.doesNotMatch(r.stdout + r.stderr, /internal error|\bNaN\b|is not iterable|\[object Object\]/, describeRun(r));
+  assert.doesNotMatch(r.stdout + r.stderr, /internal error|\bNaN\b|is not iterable|\[object Object\]|\[native code\]/, describeRun(r));
   return r.args.includes('--json') ? JSON.parse(r.stdout) : r.stdout;
 }
 
@@ -199,7 +199,7 @@ test('terminal controls in the names of every format and in file names never rea
     const json = assertOk(await run(['analyze', file, '--json']));
     assert.equal(json.model.file, file, `${kind}: the file name is exact in JSON`);
     const text = assertOk(await run(['analyze', file]));
-    if (kind === 'onnx' || kind === 'tflite' || kind === 'filename') assert.ok(text.includes('\\u001b'), `${kind}: ESC is shown as a visible escape`);
+    if (['onnx', 'tflite', 'keras', 'coreml', 'filename'].includes(kind)) assert.ok(text.includes('\\u001b'), `${kind}: ESC is shown as a visible escape`);
     assertOk(await run(['estimate', file, '--device', 'rpi5,coral-usb']));
   }
   const onnx = assertOk(await run(['analyze', files.onnx, '--json']));
@@ -207,6 +207,17 @@ test('terminal controls in the names of every format and in file names never rea
   const gguf = assertOk(await run(['analyze', files.gguf, '--json']));
   assert.equal(gguf.model.metadata['general.name'], NAMES[0]);
   assertRefused(await run(['analyze', broken]), broken);
+
+  // Names inside warnings and error lines: an external-data location, a Keras layer input.
+  const ext = put('external.onnx', H.onnxExternalData('\x1b]0;pwn\x07evil\r\nx\u009b.bin'));
+  for (const args of [['analyze', ext], ['estimate', ext, '--device', 'rpi5'], ['plan', ext, '--device', 'rpi5']]) {
+    const text = assertOk(await run(args));
+    assert.match(text, /external data: file "\\u001b\]0;pwn\\u0007evil\\u000d\\u000ax\\u009b\.bin" is missing/, `${args[0]}: the location is shown escaped`);
+  }
+  const outside = put('outside.onnx', H.onnxExternalData('../\x1b[2Jup.bin'));
+  assert.match(assertOk(await run(['analyze', outside])), /path "\.\.\/\\u001b\[2Jup\.bin" leaves the allowed folder/);
+  const ghost = put('ghost.keras', H.kerasGhostInput('\x1b]0;pwn\x07gh\r\nost\u009b'));
+  assertRefused(await run(['analyze', ghost]), ghost, /which the config does not define/);
 });
 
 test('JavaScript-shaped names are ordinary names: histogram, bindings, dtypes, metadata, estimates and exports', async () => {
@@ -227,6 +238,22 @@ test('JavaScript-shaped names are ordinary names: histogram, bindings, dtypes, m
   assert.ok(pt.warnings.some((w: string) => /storage type constructor, unknown/.test(w)));
   const gg = assertOk(await run(['analyze', files.gguf, '--json']));
   assert.equal(gg.model.metadata.__proto__, 'constructor');
+  // Keras classes and Core ML operation types named like Object.prototype members: plain unknown ops, mapped to
+  // no target op by inheritance, costed as unknown ('other' / 'custom'), never as a recurrent layer or a normalisation.
+  const keras = put('classes.keras', H.kerasClassChain(H.JS_NAMES));
+  const coreml = put('op-types.mlmodel', H.coremlProgramTyped(H.JS_NAMES));
+  for (const file of [keras, coreml]) {
+    const a = assertOk(await run(['analyze', file, '--json']));
+    for (const op of H.JS_NAMES) assert.equal(a.model.opHistogram[op], 1, `${path.basename(file)}: op ${op}`);
+    for (const l of a.model.layers.filter((x: { op: string }) => (H.JS_NAMES as readonly string[]).includes(x.op))) assert.ok(['other', 'custom'].includes(l.opClass), `${path.basename(file)}: ${l.op} is an unknown op, not ${l.opClass}`);
+    const e = assertOk(await run(['estimate', file, '--device', 'rpi5,coral-usb,stm32h7,apple-a17-pro', '--json']));
+    for (const d of e.estimates) {
+      for (const f of d.compatibility.fallback) assert.ok(typeof f.reason === 'string' && !/native code|object Object/.test(f.reason), `${d.device}: ${f.op}: ${f.reason}`);
+    }
+    assertOk(await run(['estimate', file, '--device', 'rpi5,coral-usb,stm32h7,apple-a17-pro']));
+  }
+  const cm = assertOk(await run(['analyze', coreml, '--json']));
+  assert.equal(cm.model.layers.find((l: { op: string }) => l.op === 'relu').flops, 64, 'the known op after them is costed');
   for (const [kind, file] of Object.entries(files)) {
     // All four documents where names reach layer tables; the two that hold the most text elsewhere.
     const formats = kind === 'onnx' || kind === 'tflite' ? 'docx,xlsx,pdf,pptx' : 'xlsx,pdf';

@@ -17,6 +17,7 @@ import { type MessageRange, type ProtoField, WireType } from '../io/protobuf';
 import { addNode, addTensor, captureOuterInputs, type CoremlCtx, newSubgraph } from './context';
 import { milInput } from './mil-node';
 import { type MilType, type MilValue, readValue, readValueType } from './mil-types';
+import { recordOf } from '../safe-record';
 
 const MAX_BLOCK_DEPTH = 64;
 
@@ -331,7 +332,7 @@ function blobStorage(ctx: CoremlCtx, state: ProgramState, fileName: string) {
 }
 
 /** What a constexpr op's stored parameters are, for the dtype name of the dense weight it produces. */
-const CONSTEXPR_KIND: Record<string, string> = {
+const CONSTEXPR_KIND: Record<string, string> = recordOf({
   constexpr_lut_to_dense: 'palettized',
   constexpr_affine_dequantize: 'linear-quantized',
   constexpr_blockwise_shift_scale: 'linear-quantized',
@@ -339,10 +340,10 @@ const CONSTEXPR_KIND: Record<string, string> = {
   constexpr_lut_to_sparse: 'palettized sparse',
   constexpr_sparse_blockwise_shift_scale: 'sparse linear-quantized',
   constexpr_cast: 'cast',
-};
+});
 
 /** The parameter that holds the stored elements (its dtype names the storage precision). */
-const CONSTEXPR_DATA: Record<string, string> = {
+const CONSTEXPR_DATA: Record<string, string> = recordOf({
   constexpr_lut_to_dense: 'indices',
   constexpr_affine_dequantize: 'quantized_data',
   constexpr_blockwise_shift_scale: 'data',
@@ -350,7 +351,7 @@ const CONSTEXPR_DATA: Record<string, string> = {
   constexpr_lut_to_sparse: 'indices_nonzero_data',
   constexpr_sparse_blockwise_shift_scale: 'data',
   constexpr_cast: 'source_val',
-};
+});
 
 /** constexpr_*: the dense weight it produces, stored as the bytes of its parameters (attributes before iOS 18, inputs after). */
 function readConstexpr(ctx: CoremlCtx, state: ProgramState, node: GraphNode, sg: Subgraph, bindings: Binding[], attributes: Map<string, MilValue>, out: { name: string; type: MilType } | undefined): void {

@@ -17,6 +17,7 @@ import { type GraphNode, type ModelGraph, type Subgraph, findTensor } from '../g
 import type { NodeCost, NodeCostFn, OpClass } from './types';
 import { knownShape, product, recurrentFlops } from './common';
 import { milInput, milInt, milInts, milString } from '../coreml/mil-node';
+import { recordOf } from '../safe-record';
 
 interface Ctx {
   node: GraphNode;
@@ -63,10 +64,10 @@ const NN_DATA = new Set([
   'oneHot', 'sliceBySize', 'randomNormalLike', 'randomNormalStatic', 'randomNormalDynamic', 'randomUniformLike', 'randomUniformStatic',
   'randomUniformDynamic', 'randomBernoulliLike', 'randomBernoulliStatic', 'randomBernoulliDynamic', 'categoricalDistribution',
 ]);
-const NN_NORMS: Record<string, number> = { mvn: 8, l2normalize: 3, lrn: 6, layerNormalization: 8 };
+const NN_NORMS: Record<string, number> = recordOf({ mvn: 8, l2normalize: 3, lrn: 6, layerNormalization: 8 });
 const NN_REDUCE = new Set(['reduce', 'reduceL1', 'reduceL2', 'reduceMax', 'reduceMin', 'reduceSum', 'reduceProd', 'reduceMean', 'reduceLogSum', 'reduceSumSquare', 'reduceLogSumExp', 'argMax', 'argMin', 'topK', 'argSort']);
 const NN_CONTROL = new Set(['branch', 'loopBreak', 'loopContinue']);
-const NN_GATES: Record<string, number> = { simpleRecurrent: 1, gru: 3, uniDirectionalLSTM: 4, biDirectionalLSTM: 4 };
+const NN_GATES: Record<string, number> = recordOf({ simpleRecurrent: 1, gru: 3, uniDirectionalLSTM: 4, biDirectionalLSTM: 4 });
 
 /** The non-constant inputs of a neuralNetwork layer (its blobs; weights follow them). */
 const blobs = (c: Ctx): string[] => c.node.inputs.filter((i) => !findTensor(c.g, c.sg, i)?.isConstant);
@@ -168,7 +169,7 @@ const MIL_ACTIVATIONS = new Set([
   'relu', 'relu6', 'sigmoid', 'sigmoid_hard', 'silu', 'softplus', 'softsign', 'elu', 'gelu', 'leaky_relu', 'prelu', 'linear_activation', 'scaled_tanh',
   'clamped_relu', 'thresholded_relu', 'softplus_parametric', 'tanh',
 ]);
-const MIL_NORMS: Record<string, number> = { batch_norm: 2, instance_norm: 8, layer_norm: 8, l2_norm: 3, local_response_norm: 6 };
+const MIL_NORMS: Record<string, number> = recordOf({ batch_norm: 2, instance_norm: 8, layer_norm: 8, l2_norm: 3, local_response_norm: 6 });
 const MIL_DATA = new Set([
   'const', 'reshape', 'reshape_like', 'transpose', 'concat', 'split', 'slice_by_index', 'slice_by_size', 'squeeze', 'expand_dims', 'gather',
   'gather_along_axis', 'gather_nd', 'scatter', 'scatter_along_axis', 'scatter_nd', 'pad', 'tile', 'identity', 'shape', 'range_1d', 'fill', 'fill_like',
@@ -176,7 +177,7 @@ const MIL_DATA = new Set([
   'reverse_sequence', 'make_list', 'list_read', 'list_write', 'list_gather', 'list_scatter', 'list_length', 'one_hot', 'non_zero', 'sliding_windows',
   'crop', 'read_state', 'coreml_update_state', 'random_normal', 'random_uniform', 'random_bernoulli', 'random_categorical', 'flatten2d',
 ]);
-const MIL_GATES: Record<string, number> = { lstm: 4, gru: 3, rnn: 1 };
+const MIL_GATES: Record<string, number> = recordOf({ lstm: 4, gru: 3, rnn: 1 });
 
 function milCost(c: Ctx): NodeCost {
   const { node } = c;

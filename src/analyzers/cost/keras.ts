@@ -20,6 +20,7 @@ import type { KerasLayer } from '../keras/config';
 import { kerasLayers } from '../keras/side-info';
 import { int, rankOf, spatialOf, tuple, type S } from '../keras/shapes';
 import { CONV, DEPTHWISE, ELEMENTWISE_TF_OPS, GLOBAL_POOLS, MERGES, POOLS, RNN_GATES, SEPARABLE, TRANSPOSED, tfOpFunction } from '../keras/layer-classes';
+import { recordOf } from '../safe-record';
 
 const FREE = new Set([
   'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization',
@@ -27,7 +28,7 @@ const FREE = new Set([
   'Cropping2D', 'Cropping3D', 'InputLayer', 'RandomFlip', 'RandomRotation', 'RandomContrast', 'RandomBrightness', 'RandomTranslation', 'RandomZoom',
   'CenterCrop',
 ]);
-const NORMS: Record<string, number> = { BatchNormalization: 2, LayerNormalization: 8, GroupNormalization: 8, UnitNormalization: 3, Normalization: 2, Rescaling: 2 };
+const NORMS: Record<string, number> = recordOf({ BatchNormalization: 2, LayerNormalization: 8, GroupNormalization: 8, UnitNormalization: 3, Normalization: 2, Rescaling: 2 });
 const ACTIVATION_LAYERS = new Set(['Activation', 'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Masking']);
 
 /** Flops of a fused `activation` per output element: softmax 5, linear 0, others 1. */

@@ -12,6 +12,7 @@
 import { type Dim, type GraphNode, type ModelGraph, type Subgraph, type TensorInfo, elementCount, findTensor } from '../graph';
 import type { NodeCost, NodeCostFn, OpClass } from './types';
 import { unknownReason } from '../onnx/values';
+import { recordOf } from '../safe-record';
 
 const isNum = (d: Dim | undefined): d is number => typeof d === 'number';
 
@@ -156,7 +157,7 @@ const ELEMENTWISE = new Set([
   'BitShift', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitwiseNot', 'CumSum', 'Cast', 'CastLike',
   'com.microsoft:QLinearAdd', 'com.microsoft:QLinearMul', 'com.microsoft:BiasAdd',
 ]);
-const NORMALIZATIONS: Record<string, number> = {
+const NORMALIZATIONS: Record<string, number> = recordOf({
   BatchNormalization: 2,
   InstanceNormalization: 8,
   LayerNormalization: 8,
@@ -167,7 +168,7 @@ const NORMALIZATIONS: Record<string, number> = {
   'com.microsoft:SkipLayerNormalization': 9,
   'com.microsoft:SkipSimplifiedLayerNormalization': 7,
   'com.microsoft:SimplifiedLayerNormalization': 6,
-};
+});
 const REDUCTIONS = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare', 'ArgMax', 'ArgMin', 'TopK']);
 const DATA_MOVEMENT = new Set([
   'Reshape', 'Flatten', 'Transpose', 'Concat', 'Split', 'Slice', 'Squeeze', 'Unsqueeze', 'Pad', 'Gather', 'GatherElements',

@@ -22,6 +22,7 @@
  */
 import { type GraphNode, type ModelGraph, type Shape, type Subgraph, findTensor } from '../graph';
 import type { NodeCost, NodeCostFn, OpClass } from './types';
+import { recordOf } from '../safe-record';
 
 const MAC_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'CONV_3D', 'FULLY_CONNECTED', 'BATCH_MATMUL', 'TRANSPOSE_CONV']);
 
@@ -49,14 +50,14 @@ const EMBEDDING = ['EMBEDDING_LOOKUP', 'EMBEDDING_LOOKUP_SPARSE', 'HASHTABLE_LOO
 const RESIZES = ['RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR'];
 
 /** Flops per output element where it is not 1 (the same factors as the ONNX cost model). */
-const PER_ELEMENT: Record<string, number> = {
+const PER_ELEMENT: Record<string, number> = recordOf({
   SOFTMAX: 5,
   LOG_SOFTMAX: 5,
   L2_NORMALIZATION: 3,
   LOCAL_RESPONSE_NORMALIZATION: 6,
   RESIZE_BILINEAR: 4,
   RESIZE_NEAREST_NEIGHBOR: 1,
-};
+});
 
 const CLASS = new Map<string, OpClass>();
 for (const o of ELEMENTWISE) CLASS.set(o, 'elementwise');

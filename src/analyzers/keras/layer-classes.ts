@@ -2,6 +2,7 @@
  * Keras layer classes grouped by what they compute (the names Keras 2 and 3 save, aliases included), shared by
  * the shape rules (shapes.ts) and the cost rules (../cost/keras.ts).
  */
+import { recordOf } from '../safe-record';
 const set = (...names: string[]): ReadonlySet<string> => new Set(names);
 
 export const CONV = set('Conv1D', 'Conv2D', 'Conv3D', 'Convolution1D', 'Convolution2D', 'Convolution3D');
@@ -18,7 +19,7 @@ export const GLOBAL_POOLS = set(
 );
 export const MERGES = set('Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum');
 /** Recurrent layers and their gate counts. */
-export const RNN_GATES: Readonly<Record<string, number>> = { LSTM: 4, CuDNNLSTM: 4, GRU: 3, CuDNNGRU: 3, SimpleRNN: 1 };
+export const RNN_GATES: Readonly<Record<string, number>> = recordOf({ LSTM: 4, CuDNNLSTM: 4, GRU: 3, CuDNNGRU: 3, SimpleRNN: 1 });
 
 /**
  * TFOpLambda functions (tf.keras wraps TensorFlow ops called on Keras tensors) that are elementwise: their output

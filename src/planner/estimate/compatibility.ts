@@ -56,7 +56,7 @@ export function canonicalOp(layer: LayerProfile, format: ModelProfile['format'])
   if (conversion) {
     // Keras / Core ML: the op its toolchain produces (an Activation by its function, a grouped conv by its groups).
     if (layer.opClass === 'depthwise-conv') return 'DEPTHWISE_CONV_2D';
-    return (layer.variant !== undefined ? conversion.ops[`${op}:${layer.variant}`] : undefined) ?? conversion.ops[op] ?? op.toUpperCase();
+    return (layer.variant !== undefined ? own(conversion.ops, `${op}:${layer.variant}`) : undefined) ?? own(conversion.ops, op) ?? op.toUpperCase(); // op types come from the file
   }
   const colon = op.lastIndexOf(':');
   if (colon >= 0) op = op.slice(colon + 1);
