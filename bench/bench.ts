@@ -3,7 +3,7 @@
  *  1. analysis time and peak RSS for the real fixtures (../shared), generated 100 MB / 1 GB ONNX models and
  *     million-node ONNX / TFLite chains, next to Debian's python3-onnx `onnx.load` +
  *     `shape_inference.infer_shapes` on the ONNX files;
- *  2. the four exports of a typical plan;
+ *  2. the four exports of a typical plan, of a 150,000-node graph and of a plan holding a 20,000-character word;
  *  3. what the deployed-graph pass adds to an estimate of a 1,000-node exported model on every catalog device;
  *  4. edgeplan verify, static INT8 PTQ of MobileNetV2-224 (the reference architecture) with 100 calibration and
  *     200 evaluation samples, against the time of those 300 inferences in fp32 (target: within 3x).
@@ -134,14 +134,23 @@ async function main(): Promise<void> {
     rows.map((r) => [r.model, r.size, r.oursMs, r.oursRss, r.pyMs, r.pyRss, r.speedup]),
   );
 
+  // Exports: the sample plan; a 150,000-node graph (a summarised layer table); a plan holding a 20,000-character word.
   const exportBench = path.join(__dirname, 'export-one.js');
-  console.log('\nExports of the sample plan (built by the real pipeline), one fresh process: first render includes loading the library\n');
-  const out = execFileSync(process.execPath, [exportBench, samplePath()], { encoding: 'utf8' });
-  const r = JSON.parse(out.trim().split('\n').pop() as string) as { timings: { format: string; firstMs: number; bestMs: number; bytes: number }[]; totalFirstMs: number; totalBestMs: number };
-  printTable(
-    ['export', 'first ms', 'best of 4 later ms', 'size'],
-    [...r.timings.map((t) => [t.format, t.firstMs.toFixed(0), t.bestMs.toFixed(0), size(t.bytes)]), ['all four', r.totalFirstMs.toFixed(0), r.totalBestMs.toFixed(0), '']],
-  );
+  const chain150k = cached('chain-150k-nodes.onnx', (f) => writeOnnxChain(f, 150_000));
+  const cases: [string, string[]][] = [
+    ['sample plan (tiny-cnn)', [samplePath()]],
+    ['150,000-node ONNX chain', [chain150k, '--runs', '2']],
+    ['a 20,000-character word', [samplePath(), '--long-word', '--runs', '2']],
+  ];
+  console.log('\nExports (plan built by the real pipeline, one fresh process per plan): first render includes loading the library\n');
+  const exportRows: string[][] = [];
+  for (const [label, args] of cases) {
+    const out = execFileSync(process.execPath, [exportBench, ...args], { encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop() as string) as { timings: { format: string; firstMs: number; bestMs: number; bytes: number }[]; totalFirstMs: number; totalBestMs: number; planMs: number; maxRssKb: number };
+    for (const t of r.timings) exportRows.push([label, t.format, t.firstMs.toFixed(0), t.bestMs.toFixed(0), size(t.bytes), '', '']);
+    exportRows.push([label, 'all four', r.totalFirstMs.toFixed(0), r.totalBestMs.toFixed(0), '', r.planMs.toFixed(0), mb(r.maxRssKb)]);
+  }
+  printTable(['plan', 'export', 'first ms', 'best later ms', 'size', 'analysis + plan ms', 'peak RSS'], exportRows);
 
   console.log('\nDeployed-graph pass: estimating a 1,000-node exported model (Conv/BatchNorm/Relu/Add/Identity) on every catalog device, best of 5\n');
   const est = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'estimate-one.js')], { encoding: 'utf8' }).trim().split('\n').pop() as string) as { nodes: number; devices: number; analyzeMs: number; withPassMs: number; withoutPassMs: number };
