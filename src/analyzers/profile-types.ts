@@ -138,6 +138,8 @@ export interface ModelProfile {
   storedTensors?: { count: number; names: string[] };
   /** Layers a non-graph format declares (Keras / Core ML) when they are not a costed graph. */
   declaredLayers?: { name: string; op: string; params: number | null; outputShape?: Shape | null }[];
+  /** How many layers the file declares, when that is more than declaredLayers lists (see profile.ts). */
+  declaredLayerCount?: number;
 }
 
 /** Most tensor names a profile lists for a file without a compute graph. */

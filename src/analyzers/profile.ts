@@ -16,7 +16,7 @@ import {
   nodeDependencies,
 } from './graph';
 import type { NodeCost, NodeCostFn } from './cost/types';
-import { LayerSummary } from './layer-summary';
+import { LayerSummary, MAX_PROFILE_LAYERS } from './layer-summary';
 import { emptyRecord, own } from './safe-record';
 import {
   type DynamicShapeSummary,
@@ -147,7 +147,7 @@ export function buildProfile(graph: ModelGraph, opts: ProfileOptions = {}): Buil
     ...(graph.metadata.opset ? { opset: graph.metadata.opset } : {}),
     metadata: metadataOf(graph),
     ...(graph.hasComputeGraph ? {} : { storedTensors: storedTensorNames(graph) }),
-    ...(graph.declaredLayers ? { declaredLayers: graph.declaredLayers } : {}),
+    ...(graph.declaredLayers ? declaredLayersOf(graph.declaredLayers, warnings) : {}),
   };
   return { profile, warnings: dedupe(warnings) };
 }
@@ -252,6 +252,16 @@ function countWeights(graph: ModelGraph): {
     }
   }
   return { params, weightBytes, weightDtypes, weightPrecisions };
+}
+
+/**
+ * The layers a file declares (Keras, Core ML, PyTorch module trees): all of them up to MAX_PROFILE_LAYERS, else
+ * the first MAX_PROFILE_LAYERS with the full count and a warning, so the profile never grows with the layer count.
+ */
+function declaredLayersOf(declared: NonNullable<ModelGraph['declaredLayers']>, warnings: string[]): Pick<ModelProfile, 'declaredLayers' | 'declaredLayerCount'> {
+  if (declared.length <= MAX_PROFILE_LAYERS) return { declaredLayers: declared };
+  warnings.push(`The file declares ${declared.length.toLocaleString('en-US')} layers; the first ${MAX_PROFILE_LAYERS.toLocaleString('en-US')} are listed in declaredLayers`);
+  return { declaredLayers: declared.slice(0, MAX_PROFILE_LAYERS), declaredLayerCount: declared.length };
 }
 
 /** Topological order of the main graph, stable by file order; file order if the graph has a cycle. */

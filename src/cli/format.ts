@@ -75,7 +75,7 @@ export function formatAnalysis(result: AnalysisResult, maxLayers = 25): string {
     );
   } else if (m.declaredLayers?.length) {
     out.push('');
-    out.push(`Declared layers (${m.declaredLayers.length})`);
+    out.push(`Declared layers (${(m.declaredLayerCount ?? m.declaredLayers.length).toLocaleString('en-US')})`);
     out.push(table(['layer', 'type', 'params'], m.declaredLayers.slice(0, 60).map((l) => [clip(l.name), clip(l.op), l.params === null ? '?' : formatCount(l.params)]), ['l', 'l', 'r']));
   }
   if (result.warnings.length) out.push(warningList(result.warnings));

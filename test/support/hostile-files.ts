@@ -10,7 +10,7 @@ import { encodeModel, type ModelSpec, type NodeSpec } from './modelgen/onnx-buil
 import { buildTflite, type TfliteModelSpec, type TfliteOperatorSpec, type TfliteTensorSpec } from './modelgen/tflite-builder';
 import { ggufBytes, type GgufKv } from './gguf-writer';
 import { makeZip, Pickle, torchZip } from './torch-files';
-import { MODEL, description, model, program, type MilOp } from './coreml-writer';
+import { MODEL, description, model, network, nn, program, type MilOp } from './coreml-writer';
 
 /** Strings that drive a terminal when printed raw: colours, a window title (OSC ... BEL), carriage return, C1 CSI, bidi override. */
 export const TERMINAL_PAYLOADS = ['\x1b[31mred\x1b[0m', '\x1b]0;owned\x07', 'ok\rEVIL', '\u009b2J', 'abc\u202edcba', 'bell\x07', 'two\nlines'] as const;
@@ -386,4 +386,20 @@ export function kerasGhostInput(ghost: string): Buffer {
     { name: 'metadata.json', data: Buffer.from(JSON.stringify({ keras_version: '2.15.0' })) },
     { name: 'config.json', data: Buffer.from(JSON.stringify(config)) },
   ]);
+}
+
+/** A Keras Sequential of `n` ReLU layers over a [batch, 16] input. */
+export function kerasReluChain(n: number): Buffer {
+  const layers: object[] = [{ class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 16], dtype: 'float32' } }];
+  for (let i = 0; i < n; i++) layers.push({ class_name: 'ReLU', config: { name: `r${i}` } });
+  return makeZip([
+    { name: 'metadata.json', data: Buffer.from(JSON.stringify({ keras_version: '3.0.0' })) },
+    { name: 'config.json', data: Buffer.from(JSON.stringify({ class_name: 'Sequential', config: { name: 'chain', layers } })) },
+  ]);
+}
+
+/** A Core ML neural network of `n` activation layers over a [16] input, each feeding the next. */
+export function coremlActivationChain(n: number): Buffer {
+  const layers = Array.from({ length: n }, (_, i) => nn.activation(`a${i}`, i ? `t${i - 1}` : 'x', i === n - 1 ? 'y' : `t${i}`));
+  return model(4, description([{ name: 'x', array: [16] }], [{ name: 'y', array: [16] }]), MODEL.neuralNetwork, network(layers)).toBuffer();
 }
