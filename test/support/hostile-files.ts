@@ -120,30 +120,27 @@ export function onnxNamedModel(names: readonly string[], ops: readonly string[])
   return encodeModel(spec);
 }
 
-/** An ONNX initializer whose raw_data has `rawBytes` bytes for dims [4, 4] FLOAT (64 needed). */
-export function onnxRawDataMismatch(rawBytes: number): Buffer {
+/** y = x + w over [4, 4] FLOAT, with `w` as given. */
+function onnxAddInitializer(w: NonNullable<ModelSpec['graph']['initializers']>[number]): Buffer {
   return encodeModel({
     graph: {
       name: 'g',
       nodes: [{ opType: 'Add', inputs: ['x', 'w'], outputs: ['y'] }],
       inputs: [{ name: 'x', elemType: 'FLOAT', shape: [4, 4] }],
       outputs: [{ name: 'y', elemType: 'FLOAT', shape: [4, 4] }],
-      initializers: [{ name: 'w', dataType: 'FLOAT', dims: [4, 4], raw: Buffer.alloc(rawBytes) }],
+      initializers: [w],
     },
   });
 }
 
+/** An ONNX initializer whose raw_data has `rawBytes` bytes for dims [4, 4] FLOAT (64 needed). */
+export function onnxRawDataMismatch(rawBytes: number): Buffer {
+  return onnxAddInitializer({ name: 'w', dataType: 'FLOAT', dims: [4, 4], raw: Buffer.alloc(rawBytes) });
+}
+
 /** An ONNX initializer stored in an external file named `location` (which need not exist). */
 export function onnxExternalData(location: string, length = 64): Buffer {
-  return encodeModel({
-    graph: {
-      name: 'g',
-      nodes: [{ opType: 'Add', inputs: ['x', 'w'], outputs: ['y'] }],
-      inputs: [{ name: 'x', elemType: 'FLOAT', shape: [4, 4] }],
-      outputs: [{ name: 'y', elemType: 'FLOAT', shape: [4, 4] }],
-      initializers: [{ name: 'w', dataType: 'FLOAT', dims: [4, 4], external: { location, offset: 0, length } }],
-    },
-  });
+  return onnxAddInitializer({ name: 'w', dataType: 'FLOAT', dims: [4, 4], external: { location, offset: 0, length } });
 }
 
 /** ONNX with `count` tensors named by `bytes`-character strings that differ only at their end. */
