@@ -175,6 +175,36 @@ function drawRow(
   });
 }
 
+/**
+ * A row too tall for a page as the part that fits in `maxH` and the rest (cells already done continue empty).
+ * Each cell keeps the longest start that fits, ending at a space or break opportunity where there is one.
+ */
+function splitRow<C extends { text: string; bold?: boolean }>(doc: Doc, cells: C[], widths: number[], st: TableStyle, maxH: number): [C[], C[] | null] {
+  const inner = maxH - 2 * st.pad;
+  const heads: C[] = [];
+  const tails: C[] = [];
+  cells.forEach((c, i) => {
+    doc.font(face(doc, c.bold ? 'Bold' : 'Body')).fontSize(st.size);
+    const width = widths[i] - 2 * st.pad;
+    const fits = (n: number): boolean => doc.heightOfString(c.text.slice(0, n) || ' ', { width }) <= inner;
+    let n = c.text.length;
+    if (!fits(n)) {
+      let lo = 1;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (fits(mid)) lo = mid;
+        else hi = mid - 1;
+      }
+      const brk = Math.max(c.text.lastIndexOf(' ', lo), c.text.lastIndexOf('\u200B', lo));
+      n = brk > lo / 2 ? brk + 1 : lo;
+    }
+    heads.push({ ...c, text: c.text.slice(0, n) });
+    tails.push({ ...c, text: c.text.slice(n).replace(/^[\s\u200B]+/, '') });
+  });
+  return [heads, tails.some((t) => t.text) ? tails : null];
+}
+
 /** Draws a table; when a row does not fit, a new page starts with the header row again. */
 function table(ctx: Ctx, t: TableBlock, st: TableStyle): void {
   const { doc } = ctx;
@@ -201,15 +231,21 @@ function table(ctx: Ctx, t: TableBlock, st: TableStyle): void {
       right: !!t.columns[i].numeric && cell.value !== undefined,
       bold: st.boldFirst && i === 0,
     }));
-    const h = Math.min(rowHeight(doc, cells, widths, st), maxRowH);
-    if (y + h > BOTTOM) {
-      doc.addPage();
-      y = M.top;
-      drawRow(doc, y, header, widths, headerH, st);
-      y += headerH;
+    // A row taller than a page goes on in continuation rows on the next pages, so no text is cut.
+    for (let part: typeof cells | null = cells; part; ) {
+      let rest: typeof cells | null = null;
+      if (rowHeight(doc, part, widths, st) > maxRowH) [part, rest] = splitRow(doc, part, widths, st, maxRowH);
+      const h = Math.min(rowHeight(doc, part, widths, st), maxRowH);
+      if (y + h > BOTTOM) {
+        doc.addPage();
+        y = M.top;
+        drawRow(doc, y, header, widths, headerH, st);
+        y += headerH;
+      }
+      drawRow(doc, y, part, widths, h, st);
+      y += h;
+      part = rest;
     }
-    drawRow(doc, y, cells, widths, h, st);
-    y += h;
   });
   doc.x = M.left;
   doc.y = y + 10;
