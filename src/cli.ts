@@ -12,7 +12,7 @@ import { ModelFileError } from './analyzers/errors';
 import { loadCatalog } from './planner/catalog';
 import { estimateDevice, EstimateInputError } from './planner/estimate';
 import type { Budgets, ComputePrecision } from './planner/types';
-import { createDefaultPlan, PlanValidationError, serializePlan, validatePlan } from './planner/plan';
+import { createDefaultPlan, type DeploymentPlan, PlanValidationError, serializePlan, validatePlan } from './planner/plan';
 import { verificationFromReport, withVerification } from './planner/plan/verification';
 import { buildPlanDocument } from './planner/plan/document';
 import { VERSION } from './version';
@@ -439,6 +439,9 @@ async function cmdVerify(args: ReturnType<typeof parseArgs>, io: Io): Promise<nu
   };
   const blockSize = numberFlag(args, 'block-size', { min: 16, max: 4096, integer: true });
   if (blockSize !== undefined && (blockSize & (blockSize - 1)) !== 0) throw new BadValueError(`--block-size must be a power of two, got ${blockSize}`);
+  // The plan the measurement goes into is read (a regular file, valid) before the run, not after minutes of work.
+  const planFile = value(args, 'plan');
+  const plan = planFile ? planToRecordIn(planFile, file) : undefined;
   const { verifyModel } = await import('./measure/verify');
   // SIGINT / SIGTERM stop the run: the worker is killed and its work folder removed, nothing is written (exit 1).
   const stop = new AbortController();
@@ -470,29 +473,32 @@ async function cmdVerify(args: ReturnType<typeof parseArgs>, io: Io): Promise<nu
     process.off('SIGTERM', onSignal);
   });
   if (!flag(args, 'json') && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-  const planFile = value(args, 'plan');
-  if (planFile) recordInPlan(planFile, file, report);
+  if (planFile && plan) recordInPlan(planFile, plan, report);
   io.out(flag(args, 'json') ? JSON.stringify(report, null, 2) : formatVerify(report));
   if (planFile && !flag(args, 'json')) io.out(`Recorded in ${planFile}: "edgeplan plan ${path.basename(file)} --plan ${planFile}" shows it next to the predictions.`);
   return 0;
 }
 
-/** --plan FILE: the measurement goes into the plan file (created with defaults when absent), written atomically. */
-function recordInPlan(planFile: string, model: string, report: import('./measure/verify').VerifyReport): void {
-  const rel = (p: string): string => path.relative(process.cwd(), p) || path.basename(p);
-  let plan;
-  if (fs.existsSync(planFile)) {
-    try {
-      plan = validatePlan(JSON.parse(fs.readFileSync(planFile, 'utf8')));
-    } catch (e) {
-      if (e instanceof PlanValidationError) throw e;
-      throw new InputError(`${planFile}: cannot read the plan file (${(e as Error).message})`);
-    }
-  } else plan = createDefaultPlan(rel(model), path.basename(model), []);
-  plan.verification = withVerification(plan.verification ?? [], verificationFromReport(report, rel(report.compressed.file)));
+/** --plan FILE of verify: the plan file as it is (a regular file, validated), or a new plan with defaults when absent. */
+function planToRecordIn(planFile: string, model: string): DeploymentPlan {
+  if (!fs.existsSync(planFile)) return createDefaultPlan(relativeToCwd(model), path.basename(model), []);
+  const bytes = readRegularFile(planFile, { maxBytes: MAX_JSON_FILE_BYTES, what: 'plan file' }); // never a FIFO or a device
+  try {
+    return validatePlan(JSON.parse(bytes.toString('utf8')));
+  } catch (e) {
+    if (e instanceof PlanValidationError) throw e;
+    throw new InputError(`${planFile}: cannot read the plan file (${(e as Error).message})`);
+  }
+}
+
+/** The measurement goes into the plan, written atomically to its file. */
+function recordInPlan(planFile: string, plan: DeploymentPlan, report: import('./measure/verify').VerifyReport): void {
+  plan.verification = withVerification(plan.verification ?? [], verificationFromReport(report, relativeToCwd(report.compressed.file)));
   fs.mkdirSync(path.dirname(path.resolve(planFile)), { recursive: true });
   writeFileAtomic(path.resolve(planFile), Buffer.from(serializePlan(plan)), { force: true });
 }
+
+const relativeToCwd = (p: string): string => path.relative(process.cwd(), p) || path.basename(p);
 
 const DEFAULT_STORE = path.join('.edgeplan', 'measurements.json');
 

@@ -299,7 +299,7 @@ test('quiet wrong answers are said: raw_data of the wrong length, duplicate safe
 
 // ------------------------------------------------------------------ special files given as options
 
-test('FIFOs and devices given as --plan, --measurements, measure --log/--store and as the default store are refused, naming the file', async () => {
+test('FIFOs and devices given as --plan (plan and verify), --measurements, measure --log/--store and as the default store are refused, naming the file', async () => {
   const fifo = path.join(dir, 'pipe.json');
   if (spawnSync('mkfifo', [fifo]).status !== 0) return assert.fail('mkfifo is needed for this test');
   const specials = [fifo, '/dev/zero', '/dev/urandom', '/dev/full'];
@@ -308,6 +308,7 @@ test('FIFOs and devices given as --plan, --measurements, measure --log/--store a
     assertRefused(await run(['estimate', sampleModel, '--device', 'rpi5', '--measurements', s]), s, /measurements file: .*not a regular file/);
     assertRefused(await run(['measure', sampleModel, '--device', 'rpi5', '--log', s]), s, /benchmark log: .*not a regular file/);
     assertRefused(await run(['measure', sampleModel, '--device', 'rpi5', '--latency-ms', '3', '--store', s]), s, /measurements file: .*not a regular file/);
+    assertRefused(await run(['verify', sampleModel, '--technique', 'fp16', '--plan', s, '--out', path.join(dir, 'verify-out')]), s, /plan file: .*not a regular file/);
   }
   // A cloned repository whose default store is a symlink to /dev/zero.
   const repo = path.join(dir, 'cloned');
