@@ -346,6 +346,8 @@ export interface EnergyPoint {
   measures: string;
   source: string;
   note?: string;
+  /** From the frozen energy split (scripts/calibration/energy-split.json). */
+  split?: 'train' | 'held-out';
 }
 
 /**
@@ -470,32 +472,49 @@ export function calibrationGroups(devices: string[]): string[][] {
   return groups;
 }
 
-/** Prior spread of ln(measured / estimate) for a calibrated roofline: x1.4 (research: "+/-30-50 %"). */
-export const PRIOR_LOG_SPREAD = Math.log(1.4);
-/** Weight of that prior, in points. */
-export const PRIOR_WEIGHT = 2;
+/** Nominal coverage of the range: an 80 % prediction interval (the issue's target is >= 80 % of unseen points inside). */
+export const RANGE_COVERAGE = 0.8;
+/** Weight, in points, of the spread pooled over every device in a device's own spread (shrinkage toward the pool). */
+export const PRIOR_WEIGHT = 4;
 
-const T95 = [6.314, 2.92, 2.353, 2.132, 2.015, 1.943, 1.895, 1.86, 1.833, 1.812, 1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.74, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697];
-/** One-sided 95th percentile of Student's t with `df` degrees of freedom. */
-export function tQuantile95(df: number): number {
-  if (df < 1) return T95[0];
-  return df <= 30 ? T95[Math.round(df) - 1] : 1.645 + (1.697 - 1.645) * (30 / df);
+const T90 = [3.078, 1.886, 1.638, 1.533, 1.476, 1.44, 1.415, 1.397, 1.383, 1.372, 1.363, 1.356, 1.35, 1.345, 1.341, 1.337, 1.333, 1.33, 1.328, 1.325, 1.323, 1.321, 1.319, 1.318, 1.316, 1.315, 1.314, 1.313, 1.311, 1.31];
+/** One-sided 90th percentile of Student's t with `df` degrees of freedom (two-sided 80 % interval). */
+export function tQuantile90(df: number): number {
+  if (df < 1) return T90[0];
+  return df <= 30 ? T90[Math.round(df) - 1] : 1.2816 + (1.31 - 1.2816) * (30 / df);
+}
+
+/** Root mean square of log residuals: the spread of ln(measured / estimate). */
+export function rms(residuals: number[]): number {
+  return residuals.length ? Math.sqrt(residuals.reduce((a, r) => a + r * r, 0) / residuals.length) : NaN;
 }
 
 /**
- * The range rule, fixed before looking at held-out points: a 90 % prediction interval for a log-normal
- * error. The spread s pools the n training residuals (leave-one-out where n >= 2) with the prior spread
- * (weight PRIOR_WEIGHT points): s^2 = (sum r^2 + w * s0^2) / (n + w); the interval is
- * exp(+/- t95(n + w - 1) * s * sqrt(1 + 1/n)); at least x0.8 .. x1.25, at most x0.25 .. x4.
- * Few points give a wide range (the t quantile and the prior dominate), many points a range set by the data.
+ * The range rule, fixed before looking at held-out points: an 80 % prediction interval for a log-normal error.
+ * A device's spread s shrinks its n cross-validated training residuals r (by source where it has several
+ * publications, else by point) toward the spread pooled over every device, weighted as PRIOR_WEIGHT points:
+ * s^2 = (sum r^2 + w * pooled^2) / (n + w); the interval is exp(+/- t90(n + w - 1) * s * sqrt(1 + 1/n)), clamped to
+ * x0.1 .. x10. Few points give a range set mostly by the pool and a larger t quantile; many points, by the data.
  */
-export function predictionBand(residuals: number[]): { low: number; high: number; spread: number; z: number } {
+export function predictionBand(residuals: number[], pooled: number): { low: number; high: number; spread: number; z: number } {
   const n = residuals.length;
   const ss = residuals.reduce((a, r) => a + r * r, 0);
-  const spread = Math.sqrt((ss + PRIOR_WEIGHT * PRIOR_LOG_SPREAD ** 2) / (n + PRIOR_WEIGHT));
-  const z = tQuantile95(n + PRIOR_WEIGHT - 1) * Math.sqrt(1 + 1 / Math.max(1, n));
-  const half = z * spread;
-  return { low: Math.max(0.25, Math.min(0.8, Math.exp(-half))), high: Math.min(4, Math.max(1.25, Math.exp(half))), spread, z };
+  const spread = Math.sqrt((ss + PRIOR_WEIGHT * pooled ** 2) / (n + PRIOR_WEIGHT));
+  const z = tQuantile90(n + PRIOR_WEIGHT - 1) * Math.sqrt(1 + 1 / Math.max(1, n));
+  const half = Math.min(Math.log(10), z * spread);
+  return { low: Math.exp(-half), high: Math.exp(half), spread, z };
+}
+
+/**
+ * A device with fewer training points never gets a narrower range than one with more: each half-width (in ln) is
+ * raised to the widest of the devices with more points. The uncalibrated range is the widest of all, and at least
+ * the band a device with no point of its own would get from the pooled spread.
+ */
+export function orderRanges(entries: { key: string; points: number; half: number }[], pooled: number): { halves: Map<string, number>; uncalibratedHalf: number } {
+  const halves = new Map<string, number>();
+  for (const e of entries) halves.set(e.key, Math.max(e.half, ...entries.filter((o) => o.points > e.points).map((o) => o.half)));
+  const none = Math.min(Math.log(10), tQuantile90(PRIOR_WEIGHT - 1) * Math.sqrt(2) * pooled);
+  return { halves, uncalibratedHalf: Math.max(none, ...halves.values()) };
 }
 
 /**

@@ -133,7 +133,7 @@ export interface DeviceEstimate {
   /** Everything the figures assume, in plain words (efficiency factors, bindings, unknowns). */
   assumptions: string[];
   /** Calibration note: which published points the efficiency factor was fitted on, and its error. */
-  calibration?: { points: number; medianAbsLogError: number | null; note: string };
+  calibration?: { points: number; sources: string[]; medianAbsLogError: number | null; note: string };
 }
 
 export interface Budgets {

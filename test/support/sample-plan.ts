@@ -135,7 +135,7 @@ export function sampleEstimates(profile: ModelProfile): DeviceEstimate[] {
       'The symbolic dimension "batch" is bound to 1.',
       'Active cooling: no thermal throttling within a 10 s burst.',
     ],
-    calibration: { points: 6, medianAbsLogError: 0.21, note: 'Fitted on published MobileNetV1/V2 and ResNet-50 latencies for the Pi 5' },
+    calibration: { points: 6, sources: ['github.com/ultralytics/ultralytics', 'huggingface.co/arm'], medianAbsLogError: 0.21, note: 'Fitted on published MobileNetV1/V2 and ResNet-50 latencies for the Pi 5' },
   };
   const coral: DeviceEstimate = {
     device: 'coral-usb',

@@ -15,6 +15,15 @@ export interface PipelineOverhead {
   measures: string;
 }
 
+export interface MeasuredPower {
+  typicalW: number;
+  lowW: number;
+  highW: number;
+  points: number;
+  sources: string[];
+  measures: string;
+}
+
 export interface DeviceCalibration {
   /** Multiplier on the prior effective throughput of the unit that runs most layers (fitted). */
   computeScale: number;
@@ -35,11 +44,21 @@ export interface DeviceCalibration {
   note: string;
   /** Fixed per-inference time of end-to-end sources on this device (never added to user estimates; stated). */
   pipelineOverheadMs?: Record<string, PipelineOverhead>;
+  /** The publications (repositories, sites) the training points come from. */
+  sources?: string[];
+  /** Multipliers on the prior efficiency of depthwise and vector (elementwise, pooling, data movement) ops on the device's main unit, fitted per unit type. */
+  classScales?: { depthwise: number; vector: number };
+  /** Board power while inferring, measured (MLPerf Tiny energy mode) on the training energy points; replaces the catalog figure. */
+  power?: MeasuredPower;
+  /** How the range was obtained (interval, residuals, cross-validation basis). */
+  rangeBasis?: string;
 }
 
 export interface CalibrationFile {
   generatedBy: string;
   devices: Record<string, DeviceCalibration>;
+  /** The range of a device without published points: the widest of all (the fit writes it). */
+  uncalibratedRange?: { low: number; high: number };
   [key: string]: unknown;
 }
 
@@ -64,6 +83,16 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
     note: c.str(o, 'note', `${path}.`),
   };
   if (o.precisionFactors !== undefined) d.precisionFactors = c.record(o.precisionFactors, `${path}.precisionFactors`, positive);
+  if (o.sources !== undefined) d.sources = c.strList(o.sources, `${path}.sources`);
+  if (o.classScales !== undefined) {
+    const k = c.obj(o.classScales, `${path}.classScales`);
+    d.classScales = { depthwise: positive(k.depthwise, `${path}.classScales.depthwise`), vector: positive(k.vector, `${path}.classScales.vector`) };
+  }
+  if (o.power !== undefined) {
+    const w = c.obj(o.power, `${path}.power`);
+    d.power = { typicalW: positive(w.typicalW, `${path}.power.typicalW`), lowW: positive(w.lowW, `${path}.power.lowW`), highW: positive(w.highW, `${path}.power.highW`), points: c.num(w.points, `${path}.power.points`, 1), sources: c.strList(w.sources, `${path}.power.sources`), measures: c.str(w, 'measures', `${path}.power.`) };
+  }
+  if (o.rangeBasis !== undefined) d.rangeBasis = c.str(o, 'rangeBasis', `${path}.`);
   if (o.pipelineOverheadMs !== undefined) d.pipelineOverheadMs = c.record(o.pipelineOverheadMs, `${path}.pipelineOverheadMs`, (x, p) => pipelineOverhead(c, x, p));
   return d;
 }
@@ -73,6 +102,11 @@ export function parseCalibration(doc: Json): CalibrationFile {
   const c: Check = new Check('calibration.json');
   const o: JsonObject = c.obj(doc, '');
   const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (k !== 'generatedBy' && k !== 'devices') rest[k] = v;
-  return { ...rest, generatedBy: c.str(o, 'generatedBy', ''), devices: c.record(o.devices, 'devices', (x, p) => deviceCalibration(c, x, p)) };
+  for (const [k, v] of Object.entries(o)) if (k !== 'generatedBy' && k !== 'devices' && k !== 'uncalibratedRange') rest[k] = v;
+  const file: CalibrationFile = { ...rest, generatedBy: c.str(o, 'generatedBy', ''), devices: c.record(o.devices, 'devices', (x, p) => deviceCalibration(c, x, p)) };
+  if (o.uncalibratedRange !== undefined) {
+    const r = c.obj(o.uncalibratedRange, 'uncalibratedRange');
+    file.uncalibratedRange = { low: c.num(r.low, 'uncalibratedRange.low', Number.MIN_VALUE, 1), high: c.num(r.high, 'uncalibratedRange.high', 1) };
+  }
+  return file;
 }

@@ -162,7 +162,7 @@ export function explainNote(n: EstimateNote): string {
     case 'catalog-note':
       return n.text;
     case 'calibrated':
-      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)} from the fit residuals.`;
+      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.`;
     case 'uncalibrated':
       return `No published measurements for ${n.deviceId} in the calibration set: efficiency factors are uncalibrated priors (research defaults) and the range is wide (x${n.range.low} .. x${n.range.high}).`;
     case 'pure-inference':
@@ -174,6 +174,8 @@ export function explainNote(n: EstimateNote): string {
       return `Symbolic dimensions bound as ${JSON.stringify(n.bindings)}.`;
     case 'corrected':
       return `Corrected by your ${n.points} measurement${n.points > 1 ? 's' : ''} on this device: estimates × ${n.factor.toFixed(2)} (geometric mean of measured / estimated)`;
+    case 'measured-power':
+      return `Power while inferring: ${n.lowW.toFixed(3)} .. ${n.highW.toFixed(3)} W, the board power measured on ${n.points} published run${n.points === 1 ? '' : 's'} of ${n.deviceName} (${n.sources.join(', ')}: ${n.measures}); energy per inference = that power × the latency range.`;
     case 'deployed-graph':
       return explainDeployed(n.summary);
   }

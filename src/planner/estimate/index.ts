@@ -160,8 +160,11 @@ function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
   };
 }
 
+/** A device without published points: the fitted widest range (calibration.json), else the research prior. */
+const uncalibratedRange = (): { low: number; high: number } => loadCalibration().uncalibratedRange ?? loadPriors().uncalibratedRange;
+
 function rangeAround(typical: number, cal: DeviceCalibration | undefined): Range {
-  const r = cal?.range ?? loadPriors().uncalibratedRange;
+  const r = cal?.range ?? uncalibratedRange();
   return { low: typical * r.low, typical, high: typical * r.high };
 }
 
@@ -190,7 +193,7 @@ function weightsOnlyLatency(ctx: EstimateContext, weightsBytes: number, notes: E
 /** A graph model: the per-layer roofline, divided by the runtime factors, widened where costs are unknown. */
 function graphLatency(ctx: EstimateContext, notes: EstimateNote[]): LatencyPart {
   const { profile, factors } = ctx;
-  const r = estimateLatency({ profile: ctx.run, device: ctx.device, placement: ctx.compat.layers, acc: ctx.acc, cpu: ctx.cpu, memoryEfficiency: ctx.memoryEfficiency, memoryScale: factors.memoryScale, overheadScale: factors.overheadScale, precisionOverride: ctx.opts.precision });
+  const r = estimateLatency({ profile: ctx.run, device: ctx.device, placement: ctx.compat.layers, acc: ctx.acc, cpu: ctx.cpu, memoryEfficiency: ctx.memoryEfficiency, memoryScale: factors.memoryScale, overheadScale: factors.overheadScale, precisionOverride: ctx.opts.precision, classScales: factors.cal?.classScales });
   notes.push(...r.notes);
   const layers = r.layers.map((l) => ({ ...l, ms: l.ms / (l.unit === 'cpu' ? ctx.cpuRuntimeFactor : factors.runtimeFactor) }));
   const rawLayerMs = r.layers.reduce((a, l) => a + l.ms, 0);
@@ -239,8 +242,8 @@ function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
   }
   if (device.host) notes.push({ kind: 'catalog-note', text: device.host.note });
   const cal = factors.cal;
-  if (cal) notes.push({ kind: 'calibrated', points: cal.trainingPoints, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: cal.range });
-  else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: loadPriors().uncalibratedRange });
+  if (cal) notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: cal.rangeBasis ?? null, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: cal.range });
+  else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });
   if (Number.isFinite(latency.typical)) notes.push({ kind: 'pure-inference', deviceId: device.id, pipelines: pipelinesOf(cal, factors.runtime) });
   if (ctx.profile.dynamicShapes?.hasDynamic) notes.push({ kind: 'bindings', bindings: ctx.profile.dynamicShapes.bindings });
   if (ctx.deployed) notes.push({ kind: 'deployed-graph', summary: summarizeDeployed(ctx.deployed) });
@@ -265,7 +268,7 @@ function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOpt
   notes.push(...mem.notes);
   const lat = latencyOf(ctx, mem.memory.weightsBytes, notes);
 
-  const powerW = powerRange(device, ctx.host, ctx.run, ctx.compat.layers, notes);
+  const powerW = powerRange(device, ctx.host, ctx.run, ctx.compat.layers, notes, ctx.factors.cal?.power);
   const energyMj = energyRange(powerW, lat.latency);
   if (!powerW) notes.push({ kind: 'no-power', deviceName: device.name });
   const inferencesPerWh = energyMj && energyMj.typical > 0 ? 3.6e6 / energyMj.typical : null;
@@ -290,7 +293,7 @@ function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOpt
     compatibility: ctx.compat.report,
     ...(ctx.deployed ? { deployedGraph: summarizeDeployed(ctx.deployed) } : {}),
     assumptions: notes.map(explainNote),
-    calibration: cal ? { points: cal.trainingPoints, medianAbsLogError: cal.heldOutMedianAbsLogError, note: cal.note } : { points: 0, medianAbsLogError: null, note: UNCALIBRATED_NOTE },
+    calibration: cal ? { points: cal.trainingPoints, sources: cal.sources ?? [], medianAbsLogError: cal.heldOutMedianAbsLogError, note: cal.note } : { points: 0, sources: [], medianAbsLogError: null, note: UNCALIBRATED_NOTE },
   };
   return { estimate, compatibility: ctx.compat };
 }

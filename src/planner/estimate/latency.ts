@@ -32,6 +32,8 @@ export interface LatencyContext {
   overheadScale: number;
   /** The precision the user or recommender asked for (weights and activations are resized to it). */
   precisionOverride: ComputePrecision | undefined;
+  /** Fitted op-class scales of the device's main unit (calibration.json). */
+  classScales?: { depthwise: number; vector: number };
 }
 
 export interface LatencyResult {
@@ -67,11 +69,14 @@ const add = (t: Tally, b: Bottleneck, ms: number): void => {
   t.byBottleneck.set(b, (t.byBottleneck.get(b) ?? 0) + ms);
 };
 
-function opClassFactor(layer: LayerProfile, type: UnitType): number {
+/** The op class's efficiency relative to dense layers: the prior, times the fitted scale on the device's main unit. */
+function opClassFactor(layer: LayerProfile, unit: Unit, ctx: LatencyContext): number {
   const f = loadPriors().opClassFactors;
   if (f.dense.includes(layer.opClass)) return 1;
-  if (layer.opClass === 'depthwise-conv') return f.depthwise[type];
-  return f.vector[type];
+  const scales = ctx.classScales;
+  const main = unit.kind === 'accelerator' || !ctx.acc;
+  if (layer.opClass === 'depthwise-conv') return f.depthwise[unit.spec.type] * (main ? scales?.depthwise ?? 1 : 1);
+  return f.vector[unit.spec.type] * (main ? scales?.vector ?? 1 : 1);
 }
 
 /** A copy in or out at an accelerator/CPU boundary: over the USB link, or a hand-over in shared memory. */
@@ -119,7 +124,7 @@ function layerEstimate(ctx: LatencyContext, links: Links, t: Tally, layer: Layer
   if (layer.macs === null && layer.flops === null) t.unknownLayers++;
   const ops = 2 * (layer.macs ?? 0) + (layer.flops ?? 0);
   const dense = unit.dense[computedAs(p)] ?? unit.dense.fp32 ?? unit.dense.int8 ?? unit.dense.fp16;
-  const thr = (dense ?? 1e9) * opClassFactor(layer, unit.spec.type);
+  const thr = (dense ?? 1e9) * opClassFactor(layer, unit, ctx);
   const computeMs = ops > 0 ? (ops / thr) * 1000 : 0;
   const memMs = memoryMs(ctx, links, t, unit, weightBytes, ioBytes);
   // In a deployed graph the fusions are explicit: an activation left on its own is dispatched like any op.

@@ -3,7 +3,7 @@
  * figures (a plug-in accelerator adds to its idling host). Unknown figures stay unknown; every fallback is a
  * structured note. No `vscode` import.
  */
-import { loadCatalog, toBase, type DeviceSpec } from '../catalog';
+import { loadCatalog, toBase, type DeviceSpec, type MeasuredPower } from '../catalog';
 import type { Range } from '../types';
 import { nodeCounts, type LayerPlacement } from './compatibility';
 import type { ModelProfile } from '../../analyzers/profile-types';
@@ -55,8 +55,15 @@ function ownPower(device: DeviceSpec, notes: EstimateNote[]): Range | null {
   return { low: Math.min(idle ?? typical, typical), typical, high: Math.max(max ?? typical, typical) };
 }
 
-export function powerRange(device: DeviceSpec, host: DeviceSpec | null, profile: ModelProfile, placement: LayerPlacement[], notes: EstimateNote[]): Range | null {
-  return host ? plugInPower(device, host, profile, placement, notes) : ownPower(device, notes);
+/** A device's power while inferring as measured on published runs (calibration.json), preferred over catalog ratings. */
+function measuredPower(device: DeviceSpec, m: MeasuredPower, notes: EstimateNote[]): Range {
+  notes.push({ kind: 'measured-power', deviceName: device.name, points: m.points, sources: m.sources, measures: m.measures, lowW: m.lowW, highW: m.highW });
+  return { low: m.lowW, typical: m.typicalW, high: m.highW };
+}
+
+export function powerRange(device: DeviceSpec, host: DeviceSpec | null, profile: ModelProfile, placement: LayerPlacement[], notes: EstimateNote[], measured?: MeasuredPower): Range | null {
+  if (host) return plugInPower(device, host, profile, placement, notes);
+  return measured ? measuredPower(device, measured, notes) : ownPower(device, notes);
 }
 
 /** Energy per inference = power x time, at each end of the ranges (mJ, as power W x latency ms). */

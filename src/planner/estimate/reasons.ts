@@ -73,12 +73,13 @@ export type EstimateNote =
   | { kind: 'load-power-from-sibling'; deviceName: string; ratio: number; from: string; hasMax: boolean }
   | { kind: 'load-power-unknown'; deviceName: string; hasIdle: boolean }
   | { kind: 'no-power'; deviceName: string }
+  | { kind: 'measured-power'; deviceName: string; points: number; sources: string[]; measures: string; lowW: number; highW: number }
   | { kind: 'battery-never-idles'; inferencesPerHour: number; busyS: number }
   | { kind: 'battery-idle-unknown' }
   | { kind: 'precision-runtime'; precision: ComputePrecision; requested: boolean; runtimeName: string }
   | { kind: 'throughput'; unit: 'accelerator' | 'cpu'; unitName: string; basis: ThroughputBasis }
   | { kind: 'catalog-note'; text: string }
-  | { kind: 'calibrated'; points: number; deviceId: string; runtime: string; runtimeFactor: number; precisionFactor: number; precision: ComputePrecision | undefined; range: { low: number; high: number } }
+  | { kind: 'calibrated'; points: number; sources: string[]; rangeBasis: string | null; deviceId: string; runtime: string; runtimeFactor: number; precisionFactor: number; precision: ComputePrecision | undefined; range: { low: number; high: number } }
   | { kind: 'uncalibrated'; deviceId: string; range: { low: number; high: number } }
   | { kind: 'pure-inference'; deviceId: string; pipelines: { ms: number; measures: string; runtimes: string[]; points: number }[] }
   | { kind: 'bindings'; bindings: Record<string, number> }
