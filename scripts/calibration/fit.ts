@@ -506,13 +506,15 @@ export function predictionBand(residuals: number[], pooled: number): { low: numb
 }
 
 /**
- * A device with fewer training points never gets a narrower range than one with more: each half-width (in ln) is
- * raised to the widest of the devices with more points. The uncalibrated range is the widest of all, and at least
- * the band a device with no point of its own would get from the pooled spread.
+ * Ordering by evidence (rule v3). At the same residual spread, fewer training points never give a narrower range:
+ * predictionBand's t quantile and sqrt(1 + 1/n) grow as n drops and its shrinkage pulls a device with few points
+ * toward the pooled spread. A device whose own cross-validated residuals are larger keeps its wider range; it does
+ * not widen the others (rule v2 raised every device to the widest of the devices with more points, so one noisy
+ * device set every range — x16.9 everywhere, a range that decides nothing). Uncalibrated priors get the widest range
+ * of all: at least every calibrated device's, and at least the band the pooled spread gives a device with no point.
  */
 export function orderRanges(entries: { key: string; points: number; half: number }[], pooled: number): { halves: Map<string, number>; uncalibratedHalf: number } {
-  const halves = new Map<string, number>();
-  for (const e of entries) halves.set(e.key, Math.max(e.half, ...entries.filter((o) => o.points > e.points).map((o) => o.half)));
+  const halves = new Map(entries.map((e) => [e.key, e.half] as [string, number]));
   const none = Math.min(Math.log(10), tQuantile90(PRIOR_WEIGHT - 1) * Math.sqrt(2) * pooled);
   return { halves, uncalibratedHalf: Math.max(none, ...halves.values()) };
 }

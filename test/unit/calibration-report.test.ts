@@ -128,9 +128,21 @@ test('predictionBand and orderRanges: an 80 % interval shrunk toward the pool, m
   const many = predictionBand(new Array(20).fill(0.1), pooled);
   assert.ok(few.high > many.high, 'one small residual does not give a narrow range');
   assert.ok(Math.abs(Math.log(few.high) + Math.log(few.low)) < 1e-9, 'symmetric in ln');
+  // At the same residual spread, fewer points never give a narrower range.
+  for (const r of [0.05, 0.2, 0.4, 0.8]) {
+    let previous = Infinity;
+    for (const n of [1, 2, 3, 5, 8, 13, 21]) {
+      const band = predictionBand(new Array(n).fill(r), pooled);
+      assert.ok(band.high <= previous + 1e-12, `residual ${r}: ${n} points give x${band.high}, fewer gave x${previous}`);
+      previous = band.high;
+    }
+  }
+  // A noisy device keeps its own wider range and does not widen a clean one; uncalibrated priors get the widest.
   const o = orderRanges([{ key: 'a', points: 2, half: 0.3 }, { key: 'b', points: 10, half: 0.6 }], pooled);
-  assert.equal(o.halves.get('a'), 0.6, 'the device with fewer points is widened to the one with more');
+  assert.equal(o.halves.get('a'), 0.3);
+  assert.equal(o.halves.get('b'), 0.6);
   assert.ok(o.uncalibratedHalf >= 0.6);
+  assert.ok(orderRanges([{ key: 'a', points: 2, half: 0.1 }], pooled).uncalibratedHalf > Math.log(predictionBand([], pooled).high) - 1e-9, 'no point of its own: at least the pooled band');
 });
 
 test('energy: every MLPerf Tiny energy point is inside its estimated range; the split is frozen', { skip: SKIP_NO_SHARED }, () => {
