@@ -93,7 +93,9 @@ function llmProfile(p: CalPoint): ModelProfile {
     operatorCount: 0, opHistogram: {}, inputs: [], outputs: [], weightDtypes: {},
     quantization: { state: 'block-quantized', weightPrecisions: { [wp]: bytes }, quantizedOps: 0, perChannel: false, notes: [] },
     dynamicShapes: { symbols: [], bindings: {}, hasDynamic: false }, layers: [], subgraphCosts: [], compiledSegments: [], hasComputeGraph: false,
-    metadata: { 'general.architecture': 'llama' },
+    // The one LLM test (estimate/llm.ts) reads a tensor-less GGUF's transformer metadata; the decode estimate itself
+    // uses only the weight bytes, so the block and head counts are nominal (a Llama-style decoder).
+    metadata: { 'general.architecture': 'llama', 'llama.block_count': 32, 'llama.attention.head_count': 32 },
   };
 }
 
@@ -141,8 +143,12 @@ async function main(): Promise<void> {
   }
   const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
   // Pure inference as the estimator gives it to users.
-  const inference = (p: CalPoint, cal: DeviceCalibration | null) =>
-    estimateDeviceWith(profileOf(p), p.device, p.llm ? { runtime: p.runtime } : { precision: p.precision, runtime: p.runtime }, cal).latencyMs;
+  const inference = (p: CalPoint, cal: DeviceCalibration | null) => {
+    const latency = estimateDeviceWith(profileOf(p), p.device, p.llm ? { runtime: p.runtime } : { precision: p.precision, runtime: p.runtime }, cal).latencyMs;
+    // A point the estimator gives no latency would make every loss NaN and the grid search keep its start silently.
+    if (!latency || !Number.isFinite(latency.typical)) throw new Error(`${p.label} on ${p.device}: the estimator gives no latency`);
+    return latency;
+  };
   // What the point's source measures: inference plus, for an end-to-end pipeline source, its fitted fixed time.
   const estimate = (p: CalPoint, cal: CalibrationEntry | null) => {
     const e = inference(p, cal);
@@ -513,7 +519,7 @@ function markdown(doc: {
   for (const e of doc.energy.points.filter((p) => !doc.energy.results.some((r) => r.label === p.label && r.device === p.device))) L.push(`| ${e.row} | ${e.label.replace(/\|/g, '/')} | ${e.device} | ${e.scope} | ${e.powerW} | ${e.energyMj ?? '-'} | ${e.scope === 'accelerator' ? 'an accelerator\'s own supply, not a whole device' : 'no reproducible network or calibration for the device'} |`);
   for (const e of doc.energy.excluded) L.push(`| ${e.row} | ${e.label.replace(/\|/g, '/')} | | | | | not used: ${e.reason} |`);
   L.push('', '## Caveats', '');
-  L.push('- What "latency" means differs by source (see `/work/shared/calibration/NOTES.md`): OpenCV zoo rows include pre/post-processing, trtexec rows are GPU compute only, MLPerf Tiny latency is 1/throughput, LLM rows are time per output token. End-to-end pipeline sources (Ultralytics model.benchmark(), OpenCV zoo, Arm harness) get a fixed per-inference time per device, fitted on their training points and added only when reproducing them; other differences (e.g. GPU compute only vs host latency) are absorbed by runtime factors and show in the residual spread. User estimates exclude framework / pipeline overhead and say how large the fitted one was.');
+  L.push('- What "latency" means differs by source (see `../shared/calibration/NOTES.md`): OpenCV zoo rows include pre/post-processing, trtexec rows are GPU compute only, MLPerf Tiny latency is 1/throughput, LLM rows are time per output token. End-to-end pipeline sources (Ultralytics model.benchmark(), OpenCV zoo, Arm harness) get a fixed per-inference time per device, fitted on their training points and added only when reproducing them; other differences (e.g. GPU compute only vs host latency) are absorbed by runtime factors and show in the residual spread. User estimates exclude framework / pipeline overhead and say how large the fitted one was.');
   L.push('- The Coral USB rows are mostly measured on a desktop host; the catalog\'s coral-usb assumes a Raspberry Pi 5 host, which only changes ops that fall back and USB handling (Ultralytics measured Pi 4 vs Pi 5 hosts 22-30% apart).');
   L.push('- Devices with one or two training points get a range set mostly by the pooled spread and a larger t quantile, never narrower than a device with more points; their held-out error is a single number, not a distribution.');
   L.push('- Known weak spot: on the Edge TPU, YOLOv8n runs about 2-4x slower than its MACs suggest next to MobileNet / ResNet / SSD (training residuals), and the model has no term for it (narrow 16-64 channel layers at high resolution, SiLU as LOGISTIC + MUL, or compiler partitioning are candidates; none is sourced yet), so coral ranges stay at the x0.25 .. x4 limit.');
