@@ -506,9 +506,9 @@ export function predictionBand(residuals: number[], pooled: number): { low: numb
 }
 
 /**
- * Ordering by evidence (rule v3). At the same residual spread, fewer training points never give a narrower range:
- * predictionBand's t quantile and sqrt(1 + 1/n) grow as n drops and its shrinkage pulls a device with few points
- * toward the pooled spread. A device whose own cross-validated residuals are larger keeps its wider range; it does
+ * Ordering by evidence (rule v3). With residuals no larger than the pooled spread, fewer training points never give
+ * a narrower range: predictionBand's t quantile and sqrt(1 + 1/n) grow as n drops and its shrinkage pulls a device
+ * with few points toward the pooled spread. A device whose own cross-validated residuals are larger keeps its wider range; it does
  * not widen the others (rule v2 raised every device to the widest of the devices with more points, so one noisy
  * device set every range — x16.9 everywhere, a range that decides nothing). Uncalibrated priors get the widest range
  * of all: at least every calibrated device's, and at least the band the pooled spread gives a device with no point.

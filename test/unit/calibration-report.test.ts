@@ -100,14 +100,12 @@ test('scripts/calibration/calibrate.ts is deterministic and reproduces the commi
   }
 });
 
-test('the range rule: fewer training points never give a narrower range; a device without points gets the widest; every range says its basis and sources', () => {
+test('the range rule (v3): a device without points gets the widest range; every range says its basis and sources', () => {
   const full = calibration as unknown as { devices: Record<string, { trainingPoints: number; range: { low: number; high: number }; sources?: string[]; rangeBasis?: string }>; uncalibratedRange: { low: number; high: number } };
   const entries = Object.entries(full.devices);
   for (const [a, ea] of entries) {
-    for (const [b, eb] of entries) {
-      if (ea.trainingPoints < eb.trainingPoints) assert.ok(ea.range.high / ea.range.low >= eb.range.high / eb.range.low - 1e-6, `${a} (${ea.trainingPoints} points) is narrower than ${b} (${eb.trainingPoints})`);
-    }
     assert.ok(full.uncalibratedRange.high / full.uncalibratedRange.low >= ea.range.high / ea.range.low - 1e-6, `uncalibrated is narrower than ${a}`);
+    assert.ok(Math.abs(Math.log(ea.range.high) + Math.log(ea.range.low)) < 1e-3, `${a}: the range is symmetric in ln`);
     assert.ok(ea.sources && ea.sources.length > 0, `${a} names its sources`);
     assert.match(ea.rangeBasis ?? '', /80 % interval from \d+ residual/, a);
   }
@@ -128,8 +126,9 @@ test('predictionBand and orderRanges: an 80 % interval shrunk toward the pool, m
   const many = predictionBand(new Array(20).fill(0.1), pooled);
   assert.ok(few.high > many.high, 'one small residual does not give a narrow range');
   assert.ok(Math.abs(Math.log(few.high) + Math.log(few.low)) < 1e-9, 'symmetric in ln');
-  // At the same residual spread, fewer points never give a narrower range.
-  for (const r of [0.05, 0.2, 0.4, 0.8]) {
+  // With residuals no larger than the pooled spread, fewer points never give a narrower range (few points cannot
+  // claim a precision they have not shown). Larger residuals move the range toward the device's own wider spread.
+  for (const r of [0.05, 0.2, 0.4]) {
     let previous = Infinity;
     for (const n of [1, 2, 3, 5, 8, 13, 21]) {
       const band = predictionBand(new Array(n).fill(r), pooled);
