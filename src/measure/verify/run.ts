@@ -168,14 +168,15 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   };
   const probeRefs = calibrationRefs.length ? calibrationRefs : [evaluationRefs[0]];
   let tap = await sessions.open(withOutputs(bytes, file, tensors), 'the original with its intermediate tensors exposed');
-  let reduced: Map<string, [string, string]> | null = null;
+  let reduced: Map<string, [string | null, string]> | null = null;
   let needed: Set<string> | null = null;
   for (let k = 0; k < probeRefs.length; k++) {
     const sample = load(probeRefs[k]);
     const out = await run(tap, toFeeds(sample), 'the original model', probeRefs[k]);
     if (calibrationRefs.length) for (const t of sample) if (t.type === 'float32') observe(t.name, t.data as Float32Array);
     if (reduced) {
-      for (const [name, [lo, hi]] of reduced) observe(name, [(out[lo].data as Float32Array)[0], (out[hi].data as Float32Array)[0]]);
+      // A tensor that cannot be negative reports only its maximum; 0 stands for its minimum (ranges include 0).
+      for (const [name, [lo, hi]] of reduced) observe(name, [lo ? (out[lo].data as Float32Array)[0] : 0, (out[hi].data as Float32Array)[0]]);
     } else {
       if (!needed) {
         for (const [name, t] of Object.entries(out)) dtypes.set(name, t.type);
@@ -187,7 +188,7 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
       if (!histograms && probeRefs.length > 1) {
         await tap.release();
         const floats = [...needed].filter((n) => tensors.includes(n) && dtypes.get(n) === 'float32' && (out[n]?.dims.reduce((a, b) => a * b, 1) ?? 0) > 0);
-        const augmented = withRangeOutputs(bytes, file, floats);
+        const augmented = withRangeOutputs(bytes, file, floats, new Map(floats.map((n) => [n, out[n].dims.length])));
         reduced = augmented.outputs;
         tap = await sessions.open(augmented.bytes, 'the original with min / max of its tensors');
       }

@@ -238,7 +238,7 @@ function biasInput(n: { opType: string; inputs: string[]; attrs: { name: string;
 }
 
 /** Clip's lower bound: the `min` input (opset 11+) or attribute; undefined when it is not a known constant. */
-function clipMin(model: WriterInput['model'], facts: WriterInput['facts'], n: { inputs: string[]; attrs: { name: string; f?: number }[] }): number | undefined {
+export function clipMin(model: WriterInput['model'], facts: WriterInput['facts'], n: { inputs: string[]; attrs: { name: string; f?: number }[] }): number | undefined {
   const attr = n.attrs.find((a) => a.name === 'min');
   if (attr) return attr.f;
   if (!n.inputs[1]) return undefined;
