@@ -146,17 +146,19 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     }
     return toFeeds(t);
   };
-  const run = async (s: Session, feeds: Feeds, what: string, ref: SampleRef | number): Promise<OrtModule.InferenceSession.ReturnType> => {
+  const run = async (s: Session, feeds: Feeds, what: string, ref: SampleRef | number, fetches?: string[]): Promise<OrtModule.InferenceSession.ReturnType> => {
     try {
-      return await s.run(feeds);
+      return await (fetches ? s.run(feeds, fetches) : s.run(feeds));
     } catch (e) {
       const sample = typeof ref === 'number' ? `synthetic sample ${ref}` : ref.id;
       throw new VerifyError(`onnxruntime could not run ${what} on ${sample}: ${String((e as Error).message).split('\n')[0]}${typeof ref === 'number' && Object.keys(req.bindings).length === 0 ? ' (symbolic dimensions were bound to 1; give --bind NAME=N or --data)' : ''}`);
     }
   };
 
-  // Element types of every tensor (and, for static INT8, ranges) from the original with all tensors exposed; for
-  // min/max calibration only the first sample reads whole tensors, the others their minimum and maximum.
+  // Element types of every tensor: the original with all its tensors exposed as outputs, as onnxruntime types them
+  // on loading. For static INT8, the ranges of the activations it will quantize over the calibration samples: the
+  // first sample reads those tensors whole; for min/max calibration the others run a copy that computes only their
+  // minimum and maximum (withRangeOutputs).
   const tensors = computedTensors(bytes, file);
   const dtypes = new Map(inputs.map((i) => [i.name, i.type]));
   const ranges = new Map<string, TensorRange>();
@@ -166,34 +168,31 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     if (!r) ranges.set(name, (r = new TensorRange(histograms)));
     r.add(values);
   };
-  const probeRefs = calibrationRefs.length ? calibrationRefs : [evaluationRefs[0]];
   let tap = await sessions.open(withOutputs(bytes, file, tensors), 'the original with its intermediate tensors exposed');
+  for (const m of tap.outputMetadata) if (m.isTensor) dtypes.set(m.name, m.type);
+  const model = readOnnxModel(bytes, file);
+  const needed = calibrationRefs.length ? planQdq({ model, facts: graphFacts(model), dtypes, keepFloat: new Set() }).toQuantize : new Set<string>();
+  const fetched = tap.outputNames.filter((n) => needed.has(n));
   let reduced: Map<string, [string | null, string]> | null = null;
-  let needed: Set<string> | null = null;
-  for (let k = 0; k < probeRefs.length; k++) {
-    const sample = load(probeRefs[k]);
-    const out = await run(tap, toFeeds(sample), 'the original model', probeRefs[k]);
-    if (calibrationRefs.length) for (const t of sample) if (t.type === 'float32') observe(t.name, t.data as Float32Array);
+  for (let k = 0; k < calibrationRefs.length; k++) {
+    const sample = load(calibrationRefs[k]);
+    for (const t of sample) if (t.type === 'float32') observe(t.name, t.data as Float32Array);
     if (reduced) {
+      const out = await run(tap, toFeeds(sample), 'the original model', calibrationRefs[k]);
       // A tensor that cannot be negative reports only its maximum; 0 stands for its minimum (ranges include 0).
       for (const [name, [lo, hi]] of reduced) observe(name, [lo ? (out[lo].data as Float32Array)[0] : 0, (out[hi].data as Float32Array)[0]]);
-    } else {
-      if (!needed) {
-        for (const [name, t] of Object.entries(out)) dtypes.set(name, t.type);
-        // Only the activations static INT8 will quantize need ranges.
-        const model = readOnnxModel(bytes, file);
-        needed = calibrationRefs.length ? planQdq({ model, facts: graphFacts(model), dtypes, keepFloat: new Set() }).toQuantize : new Set();
-      }
-      for (const name of needed) if (out[name]?.type === 'float32') observe(name, out[name].data as Float32Array);
-      if (!histograms && probeRefs.length > 1) {
+    } else if (fetched.length) {
+      const out = await run(tap, toFeeds(sample), 'the original model', calibrationRefs[k], fetched);
+      for (const name of fetched) if (out[name].type === 'float32') observe(name, out[name].data as Float32Array);
+      const floats = fetched.filter((n) => tensors.includes(n) && out[n].type === 'float32' && out[n].dims.reduce((a, b) => a * b, 1) > 0);
+      if (!histograms && calibrationRefs.length > 1 && floats.length) {
         await tap.release();
-        const floats = [...needed].filter((n) => tensors.includes(n) && dtypes.get(n) === 'float32' && (out[n]?.dims.reduce((a, b) => a * b, 1) ?? 0) > 0);
         const augmented = withRangeOutputs(bytes, file, floats, new Map(floats.map((n) => [n, out[n].dims.length])));
         reduced = augmented.outputs;
         tap = await sessions.open(augmented.bytes, 'the original with min / max of its tensors');
       }
     }
-    progress(calibrationRefs.length ? 'calibrating' : 'reading tensor types', k + 1, probeRefs.length);
+    progress('calibrating', k + 1, calibrationRefs.length);
   }
   await tap.release();
 
