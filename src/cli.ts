@@ -486,7 +486,7 @@ function planToRecordIn(planFile: string, model: string): DeploymentPlan {
   try {
     return validatePlan(JSON.parse(bytes.toString('utf8')));
   } catch (e) {
-    if (e instanceof PlanValidationError) throw e;
+    if (e instanceof PlanValidationError) throw new InputError(`${planFile}: ${e.message}`);
     throw new InputError(`${planFile}: cannot read the plan file (${(e as Error).message})`);
   }
 }

@@ -318,6 +318,7 @@ test('FIFOs and devices given as --plan (plan and verify), --measurements, measu
   // A plan file that does not validate names the file.
   const badPlan = put('bad.plan.json', JSON.stringify({ schemaVersion: 1, targets: 'rpi5' }));
   assertRefused(await run(['plan', sampleModel, '--device', 'rpi5', '--plan', badPlan]), badPlan);
+  assertRefused(await run(['verify', sampleModel, '--technique', 'fp16', '--plan', badPlan, '--out', path.join(dir, 'verify-out')]), badPlan);
 });
 
 // ------------------------------------------------------------------ PDF of a plan with a very long word
