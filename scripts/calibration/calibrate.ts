@@ -33,7 +33,7 @@ import { writeReferenceModel } from '../../test/support/modelgen/reference-archs
 import { estimateDeviceWith } from '../../src/planner/estimate';
 import { lookupSplit, publicationOf, SPLIT_RULE, type FrozenSplit } from './split';
 import { loadCatalog, loadPriors, toBase, type DeviceCalibration } from '../../src/planner/catalog';
-import { parseCsv, mapRow, mapEnergyRow, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, orderRanges, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
+import { parseCsv, mapRow, mapEnergyRow, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, uncalibratedHalf, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
 
 /** Candidate op-class scales (multipliers on the prior depthwise / vector efficiencies of a unit type). */
 const CLASS_GRID = [0.35, 0.5, 0.7, 1, 1.4, 2, 2.8];
@@ -326,17 +326,17 @@ async function main(): Promise<void> {
   }
 
   // The range rule needs every device's cross-validated residuals: a spread pooled over all of them, each device's
-  // shrunk toward it, then ordered so that fewer points never give a narrower range.
+  // shrunk toward it (predictionBand); uncalibrated priors get the widest (uncalibratedHalf).
   const pooled = rms(groupFits.flatMap((g) => (g.basis === 'in-sample' ? [] : g.residuals)));
   const bands = new Map(groupFits.map((g) => [g.group.join('+'), predictionBand(g.residuals, pooled)]));
-  const ordered = orderRanges(groupFits.map((g) => ({ key: g.group.join('+'), points: g.tr.length, half: Math.log(bands.get(g.group.join('+'))!.high) })), pooled);
-  const uncalibratedRange = { low: round4(Math.exp(-ordered.uncalibratedHalf)), high: round4(Math.exp(ordered.uncalibratedHalf)) };
+  const noPoints = uncalibratedHalf([...bands.values()].map((b) => Math.log(b.high)), pooled);
+  const uncalibratedRange = { low: round4(Math.exp(-noPoints)), high: round4(Math.exp(noPoints)) };
   const crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }> = {};
 
   for (const { group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs } of groupFits) {
     const shared = fitted.cal;
     const band = bands.get(group.join('+'))!;
-    const half = ordered.halves.get(group.join('+'))!;
+    const half = Math.log(band.high);
     shared.range = { low: round4(Math.exp(-half)), high: round4(Math.exp(half)) };
     shared.sources = pubs;
     shared.rangeBasis = `80 % interval from ${residuals.length} residual(s) cross-validated ${basis}`;

@@ -506,17 +506,16 @@ export function predictionBand(residuals: number[], pooled: number): { low: numb
 }
 
 /**
- * Ordering by evidence (rule v3). With residuals no larger than the pooled spread, fewer training points never give
- * a narrower range: predictionBand's t quantile and sqrt(1 + 1/n) grow as n drops and its shrinkage pulls a device
- * with few points toward the pooled spread. A device whose own cross-validated residuals are larger keeps its wider range; it does
- * not widen the others (rule v2 raised every device to the widest of the devices with more points, so one noisy
- * device set every range — x16.9 everywhere, a range that decides nothing). Uncalibrated priors get the widest range
- * of all: at least every calibrated device's, and at least the band the pooled spread gives a device with no point.
+ * The range of uncalibrated priors (rule v3): the widest of all — at least every calibrated device's half-width
+ * (in ln) and at least the band the pooled spread gives a device with no point of its own. Calibrated devices keep
+ * their own predictionBand: with residuals no larger than the pooled spread, fewer points never give a narrower
+ * range (its t quantile and sqrt(1 + 1/n) grow as n drops, its shrinkage pulls few points toward the pool); a noisy
+ * device keeps its wider range without widening the others (rule v2 raised every device to the widest of those with
+ * more points: x16.9 everywhere, a range that decides nothing).
  */
-export function orderRanges(entries: { key: string; points: number; half: number }[], pooled: number): { halves: Map<string, number>; uncalibratedHalf: number } {
-  const halves = new Map(entries.map((e) => [e.key, e.half] as [string, number]));
+export function uncalibratedHalf(calibratedHalves: number[], pooled: number): number {
   const none = Math.min(Math.log(10), tQuantile90(PRIOR_WEIGHT - 1) * Math.sqrt(2) * pooled);
-  return { halves, uncalibratedHalf: Math.max(none, ...halves.values()) };
+  return Math.max(none, ...calibratedHalves);
 }
 
 /**

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import calibration from '../../src/planner/catalog/calibration.json';
-import { summarize, parseCsv, mapRow, predictionBand, orderRanges, type PointResult } from '../../scripts/calibration/fit';
+import { summarize, parseCsv, mapRow, predictionBand, uncalibratedHalf, type PointResult } from '../../scripts/calibration/fit';
 import { lookupSplit, ruleSplit, SPLIT_RULE, type FrozenSplit } from '../../scripts/calibration/split';
 import { loadCatalog } from '../../src/planner/catalog';
 import { estimateDevice } from '../../src/planner/estimate';
@@ -120,7 +120,7 @@ test('the range rule (v3): a device without points gets the widest range; every 
   assert.ok(e.assumptions.some((a) => a.includes(`from ${cal.sources!.length} source`) && cal.sources!.every((s) => a.includes(s))), 'the estimate names what it is calibrated on');
 });
 
-test('predictionBand and orderRanges: an 80 % interval shrunk toward the pool, monotone in the number of points', () => {
+test('predictionBand and uncalibratedHalf: an 80 % interval shrunk toward the pool, monotone in the number of points', () => {
   const pooled = Math.log(1.5);
   const few = predictionBand([0.1], pooled);
   const many = predictionBand(new Array(20).fill(0.1), pooled);
@@ -136,12 +136,10 @@ test('predictionBand and orderRanges: an 80 % interval shrunk toward the pool, m
       previous = band.high;
     }
   }
-  // A noisy device keeps its own wider range and does not widen a clean one; uncalibrated priors get the widest.
-  const o = orderRanges([{ key: 'a', points: 2, half: 0.3 }, { key: 'b', points: 10, half: 0.6 }], pooled);
-  assert.equal(o.halves.get('a'), 0.3);
-  assert.equal(o.halves.get('b'), 0.6);
-  assert.ok(o.uncalibratedHalf >= 0.6);
-  assert.ok(orderRanges([{ key: 'a', points: 2, half: 0.1 }], pooled).uncalibratedHalf > Math.log(predictionBand([], pooled).high) - 1e-9, 'no point of its own: at least the pooled band');
+  // Uncalibrated priors get the widest range: at least every calibrated device's, at least the pooled band.
+  assert.equal(uncalibratedHalf([0.3, 2], pooled), 2, 'a calibrated range wider than the pooled band raises it');
+  assert.equal(uncalibratedHalf([0.3, 0.6], pooled), Math.max(0.6, uncalibratedHalf([], pooled)));
+  assert.ok(uncalibratedHalf([0.1], pooled) > Math.log(predictionBand([], pooled).high) - 1e-9, 'no point of its own: at least the pooled band');
 });
 
 test('energy: every MLPerf Tiny energy point is inside its estimated range; the split is frozen', { skip: SKIP_NO_SHARED }, () => {
