@@ -164,7 +164,7 @@ async function main(): Promise<void> {
   const warnings: string[] = [];
   const results: PointResult[] = [];
   const fitLog: Record<string, unknown> = {};
-  const groupFits: { group: string[]; tr: CalPoint[]; ho: CalPoint[]; fitted: { cal: CalibrationEntry; loss: number; grid: number[]; bounds: string[] }; residuals: number[]; basis: 'by source' | 'by point' | 'in-sample'; byPoint: number[]; bySource: number[]; pubs: string[] }[] = [];
+  const groupFits: { group: string[]; tr: CalPoint[]; ho: CalPoint[]; fitted: { cal: CalibrationEntry; loss: number; grid: number[]; bounds: string[] }; residuals: number[]; basis: 'by point' | 'in-sample'; byPoint: number[]; bySource: number[]; pubs: string[] }[] = [];
 
   // Op-class scales of the unit type being fitted (multipliers on the prior depthwise / vector efficiencies).
   let classScales: ClassScales | undefined;
@@ -320,7 +320,7 @@ async function main(): Promise<void> {
       : [];
     // The range uses the by-point residuals (a new model on a setup the fit has seen: a calibrated runtime);
     // the by-source figures are reported next to them, for a setup it has not seen.
-    const basis: 'by source' | 'by point' | 'in-sample' = byPoint.length ? 'by point' : 'in-sample';
+    const basis: 'by point' | 'in-sample' = byPoint.length ? 'by point' : 'in-sample';
     const residuals = byPoint.length ? byPoint : tr.map((p) => Math.log(p.measuredMs / estimate(p, fitted.cal).typical));
     groupFits.push({ group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs });
   }
@@ -339,7 +339,7 @@ async function main(): Promise<void> {
     const half = Math.log(band.high);
     shared.range = { low: round4(Math.exp(-half)), high: round4(Math.exp(half)) };
     shared.sources = pubs;
-    shared.rangeBasis = `80 % interval from ${residuals.length} residual(s) cross-validated ${basis}`;
+    shared.rangeBasis = `${Math.round(RANGE_COVERAGE * 100)} % interval from ${residuals.length} residual(s) cross-validated ${basis}`;
     for (const dev of group) {
       const cal: CalibrationEntry = JSON.parse(JSON.stringify(shared));
       const devHo = ho.filter((p) => p.device === dev);

@@ -491,8 +491,8 @@ export function rms(residuals: number[]): number {
 
 /**
  * The range rule, fixed before looking at held-out points: an 80 % prediction interval for a log-normal error.
- * A device's spread s shrinks its n cross-validated training residuals r (by source where it has several
- * publications, else by point) toward the spread pooled over every device, weighted as PRIOR_WEIGHT points:
+ * A device's spread s shrinks its n training residuals r cross-validated by point (each predicted by a fit without
+ * it; by-source cross-validation is reported, not used for the range) toward the spread pooled over every device, weighted as PRIOR_WEIGHT points:
  * s^2 = (sum r^2 + w * pooled^2) / (n + w); the interval is exp(+/- t90(n + w - 1) * s * sqrt(1 + 1/n)), clamped to
  * x0.1 .. x10. Few points give a range set mostly by the pool and a larger t quantile; many points, by the data.
  */

@@ -426,13 +426,11 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
       case 0x91: // FROZENSET
         stack.push(made(new PList(popItems())));
         break;
-        break;
       case 0x29: // EMPTY_TUPLE
         stack.push(made(new PTuple([])));
         break;
       case 0x74: // TUPLE
         stack.push(made(new PTuple(popItems())));
-        break;
         break;
       case 0x85: // TUPLE1
         stored(1);
@@ -490,7 +488,6 @@ export function scanPickle(buf: Buffer, persistentLoad: (pid: PValue) => PValue 
       }
       case 0x8f: // EMPTY_SET
         stack.push(made(new PList()));
-        break;
         break;
       case 0x70: // PUT
         memo.set(Number(line()), top());

@@ -35,7 +35,7 @@ function staticShapes(ctx: CommandContext, file: string, stem: string): CommandB
     return {
       toolchain: 'Core ML Tools (static shapes)',
       language: 'python',
-      code: `import coremltools as ct\n\n# convert the source model again with fixed input shapes (the estimate assumes the Neural Engine runs one fixed shape)\nmlmodel = ct.convert(source_model, inputs=[${specs.map((s) => `ct.TensorType(name=${JSON.stringify(s.name)}, shape=${pyShape(s.shape)})`).join(', ')}], minimum_deployment_target=ct.target.iOS17)\nmlmodel.save("${stem}_static.mlpackage")`,
+      code: `import coremltools as ct\n\n# convert the source model again with fixed input shapes (the estimate assumes the Neural Engine runs one fixed shape)\nsource_model = ...  # the TensorFlow or traced PyTorch model this Core ML file was converted from (a Core ML file cannot be re-converted)\nmlmodel = ct.convert(source_model, inputs=[${specs.map((s) => `ct.TensorType(name=${JSON.stringify(s.name)}, shape=${pyShape(s.shape)})`).join(', ')}], minimum_deployment_target=ct.target.iOS17)\nmlmodel.save("${stem}_static.mlpackage")`,
       notes,
     };
   }
