@@ -4,7 +4,8 @@
  *   and dtypes;
  * - 'verify': builds a compressed model and measures it against the original (verify/run.ts).
  * Runs in its own process so a crash or a hang in native code cannot take down the caller, and exits when the
- * parent goes away.
+ * parent goes away. Started as a worker thread by verify, the same bundle serves onnxruntime sessions instead
+ * (verify/session-thread.ts).
  */
 import type { WorkerInput, WorkerReply, WorkerRequest } from './types';
 import { summarize } from './types';
@@ -12,8 +13,7 @@ import * as fs from 'fs';
 import { own } from '../analyzers/safe-record';
 import { exitWithParent, onParentLoss } from './parent-guard';
 import type { VerifyMessage, VerifyRequest } from './verify/protocol';
-
-exitWithParent();
+import { isSessionThread, serve } from './verify/session-thread';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -114,7 +114,12 @@ const sendAndExit = (msg: WorkerReply | VerifyMessage, code: number): void => {
 
 const fail = (e: Error): void => sendAndExit({ type: 'error', message: (e?.message ?? String(e)).split('\n')[0] }, 1);
 
-process.on('message', (m: WorkerRequest | VerifyRequest) => {
+function main(): void {
+  exitWithParent();
+  process.on('message', onMessage);
+}
+
+function onMessage(m: WorkerRequest | VerifyRequest): void {
   if (m?.type === 'verify') {
     onParentLoss(() => fs.rmSync(m.workDir, { recursive: true, force: true }));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -122,7 +127,7 @@ process.on('message', (m: WorkerRequest | VerifyRequest) => {
     const post = (msg: VerifyMessage): void => {
       process.send?.(msg);
     };
-    runVerify(m, post).then((result) => sendAndExit({ type: 'result', result }, 0), fail);
+    runVerify(m, post, __filename).then((result) => sendAndExit({ type: 'result', result }, 0), fail);
     return;
   }
   if (!m || m.type !== 'run') return;
@@ -131,4 +136,8 @@ process.on('message', (m: WorkerRequest | VerifyRequest) => {
     () => process.exit(0),
     fail,
   );
-});
+}
+
+// The same bundle is the verify session thread (verify/session-thread.ts) when started as one.
+if (isSessionThread()) serve();
+else main();

@@ -5,6 +5,8 @@
  * evaluation samples (fidelity per output, agreement, accuracy and groups, latency on this machine), compares
  * the layers' activations on a subset (sensitivity), optionally re-measures with the most sensitive layers kept
  * in float, and writes the chosen model to the work folder. Everything the caller reports comes from here.
+ * Models run on two threads at once (this one and session-thread.ts's), one intra-op thread each, except the runs
+ * that are timed: those run alone, with onnxruntime's default threads.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,18 +24,18 @@ import { loadSample, seededRandom, splitDataset, syntheticSample, type DatasetSp
 import { DataError, VerifyError } from './errors';
 import type { WriterOutput } from './compress-types';
 import type { Latency, VariantMeasure, VerifyMessage, VerifyRequest, VerifyRunResult } from './protocol';
+import { localSession, SessionThread, type TensorValue, type TensorValues, type VerifySession } from './session-thread';
 
 type Ort = typeof OrtModule;
-type Session = OrtModule.InferenceSession;
-type Tensor = OrtModule.Tensor;
-type Feeds = Record<string, Tensor>;
+type Session = VerifySession;
+type Feeds = Record<string, TensorValue>;
 
 const CACHE_BYTES = 512 * 1024 * 1024;
 /** INT8 and FP16: samples also run as onnxruntime runs the file here, for latency and its deviation from the exact arithmetic. */
 const LATENCY_SAMPLES = 30;
 
 /** A tensor's values as numbers (fp16 decoded, int64 as Number). */
-function numbers(t: Tensor): ArrayLike<number> {
+function numbers(t: TensorValue): ArrayLike<number> {
   const d = t.data as unknown;
   if (t.type === 'float16') return Float32Array.from(d as Uint16Array, halfToFloat);
   if (t.type === 'int64' || t.type === 'uint64') return Float64Array.from(d as BigInt64Array, (v) => Number(v));
@@ -47,6 +49,19 @@ function latency(times: number[]): Latency {
   return { p50: percentile(s, 50), p95: percentile(s, 95), runs: s.length };
 }
 
+/**
+ * Where a session runs: 'timing' on this thread with onnxruntime's default threads (latency is timed there, one
+ * model at a time); 'here' and 'thread' with one intra-op thread each, on this thread and on the session thread, so
+ * that two models compute at once (the original and the compressed model on every evaluation sample).
+ */
+type Place = 'timing' | 'here' | 'thread';
+
+/** One model opened on both threads. */
+interface Pair {
+  here: Session;
+  there: Session;
+}
+
 /** Sessions for the original and the models derived from it (from memory, or from files next to the external data). */
 class Sessions {
   private count = 0;
@@ -54,6 +69,7 @@ class Sessions {
     private readonly ort: Ort,
     private readonly req: VerifyRequest,
     private readonly externalLocations: string[],
+    private readonly thread: SessionThread,
   ) {
     for (const loc of externalLocations) {
       const from = path.resolve(path.dirname(req.model), loc);
@@ -78,7 +94,7 @@ class Sessions {
    *   float32 throughout);
    * - 'fast': everything on — the file as onnxruntime runs it here, which is what is timed.
    */
-  async open(source: string | Buffer, what: string, mode: 'exact-int8' | 'exact-fp16' | 'fast' = 'fast'): Promise<Session> {
+  async open(source: string | Buffer, what: string, place: Place, mode: 'exact-int8' | 'exact-fp16' | 'fast' = 'fast'): Promise<Session> {
     let target: string | Uint8Array = source;
     if (Buffer.isBuffer(source) && this.externalLocations.length) {
       target = path.join(this.req.workDir, `derived-${this.count++}.onnx`);
@@ -88,18 +104,34 @@ class Sessions {
       // Thread spinning off: the sessions take turns, and a pool spinning after its run slows the next session's
       // run (3x on 2 cores). Every session, original and compressed alike, is timed this way.
       const spinning = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
-      return await this.ort.InferenceSession.create(target as string, {
+      const options: OrtModule.InferenceSession.SessionOptions = {
         executionProviders: ['cpu'],
         graphOptimizationLevel: mode === 'exact-fp16' ? 'basic' : 'all',
+        ...(place === 'timing' ? {} : { intraOpNumThreads: 1 }),
         extra: { session: mode === 'exact-int8' ? { ...spinning, disable_quant_qdq: '1' } : spinning },
-      });
+      };
+      if (place === 'thread') return await this.thread.open(target, options);
+      return localSession(await this.ort.InferenceSession.create(target as string, options));
     } catch (e) {
       throw new VerifyError(`onnxruntime cannot load ${what}: ${String((e as Error).message).split('\n')[0]}`);
     }
   }
 }
 
-export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => void): Promise<VerifyRunResult> {
+/**
+ * `script`: the measurement child's bundle, started again as the session thread (session-thread.ts); the thread is
+ * terminated when verification ends, however it ends.
+ */
+export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => void, script: string): Promise<VerifyRunResult> {
+  const thread = new SessionThread(script);
+  try {
+    return await verifyWith(thread, req, send);
+  } finally {
+    await thread.close();
+  }
+}
+
+async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: VerifyMessage) => void): Promise<VerifyRunResult> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort: Ort = require('onnxruntime-node');
   const progress = (phase: string, done: number, total: number): void => send({ type: 'progress', phase, done, total });
@@ -108,8 +140,8 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   const bytes = fs.readFileSync(file);
   const parsed = readOnnxModel(bytes, file);
   const external = [...new Set(parsed.graph.initializers.map((t) => t.external?.location).filter((l): l is string => !!l))];
-  const sessions = new Sessions(ort, req, external);
-  const original = await sessions.open(file, path.basename(file));
+  const sessions = new Sessions(ort, req, external, thread);
+  const original = await sessions.open(file, path.basename(file), 'timing');
   const inputs: ModelInput[] = original.inputMetadata.map((m) => {
     if (!m.isTensor) throw new VerifyError(`input "${m.name}" is not a tensor; verify feeds tensors only`);
     return { name: m.name, type: m.type, shape: [...m.shape] };
@@ -146,7 +178,7 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     }
     return toFeeds(t);
   };
-  const run = async (s: Session, feeds: Feeds, what: string, ref: SampleRef | number, fetches?: string[]): Promise<OrtModule.InferenceSession.ReturnType> => {
+  const run = async (s: Session, feeds: Feeds, what: string, ref: SampleRef | number, fetches?: string[]): Promise<TensorValues> => {
     try {
       return await (fetches ? s.run(feeds, fetches) : s.run(feeds));
     } catch (e) {
@@ -158,7 +190,8 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   // Element types of every tensor: the original with all its tensors exposed as outputs, as onnxruntime types them
   // on loading. For static INT8, the ranges of the activations it will quantize over the calibration samples: the
   // first sample reads those tensors whole; for min/max calibration the others run a copy that computes only their
-  // minimum and maximum (withRangeOutputs).
+  // minimum and maximum (withRangeOutputs). After the first, samples run two at a time, one on this thread and one on
+  // the session thread, and are observed in sample order, so the ranges are those of running them one by one.
   const tensors = computedTensors(bytes, file);
   const dtypes = new Map(inputs.map((i) => [i.name, i.type]));
   const ranges = new Map<string, TensorRange>();
@@ -168,33 +201,56 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     if (!r) ranges.set(name, (r = new TensorRange(histograms)));
     r.add(values);
   };
-  let tap = await sessions.open(withOutputs(bytes, file, tensors), 'the original with its intermediate tensors exposed');
+  const exposed = withOutputs(bytes, file, tensors);
+  const exposedWhat = 'the original with its intermediate tensors exposed';
+  const tap = await sessions.open(exposed, exposedWhat, 'here');
   for (const m of tap.outputMetadata) if (m.isTensor) dtypes.set(m.name, m.type);
   const model = readOnnxModel(bytes, file);
   const needed = calibrationRefs.length ? planQdq({ model, facts: graphFacts(model), dtypes, keepFloat: new Set() }).toQuantize : new Set<string>();
   const fetched = tap.outputNames.filter((n) => needed.has(n));
   let reduced: Map<string, [string | null, string]> | null = null;
-  for (let k = 0; k < calibrationRefs.length; k++) {
-    const sample = load(calibrationRefs[k]);
+  const observeSample = (sample: InputTensor[], out: TensorValues | null): void => {
     for (const t of sample) if (t.type === 'float32') observe(t.name, t.data as Float32Array);
-    if (reduced) {
-      const out = await run(tap, toFeeds(sample), 'the original model', calibrationRefs[k]);
-      // A tensor that cannot be negative reports only its maximum; 0 stands for its minimum (ranges include 0).
-      for (const [name, [lo, hi]] of reduced) observe(name, [lo ? (out[lo].data as Float32Array)[0] : 0, (out[hi].data as Float32Array)[0]]);
-    } else if (fetched.length) {
-      const out = await run(tap, toFeeds(sample), 'the original model', calibrationRefs[k], fetched);
-      for (const name of fetched) if (out[name].type === 'float32') observe(name, out[name].data as Float32Array);
+    if (!out) return;
+    // A tensor that cannot be negative reports only its maximum; 0 stands for its minimum (ranges include 0).
+    if (reduced) for (const [name, [lo, hi]] of reduced) observe(name, [lo ? (out[lo].data as Float32Array)[0] : 0, (out[hi].data as Float32Array)[0]]);
+    else for (const name of fetched) if (out[name].type === 'float32') observe(name, out[name].data as Float32Array);
+  };
+  const total = calibrationRefs.length;
+  let taps: { here: Session; there: Session } | null = null;
+  if (total > 0) {
+    const first = load(calibrationRefs[0]);
+    const out = fetched.length ? await run(tap, toFeeds(first), 'the original model', calibrationRefs[0], fetched) : null;
+    observeSample(first, out);
+    progress('calibrating', 1, total);
+    if (out && total > 1) {
       const floats = fetched.filter((n) => tensors.includes(n) && out[n].type === 'float32' && out[n].dims.reduce((a, b) => a * b, 1) > 0);
-      if (!histograms && calibrationRefs.length > 1 && floats.length) {
+      if (!histograms && floats.length) {
         await tap.release();
         const augmented = withRangeOutputs(bytes, file, floats, new Map(floats.map((n) => [n, out[n].dims.length])));
         reduced = augmented.outputs;
-        tap = await sessions.open(augmented.bytes, 'the original with min / max of its tensors');
-      }
+        const what = 'the original with min / max of its tensors';
+        const [here, there] = await Promise.all([sessions.open(augmented.bytes, what, 'here'), sessions.open(augmented.bytes, what, 'thread')]);
+        taps = { here, there };
+      } else taps = { here: tap, there: await sessions.open(exposed, exposedWhat, 'thread') };
     }
-    progress('calibrating', k + 1, calibrationRefs.length);
   }
-  await tap.release();
+  if (!taps) await tap.release();
+  const fetch = reduced ? undefined : fetched;
+  for (let k = 1; k < total; k += 2) {
+    const a = load(calibrationRefs[k]);
+    const pending = taps ? run(taps.there, toFeeds(a), 'the original model', calibrationRefs[k], fetch) : null;
+    pending?.catch(() => undefined);
+    const b = k + 1 < total ? load(calibrationRefs[k + 1]) : null;
+    const outB = b && taps ? await run(taps.here, toFeeds(b), 'the original model', calibrationRefs[k + 1], fetch) : null;
+    observeSample(a, pending ? await pending : null);
+    progress('calibrating', k + 1, total);
+    if (b) {
+      observeSample(b, outB);
+      progress('calibrating', k + 2, total);
+    }
+  }
+  if (taps) await Promise.all([taps.here.release(), taps.there.release()]);
 
   const compress = (keepFloat: Set<string>, form: 'deployed' | 'reference' = 'deployed'): WriterOutput & { bytes: Buffer } =>
     compressModel(bytes, file, req.technique, {
@@ -210,72 +266,73 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   notes.push(...full.notes);
   if (full.layers.length === 0) throw new VerifyError(`${req.technique} changes nothing in this model (${full.notes.join('; ') || 'no layer it applies to'})`);
 
-  // Evaluation: both models on the same samples.
+  // Evaluation: both models on the same samples, two samples at a time on two threads (this one and the session
+  // thread), one intra-op thread each; each thread has both models.
   const outputNames = original.outputNames;
+  const [originalHere, originalThere] = await Promise.all([sessions.open(file, path.basename(file), 'here'), sessions.open(file, path.basename(file), 'thread')]);
   const originalOutputs = new Map<number, Map<string, ArrayLike<number>>>();
   let originalOutputBytes = 0;
   const originalTimes: number[] = [];
   let classifier: { name: string; classes: number } | null = null;
   const classOf = new Map<number, number[]>();
+  /** The original's outputs on sample i, kept for later variants while they fit in the cache. */
+  const originalValues = (i: number, out: TensorValues): Map<string, ArrayLike<number>> => {
+    const values = new Map(outputNames.map((n) => [n, numbers(out[n])]));
+    if (i === 0 && !classifier) {
+      const first = outputNames.find((n) => out[n].type.startsWith('float') && classCount(out[n].dims as number[]) !== null);
+      if (first) classifier = { name: first, classes: classCount(out[first].dims as number[])! };
+    }
+    const size = [...values.values()].reduce((a, v) => a + v.length * 8, 0);
+    if (originalOutputBytes + size <= CACHE_BYTES) {
+      originalOutputs.set(i, values);
+      originalOutputBytes += size;
+    }
+    return values;
+  };
 
   /**
-   * Runs a compressed variant against the original on every evaluation sample. `exact` computes the compressed
-   * model's own arithmetic; `timed` (INT8, FP16) is the file as onnxruntime runs it here, run on
-   * the first LATENCY_SAMPLES samples for latency and compared with the exact outputs.
+   * Runs a compressed variant against the original on every evaluation sample. `exact` (on both threads)
+   * computes the compressed model's own arithmetic; `timed` is the file as onnxruntime runs it here, with its
+   * default threads and nothing else running, timed on the first LATENCY_SAMPLES samples (the original too, the
+   * first time, alternating with it) and, where `compareKernels`, compared with the exact outputs.
    */
-  const measure = async (exact: Session, timed: Session | null, phase: string): Promise<VariantMeasure> => {
+  const measure = async (exact: Pair, timed: Session, phase: string, compareKernels: boolean): Promise<VariantMeasure> => {
     const fidelity = new Map(outputNames.map((n) => [n, new Fidelity()]));
     const kernel = new Map(outputNames.map((n) => [n, new Fidelity()]));
     const times: number[] = [];
     const outcomes: PairedOutcome[] = [];
+    const exactOutputs = new Map<number, TensorValues>();
     let top1 = 0;
     let top5 = 0;
-    for (let i = 0; i < evaluationRefs.length; i++) {
+    const compressedWhat = `the ${req.technique} model`;
+    /**
+     * Samples i and i + 1: the session thread runs the compressed model on the first and the original on the
+     * second, this thread the original on the first and the compressed model on the second — the same work on both
+     * threads whatever the two models cost. An original already run (an earlier variant) is not run again.
+     */
+    const evaluatePair = async (i: number): Promise<{ i: number; orig: Map<string, ArrayLike<number>>; comp: TensorValues }[]> => {
+      const j = i + 1 < evaluationRefs.length ? i + 1 : null;
+      const feedsI = evalFeeds(i);
+      const feedsJ = j === null ? null : evalFeeds(j);
+      const compI = run(exact.there, feedsI, compressedWhat, evaluationRefs[i]);
+      const origJ = j !== null && !originalOutputs.has(j) ? run(originalThere, feedsJ!, 'the original model', evaluationRefs[j]) : null;
+      compI.catch(() => undefined);
+      origJ?.catch(() => undefined);
+      const origI = originalOutputs.get(i) ?? originalValues(i, await run(originalHere, feedsI, 'the original model', evaluationRefs[i]));
+      const compJ = j === null ? null : await run(exact.here, feedsJ!, compressedWhat, evaluationRefs[j]);
+      const done = [{ i, orig: origI, comp: await compI }];
+      if (j !== null) done.push({ i: j, orig: originalOutputs.get(j) ?? originalValues(j, await origJ!), comp: compJ! });
+      return done;
+    };
+    for (let pair = 0; pair < evaluationRefs.length; pair += 2) for (const { i, orig, comp } of await evaluatePair(pair)) {
       const ref = evaluationRefs[i];
-      const feeds = evalFeeds(i);
-      let orig = originalOutputs.get(i);
-      const runOriginal = async (): Promise<Map<string, ArrayLike<number>>> => {
-        const t0 = process.hrtime.bigint();
-        const out = await run(original, feeds, 'the original model', ref);
-        originalTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        const values = new Map(outputNames.map((n) => [n, numbers(out[n])]));
-        if (i === 0 && !classifier) {
-          const first = outputNames.find((n) => out[n].type.startsWith('float') && classCount(out[n].dims as number[]) !== null);
-          if (first) classifier = { name: first, classes: classCount(out[first].dims as number[])! };
-        }
-        const size = [...values.values()].reduce((a, v) => a + v.length * 8, 0);
-        if (originalOutputBytes + size <= CACHE_BYTES) {
-          originalOutputs.set(i, values);
-          originalOutputBytes += size;
-        }
-        return values;
-      };
-      let comp: OrtModule.InferenceSession.ReturnType;
-      const runCompressed = async (): Promise<void> => {
-        const t0 = process.hrtime.bigint();
-        comp = await run(exact, feeds, `the ${req.technique} model`, ref);
-        if (!timed) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      };
-      // Alternate which model runs first, so neither always runs on a warmer cache.
-      if (!orig && i % 2 === 0) {
-        orig = await runOriginal();
-        await runCompressed();
-      } else {
-        await runCompressed();
-        orig ??= await runOriginal();
-      }
-      if (timed && i < LATENCY_SAMPLES) {
-        const t0 = process.hrtime.bigint();
-        const fast = await run(timed, feeds, `the ${req.technique} model as onnxruntime runs it here`, ref);
-        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        for (const n of outputNames) kernel.get(n)!.add(numbers(comp![n]), numbers(fast[n]));
-      }
-      for (const n of outputNames) fidelity.get(n)!.add(orig.get(n)!, numbers(comp![n]));
+      if (compareKernels && i < LATENCY_SAMPLES) exactOutputs.set(i, comp);
+      for (const n of outputNames) fidelity.get(n)!.add(orig.get(n)!, numbers(comp[n]));
       if (classifier) {
         const c = classifier as { name: string; classes: number };
         let o = classOf.get(i);
         if (!o) classOf.set(i, (o = topK(orig.get(c.name)!, 5)));
-        const k = topK(numbers(comp![c.name]), 5);
+        const k = topK(numbers(comp[c.name]), 5);
         if (k[0] === o[0]) top1++;
         if (k.includes(o[0])) top5++;
         if (typeof ref !== 'number' && ref.label !== undefined) {
@@ -285,10 +342,28 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
       }
       progress(phase, i + 1, evaluationRefs.length);
     }
+    const timeOriginal = originalTimes.length === 0;
+    const timedCount = Math.min(LATENCY_SAMPLES, evaluationRefs.length);
+    for (let i = 0; i < timedCount; i++) {
+      const ref = evaluationRefs[i];
+      const feeds = evalFeeds(i);
+      const clock = async (s: Session, what: string, into: number[]): Promise<TensorValues> => {
+        const t0 = process.hrtime.bigint();
+        const out = await run(s, feeds, what, ref);
+        into.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        return out;
+      };
+      // Alternate which model runs first, so neither always runs on a warmer cache.
+      if (timeOriginal && i % 2 === 0) await clock(original, 'the original model', originalTimes);
+      const fast = await clock(timed, `the ${req.technique} model as onnxruntime runs it here`, times);
+      if (timeOriginal && i % 2 === 1) await clock(original, 'the original model', originalTimes);
+      if (compareKernels) for (const n of outputNames) kernel.get(n)!.add(numbers(exactOutputs.get(i)![n]), numbers(fast[n]));
+      progress(`${phase}: timing on this machine`, i + 1, timedCount);
+    }
     const n = evaluationRefs.length;
     const labelled = outcomes.length > 0;
     if (split?.labels && !classifier) throw new VerifyError(`the data has labels, but no output of the model is classifier-like (one dimension of 2 or more classes): outputs ${outputNames.join(', ')}`);
-    const kernelLoss = timed ? outputNames.map((name) => ({ name, sqnrDb: kernel.get(name)!.sqnrDb })).filter((k) => k.sqnrDb !== null) : [];
+    const kernelLoss = compareKernels ? outputNames.map((name) => ({ name, sqnrDb: kernel.get(name)!.sqnrDb })).filter((k) => k.sqnrDb !== null) : [];
     return {
       outputs: outputNames.map((name) => {
         const f = fidelity.get(name)!;
@@ -306,17 +381,22 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
   // fusion, or dynamic INT8's float-arithmetic twin, which correct int8 hardware computes; FP16: float16 between every
   // op — latency from the file as onnxruntime runs it on this machine.
   const exactMode = req.technique === 'fp16' ? 'exact-fp16' : req.technique === 'int4-weight-only' ? 'fast' : 'exact-int8';
-  const timedToo = exactMode !== 'fast';
+  const compareKernels = exactMode !== 'fast';
   const exactBytes = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): Buffer => (req.technique === 'int8-dynamic' ? compress(keep, 'reference').bytes : deployed.bytes);
-  const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Session; timed: Session | null }> => ({
-    exact: await sessions.open(exactBytes(deployed, keep), `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`, exactMode),
-    timed: timedToo ? await sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'fast') : null,
-  });
+  const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Pair; timed: Session; release: () => Promise<void> }> => {
+    const exactFile = exactBytes(deployed, keep);
+    const exactWhat = `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`;
+    const [there, here, timed] = await Promise.all([
+      sessions.open(exactFile, exactWhat, 'thread', exactMode),
+      sessions.open(exactFile, exactWhat, 'here', exactMode),
+      sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast'),
+    ]);
+    return { exact: { here, there }, timed, release: async () => void (await Promise.all([here.release(), there.release(), timed.release()])) };
+  };
   const fullExact = exactBytes(full, new Set());
   const fullSessions = await openVariant(full, new Set(), `the ${req.technique} model`);
-  const fullMeasure = await measure(fullSessions.exact, fullSessions.timed, 'evaluating');
-  await fullSessions.exact.release();
-  await fullSessions.timed?.release();
+  const fullMeasure = await measure(fullSessions.exact, fullSessions.timed, 'evaluating', compareKernels);
+  await fullSessions.release();
   kernelNote(req.technique, fullMeasure, notes);
 
   // Sensitivity: the changed layers' activations in both models, on the first evaluation samples.
@@ -326,13 +406,17 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     const pairs = pairsOf(full.layers);
     const computedOriginal = new Set(tensors);
     const computedCompressed = new Set(computedTensors(fullExact, file));
-    const a = await sessions.open(withOutputs(bytes, file, pairs.map((p) => p.original).filter((n) => computedOriginal.has(n))), 'the original with layer outputs exposed');
-    const b = await sessions.open(withOutputs(fullExact, file, pairs.map((p) => p.compressed).filter((n) => computedCompressed.has(n))), 'the compressed model with layer outputs exposed', exactMode);
+    const [a, b] = await Promise.all([
+      sessions.open(withOutputs(bytes, file, pairs.map((p) => p.original).filter((n) => computedOriginal.has(n))), 'the original with layer outputs exposed', 'here'),
+      sessions.open(withOutputs(fullExact, file, pairs.map((p) => p.compressed).filter((n) => computedCompressed.has(n))), 'the compressed model with layer outputs exposed', 'thread', exactMode),
+    ]);
     const fid = new Map(pairs.map((p) => [pairKey(p), new Fidelity()]));
     for (let i = 0; i < sensitivityCount; i++) {
       const feeds = evalFeeds(i);
+      const pending = run(b, feeds, `the ${req.technique} model`, evaluationRefs[i]);
+      pending.catch(() => undefined);
       const oa = await run(a, feeds, 'the original model', evaluationRefs[i]);
-      const ob = await run(b, feeds, `the ${req.technique} model`, evaluationRefs[i]);
+      const ob = await pending;
       for (const p of pairs) {
         const x = oa[p.original] ?? feeds[p.original];
         const y = ob[p.compressed] ?? feeds[p.compressed];
@@ -340,8 +424,7 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
       }
       progress('comparing layers', i + 1, sensitivityCount);
     }
-    await a.release();
-    await b.release();
+    await Promise.all([a.release(), b.release()]);
     sensitiveLayers = rankLayers(full.layers, fid);
   }
 
@@ -361,9 +444,8 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
         const keep = new Set(sensitiveLayers.slice(0, k).map((l) => l.name));
         const variant = compress(keep);
         const v = await openVariant(variant, keep, `the ${req.technique} model with ${k} layer(s) in float`);
-        const m = await measure(v.exact, v.timed, `mixed precision: ${k} layer(s) in float`);
-        await v.exact.release();
-        await v.timed?.release();
+        const m = await measure(v.exact, v.timed, `mixed precision: ${k} layer(s) in float`, compareKernels);
+        await v.release();
         mixed = { ...m, floatLayers: variant.floatLayers, criterion: req.keepFloat === 'auto' ? criterion : `the ${k} most sensitive layer(s), as asked` };
         chosen = variant;
         if (req.keepFloat !== 'auto' || accept(m)) break;
@@ -372,7 +454,7 @@ export async function runVerify(req: VerifyRequest, send: (m: VerifyMessage) => 
     }
   }
 
-  await original.release();
+  await Promise.all([original.release(), originalHere.release(), originalThere.release()]);
   fs.writeFileSync(path.join(req.workDir, req.outName), chosen.bytes);
   // Which files calibrated and which evaluated (synthetic samples are reproducible from the seed instead).
   const refNames = (refs: (SampleRef | number)[]): string[] => refs.flatMap((r) => (typeof r === 'number' ? [] : [r.id]));

@@ -1,0 +1,170 @@
+/**
+ * A second thread for onnxruntime sessions inside the measurement child. onnxruntime-node's `run` computes on the
+ * thread that calls it, so one thread runs one model at a time; verify needs two models on every sample (the
+ * original and the compressed one), and on a 2-core machine running them at the same time, one intra-op thread each,
+ * beats running them one after the other with two threads each (small ops do not split well across threads).
+ *
+ * The thread is a worker_threads Worker running the measurement child's own bundle (measure-worker.js; `serve`
+ * below is its entry there). Models go to it as a path or as bytes, tensors cross as typed arrays (copied), and a
+ * session there is used through the same `VerifySession` interface as a session on the main thread, so the caller
+ * chooses where a session lives and nothing else changes. The thread dies with the child process (cancel, time
+ * limit) and is terminated when verify ends.
+ */
+import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
+import type * as OrtModule from 'onnxruntime-node';
+
+type Ort = typeof OrtModule;
+
+/** A tensor as verify reads it: an onnxruntime Tensor on the main thread, a plain copy from the session thread. */
+export interface TensorValue {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+export type TensorValues = Record<string, TensorValue>;
+
+/** What verify needs of a session, wherever it lives. */
+export interface VerifySession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly OrtModule.InferenceSession.ValueMetadata[];
+  readonly outputMetadata: readonly OrtModule.InferenceSession.ValueMetadata[];
+  run(feeds: Record<string, TensorValue>, fetches?: string[]): Promise<TensorValues>;
+  release(): Promise<void>;
+}
+
+/** A session on the calling thread. */
+export function localSession(s: OrtModule.InferenceSession): VerifySession {
+  return {
+    inputNames: s.inputNames,
+    outputNames: s.outputNames,
+    inputMetadata: s.inputMetadata,
+    outputMetadata: s.outputMetadata,
+    run: (feeds, fetches) => (fetches ? s.run(feeds as OrtModule.InferenceSession.FeedsType, fetches) : s.run(feeds as OrtModule.InferenceSession.FeedsType)),
+    release: () => s.release(),
+  };
+}
+
+const ROLE = 'edgeplan-verify-sessions';
+
+type Request =
+  | { id: number; op: 'open'; source: string | Uint8Array; options: OrtModule.InferenceSession.SessionOptions }
+  | { id: number; op: 'run'; session: number; feeds: Record<string, TensorValue>; fetches?: string[] }
+  | { id: number; op: 'release'; session: number };
+
+interface Opened {
+  session: number;
+  inputNames: string[];
+  outputNames: string[];
+  inputMetadata: OrtModule.InferenceSession.ValueMetadata[];
+  outputMetadata: OrtModule.InferenceSession.ValueMetadata[];
+}
+
+/** A request before it is numbered. */
+type Unnumbered = Request extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
+type Reply = { id: number; ok: true; value: Opened | TensorValues | null } | { id: number; ok: false; message: string };
+
+const plain = (t: TensorValue): TensorValue => ({ type: t.type, dims: [...t.dims], data: t.data });
+
+/** The main thread's handle on the session thread. */
+export class SessionThread {
+  private readonly worker: Worker;
+  private next = 0;
+  private readonly pending = new Map<number, { resolve: (v: Reply) => void }>();
+  private failure: string | null = null;
+
+  /** `script`: the measurement child's bundle, whose entry serves sessions when started as this thread. */
+  constructor(script: string) {
+    this.worker = new Worker(script, { workerData: { role: ROLE } });
+    this.worker.on('message', (r: Reply) => {
+      const p = this.pending.get(r.id);
+      this.pending.delete(r.id);
+      p?.resolve(r);
+    });
+    const fail = (message: string): void => {
+      this.failure = message;
+      for (const p of this.pending.values()) p.resolve({ id: -1, ok: false, message });
+      this.pending.clear();
+    };
+    this.worker.on('error', (e) => fail(`the session thread failed: ${String(e?.message ?? e).split('\n')[0]}`));
+    this.worker.on('exit', (code) => fail(`the session thread stopped (exit code ${code})`));
+  }
+
+  private call(req: Unnumbered): Promise<Reply> {
+    if (this.failure) return Promise.resolve({ id: -1, ok: false, message: this.failure });
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.pending.set(id, { resolve });
+      this.worker.postMessage({ ...req, id });
+    });
+  }
+
+  private async value<T>(req: Unnumbered): Promise<T> {
+    const r = await this.call(req);
+    if (!r.ok) throw new Error(r.message);
+    return r.value as T;
+  }
+
+  async open(source: string | Uint8Array, options: OrtModule.InferenceSession.SessionOptions): Promise<VerifySession> {
+    const o = await this.value<Opened>({ op: 'open', source, options });
+    return {
+      inputNames: o.inputNames,
+      outputNames: o.outputNames,
+      inputMetadata: o.inputMetadata,
+      outputMetadata: o.outputMetadata,
+      run: (feeds, fetches) => this.value<TensorValues>({ op: 'run', session: o.session, feeds: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, plain(t)])), fetches }),
+      release: async () => {
+        await this.value<null>({ op: 'release', session: o.session });
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= 'the session thread was closed';
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+/** True in the session thread: the bundle's entry calls `serve` instead of its own main. */
+export function isSessionThread(): boolean {
+  return !isMainThread && (workerData as { role?: string } | null)?.role === ROLE;
+}
+
+/** The session thread's loop: opens, runs and releases sessions on request, in order. */
+export function serve(): void {
+  const port = parentPort;
+  if (!port) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort: Ort = require('onnxruntime-node');
+  const sessions = new Map<number, OrtModule.InferenceSession>();
+  let count = 0;
+  let queue = Promise.resolve();
+  const handle = async (m: Request): Promise<Reply> => {
+    try {
+      if (m.op === 'open') {
+        const s = await ort.InferenceSession.create(m.source as string, m.options);
+        sessions.set(count, s);
+        return { id: m.id, ok: true, value: { session: count++, inputNames: [...s.inputNames], outputNames: [...s.outputNames], inputMetadata: s.inputMetadata.map((x) => ({ ...x })), outputMetadata: s.outputMetadata.map((x) => ({ ...x })) } };
+      }
+      const s = sessions.get(m.session);
+      if (!s) return { id: m.id, ok: false, message: `no session ${m.session} in the session thread` };
+      if (m.op === 'release') {
+        sessions.delete(m.session);
+        await s.release();
+        return { id: m.id, ok: true, value: null };
+      }
+      const feeds = Object.fromEntries(Object.entries(m.feeds).map(([k, t]) => [k, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
+      const out = await (m.fetches ? s.run(feeds, m.fetches) : s.run(feeds));
+      return { id: m.id, ok: true, value: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, plain(t as TensorValue)])) };
+    } catch (e) {
+      return { id: m.id, ok: false, message: String((e as Error)?.message ?? e) };
+    }
+  };
+  // One request at a time, in the order they came: a run never overlaps another on this thread.
+  port.on('message', (m: Request) => {
+    queue = queue.then(async () => port.postMessage(await handle(m)));
+  });
+}

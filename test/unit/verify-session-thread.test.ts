@@ -1,0 +1,69 @@
+/**
+ * verify's session thread (src/measure/verify/session-thread.ts), started from the real measurement-child bundle
+ * (dist/measure-worker.js) with real onnxruntime-node: a model run there gives exactly the outputs of the same model
+ * run on this thread with the same options; onnxruntime's own error comes back as a rejected run (not a crash or a
+ * hang); runs sent together come back in order; a closed thread refuses work with a clear message.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import { localSession, SessionThread, type TensorValue } from '../../src/measure/verify/session-thread';
+import { repoRoot } from '../support/shared';
+import { ort } from '../support/verify-models';
+
+const script = path.join(repoRoot, 'dist', 'measure-worker.js');
+const model = path.join(repoRoot, 'samples', 'tiny-cnn.onnx');
+const options = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 1 } as const;
+
+function feedsFor(inputs: readonly { name: string; shape: readonly (number | string)[] }[], seed: number): Record<string, TensorValue> {
+  return Object.fromEntries(
+    inputs.map((m) => {
+      const dims = m.shape.map((d) => (typeof d === 'number' ? d : 1));
+      const n = dims.reduce((a, b) => a * b, 1);
+      return [m.name, new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * (1 + seed) + (i % 7) * seed), dims)];
+    }),
+  );
+}
+
+test('a session on the session thread computes exactly what the same session computes here', async () => {
+  const thread = new SessionThread(script);
+  try {
+    const here = localSession(await ort.InferenceSession.create(model, options));
+    const there = await thread.open(model, options);
+    assert.deepEqual(there.inputNames, here.inputNames);
+    assert.deepEqual(there.outputNames, here.outputNames);
+    const inputs = here.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
+    // Three runs sent at once come back in order, each equal to the run here on the same input.
+    const feeds = [0, 1, 2].map((k) => feedsFor(inputs, k));
+    const remote = await Promise.all(feeds.map((f) => there.run(f)));
+    for (let k = 0; k < feeds.length; k++) {
+      const local = await here.run(feeds[k]);
+      for (const name of here.outputNames) {
+        assert.equal(remote[k][name].type, local[name].type);
+        assert.deepEqual([...remote[k][name].dims], [...local[name].dims]);
+        assert.deepEqual(Array.from(remote[k][name].data as Float32Array), Array.from(local[name].data as Float32Array), `output ${name} of run ${k}`);
+      }
+    }
+    assert.notDeepEqual(Array.from(remote[0][here.outputNames[0]].data as Float32Array), Array.from(remote[1][here.outputNames[0]].data as Float32Array));
+    await here.release();
+    await there.release();
+  } finally {
+    await thread.close();
+  }
+});
+
+test("onnxruntime's error on the session thread is a rejected run with its message, and the thread goes on", async () => {
+  const thread = new SessionThread(script);
+  try {
+    const there = await thread.open(model, options);
+    const name = there.inputNames[0];
+    await assert.rejects(there.run({ [name]: new ort.Tensor('float32', new Float32Array(5), [5]) }), (e: Error) => /input|rank|dimension|shape/i.test(e.message));
+    await assert.rejects(thread.open(path.join(repoRoot, 'package.json'), options), (e: Error) => e.message.length > 0);
+    const inputs = there.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
+    const out = await there.run(feedsFor(inputs, 3));
+    assert.ok(Object.keys(out).length > 0, 'a later run still works');
+  } finally {
+    await thread.close();
+  }
+  await assert.rejects(thread.open(model, options), /closed/);
+});
