@@ -179,3 +179,21 @@ test('bad data is refused with the file and the reason', () => {
   assert.throws(() => splitDataset(path.join(dir, 'one'), [vec], { calibration: 5, evaluation: 5, seed: 1 }), /too few to calibrate and evaluate/);
   assert.throws(() => splitDataset(path.join(dir, 'nope'), [vec], { calibration: 0, evaluation: 1, seed: 1 }), /no such data folder/);
 });
+
+test('a FIFO or a device in the data is refused by name, never read (no hang)', { timeout: 20_000 }, () => {
+  const d = path.join(dir, 'fifo');
+  put('fifo/a.npy', encodeNpy([1, 2, 3, 4], [4]));
+  execFileSync('mkfifo', [path.join(d, 'pipe.npy')]);
+  fs.symlinkSync('/dev/zero', path.join(d, 'zero.npy'));
+  put('fifo/samples.csv', 'file\na.npy\npipe.npy\nzero.npy\n');
+  const s = splitDataset(d, [vec], { calibration: 0, evaluation: 3, seed: 1 });
+  const byId = new Map(s.evaluation.map((r) => [r.id, r]));
+  assert.equal(loadSample(byId.get('a.npy')!, [vec], d)[0].data.length, 4);
+  assert.throws(() => loadSample(byId.get('pipe.npy')!, [vec], d), (e: Error) => e instanceof DataError && /^pipe\.npy: .*FIFO.*refused/.test(e.message));
+  assert.throws(() => loadSample(byId.get('zero.npy')!, [vec], d), (e: Error) => e instanceof DataError && /^zero\.npy: .*character device.*refused/.test(e.message));
+  // samples.csv itself as a FIFO.
+  const d2 = path.join(dir, 'fifo-manifest');
+  put('fifo-manifest/a.npy', encodeNpy([1, 2, 3, 4], [4]));
+  execFileSync('mkfifo', [path.join(d2, 'samples.csv')]);
+  assert.throws(() => splitDataset(d2, [vec], { calibration: 0, evaluation: 1, seed: 1 }), (e: Error) => e instanceof DataError && /^samples\.csv: .*FIFO.*refused/.test(e.message));
+});

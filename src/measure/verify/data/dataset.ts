@@ -13,6 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DataError, VerifyError } from '../errors';
+import { FileInputError, readRegularFile } from '../../../fs-util';
 import { parseNpy } from './npy';
 import { defaultPreprocess, decodeImage, imageTensor, IMAGE_EXTENSIONS, type ImagePreprocess } from './images';
 import { floatToHalfBits } from '../quant-math';
@@ -114,7 +115,7 @@ function labelIndices(texts: (string | undefined)[]): { labels: (number | undefi
 
 function fromManifest(dir: string, inputs: ModelInput[]): { refs: SampleRef[]; classes?: string[] } {
   const csv = path.join(dir, 'samples.csv');
-  const text = fs.readFileSync(csv, 'utf8');
+  const text = readDataFile(csv, 'samples.csv', MAX_MANIFEST_BYTES).toString('utf8');
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length > MAX_FILES + 1) throw new DataError('samples.csv', `has more than ${MAX_FILES} rows`);
   const head = csvFields(lines[0] ?? '').map((h) => h.toLowerCase());
@@ -263,17 +264,30 @@ export function toTyped(values: ArrayLike<number>, type: string, file: string, i
   return Uint8Array.from(values);
 }
 
+/** Largest sample file read: one input of one sample (a float32 4096 x 4096 x 3 image is 201 MB). */
+const MAX_SAMPLE_BYTES = 256 * 1024 * 1024;
+/** Largest samples.csv read (MAX_FILES rows of a long path each fit well within it). */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A data file's bytes, refused with its name if it is not a regular file (a FIFO or a device, also behind a symlink,
+ * would block or never end) or is larger than `maxBytes`.
+ */
+function readDataFile(file: string, shown: string, maxBytes: number): Buffer {
+  try {
+    return readRegularFile(file, { maxBytes, what: 'data file' });
+  } catch (e) {
+    if (e instanceof FileInputError) throw new DataError(shown, e.reason);
+    throw e;
+  }
+}
+
 /** Reads one sample's files into input tensors. */
 export function loadSample(ref: SampleRef, inputs: ModelInput[], dataDir: string, preprocess?: ImagePreprocess): InputTensor[] {
   return inputs.map((input, k) => {
     const file = ref.files[k];
     const shown = path.relative(dataDir, file) || path.basename(file);
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (e) {
-      throw new DataError(shown, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    const bytes = readDataFile(file, shown, MAX_SAMPLE_BYTES);
     if (kindOf(file) === 'npy') {
       const arr = parseNpy(bytes, shown);
       return { name: input.name, type: input.type, dims: fitShape(arr.shape, input, shown), data: toTyped(arr.values, input.type, shown, input.name) };
