@@ -2,13 +2,17 @@
  * verify's session thread (src/measure/verify/session-thread.ts), started from the real measurement-child bundle
  * (dist/measure-worker.js) with real onnxruntime-node: a model run there gives exactly the outputs of the same model
  * run on this thread with the same options; onnxruntime's own error comes back as a rejected run (not a crash or a
- * hang); runs sent together come back in order; a closed thread refuses work with a clear message.
+ * hang); runs sent together come back in order; a closed thread refuses work with a clear message. And a whole
+ * verification on two threads reports exactly what the same verification reports one model at a time (the mode
+ * verify falls back to for models over 512 MiB or on one core): same figures, same sensitive layers, same file.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
+import { verifyModel } from '../../src/measure/verify';
 import { localSession, SessionThread, type TensorValue } from '../../src/measure/verify/session-thread';
-import { repoRoot } from '../support/shared';
+import { repoRoot, tempDir } from '../support/shared';
 import { ort } from '../support/verify-models';
 
 const script = path.join(repoRoot, 'dist', 'measure-worker.js');
@@ -66,4 +70,21 @@ test("onnxruntime's error on the session thread is a rejected run with its messa
     await thread.close();
   }
   await assert.rejects(thread.open(model, options), /closed/);
+});
+
+test('verify on two threads and one model at a time: the same figures and the same file', async () => {
+  const dir = tempDir('verify-threads');
+  try {
+    const common = { technique: 'int8-ptq' as const, samples: 24, calibrationSamples: 9, sensitivitySamples: 3, keepFloat: 1 };
+    const two = await verifyModel(model, { ...common, outDir: path.join(dir, 'two') });
+    const one = await verifyModel(model, { ...common, outDir: path.join(dir, 'one'), twoThreadsMaxBytes: 0 });
+    const figures = (r: typeof two): unknown => ({ fidelity: r.fidelity, accuracy: r.accuracy, sensitive: r.sensitiveLayers, full: r.fullyCompressed?.fidelity, layers: r.layers, floatLayers: r.compressed.floatLayers });
+    assert.deepEqual(figures(one), figures(two));
+    assert.ok(one.notes.some((n) => /over the 0 MiB run on two threads at once .*: models ran one at a time/.test(n)), one.notes.join('\n'));
+    assert.ok(!two.notes.some((n) => /models ran one at a time/.test(n)));
+    assert.ok(two.sensitiveLayers.length > 0 && two.fidelity.outputs.length > 0, 'there is something to compare');
+    assert.deepEqual(fs.readFileSync(one.compressed.file), fs.readFileSync(two.compressed.file));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -24,7 +24,7 @@ import type { Technique } from './compress-types';
 import type { ImagePreprocess } from './data/images';
 import type { QType } from './quant-math';
 import type { LayerSensitivity } from './sensitivity';
-import type { OutputFidelity, VerifyMessage, VerifyRequest, VerifyRunResult } from './protocol';
+import { TWO_THREADS_MAX_BYTES, type OutputFidelity, type VerifyMessage, type VerifyRequest, type VerifyRunResult } from './protocol';
 
 export { TECHNIQUES, type Technique } from './compress-types';
 export { VerifyError, DataError } from './errors';
@@ -48,6 +48,8 @@ export interface VerifyOptions {
   preprocess?: Partial<ImagePreprocess>;
   seed?: number;
   sensitivitySamples?: number;
+  /** Largest model (file and external data, bytes) run on two threads at once (default 512 MiB; 0: one at a time). */
+  twoThreadsMaxBytes?: number;
   /** keep-float auto with labels: the largest accuracy drop accepted (fraction, default 0.01). */
   accuracyBudget?: number;
   timeoutMs?: number;
@@ -143,6 +145,7 @@ export async function verifyModel(file: string, opts: VerifyOptions, onProgress?
     seed: opts.seed ?? 1,
     sensitivitySamples: opts.sensitivitySamples ?? 4,
     accuracyBudget: opts.accuracyBudget ?? 0.01,
+    twoThreadsMaxBytes: opts.twoThreadsMaxBytes ?? TWO_THREADS_MAX_BYTES,
   };
   let result: VerifyRunResult;
   try {

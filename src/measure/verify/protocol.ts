@@ -28,7 +28,15 @@ export interface VerifyRequest {
   sensitivitySamples: number;
   /** Largest accuracy drop (fraction) `keepFloat: 'auto'` accepts when there are labels. */
   accuracyBudget: number;
+  /**
+   * Largest model (file and external data, bytes) verified on two threads: each thread holds its own copy of the
+   * original and of the compressed model, so above this, and on one core, models run one at a time.
+   */
+  twoThreadsMaxBytes: number;
 }
+
+/** The default of VerifyRequest.twoThreadsMaxBytes. */
+export const TWO_THREADS_MAX_BYTES = 512 * 1024 * 1024;
 
 export type VerifyMessage =
   | { type: 'progress'; phase: string; done: number; total: number }

@@ -9,6 +9,7 @@
  * that are timed: those run alone, with onnxruntime's default threads.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type * as OrtModule from 'onnxruntime-node';
 import { halfToFloat } from '../../analyzers/onnx/tensor';
@@ -56,11 +57,13 @@ function latency(times: number[]): Latency {
  */
 type Place = 'timing' | 'here' | 'thread';
 
-/** One model opened on both threads. */
+/** One model opened on both threads (or, without a second thread, one session in both roles). */
 interface Pair {
   here: Session;
   there: Session;
+  release(): Promise<void>;
 }
+
 
 /** Sessions for the original and the models derived from it (from memory, or from files next to the external data). */
 class Sessions {
@@ -70,6 +73,8 @@ class Sessions {
     private readonly req: VerifyRequest,
     private readonly externalLocations: string[],
     private readonly thread: SessionThread,
+    /** False: no second thread (a large model, or one core); every session is a 'timing' one. */
+    readonly twoThreads: boolean,
   ) {
     for (const loc of externalLocations) {
       const from = path.resolve(path.dirname(req.model), loc);
@@ -107,14 +112,33 @@ class Sessions {
       const options: OrtModule.InferenceSession.SessionOptions = {
         executionProviders: ['cpu'],
         graphOptimizationLevel: mode === 'exact-fp16' ? 'basic' : 'all',
-        ...(place === 'timing' ? {} : { intraOpNumThreads: 1 }),
+        ...(place === 'timing' || !this.twoThreads ? {} : { intraOpNumThreads: 1 }),
         extra: { session: mode === 'exact-int8' ? { ...spinning, disable_quant_qdq: '1' } : spinning },
       };
-      if (place === 'thread') return await this.thread.open(target, options);
+      if (place === 'thread' && this.twoThreads) return await this.thread.open(target, options);
       return localSession(await this.ort.InferenceSession.create(target as string, options));
     } catch (e) {
       throw new VerifyError(`onnxruntime cannot load ${what}: ${String((e as Error).message).split('\n')[0]}`);
     }
+  }
+
+  /** A model on both threads; without a second thread, one session that plays both parts. */
+  async pair(source: string | Buffer, what: string, mode: 'exact-int8' | 'exact-fp16' | 'fast' = 'fast'): Promise<Pair> {
+    if (!this.twoThreads) {
+      const one = await this.open(source, what, 'timing', mode);
+      return { here: one, there: one, release: () => one.release() };
+    }
+    const [here, there] = await Promise.all([this.open(source, what, 'here', mode), this.open(source, what, 'thread', mode)]);
+    return { here, there, release: async () => void (await Promise.all([here.release(), there.release()])) };
+  }
+}
+
+/** Size of a file in bytes; 0 when it cannot be read (a missing external data file fails later, by name). */
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 
@@ -140,7 +164,9 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const bytes = fs.readFileSync(file);
   const parsed = readOnnxModel(bytes, file);
   const external = [...new Set(parsed.graph.initializers.map((t) => t.external?.location).filter((l): l is string => !!l))];
-  const sessions = new Sessions(ort, req, external, thread);
+  const modelBytes = bytes.length + external.reduce((a, loc) => a + fileSize(path.resolve(path.dirname(file), loc)), 0);
+  const sessions = new Sessions(ort, req, external, thread, os.availableParallelism() >= 2 && modelBytes <= req.twoThreadsMaxBytes);
+  if (modelBytes > req.twoThreadsMaxBytes) notes.push(`the model with its external data is ${(modelBytes / 1048576).toFixed(1)} MiB, over the ${(req.twoThreadsMaxBytes / 1048576).toFixed(0)} MiB run on two threads at once (each thread would hold its own copy): models ran one at a time`);
   const original = await sessions.open(file, path.basename(file), 'timing');
   const inputs: ModelInput[] = original.inputMetadata.map((m) => {
     if (!m.isTensor) throw new VerifyError(`input "${m.name}" is not a tensor; verify feeds tensors only`);
@@ -217,7 +243,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     else for (const name of fetched) if (out[name].type === 'float32') observe(name, out[name].data as Float32Array);
   };
   const total = calibrationRefs.length;
-  let taps: { here: Session; there: Session } | null = null;
+  let taps: Pair | null = null;
   if (total > 0) {
     const first = load(calibrationRefs[0]);
     const out = fetched.length ? await run(tap, toFeeds(first), 'the original model', calibrationRefs[0], fetched) : null;
@@ -230,9 +256,11 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
         const augmented = withRangeOutputs(bytes, file, floats, new Map(floats.map((n) => [n, out[n].dims.length])));
         reduced = augmented.outputs;
         const what = 'the original with min / max of its tensors';
-        const [here, there] = await Promise.all([sessions.open(augmented.bytes, what, 'here'), sessions.open(augmented.bytes, what, 'thread')]);
-        taps = { here, there };
-      } else taps = { here: tap, there: await sessions.open(exposed, exposedWhat, 'thread') };
+        taps = await sessions.pair(augmented.bytes, what);
+      } else if (sessions.twoThreads) {
+        const there = await sessions.open(exposed, exposedWhat, 'thread');
+        taps = { here: tap, there, release: async () => void (await Promise.all([tap.release(), there.release()])) };
+      } else taps = { here: tap, there: tap, release: () => tap.release() };
     }
   }
   if (!taps) await tap.release();
@@ -250,7 +278,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       progress('calibrating', k + 2, total);
     }
   }
-  if (taps) await Promise.all([taps.here.release(), taps.there.release()]);
+  await taps?.release();
 
   const compress = (keepFloat: Set<string>, form: 'deployed' | 'reference' = 'deployed'): WriterOutput & { bytes: Buffer } =>
     compressModel(bytes, file, req.technique, {
@@ -269,7 +297,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   // Evaluation: both models on the same samples, two samples at a time on two threads (this one and the session
   // thread), one intra-op thread each; each thread has both models.
   const outputNames = original.outputNames;
-  const [originalHere, originalThere] = await Promise.all([sessions.open(file, path.basename(file), 'here'), sessions.open(file, path.basename(file), 'thread')]);
+  const originals: Pair = sessions.twoThreads ? await sessions.pair(file, path.basename(file)) : { here: original, there: original, release: async () => undefined };
   const originalOutputs = new Map<number, Map<string, ArrayLike<number>>>();
   let originalOutputBytes = 0;
   const originalTimes: number[] = [];
@@ -315,10 +343,10 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       const feedsI = evalFeeds(i);
       const feedsJ = j === null ? null : evalFeeds(j);
       const compI = run(exact.there, feedsI, compressedWhat, evaluationRefs[i]);
-      const origJ = j !== null && !originalOutputs.has(j) ? run(originalThere, feedsJ!, 'the original model', evaluationRefs[j]) : null;
+      const origJ = j !== null && !originalOutputs.has(j) ? run(originals.there, feedsJ!, 'the original model', evaluationRefs[j]) : null;
       compI.catch(() => undefined);
       origJ?.catch(() => undefined);
-      const origI = originalOutputs.get(i) ?? originalValues(i, await run(originalHere, feedsI, 'the original model', evaluationRefs[i]));
+      const origI = originalOutputs.get(i) ?? originalValues(i, await run(originals.here, feedsI, 'the original model', evaluationRefs[i]));
       const compJ = j === null ? null : await run(exact.here, feedsJ!, compressedWhat, evaluationRefs[j]);
       const done = [{ i, orig: origI, comp: await compI }];
       if (j !== null) done.push({ i: j, orig: originalOutputs.get(j) ?? originalValues(j, await origJ!), comp: compJ! });
@@ -386,12 +414,8 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Pair; timed: Session; release: () => Promise<void> }> => {
     const exactFile = exactBytes(deployed, keep);
     const exactWhat = `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`;
-    const [there, here, timed] = await Promise.all([
-      sessions.open(exactFile, exactWhat, 'thread', exactMode),
-      sessions.open(exactFile, exactWhat, 'here', exactMode),
-      sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast'),
-    ]);
-    return { exact: { here, there }, timed, release: async () => void (await Promise.all([here.release(), there.release(), timed.release()])) };
+    const [exact, timed] = await Promise.all([sessions.pair(exactFile, exactWhat, exactMode), sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast')]);
+    return { exact, timed, release: async () => void (await Promise.all([exact.release(), timed.release()])) };
   };
   const fullExact = exactBytes(full, new Set());
   const fullSessions = await openVariant(full, new Set(), `the ${req.technique} model`);
@@ -454,7 +478,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     }
   }
 
-  await Promise.all([original.release(), originalHere.release(), originalThere.release()]);
+  await Promise.all([original.release(), originals.release()]);
   fs.writeFileSync(path.join(req.workDir, req.outName), chosen.bytes);
   // Which files calibrated and which evaluated (synthetic samples are reproducible from the seed instead).
   const refNames = (refs: (SampleRef | number)[]): string[] => refs.flatMap((r) => (typeof r === 'number' ? [] : [r.id]));

@@ -68,16 +68,19 @@ type Reply = { id: number; ok: true; value: Opened | TensorValues | null } | { i
 
 const plain = (t: TensorValue): TensorValue => ({ type: t.type, dims: [...t.dims], data: t.data });
 
-/** The main thread's handle on the session thread. */
+/** The main thread's handle on the session thread, which starts with the first session opened there. */
 export class SessionThread {
-  private readonly worker: Worker;
+  private worker: Worker | null = null;
   private next = 0;
   private readonly pending = new Map<number, { resolve: (v: Reply) => void }>();
   private failure: string | null = null;
 
   /** `script`: the measurement child's bundle, whose entry serves sessions when started as this thread. */
-  constructor(script: string) {
-    this.worker = new Worker(script, { workerData: { role: ROLE } });
+  constructor(private readonly script: string) {}
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    this.worker = new Worker(this.script, { workerData: { role: ROLE } });
     this.worker.on('message', (r: Reply) => {
       const p = this.pending.get(r.id);
       this.pending.delete(r.id);
@@ -90,14 +93,16 @@ export class SessionThread {
     };
     this.worker.on('error', (e) => fail(`the session thread failed: ${String(e?.message ?? e).split('\n')[0]}`));
     this.worker.on('exit', (code) => fail(`the session thread stopped (exit code ${code})`));
+    return this.worker;
   }
 
   private call(req: Unnumbered): Promise<Reply> {
     if (this.failure) return Promise.resolve({ id: -1, ok: false, message: this.failure });
+    const worker = this.start();
     const id = this.next++;
     return new Promise((resolve) => {
       this.pending.set(id, { resolve });
-      this.worker.postMessage({ ...req, id });
+      worker.postMessage({ ...req, id });
     });
   }
 
@@ -123,6 +128,7 @@ export class SessionThread {
 
   async close(): Promise<void> {
     this.failure ??= 'the session thread was closed';
+    if (!this.worker) return;
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
