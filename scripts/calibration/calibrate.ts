@@ -51,10 +51,26 @@ const PIPELINE_GRID = [0, ...logSpace(0.1, 300, 36)];
 const PIPELINE_MIN_POINTS = 3;
 
 const repo = path.resolve(__dirname, '..', '..', '..');
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-};
+const USAGE = 'usage: node dist/scripts/calibration/calibrate.js [--csv FILE] [--devices id,id] [--out-json FILE] [--out-md FILE|-] [--split FILE] [--energy-csv FILE] [--energy-split FILE]';
+const OPTIONS = ['csv', 'devices', 'out-json', 'out-md', 'split', 'energy-csv', 'energy-split'] as const;
+/** The command line as --name value pairs; anything else (an unknown flag, a missing value, --help) stops before any work. */
+function parseOptions(argv: string[]): Partial<Record<(typeof OPTIONS)[number], string>> {
+  const stop = (msg: string, code: number): never => {
+    process.stderr.write(`${msg ? `calibrate: ${msg}\n` : ''}${USAGE}\n`);
+    process.exit(code);
+  };
+  const out: Partial<Record<(typeof OPTIONS)[number], string>> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--help' || argv[i] === '-h') stop('', 0);
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
+    if (!(OPTIONS as readonly string[]).includes(name)) stop(`unknown argument "${argv[i]}"`, 2);
+    if (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) stop(`${argv[i]} needs a value`, 2);
+    out[name as (typeof OPTIONS)[number]] = argv[i + 1];
+  }
+  return out;
+}
+const options = parseOptions(process.argv.slice(2));
+const arg = (name: (typeof OPTIONS)[number], def: string): string => options[name] ?? def;
 const csvPath = path.resolve(arg('csv', path.join(repo, '..', 'shared', 'calibration', 'latency.csv')));
 const outJson = path.resolve(arg('out-json', path.join(repo, 'src', 'planner', 'catalog', 'calibration.json')));
 const outMd = arg('out-md', path.join(repo, 'docs', 'CALIBRATION.md'));
@@ -101,6 +117,11 @@ function llmProfile(p: CalPoint): ModelProfile {
 
 async function main(): Promise<void> {
   const catalog = loadCatalog();
+  const notInCatalog = onlyDevices.filter((id) => !catalog.byId(id));
+  if (notInCatalog.length) {
+    process.stderr.write(`calibrate: --devices: ${notInCatalog.join(', ')} not in the catalog\n${USAGE}\n`);
+    process.exit(2);
+  }
   const rows = parseCsv(fs.readFileSync(csvPath, 'utf8'));
   const frozen = lookupSplit(rows, JSON.parse(fs.readFileSync(splitPath, 'utf8')) as FrozenSplit);
   const runtimesOf = (id: string) => catalog.byId(id)?.runtimes.map((x) => x.id) ?? [];
@@ -148,6 +169,22 @@ async function main(): Promise<void> {
     // A point the estimator gives no latency would make every loss NaN and the grid search keep its start silently.
     if (!latency || !Number.isFinite(latency.typical)) throw new Error(`${p.label} on ${p.device}: the estimator gives no latency`);
     return latency;
+  };
+  // The grid search's estimate of a point: pure inference under (op-class scales, compute, overhead, memory scale)
+  // with no runtime or precision factor. It does not depend on which other points are in the fit, so the full fit,
+  // every leave-one-out / leave-one-source-out refit and every op-class candidate share one memo per point: each
+  // refit costs arithmetic, not estimator calls, and gives exactly the numbers a fresh call would.
+  // Only the current op-class scales are kept: each op-class candidate is fitted once per device, so its grid is never
+  // asked for again, and keeping them all would hold millions of numbers.
+  const gridMemo = new Map<CalPoint, { classKey: string; typical: Map<string, number> }>();
+  const gridTypical = (p: CalPoint, cal0: CalibrationEntry): number => {
+    const classKey = `${cal0.classScales?.depthwise} ${cal0.classScales?.vector}`;
+    let memo = gridMemo.get(p);
+    if (!memo || memo.classKey !== classKey) gridMemo.set(p, (memo = { classKey, typical: new Map() }));
+    const k = `${cal0.computeScale} ${cal0.overheadScale} ${cal0.memoryScale}`;
+    let v = memo.typical.get(k);
+    if (v === undefined) memo.typical.set(k, (v = inference(p, cal0).typical));
+    return v;
   };
   // What the point's source measures: inference plus, for an end-to-end pipeline source, its fitted fixed time.
   const estimate = (p: CalPoint, cal: CalibrationEntry | null) => {
@@ -206,7 +243,7 @@ async function main(): Promise<void> {
       if (trNet.length) {
         for (const m of ms) for (const o of os_) for (const c of cs) {
           const cal0 = base(c, o, m);
-          const est = trNet.map((p) => inference(p, cal0).typical);
+          const est = trNet.map((p) => gridTypical(p, cal0));
           let loss = 0.02 * Math.log(o) ** 2 + 0.02 * Math.log(m / memory) ** 2;
           const pipe: Record<string, number> = {};
           trNet.forEach((p, i) => {
@@ -332,6 +369,11 @@ async function main(): Promise<void> {
   const noPoints = uncalibratedHalf([...bands.values()].map((b) => Math.log(b.high)), pooled);
   const uncalibratedRange = { low: round4(Math.exp(-noPoints)), high: round4(Math.exp(noPoints)) };
   const crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }> = {};
+  // Cross-validation residuals r = ln(measured / estimate) as results, inside the range when |r| <= its half-width.
+  const asResults = (rs: number[], half: number, dev: string): PointResult[] => rs.map((r) => ({ key: '', device: dev, label: '', split: 'train', runtime: '', precision: 'fp32', measuredMs: 1, estimateMs: { low: round4(Math.exp(-r - half)), typical: round4(Math.exp(-r)), high: round4(Math.exp(-r + half)) }, absLogError: round4(Math.abs(r)), inRange: Math.abs(r) <= half }));
+  // Over every training point once (a shared-silicon group counts once).
+  const cvOf = (pick: (g: (typeof groupFits)[number]) => number[]) => summarize(groupFits.flatMap((g) => asResults(pick(g), Math.log(bands.get(g.group.join('+'))!.high), g.group[0])));
+  const crossValidationAll = { byPoint: cvOf((g) => g.byPoint), bySource: cvOf((g) => g.bySource) };
 
   for (const { group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs } of groupFits) {
     const shared = fitted.cal;
@@ -364,8 +406,7 @@ async function main(): Promise<void> {
         (hoSummary.medianAbsLogError !== null ? `, median |ln error| ${hoSummary.medianAbsLogError} (${Math.exp(hoSummary.medianAbsLogError).toFixed(2)}x)` : '');
       calibrations[dev] = cal;
       fitLog[dev] = { trainLoss: round4(fitted.loss), gridSizes: fitted.grid, atBounds: fitted.bounds, group, rangeFrom: basis, rangeSpread: round4(band.spread), rangeZ: round4(band.z), pooledSpread: round4(pooled) };
-      const asResults = (rs: number[]): PointResult[] => rs.map((r) => ({ key: '', device: dev, label: '', split: 'train', runtime: '', precision: 'fp32', measuredMs: 1, estimateMs: { low: round4(Math.exp(-r - half)), typical: round4(Math.exp(-r)), high: round4(Math.exp(-r + half)) }, absLogError: round4(Math.abs(r)), inRange: Math.abs(r) <= half }));
-      crossValidation[dev] = { byPoint: summarize(asResults(byPoint)), bySource: summarize(asResults(bySource)), sources: pubs.length };
+      crossValidation[dev] = { byPoint: summarize(asResults(byPoint, half, dev)), bySource: summarize(asResults(bySource, half, dev)), sources: pubs.length };
     }
     process.stderr.write(`fitted ${group.join('+')}: compute x${shared.computeScale} overhead x${shared.overheadScale} memory x${shared.memoryScale} range ${shared.range.low}..${shared.range.high} (${basis}) ${JSON.stringify(shared.runtimeFactors)} ${JSON.stringify(shared.precisionFactors ?? {})} pipeline ${JSON.stringify(Object.fromEntries(Object.entries(shared.pipelineOverheadMs ?? {}).map(([k, v]) => [k, v.ms])))}\n`);
   }
@@ -417,6 +458,7 @@ async function main(): Promise<void> {
     uncalibratedRange,
     pooledSpread: round4(pooled),
     crossValidation,
+    crossValidationAll,
     referenceNetworks: archFacts,
     fit: fitLog,
     warnings,
@@ -445,6 +487,7 @@ function markdown(doc: {
   uncalibratedRange: { low: number; high: number };
   pooledSpread: number;
   crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }>;
+  crossValidationAll: { byPoint: ErrorSummary; bySource: ErrorSummary };
   points: PointResult[];
   excluded: Excluded[];
   energy: { source: string; points: EnergyPoint[]; excluded: Excluded[]; results: PointResult[]; summary: { train: ErrorSummary; heldOut: ErrorSummary } };
@@ -481,6 +524,8 @@ function markdown(doc: {
   for (const [id, cv] of Object.entries(doc.crossValidation)) {
     L.push(`| ${id} | ${cv.sources} | ${x(cv.byPoint.medianAbsLogError)} | ${x(cv.byPoint.p90AbsLogError)} | ${x(cv.bySource.medianAbsLogError)} | ${x(cv.bySource.p90AbsLogError)} | ${pct(cv.bySource.coverage)} |`);
   }
+  const all = doc.crossValidationAll;
+  L.push(`| **all training points** (${all.byPoint.points} by point, ${all.bySource.points} by source) | | ${x(all.byPoint.medianAbsLogError)} | ${x(all.byPoint.p90AbsLogError)} | ${x(all.bySource.medianAbsLogError)} | ${x(all.bySource.p90AbsLogError)} | ${pct(all.bySource.coverage)} |`);
   L.push('');
   L.push('## Fitted factors', '');
   L.push('Compare compute scales through the last column: a unit without a catalog peak (the Snapdragon 8 Gen 2 NPU) starts from a nominal 1 TOPS, so its scale is the effective rate itself, while other units scale a prior efficiency of their catalog peak.', '');

@@ -100,6 +100,25 @@ test('scripts/calibration/calibrate.ts is deterministic and reproduces the commi
   }
 });
 
+test('calibrate.js refuses an unknown flag, a flag without its value and an unknown device before doing any work', { skip: !fs.existsSync(path.join(repoRoot, 'dist', 'scripts', 'calibration', 'calibrate.js')) && 'dist/scripts/calibration/calibrate.js not built' }, () => {
+  const dir = tempDir('calib-args');
+  try {
+    const out = path.join(dir, 'cal.json');
+    for (const [args, says] of [[['--bogus', 'x'], /unknown argument "--bogus"/], [['--devices'], /--devices needs a value/], [['--devices', 'no-such-board'], /no-such-board not in the catalog/]] as const) {
+      const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'scripts', 'calibration', 'calibrate.js'), ...args, '--out-json', out, '--out-md', '-'], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, says);
+      assert.match(r.stderr, /^usage: node dist\/scripts\/calibration\/calibrate\.js/m);
+      assert.ok(!fs.existsSync(out), `${args.join(' ')} wrote nothing`);
+    }
+    const help = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'scripts', 'calibration', 'calibrate.js'), '--help'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(help.status, 0);
+    assert.match(help.stderr, /^usage: /);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the range rule (v3): a device without points gets the widest range; every range says its basis and sources', () => {
   const full = calibration as unknown as { devices: Record<string, { trainingPoints: number; range: { low: number; high: number }; sources?: string[]; rangeBasis?: string }>; uncalibratedRange: { low: number; high: number } };
   const entries = Object.entries(full.devices);

@@ -128,11 +128,30 @@ function deployedFor(profile: ModelProfile, runtime: string): DeployedGraph | nu
   return perToolchain.get(toolchain)!;
 }
 
+/**
+ * The profile a device runs and where its layers go, per deployed graph (or profile) object, device, precision
+ * override and host CPU: neither depends on the calibration factors, and a plan (or the calibration script's grid
+ * search, thousands of factor sets on one graph) estimates the same graph many times.
+ */
+const placementCache = new WeakMap<object, { run: ModelProfile; compat: Map<DeviceSpec, Map<string, CompatibilityResult>> }>();
+
+function placementOf(profile: ModelProfile, deployed: DeployedGraph | null, device: DeviceSpec, override: ComputePrecision | undefined, hostCpuName: string | undefined): { run: ModelProfile; compat: CompatibilityResult } {
+  const owner = deployed ?? profile;
+  let cached = placementCache.get(owner);
+  if (!cached) placementCache.set(owner, (cached = { run: deployed ? { ...profile, layers: deployed.layers } : profile, compat: new Map() }));
+  let perDevice = cached.compat.get(device);
+  if (!perDevice) cached.compat.set(device, (perDevice = new Map()));
+  const key = `${override ?? ''}|${hostCpuName ?? ''}`;
+  let compat = perDevice.get(key);
+  if (!compat) perDevice.set(key, (compat = checkCompatibility(cached.run, device, override, hostCpuName)));
+  return { run: cached.run, compat };
+}
+
 function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOptions, calibration: DeviceCalibration | null): EstimateContext {
   const host = device.host ? loadCatalog().byId(device.host.deviceId)! : null;
   const factors = factorsOf(profile, device, opts, calibration ?? undefined);
   const deployed = deployedFor(profile, factors.runtime);
-  const run: ModelProfile = deployed ? { ...profile, layers: deployed.layers } : profile;
+  const { run, compat } = placementOf(profile, deployed, device, opts.precision, host?.cpu?.name);
   const acc = device.accelerator ? acceleratorUnit(device, device.accelerator, factors.computeScale, factors.overheadScale) : null;
   // The CPU carries the calibration only on CPU-only devices; fallback CPUs keep their own device's calibration.
   const cpuCal = device.accelerator ? calibrationFor(host?.id ?? device.id) : undefined;
@@ -151,7 +170,7 @@ function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
     opts,
     factors,
     precision: opts.precision ?? defaultPrecision(profile, device),
-    compat: checkCompatibility(run, device, opts.precision, host?.cpu?.name),
+    compat,
     acc,
     cpu,
     // On other devices one runtime factor covers the graph.
