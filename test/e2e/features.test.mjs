@@ -184,7 +184,7 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
     assert.ok(option && /^As it runs on /.test(option.text), `options: ${JSON.stringify(options)}`);
     await view.selectOption(`run:${device}`);
     const seen = await waitFor('the layers the device runs', async () => {
-      const f = await analysisFrame(s, 5_000);
+      const f = await analysisFrame(s, 5_000, model.name);
       const v = await f.evaluate(() => ({
         focused: document.activeElement?.getAttribute('data-testid') ?? null,
         summary: document.querySelector('[data-testid="deployed-summary"]')?.textContent ?? null,
@@ -201,11 +201,11 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
     await s.wb.screenshot(join(artifactDir, `features-${theme}-deployed-layers.png`));
 
     // Back to the file's layers: the fused Relu has no time of its own and says which layer it runs in.
-    const f = await analysisFrame(s);
+    const f = await analysisFrame(s, 30_000, model.name);
     await f.locator('[data-testid="layer-view"]').selectOption('file');
     const relu = fused.from.find((n) => /relu/i.test(n));
     const cell = await waitFor(`the file row of ${relu}`, async () => {
-      const g = await analysisFrame(s, 5_000);
+      const g = await analysisFrame(s, 5_000, model.name);
       return g.evaluate((name) => {
         const tr = [...document.querySelectorAll('[data-testid="layer-row"]')].find((r) => r.querySelector('td.name')?.textContent === name);
         return tr ? tr.lastElementChild.textContent : null;

@@ -56,7 +56,7 @@ export function assertNotLoaded(loaded, names, when) {
 /** Right-click the model in the Explorer, run "Analyze for Edge Deployment", wait for the summary. */
 export async function analyzeFromExplorer(session, modelName) {
   const labels = await session.wb.runExplorerContextMenu(modelName, ANALYZE_ENTRY);
-  const frame = await analysisFrame(session);
+  const frame = await analysisFrame(session, 30_000, modelName);
   const params = await waitFor('the Parameters figure in the analysis view', async () => {
     const el = frame.locator('[data-testid="summary-params"]');
     return (await el.count()) ? (await el.first().innerText()).trim() : null;
@@ -64,8 +64,20 @@ export async function analyzeFromExplorer(session, modelName) {
   return { labels, frame, params };
 }
 
-export async function analysisFrame(session, timeoutMs = 30_000) {
-  return session.wb.webviewFrame('the analysis webview', async (f) => f.evaluate(() => document.body?.dataset.view === 'analysis' && !!document.querySelector('[data-testid="summary-params"], [data-testid="analysis-error"]')), { timeoutMs });
+/**
+ * The analysis webview's frame; with `modelName`, the one whose title names that model (another analysis panel left
+ * open by an earlier step may still be visible for a moment, and its frame is detached once the new one shows).
+ */
+export async function analysisFrame(session, timeoutMs = 30_000, modelName = null) {
+  return session.wb.webviewFrame(
+    modelName ? `the analysis webview of ${modelName}` : 'the analysis webview',
+    async (f) =>
+      f.evaluate(
+        (name) => document.body?.dataset.view === 'analysis' && !!document.querySelector('[data-testid="summary-params"], [data-testid="analysis-error"]') && (!name || (document.querySelector('h1.title')?.textContent ?? '').includes(name)),
+        modelName,
+      ),
+    { timeoutMs },
+  );
 }
 
 export async function plannerFrame(session, timeoutMs = 45_000) {
