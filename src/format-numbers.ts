@@ -3,6 +3,7 @@
  * everywhere. Pure functions, no Node or DOM APIs.
  */
 import type { Shape } from './analyzers/graph';
+import type { Sqnr } from './measure/verify/metrics';
 
 export interface RangeLike {
   low: number;
@@ -60,4 +61,19 @@ export function formatShape(shape: Shape | null): string {
 /** Mebibytes as a plain number with 2 decimals (for tables that carry the unit in the header). */
 export function toMiB(bytes: number): number {
   return Math.round((bytes / 1048576) * 100) / 100;
+}
+
+/** A fraction as a percentage with one decimal: 0.1234 → "12.3 %"; `missing` when there is none. */
+export function formatPercent(fraction: number | null | undefined, missing = '—'): string {
+  return fraction === null || fraction === undefined ? missing : `${(fraction * 100).toFixed(1)} %`;
+}
+
+/** A difference of two fractions in percentage points, two decimals, no unit: 0.0123 → "1.23". */
+export function formatPoints(fraction: number): string {
+  return (fraction * 100).toFixed(2);
+}
+
+/** An SQNR: 31.46 → "31.5 dB"; the words ("identical", "no signal") as they are. */
+export function formatSqnr(s: Sqnr): string {
+  return typeof s === 'number' ? `${s.toFixed(1)} dB` : s;
 }

@@ -1,12 +1,10 @@
 /** The readable report of edgeplan verify: what was built, on which data, and what it measured on this machine. */
 import * as path from 'path';
 import type { VerifyReport } from '../measure/verify';
-import { formatBytes, formatMs } from '../format-numbers';
+import { formatBytes, formatMs, formatPercent, formatPoints as points, formatSqnr as sqnr } from '../format-numbers';
 import { table } from './format';
 
-const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(1)} %`);
-const points = (x: number): string => `${(x * 100).toFixed(2)}`;
-const db = (x: number | null): string => (x === null ? 'identical' : x === -Infinity ? '-inf' : x.toFixed(1));
+const pct = (x: number | null | undefined): string => formatPercent(x, 'n/a');
 
 function dataLine(r: VerifyReport): string {
   const d = r.data;
@@ -37,7 +35,7 @@ export function formatVerify(r: VerifyReport): string {
   out.push(table(['', 'original', c.technique, ''], rows, ['l', 'r', 'r', 'l']));
   out.push('');
   out.push('Fidelity per output (compressed vs original, all evaluation samples)');
-  out.push(table(['output', 'cosine', 'SQNR dB', 'max abs error'], r.fidelity.outputs.map((o) => [o.name, o.cosine.toFixed(6), db(o.sqnrDb), o.maxAbsError.toPrecision(3)]), ['l', 'r', 'r', 'r']));
+  out.push(table(['output', 'cosine', 'SQNR', 'max abs error'], r.fidelity.outputs.map((o) => [o.name, o.cosine.toFixed(6), sqnr(o.sqnrDb), o.maxAbsError.toPrecision(3)]), ['l', 'r', 'r', 'r']));
   if (r.groups.length) {
     out.push('');
     out.push('Accuracy per group');
@@ -48,12 +46,12 @@ export function formatVerify(r: VerifyReport): string {
   if (r.sensitiveLayers.length) {
     out.push('');
     out.push('Most sensitive layers (activations compared on the first evaluation samples)');
-    out.push(table(['layer', 'op', 'input SQNR dB', 'output SQNR dB', 'loss dB'], r.sensitiveLayers.map((l) => [l.name, l.op, db(l.inputSqnrDb), db(l.sqnrDb), l.dropDb.toFixed(1)]), ['l', 'l', 'r', 'r', 'r']));
+    out.push(table(['layer', 'op', 'input SQNR', 'output SQNR', 'loss dB'], r.sensitiveLayers.map((l) => [l.name, l.op, sqnr(l.inputSqnrDb), sqnr(l.sqnrDb), l.dropDb.toFixed(1)]), ['l', 'l', 'r', 'r', 'r']));
   }
   if (r.fullyCompressed) {
     const f = r.fullyCompressed;
     out.push('');
-    out.push(`Kept in float: ${c.floatLayers.join(', ') || 'none'} (${f.criterion}). Fully compressed, for comparison: ${f.accuracy ? `accuracy ${pct(f.accuracy.compressed)} (drop ${points(f.accuracy.drop)} points)` : f.fidelity.top1Agreement !== null ? `top-1 agreement ${pct(f.fidelity.top1Agreement)}` : `SQNR ${f.fidelity.outputs.map((o) => db(o.sqnrDb)).join(', ')} dB`}.`);
+    out.push(`Kept in float: ${c.floatLayers.join(', ') || 'none'} (${f.criterion}). Fully compressed, for comparison: ${f.accuracy ? `accuracy ${pct(f.accuracy.compressed)} (drop ${points(f.accuracy.drop)} points)` : f.fidelity.top1Agreement !== null ? `top-1 agreement ${pct(f.fidelity.top1Agreement)}` : `SQNR ${f.fidelity.outputs.map((o) => sqnr(o.sqnrDb)).join(', ')}`}.`);
   } else if (c.floatLayers.length) out.push(`\nLayers left in float: ${c.floatLayers.slice(0, 12).join(', ')}${c.floatLayers.length > 12 ? ` and ${c.floatLayers.length - 12} more` : ''}`);
   if (r.accuracy) out.push(`\nInterval method: ${r.accuracy.method}.`);
   out.push(`Measured on this machine: ${r.measuredOn.cpu}, ${r.measuredOn.cores} cores, ${r.measuredOn.platform}, ${r.measuredOn.runtime}.`);

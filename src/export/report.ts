@@ -26,6 +26,7 @@ import {
   techniqueLabel,
   yesNo,
 } from './format';
+import { formatPercent as pct, formatPoints as points, formatSqnr } from '../format-numbers';
 
 export type Tone = 'good' | 'bad' | 'warn';
 
@@ -769,9 +770,6 @@ function pipelineSection(doc: PlanDocument, h: Headline): Section | null {
   return { id: 'pipeline', title: 'Compression pipeline', sheetName: 'Pipeline', blocks };
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
-const points = (x: number): string => (x * 100).toFixed(2);
-const dbText = (x: number | null): string => (x === null ? 'identical' : x.toFixed(1));
 
 /**
  * "Measured on your data and this machine": what edgeplan verify measured for each step, next to what the planner
@@ -814,7 +812,11 @@ function measuredSection(doc: PlanDocument): Section | null {
       num(v.latencyMs.compressed.p50, `measured ${fmtNum(v.latencyMs.original.p50)} → ${fmtNum(v.latencyMs.compressed.p50)} ms on this machine`),
       `measured on this machine: ${v.machine}`,
     );
-    for (const o of v.outputs) row(`Output "${o.name}" SQNR (dB)`, txt('—'), num(o.sqnrDb, `measured ${dbText(o.sqnrDb)} dB (cosine ${o.cosine.toFixed(4)})`), `measured on ${on}`);
+    // An SQNR in words (identical, no signal) is text: a spreadsheet cell must not read it as a number or a blank.
+    for (const o of v.outputs) {
+      const measured = `measured ${formatSqnr(o.sqnrDb)} (cosine ${o.cosine.toFixed(4)})`;
+      row(`Output "${o.name}" SQNR (dB)`, txt('—'), typeof o.sqnrDb === 'number' ? num(o.sqnrDb, measured) : txt(measured), `measured on ${on}`);
+    }
     if (v.groupGap) row('Worst group / gap between groups', txt('—'), txt(`measured ${v.groupGap.worstGroup}: drop ${points(v.groupGap.worstDrop)} points; gap ${points(v.groupGap.gapOriginal)} → ${points(v.groupGap.gapCompressed)} points${v.groupGap.widened ? ' (widened)' : ''}`, v.groupGap.widened ? 'warn' : undefined), 'measured per group on your labelled data');
     group(blocks, `${techniqueLabel(v.technique)}: measured ${v.date} on ${on}`, [
       {

@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import { floatToHalfBits, toFloat16Bytes, scaleZp, activationParams, quantizeSymmetricInt8, quantizeBias, quantizeBlocks4, rint } from '../../src/measure/verify/quant-math';
 import { SymmetricHistogram, TensorRange, calibratedRange, entropyThreshold } from '../../src/measure/verify/calibrate';
-import { Fidelity, topK, classCount, wilson, newcombePaired, accuracyOf, groupsOf, type PairedOutcome } from '../../src/measure/verify/metrics';
+import { Fidelity, topK, classCount, wilson, newcombePaired, accuracyOf, groupsOf, sqnrAtLeast, type PairedOutcome } from '../../src/measure/verify/metrics';
+import { rankLayers, pairKey } from '../../src/measure/verify/sensitivity';
+import { formatSqnr } from '../../src/format-numbers';
 import { seededRandom } from '../../src/measure/verify/data/dataset';
 import { pythonHas } from '../support/verify-models';
 import { halfToFloat } from '../../src/analyzers/onnx/tensor';
@@ -135,16 +137,16 @@ test('percentile calibration cuts outliers that minmax keeps; entropy picks a th
   assert.equal(entropyThreshold(new Float64Array(1024).fill(10), 0.01), 1024 * 0.01);
 });
 
-test('fidelity: cosine, SQNR and max error over all samples; identical outputs report null SQNR', () => {
+test('fidelity: cosine, SQNR and max error over all samples; identical outputs report "identical"', () => {
   const f = new Fidelity();
   f.add([1, 2, 3], [1, 2, 3.1]);
   f.add([4], [4]);
   const so = 1 + 4 + 9 + 16;
-  assert.ok(Math.abs(f.sqnrDb! - 10 * Math.log10(so / 0.01)) < 1e-6);
+  assert.ok(Math.abs((f.sqnrDb as number) - 10 * Math.log10(so / 0.01)) < 1e-6);
   assert.ok(Math.abs(f.maxAbsError - 0.1) < 1e-12);
   const same = new Fidelity();
   same.add([1, 2], [1, 2]);
-  assert.equal(same.sqnrDb, null);
+  assert.equal(same.sqnrDb, 'identical');
   assert.equal(same.cosine, 1);
   assert.deepEqual(topK([0.1, 0.5, 0.5, 0.2, 0.9], 3), [4, 1, 2]);
   assert.equal(classCount([1, 10]), 10);
@@ -200,4 +202,28 @@ test('groups: per-group accuracy, the worst group, and whether the gap between g
   assert.ok(Math.abs(r.gapOriginal! - 1 / 3) < 1e-12 && Math.abs(r.gapCompressed! - 2 / 3) < 1e-12);
   assert.equal(r.gapWidened, true);
   assert.equal(groupsOf([{ originalCorrect: true, compressedCorrect: true }]).worstGroup, null);
+});
+
+test('SQNR of an all-zero original output: "no signal", which survives JSON, reads as no signal and fails the 30 dB keep-float check', () => {
+  const zero = new Fidelity();
+  zero.add([0, 0, 0], [0, 0.01, 0]);
+  // Before: −Infinity, which JSON writes as null — the same as "identical" did.
+  const back = JSON.parse(JSON.stringify({ sqnrDb: zero.sqnrDb })).sqnrDb;
+  assert.equal(back, 'no signal');
+  assert.equal(sqnrAtLeast(back, 30), false);
+  assert.equal(formatSqnr(back), 'no signal');
+  const same = new Fidelity();
+  same.add([0, 0], [0, 0]);
+  const identical = JSON.parse(JSON.stringify({ sqnrDb: same.sqnrDb })).sqnrDb;
+  assert.equal(identical, 'identical');
+  assert.equal(sqnrAtLeast(identical, 30), true);
+  assert.equal(sqnrAtLeast(29.9, 30), false);
+  assert.equal(formatSqnr(31.46), '31.5 dB');
+  // A layer whose input is intact and whose output has no signal loses the most, by a finite (JSON-safe) amount.
+  const input = { original: 'x', compressed: 'x' };
+  const fid = new Map([[pairKey(input), new Fidelity()], [pairKey({ original: 'a', compressed: 'a' }), zero], [pairKey({ original: 'b', compressed: 'b' }), (() => { const g = new Fidelity(); g.add([1, 2], [1, 2.01]); return g; })()]]);
+  fid.get(pairKey(input))!.add([1], [1]);
+  const ranked = rankLayers([{ name: 'A', op: 'Conv', inputs: [input], output: { original: 'a', compressed: 'a' } }, { name: 'B', op: 'Conv', inputs: [input], output: { original: 'b', compressed: 'b' } }], fid);
+  assert.deepEqual(ranked.map((l) => [l.name, l.sqnrDb === 'no signal' ? l.sqnrDb : typeof l.sqnrDb, l.inputSqnrDb, l.dropDb === 300]), [['A', 'no signal', 'identical', true], ['B', 'number', 'identical', false]]);
+  assert.ok(ranked.every((l) => Number.isFinite(l.dropDb)));
 });

@@ -63,6 +63,25 @@ test('a measurement survives the plan file round trip; a broken one is refused n
   assert.deepEqual(withVerification([measurement('fp16', null), measurement('int8-ptq', 0.02)], measurement('int8-ptq', 0.03)).map((v) => [v.technique, v.accuracy?.drop]), [['fp16', undefined], ['int8-ptq', 0.03]]);
 });
 
+test('SQNR words survive the plan file and read as what they are in the exports; null (JSON of ±Infinity) is refused', async () => {
+  const v: PlanVerification = { ...measurement('fp16', null), outputs: [{ name: 'zeros', cosine: 0, sqnrDb: 'no signal', maxAbsError: 0.5 }, { name: 'same', cosine: 1, sqnrDb: 'identical', maxAbsError: 0 }, { name: 'logits', cosine: 0.99, sqnrDb: 24.25, maxAbsError: 0.1 }], sensitiveLayers: [{ name: 'head', sqnrDb: 'no signal', dropDb: 300 }] };
+  const plan = { ...createDefaultPlan('samples/tiny-cnn.onnx', 'tiny-cnn.onnx', ['rpi5']), verification: [v] };
+  const back = validatePlan(JSON.parse(JSON.stringify(plan)));
+  assert.deepEqual(back.verification![0].outputs.map((o) => o.sqnrDb), ['no signal', 'identical', 24.25]);
+  assert.equal(back.verification![0].sensitiveLayers[0].sqnrDb, 'no signal');
+  const withNull = JSON.parse(JSON.stringify(plan));
+  withNull.verification[0].outputs[0].sqnrDb = null;
+  assert.throws(() => validatePlan(withNull), /verification\[0\]\.outputs\[0\]\.sqnrDb: must be a number of dB, "identical" or "no signal"/);
+  const analysis = await analyzeFile(sampleModel);
+  const doc = buildPlanDocument({ analysis, modelFile: 'samples/tiny-cnn.onnx', deviceIds: ['rpi5'], budgets: {}, planJson: back });
+  const table = buildReport(doc).sections.find((s) => s.id === 'measured')?.blocks.find((b) => b.kind === 'table' && b.id === 'measured-fp16');
+  assert.ok(table && table.kind === 'table');
+  const sqnrRow = (name: string) => table.rows.find((r) => r[0].text === `Output "${name}" SQNR (dB)`)![2];
+  assert.deepEqual(sqnrRow('zeros'), { text: 'measured no signal (cosine 0.0000)' }, 'text, not a number or a blank');
+  assert.deepEqual(sqnrRow('same'), { text: 'measured identical (cosine 1.0000)' });
+  assert.deepEqual(sqnrRow('logits'), { text: 'measured 24.3 dB (cosine 0.9900)', value: 24.25 });
+});
+
 function pipeline(techniques: Recommendation['steps'][number]['technique'][], drop: number, meetsAll: boolean): Recommendation {
   return {
     device: 'rpi5',

@@ -5,7 +5,7 @@
  */
 import type { PlanVerification, VerifiedTechnique } from '../../src/planner/plan/verification';
 import type { BenchmarkAvailability, ToWebview, VerifyView } from '../../src/protocol';
-import { formatBytes, formatCount, formatMs } from '../../src/format-numbers';
+import { formatBytes, formatCount, formatMs, formatPercent as pct, formatPoints as points, formatSqnr } from '../../src/format-numbers';
 import { button, h, replaceChildren, type Child } from './dom';
 import { post } from './vscode-api';
 
@@ -17,10 +17,6 @@ export const VERIFY_TECHNIQUES: { id: VerifiedTechnique; label: string }[] = [
   { id: 'fp16', label: 'FP16' },
   { id: 'int4-weight-only', label: 'INT4 weight-only' },
 ];
-
-const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)} %`);
-const points = (x: number): string => (x * 100).toFixed(2);
-const db = (x: number | null): string => (x === null ? 'identical' : x.toFixed(1));
 
 /** The controls; `sectionId` is the element the state renders into. */
 export function verifyControls(availability: BenchmarkAvailability | undefined, defaultTechnique: VerifiedTechnique): HTMLElement {
@@ -83,7 +79,7 @@ export function measuredTable(v: PlanVerification): HTMLElement {
   ];
   if (v.accuracy) rows.push(row('Accuracy (measured)', pct(v.accuracy.original), `${pct(v.accuracy.compressed)} — drop ${points(v.accuracy.drop)} points (95 % interval ${points(v.accuracy.dropCi95[0])} to ${points(v.accuracy.dropCi95[1])})`));
   if (v.top1Agreement !== null) rows.push(row('Top-1 agreement (measured)', '', pct(v.top1Agreement)));
-  for (const o of v.outputs) rows.push(row(`Output "${o.name}" SQNR (measured)`, '', `${db(o.sqnrDb)} dB, cosine ${o.cosine.toFixed(4)}`));
+  for (const o of v.outputs) rows.push(row(`Output "${o.name}" SQNR (measured)`, '', `${formatSqnr(o.sqnrDb)}, cosine ${o.cosine.toFixed(4)}`));
   for (const g of v.groups) rows.push(row(`Group "${g.group}" accuracy (measured, ${g.samples})`, pct(g.original), `${pct(g.compressed)} — drop ${points(g.drop)} points`));
   if (v.groupGap) rows.push(row('Gap between groups (measured)', `${points(v.groupGap.gapOriginal)} points`, `${points(v.groupGap.gapCompressed)} points${v.groupGap.widened ? ' — widened' : ''}`));
   return h(

@@ -1,8 +1,8 @@
 /**
  * How far a compressed model's outputs are from the original's, over the same samples:
  * - fidelity of each output over all evaluation samples together: cosine similarity, SQNR in dB
- *   (10·log10(Σ original² / Σ (original − compressed)²); null when the outputs are identical) and the largest
- *   absolute difference;
+ *   (10·log10(Σ original² / Σ (original − compressed)²); `'identical'` when there is no noise, `'no signal'` when
+ *   the original is all zeros and the compressed one is not — see Sqnr) and the largest absolute difference;
  * - for classifier-like outputs (one dimension > 1): top-1 agreement (same arg-max) and top-5 agreement (the
  *   original's top-1 class is among the compressed model's top 5);
  * - with labels: accuracy of both, the drop (original − compressed, as fractions) and its 95 % interval by
@@ -12,6 +12,22 @@
  */
 
 export const Z95 = 1.959963984540054;
+
+/**
+ * An SQNR as reports, plan files and webview messages carry it: dB when the original has signal and the compressed
+ * tensor differs from it; 'identical' when there is no noise at all (+∞ dB); 'no signal' when the original is all
+ * zeros but the compressed tensor is not (−∞ dB: nothing but noise). Words, not ±Infinity or null, because JSON
+ * turns ±Infinity into null, which then reads back as neither.
+ */
+export type Sqnr = number | 'identical' | 'no signal';
+
+/** An SQNR as a number for comparing and sorting in memory only (±Infinity for the words; never serialised). */
+export function sqnrOrder(s: Sqnr): number {
+  return s === 'identical' ? Infinity : s === 'no signal' ? -Infinity : s;
+}
+
+/** At least `db` dB: identical always is, no signal never is. */
+export const sqnrAtLeast = (s: Sqnr, db: number): boolean => sqnrOrder(s) >= db;
 
 /** Running sums for the fidelity of one output (or one intermediate tensor). */
 export class Fidelity {
@@ -43,10 +59,9 @@ export class Fidelity {
     this.count += n;
   }
 
-  /** null when the two are identical (no noise). */
-  get sqnrDb(): number | null {
-    if (this.se === 0) return null;
-    if (this.so === 0) return -Infinity;
+  get sqnrDb(): Sqnr {
+    if (this.se === 0) return 'identical';
+    if (this.so === 0) return 'no signal';
     return 10 * Math.log10(this.so / this.se);
   }
 

@@ -3,7 +3,7 @@ import type { CalibrationMethod } from './calibrate';
 import type { Technique } from './compress-types';
 import type { ImagePreprocess } from './data/images';
 import type { QType } from './quant-math';
-import type { AccuracySummary, GroupReport } from './metrics';
+import type { AccuracySummary, GroupReport, Sqnr } from './metrics';
 import type { LayerSensitivity } from './sensitivity';
 
 export interface VerifyRequest {
@@ -46,8 +46,7 @@ export type VerifyMessage =
 export interface OutputFidelity {
   name: string;
   cosine: number;
-  /** null: identical outputs. */
-  sqnrDb: number | null;
+  sqnrDb: Sqnr;
   maxAbsError: number;
 }
 
@@ -66,7 +65,7 @@ export interface VariantMeasure {
   groups: GroupReport;
   latencyMs: Latency;
   /** INT8, FP16: SQNR of the file as onnxruntime runs it here (as timed) against the model's exact arithmetic, per output. */
-  kernelDeviation: { name: string; sqnrDb: number }[];
+  kernelDeviation: { name: string; sqnrDb: Exclude<Sqnr, 'identical'> }[];
 }
 
 export interface VerifyRunResult {

@@ -13,13 +13,14 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as OrtModule from 'onnxruntime-node';
 import { halfToFloat } from '../../analyzers/onnx/tensor';
+import { formatSqnr } from '../../format-numbers';
 import { percentile } from '../types';
 import { readOnnxModel } from './onnx-file';
 import { graphFacts } from './graph-facts';
 import { planQdq } from './write-int8-qdq';
 import { compressModel, computedTensors, withOutputs, withRangeOutputs } from './compress';
 import { TensorRange, calibratedRange } from './calibrate';
-import { accuracyOf, classCount, Fidelity, groupsOf, topK, type PairedOutcome } from './metrics';
+import { accuracyOf, classCount, Fidelity, groupsOf, sqnrAtLeast, sqnrOrder, topK, type PairedOutcome } from './metrics';
 import { pairKey, pairsOf, rankLayers, type LayerSensitivity } from './sensitivity';
 import { loadSample, seededRandom, splitDataset, syntheticSample, type DatasetSplit, type InputTensor, type ModelInput, type SampleRef } from './data/dataset';
 import { DataError, VerifyError } from './errors';
@@ -391,7 +392,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     const n = evaluationRefs.length;
     const labelled = outcomes.length > 0;
     if (split?.labels && !classifier) throw new VerifyError(`the data has labels, but no output of the model is classifier-like (one dimension of 2 or more classes): outputs ${outputNames.join(', ')}`);
-    const kernelLoss = compareKernels ? outputNames.map((name) => ({ name, sqnrDb: kernel.get(name)!.sqnrDb })).filter((k) => k.sqnrDb !== null) : [];
+    const kernelLoss = compareKernels ? outputNames.map((name) => ({ name, sqnrDb: kernel.get(name)!.sqnrDb })).filter((k): k is VariantMeasure['kernelDeviation'][number] => k.sqnrDb !== 'identical') : [];
     return {
       outputs: outputNames.map((name) => {
         const f = fidelity.get(name)!;
@@ -402,7 +403,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       accuracy: labelled ? accuracyOf(outcomes) : null,
       groups: groupsOf(labelled ? outcomes : []),
       latencyMs: latency(times),
-      kernelDeviation: kernelLoss as { name: string; sqnrDb: number }[],
+      kernelDeviation: kernelLoss,
     };
   };
   // Accuracy from the compressed model's exact arithmetic — INT8: the QDQ file without onnxruntime's int8 kernel
@@ -457,7 +458,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   let chosen = full;
   if (req.keepFloat !== 0 && sensitiveLayers.length) {
     const accept = (m: VariantMeasure): boolean =>
-      m.accuracy ? m.accuracy.drop <= req.accuracyBudget : m.top1Agreement !== null ? m.top1Agreement >= 0.99 : m.outputs.every((o) => o.sqnrDb === null || o.sqnrDb >= 30);
+      m.accuracy ? m.accuracy.drop <= req.accuracyBudget : m.top1Agreement !== null ? m.top1Agreement >= 0.99 : m.outputs.every((o) => sqnrAtLeast(o.sqnrDb, 30));
     const criterion = fullMeasure.accuracy
       ? `accuracy drop <= ${(req.accuracyBudget * 100).toFixed(2)} points`
       : fullMeasure.top1Agreement !== null ? 'top-1 agreement >= 99 %' : 'every output SQNR >= 30 dB';
@@ -510,18 +511,19 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
 
 /** How far the file as onnxruntime runs it here is from the model's exact arithmetic, when it matters. */
 function kernelNote(technique: VerifyRequest['technique'], m: VariantMeasure, notes: string[]): void {
-  const worst = m.kernelDeviation.reduce<{ name: string; sqnrDb: number } | null>((w, k) => (!w || k.sqnrDb < w.sqnrDb ? k : w), null);
-  const exact = worst ? m.outputs.find((o) => o.name === worst.name)?.sqnrDb ?? null : null;
-  if (!worst || (exact !== null && worst.sqnrDb > exact + 10)) return;
+  const worst = m.kernelDeviation.reduce<VariantMeasure['kernelDeviation'][number] | null>((w, k) => (!w || sqnrOrder(k.sqnrDb) < sqnrOrder(w.sqnrDb) ? k : w), null);
+  const exact = worst ? m.outputs.find((o) => o.name === worst.name)?.sqnrDb ?? 'identical' : 'identical';
+  if (!worst || (exact !== 'identical' && sqnrOrder(worst.sqnrDb) > sqnrOrder(exact) + 10)) return;
+  const against = `${formatSqnr(worst.sqnrDb)} SQNR`;
   if (technique === 'fp16') {
     notes.push(
       `onnxruntime on this CPU computes the float16 ops in float32 (it has float16 kernels for few ops here and, at full optimisation, drops the Casts it inserts), so the file as timed is not float16 arithmetic:` +
-        ` output "${worst.name}" at ${worst.sqnrDb.toFixed(1)} dB SQNR against it. Accuracy and fidelity above are float16 arithmetic (every tensor between ops in float16), as a float16 GPU or NPU computes`,
+        ` output "${worst.name}" at ${against} against it. Accuracy and fidelity above are float16 arithmetic (every tensor between ops in float16), as a float16 GPU or NPU computes`,
     );
     return;
   }
   notes.push(
-    `this machine's onnxruntime int8 kernels (as timed) differ from the model's exact integer arithmetic: output "${worst.name}" at ${worst.sqnrDb.toFixed(1)} dB SQNR against it` +
+    `this machine's onnxruntime int8 kernels (as timed) differ from the model's exact integer arithmetic: output "${worst.name}" at ${against} against it` +
       ` (onnxruntime's quantization docs: on x86 CPUs with AVX2 / AVX-512 but no VNNI its u8 x s8 kernels use VPMADDUBSW, whose 16-bit sums can saturate;` +
       ` reduce_range or U8U8 avoid it). Accuracy and fidelity above are the model's exact arithmetic, which int8 kernels without that saturation (ARM, NPUs, VNNI) compute`,
   );

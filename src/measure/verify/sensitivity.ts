@@ -4,17 +4,17 @@
  * damage is the drop between the two (dB). Layers are ranked by that drop, and the most damaging ones are the
  * candidates to keep in float (mixed precision).
  */
-import { Fidelity } from './metrics';
+import { Fidelity, sqnrOrder, type Sqnr } from './metrics';
 import type { LayerMap, TensorPair } from './compress-types';
 
 export interface LayerSensitivity {
   name: string;
   op: string;
-  /** SQNR of the layer's output against the original (dB; null = identical). */
-  sqnrDb: number | null;
-  /** Lowest SQNR among the activations it reads (null = identical). */
-  inputSqnrDb: number | null;
-  /** How much SQNR the layer itself loses (input − output, dB; identical counts as 150 dB). */
+  /** SQNR of the layer's output against the original. */
+  sqnrDb: Sqnr;
+  /** Lowest SQNR among the activations it reads ('identical' when it reads none that differ). */
+  inputSqnrDb: Sqnr;
+  /** How much SQNR the layer itself loses (input − output, dB; SQNRs clamped to ±150 dB, so identical counts as 150 dB and no signal as −150 dB). */
   dropDb: number;
   /** Its weights in the compressed file, when the technique changed them. */
   weights?: { dtype: string; bytes: number };
@@ -31,13 +31,13 @@ export function pairsOf(layers: LayerMap[]): TensorPair[] {
 }
 
 export function rankLayers(layers: LayerMap[], fidelity: Map<string, Fidelity>): LayerSensitivity[] {
-  const db = (p: TensorPair): number | null => fidelity.get(pairKey(p))?.sqnrDb ?? null;
-  const capped = (v: number | null): number => (v === null ? CAP_DB : Math.min(CAP_DB, v));
+  const db = (p: TensorPair): Sqnr => fidelity.get(pairKey(p))?.sqnrDb ?? 'identical';
+  const capped = (v: Sqnr): number => Math.max(-CAP_DB, Math.min(CAP_DB, sqnrOrder(v)));
   return layers
     .map((l) => {
       const out = db(l.output);
       const ins = l.inputs.map(db);
-      const inputSqnrDb = ins.length ? ins.reduce<number | null>((m, v) => (v === null ? m : m === null ? v : Math.min(m, v)), null) : null;
+      const inputSqnrDb = ins.reduce<Sqnr>((m, v) => (sqnrOrder(v) < sqnrOrder(m) ? v : m), 'identical');
       return { name: l.name, op: l.op, sqnrDb: out, inputSqnrDb, dropDb: capped(inputSqnrDb) - capped(out), ...(l.weights ? { weights: l.weights } : {}) };
     })
     .sort((a, b) => b.dropDb - a.dropDb);

@@ -5,6 +5,7 @@
  * type here.
  */
 import type { VerifyReport } from '../../measure/verify';
+import type { Sqnr } from '../../measure/verify/metrics';
 
 export const VERIFIED_TECHNIQUES = ['fp16', 'int8-dynamic', 'int8-ptq', 'int4-weight-only'] as const;
 export type VerifiedTechnique = (typeof VERIFIED_TECHNIQUES)[number];
@@ -22,14 +23,15 @@ export interface PlanVerification {
   latencyMs: { original: { p50: number; p95: number }; compressed: { p50: number; p95: number } };
   /** "AMD EPYC, 2 cores, linux-x64, onnxruntime-node 1.30.0, CPU execution provider". */
   machine: string;
-  outputs: { name: string; cosine: number; sqnrDb: number | null; maxAbsError: number }[];
+  /** SQNR in dB, or the words "identical" / "no signal" (see Sqnr; never null or ±Infinity). */
+  outputs: { name: string; cosine: number; sqnrDb: Sqnr; maxAbsError: number }[];
   top1Agreement: number | null;
   /** Fractions 0-1; drop = original - compressed. */
   accuracy: { original: number; compressed: number; drop: number; dropCi95: [number, number]; samples: number } | null;
   groups: { group: string; samples: number; original: number; compressed: number; drop: number }[];
   groupGap: { worstGroup: string; worstDrop: number; gapOriginal: number; gapCompressed: number; widened: boolean | null } | null;
   /** The layers that lose the most, most first. */
-  sensitiveLayers: { name: string; sqnrDb: number | null; dropDb: number }[];
+  sensitiveLayers: { name: string; sqnrDb: Sqnr; dropDb: number }[];
   floatLayers: string[];
 }
 
@@ -103,6 +105,13 @@ function list<T>(v: unknown, field: string, max: number, read: (x: unknown, f: s
   return v.map((x, i) => read(x, `${field}[${i}]`));
 }
 
+/** A number of dB or one of the SQNR words; null (how JSON writes ±Infinity) is refused: it could be either end. */
+function sqnr(v: unknown, field: string): Sqnr {
+  if (v === 'identical' || v === 'no signal') return v;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(field, 'must be a number of dB, "identical" or "no signal"');
+  return v;
+}
+
 const fraction = (v: unknown, f: string): number => number(v, f, -1, 1);
 const latency = (v: unknown, f: string): { p50: number; p95: number } => {
   const o = obj(v, f);
@@ -137,7 +146,7 @@ export function validateVerification(raw: unknown, field = 'verification'): Plan
     machine: text(o.machine, `${field}.machine`),
     outputs: list(o.outputs, `${field}.outputs`, 64, (x, f) => {
       const y = obj(x, f);
-      return { name: text(y.name, `${f}.name`), cosine: number(y.cosine, `${f}.cosine`, -1, 1), sqnrDb: orNull(y.sqnrDb, (v) => number(v, `${f}.sqnrDb`)), maxAbsError: number(y.maxAbsError, `${f}.maxAbsError`, 0) };
+      return { name: text(y.name, `${f}.name`), cosine: number(y.cosine, `${f}.cosine`, -1, 1), sqnrDb: sqnr(y.sqnrDb, `${f}.sqnrDb`), maxAbsError: number(y.maxAbsError, `${f}.maxAbsError`, 0) };
     }),
     top1Agreement: orNull(o.top1Agreement, (v) => number(v, `${field}.top1Agreement`, 0, 1)),
     accuracy: orNull(acc, (v) => {
@@ -168,7 +177,7 @@ export function validateVerification(raw: unknown, field = 'verification'): Plan
     }),
     sensitiveLayers: list(o.sensitiveLayers, `${field}.sensitiveLayers`, 50, (x, f) => {
       const l = obj(x, f);
-      return { name: text(l.name, `${f}.name`), sqnrDb: orNull(l.sqnrDb, (v) => number(v, `${f}.sqnrDb`)), dropDb: number(l.dropDb, `${f}.dropDb`) };
+      return { name: text(l.name, `${f}.name`), sqnrDb: sqnr(l.sqnrDb, `${f}.sqnrDb`), dropDb: number(l.dropDb, `${f}.dropDb`) };
     }),
     floatLayers: list(o.floatLayers, `${field}.floatLayers`, 10_000, (x, f) => text(x, f)),
   };
