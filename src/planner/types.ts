@@ -223,6 +223,43 @@ export interface BudgetCheck {
   accuracy?: boolean;
 }
 
+/** A budget the pipeline misses (or why it cannot be judged), with the figures; recommend/explain.ts words it. */
+export type Miss =
+  | { kind: 'not-estimable'; deviceName: string; error: string | null }
+  | { kind: 'does-not-run'; deviceName: string; summary: string }
+  | { kind: 'nothing-on-accelerator'; summary: string }
+  | { kind: 'latency-unknown'; deviceName: string }
+  | { kind: 'latency'; ms: number; budgetMs: number }
+  | { kind: 'device-memory'; bytes: number; limitBytes: number }
+  | { kind: 'device-flash'; bytes: number; limitBytes: number }
+  | { kind: 'memory-budget'; bytes: number; limitBytes: number }
+  | { kind: 'power'; watts: number; budgetW: number }
+  | { kind: 'energy'; mj: number; budgetMj: number }
+  | { kind: 'accuracy'; points: number; budgetPoints: number }
+  | { kind: 'measured-accuracy'; accuracy: MeasuredAccuracy; budgetPoints: number };
+
+/** A pipeline's accuracy drop as measured on the user's labelled data (every step that can cost accuracy verified). */
+export interface MeasuredAccuracy {
+  /** The sum of the steps' measured drops, in points. */
+  points: number;
+  /** The 95 % interval and sample count, when one step carries the whole drop (intervals of several do not add). */
+  ci95: [number, number] | null;
+  samples: number | null;
+}
+
+/** What a pipeline's one-line summary says besides its figures, kept so a measurement can re-word it. */
+export interface SummaryBasis {
+  /** The step titles joined ("the model as it is" without steps). */
+  what: string;
+  deviceName: string;
+  /** False when the pipeline cannot be estimated on the device (the summary is then its misses). */
+  estimated: boolean;
+  /** What follows the figures: ops left on the CPU, per-token latency (worded, may be empty). */
+  notes: string;
+  /** The device the pipeline is for when it is not the chosen target ("On <device>: " leads the summary). */
+  onDevice?: string;
+}
+
 export interface Recommendation {
   device: string;
   steps: PipelineStep[];
@@ -230,8 +267,13 @@ export interface Recommendation {
   meetsBudgets: BudgetCheck;
   meetsAll: boolean;
   effort: Effort;
+  /** For a pipeline that misses: which budget, by how much (structured; `misses` words them, same order). */
+  missed: Miss[];
   /** For a pipeline that misses: which budget, by how much, in words. */
   misses: string[];
+  /** Present when every step that can cost accuracy was measured with labels; then it is what the accuracy budget judges. */
+  measuredAccuracy?: MeasuredAccuracy;
+  summaryBasis: SummaryBasis;
   summary: string;
 }
 

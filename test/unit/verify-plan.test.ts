@@ -13,6 +13,7 @@ import { execFileSync } from 'child_process';
 import { validatePlan, PlanValidationError, createDefaultPlan } from '../../src/planner/plan';
 import { validateVerification, withVerification, type PlanVerification } from '../../src/planner/plan/verification';
 import { applyMeasured } from '../../src/planner/recommend/measured';
+import { derivedRisks } from '../../src/planner/plan/risks';
 import { buildPlanDocument } from '../../src/planner/plan/document';
 import { buildReport, blocksToPlainText } from '../../src/export/report';
 import { analyzeFile } from '../../src/analyzers';
@@ -90,8 +91,10 @@ function pipeline(techniques: Recommendation['steps'][number]['technique'][], dr
     meetsBudgets: { latency: true, accuracy: meetsAll },
     meetsAll,
     effort: 'calibration-data',
+    missed: meetsAll ? [] : [{ kind: 'accuracy', points: drop, budgetPoints: 1 }],
     misses: meetsAll ? [] : [`expected accuracy drop ≈${drop} points vs the 1 point budget`],
-    summary: '',
+    summaryBasis: { what: techniques.join(' → '), deviceName: 'Raspberry Pi 5', estimated: true, notes: '' },
+    summary: `${techniques.join(' → ')}: accuracy drop ≈${drop} points (predicted)`,
   };
 }
 
@@ -115,6 +118,39 @@ test('measured drops re-rank: over the budget falls behind, within it rises; wit
   assert.deepEqual(unlabelled.recommendations.map((x) => x.steps[0].technique), ['int8-ptq', 'fp16', 'int4-weight-only']);
   assert.equal(unlabelled.recommendations[0].steps[0].measured?.accuracyDropPoints, null);
   assert.equal(applyMeasured(rec, undefined), rec);
+});
+
+test('a measured pipeline: the summary gives the measured drop, other misses stay (whatever their words), the risks follow its accuracy check', () => {
+  // A pipeline that misses latency (its miss worded with "accuracy drop" in the reason) and the predicted accuracy.
+  const slow = pipeline(['int8-ptq'], 1.5, false);
+  slow.meetsBudgets.latency = false;
+  slow.missed = [{ kind: 'not-estimable', deviceName: 'Raspberry Pi 5', error: 'the accuracy drop table has no row for this op' }, ...slow.missed];
+  slow.misses = ['cannot be estimated on Raspberry Pi 5: the accuracy drop table has no row for this op', ...slow.misses];
+  const rec: RecommendationResult = { device: 'rpi5', budgets: { accuracyDrop: 1 }, recommendations: [slow], alternatives: [], verdict: '', operations: [] };
+  const r = applyMeasured(rec, [measurement('int8-ptq', 0.004)]).recommendations[0];
+  assert.deepEqual(r.missed.map((m) => m.kind), ['not-estimable'], 'the predicted accuracy miss goes, the other stays');
+  assert.deepEqual(r.misses, ['cannot be estimated on Raspberry Pi 5: the accuracy drop table has no row for this op']);
+  assert.equal(r.meetsAll, false, 'still misses: it cannot be estimated');
+  assert.equal(r.meetsBudgets.accuracy, true);
+  assert.deepEqual([r.measuredAccuracy?.points, r.measuredAccuracy?.ci95?.map((x) => Number(x.toFixed(6))), r.measuredAccuracy?.samples], [0.4, [-0.6, 1.4], 200]);
+  assert.doesNotMatch(r.summary, /≈1\.5 points|predicted/, r.summary);
+  assert.match(r.summary, /^int8-ptq: 2\.00 ms \(1\.00-3\.00\), 1\.0 MB on Raspberry Pi 5, accuracy drop 0\.40 points \(95 % interval -0\.60 to 1\.40, 200 samples\) as measured on your data; misses: cannot be estimated/, r.summary);
+  const over = applyMeasured(rec, [measurement('int8-ptq', 0.03)]).recommendations[0];
+  assert.match(over.summary, /accuracy drop 3\.00 points .* as measured on your data; misses: cannot be estimated .*; measured on your data, the accuracy drop is 3\.00 points/, over.summary);
+
+  // The risks read the pipeline's own accuracy decision: a partly measured pipeline (pruning not verified) is
+  // judged on its prediction, not on the one step measured; a measured one on its measured drop.
+  const plan = createDefaultPlan('m.onnx', 'm.onnx', ['rpi5']);
+  plan.budgets = { accuracyDrop: 1 };
+  const risky = (rr: RecommendationResult): string[] => derivedRisks([], rr, plan).map((x) => x.description).filter((d) => /accuracy points/.test(d));
+  const partly = applyMeasured({ ...rec, recommendations: [pipeline(['structured-pruning', 'int8-ptq'], 1.5, false)] }, [measurement('int8-ptq', 0.004)]);
+  assert.equal(partly.recommendations[0].measuredAccuracy, undefined);
+  assert.equal(partly.recommendations[0].meetsBudgets.accuracy, false);
+  assert.deepEqual(risky(partly), ['The recommended pipeline may cost up to 3.0 accuracy points, above the 1 point budget.']);
+  const broken = applyMeasured({ ...rec, recommendations: [pipeline(['int8-ptq'], 0.5, true)] }, [measurement('int8-ptq', 0.02)]);
+  assert.deepEqual(risky(broken), ['Measured on your data, the recommended pipeline loses 2.00 accuracy points, above the 1 point budget.']);
+  const within = applyMeasured({ ...rec, recommendations: [pipeline(['int8-ptq'], 1.5, false)] }, [measurement('int8-ptq', 0.004)]);
+  assert.deepEqual(risky(within), [], 'the prediction missed, the measurement passes');
 });
 
 test('the report (all four exports) gets the measured table next to the predictions, every figure labelled', async () => {

@@ -77,16 +77,17 @@ export function derivedRisks(estimates: DeviceEstimate[], rec: RecommendationRes
     if (fallback) risks.push(fallback);
   }
   const top = rec.recommendations[0];
-  // A measured drop (edgeplan verify on the user's data) replaces the predicted one.
-  const measuredDrop = top?.steps.reduce<number | null>((a, st) => (st.measured?.accuracyDropPoints == null ? a : (a ?? 0) + st.measured.accuracyDropPoints), null);
-  if (top && plan.budgets.accuracyDrop !== undefined && measuredDrop != null && measuredDrop > plan.budgets.accuracyDrop) {
+  // A measured drop (edgeplan verify on the user's data) replaces the predicted one when the pipeline was judged on
+  // it (applyMeasured: every step that can cost accuracy measured): the pipeline's own accuracy check decides.
+  const measured = top?.measuredAccuracy;
+  if (top && measured && plan.budgets.accuracyDrop !== undefined && top.meetsBudgets.accuracy === false) {
     risks.push({
-      description: `Measured on your data, the recommended pipeline loses ${measuredDrop.toFixed(2)} accuracy points, above the ${plan.budgets.accuracyDrop} point budget.`,
+      description: `Measured on your data, the recommended pipeline loses ${measured.points.toFixed(2)} accuracy points, above the ${plan.budgets.accuracyDrop} point budget.`,
       likelihood: 'high',
       impact: 'high',
       mitigation: 'Keep the most sensitive layers in float (edgeplan verify --keep-float), use QAT, or relax the budget.',
     });
-  } else if (top && measuredDrop == null && plan.budgets.accuracyDrop !== undefined && top.predicted.accuracyDrop.high > plan.budgets.accuracyDrop) {
+  } else if (top && !measured && plan.budgets.accuracyDrop !== undefined && top.predicted.accuracyDrop.high > plan.budgets.accuracyDrop) {
     risks.push({
       description: `The recommended pipeline may cost up to ${top.predicted.accuracyDrop.high.toFixed(1)} accuracy points, above the ${plan.budgets.accuracyDrop} point budget.`,
       likelihood: 'medium',

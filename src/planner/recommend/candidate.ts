@@ -8,7 +8,7 @@ import type { ModelProfile } from '../../analyzers/profile-types';
 import type { DeviceSpec } from '../catalog';
 import type { CompatibilityResult } from '../estimate/compatibility';
 import type { DeviceCorrection } from '../estimate/measurements';
-import type { BudgetCheck, Budgets, ComputePrecision, DeviceEstimate, Effort, Range, Technique } from '../types';
+import type { BudgetCheck, Budgets, ComputePrecision, DeviceEstimate, Effort, Miss, Range, Technique } from '../types';
 import type { DeviceClass, OpRewriteRule, Student } from './technique-table';
 import type { ModelTraits } from './traits';
 
@@ -21,20 +21,6 @@ export interface StepSpec {
   ops?: string[];
   runtime?: { id: string; name: string };
 }
-
-/** A budget the pipeline misses (or why it cannot be judged), with the figures; explain.ts words it. */
-export type Miss =
-  | { kind: 'not-estimable'; deviceName: string; error: string | null }
-  | { kind: 'does-not-run'; deviceName: string; summary: string }
-  | { kind: 'nothing-on-accelerator'; summary: string }
-  | { kind: 'latency-unknown'; deviceName: string }
-  | { kind: 'latency'; ms: number; budgetMs: number }
-  | { kind: 'device-memory'; bytes: number; limitBytes: number }
-  | { kind: 'device-flash'; bytes: number; limitBytes: number }
-  | { kind: 'memory-budget'; bytes: number; limitBytes: number }
-  | { kind: 'power'; watts: number; budgetW: number }
-  | { kind: 'energy'; mj: number; budgetMj: number }
-  | { kind: 'accuracy'; points: number; budgetPoints: number };
 
 export interface Evaluated {
   steps: StepSpec[];

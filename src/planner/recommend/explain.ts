@@ -7,8 +7,8 @@
 import type { ModelProfile } from '../../analyzers/profile-types';
 import type { FallbackGroup } from '../estimate/compatibility';
 import { explainPlacement } from '../estimate/explain';
-import type { DeviceEstimate, Range } from '../types';
-import type { Miss, SearchContext, StepSpec } from './candidate';
+import type { DeviceEstimate, MeasuredAccuracy, Miss, Prediction, Range, SummaryBasis } from '../types';
+import type { SearchContext, StepSpec } from './candidate';
 import type { AccuracyAdjustment } from './effects';
 import { TECHNIQUES, type DeviceClass, type OpRewriteRule } from './technique-table';
 
@@ -63,7 +63,14 @@ export function explainMiss(m: Miss): string {
       return `energy ${m.mj.toFixed(2)} mJ per inference vs the ${m.budgetMj} mJ budget`;
     case 'accuracy':
       return `expected accuracy drop ≈${m.points.toFixed(1)} points vs the ${m.budgetPoints} point budget`;
+    case 'measured-accuracy':
+      return `measured on your data, the accuracy drop is ${measuredDropText(m.accuracy)}, above the ${m.budgetPoints} point budget`;
   }
+}
+
+/** "3.00 points (95 % interval 2.00 to 4.00, 200 samples)". */
+function measuredDropText(a: MeasuredAccuracy): string {
+  return `${a.points.toFixed(2)} points${a.ci95 ? ` (95 % interval ${a.ci95[0].toFixed(2)} to ${a.ci95[1].toFixed(2)}${a.samples !== null ? `, ${a.samples} samples` : ''})` : ''}`;
 }
 
 /** "Re-estimated on <device>: latency a → b ms, memory c → d." */
@@ -71,15 +78,29 @@ export function reestimated(deviceName: string, before: { latencyMs: number; mem
   return ` Re-estimated on ${deviceName}: latency ${msText(before.latencyMs)} → ${msText(after.latencyMs.typical)}, memory ${fmtMb(before.memoryBytes)} → ${fmtMb(after.memory.totalBytes)}.`;
 }
 
-/** The one-line summary of a pipeline on its device, with the ops it leaves on the CPU. */
-export function pipelineSummary(titles: string[], est: DeviceEstimate | null, accuracy: Range, meetsAll: boolean, misses: Miss[], ctx: SearchContext, leftOnCpu: FallbackGroup[]): string {
-  const what = titles.join(' → ') || 'the model as it is';
-  const summary = est
-    ? `${what}: ${Number.isFinite(est.latencyMs.typical) ? `${fmtMs(est.latencyMs.typical)} ms (${fmtMs(est.latencyMs.low)}-${fmtMs(est.latencyMs.high)})` : 'latency unknown'}, ${fmtMb(est.memory.totalBytes)}, accuracy drop ≈${accuracy.typical.toFixed(1)} points (${accuracy.low.toFixed(1)}-${accuracy.high.toFixed(1)}) on ${ctx.spec.name}; ${meetsAll ? 'meets every budget' : `misses: ${misses.map(explainMiss).join('; ')}`}.`
-    : `${what}: ${misses.map(explainMiss).join('; ')}`;
+/** What a pipeline's summary rests on besides its figures: its steps, the device, the ops it leaves on the CPU. */
+export function summaryBasis(titles: string[], est: DeviceEstimate | null, ctx: SearchContext, leftOnCpu: FallbackGroup[]): SummaryBasis {
   const leftNote = leftOnCpu.length && ctx.spec.accelerator ? ` Ops left on the CPU: ${leftOnCpu.slice(0, 4).map((f) => `${f.op} ×${f.count} (${explainPlacement(f.reason)})`).join('; ')}.` : '';
   const perToken = est?.latencyBasis === 'per-token' ? ' Latency is per generated token.' : '';
-  return summary + leftNote + perToken;
+  return { what: titles.join(' → ') || 'the model as it is', deviceName: ctx.spec.name, estimated: est !== null, notes: leftNote + perToken };
+}
+
+/**
+ * The one-line summary of a pipeline on its device: predicted latency and memory, the accuracy drop (predicted, or
+ * measured on the user's data when every step that can cost accuracy was verified), and what it misses.
+ */
+export function pipelineSummary(basis: SummaryBasis, predicted: Prediction, measured: MeasuredAccuracy | undefined, meetsAll: boolean, misses: Miss[]): string {
+  const lat = predicted.latencyMs;
+  const a = predicted.accuracyDrop;
+  // Latency and memory are always the prediction for the device; a measured drop was measured on this machine.
+  const figures = `${Number.isFinite(lat.typical) ? `${fmtMs(lat.typical)} ms (${fmtMs(lat.low)}-${fmtMs(lat.high)})` : 'latency unknown'}, ${fmtMb(predicted.memoryBytes)}`;
+  const withAccuracy = measured
+    ? `${figures} on ${basis.deviceName}, accuracy drop ${measuredDropText(measured)} as measured on your data`
+    : `${figures}, accuracy drop ≈${a.typical.toFixed(1)} points (${a.low.toFixed(1)}-${a.high.toFixed(1)}) on ${basis.deviceName}`;
+  const summary = basis.estimated
+    ? `${basis.what}: ${withAccuracy}; ${meetsAll ? 'meets every budget' : `misses: ${misses.map(explainMiss).join('; ')}`}.`
+    : `${basis.what}: ${misses.map(explainMiss).join('; ')}`;
+  return (basis.onDevice ? `On ${basis.onDevice}: ` : '') + summary + basis.notes;
 }
 
 /** Why no step is needed. */
@@ -124,8 +145,6 @@ export function verdictText(v: Verdict, alternatives: AlternativesVerdict): stri
   return text;
 }
 
-/** "On <device>: <summary>" for the pipeline of an alternative device. */
-export const onDevice = (deviceName: string, summary: string): string => `On ${deviceName}: ${summary}`;
 
 const PER = (s: StepSpec): string => (s.perChannel === false ? 'per-tensor' : 'per-channel');
 

@@ -22,7 +22,7 @@ import { techniquesOf, type Evaluated, type SearchContext, type StepSpec } from 
 import { ONE, ZERO, stepAccuracy, stepEffort, stepSize, stepSpeedup } from './effects';
 import { compareCandidates } from './judge';
 import { evaluate, rank, searchDevice } from './search';
-import { deviceChange, explainMiss, noCompressionWhy, onDevice, pipelineSummary, reestimated, stepTitle, stepWhy, verdictText, type AlternativesVerdict, type Verdict } from './explain';
+import { deviceChange, explainMiss, noCompressionWhy, pipelineSummary, reestimated, summaryBasis, stepTitle, stepWhy, verdictText, type AlternativesVerdict, type Verdict } from './explain';
 
 export { deviceClassOf, modelTraits, type ModelTraits } from './traits';
 
@@ -96,15 +96,19 @@ function toRecommendation(ev: Evaluated, profile: ModelProfile, ctx: SearchConte
     beforeEst = stepEval.estimate;
   });
   const est = ev.estimate;
+  const predicted = prediction(ev);
+  const basis = summaryBasis(steps.map((s) => s.title), est, ctx, ev.compatibility && est ? ownFallback(ev.compatibility) : []);
   return {
     device: ctx.spec.id,
     steps,
-    predicted: prediction(ev),
+    predicted,
     meetsBudgets: ev.check,
     meetsAll: ev.meetsAll,
     effort: ev.effort,
+    missed: ev.misses,
     misses: ev.misses.map(explainMiss),
-    summary: pipelineSummary(steps.map((s) => s.title), est, ev.accuracy, ev.meetsAll, ev.misses, ctx, ev.compatibility && est ? ownFallback(ev.compatibility) : []),
+    summaryBasis: basis,
+    summary: pipelineSummary(basis, predicted, undefined, ev.meetsAll, ev.misses),
   };
 }
 
@@ -160,7 +164,8 @@ function onOtherDevice(best: AlternativeDevice, profile: ModelProfile, target: D
     commands: commandsFor('change-device', { profile, deviceClass: best.ctx.cls, deviceId: target.id, deviceName: target.name, newDevice: { id: best.alt.device, name: best.alt.deviceName } }),
     effort: 'no-retraining',
   });
-  rec.summary = onDevice(best.alt.deviceName, rec.summary);
+  rec.summaryBasis = { ...rec.summaryBasis, onDevice: best.alt.deviceName };
+  rec.summary = pipelineSummary(rec.summaryBasis, rec.predicted, undefined, rec.meetsAll, rec.missed);
   return rec;
 }
 

@@ -4,8 +4,8 @@
  * (structured misses; explain.ts words them), and its distance to the budgets for ranking the ones that miss.
  * compareCandidates ranks: meets-all first, then effort, accuracy, speed and fewer steps. No `vscode` import.
  */
-import type { BudgetCheck, Budgets, DeviceEstimate } from '../types';
-import { techniquesOf, type Evaluated, type Miss, type SearchContext } from './candidate';
+import type { BudgetCheck, Budgets, DeviceEstimate, Miss } from '../types';
+import { techniquesOf, type Evaluated, type SearchContext } from './candidate';
 
 const MB = 1024 * 1024;
 

@@ -4,11 +4,14 @@
  * accuracy was measured with labels, the measured drop (the sum of the steps' point estimates) replaces the
  * predicted one in the accuracy budget check: a pipeline whose measured drop breaks the budget falls behind those
  * that meet every budget, and one that the prediction failed but the measurement passes moves up (otherwise the
- * recommender's order is kept). Without labels a measurement has no accuracy drop and judges nothing.
+ * recommender's order is kept). The measured drop also replaces the predicted one in the structured misses (and
+ * their words) and in the pipeline's summary, rebuilt from the same basis; latency and memory stay predictions
+ * for the device. Without labels a measurement has no accuracy drop and judges nothing.
  * No `vscode` import.
  */
 import type { PlanVerification } from '../plan/verification';
-import type { MeasuredStep, Recommendation, RecommendationResult } from '../types';
+import type { MeasuredAccuracy, MeasuredStep, Miss, Recommendation, RecommendationResult } from '../types';
+import { explainMiss, pipelineSummary } from './explain';
 
 function measuredStep(v: PlanVerification): MeasuredStep {
   return {
@@ -27,6 +30,18 @@ const pts = (x: number): string => x.toFixed(2);
 /** A step that can cost accuracy (its predicted drop is not zero). */
 const costsAccuracy = (s: Recommendation['steps'][number]): boolean => (s.expected.accuracyDropPoints?.high ?? 0) > 0;
 
+/** The pipeline's measured drop, when every step that can cost accuracy was measured with labels. */
+function measuredAccuracy(steps: Recommendation['steps']): MeasuredAccuracy | undefined {
+  const judged = steps.filter(costsAccuracy);
+  if (judged.length === 0 || !judged.every((s) => s.measured?.accuracyDropPoints != null)) return undefined;
+  const one = judged.length === 1 ? judged[0].measured! : null;
+  return {
+    points: judged.reduce((a, s) => a + s.measured!.accuracyDropPoints!, 0),
+    ci95: one?.accuracyDropCi95Points ?? null,
+    samples: one ? one.evaluationSamples : null,
+  };
+}
+
 /** The recommendation with measured steps marked and the ranking redone on the measured accuracy drops. */
 export function applyMeasured(rec: RecommendationResult, verifications: readonly PlanVerification[] | undefined): RecommendationResult {
   if (!verifications?.length) return rec;
@@ -37,16 +52,16 @@ export function applyMeasured(rec: RecommendationResult, verifications: readonly
       const v = verifications.find((x) => x.technique === s.technique);
       return v ? { ...s, measured: measuredStep(v) } : s;
     });
-    const judged = steps.filter(costsAccuracy);
-    if (budget === undefined || judged.length === 0 || !judged.every((s) => s.measured?.accuracyDropPoints != null)) return { ...r, steps };
-    const drop = judged.reduce((a, s) => a + s.measured!.accuracyDropPoints!, 0);
-    const within = drop <= budget;
-    const ci = judged.length === 1 ? ` (95 % interval ${pts(judged[0].measured!.accuracyDropCi95Points![0])} to ${pts(judged[0].measured!.accuracyDropCi95Points![1])}, ${judged[0].measured!.evaluationSamples} samples)` : '';
-    const meetsBudgets = { ...r.meetsBudgets, accuracy: within };
-    const meetsAll = Object.values(meetsBudgets).every((ok) => ok !== false);
-    const misses = [...r.misses.filter((m) => !/accuracy drop/i.test(m)), ...(within ? [] : [`measured on your data, the accuracy drop is ${pts(drop)} points${ci}, above the ${budget} point budget`])];
-    if (meetsAll !== r.meetsAll) moved.push(`${steps.map((s) => s.technique).join(' → ')} ${meetsAll ? 'meets' : 'breaks'} the accuracy budget as measured (${pts(drop)} points)`);
-    return { ...r, steps, meetsBudgets, meetsAll, misses };
+    const measured = measuredAccuracy(steps);
+    if (!measured) return { ...r, steps };
+    // The measured drop replaces the predicted one: in the accuracy check, the misses and the summary.
+    const within = budget === undefined ? undefined : measured.points <= budget;
+    const meetsBudgets = { ...r.meetsBudgets };
+    if (within !== undefined) meetsBudgets.accuracy = within;
+    const meetsAll = Object.values(meetsBudgets).every((ok) => ok !== false) && !r.missed.some((m) => m.kind === 'does-not-run' || m.kind === 'nothing-on-accelerator' || m.kind === 'not-estimable');
+    const missed: Miss[] = [...r.missed.filter((m) => m.kind !== 'accuracy' && m.kind !== 'measured-accuracy'), ...(within === false ? [{ kind: 'measured-accuracy' as const, accuracy: measured, budgetPoints: budget! }] : [])];
+    if (meetsAll !== r.meetsAll) moved.push(`${steps.map((s) => s.technique).join(' → ')} ${meetsAll ? 'meets' : 'breaks'} the accuracy budget as measured (${pts(measured.points)} points)`);
+    return { ...r, steps, meetsBudgets, meetsAll, missed, misses: missed.map(explainMiss), measuredAccuracy: measured, summary: pipelineSummary(r.summaryBasis, r.predicted, measured, meetsAll, missed) };
   });
   // Those meeting every budget first; otherwise the recommender's order.
   const ranked = recommendations.map((r, i) => ({ r, i })).sort((a, b) => Number(b.r.meetsAll) - Number(a.r.meetsAll) || a.i - b.i).map((x) => x.r);
