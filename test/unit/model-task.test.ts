@@ -27,6 +27,10 @@ const EXPECTED: [file: string, task: ReturnType<typeof modelTask>['task'], why: 
   [v2('tflite/mobilenet_v2_quantized_1x3x224x224.tflite'), 'classifier', /1000 classes.*FULLY_CONNECTED/],
   [fixture('light_squeezenet.onnx'), 'classifier', /1000 classes.*Softmax/],
   [fixture('person_detect.tflite'), 'classifier', /2 classes/],
+  // The same head in every format's own op names (canonicalOp): Keras Dense, Core ML innerProduct / softmax.
+  [unlabelled('vww_96.h5'), 'classifier', /2 classes after a Dense head/],
+  [unlabelled('vww_96_int8.tflite'), 'classifier', /2 classes/],
+  [fixture('MNIST.mlmodel'), 'classifier', /10 classes after a (softmax|innerProduct)/],
   [fixture('kws_ref_model.tflite'), 'classifier', /12 classes/],
   [unlabelled('micro_speech_quantized.tflite'), 'classifier', /4 classes/],
   [v2('tflite/yamnet_audio_classifier_with_metadata.tflite'), 'classifier', /521 classes.*LOGISTIC/],

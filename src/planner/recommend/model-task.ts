@@ -4,10 +4,13 @@
  * heads into candidates of 4 box coordinates + scores, such as YOLO's 85 = 4 + 1 + 80), a segmentation model (an
  * image input and an output with the same spatial size: a per-pixel map), a classifier (a vector of class scores
  * after a softmax / sigmoid / argmax / fully-connected head), or unknown — with the reason in words. A pure
- * function of the profile; the recommender's model family (traits.ts) follows it. No `vscode` import.
+ * function of the profile; the recommender's model family (traits.ts) follows it. Ops are compared in the
+ * canonical vocabulary (canonicalOp: TFLite names), so a Keras Dense, a Core ML innerProduct, an ONNX Gemm and a
+ * TFLite FULLY_CONNECTED are the same head. No `vscode` import.
  */
 import type { LayerProfile, ModelProfile } from '../../analyzers/profile-types';
 import type { Shape } from '../../analyzers/graph';
+import { canonicalOp, isIgnored } from '../estimate/compatibility';
 
 export type ModelTask = 'classifier' | 'detector' | 'segmentation' | 'unknown';
 
@@ -17,17 +20,17 @@ export interface TaskVerdict {
 }
 
 const NMS = /NonMaxSuppression|NON_MAX_SUPPRESSION|Detection_PostProcess/i;
-/** Ops that move or re-type data without changing what it means: looked through when finding a head. */
-const PASS_THROUGH = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Cast', 'Transpose', 'QuantizeLinear', 'DequantizeLinear', 'RESHAPE', 'SQUEEZE', 'EXPAND_DIMS', 'QUANTIZE', 'DEQUANTIZE', 'TRANSPOSE', 'CAST']);
-const CLASS_HEAD = new Set(['Softmax', 'LogSoftmax', 'ArgMax', 'Sigmoid', 'Gemm', 'MatMul', 'GlobalAveragePool', 'ReduceMean', 'SOFTMAX', 'LOG_SOFTMAX', 'ARG_MAX', 'LOGISTIC', 'FULLY_CONNECTED', 'MEAN', 'BATCH_MATMUL']);
-const CONCAT = new Set(['Concat', 'CONCATENATION']);
+/** Canonical ops that move or re-type data without changing what it means: looked through when finding a head (as are the ops converters remove). */
+const PASS_THROUGH = new Set(['RESHAPE', 'SQUEEZE', 'EXPAND_DIMS', 'QUANTIZE', 'DEQUANTIZE', 'TRANSPOSE', 'CAST']);
+/** Canonical ops that end a classifier: class scores (softmax, sigmoid, arg-max), a fully-connected layer, a global mean. */
+const CLASS_HEAD = new Set(['SOFTMAX', 'LOG_SOFTMAX', 'ARG_MAX', 'LOGISTIC', 'FULLY_CONNECTED', 'MEAN', 'BATCH_MATMUL']);
+const CONCAT = 'CONCATENATION';
 
-const bare = (op: string): string => op.slice(op.lastIndexOf(':') + 1);
 const fmt = (s: number[]): string => `[${s.join(', ')}]`;
 
-/** A shape with its symbols bound as the figures bind them (null when a dim stays unknown). */
+/** A shape with its symbols bound as the figures bind them (null when a dim stays unknown; [] for a scalar). */
 function numeric(shape: Shape | null, bindings: Record<string, number>): number[] | null {
-  if (!shape || !shape.length) return null;
+  if (!shape) return null;
   const out: number[] = [];
   for (const d of shape) {
     const n = typeof d === 'number' ? d : bindings[d];
@@ -52,8 +55,10 @@ function imageSize(p: ModelProfile): { h: number; w: number } | null {
 function headOf(p: ModelProfile, output: string): LayerProfile | null {
   const producer = new Map<string, LayerProfile>();
   for (const l of p.layers) for (const o of l.outputs ?? []) if (o) producer.set(o, l);
-  let l: LayerProfile | undefined = producer.size ? producer.get(output) : p.layers[p.layers.length - 1];
-  for (let guard = 0; l && PASS_THROUGH.has(bare(l.op)) && guard < 64; guard++) {
+  // A Core ML dictionary output (class scores by label) is written as "<name>#blob".
+  let l: LayerProfile | undefined = producer.size ? producer.get(output) ?? producer.get(`${output}#blob`) : p.layers[p.layers.length - 1];
+  const passThrough = (x: LayerProfile): boolean => isIgnored(x) || PASS_THROUGH.has(canonicalOp(x, p.format));
+  for (let guard = 0; l && passThrough(l) && guard < 64; guard++) {
     const consts = new Set(l.constantInputs ?? []);
     const data = (l.inputs ?? []).find((t, k) => t && !consts.has(k));
     l = data ? producer.get(data) : undefined;
@@ -96,7 +101,7 @@ function detectionHeads(p: ModelProfile, outs: { name: string; shape: number[] |
   for (const c of cands) {
     if (c.anchors < 100 || c.values < 5 || c.values >= c.anchors) continue;
     const head = headOf(p, c.name);
-    if (!head || !CONCAT.has(bare(head.op))) continue;
+    if (!head || canonicalOp(head, p.format) !== CONCAT) continue;
     const detail = c.values === 85 ? '4 box coordinates + 1 objectness + 80 classes' : c.values === 84 ? '4 box coordinates + 80 classes' : `4 box coordinates + ${c.values - 4} scores`;
     return { task: 'detector', reason: `its output ${fmt(c.shape)} concatenates detection heads (${head.op}): ${c.anchors} candidate boxes of ${c.values} values = ${detail}` };
   }
@@ -123,8 +128,22 @@ function classifier(p: ModelProfile, outs: { name: string; shape: number[] | nul
   const inputElements = p.inputs.map((i) => numeric(i.shape, p.dynamicShapes.bindings)?.reduce((a, b) => a * b, 1));
   if (inputElements.includes(k)) return { task: 'unknown', reason: `its output ${fmt(first.shape)} is the same size as its input (a reconstruction, such as an autoencoder), not class scores` };
   const head = headOf(p, first.name);
-  if (!head || !CLASS_HEAD.has(bare(head.op))) return null;
+  if (!head || !CLASS_HEAD.has(canonicalOp(head, p.format))) return null;
   return { task: 'classifier', reason: `its output ${fmt(first.shape)} scores ${k} classes after a ${head.op} head` };
+}
+
+/**
+ * An output's shape: as the file declares it, or else as the layer that writes it computed it (Keras files declare
+ * no output shapes; a Core ML classifier's class scores are a dictionary feature, written as "<name>#blob").
+ */
+function outputShape(p: ModelProfile, o: ModelProfile['outputs'][number]): number[] | null {
+  const declared = numeric(o.shape, p.dynamicShapes.bindings);
+  if (declared) return declared;
+  for (const l of p.layers) {
+    const k = (l.outputs ?? []).findIndex((t) => t === o.name || t === `${o.name}#blob`);
+    if (k >= 0) return numeric(l.outputShapes[k] ?? null, p.dynamicShapes.bindings);
+  }
+  return null;
 }
 
 /** The model's task from its graph, with the reason; "unknown" rather than a guess. */
@@ -132,7 +151,7 @@ export function modelTask(p: ModelProfile): TaskVerdict {
   if (!p.hasComputeGraph || !p.layers.length) return { task: 'unknown', reason: 'the file has no compute graph to read its outputs and head from' };
   const nms = Object.keys(p.opHistogram).find((op) => NMS.test(op));
   if (nms) return { task: 'detector', reason: `the graph runs non-maximum suppression (${nms})` };
-  const outs = p.outputs.map((o) => ({ name: o.name, shape: numeric(o.shape, p.dynamicShapes.bindings) }));
+  const outs = p.outputs.map((o) => ({ name: o.name, shape: outputShape(p, o) }));
   const img = imageSize(p);
   const found = (img && detectionHeads(p, outs)) || (img && segmentation(img, outs)) || classifier(p, outs);
   if (found) return found;
