@@ -6,7 +6,8 @@
  *   More than MAX_LONG_KEYS of them is a hostile file, refused before parsing.
  * - duplicate keys in the top-level object, which JSON.parse resolves silently (the last one wins): returned,
  *   so the reader can refuse or warn.
- * One linear scan of the text, then JSON.parse.
+ * One linear scan of the text, then JSON.parse (optionally into objects without a prototype, so keys such as
+ * "__proto__" or "constructor" are plain data).
  */
 import { shortName } from './names';
 
@@ -21,8 +22,10 @@ export interface ParsedJson {
   duplicateKeys: string[];
 }
 
+const prototypeFree = (_k: string, v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v) ? Object.assign(Object.create(null), v) : v);
+
 /** Parses `text`; `fail` is called (and must throw) with a one-line reason for invalid or hostile JSON. */
-export function parseFileJson(text: string, fail: (reason: string) => never): ParsedJson {
+export function parseFileJson(text: string, fail: (reason: string) => never, options: { prototypeFree?: boolean } = {}): ParsedJson {
   const seen = new Set<string>();
   const duplicates = new Set<string>();
   let depth = 0;
@@ -53,7 +56,7 @@ export function parseFileJson(text: string, fail: (reason: string) => never): Pa
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = options.prototypeFree ? JSON.parse(text, prototypeFree) : JSON.parse(text);
   } catch (e) {
     fail(`not valid JSON: ${(e as Error).message}`);
   }

@@ -327,3 +327,22 @@ test('damaged HDF5 and .keras files give one-line ModelFileErrors', { skip: SKIP
   assert.throws(() => readKeras(new BufferSource('c.keras', makeZip([{ name: 'config.json', data: Buffer.from('{oops') }]))), /not valid JSON/);
 });
 
+test('a hostile Keras config is refused by json-guard: keys V8 compares pairwise, a model given twice; "__proto__" stays data', () => {
+  const keras = (config: string, metadata = '{"keras_version": "3.0.0"}'): BufferSource =>
+    new BufferSource('hostile.keras', makeZip([{ name: 'metadata.json', data: Buffer.from(metadata) }, { name: 'config.json', data: Buffer.from(config) }]));
+  const dense = (name: string): object => ({ class_name: 'Dense', config: { name, units: 4 } });
+  const sequential = (layers: object[]): string => JSON.stringify({ class_name: 'Sequential', config: { name: 'm', layers } });
+  // 100 keys of 17,000 characters inside a layer's config (a few thousand take JSON.parse minutes).
+  const longKeys = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`${'k'.repeat(16_992)}${String(i).padStart(8, '0')}`, 1]));
+  assert.throws(() => readKeras(keras(sequential([{ class_name: 'Dense', config: { name: 'd', units: 4, ...longKeys } }]))), (e: Error) => e instanceof ModelFileError && /hostile\.keras.*the Keras model config: the JSON has more than 64 keys longer than 16383 characters: hostile, refused/.test(e.message) && !e.message.includes('\n'));
+  const longMetadata = `{${Array.from({ length: 70 }, (_, i) => `"${'m'.repeat(17_000)}${i}": 0`).join(', ')}}`;
+  assert.throws(() => readKeras(keras(sequential([dense('d')]), longMetadata)), /metadata\.json: the JSON has more than 64 keys longer than 16383 characters/);
+  // Two top-level "config"s: JSON.parse would keep the second model silently.
+  const twice = sequential([dense('first')]).replace(/}$/, `, "config": ${JSON.stringify({ name: 'other', layers: [dense('second'), dense('third')] })}}`);
+  assert.throws(() => readKeras(keras(twice)), /the Keras model config: the key "config" appears more than once in the top-level object: corrupted/);
+  // Keys such as "__proto__" and "constructor" in the config are plain data, not prototypes.
+  const g = readKeras(keras(sequential([dense('d')]).replace('"units":4', '"units":4,"__proto__":{"polluted":1},"constructor":"x"')));
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.ok(g.main.nodes.length >= 1);
+});
+

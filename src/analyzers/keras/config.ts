@@ -7,7 +7,8 @@
  * prototype-free objects and every count is bounded.
  */
 import { LIMITS, ModelFileError } from '../errors';
-import type { NameBudget } from '../names';
+import { shortName, type NameBudget } from '../names';
+import { parseFileJson } from '../json-guard';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -48,13 +49,18 @@ export function obj(v: unknown): Record<string, Json> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, Json>) : Object.create(null);
 }
 
-/** JSON.parse into objects without a prototype, so keys such as "__proto__" or "constructor" are plain data. */
+/**
+ * JSON from the file, parsed by json-guard (hostile long keys refused before parsing) into objects without a
+ * prototype, so keys such as "__proto__" or "constructor" are plain data. A key twice in the top-level object is
+ * refused: JSON.parse would silently keep the last one (two "config"s: which model is it?).
+ */
 export function parseJson(text: string, file: string, what: string): Json {
-  try {
-    return JSON.parse(text, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.assign(Object.create(null), v) : v)) as Json;
-  } catch (err) {
-    throw new ModelFileError(file, `${what} is not valid JSON: ${(err as Error).message}`);
-  }
+  const fail = (reason: string): never => {
+    throw new ModelFileError(file, `${what}: ${reason}`);
+  };
+  const parsed = parseFileJson(text, fail, { prototypeFree: true });
+  if (parsed.duplicateKeys.length) fail(`the key "${shortName(parsed.duplicateKeys[0])}" appears more than once in the top-level object: corrupted`);
+  return parsed.value as Json;
 }
 
 const MODEL_CLASSES = new Set(['Functional', 'Model', 'Sequential']);

@@ -13,7 +13,7 @@ import { LIMITS, ModelFileError } from '../errors';
 import { NameBudget } from '../names';
 import { looksLikeZip, SliceSource, ZipArchive, withOneLineErrors, type ByteSource } from '../io/zip';
 import { HDF5_SIGNATURE, Hdf5File, type H5AttrValue, type H5Dataset } from './hdf5';
-import { obj, parseJson, parseModel } from './config';
+import { obj, parseJson, parseModel, type Json } from './config';
 import { buildKerasGraph } from './graph-build';
 import { inferKerasShapes } from './shapes';
 import { kerasCost } from '../cost/keras';
@@ -68,16 +68,11 @@ function readKerasZip(src: ByteSource): ModelGraph {
   const zip = ZipArchive.open(src);
   const extra: Record<string, string | number | boolean> = { container: '.keras zip' };
   const warnings: string[] = [];
-  const readJson = (name: string): Record<string, unknown> | null => {
+  const readJson = (name: string): Record<string, Json> | null => {
     const e = zip.get(name);
     if (!e) return null;
-    const text = zip.read(e, LIMITS.maxHeaderBytes).toString('utf8');
-    try {
-      const v = JSON.parse(text);
-      return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-    } catch (err) {
-      throw new ModelFileError(src.file, `${name} is not valid JSON: ${(err as Error).message}`);
-    }
+    const v = parseJson(zip.read(e, LIMITS.maxHeaderBytes).toString('utf8'), src.file, name);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
   };
   const meta = readJson('metadata.json');
   if (meta) {
