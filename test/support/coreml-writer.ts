@@ -74,7 +74,7 @@ export interface Layer {
   name: string;
   inputs: string[];
   outputs: string[];
-  /** The layer oneof field number and its params message. */
+  /** The layer oneof field number and its params message (0: no type at all, as a damaged or future file). */
   type: number;
   params: Enc;
 }
@@ -83,7 +83,7 @@ export function layer(l: Layer): Enc {
   const m = new Enc().string(1, l.name);
   for (const i of l.inputs) m.string(2, i);
   for (const o of l.outputs) m.string(3, o);
-  return m.message(l.type, l.params);
+  return l.type === 0 ? m : m.message(l.type, l.params);
 }
 
 type Pad = 'same' | 'valid' | [top: number, bottom: number, left: number, right: number];
@@ -157,6 +157,10 @@ export const nn = {
   },
   custom(name: string, x: string, y: string, className: string): Layer {
     return { name, inputs: [x], outputs: [y], type: 500, params: new Enc().string(10, className) };
+  },
+  /** A layer that names no type (no field of the layer oneof). */
+  untyped(name: string, x: string, y: string): Layer {
+    return { name, inputs: [x], outputs: [y], type: 0, params: new Enc() };
   },
   /** A loop running `times` iterations of a body network (no condition). */
   loop(name: string, times: number, body: Layer[]): Layer {

@@ -14,7 +14,6 @@ import * as path from 'path';
 import { analyzeFile, ModelFileError } from '../../src/analyzers';
 import { readCoreml } from '../../src/analyzers/coreml';
 import { BufferSource } from '../../src/analyzers/io/byte-source';
-import { recurrentFlops } from '../../src/analyzers/cost/common';
 import { tempDir } from '../support/shared';
 import { runCli, assertBadInput, parseJsonOut, assertOk } from '../support/run-cli';
 import { ProtoWriter as Enc } from '../../src/analyzers/io/proto-writer';
@@ -77,9 +76,26 @@ test('neuralNetwork LSTM: recurrent flops, no MACs; a loop with a fixed count co
   ], [{ name: 'x', array: [12] }], [{ name: 'y', array: [16] }]);
   const { model: m, warnings } = await analyzeFile(file);
   assert.equal(m.macs, 8 * 16 + 5 * 16 * 16, warnings.join(' | '));
-  assert.equal(m.layers.find((l) => l.name === 'lstm')!.flops, recurrentFlops(1, 1, 1, 4, 8, 12));
+  // One step of 4 gates of 8 units over 12 inputs + 8 recurrent: 4·8·(12 + 8)·2 multiply-adds as flops, plus 4·8·4
+  // for the gate nonlinearities and the cell update.
+  assert.equal(m.layers.find((l) => l.name === 'lstm')!.flops, 4 * 8 * 20 * 2 + 4 * 8 * 4);
+  assert.equal(m.layers.find((l) => l.name === 'lstm')!.flops, 1408);
   assert.equal(m.layers.find((l) => l.name === 'repeat')!.opClass, 'matmul', 'the loop is costed as its body');
   assert.deepEqual(m.subgraphCosts.map((s) => [s.owner, s.macs, s.runs]), [['repeat.body', 256, 5]], 'the body is costed once, and says it runs 5 times');
+});
+
+test('a layer that names no type: read as "unknown", not costed, MACs and FLOPs lower bounds naming it; the rest is read', async () => {
+  const file = nnFile('untyped.mlmodel', [nn.flatten('flat', 'x', 'f'), nn.untyped('ghost', 'f', 'g'), nn.innerProduct('fc', 'f', 'y', 1200, 10)], undefined, [{ name: 'y', array: [10] }]);
+  const { model: m, warnings } = await analyzeFile(file);
+  const ghost = m.layers.find((l) => l.name === 'ghost');
+  assert.ok(ghost, m.layers.map((l) => l.name).join(', '));
+  assert.equal(ghost.op, 'unknown');
+  assert.equal(ghost.macs, 0);
+  assert.equal(ghost.params, 0);
+  assert.equal(m.macs, 12_000, 'the fully-connected layer is still costed');
+  assert.equal(m.opHistogram.unknown, 1);
+  assert.equal(m.macsLowerBoundReason, 'Core ML layer "ghost" names no layer type; its arithmetic is not counted');
+  assert.ok(warnings.some((w) => /MACs and FLOPs are lower bounds: Core ML layer "ghost" names no layer type/.test(w)), warnings.join(' | '));
 });
 
 test('a custom layer makes MACs a lower bound, naming the layer', async () => {

@@ -154,7 +154,10 @@ function nnCost(c: Ctx): NodeCost {
   if (NN_REDUCE.has(op)) return perElement(c, 'reduce', 1, 'in');
   if (NN_DATA.has(op)) return { macs: 0, flops: 0, opClass: 'data-movement' };
   if (NN_CONTROL.has(op)) return { macs: 0, flops: 0, opClass: 'control-flow' };
-  return { macs: 0, flops: null, opClass: 'other', reason: `no cost model for Core ML layer type ${op}` };
+  // A layer whose type the file does not name ("unknown"), a type this reader does not know ("layer type N") or one
+  // without a cost model: its arithmetic is not counted, so the totals are lower bounds that name it (as a custom layer).
+  const what = op === 'unknown' ? 'names no layer type' : op.startsWith('layer type ') ? `has ${op}, which this reader does not know` : `is a ${op} layer, which has no cost model here`;
+  return { macs: 0, flops: 0, opClass: 'other', lowerBound: `Core ML layer "${node.name}" ${what}; its arithmetic is not counted` };
 }
 
 // ------------------------------------------------------------------ MIL operations
