@@ -439,6 +439,7 @@ async function cmdVerify(args: ReturnType<typeof parseArgs>, io: Io): Promise<nu
   };
   const blockSize = numberFlag(args, 'block-size', { min: 16, max: 4096, integer: true });
   if (blockSize !== undefined && (blockSize & (blockSize - 1)) !== 0) throw new BadValueError(`--block-size must be a power of two, got ${blockSize}`);
+  const timeoutS = numberFlag(args, 'timeout-s', { min: 1, max: 86_400 });
   // The plan the measurement goes into is read (a regular file, valid) before the run, not after minutes of work.
   const planFile = value(args, 'plan');
   const plan = planFile ? planToRecordIn(planFile, file) : undefined;
@@ -464,7 +465,8 @@ async function cmdVerify(args: ReturnType<typeof parseArgs>, io: Io): Promise<nu
       bindings: bindingsFlag(args),
       preprocess: Object.keys(preprocess).length ? preprocess : undefined,
       seed: numberFlag(args, 'seed', { min: 0, max: 2 ** 31, integer: true }),
-      timeoutMs: (numberFlag(args, 'timeout-s', { min: 1, max: 86_400 }) ?? 600) * 1000,
+      // Without --timeout-s, verifyModel's VERIFY_TIME_LIMIT_MS (the same limit VS Code uses).
+      timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
       signal: stop.signal,
     },
     flag(args, 'json') ? undefined : (message) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${message}`),

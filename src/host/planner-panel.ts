@@ -132,6 +132,9 @@ export class PlannerController {
   private exporting = false;
   private readonly verifier = new VerifyRunner((m) => this.post(m));
   private verifyState: ToWebview | undefined;
+  private settleStarted: (ready: boolean) => void = () => undefined;
+  /** Settles when start() is over: true with the analysis and the plan in hand, false when it failed or the panel closed. */
+  private readonly started = new Promise<boolean>((resolve) => (this.settleStarted = resolve));
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -218,6 +221,8 @@ export class PlannerController {
       log.error(`planner for ${this.model.rel} failed to start`, e);
       this.post({ type: 'planner/error', message: `Cannot prepare the plan: ${message}` });
       void showError(`Cannot open the planner for ${path.basename(this.model.rel)}: ${message}`);
+    } finally {
+      this.settleStarted(!this.disposed && this.plan !== undefined && this.analysis !== undefined);
     }
   }
 
@@ -416,8 +421,7 @@ export class PlannerController {
 
   /** The walkthrough's "Verify on this machine" step (the same as the planner's button). */
   async startVerify(technique: Parameters<VerifyRunner['run']>[0]['technique'], data: 'synthetic' | 'folder'): Promise<void> {
-    for (let i = 0; i < 100 && !this.analysis && !this.disposed; i++) await new Promise((r) => setTimeout(r, 100));
-    await this.verify(technique, data);
+    if (await this.started) await this.verify(technique, data);
   }
 
   /** "Verify on this machine": measure the technique, keep the measurement in the plan, re-rank with it. */
@@ -464,6 +468,7 @@ export class PlannerController {
   }
 
   private dispose(): void {
+    this.settleStarted(false);
     // Closing mid-edit loses nothing: write the pending draft before forgetting the panel.
     this.saver.flush();
     this.verifier.cancel();

@@ -87,7 +87,7 @@ export class VerifyRunner {
             const { verifyModel } = await loadCore();
             log.info(`verify ${file} (${req.technique}, ${dataDir ? `data ${dataDir}` : 'synthetic inputs'})`);
             const bindings = req.analysis.model.dynamicShapes.bindings;
-            const report = await verifyModel(file, { technique: req.technique, dataDir, force: true, signal: abort.signal, bindings, timeoutMs: 30 * 60_000 }, (message, fraction) => {
+            const report = await verifyModel(file, { technique: req.technique, dataDir, force: true, signal: abort.signal, bindings }, (message, fraction) => {
               progress.report({ message });
               this.post({ type: 'verify/state', state: 'running', message, fraction });
             });

@@ -52,9 +52,13 @@ export interface VerifyOptions {
   twoThreadsMaxBytes?: number;
   /** keep-float auto with labels: the largest accuracy drop accepted (fraction, default 0.01). */
   accuracyBudget?: number;
+  /** Default VERIFY_TIME_LIMIT_MS. */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
+
+/** How long the measurement child may run: the default of the CLI's --timeout-s and the VS Code command's limit. */
+export const VERIFY_TIME_LIMIT_MS = 600_000;
 
 export interface LatencyMs {
   p50: number;
@@ -151,7 +155,7 @@ export async function verifyModel(file: string, opts: VerifyOptions, onProgress?
   try {
     result = await runInChild<VerifyRunResult>(request, {
       what: 'verification',
-      timeoutMs: opts.timeoutMs ?? 600_000,
+      timeoutMs: opts.timeoutMs ?? VERIFY_TIME_LIMIT_MS,
       signal: opts.signal,
       onMessage: (msg) => {
         const m = msg as Extract<VerifyMessage, { type: 'progress' }>;
