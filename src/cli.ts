@@ -13,12 +13,12 @@ import { loadCatalog } from './planner/catalog';
 import { estimateDevice, EstimateInputError } from './planner/estimate';
 import type { Budgets, ComputePrecision } from './planner/types';
 import { createDefaultPlan, type DeploymentPlan, PlanValidationError, serializePlan, validatePlan } from './planner/plan';
-import { verificationFromReport, withVerification } from './planner/plan/verification';
+import { VERIFIED_TECHNIQUES, verificationFromReport, withVerification } from './planner/plan/verification';
 import { buildPlanDocument } from './planner/plan/document';
 import { VERSION } from './version';
 import { writeFileAtomic } from './export/atomic-write';
 import { clip, terminalSafe } from './cli/terminal';
-import { describeFsError, MAX_JSON_FILE_BYTES, readRegularFile } from './fs-util';
+import { describeFsError, ensureDir, MAX_JSON_FILE_BYTES, readRegularFile } from './fs-util';
 import { addMeasurement, corrections as correctionsOf, parseBenchmarkLog, readStore, type DeviceCorrection } from './planner/estimate/measurements';
 
 const HELP = `edgeplan ${VERSION} — plan a model's deployment to edge devices, offline.
@@ -399,8 +399,6 @@ async function cmdBenchmark(args: ReturnType<typeof parseArgs>, io: Io): Promise
   return 0;
 }
 
-const TECHNIQUE_NAMES = ['fp16', 'int8-dynamic', 'int8-ptq', 'int4-weight-only'] as const;
-
 /** "1,2,3" → [1, 2, 3] for --mean / --std. */
 function numberList(args: ReturnType<typeof parseArgs>, name: string): number[] | undefined {
   const v = value(args, name);
@@ -419,8 +417,8 @@ function oneOf<T extends string>(args: ReturnType<typeof parseArgs>, name: strin
 
 async function cmdVerify(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
   const file = modelArg(args);
-  const technique = oneOf(args, 'technique', TECHNIQUE_NAMES);
-  if (!technique) throw new UsageError(`verify needs --technique ${TECHNIQUE_NAMES.join('|')}`);
+  const technique = oneOf(args, 'technique', VERIFIED_TECHNIQUES);
+  if (!technique) throw new UsageError(`verify needs --technique ${VERIFIED_TECHNIQUES.join('|')}`);
   const keep = value(args, 'keep-float');
   let keepFloat: number | 'auto' | undefined;
   if (keep === 'auto') keepFloat = 'auto';
@@ -496,7 +494,7 @@ function planToRecordIn(planFile: string, model: string): DeploymentPlan {
 /** The measurement goes into the plan, written atomically to its file. */
 function recordInPlan(planFile: string, plan: DeploymentPlan, report: import('./measure/verify').VerifyReport): void {
   plan.verification = withVerification(plan.verification ?? [], verificationFromReport(report, relativeToCwd(report.compressed.file)));
-  fs.mkdirSync(path.dirname(path.resolve(planFile)), { recursive: true });
+  ensureDir(path.dirname(path.resolve(planFile)));
   writeFileAtomic(path.resolve(planFile), Buffer.from(serializePlan(plan)), { force: true });
 }
 

@@ -6,7 +6,7 @@
 import type { DeploymentPlan, Risk, RolloutStage } from '../src/planner/plan';
 import type { Recommendation } from '../src/planner/types';
 import type { DeviceResult, ExportFormat, FieldError, PlannerFigures, PlannerInit, ToWebview } from '../src/protocol';
-import { formatBytes, formatCount, formatMs, withUnit } from '../src/format-numbers';
+import { formatBytes, formatCount, formatMs, formatPercent, withUnit } from '../src/format-numbers';
 import { button, h, replaceChildren, type Child } from './lib/dom';
 import { getState, post, setState, start } from './lib/vscode-api';
 import { fieldName, getAt, matchField, parseLines, parseNumberInput, setAt, type FieldPath } from './lib/plan-path';
@@ -568,7 +568,7 @@ function recommendationBlock(top: Recommendation): HTMLElement {
     'div',
     { class: 'recommendation', 'data-testid': 'recommendation' },
     h('p', {}, top.summary),
-    h('ol', {}, ...top.steps.map((s) => h('li', {}, h('strong', {}, s.title), ` — ${s.why}`, s.measured ? h('span', { class: 'measured-mark', 'data-testid': 'step-measured' }, ` Measured on your data (${s.measured.date}): ${s.measured.accuracyDropPoints !== null ? `accuracy drop ${s.measured.accuracyDropPoints.toFixed(2)} points` : 'fidelity only (no labels)'}${s.measured.top1Agreement !== null ? `, top-1 agreement ${(s.measured.top1Agreement * 100).toFixed(1)} %` : ''}.`) : null))),
+    h('ol', {}, ...top.steps.map((s) => h('li', {}, h('strong', {}, s.title), ` — ${s.why}`, s.measured ? h('span', { class: 'measured-mark', 'data-testid': 'step-measured' }, ` Measured on your data (${s.measured.date}): ${s.measured.accuracyDropPoints !== null ? `accuracy drop ${s.measured.accuracyDropPoints.toFixed(2)} points` : 'fidelity only (no labels)'}${s.measured.top1Agreement !== null ? `, top-1 agreement ${formatPercent(s.measured.top1Agreement)}` : ''}.`) : null))),
     h('p', { class: 'small' }, `Predicted: ${withUnit(formatMs(top.predicted.latencyMs.typical), 'ms')}, ${formatBytes(top.predicted.memoryBytes)}, accuracy drop ${formatMs(top.predicted.accuracyDrop.low)}–${formatMs(top.predicted.accuracyDrop.high)} points. ${top.meetsAll ? 'Meets every budget.' : top.misses.join(' ')}`),
     button(same ? 'The plan uses this pipeline' : 'Use this pipeline', () => {
       setValue(['compression', 'techniques'], proposed);

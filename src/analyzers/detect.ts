@@ -35,7 +35,6 @@ const EXTENSIONS: Record<string, ModelFormat> = recordOf({
   '.mlmodel': 'coreml',
 });
 
-export const MODEL_EXTENSIONS = ['.onnx', '.tflite', '.safetensors', '.gguf', '.pt', '.pth', '.keras', '.h5', '.mlmodel'];
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -18,6 +18,11 @@
  */
 import type { LayerProfile } from './profile-types';
 
+/** The graph nodes some layer rows stand for: a summarised row stands for `count` of them. */
+export function nodeCount(layers: readonly LayerProfile[]): number {
+  return layers.reduce((n, l) => n + (l.count ?? 1), 0);
+}
+
 /** Most per-layer rows a profile keeps (see the module comment). */
 export const MAX_PROFILE_LAYERS = 10_000;
 

@@ -16,7 +16,7 @@ import {
   nodeDependencies,
 } from './graph';
 import type { NodeCost, NodeCostFn } from './cost/types';
-import { LayerSummary, MAX_PROFILE_LAYERS } from './layer-summary';
+import { LayerSummary, MAX_PROFILE_LAYERS, nodeCount } from './layer-summary';
 import { emptyRecord, own } from './safe-record';
 import {
   type DynamicShapeSummary,
@@ -497,10 +497,6 @@ function quantizationSummary(graph: ModelGraph, layers: LayerProfile[], weightPr
     notes.push(`input "${t!.name}" is ${t!.dtype} with scale ${t!.quant!.scale![0]} and zero point ${t!.quant!.zeroPoint?.[0] ?? 0}: feed quantized values`);
   }
   return { state, weightPrecisions, quantizedOps, perChannel, notes };
-}
-
-function nodeCount(layers: LayerProfile[]): number {
-  return layers.reduce((n, l) => n + (l.count ?? 1), 0);
 }
 
 function countOps(graph: ModelGraph, re: RegExp): number {

@@ -1,12 +1,13 @@
 /** Plain-text tables for edgeplan's human output. Numbers formatted once, here, for the CLI. */
 import * as path from 'path';
 import type { AnalysisResult } from '../analyzers/profile-types';
+import { nodeCount } from '../analyzers/layer-summary';
 import type { DeviceEstimate } from '../planner/types';
 import type { PlanDocument } from '../planner/plan';
 import type { DeviceSpec } from '../planner/catalog';
 import type { BenchmarkResult } from '../measure';
 import { fromText, slowestLayers } from '../planner/estimate/layer-times';
-import { formatBytes, formatCount, formatMs, formatShape, formatRange, withUnit } from '../format-numbers';
+import { formatBytes, formatCount, formatMs, formatPercent, formatShape, formatRange, withUnit } from '../format-numbers';
 import { cellSafe, clip } from './terminal';
 
 /** Rows of a long list printed as text (the JSON output has all of them). */
@@ -64,7 +65,7 @@ export function formatAnalysis(result: AnalysisResult, maxLayers = 25): string {
   if (m.layers.length) {
     out.push('');
     const top = [...m.layers].sort((a, b) => (b.macs ?? 0) - (a.macs ?? 0) || (b.flops ?? 0) - (a.flops ?? 0)).slice(0, maxLayers);
-    const nodes = m.layers.reduce((n, l) => n + (l.count ?? 1), 0);
+    const nodes = nodeCount(m.layers);
     out.push(`Top ${top.length} of ${m.layers.length} ${nodes === m.layers.length ? 'layers' : `rows (summarising ${nodes} layers)`} by MACs`);
     out.push(
       table(
@@ -188,7 +189,7 @@ export function formatRecommendation(doc: PlanDocument): string {
       out.push(`   predicted latency ${withUnit(formatRange(r.predicted.latencyMs, formatMs), 'ms')}, memory ${formatBytes(r.predicted.memoryBytes)}, accuracy drop ${formatRange(r.predicted.accuracyDrop, (x) => x.toFixed(1))} points${r.predicted.energyMj ? `, energy ${withUnit(formatRange(r.predicted.energyMj, (x) => x.toPrecision(3)), 'mJ')}` : ''}`);
       for (const s of r.steps.filter((x) => x.measured)) {
         const m = s.measured!;
-        out.push(`   measured ${s.technique} (${m.date}, ${m.evaluationSamples} ${m.dataSource === 'synthetic' ? 'synthetic samples' : 'samples of your data'}): ${m.accuracyDropPoints !== null ? `accuracy drop ${m.accuracyDropPoints.toFixed(2)} points (95 % interval ${m.accuracyDropCi95Points![0].toFixed(2)} to ${m.accuracyDropCi95Points![1].toFixed(2)})` : 'no labels, fidelity only'}${m.top1Agreement !== null ? `, top-1 agreement ${(m.top1Agreement * 100).toFixed(1)} %` : ''}, weights x${m.sizeFactor.toFixed(2)}`);
+        out.push(`   measured ${s.technique} (${m.date}, ${m.evaluationSamples} ${m.dataSource === 'synthetic' ? 'synthetic samples' : 'samples of your data'}): ${m.accuracyDropPoints !== null ? `accuracy drop ${m.accuracyDropPoints.toFixed(2)} points (95 % interval ${m.accuracyDropCi95Points![0].toFixed(2)} to ${m.accuracyDropCi95Points![1].toFixed(2)})` : 'no labels, fidelity only'}${m.top1Agreement !== null ? `, top-1 agreement ${formatPercent(m.top1Agreement)}` : ''}, weights x${m.sizeFactor.toFixed(2)}`);
       }
       if (i === 0) {
         for (const s of r.steps) {

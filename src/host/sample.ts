@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import * as fs from 'fs';
 import * as path from 'path';
 import { OutsideWorkspaceError } from './workspace';
+import { ensureDir } from '../fs-util';
 
 export const SAMPLE_NAME = 'tiny-cnn.onnx';
 
@@ -17,7 +18,7 @@ export function workspaceSample(extensionUri: vscode.Uri): vscode.Uri {
   const target = path.join(folder.uri.fsPath, 'edgeplan-sample', SAMPLE_NAME);
   if (!fs.existsSync(target)) {
     const source = path.join(extensionUri.fsPath, 'dist', 'samples', SAMPLE_NAME);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    ensureDir(path.dirname(target));
     fs.copyFileSync(source, target, fs.constants.COPYFILE_EXCL);
   }
   return vscode.Uri.file(target);

@@ -1,16 +1,15 @@
 /** Where a file is relative to the open workspace, and the checks commands make before touching it. */
 import * as vscode from 'vscode';
 import * as path from 'path';
+import { MODEL_EXTENSIONS, MODEL_FOLDER_EXTENSIONS, MODEL_KINDS } from '../analyzers/model-files';
 
-/** Model file extensions, and `.mlpackage` for Core ML package folders. */
-export const MODEL_EXTENSIONS = ['.onnx', '.tflite', '.safetensors', '.gguf', '.pt', '.pth', '.keras', '.h5', '.mlmodel', '.mlpackage'];
-export const MODEL_GLOB = `**/*.{${MODEL_EXTENSIONS.filter((e) => e !== '.mlpackage').map((e) => e.slice(1)).join(',')}}`;
-/** How the user is told which models there can be. */
-export const MODEL_KINDS = '.onnx, .tflite, .safetensors, .gguf, .pt, .pth, .keras, .h5, .mlmodel files or .mlpackage folders';
+export { MODEL_KINDS };
+export const MODEL_GLOB = `**/*.{${MODEL_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`;
 
 /** A model file, or a Core ML .mlpackage folder (a URI the Explorer gives for a folder). */
 export function isModelFile(uri: vscode.Uri): boolean {
-  return MODEL_EXTENSIONS.includes(path.extname(uri.path.replace(/\/+$/, '')).toLowerCase());
+  const ext = path.extname(uri.path.replace(/\/+$/, '')).toLowerCase();
+  return MODEL_EXTENSIONS.includes(ext) || MODEL_FOLDER_EXTENSIONS.includes(ext);
 }
 
 /** True for a Core ML package folder. */

@@ -13,6 +13,7 @@ import { type Dim, type GraphNode, type ModelGraph, type Subgraph, type TensorIn
 import type { NodeCost, NodeCostFn, OpClass } from './types';
 import { unknownReason } from '../onnx/values';
 import { recordOf } from '../safe-record';
+import { recurrentFlops } from './common';
 
 const isNum = (d: Dim | undefined): d is number => typeof d === 'number';
 
@@ -139,9 +140,7 @@ function recurrentCost(c: Ctx, gates: number): NodeCost {
   const [seq, batch, input] = layout === 0 ? [x[0], x[1], x[2]] : [x[1], x[0], x[2]];
   const dirs = w[0] as number;
   const hidden = attrInt(c.node, 'hidden_size', (w[1] as number) / gates);
-  // Per step and direction: gates x hidden x (input + hidden) multiply-adds (2 flops each) + ~4 elementwise ops per gate unit.
-  const perStep = gates * hidden * (input + hidden) * 2 + gates * hidden * 4;
-  return { macs: 0, flops: (seq as number) * (batch as number) * dirs * perStep, opClass: 'recurrent' };
+  return { macs: 0, flops: recurrentFlops(seq as number, batch as number, dirs, gates, hidden, input as number), opClass: 'recurrent' };
 }
 
 const ACTIVATIONS = new Set([

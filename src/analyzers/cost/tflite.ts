@@ -23,6 +23,7 @@
 import { type GraphNode, type ModelGraph, type Shape, type Subgraph, findTensor } from '../graph';
 import type { NodeCost, NodeCostFn, OpClass } from './types';
 import { recordOf } from '../safe-record';
+import { knownShape, product } from './common';
 
 const MAC_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'CONV_3D', 'FULLY_CONNECTED', 'BATCH_MATMUL', 'TRANSPOSE_CONV']);
 
@@ -87,21 +88,9 @@ export function tfliteOpClass(op: string): OpClass {
   return 'data-movement';
 }
 
-function nums(shape: Shape | null | undefined): number[] | null {
-  if (!shape) return null;
-  for (const d of shape) if (typeof d !== 'number') return null;
-  return shape as number[];
-}
-
-function product(a: number[]): number {
-  let n = 1;
-  for (const d of a) n *= d;
-  return n;
-}
-
 export const tfliteCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGraph): NodeCost => {
   const opClass = tfliteOpClass(node.op);
-  const shapeOf = (name: string | undefined): number[] | null => (name ? nums(findTensor(g, sg, name)?.shape) : null);
+  const shapeOf = (name: string | undefined): number[] | null => (name ? knownShape(findTensor(g, sg, name)?.shape) : null);
   const elems = (name: string | undefined): number | null => {
     const s = shapeOf(name);
     return s ? product(s) : null;
@@ -218,10 +207,10 @@ function recurrentCost(node: GraphNode, sg: Subgraph, g: ModelGraph, opClass: Op
   for (const name of node.inputs) {
     if (!name) continue;
     const t = findTensor(g, sg, name);
-    const s = nums(t?.shape);
+    const s = knownShape(t?.shape);
     if (t?.isConstant && s && s.length === 2) weights += s[0] * s[1];
   }
-  const out = nums(findTensor(g, sg, node.outputs[0] ?? '')?.shape);
+  const out = knownShape(findTensor(g, sg, node.outputs[0] ?? '')?.shape);
   if (!out || out.length === 0) return { macs: 0, flops: null, opClass, reason: `the shape of output "${node.outputs[0]}" is unknown` };
   const steps = product(out) / Math.max(1, out[out.length - 1]);
   return { macs: 0, flops: 2 * weights * steps, opClass };

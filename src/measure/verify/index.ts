@@ -15,6 +15,7 @@ import * as path from 'path';
 import { analyzeFile } from '../../analyzers';
 import { writeFileAtomic } from '../../export/atomic-write';
 import { runInChild } from '../child';
+import { ensureDir } from '../../fs-util';
 import { readOnnxModel } from './onnx-file';
 import { CI_METHOD } from './metrics';
 import { VerifyError } from './errors';
@@ -124,7 +125,7 @@ export async function verifyModel(file: string, opts: VerifyOptions, onProgress?
   if (opts.dataDir && !(fs.existsSync(opts.dataDir) && fs.statSync(opts.dataDir).isDirectory())) throw new VerifyError(`${opts.dataDir}: no such data folder`);
 
   const outDir = path.resolve(opts.outDir ?? path.dirname(model));
-  fs.mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir);
   const stem = path.basename(model).replace(/\.onnx$/i, '');
   const outFile = path.join(outDir, `${stem}.${opts.technique}.onnx`);
   if (!opts.force && fs.existsSync(outFile)) throw new VerifyError(`${outFile} already exists; use --force to overwrite it`);
@@ -217,7 +218,7 @@ function placeExternal(from: string, to: string, force: boolean): void {
     if (!force) throw new VerifyError(`${to} already exists (the compressed model's external data goes there); use --force to overwrite it`);
     fs.rmSync(to);
   }
-  fs.mkdirSync(path.dirname(to), { recursive: true });
+  ensureDir(path.dirname(to));
   try {
     fs.linkSync(from, to);
   } catch {

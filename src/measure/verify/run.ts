@@ -14,6 +14,7 @@ import * as path from 'path';
 import type * as OrtModule from 'onnxruntime-node';
 import { halfToFloat } from '../../analyzers/onnx/tensor';
 import { formatSqnr } from '../../format-numbers';
+import { ensureDir } from '../../fs-util';
 import { percentile } from '../types';
 import { readOnnxModel } from './onnx-file';
 import { graphFacts } from './graph-facts';
@@ -81,7 +82,7 @@ class Sessions {
       const from = path.resolve(path.dirname(req.model), loc);
       const to = path.resolve(req.workDir, loc);
       if (fs.existsSync(to)) continue;
-      fs.mkdirSync(path.dirname(to), { recursive: true });
+      ensureDir(path.dirname(to));
       try {
         fs.linkSync(from, to);
       } catch {

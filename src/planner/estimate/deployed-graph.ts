@@ -15,6 +15,7 @@
  */
 import type { LayerProfile, ModelProfile } from '../../analyzers/profile-types';
 import type { Precision, Shape } from '../../analyzers/graph';
+import { nodeCount } from '../../analyzers/layer-summary';
 import { loadDeploymentRules, type FusionRule, type Toolchain } from '../catalog/deployment-rules';
 import type { DeployedSummary } from '../types';
 
@@ -151,7 +152,7 @@ function identityGraph(profile: ModelProfile, ctx: DeployContext, toolchain: Too
     unfolded: [],
     assumedBindings: {},
     hasDataflow: false,
-    fileNodes: profile.layers.reduce((n, l) => n + (l.count ?? 1), 0), // a summarised row stands for `count` nodes
+    fileNodes: nodeCount(profile.layers),
   };
 }
 

@@ -5,7 +5,8 @@
  */
 import type { ModelProfile } from '../../analyzers/profile-types';
 import type { Budgets, DeviceEstimate, RecommendationResult, Technique } from '../types';
-import { validateVerification, VerificationValidationError, type PlanVerification } from './verification';
+import { validateVerification, type PlanVerification } from './verification';
+import { PlanValidationError, isObj, type Obj } from './validation';
 
 export type { PlanVerification } from './verification';
 
@@ -137,18 +138,10 @@ export function createDefaultPlan(modelFile: string, modelName: string, targets:
 // ---------------------------------------------------------------------------------------------
 // Validation of a plan read from disk or from the webview: never trust its shape.
 
-export class PlanValidationError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'PlanValidationError';
-  }
-}
+export { PlanValidationError } from './validation';
 
 const MAX_TEXT = 20_000;
 const MAX_LIST = 200;
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function str(o: Obj, key: string, field: string, fallback = ''): string {
   const v = o[key];
@@ -319,12 +312,7 @@ export function validatePlan(raw: unknown): DeploymentPlan {
 function verificationsOf(v: unknown): { verification?: PlanVerification[] } {
   if (v === undefined || v === null) return {};
   if (!Array.isArray(v) || v.length > 8) throw new PlanValidationError('verification', 'must be a list of at most 8 measurements');
-  try {
-    return { verification: v.map((x, i) => validateVerification(x, `verification[${i}]`)) };
-  } catch (e) {
-    if (e instanceof VerificationValidationError) throw new PlanValidationError(e.field, e.message.slice(e.field.length + 2));
-    throw e;
-  }
+  return { verification: v.map((x, i) => validateVerification(x, `verification[${i}]`)) };
 }
 
 /** model.bindings: symbol name → whole number 1..1,000,000 (at most 32 symbols). */

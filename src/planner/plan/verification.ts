@@ -6,6 +6,7 @@
  */
 import type { VerifyReport } from '../../measure/verify';
 import type { Sqnr } from '../../measure/verify/metrics';
+import { PlanValidationError, isObj, type Obj } from './validation';
 
 export const VERIFIED_TECHNIQUES = ['fp16', 'int8-dynamic', 'int8-ptq', 'int4-weight-only'] as const;
 export type VerifiedTechnique = (typeof VERIFIED_TECHNIQUES)[number];
@@ -66,18 +67,8 @@ export function withVerification(list: PlanVerification[], v: PlanVerification):
 // ---------------------------------------------------------------------------------------------
 // Validation of a measurement read from a plan file or a webview message.
 
-export class VerificationValidationError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'PlanValidationError';
-  }
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function fail(field: string, why: string): never {
-  throw new VerificationValidationError(field, why);
+  throw new PlanValidationError(field, why);
 }
 
 function obj(v: unknown, field: string): Obj {

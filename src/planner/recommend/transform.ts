@@ -9,6 +9,7 @@
 import type { Precision } from '../../analyzers/graph';
 import type { LayerProfile, ModelProfile, QuantizationSummary } from '../../analyzers/profile-types';
 import type { OpClass } from '../../analyzers/cost/types';
+import { nodeCount } from '../../analyzers/layer-summary';
 import type { Technique } from '../types';
 import { TECHNIQUES, type OpRewriteRule, type Student } from './technique-table';
 import { isIgnored } from '../estimate/compatibility';
@@ -403,7 +404,7 @@ function applyOpRewrite(src: ModelProfile, ops: string[], fixShapes: boolean): T
   for (const op of wanted) {
     const rule = findRewriteRule(op);
     const hits = p.layers.filter((l) => l.op === op);
-    const nodes = hits.reduce((n, l) => n + (l.count ?? 1), 0); // a summarised row stands for `count` nodes
+    const nodes = nodeCount(hits);
     rewrites.push({ op, rule, layers: nodes });
     if (!nodes) continue;
     if (rule?.moveToHost || rule?.remove) {
@@ -428,7 +429,7 @@ function applyOpRewrite(src: ModelProfile, ops: string[], fixShapes: boolean): T
     delete p.opHistogram[op];
     if (replacement) changes.push(`${op} ×${nodes} → ${newOp}${rule && !rule.equivalent ? ' (needs a short fine-tune)' : ''}`);
   }
-  p.operatorCount = p.layers.reduce((n, l) => n + (l.count ?? 1), 0) || p.operatorCount;
+  p.operatorCount = nodeCount(p.layers) || p.operatorCount;
   if (fixShapes && src.dynamicShapes.hasDynamic) {
     const bind = (d: string | number): number | string => (typeof d === 'number' ? d : p.dynamicShapes.bindings[d] ?? 1);
     for (const io of [...p.inputs, ...p.outputs]) {
