@@ -244,11 +244,6 @@ const VERDICT_TEXT: Record<DeviceEstimate['compatibility']['verdict'], string> =
 
 const verdictTone = (v: DeviceEstimate['compatibility']['verdict']): Tone => (v === 'full' ? 'good' : v === 'partial' ? 'warn' : 'bad');
 
-/** Why an estimate has no latency, from its assumptions ("Latency is not estimated: …"), or null. */
-function latencyUnknownWhy(e: DeviceEstimate): string | null {
-  const note = e.assumptions.find((a) => a.startsWith('Latency is not estimated: '));
-  return note ? note.slice('Latency is not estimated: '.length).replace(/\.$/, '') : null;
-}
 
 function deviceName(doc: PlanDocument, id: string): string {
   return doc.estimates.find((e) => e.device === id)?.deviceName ?? doc.recommendation?.alternatives.find((a) => a.device === id)?.deviceName ?? id;
@@ -270,7 +265,7 @@ function buildHeadline(doc: PlanDocument): Headline {
   const latencyMs = isKnown(latency) ? latency : null;
   const memoryBytes = rec ? rec.predicted.memoryBytes : est ? est.memory.totalBytes : null;
   const energyMj = rec ? rec.predicted.energyMj : est ? est.energyMj : null;
-  const why = est ? latencyUnknownWhy(est) : null;
+  const why = est?.latencyUnknownReason ?? null;
   const latencyText = latencyMs ? fmtRange(latencyMs, 'ms') : latency ? `unknown${why ? ` (${why})` : ''}` : 'not estimated';
   const memoryText = memoryBytes !== null ? fmtBytes(memoryBytes) : 'not estimated';
   const energyText = energyMj ? fmtRange(energyMj, 'mJ') : 'not estimated';
@@ -612,7 +607,7 @@ function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
     group(blocks, `${e.deviceName}`, [
       facts([
         { label: 'Runtime', text: e.runtime },
-        { label: 'Latency', text: isKnown(e.latencyMs) ? fmtRange(e.latencyMs, 'ms') : `unknown — ${latencyUnknownWhy(e) ?? 'the estimator has no figure for this model on this device'}`, value: e.latencyMs.typical, unit: 'ms' },
+        { label: 'Latency', text: isKnown(e.latencyMs) ? fmtRange(e.latencyMs, 'ms') : `unknown — ${e.latencyUnknownReason ?? 'the estimator has no figure for this model on this device'}`, value: e.latencyMs.typical, unit: 'ms' },
         {
           label: 'Memory',
           text: `${fmtBytes(e.memory.totalBytes)} (weights ${fmtBytes(e.memory.weightsBytes)}, activations ${fmtBytes(e.memory.activationBytes)}, runtime ${fmtBytes(e.memory.runtimeOverheadBytes)})` +

@@ -113,15 +113,13 @@ export async function estimateAll(
       const l = est.latencyMs;
       if (![l.low, l.typical, l.high, est.memory.totalBytes].every(Number.isFinite)) {
         // No compute graph (weights-only formats) or an unknown shape: there is no honest number to show.
-        // The estimate's own sentence says why ("Latency is not estimated: …").
-        const said = est.assumptions.find((a) => a.startsWith('Latency is not estimated: '));
-        const why = said
-          ? said.slice('Latency is not estimated: '.length).replace(/\.$/, '')
-          : !result.model.hasComputeGraph
+        // The estimate says why when it could not estimate the latency at all.
+        const why = est.latencyUnknownReason
+          ?? (!result.model.hasComputeGraph
             ? 'the file stores weights but no compute graph'
             : result.model.macs === null
               ? (result.model.macsUnknownReason ?? 'a needed shape is unknown')
-              : 'the estimator has no figure for this model on this device';
+              : 'the estimator has no figure for this model on this device');
         log.info(`no finite estimate for ${result.model.file} on ${device}: ${why}`);
         return { device, error: `No latency estimate: ${why}.` };
       }

@@ -2,6 +2,7 @@
  * Contracts between the estimator, the recommender, the plan model and everything that shows them.
  * Pure data types; no `vscode` import.
  */
+import type { PlacementReason } from './estimate/reasons';
 
 export type ComputePrecision = 'int8' | 'fp16' | 'fp32' | 'int4' | 'int16';
 
@@ -80,7 +81,8 @@ export interface MemoryEstimate {
  * set, its precision or shape is not, it is compiled for other hardware — or only because an earlier op ended the
  * accelerator's partition (the Edge TPU runs one prefix of the graph).
  */
-export type FallbackCause = 'op-unsupported' | 'not-in-kernel-set' | 'precision-unsupported' | 'edgetpu-not-int8' | 'edgetpu-rank' | 'compiled-elsewhere' | 'after-prefix-break';
+/** Why an op falls back: the kind of its placement reason (estimate/reasons.ts). */
+export type FallbackCause = PlacementReason['kind'];
 
 export interface FallbackOp {
   op: string;
@@ -116,6 +118,8 @@ export interface DeviceEstimate {
    * lower-bound (some layer costs unknown), unknown (not estimable: the figures are NaN, printed as null).
    */
   latencyBasis?: 'per-inference' | 'per-token' | 'lower-bound' | 'unknown';
+  /** Why the latency is not estimated (latencyBasis 'unknown'), in words: "the file holds no weights …". */
+  latencyUnknownReason?: string;
   bottleneck: Bottleneck;
   layers: LayerEstimate[];
   memory: MemoryEstimate;

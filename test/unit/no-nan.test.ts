@@ -12,6 +12,11 @@ import * as path from 'path';
 import * as os from 'os';
 import { spawnSync } from 'child_process';
 import { loadCatalog } from '../../src/planner/catalog';
+import { analyzeFile } from '../../src/analyzers';
+import { estimateDevice } from '../../src/planner/estimate';
+import { createDefaultPlan } from '../../src/planner/plan';
+import { buildPlanDocument } from '../../src/planner/plan/document';
+import { buildReport, blocksToPlainText } from '../../src/export/report';
 import { floatTensor, writeModel } from '../support/modelgen/onnx-builder';
 import { assertOk, describeRun, parseJsonOut, runCli } from '../support/run-cli';
 import { tempDir } from '../support/shared';
@@ -113,4 +118,18 @@ test('edgeplan plan on every device and its four documents, read back: no NaN an
       assert.equal(at, -1, `${what} shows NaN: …${t.slice(Math.max(0, at - 200), at + 60)}…`);
     }
   }
+});
+
+test('an estimate without latency carries the reason as a field; the documents read the field, not a sentence prefix', async () => {
+  const analysis = await analyzeFile(models.weights);
+  const est = estimateDevice(analysis.model, 'rpi5');
+  assert.equal(est.latencyBasis, 'unknown');
+  assert.match(est.latencyUnknownReason ?? '', /^the file stores weights but no compute graph .*not a language model/);
+  assert.ok(est.assumptions.includes(`Latency is not estimated: ${est.latencyUnknownReason}.`), 'the assumption sentence says the same');
+  assert.equal(estimateDevice((await analyzeFile(models.runtime)).model, 'rpi5').latencyUnknownReason, undefined, 'a graph model has none');
+  // The report takes the reason from the field: reworded or dropped assumptions do not lose it.
+  const doc = buildPlanDocument({ analysis, modelFile: 'vit-weights.safetensors', deviceIds: ['rpi5'], budgets: {}, planJson: createDefaultPlan('vit-weights.safetensors', 'vit-weights.safetensors', ['rpi5']) });
+  doc.estimates = doc.estimates.map((e) => ({ ...e, assumptions: [] }));
+  const text = buildReport(doc).sections.map((s) => blocksToPlainText(s.blocks)).join('\n');
+  assert.ok(text.includes(`unknown — ${est.latencyUnknownReason}`), 'the device table says why');
 });

@@ -95,18 +95,21 @@ export function explainThroughput(b: ThroughputBasis): string {
   }
 }
 
-function explainNoLatency(c: NoLatencyCause): string {
+/** Why there is no latency, in words (no lead, no closing period): the estimate's latencyUnknownReason. */
+export function noLatencyWhy(c: NoLatencyCause): string {
   switch (c.kind) {
     case 'not-runnable':
-      return `Latency is not estimated: ${explainFinding(c.finding)}`;
+      return explainFinding(c.finding).replace(/\.$/, '');
     case 'no-weights':
-      return 'Latency is not estimated: the file holds no weights (a vocabulary-only or empty file).';
+      return 'the file holds no weights (a vocabulary-only or empty file)';
     case 'no-bandwidth':
-      return `Latency is not estimated: the file has no compute graph and the catalog has no memory bandwidth for ${c.deviceName}.`;
+      return `the file has no compute graph and the catalog has no memory bandwidth for ${c.deviceName}`;
     case 'not-an-llm':
-      return `Latency is not estimated: the file stores weights but no compute graph (its MACs and activation sizes are unknown), and it is not a language model, whose time per token would follow from its weights (${c.why}).`;
+      return `the file stores weights but no compute graph (its MACs and activation sizes are unknown), and it is not a language model, whose time per token would follow from its weights (${c.why})`;
   }
 }
+
+const explainNoLatency = (c: NoLatencyCause): string => `Latency is not estimated: ${noLatencyWhy(c)}.`;
 
 const PURE_INFERENCE = 'Pure inference time (model execution): framework / pipeline overhead (pre- and post-processing, a Python benchmark loop, model loading) is excluded.';
 

@@ -22,7 +22,7 @@ import { estimateMemory } from './memory';
 import { batteryLife, energyRange, powerRange } from './power';
 import { checkInputs, EstimateInputError, type EstimateOptions } from './inputs';
 import type { EstimateNote, NoLatencyCause } from './reasons';
-import { explainNote, UNCALIBRATED_NOTE } from './explain';
+import { explainNote, noLatencyWhy, UNCALIBRATED_NOTE } from './explain';
 
 export { EstimateInputError, type EstimateOptions } from './inputs';
 
@@ -295,6 +295,7 @@ function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOpt
   notes.push(...contextNotes(ctx, lat.latency));
 
   const cal = ctx.factors.cal;
+  const noLatency = notes.find((n): n is Extract<EstimateNote, { kind: 'no-latency' }> => n.kind === 'no-latency');
   const estimate: DeviceEstimate = {
     device: device.id,
     deviceName: device.name,
@@ -302,6 +303,7 @@ function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOpt
     runtime: ctx.factors.runtime,
     latencyMs: lat.latency,
     latencyBasis: lat.basis,
+    ...(noLatency ? { latencyUnknownReason: noLatencyWhy(noLatency.cause) } : {}),
     bottleneck: lat.bottleneck,
     layers: lat.layers,
     memory: mem.memory,
