@@ -1,7 +1,7 @@
 /** Where a file is relative to the open workspace, and the checks commands make before touching it. */
 import * as vscode from 'vscode';
 import * as path from 'path';
-import { MODEL_EXTENSIONS, MODEL_FOLDER_EXTENSIONS, MODEL_KINDS } from '../analyzers/model-files';
+import { MODEL_EXTENSIONS, MODEL_FOLDER_EXTENSIONS, MODEL_KINDS } from '../model-files';
 
 export { MODEL_KINDS };
 export const MODEL_GLOB = `**/*.{${MODEL_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`;

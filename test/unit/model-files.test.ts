@@ -1,12 +1,12 @@
 /**
- * One list of model extensions (src/analyzers/model-files.ts): the Explorer menus in package.json offer exactly those
+ * One list of model extensions (src/model-files.ts): the Explorer menus in package.json offer exactly those
  * files and the .mlpackage folders, and the message that names the kinds of model names every one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MODEL_EXTENSIONS, MODEL_FOLDER_EXTENSIONS, MODEL_KINDS } from '../../src/analyzers/model-files';
+import { MODEL_EXTENSIONS, MODEL_FOLDER_EXTENSIONS, MODEL_KINDS } from '../../src/model-files';
 
 test('package.json menus and the "which models" message follow the one list of model extensions', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
