@@ -1,6 +1,7 @@
 /**
  * Every field error of a plan edited in the webview, not just the first: validatePlan stops at the first
- * bad field, so the bad field is removed from a copy and validation runs again, until the plan validates.
+ * bad field, so the bad field (or, for a missing required field, the smallest part that holds it) is removed from a
+ * copy and validation runs again, until the plan validates.
  * The result is the cleaned plan (safe to save) and the list of errors (shown next to their fields).
  * No `vscode` import.
  */
@@ -67,11 +68,11 @@ export function checkPlan(raw: unknown, knownDevices?: ReadonlySet<string>): Pla
     } catch (e) {
       if (!(e instanceof PlanValidationError)) throw e;
       errors.push({ field: e.field, message: e.message.slice(e.field.length + 2) || e.message });
+      // A bad value is removed; a required value that is missing (already removed, or never there) takes the
+      // smallest enclosing part with it (the list item or section), never the whole plan while any part remains.
       const path = fieldPath(e.field);
-      if (!removeAt(work, path)) {
-        // Nothing left to remove for that field: give up on the plan shape and start from an empty one.
-        work = {};
-      }
+      while (path.length > 0 && !removeAt(work, path)) path.pop();
+      if (path.length === 0) work = {};
     }
   }
   if (!plan) plan = validatePlan({});

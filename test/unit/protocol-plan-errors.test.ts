@@ -70,3 +70,38 @@ test('plan errors: hostile shapes never throw and end in a valid plan', () => {
   assert.deepEqual(r.plan.compression.techniques, ['fp16', 'int8-ptq']);
   assert.equal(r.errors[0].field, 'compression.techniques[1]');
 });
+
+test('plan errors: a missing required field takes only the part that holds it, not the whole plan', () => {
+  const raw = JSON.parse(JSON.stringify(createDefaultPlan('models/net.onnx', 'net.onnx', ['rpi5'])));
+  raw.project.owner = 'Ada';
+  raw.risks = [{ description: 'thermal throttling', likelihood: 'low', impact: 'high', mitigation: 'fan' }];
+  // A measured step written before SQNR had words: null could mean identical or no signal, so it is refused.
+  const measured = {
+    technique: 'int8-ptq',
+    date: '2026-12-03',
+    compressedFile: 'net.int8-ptq.onnx',
+    data: { source: 'npy', calibrationSamples: 100, evaluationSamples: 200, labelled: false },
+    weightBytes: { original: 4000, compressed: 1100 },
+    fileBytes: { original: 4200, compressed: 1400 },
+    latencyMs: { original: { p50: 1.2, p95: 1.5 }, compressed: { p50: 0.8, p95: 1.0 } },
+    machine: 'a test machine',
+    outputs: [
+      { name: 'logits', cosine: 0.999, sqnrDb: null, maxAbsError: 0.2 },
+      { name: 'embedding', cosine: 0.99, sqnrDb: 28.5, maxAbsError: 0.3 },
+    ],
+    top1Agreement: 0.99,
+    accuracy: null,
+    groups: [],
+    groupGap: null,
+    sensitiveLayers: [{ name: 'fc1', sqnrDb: 30, dropDb: 12 }],
+    floatLayers: [],
+  };
+  raw.verification = [measured];
+  const { plan, errors } = checkPlan(raw, new Set(['rpi5']));
+  assert.ok(errors.some((e) => e.field === 'verification[0].outputs[0].sqnrDb' && /"identical" or "no signal"/.test(e.message)), JSON.stringify(errors));
+  assert.equal(plan.project.owner, 'Ada', 'the rest of the plan is kept');
+  assert.equal(plan.risks[0].description, 'thermal throttling');
+  assert.deepEqual(plan.targets, ['rpi5']);
+  assert.equal(plan.verification?.length, 1, 'the measured step is kept');
+  assert.deepEqual(plan.verification![0].outputs.map((o) => [o.name, o.sqnrDb]), [['embedding', 28.5]], 'only the output with the ambiguous SQNR is dropped');
+});
