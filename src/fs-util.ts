@@ -140,3 +140,12 @@ export function ensureDir(dir: string): void {
     }
   }
 }
+
+/** `to` becomes the same file as `from`: a hard link where the file system allows one, else a copy. */
+export function linkOrCopy(from: string, to: string): void {
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.copyFileSync(from, to);
+  }
+}

@@ -15,7 +15,7 @@ import * as path from 'path';
 import { analyzeFile } from '../../analyzers';
 import { writeFileAtomic } from '../../export/atomic-write';
 import { runInChild } from '../child';
-import { ensureDir } from '../../fs-util';
+import { ensureDir, linkOrCopy } from '../../fs-util';
 import { readOnnxModel } from './onnx-file';
 import { CI_METHOD } from './metrics';
 import { VerifyError } from './errors';
@@ -219,9 +219,5 @@ function placeExternal(from: string, to: string, force: boolean): void {
     fs.rmSync(to);
   }
   ensureDir(path.dirname(to));
-  try {
-    fs.linkSync(from, to);
-  } catch {
-    fs.copyFileSync(from, to);
-  }
+  linkOrCopy(from, to);
 }

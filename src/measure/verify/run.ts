@@ -14,7 +14,7 @@ import * as path from 'path';
 import type * as OrtModule from 'onnxruntime-node';
 import { halfToFloat } from '../../analyzers/onnx/tensor';
 import { formatSqnr } from '../../format-numbers';
-import { ensureDir } from '../../fs-util';
+import { ensureDir, linkOrCopy } from '../../fs-util';
 import { percentile } from '../types';
 import { readOnnxModel } from './onnx-file';
 import { graphFacts } from './graph-facts';
@@ -83,11 +83,7 @@ class Sessions {
       const to = path.resolve(req.workDir, loc);
       if (fs.existsSync(to)) continue;
       ensureDir(path.dirname(to));
-      try {
-        fs.linkSync(from, to);
-      } catch {
-        fs.copyFileSync(from, to);
-      }
+      linkOrCopy(from, to);
     }
   }
 
