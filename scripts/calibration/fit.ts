@@ -514,7 +514,7 @@ export function predictionBand(residuals: number[], pooled: number): { low: numb
  * more points: x16.9 everywhere, a range that decides nothing).
  */
 export function uncalibratedHalf(calibratedHalves: number[], pooled: number): number {
-  const none = Math.min(Math.log(10), tQuantile90(PRIOR_WEIGHT - 1) * Math.sqrt(2) * pooled);
+  const none = Math.log(predictionBand([], pooled).high);
   return Math.max(none, ...calibratedHalves);
 }
 

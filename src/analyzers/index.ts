@@ -17,7 +17,6 @@ import { describeFsError } from '../fs-util';
 export { ModelFileError } from './errors';
 export { AnalysisCancelled } from './profile-types';
 export type { AnalysisResult, AnalyzeOptions, ModelProfile, LayerProfile } from './profile-types';
-export { MODEL_EXTENSIONS } from '../model-files';
 
 async function readerFor(format: ModelFormat): Promise<FormatReader> {
   switch (format) {

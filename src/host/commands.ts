@@ -15,7 +15,8 @@ import { PLAN_DIR } from './plan-files';
 import { MAX_JSON_FILE_BYTES, readRegularFile } from '../fs-util';
 import { initBindingsStore } from './bindings-store';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
-import { MODEL_KINDS, OutsideWorkspaceError, displayPath, findModels, inWorkspace, isModelFile, requireWorkspaceModel } from './workspace';
+import { MODEL_KINDS } from '../model-files';
+import { OutsideWorkspaceError, displayPath, findModels, inWorkspace, isModelFile, requireWorkspaceModel } from './workspace';
 import { workspaceSample } from './sample';
 
 const EXCLUDE = '**/{node_modules,.git,.tmp,dist,out}/**';

@@ -67,7 +67,10 @@ export function checkPlan(raw: unknown, knownDevices?: ReadonlySet<string>): Pla
       plan = validatePlan(work);
     } catch (e) {
       if (!(e instanceof PlanValidationError)) throw e;
-      errors.push({ field: e.field, message: e.message.slice(e.field.length + 2) || e.message });
+      const message = e.message.slice(e.field.length + 2) || e.message;
+      // The same field failing again (its bad value removed, the field now missing) is one error, said once.
+      const last = errors[errors.length - 1];
+      if (!last || last.field !== e.field || last.message !== message) errors.push({ field: e.field, message });
       // A bad value is removed; a required value that is missing (already removed, or never there) takes the
       // smallest enclosing part with it (the list item or section), never the whole plan while any part remains.
       const path = fieldPath(e.field);

@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import * as path from 'path';
 import { MODEL_EXTENSIONS, MODEL_FOLDER_EXTENSIONS, MODEL_KINDS } from '../model-files';
 
-export { MODEL_KINDS };
 export const MODEL_GLOB = `**/*.{${MODEL_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`;
 
 /** A model file, or a Core ML .mlpackage folder (a URI the Explorer gives for a folder). */

@@ -4,7 +4,8 @@
  * run on this thread with the same options; onnxruntime's own error comes back as a rejected run (not a crash or a
  * hang); runs sent together come back in order; a closed thread refuses work with a clear message. And a whole
  * verification on two threads reports exactly what the same verification reports one model at a time (the mode
- * verify falls back to for models over 512 MiB or on one core): same figures, same sensitive layers, same file.
+ * verify falls back to for models over 512 MiB or on one core): same figures, same sensitive layers, same file —
+ * also for a model whose weights are in an external data file (derived models are written next to a link to it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import * as path from 'path';
 import { verifyModel } from '../../src/measure/verify';
 import { localSession, SessionThread, type TensorValue } from '../../src/measure/verify/session-thread';
 import { repoRoot, tempDir } from '../support/shared';
-import { ort } from '../support/verify-models';
+import { ort, writeExternalModel } from '../support/verify-models';
 
 const script = path.join(repoRoot, 'dist', 'measure-worker.js');
 const model = path.join(repoRoot, 'samples', 'tiny-cnn.onnx');
@@ -72,18 +73,24 @@ test("onnxruntime's error on the session thread is a rejected run with its messa
   await assert.rejects(thread.open(model, options), /closed/);
 });
 
-test('verify on two threads and one model at a time: the same figures and the same file', async () => {
+for (const [what, external] of [['the sample model', false], ['a model with external data', true]] as const) test(`verify on two threads and one model at a time: the same figures and the same file (${what})`, async () => {
   const dir = tempDir('verify-threads');
   try {
+    let file = model;
+    if (external) {
+      file = path.join(dir, 'ext.onnx');
+      writeExternalModel(file, path.join(dir, 'data.bin'));
+    }
     const common = { technique: 'int8-ptq' as const, samples: 24, calibrationSamples: 9, sensitivitySamples: 3, keepFloat: 1 };
-    const two = await verifyModel(model, { ...common, outDir: path.join(dir, 'two') });
-    const one = await verifyModel(model, { ...common, outDir: path.join(dir, 'one'), twoThreadsMaxBytes: 0 });
+    const two = await verifyModel(file, { ...common, outDir: path.join(dir, 'two') });
+    const one = await verifyModel(file, { ...common, outDir: path.join(dir, 'one'), twoThreadsMaxBytes: 0 });
     const figures = (r: typeof two): unknown => ({ fidelity: r.fidelity, accuracy: r.accuracy, sensitive: r.sensitiveLayers, full: r.fullyCompressed?.fidelity, layers: r.layers, floatLayers: r.compressed.floatLayers });
     assert.deepEqual(figures(one), figures(two));
     assert.ok(one.notes.some((n) => /over the 0 MiB run on two threads at once .*: models ran one at a time/.test(n)), one.notes.join('\n'));
     assert.ok(!two.notes.some((n) => /models ran one at a time/.test(n)));
     assert.ok(two.sensitiveLayers.length > 0 && two.fidelity.outputs.length > 0, 'there is something to compare');
     assert.deepEqual(fs.readFileSync(one.compressed.file), fs.readFileSync(two.compressed.file));
+    assert.ok(await ort.InferenceSession.create(two.compressed.file), 'the written file loads');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -66,6 +66,8 @@ interface Pair {
   release(): Promise<void>;
 }
 
+/** How a session computes (Sessions.open). */
+type Mode = 'exact-int8' | 'exact-fp16' | 'fast';
 
 /** Sessions for the original and the models derived from it (from memory, or from files next to the external data). */
 class Sessions {
@@ -97,15 +99,11 @@ class Sessions {
    *   float32 throughout);
    * - 'fast': everything on — the file as onnxruntime runs it here, which is what is timed.
    */
-  async open(source: string | Buffer, what: string, place: Place, mode: 'exact-int8' | 'exact-fp16' | 'fast' = 'fast'): Promise<Session> {
-    let target: string | Uint8Array = source;
-    if (Buffer.isBuffer(source) && this.externalLocations.length) {
-      target = path.join(this.req.workDir, `derived-${this.count++}.onnx`);
-      fs.writeFileSync(target, source);
-    }
+  async open(source: string | Buffer, what: string, place: Place, mode: Mode = 'fast'): Promise<Session> {
+    const target = this.loadable(source);
     try {
-      // Thread spinning off: the sessions take turns, and a pool spinning after its run slows the next session's
-      // run (3x on 2 cores). Every session, original and compressed alike, is timed this way.
+      // Thread spinning off: a pool spinning after its run slows the next session's run (3x on 2 cores). Every
+      // session, original and compressed alike, is timed this way.
       const spinning = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
       const options: OrtModule.InferenceSession.SessionOptions = {
         executionProviders: ['cpu'],
@@ -120,8 +118,17 @@ class Sessions {
     }
   }
 
+  /** Model bytes as onnxruntime can load them: a file in the work folder when the model reads external data. */
+  private loadable(source: string | Buffer): string | Buffer {
+    if (!Buffer.isBuffer(source) || !this.externalLocations.length) return source;
+    const file = path.join(this.req.workDir, `derived-${this.count++}.onnx`);
+    fs.writeFileSync(file, source);
+    return file;
+  }
+
   /** A model on both threads; without a second thread, one session that plays both parts. */
-  async pair(source: string | Buffer, what: string, mode: 'exact-int8' | 'exact-fp16' | 'fast' = 'fast'): Promise<Pair> {
+  async pair(bytes: string | Buffer, what: string, mode: Mode = 'fast'): Promise<Pair> {
+    const source = this.loadable(bytes);
     if (!this.twoThreads) {
       const one = await this.open(source, what, 'timing', mode);
       return { here: one, there: one, release: () => one.release() };

@@ -130,7 +130,7 @@ function deployedFor(profile: ModelProfile, runtime: string): DeployedGraph | nu
 
 /**
  * The profile a device runs and where its layers go, per deployed graph (or profile) object, device, precision
- * override and host CPU: neither depends on the calibration factors, and a plan (or the calibration script's grid
+ * override (the host CPU follows from the device): neither depends on the calibration factors, and a plan (or the calibration script's grid
  * search, thousands of factor sets on one graph) estimates the same graph many times.
  */
 const placementCache = new WeakMap<object, { run: ModelProfile; compat: Map<DeviceSpec, Map<string, CompatibilityResult>> }>();
@@ -141,7 +141,8 @@ function placementOf(profile: ModelProfile, deployed: DeployedGraph | null, devi
   if (!cached) placementCache.set(owner, (cached = { run: deployed ? { ...profile, layers: deployed.layers } : profile, compat: new Map() }));
   let perDevice = cached.compat.get(device);
   if (!perDevice) cached.compat.set(device, (perDevice = new Map()));
-  const key = `${override ?? ''}|${hostCpuName ?? ''}`;
+  // The host CPU is the device's own (device.host), so the device and the precision decide the placement.
+  const key = override ?? '';
   let compat = perDevice.get(key);
   if (!compat) perDevice.set(key, (compat = checkCompatibility(cached.run, device, override, hostCpuName)));
   return { run: cached.run, compat };

@@ -95,7 +95,7 @@ export function pipelineSummary(basis: SummaryBasis, predicted: Prediction, meas
   // Latency and memory are always the prediction for the device; a measured drop was measured on this machine.
   const figures = `${Number.isFinite(lat.typical) ? `${fmtMs(lat.typical)} ms (${fmtMs(lat.low)}-${fmtMs(lat.high)})` : 'latency unknown'}, ${fmtMb(predicted.memoryBytes)}`;
   const withAccuracy = measured
-    ? `${figures} on ${basis.deviceName}, accuracy drop ${measuredDropText(measured)} as measured on your data`
+    ? `estimated ${figures} on ${basis.deviceName}, accuracy drop ${measuredDropText(measured)} as measured on your data`
     : `${figures}, accuracy drop ≈${a.typical.toFixed(1)} points (${a.low.toFixed(1)}-${a.high.toFixed(1)}) on ${basis.deviceName}`;
   const summary = basis.estimated
     ? `${basis.what}: ${withAccuracy}; ${meetsAll ? 'meets every budget' : `misses: ${misses.map(explainMiss).join('; ')}`}.`

@@ -73,10 +73,13 @@ function judgeEnergy(est: DeviceEstimate, b: Budgets): Verdict {
   return mj <= b.energyMj ? holds(true) : { ok: false, misses: [{ kind: 'energy', mj, budgetMj: b.energyMj }], distance: Math.log(mj / b.energyMj) };
 }
 
+/** An accuracy drop (points) within the budget (points), allowing for rounding in sums of drops. */
+export const withinAccuracyBudget = (points: number, budgetPoints: number): boolean => points <= budgetPoints + 1e-9;
+
 function judgeAccuracy(ev: Evaluated, b: Budgets): Verdict {
   if (b.accuracyDrop === undefined) return holds(undefined);
   const points = ev.accuracy.typical;
-  if (points <= b.accuracyDrop + 1e-9) return holds(true);
+  if (withinAccuracyBudget(points, b.accuracyDrop)) return holds(true);
   return { ok: false, misses: [{ kind: 'accuracy', points, budgetPoints: b.accuracyDrop }], distance: Math.log((points + 0.1) / (b.accuracyDrop + 0.1)) };
 }
 

@@ -12,6 +12,7 @@
 import type { PlanVerification } from '../plan/verification';
 import type { MeasuredAccuracy, MeasuredStep, Miss, Recommendation, RecommendationResult } from '../types';
 import { explainMiss, pipelineSummary } from './explain';
+import { withinAccuracyBudget } from './judge';
 
 function measuredStep(v: PlanVerification): MeasuredStep {
   return {
@@ -55,7 +56,7 @@ export function applyMeasured(rec: RecommendationResult, verifications: readonly
     const measured = measuredAccuracy(steps);
     if (!measured) return { ...r, steps };
     // The measured drop replaces the predicted one: in the accuracy check, the misses and the summary.
-    const within = budget === undefined ? undefined : measured.points <= budget;
+    const within = budget === undefined ? undefined : withinAccuracyBudget(measured.points, budget);
     const meetsBudgets = { ...r.meetsBudgets };
     if (within !== undefined) meetsBudgets.accuracy = within;
     const meetsAll = Object.values(meetsBudgets).every((ok) => ok !== false) && !r.missed.some((m) => m.kind === 'does-not-run' || m.kind === 'nothing-on-accelerator' || m.kind === 'not-estimable');
