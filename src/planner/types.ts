@@ -270,16 +270,25 @@ export interface Recommendation {
   predicted: Prediction;
   meetsBudgets: BudgetCheck;
   meetsAll: boolean;
+  /**
+   * The pipeline runs on the device (judge's verdict): estimable, compiled for it, and (on a device with an
+   * accelerator) something runs on the accelerator. A pipeline that does not run meets no budget.
+   */
+  runs: boolean;
   effort: Effort;
   /** For a pipeline that misses: which budget, by how much (structured; `misses` words them, same order). */
   missed: Miss[];
-  /** For a pipeline that misses: which budget, by how much, in words. */
-  misses: string[];
   /** Present when every step that can cost accuracy was measured with labels; then it is what the accuracy budget judges. */
   measuredAccuracy?: MeasuredAccuracy;
   summaryBasis: SummaryBasis;
+  /** For a pipeline that misses: which budget, by how much, in words (derived from `missed` by withWords). */
+  misses: string[];
+  /** The one-line summary (derived from the other fields by withWords). */
   summary: string;
 }
+
+/** A recommendation before its words: `misses` and `summary` are derived from it (recommend/explain.ts withWords). */
+export type RecommendationFacts = Omit<Recommendation, 'misses' | 'summary'>;
 
 export interface Alternative {
   device: string;

@@ -13,11 +13,12 @@ import { execFileSync } from 'child_process';
 import { validatePlan, PlanValidationError, createDefaultPlan } from '../../src/planner/plan';
 import { validateVerification, withVerification, type PlanVerification } from '../../src/planner/plan/verification';
 import { applyMeasured } from '../../src/planner/recommend/measured';
+import { withWords } from '../../src/planner/recommend/explain';
 import { derivedRisks } from '../../src/planner/plan/risks';
 import { buildPlanDocument } from '../../src/planner/plan/document';
 import { buildReport, blocksToPlainText } from '../../src/export/report';
 import { analyzeFile } from '../../src/analyzers';
-import type { Recommendation, RecommendationResult } from '../../src/planner/types';
+import type { Miss, Recommendation, RecommendationResult } from '../../src/planner/types';
 import { runCli, assertOk, sampleModel } from '../support/run-cli';
 import { tempDir } from '../support/shared';
 import { SKIP_NO_DIGITS, loadDigits, trainMlp, writeMlpOnnx, writeDigitsFolder } from '../support/digits';
@@ -83,19 +84,18 @@ test('SQNR words survive the plan file and read as what they are in the exports;
   assert.deepEqual(sqnrRow('logits'), { text: 'measured 24.3 dB (cosine 0.9900)', value: 24.25 });
 });
 
-function pipeline(techniques: Recommendation['steps'][number]['technique'][], drop: number, meetsAll: boolean): Recommendation {
-  return {
+function pipeline(techniques: Recommendation['steps'][number]['technique'][], drop: number, meetsAll: boolean, extra: { runs?: boolean; missed?: Miss[] } = {}): Recommendation {
+  return withWords({
     device: 'rpi5',
     steps: techniques.map((t) => ({ technique: t, title: t, why: '', expected: { accuracyDropPoints: { low: 0, typical: drop, high: drop * 2 } }, source: '', commands: [], effort: 'calibration-data' })),
     predicted: { latencyMs: { low: 1, typical: 2, high: 3 }, memoryBytes: 1e6, energyMj: null, accuracyDrop: { low: 0, typical: drop, high: drop * 2 } },
     meetsBudgets: { latency: true, accuracy: meetsAll },
-    meetsAll,
+    meetsAll: meetsAll && extra.runs !== false,
+    runs: extra.runs ?? true,
     effort: 'calibration-data',
-    missed: meetsAll ? [] : [{ kind: 'accuracy', points: drop, budgetPoints: 1 }],
-    misses: meetsAll ? [] : [`expected accuracy drop ≈${drop} points vs the 1 point budget`],
+    missed: [...(extra.missed ?? []), ...(meetsAll ? [] : [{ kind: 'accuracy' as const, points: drop, budgetPoints: 1 }])],
     summaryBasis: { what: techniques.join(' → '), deviceName: 'Raspberry Pi 5', estimated: true, notes: '' },
-    summary: `${techniques.join(' → ')}: accuracy drop ≈${drop} points (predicted)`,
-  };
+  });
 }
 
 test('measured drops re-rank: over the budget falls behind, within it rises; without labels nothing is judged', () => {
@@ -123,9 +123,7 @@ test('measured drops re-rank: over the budget falls behind, within it rises; wit
 test('a measured pipeline: the summary gives the measured drop, other misses stay (whatever their words), the risks follow its accuracy check', () => {
   // A pipeline that cannot be estimated (its miss worded with "accuracy drop" in the reason) and misses the predicted
   // accuracy: only the not-estimable miss can keep meetsAll false once the measured drop meets the budget.
-  const slow = pipeline(['int8-ptq'], 1.5, false);
-  slow.missed = [{ kind: 'not-estimable', deviceName: 'Raspberry Pi 5', error: 'the accuracy drop table has no row for this op' }, ...slow.missed];
-  slow.misses = ['cannot be estimated on Raspberry Pi 5: the accuracy drop table has no row for this op', ...slow.misses];
+  const slow = pipeline(['int8-ptq'], 1.5, false, { runs: false, missed: [{ kind: 'not-estimable', deviceName: 'Raspberry Pi 5', error: 'the accuracy drop table has no row for this op' }] });
   const rec: RecommendationResult = { device: 'rpi5', budgets: { accuracyDrop: 1 }, recommendations: [slow], alternatives: [], verdict: '', operations: [] };
   const r = applyMeasured(rec, [measurement('int8-ptq', 0.004)]).recommendations[0];
   assert.deepEqual(r.missed.map((m) => m.kind), ['not-estimable'], 'the predicted accuracy miss goes, the other stays');
@@ -151,6 +149,25 @@ test('a measured pipeline: the summary gives the measured drop, other misses sta
   assert.deepEqual(risky(broken), ['Measured on your data, the recommended pipeline loses 2.00 accuracy points, above the 1 point budget.']);
   const within = applyMeasured({ ...rec, recommendations: [pipeline(['int8-ptq'], 1.5, false)] }, [measurement('int8-ptq', 0.004)]);
   assert.deepEqual(risky(within), [], 'the prediction missed, the measurement passes');
+});
+
+test("a measured pipeline that does not run still meets nothing: judge's runs decides, and the words follow the misses", () => {
+  // runs: false is what decides, whatever the misses say (here only the predicted accuracy miss, which the
+  // measurement removes): reading the kinds of the misses instead would call this pipeline one that meets all.
+  const stuck = pipeline(['int8-ptq'], 1.5, false, { runs: false });
+  const rec: RecommendationResult = { device: 'rpi5', budgets: { accuracyDrop: 1 }, recommendations: [stuck, pipeline(['fp16'], 0.1, true)], alternatives: [], verdict: '', operations: [] };
+  const out = applyMeasured(rec, [measurement('int8-ptq', 0.004)]);
+  const r = out.recommendations.find((x) => x.steps[0].technique === 'int8-ptq')!;
+  assert.deepEqual([r.runs, r.meetsBudgets.accuracy, r.meetsAll], [false, true, false]);
+  assert.deepEqual(out.recommendations.map((x) => x.steps[0].technique), ['fp16', 'int8-ptq'], 'it does not rise above one that meets all');
+  assert.doesNotMatch(out.verdict, /meets the accuracy budget as measured/);
+  // misses and summary are re-derived from the new misses: the predicted accuracy miss's words are gone from both.
+  assert.deepEqual([r.missed, r.misses], [[], []]);
+  assert.doesNotMatch(r.summary, /expected accuracy drop|≈1\.5 points/, r.summary);
+  const over = applyMeasured(rec, [measurement('int8-ptq', 0.03)]).recommendations.find((x) => x.steps[0].technique === 'int8-ptq')!;
+  assert.equal(over.misses.length, over.missed.length);
+  assert.match(over.misses[0], /^measured on your data, the accuracy drop is 3\.00 points/);
+  assert.match(over.summary, /misses: measured on your data, the accuracy drop is 3\.00 points/, over.summary);
 });
 
 test('the report (all four exports) gets the measured table next to the predictions, every figure labelled', async () => {

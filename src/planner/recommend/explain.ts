@@ -7,7 +7,7 @@
 import type { ModelProfile } from '../../analyzers/profile-types';
 import type { FallbackGroup } from '../estimate/compatibility';
 import { explainPlacement } from '../estimate/explain';
-import type { DeviceEstimate, MeasuredAccuracy, Miss, Prediction, Range, SummaryBasis } from '../types';
+import type { DeviceEstimate, MeasuredAccuracy, Miss, Prediction, Range, Recommendation, RecommendationFacts, SummaryBasis } from '../types';
 import type { SearchContext, StepSpec } from './candidate';
 import type { AccuracyAdjustment } from './effects';
 import { TECHNIQUES, type DeviceClass, type OpRewriteRule } from './technique-table';
@@ -89,7 +89,7 @@ export function summaryBasis(titles: string[], est: DeviceEstimate | null, ctx: 
  * The one-line summary of a pipeline on its device: predicted latency and memory, the accuracy drop (predicted, or
  * measured on the user's data when every step that can cost accuracy was verified), and what it misses.
  */
-export function pipelineSummary(basis: SummaryBasis, predicted: Prediction, measured: MeasuredAccuracy | undefined, meetsAll: boolean, misses: Miss[]): string {
+function pipelineSummary(basis: SummaryBasis, predicted: Prediction, measured: MeasuredAccuracy | undefined, meetsAll: boolean, misses: Miss[]): string {
   const lat = predicted.latencyMs;
   const a = predicted.accuracyDrop;
   // Latency and memory are always the prediction for the device; a measured drop was measured on this machine.
@@ -101,6 +101,14 @@ export function pipelineSummary(basis: SummaryBasis, predicted: Prediction, meas
     ? `${basis.what}: ${withAccuracy}; ${meetsAll ? 'meets every budget' : `misses: ${misses.map(explainMiss).join('; ')}`}.`
     : `${basis.what}: ${misses.map(explainMiss).join('; ')}`;
   return (basis.onDevice ? `On ${basis.onDevice}: ` : '') + summary + basis.notes;
+}
+
+/**
+ * A recommendation with its worded misses and summary derived from its facts: the one place they are set, so a
+ * change to the misses, the accuracy check or the measured drop cannot leave stale words behind.
+ */
+export function withWords(r: RecommendationFacts): Recommendation {
+  return { ...r, misses: r.missed.map(explainMiss), summary: pipelineSummary(r.summaryBasis, r.predicted, r.measuredAccuracy, r.meetsAll, r.missed) };
 }
 
 /** Why no step is needed. */

@@ -22,7 +22,7 @@ import { techniquesOf, type Evaluated, type SearchContext, type StepSpec } from 
 import { ONE, ZERO, stepAccuracy, stepEffort, stepSize, stepSpeedup } from './effects';
 import { compareCandidates } from './judge';
 import { evaluate, rank, searchDevice } from './search';
-import { deviceChange, explainMiss, noCompressionWhy, pipelineSummary, reestimated, summaryBasis, stepTitle, stepWhy, verdictText, type AlternativesVerdict, type Verdict } from './explain';
+import { deviceChange, noCompressionWhy, reestimated, summaryBasis, stepTitle, stepWhy, verdictText, withWords, type AlternativesVerdict, type Verdict } from './explain';
 
 export { deviceClassOf, modelTraits, type ModelTraits } from './traits';
 
@@ -98,18 +98,17 @@ function toRecommendation(ev: Evaluated, profile: ModelProfile, ctx: SearchConte
   const est = ev.estimate;
   const predicted = prediction(ev);
   const basis = summaryBasis(steps.map((s) => s.title), est, ctx, ev.compatibility && est ? ownFallback(ev.compatibility) : []);
-  return {
+  return withWords({
     device: ctx.spec.id,
     steps,
     predicted,
     meetsBudgets: ev.check,
     meetsAll: ev.meetsAll,
+    runs: ev.runs,
     effort: ev.effort,
     missed: ev.misses,
-    misses: ev.misses.map(explainMiss),
     summaryBasis: basis,
-    summary: pipelineSummary(basis, predicted, undefined, ev.meetsAll, ev.misses),
-  };
+  });
 }
 
 /** The model as it is, when it already meets every budget. */
@@ -164,9 +163,7 @@ function onOtherDevice(best: AlternativeDevice, profile: ModelProfile, target: D
     commands: commandsFor('change-device', { profile, deviceClass: best.ctx.cls, deviceId: target.id, deviceName: target.name, newDevice: { id: best.alt.device, name: best.alt.deviceName } }),
     effort: 'no-retraining',
   });
-  rec.summaryBasis = { ...rec.summaryBasis, onDevice: best.alt.deviceName };
-  rec.summary = pipelineSummary(rec.summaryBasis, rec.predicted, undefined, rec.meetsAll, rec.missed);
-  return rec;
+  return withWords({ ...rec, summaryBasis: { ...rec.summaryBasis, onDevice: best.alt.deviceName } });
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import type { PlanVerification } from '../plan/verification';
 import type { MeasuredAccuracy, MeasuredStep, Miss, Recommendation, RecommendationResult } from '../types';
-import { explainMiss, pipelineSummary } from './explain';
+import { withWords } from './explain';
 import { withinAccuracyBudget } from './judge';
 
 function measuredStep(v: PlanVerification): MeasuredStep {
@@ -59,10 +59,10 @@ export function applyMeasured(rec: RecommendationResult, verifications: readonly
     const within = budget === undefined ? undefined : withinAccuracyBudget(measured.points, budget);
     const meetsBudgets = { ...r.meetsBudgets };
     if (within !== undefined) meetsBudgets.accuracy = within;
-    const meetsAll = Object.values(meetsBudgets).every((ok) => ok !== false) && !r.missed.some((m) => m.kind === 'does-not-run' || m.kind === 'nothing-on-accelerator' || m.kind === 'not-estimable');
+    const meetsAll = r.runs && Object.values(meetsBudgets).every((ok) => ok !== false);
     const missed: Miss[] = [...r.missed.filter((m) => m.kind !== 'accuracy' && m.kind !== 'measured-accuracy'), ...(within === false ? [{ kind: 'measured-accuracy' as const, accuracy: measured, budgetPoints: budget! }] : [])];
     if (meetsAll !== r.meetsAll) moved.push(`${steps.map((s) => s.technique).join(' → ')} ${meetsAll ? 'meets' : 'breaks'} the accuracy budget as measured (${pts(measured.points)} points)`);
-    return { ...r, steps, meetsBudgets, meetsAll, missed, misses: missed.map(explainMiss), measuredAccuracy: measured, summary: pipelineSummary(r.summaryBasis, r.predicted, measured, meetsAll, missed) };
+    return withWords({ ...r, steps, meetsBudgets, meetsAll, missed, measuredAccuracy: measured });
   });
   // Those meeting every budget first; otherwise the recommender's order.
   const ranked = recommendations.map((r, i) => ({ r, i })).sort((a, b) => Number(b.r.meetsAll) - Number(a.r.meetsAll) || a.i - b.i).map((x) => x.r);
