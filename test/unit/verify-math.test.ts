@@ -11,7 +11,7 @@ import { execFileSync } from 'child_process';
 import { floatToHalfBits, toFloat16Bytes, scaleZp, activationParams, quantizeSymmetricInt8, quantizeBias, quantizeBlocks4, rint } from '../../src/measure/verify/quant-math';
 import { SymmetricHistogram, TensorRange, calibratedRange, entropyThreshold } from '../../src/measure/verify/calibrate';
 import { Fidelity, topK, classCount, wilson, newcombePaired, accuracyOf, groupsOf, sqnrAtLeast, type PairedOutcome } from '../../src/measure/verify/metrics';
-import { rankLayers, pairKey } from '../../src/measure/verify/sensitivity';
+import { rankLayers, pairKey, notComparedNote } from '../../src/measure/verify/sensitivity';
 import { formatSqnr } from '../../src/format-numbers';
 import { seededRandom } from '../../src/measure/verify/data/dataset';
 import { pythonHas } from '../support/verify-models';
@@ -223,7 +223,38 @@ test('SQNR of an all-zero original output: "no signal", which survives JSON, rea
   const input = { original: 'x', compressed: 'x' };
   const fid = new Map([[pairKey(input), new Fidelity()], [pairKey({ original: 'a', compressed: 'a' }), zero], [pairKey({ original: 'b', compressed: 'b' }), (() => { const g = new Fidelity(); g.add([1, 2], [1, 2.01]); return g; })()]]);
   fid.get(pairKey(input))!.add([1], [1]);
-  const ranked = rankLayers([{ name: 'A', op: 'Conv', inputs: [input], output: { original: 'a', compressed: 'a' } }, { name: 'B', op: 'Conv', inputs: [input], output: { original: 'b', compressed: 'b' } }], fid);
+  const ranked = rankLayers([{ name: 'A', op: 'Conv', inputs: [input], output: { original: 'a', compressed: 'a' } }, { name: 'B', op: 'Conv', inputs: [input], output: { original: 'b', compressed: 'b' } }], fid).layers;
   assert.deepEqual(ranked.map((l) => [l.name, l.sqnrDb === 'no signal' ? l.sqnrDb : typeof l.sqnrDb, l.inputSqnrDb, l.dropDb === 300]), [['A', 'no signal', 'identical', true], ['B', 'number', 'identical', false]]);
   assert.ok(ranked.every((l) => Number.isFinite(l.dropDb)));
+});
+
+test('a layer whose tensors were never compared is left out of the sensitivity ranking with a note, never read as identical', () => {
+  const pair = (n: string) => ({ original: n, compressed: n });
+  const filled = (o: number[], c: number[]): Fidelity => {
+    const f = new Fidelity();
+    f.add(o, c);
+    return f;
+  };
+  // x: compared and intact; a: damaged; b: a Fidelity that never got values (not computed on one side);
+  // c: values on one side only (an empty tensor on the other); d: no Fidelity at all.
+  const fid = new Map([
+    [pairKey(pair('x')), filled([1, 2], [1, 2])],
+    [pairKey(pair('a')), filled([1, 2], [1, 2.5])],
+    [pairKey(pair('b')), new Fidelity()],
+    [pairKey(pair('c')), filled([1, 2], [])],
+  ]);
+  const layers = [
+    { name: 'A', op: 'Conv', inputs: [pair('x')], output: pair('a') },
+    { name: 'B', op: 'Conv', inputs: [pair('x')], output: pair('b') },
+    { name: 'C', op: 'MatMul', inputs: [pair('x')], output: pair('c') },
+    { name: 'D', op: 'Conv', inputs: [pair('b')], output: pair('a') },
+    { name: 'E', op: 'Gemm', inputs: [pair('x')], output: pair('d') },
+  ];
+  const { layers: ranked, notCompared } = rankLayers(layers, fid);
+  assert.deepEqual(ranked.map((l) => l.name), ['A'], 'only the layer whose tensors were all compared is ranked');
+  assert.equal(typeof ranked[0].sqnrDb, 'number');
+  assert.deepEqual(notCompared, ['B', 'C', 'D', 'E']);
+  assert.equal(notComparedNote(notCompared), '4 changed layer(s) not compared (a tensor they read or write was not computed in one of the models), so left out of the sensitivity ranking: "B", "C", "D", "E"');
+  assert.match(notComparedNote(['1', '2', '3', '4', '5', '6', '7'])!, /"5" and 2 more$/);
+  assert.equal(notComparedNote([]), null);
 });

@@ -22,7 +22,7 @@ import { planQdq } from './write-int8-qdq';
 import { compressModel, computedTensors, withOutputs, withRangeOutputs } from './compress';
 import { TensorRange, calibratedRange } from './calibrate';
 import { accuracyOf, classCount, Fidelity, groupsOf, sqnrAtLeast, sqnrOrder, topK, type PairedOutcome } from './metrics';
-import { pairKey, pairsOf, rankLayers, type LayerSensitivity } from './sensitivity';
+import { notComparedNote, pairKey, pairsOf, rankLayers, type LayerSensitivity } from './sensitivity';
 import { loadSample, seededRandom, splitDataset, syntheticSample, type DatasetSplit, type InputTensor, type ModelInput, type SampleRef } from './data/dataset';
 import { DataError, VerifyError } from './errors';
 import type { WriterOutput } from './compress-types';
@@ -454,7 +454,10 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       progress('comparing layers', i + 1, sensitivityCount);
     }
     await Promise.all([a.release(), b.release()]);
-    sensitiveLayers = rankLayers(full.layers, fid);
+    const ranking = rankLayers(full.layers, fid);
+    sensitiveLayers = ranking.layers;
+    const unranked = notComparedNote(ranking.notCompared);
+    if (unranked) notes.push(unranked);
   }
 
   // Mixed precision: the most sensitive layers kept in float, re-measured.

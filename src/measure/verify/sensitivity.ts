@@ -2,7 +2,7 @@
  * Per-layer sensitivity: the intermediate activations of the original and the compressed model compared on the
  * same samples. For each changed layer, the SQNR of what it reads and of what it passes on; the layer's own
  * damage is the drop between the two (dB). Layers are ranked by that drop, and the most damaging ones are the
- * candidates to keep in float (mixed precision).
+ * candidates to keep in float (mixed precision). A layer whose tensors were not compared is left out, with a note.
  */
 import { Fidelity, sqnrOrder, type Sqnr } from './metrics';
 import type { LayerMap, TensorPair } from './compress-types';
@@ -30,15 +30,43 @@ export function pairsOf(layers: LayerMap[]): TensorPair[] {
   return [...seen.values()];
 }
 
-export function rankLayers(layers: LayerMap[], fidelity: Map<string, Fidelity>): LayerSensitivity[] {
-  const db = (p: TensorPair): Sqnr => fidelity.get(pairKey(p))?.sqnrDb ?? 'identical';
+/** The ranked layers, and those left out because a tensor they read or write was never compared. */
+export interface SensitivityRanking {
+  /** Most damaging first. */
+  layers: LayerSensitivity[];
+  /** Names of the layers with a tensor pair that holds no compared values (not computed, or empty, on a side). */
+  notCompared: string[];
+}
+
+/**
+ * Ranks the layers by the SQNR they lose. A tensor pair with no compared values (missing from `fidelity`, or
+ * never given values on both sides) says nothing about the layer: such a layer is listed as not compared,
+ * never ranked as if that tensor were identical.
+ */
+export function rankLayers(layers: LayerMap[], fidelity: Map<string, Fidelity>): SensitivityRanking {
+  const compared = (p: TensorPair): Fidelity | undefined => {
+    const f = fidelity.get(pairKey(p));
+    return f && f.count > 0 ? f : undefined;
+  };
   const capped = (v: Sqnr): number => Math.max(-CAP_DB, Math.min(CAP_DB, sqnrOrder(v)));
-  return layers
-    .map((l) => {
-      const out = db(l.output);
-      const ins = l.inputs.map(db);
-      const inputSqnrDb = ins.reduce<Sqnr>((m, v) => (sqnrOrder(v) < sqnrOrder(m) ? v : m), 'identical');
-      return { name: l.name, op: l.op, sqnrDb: out, inputSqnrDb, dropDb: capped(inputSqnrDb) - capped(out), ...(l.weights ? { weights: l.weights } : {}) };
-    })
-    .sort((a, b) => b.dropDb - a.dropDb);
+  const ranked: LayerSensitivity[] = [];
+  const notCompared: string[] = [];
+  for (const l of layers) {
+    const out = compared(l.output);
+    const ins = l.inputs.map(compared);
+    if (!out || ins.some((f) => !f)) {
+      notCompared.push(l.name);
+      continue;
+    }
+    const inputSqnrDb = ins.reduce<Sqnr>((m, f) => (sqnrOrder(f!.sqnrDb) < sqnrOrder(m) ? f!.sqnrDb : m), 'identical');
+    ranked.push({ name: l.name, op: l.op, sqnrDb: out.sqnrDb, inputSqnrDb, dropDb: capped(inputSqnrDb) - capped(out.sqnrDb), ...(l.weights ? { weights: l.weights } : {}) });
+  }
+  return { layers: ranked.sort((a, b) => b.dropDb - a.dropDb), notCompared };
+}
+
+/** The note for layers left out of the ranking (null when every layer was compared). */
+export function notComparedNote(notCompared: readonly string[]): string | null {
+  if (!notCompared.length) return null;
+  const names = notCompared.slice(0, 5).map((n) => `"${n}"`).join(', ') + (notCompared.length > 5 ? ` and ${notCompared.length - 5} more` : '');
+  return `${notCompared.length} changed layer(s) not compared (a tensor they read or write was not computed in one of the models), so left out of the sensitivity ranking: ${names}`;
 }
