@@ -1,11 +1,13 @@
 /**
- * JSON.parse for JSON that comes from a model file (safetensors headers, Keras configs), with two checks
- * JSON.parse cannot make:
+ * JSON.parse for JSON that comes from a model file (safetensors headers, Keras configs, Core ML package
+ * manifests), with checks JSON.parse cannot make:
  * - object keys longer than 16,383 characters: V8 hashes such strings by their length alone, so JSON.parse
  *   compares every long key with every other (4,000 keys of 17,000 characters take 25 s, 8,000 take minutes).
  *   More than MAX_LONG_KEYS of them is a hostile file, refused before parsing.
  * - duplicate keys in the top-level object, which JSON.parse resolves silently (the last one wins): returned,
  *   so the reader can refuse or warn.
+ * - nesting deeper than MAX_DEPTH: JSON.parse with a reviver recurses once per level and overflows the stack
+ *   (reported as "Maximum call stack size exceeded", not as what it is); no model file's JSON nests that deep.
  * One linear scan of the text, then JSON.parse (optionally into objects without a prototype, so keys such as
  * "__proto__" or "constructor" are plain data).
  */
@@ -15,6 +17,8 @@ import { shortName } from './names';
 const HASHED_KEY_CHARS = 16_383;
 /** Keys longer than that which one document may hold (their pairwise comparisons stay cheap). */
 const MAX_LONG_KEYS = 64;
+/** Deepest nesting of objects and arrays accepted (Keras configs of nested models stay far below it). */
+const MAX_DEPTH = 1000;
 
 export interface ParsedJson {
   value: unknown;
@@ -32,7 +36,9 @@ export function parseFileJson(text: string, fail: (reason: string) => never, opt
   let longKeys = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > MAX_DEPTH) fail(`the JSON nests deeper than ${MAX_DEPTH} levels: hostile, refused`);
+    }
     else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
     else if (c === 0x22 /* " */) {
       const end = stringEnd(text, i);

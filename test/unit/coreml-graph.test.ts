@@ -223,6 +223,28 @@ test('a Manifest.json item path that leaves the package is refused', async () =>
   await refused(pkg, /leaves the package: refused/);
 });
 
+test('a hostile Manifest.json (deep nesting, huge, wrong types, a key twice) gets one error line naming the package, never a crash', async () => {
+  const SPEC = 'A1B2C3D4-0000-0000-0000-000000000002';
+  const withManifest = (name: string, text: string): string => {
+    const pkg = programPackage(name);
+    fs.writeFileSync(path.join(pkg, 'Manifest.json'), text);
+    return pkg;
+  };
+  const manifest = (over: Record<string, unknown>): string => JSON.stringify({ fileFormatVersion: '1.0.0', itemInfoEntries: { [SPEC]: { name: 'model.mlmodel', path: 'com.apple.CoreML/model.mlmodel' } }, rootModelIdentifier: SPEC, ...over });
+  // 200,000 nested arrays inside an otherwise valid manifest (under the 1 MiB cap): refused before parsing.
+  const deep = manifest({ extra: 'DEEP' }).replace('"DEEP"', '['.repeat(200_000) + ']'.repeat(200_000));
+  await refused(withManifest('deep.mlpackage', deep), /Manifest\.json: the JSON nests deeper than 1000 levels: hostile, refused/);
+  await refused(withManifest('huge.mlpackage', manifest({ pad: ' '.repeat(2 * 1024 * 1024) })), /Manifest\.json is \d+ bytes, more than a package manifest can be/);
+  await refused(withManifest('array.mlpackage', '[1, 2]'), /Manifest\.json: not a JSON object/);
+  await refused(withManifest('entries.mlpackage', manifest({ itemInfoEntries: [SPEC] })), /Manifest\.json: itemInfoEntries is not an object/);
+  await refused(withManifest('rootpath.mlpackage', manifest({ itemInfoEntries: { [SPEC]: { name: 'model.mlmodel', path: 42 } } })), /Manifest\.json: the root model item "A1B2C3D4-0000-0000-0000-000000000002" has no path \(a string\)/);
+  await refused(withManifest('rootid.mlpackage', manifest({ rootModelIdentifier: 7 })), /Manifest\.json names no rootModelIdentifier/);
+  await refused(withManifest('twice.mlpackage', manifest({}).replace(/}$/, ',"rootModelIdentifier":"other"}')), /Manifest\.json: the key "rootModelIdentifier" appears more than once in the top-level object: corrupted/);
+  // "__proto__" as an item id is plain data: the package reads as any other.
+  const proto = withManifest('proto.mlpackage', manifest({ itemInfoEntries: { ['__proto__']: { name: 'model.mlmodel', path: 'com.apple.CoreML/model.mlmodel' }, w: { name: 'weights', path: 'com.apple.CoreML/weights' } }, rootModelIdentifier: '__proto__' }));
+  assert.equal((await analyzeFile(proto)).model.macs, 3328);
+});
+
 test('a weights folder that is a symlink out of the package is refused', async () => {
   const pkg = programPackage('escape-link.mlpackage');
   const weights = path.join(pkg, 'Data', 'com.apple.CoreML', 'weights');
@@ -253,7 +275,7 @@ test('blob offsets and sizes past the end, wrong sentinels and types are refused
 test('a damaged Manifest.json or a missing root model is refused', async () => {
   const pkg = programPackage('manifest.mlpackage');
   fs.writeFileSync(path.join(pkg, 'Manifest.json'), '{ "itemInfoEntries": ');
-  await refused(pkg, /Manifest\.json is not valid JSON/);
+  await refused(pkg, /Manifest\.json: not valid JSON/);
   const pkg2 = programPackage('rootless.mlpackage');
   const m = JSON.parse(fs.readFileSync(path.join(pkg2, 'Manifest.json'), 'utf8'));
   m.rootModelIdentifier = 'NOPE';

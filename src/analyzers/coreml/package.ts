@@ -8,6 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ModelFileError } from '../errors';
+import { parseFileJson } from '../json-guard';
+import { shortName } from '../names';
 import { FileSource } from '../io/file-source';
 import { BlobStorage } from './blob-storage';
 import type { WeightFileResolver } from './context';
@@ -51,16 +53,17 @@ export function openPackage(dir: string): PackageLayout {
   const st = fs.statSync(manifestPath);
   if (!st.isFile()) throw new ModelFileError(abs, 'Manifest.json is not a file');
   if (st.size > MAX_MANIFEST_BYTES) throw new ModelFileError(abs, `Manifest.json is ${st.size} bytes, more than a package manifest can be`);
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
-  } catch (e) {
-    throw new ModelFileError(abs, `Manifest.json is not valid JSON (${(e as Error).message})`);
-  }
+  const fail: (reason: string) => never = (reason) => {
+    throw new ModelFileError(abs, `Manifest.json: ${reason}`);
+  };
+  // json-guard: hostile keys and nesting refused before parsing, objects without a prototype ("__proto__" is data).
+  const parsed = parseFileJson(fs.readFileSync(manifestPath, 'utf8'), fail, { prototypeFree: true });
+  if (parsed.duplicateKeys.length) fail(`the key "${shortName(parsed.duplicateKeys[0])}" appears more than once in the top-level object: corrupted`);
   const obj = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
-  const m = obj(manifest);
-  const entries = obj(m?.itemInfoEntries);
-  if (!m || !entries) throw new ModelFileError(abs, 'Manifest.json has no itemInfoEntries');
+  const m = obj(parsed.value);
+  if (!m) fail('not a JSON object');
+  const entries = obj(m.itemInfoEntries);
+  if (!entries) fail(m.itemInfoEntries === undefined ? 'no itemInfoEntries' : 'itemInfoEntries is not an object');
   const ids = Object.keys(entries);
   if (ids.length > MAX_ITEMS) throw new ModelFileError(abs, `Manifest.json lists ${ids.length} items: refusing`);
   const items: PackageLayout['items'] = [];
@@ -69,6 +72,7 @@ export function openPackage(dir: string): PackageLayout {
   for (const id of ids) {
     const e = obj(entries[id]);
     const p = typeof e?.path === 'string' ? e.path : null;
+    if (!p && id === rootId) fail(`the root model item ${JSON.stringify(shortName(id))} has no path (a string)`);
     if (!p) continue;
     const name = typeof e?.name === 'string' ? e.name : path.basename(p);
     if (path.isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw new ModelFileError(abs, `Manifest.json item "${name}" has path ${JSON.stringify(p)}, which leaves the package: refused`);
