@@ -33,7 +33,7 @@ test('plan errors: every bad field is reported, not just the first, and the clea
   const fields = errors.map((e) => e.field).sort();
   assert.deepEqual(fields, ['budgets.latencyMs', 'offloading.confidenceThreshold', 'risks[0].likelihood', 'rollout.stages[0].percent']);
   assert.match(errors.find((e) => e.field === 'budgets.latencyMs')!.message, /must be a number/);
-  assert.match(errors.find((e) => e.field === 'rollout.stages[0].percent')!.message, /between 0 and 100/);
+  assert.match(errors.find((e) => e.field === 'rollout.stages[0].percent')!.message, /^must be a number from 0 to 100$/);
   // Good values survive; the cleaned plan is valid as it stands.
   assert.equal(plan.project.owner, 'Ada');
   assert.equal(plan.budgets.memoryMb, 64);

@@ -6,7 +6,7 @@
 import type { ModelProfile } from '../../analyzers/profile-types';
 import type { Budgets, DeviceEstimate, RecommendationResult, Technique } from '../types';
 import { validateVerification, type PlanVerification } from './verification';
-import { PlanValidationError, isObj, type Obj } from './validation';
+import { PlanValidationError, isObj, list, number, text, type Obj } from './validation';
 
 export type { PlanVerification } from './verification';
 
@@ -143,12 +143,10 @@ export { PlanValidationError } from './validation';
 const MAX_TEXT = 20_000;
 const MAX_LIST = 200;
 
+/** o[key] as text (fallback when absent); the field readers and their messages are validation.ts's. */
 function str(o: Obj, key: string, field: string, fallback = ''): string {
   const v = o[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'string') throw new PlanValidationError(`${field}.${key}`, 'must be text');
-  if (v.length > MAX_TEXT) throw new PlanValidationError(`${field}.${key}`, `is longer than ${MAX_TEXT} characters`);
-  return v;
+  return v === undefined || v === null ? fallback : text(v, `${field}.${key}`, MAX_TEXT);
 }
 
 function bool(o: Obj, key: string, field: string, fallback: boolean): boolean {
@@ -158,23 +156,14 @@ function bool(o: Obj, key: string, field: string, fallback: boolean): boolean {
   return v;
 }
 
+/** o[key] as a number within [min, max]; absent or an empty form field is undefined. */
 function num(o: Obj, key: string, field: string, min: number, max: number): number | undefined {
   const v = o[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new PlanValidationError(`${field}.${key}`, 'must be a number');
-  if (v < min || v > max) throw new PlanValidationError(`${field}.${key}`, `must be between ${min} and ${max}`);
-  return v;
+  return v === undefined || v === null || v === '' ? undefined : number(v, `${field}.${key}`, min, max);
 }
 
 function strList(o: Obj, key: string, field: string): string[] {
-  const v = o[key];
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new PlanValidationError(`${field}.${key}`, 'must be a list');
-  if (v.length > MAX_LIST) throw new PlanValidationError(`${field}.${key}`, `has more than ${MAX_LIST} entries`);
-  return v.map((x, i) => {
-    if (typeof x !== 'string' || x.length > MAX_TEXT) throw new PlanValidationError(`${field}.${key}[${i}]`, 'must be text');
-    return x;
-  });
+  return list(o[key], `${field}.${key}`, MAX_LIST, (x, f) => text(x, f, MAX_TEXT));
 }
 
 function sub(o: Obj, key: string): Obj {

@@ -6,7 +6,7 @@
  */
 import type { VerifyReport } from '../../measure/verify';
 import type { Sqnr } from '../../measure/verify/metrics';
-import { PlanValidationError, isObj, type Obj } from './validation';
+import { fail, list, number, obj, orNull, text } from './validation';
 
 export const VERIFIED_TECHNIQUES = ['fp16', 'int8-dynamic', 'int8-ptq', 'int4-weight-only'] as const;
 export type VerifiedTechnique = (typeof VERIFIED_TECHNIQUES)[number];
@@ -66,35 +66,6 @@ export function withVerification(list: PlanVerification[], v: PlanVerification):
 
 // ---------------------------------------------------------------------------------------------
 // Validation of a measurement read from a plan file or a webview message.
-
-function fail(field: string, why: string): never {
-  throw new PlanValidationError(field, why);
-}
-
-function obj(v: unknown, field: string): Obj {
-  if (!isObj(v)) fail(field, 'must be an object');
-  return v;
-}
-
-function text(v: unknown, field: string, max = 2000): string {
-  if (typeof v !== 'string' || v.length > max) fail(field, `must be text of at most ${max} characters`);
-  return v;
-}
-
-function number(v: unknown, field: string, min = -Infinity, max = Infinity): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) fail(field, `must be a number${Number.isFinite(min) ? ` from ${min}` : ''}${Number.isFinite(max) ? ` to ${max}` : ''}`);
-  return v;
-}
-
-function orNull<T>(v: unknown, read: (x: unknown) => T): T | null {
-  return v === null || v === undefined ? null : read(v);
-}
-
-function list<T>(v: unknown, field: string, max: number, read: (x: unknown, f: string) => T): T[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.length > max) fail(field, `must be a list of at most ${max} entries`);
-  return v.map((x, i) => read(x, `${field}[${i}]`));
-}
 
 /** A number of dB or one of the SQNR words; null (how JSON writes ±Infinity) is refused: it could be either end. */
 function sqnr(v: unknown, field: string): Sqnr {
