@@ -29,10 +29,13 @@ test('energy rows without a power figure, or of a device the catalog lacks, are 
 });
 
 test('energy.csv: every STM32 row maps (X-CUBE-AI 9.0, four MLPerf Tiny networks) and the Coral USB supply power maps to the accelerator', { skip: SKIP_NO_SHARED }, () => {
-  const mapped = mapText(fs.readFileSync(path.join(sharedDir, 'calibration', 'energy.csv'), 'utf8'));
+  const text = fs.readFileSync(path.join(sharedDir, 'calibration', 'energy.csv'), 'utf8');
+  const mapped = mapText(text);
   const points = mapped.filter((m): m is EnergyPoint => 'device' in m);
   const mcu = points.filter((p) => p.scope === 'device');
-  assert.equal(mcu.length, 12, JSON.stringify(mapped.filter((m) => !('device' in m))));
+  const stm32Rows = parseCsv(text).filter((r) => /^STM32/.test(r.device)).length;
+  assert.ok(stm32Rows > 0);
+  assert.equal(mcu.length, stm32Rows, JSON.stringify(mapped.filter((m) => !('device' in m))));
   assert.deepEqual([...new Set(mcu.map((p) => p.device))].sort(), ['stm32h7', 'stm32l4', 'stm32u5']);
   assert.deepEqual([...new Set(mcu.map((p) => p.arch))].sort(), ['ds_cnn_kws', 'fc_autoencoder_ad', 'mobilenet_v1_0.25_96_vww', 'resnet8_cifar']);
   for (const p of mcu) {
