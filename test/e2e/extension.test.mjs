@@ -90,9 +90,9 @@ for (const theme of THEMES_TO_RUN) {
     });
 
     it('the planner opens from the analysis view; typed fields are saved as .edgeplan/*.plan.json', async () => {
-      const frame = await analysisFrame(s);
+      const frame = await analysisFrame(s, 30_000, model.name);
       await frame.locator('[data-testid="open-planner"]').click();
-      planner = await plannerFrame(s);
+      planner = await plannerFrame(s, 45_000, model.name);
       assert.equal(await planner.locator('[data-testid="planner-error"]').count(), 0, 'the planner shows an error');
       await typeInto(planner, 'field-project.name', projectName);
       await typeInto(planner, 'field-project.owner', 'Edge team');
@@ -113,7 +113,7 @@ for (const theme of THEMES_TO_RUN) {
 
     it('after a window reload the planner comes back with the draft', async () => {
       await s.wb.reloadWindow();
-      planner = await plannerFrame(s, 60_000);
+      planner = await plannerFrame(s, 60_000, model.name);
       await waitFor('the project name field', async () => (await planner.locator('[data-testid="field-project.name"]').count()) > 0, { timeoutMs: 15_000 });
       assert.equal(await fieldValue(planner, 'field-project.name'), projectName);
       assert.equal(await fieldValue(planner, 'field-project.owner'), 'Edge team');

@@ -90,12 +90,12 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
     await frame.locator('[data-testid="bindings-apply"]').click();
     const expected = formatCount(cli2.model.macs);
     const after = await waitFor(`MACs to read ${expected}`, async () => {
-      const f = await analysisFrame(s, 5_000);
+      const f = await analysisFrame(s, 5_000, symbolic.name);
       const t = await macsText(f);
       return t === expected ? t : null;
     }, { timeoutMs: 45_000 });
     assert.notEqual(after, before);
-    const f = await analysisFrame(s);
+    const f = await analysisFrame(s, 30_000, symbolic.name);
     assert.equal(await f.locator(`[data-testid="bind-${symbolic.symbol}"]`).inputValue(), '2', 'the field shows the size now in use');
     assert.equal(await f.locator(`[data-testid="bind-error-${symbolic.symbol}"]`).innerText(), '');
     assert.deepEqual(await errorToasts(s), []);
@@ -217,7 +217,7 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
 
   it('the planner of a weights-only file shows "unknown" with the reason where a figure cannot be made, never NaN', async () => {
     await s.wb.runExplorerContextMenu(weights.name, 'Open Edge Deployment Planner');
-    const frame = await plannerFrame(s);
+    const frame = await plannerFrame(s, 45_000, weights.name);
     const html = await waitFor('the planner figures and recommendation', async () => {
       const t = await frame.evaluate(() => (document.querySelector('[data-testid="recommendation-verdict"]') ? document.body.innerHTML : null));
       return t;
@@ -244,7 +244,7 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
     assert.deepEqual(titles, ['Analyze the sample model', 'Plan its deployment', 'Verify on this machine', 'Export the plan']);
     await walkthrough.locator('.getting-started-step', { hasText: 'Analyze the sample model' }).first().click();
     await walkthrough.locator('a.monaco-button', { hasText: /^Analyze the Sample Model$/ }).first().click();
-    const frame = await analysisFrame(s, 45_000);
+    const frame = await analysisFrame(s, 45_000, 'tiny-cnn.onnx');
     const sample = join(s.dirs.workspace, 'edgeplan-sample', 'tiny-cnn.onnx');
     assert.ok(existsSync(sample), `${sample} was copied into the workspace`);
     const { formatCount } = formatNumbers();
@@ -262,7 +262,7 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
 
     // The verify step's button runs this command: the planner opens on the sample and measures static INT8.
     await s.wb.runCommand('Edge Planner: Verify the Sample Model on This Machine');
-    const planner = await plannerFrame(s);
+    const planner = await plannerFrame(s, 45_000, 'tiny-cnn.onnx');
     await waitFor('the measured table in the planner', async () => (await planner.locator('[data-testid="measured-table"][data-technique="int8-ptq"]').count()) > 0, { timeoutMs: 180_000 });
     assert.match(await planner.locator('[data-testid="measured-table"]').first().innerText(), /\(measured\)/);
     assert.ok(existsSync(join(s.dirs.workspace, 'edgeplan-sample', 'tiny-cnn.int8-ptq.onnx')), 'the INT8 sample was written beside it');

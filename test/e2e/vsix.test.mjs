@@ -49,9 +49,9 @@ describe(`packaged VSIX installed with code-server --install-extension`, { skip:
   });
 
   it('the planner exports all four documents', async () => {
-    const frame = await analysisFrame(s);
+    const frame = await analysisFrame(s, 30_000, model.name);
     await frame.locator('[data-testid="open-planner"]').click();
-    const planner = await plannerFrame(s);
+    const planner = await plannerFrame(s, 45_000, model.name);
     const magic = { docx: 'PK', xlsx: 'PK', pptx: 'PK', pdf: '%PDF' };
     for (const format of ['docx', 'xlsx', 'pdf', 'pptx']) {
       const { size, head } = await exportThroughDialog(s, planner, format, join(s.dirs.workspace, `vsix-plan.${format}`));

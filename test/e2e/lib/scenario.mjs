@@ -80,8 +80,24 @@ export async function analysisFrame(session, timeoutMs = 30_000, modelName = nul
   );
 }
 
-export async function plannerFrame(session, timeoutMs = 45_000) {
-  return session.wb.webviewFrame('the planner webview with its form', async (f) => f.evaluate(() => document.body?.dataset.view === 'planner' && !!document.querySelector('[data-testid="plan-form"], [data-testid="planner-error"]')), { timeoutMs });
+/**
+ * The planner webview's frame; with `modelName`, the one whose model line (or error) names that model (the planner
+ * of another model may be open too, as the analysis panels may).
+ */
+export async function plannerFrame(session, timeoutMs = 45_000, modelName = null) {
+  return session.wb.webviewFrame(
+    modelName ? `the planner webview of ${modelName} with its form` : 'the planner webview with its form',
+    async (f) =>
+      f.evaluate(
+        (name) => {
+          if (document.body?.dataset.view !== 'planner') return false;
+          const shown = document.querySelector('[data-testid="model-file"], [data-testid="planner-error"]');
+          return !!shown && !!document.querySelector('[data-testid="plan-form"], [data-testid="planner-error"]') && (!name || (shown.textContent ?? '').includes(name));
+        },
+        modelName,
+      ),
+    { timeoutMs },
+  );
 }
 
 /** "100,472" → 100472; "1.23 M" → 1230000 (with its rounding step); returns { value, step }. */
