@@ -15,8 +15,8 @@
  *    scale, a per-op overhead scale (with >= 4 points, bounded to OVERHEAD_SCALE_BOUNDS of the prior per-op cost),
  *    a fixed per-inference pipeline time per end-to-end source (PIPELINE_SOURCES, >= 3 points; added only when
  *    reproducing that source's points, never to user estimates), the memory-bandwidth scale (LLM decode points; Edge TPU
- *    parameter streaming), shrunk runtime / precision factors (>= 2 points) and the range (predictionBand: a 90 %
- *    prediction interval from leave-one-out residuals pooled with a prior spread).
+ *    parameter streaming), shrunk runtime / precision factors (>= 2 points) and the range (predictionBand: the 85th
+ *    percentile of |leave-one-out residual|, the device's own residuals mixed with every device's pooled).
  *    A fitted factor that lands on a grid bound or clamp is printed as a WARNING and listed in the report.
  * 5. Reports median / 90th percentile |ln(estimate / measured)|, share within 1.5x, and range coverage on the
  *    held-out points; writes the factors (calibration.json, read by the estimator) and docs/CALIBRATION.md.
@@ -33,7 +33,7 @@ import { writeReferenceModel } from '../../test/support/modelgen/reference-archs
 import { estimateDeviceWith } from '../../src/planner/estimate';
 import { lookupSplit, publicationOf, SPLIT_RULE, type FrozenSplit } from './split';
 import { loadCatalog, loadPriors, toBase, type DeviceCalibration } from '../../src/planner/catalog';
-import { parseCsv, mapRow, mapEnergyRow, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, uncalibratedHalf, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
+import { parseCsv, mapRow, mapEnergyRow, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, uncalibratedHalf, rangeRuleCheck, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
 
 /** Candidate op-class scales (multipliers on the prior depthwise / vector efficiencies of a unit type). */
 const CLASS_GRID = [0.35, 0.5, 0.7, 1, 1.4, 2, 2.8];
@@ -364,11 +364,15 @@ async function main(): Promise<void> {
     groupFits.push({ group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs });
   }
 
-  // The range rule needs every device's cross-validated residuals: a spread pooled over all of them, each device's
-  // shrunk toward it (predictionBand); uncalibrated priors get the widest (uncalibratedHalf).
-  const pooled = rms(groupFits.flatMap((g) => (g.basis === 'in-sample' ? [] : g.residuals)));
-  const bands = new Map(groupFits.map((g) => [g.group.join('+'), predictionBand(g.residuals, pooled)]));
-  const noPoints = uncalibratedHalf([...bands.values()].map((b) => Math.log(b.high)), pooled);
+  // The range rule needs every device's cross-validated residuals: pooled over all of them, each device's own mixed
+  // with the pool (predictionBand); uncalibrated priors get the widest (uncalibratedHalf). A device fitted on one point
+  // has no cross-validated residual (its fit reproduces that point): its range comes from the pool alone.
+  const ownResiduals = (g: (typeof groupFits)[number]): number[] => (g.basis === 'in-sample' ? [] : g.residuals);
+  const pooledResiduals = groupFits.flatMap(ownResiduals);
+  const pooled = rms(pooledResiduals);
+  const bands = new Map(groupFits.map((g) => [g.group.join('+'), predictionBand(ownResiduals(g), pooledResiduals)]));
+  const noPoints = uncalibratedHalf([...bands.values()].map((b) => b.half), pooledResiduals);
+  const rangeCheck = rangeRuleCheck(groupFits.map(ownResiduals).filter((rs) => rs.length));
   const uncalibratedRange = { low: round4(Math.exp(-noPoints)), high: round4(Math.exp(noPoints)) };
   const crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }> = {};
   // Cross-validation residuals r = ln(measured / estimate) as results, inside the range when |r| <= its half-width.
@@ -383,7 +387,9 @@ async function main(): Promise<void> {
     const half = Math.log(band.high);
     shared.range = { low: round4(Math.exp(-half)), high: round4(Math.exp(half)) };
     shared.sources = pubs;
-    shared.rangeBasis = `${Math.round(RANGE_COVERAGE * 100)} % interval from ${residuals.length} residual(s) cross-validated ${basis}`;
+    shared.rangeBasis = basis === 'in-sample'
+      ? `${Math.round(RANGE_COVERAGE * 100)}th percentile of the |error| pooled over every calibrated device (${residuals.length} training point: nothing of its own to cross-validate)`
+      : `${Math.round(RANGE_COVERAGE * 100)}th percentile of |error| over its ${residuals.length} residual(s) cross-validated ${basis}, mixed with every device's (weight ${PRIOR_WEIGHT} points)`;
     for (const dev of group) {
       const cal: CalibrationEntry = JSON.parse(JSON.stringify(shared));
       const devHo = ho.filter((p) => p.device === dev);
@@ -407,7 +413,7 @@ async function main(): Promise<void> {
         `; held-out ${devHo.length}` +
         (hoSummary.medianAbsLogError !== null ? `, median |ln error| ${hoSummary.medianAbsLogError} (${Math.exp(hoSummary.medianAbsLogError).toFixed(2)}x)` : '');
       calibrations[dev] = cal;
-      fitLog[dev] = { trainLoss: round4(fitted.loss), gridSizes: fitted.grid, atBounds: fitted.bounds, group, rangeFrom: basis, rangeSpread: round4(band.spread), rangeZ: round4(band.z), pooledSpread: round4(pooled) };
+      fitLog[dev] = { trainLoss: round4(fitted.loss), gridSizes: fitted.grid, atBounds: fitted.bounds, group, rangeFrom: basis, rangeHalf: round4(band.half), pooledSpread: round4(pooled) };
       crossValidation[dev] = { byPoint: summarize(asResults(byPoint, half, dev)), bySource: summarize(asResults(bySource, half, dev)), sources: pubs.length };
     }
     process.stderr.write(`fitted ${group.join('+')}: compute x${shared.computeScale} overhead x${shared.overheadScale} memory x${shared.memoryScale} range ${shared.range.low}..${shared.range.high} (${basis}) ${JSON.stringify(shared.runtimeFactors)} ${JSON.stringify(shared.precisionFactors ?? {})} pipeline ${JSON.stringify(Object.fromEntries(Object.entries(shared.pipelineOverheadMs ?? {}).map(([k, v]) => [k, v.ms])))}\n`);
@@ -459,6 +465,7 @@ async function main(): Promise<void> {
     uncalibratedDevices: catalog.devices.map((d) => d.id).filter((id) => !calibrations[id]),
     uncalibratedRange,
     pooledSpread: round4(pooled),
+    rangeRuleCheck: { ...rangeCheck, coverage: round4(rangeCheck.coverage), medianWidth: round4(rangeCheck.medianWidth) },
     crossValidation,
     crossValidationAll,
     referenceNetworks: archFacts,
@@ -488,6 +495,7 @@ function markdown(doc: {
   uncalibratedDevices: string[];
   uncalibratedRange: { low: number; high: number };
   pooledSpread: number;
+  rangeRuleCheck: { points: number; coverage: number; medianWidth: number };
   crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }>;
   crossValidationAll: { byPoint: ErrorSummary; bySource: ErrorSummary };
   points: PointResult[];
@@ -506,7 +514,7 @@ function markdown(doc: {
     'Per device the script fits a compute-efficiency scale (at most up to where the unit\'s most efficient prior precision reaches the catalog peak), a per-op overhead scale (with at least 4 training points; bounded to x' + OVERHEAD_SCALE_BOUNDS.low + ' .. x' + OVERHEAD_SCALE_BOUNDS.high + ' of the prior per-op cost), a fixed per-inference pipeline time per end-to-end source (' + PIPELINE_SOURCES.map((s) => `${s.id}: ${s.measures}`).join('; ') + '; with at least ' + PIPELINE_MIN_POINTS + ' training points of that source on the device, searched over 0 and ' + round4(PIPELINE_GRID[1]) + ' .. ' + round4(PIPELINE_GRID[PIPELINE_GRID.length - 1]) + ' ms; added only when reproducing that source\'s points, never to user estimates, which are pure inference and state the fitted time), the memory-bandwidth scale (LLM decode; Edge TPU parameter streaming), runtime factors (every runtime with a training point) and precision factors (at least 2 training points), refined in two alternating passes, each pass moving a factor by n / (n + 1) of the median log ratio left on its n training points (the passes compound: a factor its points alone determine ends 3/4 of the way to them with one point, 8/9 with two; a refit that loses a factor\'s only point falls back to the prior 1, as for a runtime without points); a runtime that is the same engine at a higher clock (' + RUNTIME_ORDER.map(([a, b]) => `${a} vs ${b}`).join(', ') + ') is never fitted slower than its sibling; a runtime factor divides the whole graph time, a precision factor the compute rate. ' +
     'Devices that are the same silicon in another power mode (' + SHARED_SILICON.map((g) => g.join(' / ')).join('; ') + ') share one set of factors fitted on the union of their training points; the catalog peaks (GPU clock) and bandwidths carry the difference. ' +
     'Op classes: per unit type (cpu, gpu, npu, tpu, mcu-cpu) one multiplier on the prior efficiency of depthwise convolutions and one on vector ops (elementwise, pooling, data movement) relative to dense layers, searched over ' + CLASS_GRID.join(', ') + ' on the summed training loss of every device of that type (pooled, so a device with few points borrows from the others), shrunk toward the priors by a penalty of ' + CLASS_PENALTY + ' per (ln scale)^2; fitted only where the type has at least ' + CLASS_MIN_POINTS + ' training points. ' +
-    'Range rule v3 (frozen split in scripts/calibration/heldout-split.json; v3 changes only the ordering step of v2, and was chosen after v2\'s held-out figures had been seen, so these held-out figures are not blind): an ' + Math.round(RANGE_COVERAGE * 100) + ' % log-normal prediction interval. Each device\'s training points are cross-validated by point (each predicted by a fit without it); the residuals r = ln(measured / estimate) of all devices give a pooled spread (x' + Math.exp(doc.pooledSpread).toFixed(2) + '), and each device\'s spread is shrunk toward it: s^2 = (sum r^2 + ' + PRIOR_WEIGHT + ' pooled^2) / (n + ' + PRIOR_WEIGHT + '), range = exp(+/- t90(n + ' + (PRIOR_WEIGHT - 1) + ') s sqrt(1 + 1/n)). With residuals no larger than the pooled spread, fewer training points never give a narrower range; a device whose own cross-validated residuals are larger keeps its wider range without widening the others (v2 widened every device to the noisiest one with more points: x16.9 everywhere); a device without published points gets the widest (x' + doc.uncalibratedRange.low + ' .. x' + doc.uncalibratedRange.high + '). Cross-validation by source (each publication held out in turn, the rest refitted) is reported below: it is what a user meets on a setup (runtime, harness) the calibration has not seen, and it is larger.', '');
+    'Range rule v4 (chosen on the training split only, after the held-out figures of rule v3 had been seen, so the held-out figures below are not blind): each device\'s training points are cross-validated by point (each predicted by a fit without it), r = ln(measured / estimate); the range is exp(+/- h), h the ' + Math.round(RANGE_COVERAGE * 100) + 'th percentile of |r| over the device\'s own residuals (weight 1 each) mixed with every device\'s residuals pooled (weight ' + PRIOR_WEIGHT + ' points together; their root-mean-square spread is x' + Math.exp(doc.pooledSpread).toFixed(2) + '), clamped to x0.1 .. x10; a device fitted on one point has no residual of its own and takes the pool\'s. With residuals smaller than the pool\'s, fewer training points never give a narrower range; a device whose own residuals are larger keeps its wider range without widening the others; a device without published points gets the widest (x' + doc.uncalibratedRange.low + ' .. x' + doc.uncalibratedRange.high + '). ' + 'Why v4: rule v3 (an 80 % log-normal interval from a root-mean-square spread, which the heaviest residuals inflate) covered 88 % of the training points in nested cross-validation at a median width of x7.22. The criterion, fixed before the candidates were compared: the narrowest candidate whose nested by-point coverage on the training split is at least 85 % (the issue\'s goal of 80 % plus a margin); the candidates were the 80th, 85th and 90th percentiles of |r| and a median-based spread with v3\'s t quantile (81 % at x4.00, 87 % at x4.50, 91 % at x9.17, 87 % at x6.18). The check is recomputed on every run (Range rule check, below). Cross-validation by source (each publication held out in turn, the rest refitted) is reported below: it is what a user meets on a setup (runtime, harness) the calibration has not seen, and it is larger.', '');
   L.push('Error = |ln(estimate / measured)|; "1.5x" means the typical estimate is within a factor 1.5 of the measurement. Coverage = share of points inside [low, high]; width = median high / low.', '');
   L.push('## Held-out error per device', '');
   L.push('| Device | Train pts | Held-out pts | Median error | 90th pct error | Within 1.5x | In range | Range width |');
@@ -519,6 +527,9 @@ function markdown(doc: {
   const t = doc.summary.train;
   L.push(`| (training, for comparison) | ${t.points} | | ${x(t.medianAbsLogError)} | ${x(t.p90AbsLogError)} | ${pct(t.within1_5x)} | ${pct(t.coverage)} | ${t.medianRangeWidth === null ? 'n/a' : `${t.medianRangeWidth.toFixed(2)}x`} |`, '');
   L.push(`Devices without any usable published point (uncalibrated priors, the widest range): ${doc.uncalibratedDevices.join(', ') || 'none'}.`, '');
+  const rc = doc.rangeRuleCheck;
+  L.push('## Range rule check (training split)', '');
+  L.push(`Each training point's cross-validated residual against the range the rule gives without it (its device's other residuals, the pool without it): ${rc.points} points, ${pct(rc.coverage)} inside, median width x${rc.medianWidth.toFixed(2)} (high / low). The nominal level is ${Math.round(RANGE_COVERAGE * 100)} %.`, '');
   L.push('## Cross-validation on the training split', '');
   L.push('Each training point predicted by a fit that did not see it: by point (that point left out) and by source (its whole publication left out). The by-source figures are what a user meets on a model from a source the fit has not seen; the range column shows how often the device\'s range would have covered those residuals.', '');
   L.push('| Device | Sources | By point: median | By point: 90th pct | By source: median | By source: 90th pct | By source: in range |');
@@ -568,7 +579,7 @@ function markdown(doc: {
   L.push('', '## Caveats', '');
   L.push('- What "latency" means differs by source (see `../shared/calibration/NOTES.md`): OpenCV zoo rows include pre/post-processing, trtexec rows are GPU compute only, MLPerf Tiny latency is 1/throughput, LLM rows are time per output token. End-to-end pipeline sources (Ultralytics model.benchmark(), OpenCV zoo, Arm harness) get a fixed per-inference time per device, fitted on their training points and added only when reproducing them; other differences (e.g. GPU compute only vs host latency) are absorbed by runtime factors and show in the residual spread. User estimates exclude framework / pipeline overhead and say how large the fitted one was.');
   L.push('- The Coral USB rows are mostly measured on a desktop host; the catalog\'s coral-usb assumes a Raspberry Pi 5 host, which only changes ops that fall back and USB handling (Ultralytics measured Pi 4 vs Pi 5 hosts 22-30% apart).');
-  L.push('- Devices with one or two training points get a range set mostly by the pooled spread and a larger t quantile, so with residuals no larger than the pooled spread never narrower than a device with more points (a noisy, well-measured device such as the Pi 5 can be wider); their held-out error is a single number, not a distribution.');
+  L.push('- Devices with one to three training points get a range set mostly by the pooled residuals, so with residuals smaller than the pool\'s never narrower than a device with more points (a noisy, well-measured device such as the Pi 5 can be wider); their held-out error is a single number, not a distribution.');
   L.push('- Known weak spot: on the Edge TPU, YOLOv8n runs about 2-4x slower than its MACs suggest next to MobileNet / ResNet / SSD (training residuals), and the model has no term for it (narrow 16-64 channel layers at high resolution, SiLU as LOGISTIC + MUL, or compiler partitioning are candidates; none is sourced yet), which keeps the coral ranges among the widest calibrated ones (x7-9).');
   L.push(`- The per-op overhead bound (x${OVERHEAD_SCALE_BOUNDS.low} .. x${OVERHEAD_SCALE_BOUNDS.high} of the prior per-op cost: ${10 * OVERHEAD_SCALE_BOUNDS.low} .. ${10 * OVERHEAD_SCALE_BOUNDS.high} us per application-CPU op, ${30 * OVERHEAD_SCALE_BOUNDS.low} .. ${30 * OVERHEAD_SCALE_BOUNDS.high} us per MCU op) is physical, not chosen from held-out points: at x4 a 3-op model would be estimated slower on a 2.4 GHz Pi 5 than on a 280 MHz Cortex-M7. A device at the bound (see Fit warnings) has per-layer time the model does not explain; on the Pi 5 it is mostly the Arm harness YOLO11n int8 point (about 3x its estimate), which a fixed pipeline time cannot absorb because the same harness's other networks are over-estimated.`);
   L.push('- Reference networks are rebuilt from their published layer configurations; their MACs and parameter counts are checked against the papers in `test/unit/calibration-archs.test.ts` (within 12%).');
