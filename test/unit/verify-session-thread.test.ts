@@ -2,7 +2,8 @@
  * verify's session thread (src/measure/verify/session-thread.ts), started from the real measurement-child bundle
  * (dist/measure-worker.js) with real onnxruntime-node: a model run there gives exactly the outputs of the same model
  * run on this thread with the same options; onnxruntime's own error comes back as a rejected run (not a crash or a
- * hang); runs sent together come back in order; a closed thread refuses work with a clear message. And a whole
+ * hang); runs sent together come back in order; a closed thread refuses work with a clear message;
+ * idle runs (the original's early evaluation runs) wait for every other run and can be dropped. And a whole
  * verification on two threads reports exactly what the same verification reports one model at a time (the mode
  * verify falls back to for models over 512 MiB or on one core): same figures, same sensitive layers, same file —
  * also for a model whose weights are in an external data file (derived models are written next to a link to it).
@@ -71,6 +72,40 @@ test("onnxruntime's error on the session thread is a rejected run with its messa
     await thread.close();
   }
   await assert.rejects(thread.open(model, options), /closed/);
+});
+
+test('idle runs on the session thread give way to runs sent after them, compute the same, and can be dropped', async () => {
+  const thread = new SessionThread(script);
+  try {
+    const here = localSession(await ort.InferenceSession.create(model, options));
+    const there = await thread.open(model, options);
+    const inputs = here.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
+    const finished: string[] = [];
+    const feeds = [0, 1, 2, 3, 9].map((k) => feedsFor(inputs, k));
+    // A second session opening keeps the thread busy while the runs below arrive.
+    const opening = thread.open(model, options);
+    const idle = [0, 1, 2, 3].map((k) => there.runWhenIdle!(feeds[k]).then((r) => (finished.push(`idle ${k}`), r)));
+    const urgent = there.run(feeds[4]).then((r) => (finished.push('run'), r));
+    const results = await Promise.all(idle);
+    await urgent;
+    await (await opening).release();
+    assert.deepEqual(finished, ['run', 'idle 0', 'idle 1', 'idle 2', 'idle 3']);
+    for (let k = 0; k < 4; k++) {
+      const local = await here.run(feedsFor(inputs, k));
+      for (const name of here.outputNames) assert.deepEqual(Array.from(results[k]![name].data as Float32Array), Array.from(local[name].data as Float32Array), `idle run ${k}, output ${name}`);
+    }
+    // Dropped (sent while the thread opens a session): the idle runs not started yet resolve null; the thread goes on.
+    const moreFeeds = [4, 5, 6, 7, 8].map((k) => feedsFor(inputs, k));
+    const reopening = thread.open(model, options);
+    const more = moreFeeds.map((f) => there.runWhenIdle!(f));
+    await thread.dropIdle();
+    assert.deepEqual(await Promise.all(more), [null, null, null, null, null]);
+    await (await reopening).release();
+    assert.ok(Object.keys(await there.run(feedsFor(inputs, 3))).length > 0, 'a later run still works');
+    await here.release();
+  } finally {
+    await thread.close();
+  }
 });
 
 for (const [what, external] of [['the sample model', false], ['a model with external data', true]] as const) test(`verify on two threads and one model at a time: the same figures and the same file (${what})`, async () => {

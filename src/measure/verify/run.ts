@@ -27,6 +27,7 @@ import { loadSample, seededRandom, splitDataset, syntheticSample, type DatasetSp
 import { DataError, VerifyError } from './errors';
 import type { WriterOutput } from './compress-types';
 import type { Latency, VariantMeasure, VerifyMessage, VerifyRequest, VerifyRunResult } from './protocol';
+import { runInOrder, type Job, type Side } from './in-order';
 import { localSession, SessionThread, type TensorValue, type TensorValues, type VerifySession } from './session-thread';
 
 type Ort = typeof OrtModule;
@@ -34,6 +35,9 @@ type Session = VerifySession;
 type Feeds = Record<string, TensorValue>;
 
 const CACHE_BYTES = 512 * 1024 * 1024;
+/** Evaluation runs of the original the session thread may do early, while idle (at most, and their inputs' bytes). */
+const EARLY_RUNS = 64;
+const EARLY_BYTES = 64 * 1024 * 1024;
 /** INT8 and FP16: samples also run as onnxruntime runs the file here, for latency and its deviation from the exact arithmetic. */
 const LATENCY_SAMPLES = 30;
 
@@ -134,8 +138,12 @@ class Sessions {
       return { here: one, there: one, release: () => one.release() };
     }
     const [here, there] = await Promise.all([this.open(source, what, 'here', mode), this.open(source, what, 'thread', mode)]);
-    return { here, there, release: async () => void (await Promise.all([here.release(), there.release()])) };
+    return pairWith(here, there);
   }
+}
+
+function pairWith(here: Session, there: Session): Pair {
+  return { here, there, release: async () => void (await Promise.all([here.release(), there.release()])) };
 }
 
 /** Size of a file in bytes; 0 when it cannot be read (a missing external data file fails later, by name). */
@@ -171,6 +179,10 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const external = [...new Set(parsed.graph.initializers.map((t) => t.external?.location).filter((l): l is string => !!l))];
   const modelBytes = bytes.length + external.reduce((a, loc) => a + fileSize(path.resolve(path.dirname(file), loc)), 0);
   const sessions = new Sessions(ort, req, external, thread, os.availableParallelism() >= 2 && modelBytes <= req.twoThreadsMaxBytes);
+  // The session thread starts now, and opens the original, while this thread opens it for timing.
+  if (sessions.twoThreads) thread.start();
+  const originalThere = sessions.twoThreads ? sessions.open(file, path.basename(file), 'thread') : null;
+  originalThere?.catch(() => undefined);
   if (modelBytes > req.twoThreadsMaxBytes) notes.push(`the model with its external data is ${(modelBytes / 1048576).toFixed(1)} MiB, over the ${(req.twoThreadsMaxBytes / 1048576).toFixed(0)} MiB run on two threads at once (each thread would hold its own copy): models ran one at a time`);
   const original = await sessions.open(file, path.basename(file), 'timing');
   const inputs: ModelInput[] = original.inputMetadata.map((m) => {
@@ -209,14 +221,59 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     }
     return toFeeds(t);
   };
+  const runFailed = (what: string, ref: SampleRef | number, e: unknown): VerifyError => {
+    const sample = typeof ref === 'number' ? `synthetic sample ${ref}` : ref.id;
+    return new VerifyError(`onnxruntime could not run ${what} on ${sample}: ${String((e as Error).message).split('\n')[0]}${typeof ref === 'number' && Object.keys(req.bindings).length === 0 ? ' (symbolic dimensions were bound to 1; give --bind NAME=N or --data)' : ''}`);
+  };
   const run = async (s: Session, feeds: Feeds, what: string, ref: SampleRef | number, fetches?: string[]): Promise<TensorValues> => {
     try {
       return await (fetches ? s.run(feeds, fetches) : s.run(feeds));
     } catch (e) {
-      const sample = typeof ref === 'number' ? `synthetic sample ${ref}` : ref.id;
-      throw new VerifyError(`onnxruntime could not run ${what} on ${sample}: ${String((e as Error).message).split('\n')[0]}${typeof ref === 'number' && Object.keys(req.bindings).length === 0 ? ' (symbolic dimensions were bound to 1; give --bind NAME=N or --data)' : ''}`);
+      throw runFailed(what, ref, e);
     }
   };
+
+  // The original's outputs on the evaluation samples, kept for the evaluation of every variant while they fit.
+  const outputNames = original.outputNames;
+  const originalOutputs = new Map<number, Map<string, ArrayLike<number>>>();
+  let originalOutputBytes = 0;
+  let classifier: { name: string; classes: number } | null = null;
+  /** The original's outputs on sample i, kept for later variants while they fit in the cache. */
+  const originalValues = (i: number, out: TensorValues): Map<string, ArrayLike<number>> => {
+    const values = new Map(outputNames.map((n) => [n, numbers(out[n])]));
+    if (i === 0 && !classifier) {
+      const first = outputNames.find((n) => out[n].type.startsWith('float') && classCount(out[n].dims as number[]) !== null);
+      if (first) classifier = { name: first, classes: classCount(out[first].dims as number[])! };
+    }
+    const size = [...values.values()].reduce((a, v) => a + v.length * 8, 0);
+    if (originalOutputBytes + size <= CACHE_BYTES) {
+      originalOutputs.set(i, values);
+      originalOutputBytes += size;
+    }
+    return values;
+  };
+  // The session thread is idle while this thread prepares calibration and writes the compressed model: it runs the
+  // original on the first evaluation samples then (they do not depend on calibration), each run only when nothing
+  // else waits there. The evaluation drops those not started by then and runs them as usual.
+  const early = new Map<number, Promise<Map<string, ArrayLike<number>> | null>>();
+  const earlyDone = new Set<number>();
+  void originalThere?.then((there) => {
+    try {
+      for (let i = 0, size = 0; i < Math.min(EARLY_RUNS, evaluationRefs.length) && size <= EARLY_BYTES; i++) {
+        const feeds = evalFeeds(i);
+        size += Object.values(feeds).reduce((a, t) => a + (t.data as ArrayBufferView).byteLength, 0);
+        const ref = evaluationRefs[i];
+        const p = there.runWhenIdle!(feeds).then(
+          (out) => out && originalValues(i, out),
+          (e: unknown) => Promise.reject(runFailed('the original model', ref, e)),
+        );
+        p.catch(() => undefined).finally(() => earlyDone.add(i));
+        early.set(i, p);
+      }
+    } catch {
+      // A sample that cannot be read: the evaluation reports it in its turn.
+    }
+  }, () => undefined);
 
   // Element types of every tensor: the original with all its tensors exposed as outputs, as onnxruntime types them
   // on loading. For static INT8, the ranges of the activations it will quantize over the calibration samples: the
@@ -264,25 +321,21 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
         taps = await sessions.pair(augmented.bytes, what);
       } else if (sessions.twoThreads) {
         const there = await sessions.open(exposed, exposedWhat, 'thread');
-        taps = { here: tap, there, release: async () => void (await Promise.all([tap.release(), there.release()])) };
+        taps = pairWith(tap, there);
       } else taps = { here: tap, there: tap, release: () => tap.release() };
     }
   }
   if (!taps) await tap.release();
   const fetch = reduced ? undefined : fetched;
-  for (let k = 1; k < total; k += 2) {
-    const a = load(calibrationRefs[k]);
-    const pending = taps ? run(taps.there, toFeeds(a), 'the original model', calibrationRefs[k], fetch) : null;
-    pending?.catch(() => undefined);
-    const b = k + 1 < total ? load(calibrationRefs[k + 1]) : null;
-    const outB = b && taps ? await run(taps.here, toFeeds(b), 'the original model', calibrationRefs[k + 1], fetch) : null;
-    observeSample(a, pending ? await pending : null);
-    progress('calibrating', k + 1, total);
-    if (b) {
-      observeSample(b, outB);
-      progress('calibrating', k + 2, total);
-    }
-  }
+  // The other samples on both threads, observed in sample order.
+  const calibrationJobs = calibrationRefs.slice(1).map((ref) => async (side: Side) => {
+    const sample = load(ref);
+    return { sample, out: taps ? await run(taps[side], toFeeds(sample), 'the original model', ref, fetch) : null };
+  });
+  await runInOrder(calibrationJobs, taps !== null && sessions.twoThreads, (k, { sample, out }) => {
+    observeSample(sample, out);
+    progress('calibrating', k + 2, total);
+  });
   await taps?.release();
 
   const compress = (keepFloat: Set<string>, form: 'deployed' | 'reference' = 'deployed'): WriterOutput & { bytes: Buffer } =>
@@ -301,27 +354,9 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
 
   // Evaluation: both models on the same samples, two samples at a time on two threads (this one and the session
   // thread), one intra-op thread each; each thread has both models.
-  const outputNames = original.outputNames;
-  const originals: Pair = sessions.twoThreads ? await sessions.pair(file, path.basename(file)) : { here: original, there: original, release: async () => undefined };
-  const originalOutputs = new Map<number, Map<string, ArrayLike<number>>>();
-  let originalOutputBytes = 0;
+  const originals: Pair = originalThere ? await pairWith(await sessions.open(file, path.basename(file), 'here'), await originalThere) : { here: original, there: original, release: async () => undefined };
   const originalTimes: number[] = [];
-  let classifier: { name: string; classes: number } | null = null;
   const classOf = new Map<number, number[]>();
-  /** The original's outputs on sample i, kept for later variants while they fit in the cache. */
-  const originalValues = (i: number, out: TensorValues): Map<string, ArrayLike<number>> => {
-    const values = new Map(outputNames.map((n) => [n, numbers(out[n])]));
-    if (i === 0 && !classifier) {
-      const first = outputNames.find((n) => out[n].type.startsWith('float') && classCount(out[n].dims as number[]) !== null);
-      if (first) classifier = { name: first, classes: classCount(out[first].dims as number[])! };
-    }
-    const size = [...values.values()].reduce((a, v) => a + v.length * 8, 0);
-    if (originalOutputBytes + size <= CACHE_BYTES) {
-      originalOutputs.set(i, values);
-      originalOutputBytes += size;
-    }
-    return values;
-  };
 
   /**
    * Runs a compressed variant against the original on every evaluation sample. `exact` (on both threads)
@@ -338,26 +373,28 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     let top1 = 0;
     let top5 = 0;
     const compressedWhat = `the ${req.technique} model`;
-    /**
-     * Samples i and i + 1: the session thread runs the compressed model on the first and the original on the
-     * second, this thread the original on the first and the compressed model on the second — the same work on both
-     * threads whatever the two models cost. An original already run (an earlier variant) is not run again.
-     */
-    const evaluatePair = async (i: number): Promise<{ i: number; orig: Map<string, ArrayLike<number>>; comp: TensorValues }[]> => {
-      const j = i + 1 < evaluationRefs.length ? i + 1 : null;
-      const feedsI = evalFeeds(i);
-      const feedsJ = j === null ? null : evalFeeds(j);
-      const compI = run(exact.there, feedsI, compressedWhat, evaluationRefs[i]);
-      const origJ = j !== null && !originalOutputs.has(j) ? run(originals.there, feedsJ!, 'the original model', evaluationRefs[j]) : null;
-      compI.catch(() => undefined);
-      origJ?.catch(() => undefined);
-      const origI = originalOutputs.get(i) ?? originalValues(i, await run(originals.here, feedsI, 'the original model', evaluationRefs[i]));
-      const compJ = j === null ? null : await run(exact.here, feedsJ!, compressedWhat, evaluationRefs[j]);
-      const done = [{ i, orig: origI, comp: await compI }];
-      if (j !== null) done.push({ i: j, orig: originalOutputs.get(j) ?? originalValues(j, await origJ!), comp: compJ! });
-      return done;
-    };
-    for (let pair = 0; pair < evaluationRefs.length; pair += 2) for (const { i, orig, comp } of await evaluatePair(pair)) {
+    // Every sample: the original (unless an earlier variant ran it) then the compressed model, on both threads,
+    // observed in sample order.
+    // Early runs of the original not started yet are dropped; the one under way takes its place.
+    type Outputs = Map<string, ArrayLike<number>> | TensorValues;
+    if (early.size) await thread.dropIdle();
+    const runOriginal = async (i: number, side: Side): Promise<Map<string, ArrayLike<number>>> => originalValues(i, await run(originals[side], evalFeeds(i), 'the original model', evaluationRefs[i]));
+    const jobs: Job<Outputs>[] = evaluationRefs.flatMap((ref, i): Job<Outputs>[] => {
+      const underway = earlyDone.has(i) ? undefined : early.get(i);
+      return [
+        originalOutputs.has(i) ? Promise.resolve(originalOutputs.get(i)!) : underway ? underway.then((v) => v ?? runOriginal(i, 'here')) : (side: Side) => runOriginal(i, side),
+        (side: Side) => run(exact[side], evalFeeds(i), compressedWhat, ref),
+      ];
+    });
+    early.clear();
+    let orig = new Map<string, ArrayLike<number>>();
+    await runInOrder(jobs, sessions.twoThreads, (job, outputs) => {
+      const i = job >> 1;
+      if (job % 2 === 0) {
+        orig = outputs as Map<string, ArrayLike<number>>;
+        return;
+      }
+      const comp = outputs as TensorValues;
       const ref = evaluationRefs[i];
       if (compareKernels && i < LATENCY_SAMPLES) exactOutputs.set(i, comp);
       for (const n of outputNames) fidelity.get(n)!.add(orig.get(n)!, numbers(comp[n]));
@@ -374,7 +411,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
         }
       }
       progress(phase, i + 1, evaluationRefs.length);
-    }
+    });
     const timeOriginal = originalTimes.length === 0;
     const timedCount = Math.min(LATENCY_SAMPLES, evaluationRefs.length);
     for (let i = 0; i < timedCount; i++) {

@@ -31,6 +31,11 @@ export interface VerifySession {
   readonly inputMetadata: readonly OrtModule.InferenceSession.ValueMetadata[];
   readonly outputMetadata: readonly OrtModule.InferenceSession.ValueMetadata[];
   run(feeds: Record<string, TensorValue>, fetches?: string[]): Promise<TensorValues>;
+  /**
+   * Session thread only: a run done when the thread has nothing else to do (after every `run` sent before and
+   * meanwhile); null when dropped (SessionThread.dropIdle) before it started.
+   */
+  runWhenIdle?(feeds: Record<string, TensorValue>): Promise<TensorValues | null>;
   release(): Promise<void>;
 }
 
@@ -50,7 +55,8 @@ const ROLE = 'edgeplan-verify-sessions';
 
 type Request =
   | { id: number; op: 'open'; source: string | Uint8Array; options: OrtModule.InferenceSession.SessionOptions }
-  | { id: number; op: 'run'; session: number; feeds: Record<string, TensorValue>; fetches?: string[] }
+  | { id: number; op: 'run'; session: number; feeds: Record<string, TensorValue>; fetches?: string[]; idle?: boolean }
+  | { id: number; op: 'drop-idle' }
   | { id: number; op: 'release'; session: number };
 
 interface Opened {
@@ -67,6 +73,7 @@ type Unnumbered = Request extends infer R ? (R extends unknown ? Omit<R, 'id'> :
 type Reply = { id: number; ok: true; value: Opened | TensorValues | null } | { id: number; ok: false; message: string };
 
 const plain = (t: TensorValue): TensorValue => ({ type: t.type, dims: [...t.dims], data: t.data });
+const plainFeeds = (feeds: Record<string, TensorValue>): Record<string, TensorValue> => Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, plain(t)]));
 
 /** The main thread's handle on the session thread, which starts with the first session opened there. */
 export class SessionThread {
@@ -78,7 +85,8 @@ export class SessionThread {
   /** `script`: the measurement child's bundle, whose entry serves sessions when started as this thread. */
   constructor(private readonly script: string) {}
 
-  private start(): Worker {
+  /** Starts the thread now, so that it loads onnxruntime while this thread works (else it starts with the first session opened there). */
+  start(): Worker {
     if (this.worker) return this.worker;
     this.worker = new Worker(this.script, { workerData: { role: ROLE } });
     this.worker.on('message', (r: Reply) => {
@@ -119,11 +127,17 @@ export class SessionThread {
       outputNames: o.outputNames,
       inputMetadata: o.inputMetadata,
       outputMetadata: o.outputMetadata,
-      run: (feeds, fetches) => this.value<TensorValues>({ op: 'run', session: o.session, feeds: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, plain(t)])), fetches }),
+      run: (feeds, fetches) => this.value<TensorValues>({ op: 'run', session: o.session, feeds: plainFeeds(feeds), fetches }),
+      runWhenIdle: (feeds) => this.value<TensorValues | null>({ op: 'run', session: o.session, feeds: plainFeeds(feeds), idle: true }),
       release: async () => {
         await this.value<null>({ op: 'release', session: o.session });
       },
     };
+  }
+
+  /** Drops the runs waiting for the thread to be idle (they resolve null); the one under way finishes. */
+  async dropIdle(): Promise<void> {
+    if (this.worker) await this.value<null>({ op: 'drop-idle' });
   }
 
   async close(): Promise<void> {
@@ -147,7 +161,6 @@ export function serve(): void {
   const ort: Ort = require('onnxruntime-node');
   const sessions = new Map<number, OrtModule.InferenceSession>();
   let count = 0;
-  let queue = Promise.resolve();
   const handle = async (m: Request): Promise<Reply> => {
     try {
       if (m.op === 'open') {
@@ -155,6 +168,7 @@ export function serve(): void {
         sessions.set(count, s);
         return { id: m.id, ok: true, value: { session: count++, inputNames: [...s.inputNames], outputNames: [...s.outputNames], inputMetadata: s.inputMetadata.map((x) => ({ ...x })), outputMetadata: s.outputMetadata.map((x) => ({ ...x })) } };
       }
+      if (m.op === 'drop-idle') return { id: m.id, ok: true, value: null };
       const s = sessions.get(m.session);
       if (!s) return { id: m.id, ok: false, message: `no session ${m.session} in the session thread` };
       if (m.op === 'release') {
@@ -169,8 +183,23 @@ export function serve(): void {
       return { id: m.id, ok: false, message: String((e as Error)?.message ?? e) };
     }
   };
-  // One request at a time, in the order they came: a run never overlaps another on this thread.
+  // One request at a time, in the order they came (a run never overlaps another on this thread); idle runs only when
+  // no other request waits. The next request is taken after the messages that came meanwhile (setImmediate runs after
+  // them), so a request sent with or during an idle run goes before the idle runs still waiting.
+  const waiting: Request[] = [];
+  const idle: Request[] = [];
+  let busy = false;
+  const next = async (): Promise<void> => {
+    const m = busy ? undefined : waiting.shift() ?? idle.shift();
+    if (!m) return;
+    busy = true;
+    port.postMessage(await handle(m));
+    busy = false;
+    setImmediate(() => void next());
+  };
   port.on('message', (m: Request) => {
-    queue = queue.then(async () => port.postMessage(await handle(m)));
+    if (m.op === 'drop-idle') for (const d of idle.splice(0)) port.postMessage({ id: d.id, ok: true, value: null } satisfies Reply);
+    (m.op === 'run' && m.idle ? idle : waiting).push(m);
+    setImmediate(() => void next());
   });
 }
