@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { analyzeFile } from '../../analyzers';
 import { writeFileAtomic } from '../../export/atomic-write';
-import { runInChild } from '../child';
+import { startChild, type StartedChild } from '../child';
 import { ensureDir, linkOrCopy } from '../../fs-util';
 import { readOnnxModel } from './onnx-file';
 import { CI_METHOD } from './metrics';
@@ -117,6 +117,17 @@ function notOnnx(file: string, format: string): VerifyError {
 }
 
 export async function verifyModel(file: string, opts: VerifyOptions, onProgress?: (message: string, fraction: number) => void): Promise<VerifyReport> {
+  // The measurement child starts now and boots while the model is analysed and the options checked; it gets its
+  // request only when they pass, and is stopped (having done nothing) when they do not.
+  const child = startChild();
+  try {
+    return await verifyWith(child, file, opts, onProgress);
+  } finally {
+    child.stop();
+  }
+}
+
+async function verifyWith(child: StartedChild, file: string, opts: VerifyOptions, onProgress?: (message: string, fraction: number) => void): Promise<VerifyReport> {
   const model = path.resolve(file);
   const analysis = await analyzeFile(model, { bindings: opts.bindings });
   if (analysis.model.format !== 'onnx') throw notOnnx(model, analysis.model.format);
@@ -154,7 +165,7 @@ export async function verifyModel(file: string, opts: VerifyOptions, onProgress?
   };
   let result: VerifyRunResult;
   try {
-    result = await runInChild<VerifyRunResult>(request, {
+    result = await child.run<VerifyRunResult>(request, {
       what: 'verification',
       timeoutMs: opts.timeoutMs ?? VERIFY_TIME_LIMIT_MS,
       signal: opts.signal,

@@ -80,6 +80,7 @@ export class SessionThread {
   private worker: Worker | null = null;
   private next = 0;
   private readonly pending = new Map<number, { resolve: (v: Reply) => void }>();
+  private readonly inFlight = new Set<Promise<Reply>>();
   private failure: string | null = null;
 
   /** `script`: the measurement child's bundle, whose entry serves sessions when started as this thread. */
@@ -108,10 +109,13 @@ export class SessionThread {
     if (this.failure) return Promise.resolve({ id: -1, ok: false, message: this.failure });
     const worker = this.start();
     const id = this.next++;
-    return new Promise((resolve) => {
+    const reply = new Promise<Reply>((resolve) => {
       this.pending.set(id, { resolve });
       worker.postMessage({ ...req, id });
     });
+    this.inFlight.add(reply);
+    void reply.then(() => this.inFlight.delete(reply));
+    return reply;
   }
 
   private async value<T>(req: Unnumbered): Promise<T> {
@@ -140,9 +144,15 @@ export class SessionThread {
     if (this.worker) await this.value<null>({ op: 'drop-idle' });
   }
 
+  /**
+   * Refuses further work, drops the idle runs and lets the requests under way finish (a thread terminated inside
+   * onnxruntime can abort the process), then ends the thread.
+   */
   async close(): Promise<void> {
+    if (this.worker && !this.failure) await this.dropIdle().catch(() => undefined);
     this.failure ??= 'the session thread was closed';
     if (!this.worker) return;
+    await Promise.all(this.inFlight);
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
