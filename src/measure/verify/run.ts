@@ -36,7 +36,7 @@ type Feeds = Record<string, TensorValue>;
 
 const CACHE_BYTES = 512 * 1024 * 1024;
 /** Evaluation runs of the original the session thread may do early, while idle (at most, and their inputs' bytes). */
-const EARLY_RUNS = 64;
+const EARLY_RUNS = 96;
 const EARLY_BYTES = 64 * 1024 * 1024;
 /** INT8 and FP16: samples also run as onnxruntime runs the file here, for latency and its deviation from the exact arithmetic. */
 const LATENCY_SAMPLES = 30;
