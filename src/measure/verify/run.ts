@@ -278,8 +278,9 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   // Element types of every tensor: the original with all its tensors exposed as outputs, as onnxruntime types them
   // on loading. For static INT8, the ranges of the activations it will quantize over the calibration samples: the
   // first sample reads those tensors whole; for min/max calibration the others run a copy that computes only their
-  // minimum and maximum (withRangeOutputs). After the first, samples run two at a time, one on this thread and one on
-  // the session thread, and are observed in sample order, so the ranges are those of running them one by one.
+  // minimum and maximum (withRangeOutputs). After the first, each sample runs on whichever thread (this one or the
+  // session thread) is free next, and they are observed in sample order, so the ranges are those of running them one
+  // by one.
   const tensors = computedTensors(bytes, file);
   const dtypes = new Map(inputs.map((i) => [i.name, i.type]));
   const ranges = new Map<string, TensorRange>();
@@ -352,9 +353,9 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   notes.push(...full.notes);
   if (full.layers.length === 0) throw new VerifyError(`${req.technique} changes nothing in this model (${full.notes.join('; ') || 'no layer it applies to'})`);
 
-  // Evaluation: both models on the same samples, two samples at a time on two threads (this one and the session
-  // thread), one intra-op thread each; each thread has both models.
-  const originals: Pair = originalThere ? await pairWith(await sessions.open(file, path.basename(file), 'here'), await originalThere) : { here: original, there: original, release: async () => undefined };
+  // Evaluation: both models on the same samples, each run on whichever thread (this one or the session thread) is free
+  // next, one intra-op thread each; each thread has both models.
+  const originals: Pair = originalThere ? pairWith(await sessions.open(file, path.basename(file), 'here'), await originalThere) : { here: original, there: original, release: async () => undefined };
   const originalTimes: number[] = [];
   const classOf = new Map<number, number[]>();
 
