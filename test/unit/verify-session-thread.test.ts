@@ -89,7 +89,11 @@ test('idle runs on the session thread give way to runs sent after them, compute 
     const results = await Promise.all(idle);
     await urgent;
     await (await opening).release();
-    assert.deepEqual(finished, ['run', 'idle 0', 'idle 1', 'idle 2', 'idle 3']);
+    // The idle runs keep their order; the run sent after them overtakes every idle run not yet started. Which ones
+    // have started depends on timing: if the opening ends before the messages arrive, idle 0 starts at once and is
+    // never interrupted (a run never overlaps another), so 'run' comes first or second, never later.
+    assert.deepEqual(finished.filter((f) => f !== 'run'), ['idle 0', 'idle 1', 'idle 2', 'idle 3']);
+    assert.ok(finished.indexOf('run') <= 1, `the run waited behind idle runs not yet started: ${finished.join(', ')}`);
     for (let k = 0; k < 4; k++) {
       const local = await here.run(feedsFor(inputs, k));
       for (const name of here.outputNames) assert.deepEqual(Array.from(results[k]![name].data as Float32Array), Array.from(local[name].data as Float32Array), `idle run ${k}, output ${name}`);
@@ -99,7 +103,11 @@ test('idle runs on the session thread give way to runs sent after them, compute 
     const reopening = thread.open(model, options);
     const more = moreFeeds.map((f) => there.runWhenIdle!(f));
     await thread.dropIdle();
-    assert.deepEqual(await Promise.all(more), [null, null, null, null, null]);
+    // Any idle run the thread started before the drop arrived finishes (never interrupted); the rest resolve null.
+    const outcomes = await Promise.all(more);
+    const started = outcomes.filter((o) => o !== null).length;
+    assert.ok(started <= 1, `${started} idle runs ran although dropped while the thread was busy opening a session`);
+    assert.deepEqual(outcomes.slice(started), new Array(5 - started).fill(null), 'only a prefix can have started');
     await (await reopening).release();
     assert.ok(Object.keys(await there.run(feedsFor(inputs, 3))).length > 0, 'a later run still works');
     await here.release();
