@@ -47,6 +47,13 @@ export function verifyControls(availability: BenchmarkAvailability | undefined, 
 export function renderVerifyState(state: VerifyState | undefined, saved: PlanVerification[] = []): void {
   const el = document.getElementById('verify-state');
   if (!el) return;
+  const start = document.querySelector<HTMLButtonElement>('[data-testid="verify-start"]');
+  if (start && state) start.disabled = state.state === 'running' || start.getAttribute('aria-describedby') === 'verify-reason';
+  // Progress of a run already shown updates its text and bar in place: the Cancel button (and the status region a
+  // screen reader follows) stays the same element instead of being rebuilt on every progress message, which made it
+  // impossible to click while progress arrived quickly.
+  if (state?.state === 'running' && el.dataset.running === 'yes' && updateProgress(el, state)) return;
+  el.dataset.running = state?.state === 'running' ? 'yes' : 'no';
   const parts: Child[] = [];
   if (state?.state === 'running') {
     parts.push(
@@ -62,8 +69,21 @@ export function renderVerifyState(state: VerifyState | undefined, saved: PlanVer
   }
   for (const v of saved) if (!shown.has(v.technique)) parts.push(measuredTable(v));
   replaceChildren(el, ...parts);
-  const start = document.querySelector<HTMLButtonElement>('[data-testid="verify-start"]');
-  if (start && state) start.disabled = state.state === 'running' || start.getAttribute('aria-describedby') === 'verify-reason';
+}
+
+/** The running view's status text and progress bar, updated in place; false when the view has no such elements. */
+function updateProgress(el: HTMLElement, state: VerifyState): boolean {
+  const status = el.querySelector<HTMLElement>('[data-testid="verify-status"]');
+  const cancel = el.querySelector('[data-testid="verify-cancel"]');
+  if (!status || !cancel) return false;
+  status.textContent = state.message ?? 'Running…';
+  let bar = el.querySelector<HTMLProgressElement>('progress');
+  if (state.fraction === undefined) bar?.remove();
+  else {
+    if (!bar) status.after((bar = h('progress', { max: 1, 'aria-label': 'Verification progress' }) as HTMLProgressElement));
+    bar.value = state.fraction;
+  }
+  return true;
 }
 
 function row(figure: string, original: string, compressed: string): HTMLElement {
