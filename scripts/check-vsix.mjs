@@ -89,7 +89,7 @@ if (!/TargetPlatform="linux-x64"/.test(text('extension.vsixmanifest'))) problems
 
 for (const n of names) {
   if (n.endsWith('.map')) problems.push(`source map shipped: ${n}`);
-  if (/^extension\/dist\/(test|bench|scripts)\//.test(n) || n === 'extension/dist/cli.js') problems.push(`not needed at run time: ${n}`);
+  if (/^extension\/dist\/(test|bench|scripts)\//.test(n) || n === 'extension/dist/cli.js' || n === 'extension/dist/export.js') problems.push(`not needed at run time: ${n}`);
   if (/onnxruntime-node\/bin\/napi-v\d+\/(?!linux\/x64\/)/.test(n)) problems.push(`another platform's binary: ${n}`);
   if (/^extension\/node_modules\/(docx|exceljs|pptxgenjs|jszip|playwright-core|esbuild|@vscode)\//.test(n)) problems.push(`bundled or dev-only package shipped: ${n}`);
   if (/^extension\/(src|test|webview|scripts|\.tmp|samples)\//.test(n)) problems.push(`source or test file shipped: ${n}`);

@@ -478,12 +478,19 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       sessions.open(withOutputs(fullExact, file, pairs.map((p) => p.compressed).filter((n) => computedCompressed.has(n))), 'the compressed model with layer outputs exposed', 'thread', exactMode),
     ]);
     const fid = new Map(pairs.map((p) => [pairKey(p), new Fidelity()]));
-    for (let i = 0; i < sensitivityCount; i++) {
+    // The compressed model (on the session thread) runs the next sample while this thread compares the last one.
+    const compressedRun = (i: number): { feeds: Feeds; outputs: Promise<TensorValues> } => {
       const feeds = evalFeeds(i);
-      const pending = run(b, feeds, `the ${req.technique} model`, evaluationRefs[i]);
-      pending.catch(() => undefined);
+      const outputs = run(b, feeds, `the ${req.technique} model`, evaluationRefs[i]);
+      outputs.catch(() => undefined);
+      return { feeds, outputs };
+    };
+    let next = compressedRun(0);
+    for (let i = 0; i < sensitivityCount; i++) {
+      const { feeds, outputs } = next;
       const oa = await run(a, feeds, 'the original model', evaluationRefs[i]);
-      const ob = await pending;
+      const ob = await outputs;
+      if (i + 1 < sensitivityCount) next = compressedRun(i + 1);
       for (const p of pairs) {
         const x = oa[p.original] ?? feeds[p.original];
         const y = ob[p.compressed] ?? feeds[p.compressed];
