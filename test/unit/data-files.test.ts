@@ -64,6 +64,9 @@ test('estimator-priors.json: a corrupted copy names the file and the field', () 
   const eff = clone(priorsJson);
   eff.computeEfficiency.cpu.fp32 = 1.5;
   throwsNaming(() => parsePriors(eff), /^estimator-priors\.json/, /field "computeEfficiency\.cpu\.fp32" must be a finite number .*<= 1/);
+  const range = clone(priorsJson);
+  range.uncalibratedRange = { high: 20 };
+  throwsNaming(() => parsePriors(range), /^estimator-priors\.json/, /field "uncalibratedRange\.low" must be a finite number/);
 });
 
 test('calibration.json: a corrupted copy names the file and the field', () => {
@@ -73,6 +76,9 @@ test('calibration.json: a corrupted copy names the file and the field', () => {
   const range = clone(calibrationJson);
   range.devices['coral-usb'].range = { low: 2, high: 4 };
   throwsNaming(() => parseCalibration(range), /^calibration\.json/, /field "devices\.coral-usb\.range\.low" must be a finite number/);
+  const uncalibrated = clone(calibrationJson);
+  uncalibrated.uncalibratedRange = { low: 0.1, high: 0.5 };
+  throwsNaming(() => parseCalibration(uncalibrated), /^calibration\.json/, /field "uncalibratedRange\.high" must be a finite number >= 1, got 0\.5/);
   const pipeline = clone(calibrationJson);
   pipeline.devices.rpi5.pipelineOverheadMs['arm-harness'].runtimes = 'xnnpack';
   throwsNaming(() => parseCalibration(pipeline), /^calibration\.json/, /field "devices\.rpi5\.pipelineOverheadMs\.arm-harness\.runtimes" must be a list/);

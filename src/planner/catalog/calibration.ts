@@ -70,13 +70,12 @@ function pipelineOverhead(c: Check, v: Json, path: string): PipelineOverhead {
 function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
   const o = c.obj(v, path);
   const positive = (x: Json, p: string): number => c.num(x, p, Number.MIN_VALUE);
-  const range = c.obj(o.range, `${path}.range`);
   const d: DeviceCalibration = {
     computeScale: positive(o.computeScale, `${path}.computeScale`),
     memoryScale: positive(o.memoryScale, `${path}.memoryScale`),
     overheadScale: positive(o.overheadScale, `${path}.overheadScale`),
     runtimeFactors: c.record(o.runtimeFactors, `${path}.runtimeFactors`, positive),
-    range: { low: c.num(range.low, `${path}.range.low`, Number.MIN_VALUE, 1), high: c.num(range.high, `${path}.range.high`, 1) },
+    range: c.rangeFactors(o.range, `${path}.range`),
     trainingPoints: c.num(o.trainingPoints, `${path}.trainingPoints`, 0),
     heldOutPoints: c.num(o.heldOutPoints, `${path}.heldOutPoints`, 0),
     heldOutMedianAbsLogError: o.heldOutMedianAbsLogError === null ? null : c.num(o.heldOutMedianAbsLogError, `${path}.heldOutMedianAbsLogError`, 0),
@@ -104,9 +103,6 @@ export function parseCalibration(doc: Json): CalibrationFile {
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (k !== 'generatedBy' && k !== 'devices' && k !== 'uncalibratedRange') rest[k] = v;
   const file: CalibrationFile = { ...rest, generatedBy: c.str(o, 'generatedBy', ''), devices: c.record(o.devices, 'devices', (x, p) => deviceCalibration(c, x, p)) };
-  if (o.uncalibratedRange !== undefined) {
-    const r = c.obj(o.uncalibratedRange, 'uncalibratedRange');
-    file.uncalibratedRange = { low: c.num(r.low, 'uncalibratedRange.low', Number.MIN_VALUE, 1), high: c.num(r.high, 'uncalibratedRange.high', 1) };
-  }
+  if (o.uncalibratedRange !== undefined) file.uncalibratedRange = c.rangeFactors(o.uncalibratedRange, 'uncalibratedRange');
   return file;
 }

@@ -55,6 +55,12 @@ export class Check {
     return v;
   }
 
+  /** A range as factors of the typical value: { low } in (0, 1], { high } >= 1. */
+  rangeFactors(v: Json, path: string): { low: number; high: number } {
+    const r = this.obj(v, path);
+    return { low: this.num(r.low, `${path}.low`, Number.MIN_VALUE, 1), high: this.num(r.high, `${path}.high`, 1) };
+  }
+
   bool(v: Json, path: string): boolean {
     if (typeof v !== 'boolean') this.fail(path, `must be true or false, got ${JSON.stringify(v)}`);
     return v;

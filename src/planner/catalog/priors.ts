@@ -38,8 +38,6 @@ export function parsePriors(doc: Json): Priors {
   const value = (key: string, check: (x: Json, p: string) => number): { value: number } => ({ value: check(c.obj(o[key], key).value, `${key}.value`) });
   const perUnit = (key: string, check: (x: Json, p: string) => number): Record<UnitType, number> => c.keyed(o[key], key, UNIT_TYPES, check);
   const classes = c.obj(o.opClassFactors, 'opClassFactors');
-  const range = c.obj(o.uncalibratedRange, 'uncalibratedRange');
-  const low = c.num(range.low, 'uncalibratedRange.low', Number.MIN_VALUE, 1);
   return {
     computeEfficiency: c.keyed(o.computeEfficiency, 'computeEfficiency', UNIT_TYPES, (x, p) => c.record(x, p, (y, q) => c.num(y, q, Number.MIN_VALUE, 1), PROSE)),
     precisionRatios: c.record(o.precisionRatios, 'precisionRatios', (x, p) => c.record(x, p, positive, PROSE), PROSE),
@@ -54,6 +52,6 @@ export function parsePriors(doc: Json): Priors {
     partitionSyncUs: value('partitionSyncUs', nonNegative),
     runtimeMemoryBytes: c.keyed(o.runtimeMemoryBytes, 'runtimeMemoryBytes', DEVICE_KINDS, nonNegative),
     mcuCodeFlashBytes: value('mcuCodeFlashBytes', nonNegative),
-    uncalibratedRange: { low, high: c.num(range.high, 'uncalibratedRange.high', 1) },
+    uncalibratedRange: c.rangeFactors(o.uncalibratedRange, 'uncalibratedRange'),
   };
 }
