@@ -376,14 +376,15 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     const compressedWhat = `the ${req.technique} model`;
     // Every sample: the original (unless an earlier variant ran it) then the compressed model, on both threads,
     // observed in sample order.
-    // Early runs of the original not started yet are dropped; the one under way takes its place.
+    // Early runs of the original not started yet are dropped and run again on whichever thread is free; the one under
+    // way takes its place.
     type Outputs = Map<string, ArrayLike<number>> | TensorValues;
     if (early.size) await thread.dropIdle();
     const runOriginal = async (i: number, side: Side): Promise<Map<string, ArrayLike<number>>> => originalValues(i, await run(originals[side], evalFeeds(i), 'the original model', evaluationRefs[i]));
     const jobs: Job<Outputs>[] = evaluationRefs.flatMap((ref, i): Job<Outputs>[] => {
       const underway = earlyDone.has(i) ? undefined : early.get(i);
       return [
-        originalOutputs.has(i) ? Promise.resolve(originalOutputs.get(i)!) : underway ? underway.then((v) => v ?? runOriginal(i, 'here')) : (side: Side) => runOriginal(i, side),
+        originalOutputs.has(i) ? Promise.resolve(originalOutputs.get(i)!) : underway ? (side: Side) => underway.then((v) => v ?? runOriginal(i, side)) : (side: Side) => runOriginal(i, side),
         (side: Side) => run(exact[side], evalFeeds(i), compressedWhat, ref),
       ];
     });
