@@ -358,6 +358,16 @@ const ACCELERATOR_POWER_RULES: [RegExp, string, string][] = [
   [/^Coral USB Accelerator on /, 'coral-usb', 'the stick\'s own USB supply (host not included); measured behind a USB 2.0 host, which keeps the Edge TPU waiting on the link, so a USB 3 host may draw more'],
 ];
 
+/**
+ * The latency an energy.csv row carries (MLPerf Tiny: the same submission's performance-mode run) as a latency.csv
+ * row, so that it calibrates latency like any other published latency; null without one. Its variant says where it
+ * came from, which also keeps its point key apart from latency.csv's rows of the same network, device and runtime.
+ */
+export function energyRowLatency(r: EnergyRow): LatencyRow | null {
+  if (!r.latency_ms) return null;
+  return { ...r, variant: 'MLPerf Tiny performance mode, from energy.csv', model_size_mb: '' };
+}
+
 /** Maps one energy.csv row to an energy point, or says why it is not used. Devices, networks and runtimes map as in mapRow. */
 export function mapEnergyRow(r: EnergyRow, index: number, runtimesOf: (device: string) => string[]): EnergyPoint | Excluded {
   const asLatency: LatencyRow = { ...r, variant: '-', model_size_mb: '', latency_ms: r.latency_ms || r.energy_mj || r.power_w };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseCsv, mapEnergyRow, type EnergyRow, type EnergyPoint } from '../../scripts/calibration/fit';
+import { parseCsv, mapEnergyRow, mapRow, energyRowLatency, type EnergyRow, type EnergyPoint, type CalPoint } from '../../scripts/calibration/fit';
 import { loadCatalog } from '../../src/planner/catalog';
 import { REFERENCE_ARCHS } from '../support/modelgen/reference-archs';
 import { sharedDir, SKIP_NO_SHARED } from '../support/shared';
@@ -20,6 +20,18 @@ test('an MLPerf Tiny energy row maps to its device, network and runtime with its
   assert.ok('device' in p, JSON.stringify(p));
   const e = p as EnergyPoint;
   assert.deepEqual([e.device, e.arch, e.runtime, e.precision, e.scope, e.powerW, e.energyMj, e.latencyMs], ['stm32u5', 'ds_cnn_kws', 'x-cube-ai', 'int8', 'device', 0.022714, 0.6562, 29.056]);
+});
+
+test('an energy row\'s performance-mode latency is a latency point of its own: same device, network and runtime, its key apart from latency.csv\'s', () => {
+  const line = `"DS-CNN (MLPerf Tiny KWS reference)",Speech Commands MFCC 49x10,int8,X-CUBE-AI v9.0 (ST),"STM32U575ZI (Cortex-M33 @160 MHz, NUCLEO-U575ZI-Q)",29.056,0.022714,0.6562,energy mode,https://example.org/u575,q`;
+  const [row] = parseCsv(`${HEADER}\n${line}\n`) as unknown as EnergyRow[];
+  const p = mapRow(energyRowLatency(row)!, 2, runtimesOf) as CalPoint;
+  assert.ok('device' in p, JSON.stringify(p));
+  assert.deepEqual([p.device, p.arch, p.runtime, p.precision, p.measuredMs], ['stm32u5', 'ds_cnn_kws', 'x-cube-ai', 'int8', 29.056]);
+  const sameNetwork = mapRow({ ...row, variant: 'MLPerf Tiny v1.1 closed, kws', model_size_mb: '' }, 3, runtimesOf) as CalPoint;
+  assert.notEqual(p.key, sameNetwork.key);
+  const [noLatency] = parseCsv(`${HEADER}\n${line.replace(',29.056,', ',,')}\n`) as unknown as EnergyRow[];
+  assert.equal(energyRowLatency(noLatency), null);
 });
 
 test('energy rows without a power figure, or of a device the catalog lacks, are excluded with the reason', () => {

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import calibration from '../../src/planner/catalog/calibration.json';
-import { summarize, parseCsv, mapRow, mapEnergyRow, predictionBand, uncalibratedHalf, rangeRuleCheck, type EnergyPoint, type EnergyRow, type PointResult } from '../../scripts/calibration/fit';
+import { summarize, parseCsv, mapRow, mapEnergyRow, energyRowLatency, predictionBand, uncalibratedHalf, rangeRuleCheck, type EnergyPoint, type EnergyRow, type PointResult } from '../../scripts/calibration/fit';
 import { lookupSplit, ruleSplit, SPLIT_RULE, type FrozenSplit } from '../../scripts/calibration/split';
 import { loadCatalog } from '../../src/planner/catalog';
 import { estimateDevice } from '../../src/planner/estimate';
@@ -76,6 +76,20 @@ test('the split is frozen: every published row is in the committed split, assign
     const m = mapRow(r, i + 2, (id) => cat.byId(id)?.runtimes.map((x) => x.id) ?? []);
     if ('device' in m && found[i]!.split === 'held-out') heldKeys.add(m.key);
   });
+  // energy.csv's performance-mode latencies are points too, on the side their energy row was frozen on.
+  const energyCsv = parseCsv(fs.readFileSync(path.join(sharedDir, 'calibration', 'energy.csv'), 'utf8'));
+  const energyRows = energyCsv as unknown as EnergyRow[];
+  const energyFound = lookupSplit(energyCsv, JSON.parse(fs.readFileSync(path.join(repoRoot, 'scripts', 'calibration', 'energy-split.json'), 'utf8')) as FrozenSplit);
+  let fromEnergy = 0;
+  energyRows.forEach((r, i) => {
+    const row = energyRowLatency(r);
+    const m = row ? mapRow(row, i + 2, (id) => cat.byId(id)?.runtimes.map((x) => x.id) ?? []) : null;
+    if (!m || !('device' in m) || !energyFound[i]) return;
+    fromEnergy++;
+    assert.ok(doc.points.some((p) => p.key === m.key), `${m.key}: an energy row's latency is a calibration point`);
+    if (energyFound[i]!.split === 'held-out') heldKeys.add(m.key);
+  });
+  assert.ok(fromEnergy > 0, 'energy.csv rows carry latencies');
   for (const p of doc.points) assert.equal(p.split === 'held-out', heldKeys.has(p.key), `${p.key}: committed split differs from the frozen one`);
 });
 
