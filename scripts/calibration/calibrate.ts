@@ -393,7 +393,7 @@ async function main(): Promise<void> {
   for (const { group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs } of groupFits) {
     const shared = fitted.cal;
     const band = bands.get(group.join('+'))!;
-    const half = Math.log(band.high);
+    const half = band.half;
     shared.range = { low: round4(Math.exp(-half)), high: round4(Math.exp(half)) };
     shared.sources = pubs;
     shared.rangeBasis = basis === 'in-sample'
