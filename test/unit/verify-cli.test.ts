@@ -18,6 +18,7 @@ import { PNG } from 'pngjs';
 import { encodeModel, OnnxGraphBuilder } from '../support/modelgen/onnx-builder';
 import { writeReferenceModel } from '../support/modelgen/reference-archs';
 import { parseNpy, encodeNpy } from '../../src/measure/verify/data/npy';
+import { readOnnxModel } from '../../src/measure/verify/onnx-file';
 import { analyzeFile } from '../../src/analyzers';
 import { estimateDevice } from '../../src/planner/estimate';
 import { sideBySide } from '../../src/measure/verify/side-by-side';
@@ -222,6 +223,32 @@ test('sample CNN on synthetic inputs: numeric fidelity only, never accuracy; the
   assert.match(text.stdout, /Latency p50 \(this machine, measured\)/);
   assert.ok(fs.existsSync(path.join(out, 'tiny-cnn.fp16.onnx')));
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.startsWith('.')), [], 'no work folder left');
+});
+
+test('min / max calibration: a model with a symbolic batch dimension (first sample read whole) gets the same ranges as the same model with static shapes (every sample reduced in the graph)', async () => {
+  const net = (batch: number | string): Buffer => {
+    const b = new OnnxGraphBuilder('ranges', { seed: 3 });
+    b.input('x', [batch, 3, 8, 8]);
+    const h = b.relu(b.conv('x', 8, { kernel: 3, pad: 1, name: 'c1' }));
+    const y = b.add(b.conv(h, 8, { kernel: 1, name: 'c2' }), b.conv(h, 8, { kernel: 1, name: 'c3' }));
+    b.output(b.gemm(b.flatten(y), 10, { name: 'fc' }));
+    return encodeModel(b.model({ opset: 13 }));
+  };
+  const scales = (file: string): string[] => {
+    const m = readOnnxModel(fs.readFileSync(file), file);
+    const q = new Set(m.graph.nodes.filter((n) => n.opType === 'QuantizeLinear').flatMap((n) => n.inputs.slice(1)));
+    return m.graph.initializers.filter((t) => q.has(t.name)).map((t) => `${t.name}=${t.payload.toString('hex')}`).sort();
+  };
+  const written: string[][] = [];
+  for (const [name, batch] of [['static', 1], ['symbolic', 'N']] as const) {
+    const file = path.join(dir, `ranges-${name}.onnx`);
+    fs.writeFileSync(file, net(batch));
+    const r = parseJsonOut(await verify([file, '--technique', 'int8-ptq', '--out', path.join(dir, `ranges-${name}`), '--samples', '4', '--calibration-samples', '6', ...(name === 'symbolic' ? ['--bind', 'N=1'] : [])]));
+    assert.equal(r.data.calibrationSamples, 6);
+    written.push(scales(r.compressed.file));
+  }
+  assert.ok(written[0].length >= 4, `activation scales written: ${written[0].length}`);
+  assert.deepEqual(written[1], written[0]);
 });
 
 test('the side-by-side of the sample CNN at static INT8: every weight layer, FP32 → INT8 weights, the measured sensitivity, estimated ms on a target', async () => {

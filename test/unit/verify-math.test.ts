@@ -155,6 +155,38 @@ test('fidelity: cosine, SQNR and max error over all samples; identical outputs r
   assert.equal(classCount([1, 1]), null);
 });
 
+test('fidelity: NaN and infinities are skipped (and counted unless both sides agree) whichever pass meets them; the unchecked pass sums as the checked one', () => {
+  const a = new Fidelity();
+  a.add(new Float32Array([1, NaN, 3, Infinity, 5]), new Float32Array([1.5, NaN, 2, 7, -Infinity]));
+  const b = new Fidelity();
+  b.add([1], [1.5]);
+  b.add([3], [2]);
+  assert.equal(a.nonFinite, 2, 'Infinity vs 7 and 5 vs -Infinity differ; NaN vs NaN agree');
+  assert.equal(a.sqnrDb, b.sqnrDb);
+  assert.equal(a.cosine, b.cosine);
+  assert.equal(a.maxAbsError, 1);
+  assert.equal(a.count, 5);
+  // Finite values whose squares overflow a double go through the checked pass too, and count as before.
+  const big = new Fidelity();
+  big.add(new Float64Array([1e200, 1]), new Float64Array([1e200, 2]));
+  assert.equal(big.nonFinite, 0);
+  assert.equal(big.count, 2);
+  assert.equal(big.maxAbsError, 1);
+  // The fast pass over ordinary data: the same sums as element by element.
+  const x = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i));
+  const y = Float32Array.from(x, (v, i) => v + (i % 7) * 1e-3);
+  const fast = new Fidelity();
+  fast.add(x, y);
+  let so = 0;
+  let se = 0;
+  for (let i = 0; i < 1000; i++) {
+    so += x[i] * x[i];
+    se += (x[i] - y[i]) ** 2;
+  }
+  assert.ok(Math.abs((fast.sqnrDb as number) - 10 * Math.log10(so / se)) < 1e-9);
+  assert.equal(fast.nonFinite, 0);
+});
+
 test('Wilson interval matches Newcombe (1998) example 81/263: 0.2553 to 0.3662', () => {
   const [lo, hi] = wilson(81, 263);
   assert.equal(lo.toFixed(4), '0.2553');

@@ -41,6 +41,38 @@ export class Fidelity {
 
   add(original: ArrayLike<number>, compressed: ArrayLike<number>): void {
     const n = Math.min(original.length, compressed.length);
+    // One pass without per-element checks, in local sums: if every sum is finite, no value was NaN or infinite and the
+    // pass counts exactly as the checked one below would; otherwise the checked pass runs instead.
+    let so = 0;
+    let sc = 0;
+    let se = 0;
+    let dot = 0;
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      const o = original[i];
+      const c = compressed[i];
+      const e = o - c;
+      so += o * o;
+      sc += c * c;
+      se += e * e;
+      dot += o * c;
+      const a = Math.abs(e);
+      if (a > max) max = a;
+    }
+    if (Number.isFinite(so) && Number.isFinite(sc) && Number.isFinite(se) && Number.isFinite(dot)) {
+      this.so += so;
+      this.sc += sc;
+      this.se += se;
+      this.dot += dot;
+      if (max > this.maxAbsError) this.maxAbsError = max;
+      this.count += n;
+      return;
+    }
+    this.addChecked(original, compressed, n);
+  }
+
+  /** Skips (and counts, unless both sides agree) values that are NaN or infinite. */
+  private addChecked(original: ArrayLike<number>, compressed: ArrayLike<number>, n: number): void {
     for (let i = 0; i < n; i++) {
       const o = original[i];
       const c = compressed[i];

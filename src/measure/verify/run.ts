@@ -70,8 +70,8 @@ interface Pair {
   release(): Promise<void>;
 }
 
-/** How a session computes (Sessions.open). */
-type Mode = 'exact-int8' | 'exact-fp16' | 'fast';
+/** How a session computes (Sessions.open); 'metadata': not run, opened only for the types and shapes onnxruntime infers. */
+type Mode = 'exact-int8' | 'exact-fp16' | 'fast' | 'metadata';
 
 /** Sessions for the original and the models derived from it (from memory, or from files next to the external data). */
 class Sessions {
@@ -111,7 +111,7 @@ class Sessions {
       const spinning = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
       const options: OrtModule.InferenceSession.SessionOptions = {
         executionProviders: ['cpu'],
-        graphOptimizationLevel: mode === 'exact-fp16' ? 'basic' : 'all',
+        graphOptimizationLevel: mode === 'metadata' ? 'disabled' : mode === 'exact-fp16' ? 'basic' : 'all',
         ...(place === 'timing' || !this.twoThreads ? {} : { intraOpNumThreads: 1 }),
         extra: { session: mode === 'exact-int8' ? { ...spinning, disable_quant_qdq: '1' } : spinning },
       };
@@ -276,11 +276,11 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   }, () => undefined);
 
   // Element types of every tensor: the original with all its tensors exposed as outputs, as onnxruntime types them
-  // on loading. For static INT8, the ranges of the activations it will quantize over the calibration samples: the
-  // first sample reads those tensors whole; for min/max calibration the others run a copy that computes only their
-  // minimum and maximum (withRangeOutputs). After the first, each sample runs on whichever thread (this one or the
-  // session thread) is free next, and they are observed in sample order, so the ranges are those of running them one
-  // by one.
+  // on loading. For static INT8, the ranges of the activations it will quantize over the calibration samples: for
+  // min/max calibration, samples run a copy that computes only their minimum and maximum (withRangeOutputs) — every
+  // sample when the tensors' shapes are static, else every sample after the first, which reads the tensors whole (as
+  // every sample does for histograms). Each of those samples runs on whichever thread (this one or the session
+  // thread) is free next, and they are observed in sample order, so the ranges are those of running them one by one.
   const tensors = computedTensors(bytes, file);
   const dtypes = new Map(inputs.map((i) => [i.name, i.type]));
   const ranges = new Map<string, TensorRange>();
@@ -292,8 +292,18 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   };
   const exposed = withOutputs(bytes, file, tensors);
   const exposedWhat = 'the original with its intermediate tensors exposed';
-  const tap = await sessions.open(exposed, exposedWhat, 'here');
-  for (const m of tap.outputMetadata) if (m.isTensor) dtypes.set(m.name, m.type);
+  const total = calibrationRefs.length;
+  // Min / max calibration over several samples needs only the types and shapes onnxruntime infers on loading (an
+  // unoptimised session, never run): when every tensor to calibrate has a static shape, all samples run the copy that
+  // computes only their minimum and maximum. Otherwise (and for histograms) the first sample reads them whole.
+  const rangesOnly = total > 1 && !histograms;
+  let tap = await sessions.open(exposed, exposedWhat, 'here', rangesOnly ? 'metadata' : 'fast');
+  const shapes = new Map<string, readonly (number | string)[]>();
+  for (const m of tap.outputMetadata) {
+    if (!m.isTensor) continue;
+    dtypes.set(m.name, m.type);
+    if (m.shape) shapes.set(m.name, m.shape);
+  }
   const model = readOnnxModel(bytes, file);
   const needed = calibrationRefs.length ? planQdq({ model, facts: graphFacts(model), dtypes, keepFloat: new Set() }).toQuantize : new Set<string>();
   const fetched = tap.outputNames.filter((n) => needed.has(n));
@@ -305,10 +315,32 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     if (reduced) for (const [name, [lo, hi]] of reduced) observe(name, [lo ? (out[lo].data as Float32Array)[0] : 0, (out[hi].data as Float32Array)[0]]);
     else for (const name of fetched) if (out[name].type === 'float32') observe(name, out[name].data as Float32Array);
   };
-  const total = calibrationRefs.length;
+  /** The float tensors to calibrate with their ranks, when every one has a static shape with elements. */
+  const staticFloats = (): Map<string, number> | null => {
+    const ranks = new Map<string, number>();
+    for (const n of fetched) {
+      if (!tensors.includes(n) || dtypes.get(n) !== 'float32') continue;
+      const shape = shapes.get(n);
+      if (!shape || !shape.every((d) => typeof d === 'number' && d > 0)) return null;
+      ranks.set(n, shape.length);
+    }
+    return ranks.size ? ranks : null;
+  };
   let taps: Pair | null = null;
-  if (total > 0) {
-    const first = load(calibrationRefs[0]);
+  let first: InputTensor[] | null = null;
+  const staticRanks = rangesOnly ? staticFloats() : null;
+  if (staticRanks) {
+    await tap.release();
+    const augmented = withRangeOutputs(bytes, file, [...staticRanks.keys()], staticRanks);
+    reduced = augmented.outputs;
+    taps = await sessions.pair(augmented.bytes, 'the original with min / max of its tensors');
+  } else if (total > 0) {
+    if (rangesOnly) {
+      // A dynamic shape: the first sample runs the original with its tensors exposed, at full optimisation.
+      await tap.release();
+      tap = await sessions.open(exposed, exposedWhat, 'here');
+    }
+    first = load(calibrationRefs[0]);
     const out = fetched.length ? await run(tap, toFeeds(first), 'the original model', calibrationRefs[0], fetched) : null;
     observeSample(first, out);
     progress('calibrating', 1, total);
@@ -326,16 +358,17 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       } else taps = { here: tap, there: tap, release: () => tap.release() };
     }
   }
-  if (!taps) await tap.release();
+  if (!taps && !staticRanks) await tap.release();
   const fetch = reduced ? undefined : fetched;
-  // The other samples on both threads, observed in sample order.
-  const calibrationJobs = calibrationRefs.slice(1).map((ref) => async (side: Side) => {
+  // The other samples (all of them when the first did not run above) on both threads, observed in sample order.
+  const done = first ? 1 : 0;
+  const calibrationJobs = calibrationRefs.slice(done).map((ref) => async (side: Side) => {
     const sample = load(ref);
     return { sample, out: taps ? await run(taps[side], toFeeds(sample), 'the original model', ref, fetch) : null };
   });
   await runInOrder(calibrationJobs, taps !== null && sessions.twoThreads, (k, { sample, out }) => {
     observeSample(sample, out);
-    progress('calibrating', k + 2, total);
+    progress('calibrating', k + done + 1, total);
   });
   await taps?.release();
 
