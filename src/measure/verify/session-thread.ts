@@ -73,6 +73,15 @@ type Unnumbered = Request extends infer R ? (R extends unknown ? Omit<R, 'id'> :
 type Reply = { id: number; ok: true; value: Opened | TensorValues | null } | { id: number; ok: false; message: string };
 
 const plain = (t: TensorValue): TensorValue => ({ type: t.type, dims: [...t.dims], data: t.data });
+/** The distinct ArrayBuffers behind output tensors (string tensors have none). */
+function outputBuffers(values: TensorValues): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const t of Object.values(values)) {
+    const b = (t.data as ArrayBufferView).buffer;
+    if (b instanceof ArrayBuffer) buffers.add(b);
+  }
+  return [...buffers];
+}
 const plainFeeds = (feeds: Record<string, TensorValue>): Record<string, TensorValue> => Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, plain(t)]));
 
 /** The main thread's handle on the session thread, which starts with the first session opened there. */
@@ -171,7 +180,8 @@ export function serve(): void {
   const ort: Ort = require('onnxruntime-node');
   const sessions = new Map<number, OrtModule.InferenceSession>();
   let count = 0;
-  const handle = async (m: Request): Promise<Reply> => {
+  // Replies to runs hand their output buffers over (transfer list) instead of copying them: this thread keeps none.
+  const handle = async (m: Request): Promise<Reply | { reply: Reply; transfer: ArrayBuffer[] }> => {
     try {
       if (m.op === 'open') {
         const s = await ort.InferenceSession.create(m.source as string, m.options);
@@ -188,7 +198,8 @@ export function serve(): void {
       }
       const feeds = Object.fromEntries(Object.entries(m.feeds).map(([k, t]) => [k, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
       const out = await (m.fetches ? s.run(feeds, m.fetches) : s.run(feeds));
-      return { id: m.id, ok: true, value: Object.fromEntries(Object.entries(out).map(([k, t]) => [k, plain(t as TensorValue)])) };
+      const value = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, plain(t as TensorValue)]));
+      return { reply: { id: m.id, ok: true, value }, transfer: outputBuffers(value) };
     } catch (e) {
       return { id: m.id, ok: false, message: String((e as Error)?.message ?? e) };
     }
@@ -203,7 +214,9 @@ export function serve(): void {
     const m = busy ? undefined : waiting.shift() ?? idle.shift();
     if (!m) return;
     busy = true;
-    port.postMessage(await handle(m));
+    const r = await handle(m);
+    if ('reply' in r) port.postMessage(r.reply, r.transfer);
+    else port.postMessage(r);
     busy = false;
     setImmediate(() => void next());
   };
