@@ -63,6 +63,20 @@ with open(d + '/v2.npy', 'wb') as f: np.lib.format.write_array(f, a.astype(np.fl
   assert.equal(py, 'float32 (1, 3) [[1.5, -2.0, 3.0]]');
 });
 
+test('.npy data is read in place when aligned for its type and copied when not; the values are the same either way', () => {
+  const good = encodeNpy([1.5, -2, 3, 4.25], [4]);
+  const aligned = parseNpy(good, 'aligned.npy');
+  assert.deepEqual([...aligned.values], [1.5, -2, 3, 4.25]);
+  assert.equal(aligned.values.buffer, good.buffer, 'a view of the file bytes');
+  // The same file one byte into a larger buffer: the data is no longer 4-byte aligned.
+  const shifted = Buffer.alloc(good.length + 1);
+  good.copy(shifted, 1);
+  const copied = parseNpy(shifted.subarray(1), 'shifted.npy');
+  assert.deepEqual([...copied.values], [1.5, -2, 3, 4.25]);
+  assert.notEqual(copied.values.buffer, shifted.buffer, 'an aligned copy');
+  assert.equal(copied.values.byteOffset % 4, 0);
+});
+
 test('broken or unsupported .npy files are refused with their name and the reason', () => {
   const good = encodeNpy([1, 2, 3, 4], [4]);
   const cases: [string, Buffer, RegExp][] = [

@@ -55,22 +55,30 @@ export function parseNpy(b: Buffer, file: string): NpyArray {
   if (!Number.isSafeInteger(count) || count > MAX_NPY_ELEMENTS) fail(`shape (${shape.join(', ')}) has more than ${MAX_NPY_ELEMENTS} elements`);
   const dataStart = start + headerLen;
   if (b.length - dataStart !== count * bytes) fail(`holds ${b.length - dataStart} data bytes, its header declares ${count * bytes} (${dtype} ${JSON.stringify(shape)}): truncated or corrupted`);
-  // An aligned copy of the data, viewed as the file's type (little-endian, as this machine).
-  const raw = new ArrayBuffer(count * bytes);
-  new Uint8Array(raw).set(b.subarray(dataStart, dataStart + count * bytes));
+  // The data viewed as the file's type (little-endian, as this machine): in place when it is aligned for that type
+  // (numpy pads the header to a multiple of 64 bytes, and a file read whole starts its own buffer), else an aligned copy.
+  // A view shares `b`'s memory: callers pass a buffer they do not reuse.
+  const at = b.byteOffset + dataStart;
+  let buffer: ArrayBufferLike = b.buffer;
+  let offset = at;
+  if (at % bytes !== 0) {
+    buffer = new ArrayBuffer(count * bytes);
+    new Uint8Array(buffer).set(b.subarray(dataStart, dataStart + count * bytes));
+    offset = 0;
+  }
   let values: NpyArray['values'];
   switch (dtype) {
-    case 'float32': values = new Float32Array(raw); break;
-    case 'float64': values = new Float64Array(raw); break;
-    case 'float16': values = Float32Array.from(new Uint16Array(raw), halfToFloat); break;
-    case 'int8': values = new Int8Array(raw); break;
-    case 'uint8': case 'bool': values = new Uint8Array(raw); break;
-    case 'int16': values = new Int16Array(raw); break;
-    case 'uint16': values = new Uint16Array(raw); break;
-    case 'int32': values = new Int32Array(raw); break;
-    case 'uint32': values = new Uint32Array(raw); break;
-    case 'int64': values = Float64Array.from(new BigInt64Array(raw), Number); break;
-    case 'uint64': values = Float64Array.from(new BigUint64Array(raw), Number); break;
+    case 'float32': values = new Float32Array(buffer, offset, count); break;
+    case 'float64': values = new Float64Array(buffer, offset, count); break;
+    case 'float16': values = Float32Array.from(new Uint16Array(buffer, offset, count), halfToFloat); break;
+    case 'int8': values = new Int8Array(buffer, offset, count); break;
+    case 'uint8': case 'bool': values = new Uint8Array(buffer, offset, count); break;
+    case 'int16': values = new Int16Array(buffer, offset, count); break;
+    case 'uint16': values = new Uint16Array(buffer, offset, count); break;
+    case 'int32': values = new Int32Array(buffer, offset, count); break;
+    case 'uint32': values = new Uint32Array(buffer, offset, count); break;
+    case 'int64': values = Float64Array.from(new BigInt64Array(buffer, offset, count), Number); break;
+    case 'uint64': values = Float64Array.from(new BigUint64Array(buffer, offset, count), Number); break;
   }
   return { dtype, shape, values };
 }
