@@ -11,7 +11,7 @@
  * onnxruntime's CPU provider fuses DequantizeLinear → op → QuantizeLinear into QLinearConv, QGemm, QLinearAdd ...;
  * XNNPACK and QNN take the same QDQ graph (QNN wants uint8 activations, XNNPACK int8 with per-channel weights).
  * Models below ai.onnx opset 13 (no per-channel DequantizeLinear) use com.microsoft's Q/DQ ops, so the default
- * opset (and the meaning of every other node) stays as it was.
+ * opset stays as it was (raised to 11 first when below: opset-upgrade.ts).
  */
 import { attrInt, DT, ensureOpset, floatTensor, getAttr, makeNode, makeTensor, opsetOf } from './onnx-file';
 import { constantTensor, layerName } from './graph-facts';
@@ -203,7 +203,7 @@ export function writeInt8Qdq(inp: WriterInput): WriterOutput {
   }
   if (domain) {
     ensureOpset(model, 'com.microsoft', 1);
-    notes.push(`the model's ai.onnx opset is ${opsetOf(model, '') ?? 'missing'} (< 13, no per-channel DequantizeLinear): QuantizeLinear / DequantizeLinear come from the com.microsoft domain; the default opset is unchanged`);
+    notes.push(`the model's ai.onnx opset is ${opsetOf(model, '') ?? 'missing'} (< 13, no per-channel DequantizeLinear): QuantizeLinear / DequantizeLinear come from the com.microsoft domain`);
   }
   notes.push(`${weightDq.size} weight tensor(s) int8 per channel (symmetric), ${dq.size} activation(s) ${type} per tensor${folded.size ? `, ${[...folded.keys()].filter((i) => dq.has(folded.get(i)!.to)).length} Relu/Clip folded into the quantization range` : ''}`);
   rw.apply();
