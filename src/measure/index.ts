@@ -6,7 +6,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { analyzeFile } from '../analyzers';
-import type { BenchmarkOptions, BenchmarkResult, WorkerReply, WorkerRequest } from './types';
+import { NCHWC_HALF_TRANSPOSE_ISSUE, type BenchmarkOptions, type BenchmarkResult, type WorkerReply, type WorkerRequest } from './types';
 import { runInChild } from './child';
 
 export type { BenchmarkOptions, BenchmarkResult, BatchResult } from './types';
@@ -31,8 +31,12 @@ export async function benchmarkModel(file: string, opts: BenchmarkOptions, onPro
   const warnings = [...analysis.warnings];
   if (customDomains.length) warnings.push(`the model uses custom op domains (${customDomains.join(', ')}); onnxruntime may not have kernels for them`);
 
+  // A float16 model with Transposes crashes onnxruntime's NCHWc transformer on x86-64 (types.ts): run without it.
+  const halfTranspose = os.arch() === 'x64' && (m.opHistogram.Transpose ?? 0) > 0 && ((m.weightDtypes.FLOAT16 ?? 0) > 0 || m.inputs.some((i) => i.dtype === 'FLOAT16'));
+  if (halfTranspose) warnings.push(`onnxruntime on x86-64 crashes loading float16 Transposes at full optimisation, in its NCHWc layout transformer (${NCHWC_HALF_TRANSPOSE_ISSUE}): this run leaves that transformer out, which can make convolutions slower than onnxruntime's default`);
   const request: WorkerRequest = {
     type: 'run',
+    ...(halfTranspose ? { withoutOptimizers: ['NchwcTransformer'] } : {}),
     file: path.resolve(file),
     inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })),
     runs: opts.runs,

@@ -66,6 +66,7 @@ async function run(req: WorkerRequest): Promise<void> {
   const ort: Ort = require('onnxruntime-node');
   const sessionOptions: import('onnxruntime-node').InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
   if (req.threads) sessionOptions.intraOpNumThreads = req.threads;
+  if (req.withoutOptimizers?.length) sessionOptions.extra = { optimization: { disable_specified_optimizers: req.withoutOptimizers.join(';') } };
   const session = await ort.InferenceSession.create(req.file, sessionOptions);
   const warnings: string[] = [];
   const results = [];

@@ -50,6 +50,8 @@ export interface WriterOutput {
   /** Compute layers left in float: asked for, or not supported by the technique (with why in notes). */
   floatLayers: string[];
   notes: string[];
+  /** Float16 Transpose nodes in the file: onnxruntime's NCHWc layout transformer crashes loading them on x86-64 (run.ts). */
+  halfTransposes?: number;
 }
 
 /** Ops whose weights the int8 / int4 writers quantize. */

@@ -15,7 +15,7 @@ import type * as OrtModule from 'onnxruntime-node';
 import { halfToFloat } from '../../analyzers/onnx/tensor';
 import { formatSqnr } from '../../format-numbers';
 import { ensureDir, linkOrCopy } from '../../fs-util';
-import { percentile } from '../types';
+import { NCHWC_HALF_TRANSPOSE_ISSUE, percentile } from '../types';
 import { readOnnxModel } from './onnx-file';
 import { graphFacts } from './graph-facts';
 import { planQdq } from './write-int8-qdq';
@@ -103,7 +103,7 @@ class Sessions {
    *   float32 throughout);
    * - 'fast': everything on — the file as onnxruntime runs it here, which is what is timed.
    */
-  async open(source: string | Buffer, what: string, place: Place, mode: Mode = 'fast'): Promise<Session> {
+  async open(source: string | Buffer, what: string, place: Place, mode: Mode = 'fast', withoutOptimizers: string[] = []): Promise<Session> {
     const target = this.loadable(source);
     try {
       // Thread spinning off: a pool spinning after its run slows the next session's run (3x on 2 cores). Every
@@ -113,7 +113,10 @@ class Sessions {
         executionProviders: ['cpu'],
         graphOptimizationLevel: mode === 'metadata' ? 'disabled' : mode === 'exact-fp16' ? 'basic' : 'all',
         ...(place === 'timing' || !this.twoThreads ? {} : { intraOpNumThreads: 1 }),
-        extra: { session: mode === 'exact-int8' ? { ...spinning, disable_quant_qdq: '1' } : spinning },
+        extra: {
+          session: mode === 'exact-int8' ? { ...spinning, disable_quant_qdq: '1' } : spinning,
+          ...(withoutOptimizers.length ? { optimization: { disable_specified_optimizers: withoutOptimizers.join(';') } } : {}),
+        },
       };
       if (place === 'thread' && this.twoThreads) return await this.thread.open(target, options);
       return localSession(await this.ort.InferenceSession.create(target as string, options));
@@ -491,7 +494,12 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Pair; timed: Session; release: () => Promise<void> }> => {
     const exactFile = exactBytes(deployed, keep);
     const exactWhat = `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`;
-    const [exact, timed] = await Promise.all([sessions.pair(exactFile, exactWhat, exactMode), sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast')]);
+    const without = deployed.halfTransposes && os.arch() === 'x64' ? ['NchwcTransformer'] : [];
+    if (without.length && !notes.some((n) => n.includes(NCHWC_HALF_TRANSPOSE_ISSUE)))
+      notes.push(
+        `onnxruntime on x86-64 crashes loading a float16 Transpose (this file has ${deployed.halfTransposes}) at full optimisation, in its NCHWc layout transformer (${NCHWC_HALF_TRANSPOSE_ISSUE}): the file as onnxruntime runs it here was timed with that transformer off. The file itself is a valid float16 model; ARM builds of onnxruntime load it as it is`,
+      );
+    const [exact, timed] = await Promise.all([sessions.pair(exactFile, exactWhat, exactMode), sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast', without)]);
     return { exact, timed, release: async () => void (await Promise.all([exact.release(), timed.release()])) };
   };
   const fullExact = exactBytes(full, new Set());

@@ -156,5 +156,6 @@ export function writeFp16(inp: WriterInput): WriterOutput {
   const blocked = [...new Set(floatLayers.map((l) => nodes.find((n, i) => layerName(n, i) === l)?.opType))].filter(Boolean);
   if (floatLayers.length) notes.push(`${floatLayers.length} node(s) stay float32 with Casts around them (${blocked.join(', ')})${keepFloat.size ? `, ${keepFloat.size} of them by request` : ''}`);
   rw.apply();
-  return { layers, floatLayers, notes };
+  const halfTransposes = [...converted].filter((i) => nodes[i].opType === 'Transpose').length;
+  return { layers, floatLayers, notes, ...(halfTransposes ? { halfTransposes } : {}) };
 }
