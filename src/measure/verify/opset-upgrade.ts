@@ -44,7 +44,9 @@ export function upgradeToOpset11(model: OnnxModel, dtypes: ReadonlyMap<string, s
     );
   };
   if (from < 7) refuse('models below opset 7 are not converted here');
-  const names = new Names(new Set([...model.graph.nodes.flatMap((n) => [...n.inputs, ...n.outputs, n.name]), ...model.graph.initializers.map((t) => t.name)]));
+  const names = new Names(
+    new Set([...model.graph.nodes.flatMap((n) => [...n.inputs, ...n.outputs, n.name]), ...model.graph.initializers.map((t) => t.name), ...model.graph.inputs.map((v) => v.name), ...model.graph.outputs.map((v) => v.name)]),
+  );
   const used = new Set([...model.graph.nodes.flatMap((n) => n.inputs), ...model.graph.outputs.map((o) => o.name)]);
   const added: OnnxTensor[] = [];
   const constant = (base: string, t: (name: string) => OnnxTensor): string => {
@@ -68,6 +70,8 @@ export function upgradeToOpset11(model: OnnxModel, dtypes: ReadonlyMap<string, s
         if (from < 9) refuse(`${label} is Scan-8, whose inputs changed in opset 9`);
         return n;
       case 'Clip': {
+        const type = dtypes.get(n.inputs[0]);
+        if (type && type !== 'float32') refuse(`${label} clips a ${type} tensor (its bounds would need that type)`);
         const min = getAttr(n, 'min');
         const max = getAttr(n, 'max');
         count('Clip');

@@ -285,6 +285,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   // every sample does for histograms). Each of those samples runs on whichever thread (this one or the session
   // thread) is free next, and they are observed in sample order, so the ranges are those of running them one by one.
   const tensors = computedTensors(bytes, file);
+  const computed = new Set(tensors);
   const dtypes = new Map(inputs.map((i) => [i.name, i.type]));
   const ranges = new Map<string, TensorRange>();
   const histograms = req.calibration !== 'minmax';
@@ -322,7 +323,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const staticFloats = (): Map<string, number> | null => {
     const ranks = new Map<string, number>();
     for (const n of fetched) {
-      if (!tensors.includes(n) || dtypes.get(n) !== 'float32') continue;
+      if (!computed.has(n) || dtypes.get(n) !== 'float32') continue;
       const shape = shapes.get(n);
       if (!shape || !shape.every((d) => typeof d === 'number' && d > 0)) return null;
       ranks.set(n, shape.length);
@@ -348,7 +349,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     observeSample(first, out);
     progress('calibrating', 1, total);
     if (out && total > 1) {
-      const floats = fetched.filter((n) => tensors.includes(n) && out[n].type === 'float32' && out[n].dims.reduce((a, b) => a * b, 1) > 0);
+      const floats = fetched.filter((n) => computed.has(n) && out[n].type === 'float32' && out[n].dims.reduce((a, b) => a * b, 1) > 0);
       if (!histograms && floats.length) {
         await tap.release();
         const augmented = withRangeOutputs(bytes, file, floats, new Map(floats.map((n) => [n, out[n].dims.length])));
@@ -513,10 +514,9 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   let sensitiveLayers: LayerSensitivity[] = [];
   if (sensitivityCount > 0) {
     const pairs = pairsOf(full.layers);
-    const computedOriginal = new Set(tensors);
     const computedCompressed = new Set(computedTensors(fullExact, file));
     const [a, b] = await Promise.all([
-      sessions.open(withOutputs(bytes, file, pairs.map((p) => p.original).filter((n) => computedOriginal.has(n))), 'the original with layer outputs exposed', 'here'),
+      sessions.open(withOutputs(bytes, file, pairs.map((p) => p.original).filter((n) => computed.has(n))), 'the original with layer outputs exposed', 'here'),
       sessions.open(withOutputs(fullExact, file, pairs.map((p) => p.compressed).filter((n) => computedCompressed.has(n))), 'the compressed model with layer outputs exposed', 'thread', exactMode),
     ]);
     const fid = new Map(pairs.map((p) => [pairKey(p), new Fidelity()]));

@@ -215,8 +215,14 @@ export function serve(): void {
     if (!m) return;
     busy = true;
     const r = await handle(m);
-    if ('reply' in r) port.postMessage(r.reply, r.transfer);
-    else port.postMessage(r);
+    if (!('reply' in r)) port.postMessage(r);
+    else {
+      try {
+        port.postMessage(r.reply, r.transfer);
+      } catch {
+        port.postMessage(r.reply); // a buffer that cannot be handed over (not detachable) is copied instead
+      }
+    }
     busy = false;
     setImmediate(() => void next());
   };
