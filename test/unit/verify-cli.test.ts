@@ -225,6 +225,24 @@ test('sample CNN on synthetic inputs: numeric fidelity only, never accuracy; the
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.startsWith('.')), [], 'no work folder left');
 });
 
+test('a detector (boxes and a [1, anchors, 1] score tensor) gets no top-1 agreement: its anchors are not classes, and the note says why', async () => {
+  // An image in, and per anchor (the 16 x 16 positions of a feature map) 4 box values and 1 score out.
+  const b = new OnnxGraphBuilder('anchors', { seed: 6 });
+  b.input('x', [1, 3, 32, 32]);
+  const h = b.relu(b.conv('x', 8, { kernel: 3, pad: 1, stride: 2, name: 'trunk' }));
+  const boxes = b.reshape(b.conv(h, 4, { kernel: 1, name: 'boxes' }), [1, 256, 4]);
+  const scores = b.reshape(b.conv(h, 1, { kernel: 1, name: 'scores' }), [1, 256, 1]);
+  b.output(boxes);
+  b.output(scores);
+  const file = path.join(dir, 'anchors.onnx');
+  fs.writeFileSync(file, encodeModel(b.model({ opset: 13 })));
+  const r = parseJsonOut(await verify([file, '--technique', 'int8-ptq', '--out', path.join(dir, 'anchors'), '--samples', '6', '--calibration-samples', '4']));
+  assert.equal(r.fidelity.top1Agreement, null);
+  assert.equal(r.fidelity.classifierOutput, null);
+  assert.equal(r.fidelity.outputs.length, 2);
+  assert.ok(r.notes.some((n: string) => /no top-1 \/ top-5 agreement: the model is a detector \(outputs .*share 256 anchors/.test(n)), r.notes.join('\n'));
+});
+
 test('min / max calibration: a model with a symbolic batch dimension (first sample read whole) gets the same ranges as the same model with static shapes (every sample reduced in the graph)', async () => {
   const net = (batch: number | string): Buffer => {
     const b = new OnnxGraphBuilder('ranges', { seed: 3 });

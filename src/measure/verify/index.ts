@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../../export/atomic-write';
 import { startChild, type StartedChild } from '../child';
 import { ensureDir, linkOrCopy } from '../../fs-util';
 import { readOnnxModel } from './onnx-file';
+import { modelTask } from '../../planner/recommend/model-task';
 import { CI_METHOD } from './metrics';
 import { VerifyError } from './errors';
 import { DEFAULT_BLOCK_SIZE } from './write-int4';
@@ -143,6 +144,7 @@ async function verifyWith(child: StartedChild, file: string, opts: VerifyOptions
   const external = [...new Set(readOnnxModel(fs.readFileSync(model), model).graph.initializers.map((t) => t.external?.location).filter((l): l is string => !!l))];
 
   const synthetic = !opts.dataDir;
+  const task = modelTask(analysis.model);
   const request: VerifyRequest = {
     type: 'verify',
     model,
@@ -162,6 +164,7 @@ async function verifyWith(child: StartedChild, file: string, opts: VerifyOptions
     sensitivitySamples: opts.sensitivitySamples ?? 4,
     accuracyBudget: opts.accuracyBudget ?? 0.01,
     twoThreadsMaxBytes: opts.twoThreadsMaxBytes ?? TWO_THREADS_MAX_BYTES,
+    ...(task.task === 'detector' || task.task === 'segmentation' ? { notClassifier: `the model is a ${task.task === 'detector' ? 'detector' : 'segmentation model'} (${task.reason})` } : {}),
   };
   let result: VerifyRunResult;
   try {

@@ -33,6 +33,11 @@ export interface VerifyRequest {
    * original and of the compressed model, so above this, and on one core, models run one at a time.
    */
   twoThreadsMaxBytes: number;
+  /**
+   * Why no output is taken as class scores, when the graph shows a detector or a segmentation model (model-task.ts):
+   * a detector's [1, anchors, 1] score tensor has one dimension above 1 but its anchors are not classes.
+   */
+  notClassifier?: string;
 }
 
 /** The default of VerifyRequest.twoThreadsMaxBytes. */

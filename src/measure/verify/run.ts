@@ -244,7 +244,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   /** The original's outputs on sample i, kept for later variants while they fit in the cache. */
   const originalValues = (i: number, out: TensorValues): Map<string, ArrayLike<number>> => {
     const values = new Map(outputNames.map((n) => [n, numbers(out[n])]));
-    if (i === 0 && !classifier) {
+    if (i === 0 && !classifier && !req.notClassifier) {
       const first = outputNames.find((n) => out[n].type.startsWith('float') && classCount(out[n].dims as number[]) !== null);
       if (first) classifier = { name: first, classes: classCount(out[first].dims as number[])! };
     }
@@ -471,7 +471,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     }
     const n = evaluationRefs.length;
     const labelled = outcomes.length > 0;
-    if (split?.labels && !classifier) throw new VerifyError(`the data has labels, but no output of the model is classifier-like (one dimension of 2 or more classes): outputs ${outputNames.join(', ')}`);
+    if (split?.labels && !classifier) throw new VerifyError(`the data has labels, but no output of the model is classifier-like (${req.notClassifier ?? `one dimension of 2 or more classes: outputs ${outputNames.join(', ')}`})`);
     const kernelLoss = compareKernels ? outputNames.map((name) => ({ name, sqnrDb: kernel.get(name)!.sqnrDb })).filter((k): k is VariantMeasure['kernelDeviation'][number] => k.sqnrDb !== 'identical') : [];
     return {
       outputs: outputNames.map((name) => {
@@ -508,6 +508,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const fullMeasure = await measure(fullSessions.exact, fullSessions.timed, 'evaluating', compareKernels);
   await fullSessions.release();
   kernelNote(req.technique, fullMeasure, notes);
+  if (req.notClassifier) notes.push(`no top-1 / top-5 agreement: ${req.notClassifier}, so no output is read as class scores; the fidelity of each output above is the measure`);
 
   // Sensitivity: the changed layers' activations in both models, on the first evaluation samples.
   const sensitivityCount = Math.min(req.sensitivitySamples, evaluationRefs.length);
