@@ -102,6 +102,10 @@ test('operators that cannot be carried over to opset 11 node for node are refuse
     b.output(y, 'FLOAT', [1, 2, 4, 4]);
     b.output(mask, 'FLOAT', [1, 2, 4, 4]);
   }, /Dropout "drop" uses its mask output/);
+  refused((b) => {
+    const [y] = b.node('ImageScaler', ['x'], ['scaled'], [attr.float('scale', 0.5)], 'scaler');
+    b.output(y, 'FLOAT', [1, 2, 4, 4]);
+  }, /ImageScaler "scaler" is an experimental operator that opset 10 removed/);
   // BatchNormalization with spatial = 1 (its default) is carried over without the attribute.
   const b = new OnnxGraphBuilder('bn', { seed: 2 });
   b.input('x', [1, 2, 4, 4]);

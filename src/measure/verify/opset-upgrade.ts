@@ -12,7 +12,8 @@
  * - Scatter (9, 10): renamed ScatterElements, the same operator under its opset-11 name;
  * - Dropout (< 10): kept when its mask output is unused (opset 10 changed the mask's type);
  * - refused: Upsample and Resize-10 (Resize-11 adds an input and changes the coordinate rules), Scan (< 9),
- *   any node with a subgraph (its body follows the default opset and is not rewritten), and opsets below 7.
+ *   the experimental operators opset 10 removed (ImageScaler, Crop ...), any node with a subgraph (its body follows
+ *   the default opset and is not rewritten), and opsets below 7.
  * Every other operator of ai.onnx keeps its meaning from opset 7 to 11 (later versions added types, negative axes
  * or optional attributes whose defaults are the old behaviour).
  */
@@ -22,6 +23,9 @@ import { Names } from './graph-facts';
 import { isDefaultDomain } from './compress-types';
 
 export const INT8_MIN_OPSET = 11;
+
+/** Experimental operators of the early opsets that opset 10 removed (old model-zoo files use ImageScaler and Crop). */
+const REMOVED_EXPERIMENTAL = new Set(['ImageScaler', 'Crop', 'Affine', 'ScaledTanh', 'ParametricSoftplus', 'GivenTensorFill', 'GRUUnit', 'ConstantFill', 'DynamicSlice', 'Scale', 'ATen']);
 
 function int64Tensor(name: string, values: number[]): OnnxTensor {
   const b = Buffer.alloc(values.length * 8);
@@ -60,6 +64,7 @@ export function upgradeToOpset11(model: OnnxModel, dtypes: ReadonlyMap<string, s
     if (!isDefaultDomain(n.domain)) return n;
     const label = `${n.opType} "${n.name || n.outputs[0]}"`;
     if (n.attrs.some((a) => a.graphs.length)) refuse(`${label} holds a subgraph, whose nodes are not converted here`);
+    if (REMOVED_EXPERIMENTAL.has(n.opType)) refuse(`${label} is an experimental operator that opset 10 removed`);
     const others = n.attrs.filter((a) => !['min', 'max', 'pads', 'value', 'starts', 'ends', 'axes', 'k', 'spatial'].includes(a.name));
     switch (n.opType) {
       case 'Upsample':
