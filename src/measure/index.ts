@@ -6,7 +6,8 @@
 import * as os from 'os';
 import * as path from 'path';
 import { analyzeFile } from '../analyzers';
-import { NCHWC_HALF_TRANSPOSE_ISSUE, type BenchmarkOptions, type BenchmarkResult, type WorkerReply, type WorkerRequest } from './types';
+import type { BenchmarkOptions, BenchmarkResult, WorkerReply, WorkerRequest } from './types';
+import { mayHaveHalfTransposes, nchwcNote, optimizersToAvoid } from './ort-workarounds';
 import { runInChild } from './child';
 
 export type { BenchmarkOptions, BenchmarkResult, BatchResult } from './types';
@@ -31,12 +32,11 @@ export async function benchmarkModel(file: string, opts: BenchmarkOptions, onPro
   const warnings = [...analysis.warnings];
   if (customDomains.length) warnings.push(`the model uses custom op domains (${customDomains.join(', ')}); onnxruntime may not have kernels for them`);
 
-  // A float16 model with Transposes crashes onnxruntime's NCHWc transformer on x86-64 (types.ts): run without it.
-  const halfTranspose = os.arch() === 'x64' && (m.opHistogram.Transpose ?? 0) > 0 && ((m.weightDtypes.FLOAT16 ?? 0) > 0 || m.inputs.some((i) => i.dtype === 'FLOAT16'));
-  if (halfTranspose) warnings.push(`onnxruntime on x86-64 crashes loading float16 Transposes at full optimisation, in its NCHWc layout transformer (${NCHWC_HALF_TRANSPOSE_ISSUE}): this run leaves that transformer out, which can make convolutions slower than onnxruntime's default`);
+  const withoutOptimizers = optimizersToAvoid(mayHaveHalfTransposes(m));
+  if (withoutOptimizers.length) warnings.push(nchwcNote('the model'));
   const request: WorkerRequest = {
     type: 'run',
-    ...(halfTranspose ? { withoutOptimizers: ['NchwcTransformer'] } : {}),
+    ...(withoutOptimizers.length ? { withoutOptimizers } : {}),
     file: path.resolve(file),
     inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })),
     runs: opts.runs,

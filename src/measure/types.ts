@@ -43,13 +43,6 @@ export interface WorkerInput {
   shape: (number | string)[] | null;
 }
 
-/**
- * onnxruntime's report of its NCHWc layout transformer crashing (a null dereference) while loading a float16
- * Transpose → Cast → MatMul at full optimisation on x86-64 (1.24 .. 1.30; ARM is not affected). A float16 model whose
- * Transpose feeds an op without a float16 CPU kernel (MatMul, Gemm ...) meets it: onnxruntime inserts that Cast itself.
- */
-export const NCHWC_HALF_TRANSPOSE_ISSUE = 'microsoft/onnxruntime#28392';
-
 export type WorkerRequest = {
   type: 'run';
   file: string;
@@ -59,7 +52,7 @@ export type WorkerRequest = {
   batchSizes: number[];
   bindings: Record<string, number>;
   threads?: number;
-  /** onnxruntime graph optimisers to leave out (session config optimization.disable_specified_optimizers). */
+  /** onnxruntime graph optimisers to leave out (ort-workarounds.ts). */
   withoutOptimizers?: string[];
   /** The worker exits on its own this long after it received the request (the parent's limit plus a margin). */
   deadlineMs?: number;

@@ -11,6 +11,7 @@ import type { WorkerInput, WorkerReply, WorkerRequest } from './types';
 import { summarize } from './types';
 import * as fs from 'fs';
 import { own } from '../analyzers/safe-record';
+import { withoutOptimizersExtra } from './ort-workarounds';
 import { exitWithParent, onParentLoss } from './parent-guard';
 import type { VerifyMessage, VerifyRequest } from './verify/protocol';
 import { isSessionThread, serve } from './verify/session-thread';
@@ -66,7 +67,7 @@ async function run(req: WorkerRequest): Promise<void> {
   const ort: Ort = require('onnxruntime-node');
   const sessionOptions: import('onnxruntime-node').InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
   if (req.threads) sessionOptions.intraOpNumThreads = req.threads;
-  if (req.withoutOptimizers?.length) sessionOptions.extra = { optimization: { disable_specified_optimizers: req.withoutOptimizers.join(';') } };
+  sessionOptions.extra = withoutOptimizersExtra(req.withoutOptimizers ?? []);
   const session = await ort.InferenceSession.create(req.file, sessionOptions);
   const warnings: string[] = [];
   const results = [];

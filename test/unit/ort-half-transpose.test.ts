@@ -2,7 +2,7 @@
  * onnxruntime 1.30 on x86-64 crashes (SIGSEGV, in its NCHWc layout transformer) loading a float16 Transpose that
  * feeds a MatMul at full optimisation (microsoft/onnxruntime#28392) — every float16 attention block has one. verify
  * --technique fp16 and benchmark of the float16 file must still finish: they time it with that transformer off and
- * say so. The crash itself is checked in a throwaway process, so the test notices when onnxruntime fixes it.
+ * say so; so does verify of a float16 original. The crash itself is checked in a throwaway process, so the test notices when onnxruntime fixes it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +33,7 @@ test('fp16 of a Transpose → MatMul model: verify and benchmark finish on x86-6
     const model = path.join(dir, 'attn.onnx');
     fs.writeFileSync(model, transposeMatMul());
     const r = parseJsonOut(await runCli(['verify', model, '--technique', 'fp16', '--out', dir, '--samples', '6', '--json'], { timeoutMs: 120_000 }));
-    assert.ok(r.notes.some((n: string) => n.includes('microsoft/onnxruntime#28392') && /timed with that transformer off/.test(n)), r.notes.join('\n'));
+    assert.ok(r.notes.some((n: string) => n.includes('microsoft/onnxruntime#28392') && /fp16 file .* ran with that transformer left out/.test(n)), r.notes.join('\n'));
     assert.ok(r.compressed.weightDtypes.FLOAT16 > 0);
     assert.ok(r.fidelity.outputs[0].sqnrDb === 'identical' || r.fidelity.outputs[0].sqnrDb > 40);
 
@@ -44,10 +44,14 @@ test('fp16 of a Transpose → MatMul model: verify and benchmark finish on x86-6
     if (crash.status === 0) console.log('# note: onnxruntime no longer crashes on a float16 Transpose → MatMul; the workaround can go');
     else assert.equal(crash.signal, 'SIGSEGV', `onnxruntime exit ${crash.status} ${crash.signal}`);
 
-    // ... and the benchmark of that file finishes, saying what it left out.
+    // ... and the benchmark of that file finishes, saying what it left out;
     const bench = await runCli(['benchmark', r.compressed.file, '--runs', '3', '--warmup', '1'], { timeoutMs: 60_000 });
     assertOk(bench);
     assert.match(bench.stdout, /microsoft\/onnxruntime#28392/);
+    // verify with that float16 file as the original loads it the same way, and gets to its answer (nothing to quantize).
+    const again = await runCli(['verify', r.compressed.file, '--technique', 'int8-dynamic', '--out', path.join(dir, 'again'), '--samples', '4'], { timeoutMs: 60_000 });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /int8-dynamic changes nothing in this model/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

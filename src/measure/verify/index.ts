@@ -18,6 +18,7 @@ import { startChild, type StartedChild } from '../child';
 import { ensureDir, linkOrCopy } from '../../fs-util';
 import { readOnnxModel } from './onnx-file';
 import { modelTask } from '../../planner/recommend/model-task';
+import { mayHaveHalfTransposes, optimizersToAvoid } from '../ort-workarounds';
 import { CI_METHOD } from './metrics';
 import { VerifyError } from './errors';
 import { DEFAULT_BLOCK_SIZE } from './write-int4';
@@ -145,6 +146,7 @@ async function verifyWith(child: StartedChild, file: string, opts: VerifyOptions
 
   const synthetic = !opts.dataDir;
   const task = modelTask(analysis.model);
+  const withoutOptimizers = optimizersToAvoid(mayHaveHalfTransposes(analysis.model));
   const request: VerifyRequest = {
     type: 'verify',
     model,
@@ -165,6 +167,7 @@ async function verifyWith(child: StartedChild, file: string, opts: VerifyOptions
     accuracyBudget: opts.accuracyBudget ?? 0.01,
     twoThreadsMaxBytes: opts.twoThreadsMaxBytes ?? TWO_THREADS_MAX_BYTES,
     ...(task.task === 'detector' || task.task === 'segmentation' ? { notClassifier: `the model is a ${task.task === 'detector' ? 'detector' : 'segmentation model'} (${task.reason})` } : {}),
+    ...(withoutOptimizers.length ? { withoutOptimizers } : {}),
   };
   let result: VerifyRunResult;
   try {

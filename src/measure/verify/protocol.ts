@@ -38,6 +38,8 @@ export interface VerifyRequest {
    * a detector's [1, anchors, 1] score tensor has one dimension above 1 but its anchors are not classes.
    */
   notClassifier?: string;
+  /** onnxruntime optimisers to leave out when loading the original and the models derived from it (ort-workarounds.ts). */
+  withoutOptimizers?: string[];
 }
 
 /** The default of VerifyRequest.twoThreadsMaxBytes. */

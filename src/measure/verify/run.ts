@@ -15,7 +15,8 @@ import type * as OrtModule from 'onnxruntime-node';
 import { halfToFloat } from '../../analyzers/onnx/tensor';
 import { formatSqnr } from '../../format-numbers';
 import { ensureDir, linkOrCopy } from '../../fs-util';
-import { NCHWC_HALF_TRANSPOSE_ISSUE, percentile } from '../types';
+import { percentile } from '../types';
+import { nchwcNote, optimizersToAvoid, withoutOptimizersExtra } from '../ort-workarounds';
 import { readOnnxModel } from './onnx-file';
 import { graphFacts } from './graph-facts';
 import { planQdq } from './write-int8-qdq';
@@ -113,10 +114,7 @@ class Sessions {
         executionProviders: ['cpu'],
         graphOptimizationLevel: mode === 'metadata' ? 'disabled' : mode === 'exact-fp16' ? 'basic' : 'all',
         ...(place === 'timing' || !this.twoThreads ? {} : { intraOpNumThreads: 1 }),
-        extra: {
-          session: mode === 'exact-int8' ? { ...spinning, disable_quant_qdq: '1' } : spinning,
-          ...(withoutOptimizers.length ? { optimization: { disable_specified_optimizers: withoutOptimizers.join(';') } } : {}),
-        },
+        extra: { session: mode === 'exact-int8' ? { ...spinning, disable_quant_qdq: '1' } : spinning, ...withoutOptimizersExtra([...new Set([...(this.req.withoutOptimizers ?? []), ...withoutOptimizers])]) },
       };
       if (place === 'thread' && this.twoThreads) return await this.thread.open(target, options);
       return localSession(await this.ort.InferenceSession.create(target as string, options));
@@ -182,6 +180,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const external = [...new Set(parsed.graph.initializers.map((t) => t.external?.location).filter((l): l is string => !!l))];
   const modelBytes = bytes.length + external.reduce((a, loc) => a + fileSize(path.resolve(path.dirname(file), loc)), 0);
   const sessions = new Sessions(ort, req, external, thread, os.availableParallelism() >= 2 && modelBytes <= req.twoThreadsMaxBytes);
+  if (req.withoutOptimizers?.length) notes.push(nchwcNote('the original and every model made from it'));
   // The session thread starts now, and opens the original, while this thread opens it for timing.
   if (sessions.twoThreads) thread.start();
   const originalThere = sessions.twoThreads ? sessions.open(file, path.basename(file), 'thread') : null;
@@ -297,11 +296,12 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const exposed = withOutputs(bytes, file, tensors);
   const exposedWhat = 'the original with its intermediate tensors exposed';
   const total = calibrationRefs.length;
-  // Min / max calibration over several samples needs only the types and shapes onnxruntime infers on loading (an
-  // unoptimised session, never run): when every tensor to calibrate has a static shape, all samples run the copy that
-  // computes only their minimum and maximum. Otherwise (and for histograms) the first sample reads them whole.
+  // Without calibration, and for min / max calibration over several samples, the types and shapes onnxruntime infers
+  // on loading are all that is needed (an unoptimised session, never run): when every tensor to calibrate has a static
+  // shape, all samples run the copy that computes only their minimum and maximum. Otherwise (and for histograms) the
+  // first sample reads them whole.
   const rangesOnly = total > 1 && !histograms;
-  let tap = await sessions.open(exposed, exposedWhat, 'here', rangesOnly ? 'metadata' : 'fast');
+  let tap = await sessions.open(exposed, exposedWhat, 'here', total > 0 && !rangesOnly ? 'fast' : 'metadata');
   const shapes = new Map<string, readonly (number | string)[]>();
   for (const m of tap.outputMetadata) {
     if (!m.isTensor) continue;
@@ -492,14 +492,15 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const exactMode = req.technique === 'fp16' ? 'exact-fp16' : req.technique === 'int4-weight-only' ? 'fast' : 'exact-int8';
   const compareKernels = exactMode !== 'fast';
   const exactBytes = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): Buffer => (req.technique === 'int8-dynamic' ? compress(keep, 'reference').bytes : deployed.bytes);
+  let nchwcNoted = false;
   const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Pair; timed: Session; release: () => Promise<void> }> => {
     const exactFile = exactBytes(deployed, keep);
     const exactWhat = `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`;
-    const without = deployed.halfTransposes && os.arch() === 'x64' ? ['NchwcTransformer'] : [];
-    if (without.length && !notes.some((n) => n.includes(NCHWC_HALF_TRANSPOSE_ISSUE)))
-      notes.push(
-        `onnxruntime on x86-64 crashes loading a float16 Transpose (this file has ${deployed.halfTransposes}) at full optimisation, in its NCHWc layout transformer (${NCHWC_HALF_TRANSPOSE_ISSUE}): the file as onnxruntime runs it here was timed with that transformer off. The file itself is a valid float16 model; ARM builds of onnxruntime load it as it is`,
-      );
+    const without = optimizersToAvoid(!!deployed.halfTransposes);
+    if (without.length && !req.withoutOptimizers?.length && !nchwcNoted) {
+      nchwcNoted = true;
+      notes.push(nchwcNote(`the ${req.technique} file (${deployed.halfTransposes} float16 Transposes; a valid float16 model) as onnxruntime runs it here`));
+    }
     const [exact, timed] = await Promise.all([sessions.pair(exactFile, exactWhat, exactMode), sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast', without)]);
     return { exact, timed, release: async () => void (await Promise.all([exact.release(), timed.release()])) };
   };
