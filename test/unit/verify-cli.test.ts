@@ -116,7 +116,8 @@ test('digits MLP, static INT8: ≤ 2 points lost; accuracy, agreement and groups
   assert.equal(r.compressed.weightDtypes.INT8, (64 * 32 + 32 * 10) + 32 + 10 + 2);
   assert.ok(r.compressed.weightDtypes.INT8 < r.original.weightBytes / 4 + 64);
 
-  // Independent recomputation: onnxruntime in this process on the listed samples; the QDQ file in its exact arithmetic.
+  // Independent recomputation: onnxruntime in this process on the listed samples; the QDQ file as written (int8 fusion
+  // off: QuantizeLinear / DequantizeLinear in float), not the unsigned twin verify runs (int8-twin.ts).
   const ids = r.data.evaluationFiles;
   const orig = (await logits(mlp, ids)).map(argmax);
   const comp = (await logits(file, ids, 'basic')).map(argmax);

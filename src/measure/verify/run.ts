@@ -21,6 +21,7 @@ import { readOnnxModel } from './onnx-file';
 import { graphFacts } from './graph-facts';
 import { planQdq } from './write-int8-qdq';
 import { compressModel, computedTensors, withOutputs, withRangeOutputs } from './compress';
+import { unsignedTwin } from './int8-twin';
 import { TensorRange, calibratedRange } from './calibrate';
 import { accuracyOf, classCount, Fidelity, groupsOf, sqnrAtLeast, sqnrOrder, topK, type PairedOutcome } from './metrics';
 import { notComparedNote, pairKey, pairsOf, rankLayers, type LayerSensitivity } from './sensitivity';
@@ -98,7 +99,8 @@ class Sessions {
    * The compressed model's exact arithmetic, where onnxruntime's full optimisation on this CPU would compute
    * something else:
    * - 'exact-int8': QDQ fusion off (every other optimisation on), so QuantizeLinear / DequantizeLinear run as written
-   *   instead of int8 kernels that may saturate here;
+   *   instead of int8 kernels that may saturate here (static INT8 runs its unsigned twin instead, in 'fast', where one
+   *   can be made: int8-twin.ts; its layer comparison, and dynamic INT8's float twin, run this way);
    * - 'exact-fp16': basic optimisation only, so the Casts onnxruntime inserts around ops without a float16 kernel stay
    *   and every tensor between ops is rounded to float16 (at full optimisation it removes them and computes in
    *   float32 throughout);
@@ -486,25 +488,41 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       kernelDeviation: kernelLoss,
     };
   };
-  // Accuracy from the compressed model's exact arithmetic — INT8: the QDQ file without onnxruntime's int8 kernel
-  // fusion, or dynamic INT8's float-arithmetic twin, which correct int8 hardware computes; FP16: float16 between every
-  // op — latency from the file as onnxruntime runs it on this machine.
+  // Accuracy from the compressed model's exact arithmetic, which correct int8 hardware computes — static INT8: its
+  // unsigned twin (int8-twin.ts: the same integers, in onnxruntime's exactly accumulating uint8 x uint8 kernels) or,
+  // where no twin can be made, the QDQ file without int8 kernel fusion (QuantizeLinear / DequantizeLinear in float);
+  // dynamic INT8: its float-arithmetic twin; FP16: float16 between every op — latency from the file as onnxruntime
+  // runs it on this machine.
   const exactMode = req.technique === 'fp16' ? 'exact-fp16' : req.technique === 'int4-weight-only' ? 'fast' : 'exact-int8';
   const compareKernels = exactMode !== 'fast';
-  const exactBytes = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): Buffer => (req.technique === 'int8-dynamic' ? compress(keep, 'reference').bytes : deployed.bytes);
+  let twinNoted = false;
+  const exactOf = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): { bytes: Buffer; mode: Mode; what: string } => {
+    if (req.technique === 'int8-dynamic') return { bytes: compress(keep, 'reference').bytes, mode: exactMode, what: ' (float-arithmetic twin)' };
+    const twin = req.technique === 'int8-ptq' ? unsignedTwin(deployed.bytes, file) : null;
+    if (twin && !twinNoted) {
+      twinNoted = true;
+      notes.push(
+        'accuracy and fidelity of the int8 model: its integer arithmetic, run here by onnxruntime\'s uint8 x uint8 kernels (int32 accumulation, no saturation) on an unsigned twin of the file' +
+          ' (every int8 tensor + 128 as uint8, zero points with them: the same integers). Recomputing the file with its QuantizeLinear / DequantizeLinear in float (onnxruntime at basic optimisation)' +
+          ' gives the same figures up to samples where a requantisation rounds the other way',
+      );
+    }
+    return twin ? { bytes: twin, mode: 'fast', what: ' (unsigned twin)' } : { bytes: deployed.bytes, mode: exactMode, what: '' };
+  };
   let nchwcNoted = false;
   const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Pair; timed: Session; release: () => Promise<void> }> => {
-    const exactFile = exactBytes(deployed, keep);
-    const exactWhat = `${what}${req.technique === 'int8-dynamic' ? ' (float-arithmetic twin)' : ''}`;
+    const x = exactOf(deployed, keep);
     const without = optimizersToAvoid(!!deployed.halfTransposes);
     if (without.length && !req.withoutOptimizers?.length && !nchwcNoted) {
       nchwcNoted = true;
       notes.push(nchwcNote(`the ${req.technique} file (${deployed.halfTransposes} float16 Transposes; a valid float16 model) as onnxruntime runs it here`));
     }
-    const [exact, timed] = await Promise.all([sessions.pair(exactFile, exactWhat, exactMode), sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast', without)]);
+    const [exact, timed] = await Promise.all([sessions.pair(x.bytes, `${what}${x.what}`, x.mode), sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast', without)]);
     return { exact, timed, release: async () => void (await Promise.all([exact.release(), timed.release()])) };
   };
-  const fullExact = exactBytes(full, new Set());
+  // The layers compared one by one: exposing a tensor as an output keeps onnxruntime from fusing the nodes around it,
+  // so static INT8's layers are compared with QuantizeLinear / DequantizeLinear computed in float throughout.
+  const fullExact = req.technique === 'int8-dynamic' ? compress(new Set(), 'reference').bytes : full.bytes;
   const fullSessions = await openVariant(full, new Set(), `the ${req.technique} model`);
   const fullMeasure = await measure(fullSessions.exact, fullSessions.timed, 'evaluating', compareKernels);
   await fullSessions.release();
@@ -621,7 +639,7 @@ function kernelNote(technique: VerifyRequest['technique'], m: VariantMeasure, no
   notes.push(
     `this machine's onnxruntime int8 kernels (as timed) differ from the model's exact integer arithmetic: output "${worst.name}" at ${against} against it` +
       ` (onnxruntime's quantization docs: on x86 CPUs with AVX2 / AVX-512 but no VNNI its u8 x s8 kernels use VPMADDUBSW, whose 16-bit sums can saturate;` +
-      ` reduce_range or U8U8 avoid it). Accuracy and fidelity above are the model's exact arithmetic, which int8 kernels without that saturation (ARM, NPUs, VNNI) compute`,
+      ` reduce_range or U8U8 avoid it). Accuracy and fidelity above are the model's integer arithmetic without that saturation, as int8 kernels on ARM, NPUs and VNNI CPUs compute it`,
   );
 }
 
