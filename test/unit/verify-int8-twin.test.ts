@@ -2,9 +2,9 @@
  * The unsigned twin of a static INT8 file (int8-twin.ts), which verify runs for the int8 model's accuracy and fidelity:
  * - it is the same model integer for integer: every int8 tensor moved to uint8 by +128 with its zero point, and with
  *   onnxruntime's int8 kernel fusion off (QuantizeLinear / DequantizeLinear computed as written) its outputs equal the
- *   int8 file's bit for bit, with int8 and with uint8 activations;
+ *   int8 file's bit for bit, with int8 and with uint8 activations, and at opset 11 (com.microsoft Q/DQ);
  * - with fusion on (onnxruntime's uint8 x uint8 kernels, which accumulate exactly in int32) it stays close to the
- *   file's QuantizeLinear / DequantizeLinear arithmetic: on the sample CNN and a MatMul stack, and on a real detector from
+ *   file's QuantizeLinear / DequantizeLinear arithmetic: on the sample CNN, a MatMul stack and an opset-11 CNN, and on a real detector from
  *   ../shared its fidelity to the float model is within 1 dB of the file's;
  * - where a tensor cannot move (an int8 initializer read by another op, a DequantizeLinear without a zero point) there
  *   is no twin, and verify falls back to the file with fusion off.
@@ -19,7 +19,7 @@ import { compressModel } from '../../src/measure/verify/compress';
 import { unsignedTwin } from '../../src/measure/verify/int8-twin';
 import { seededRandom } from '../../src/measure/verify/data/dataset';
 import { sharedDir, tempDir, SKIP_NO_SHARED, repoRoot } from '../support/shared';
-import { matmulStack, tensorFacts, ort } from '../support/verify-models';
+import { matmulStack, constantWeightOpset11, tensorFacts, ort } from '../support/verify-models';
 
 const dir = tempDir('verify-int8-twin');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -62,8 +62,11 @@ function sqnrDb(ref: Float32Array[], got: Float32Array[]): number {
 test('the twin is the same model: int8 tensors +128 as uint8, and outputs bit for bit equal with fusion off', async () => {
   const mm = path.join(dir, 'matmul.onnx');
   fs.writeFileSync(mm, encodeModel(matmulStack()));
+  // Opset 11: QuantizeLinear / DequantizeLinear from com.microsoft.
+  const old = path.join(dir, 'opset11.onnx');
+  fs.writeFileSync(old, encodeModel(constantWeightOpset11()));
   const cnn = path.join(repoRoot, 'samples', 'tiny-cnn.onnx');
-  for (const file of [cnn, mm]) {
+  for (const file of [cnn, mm, old]) {
     for (const activationType of ['int8', 'uint8'] as const) {
       const what = `${path.basename(file)}, ${activationType} activations`;
       const int8 = await int8File(file, activationType);
@@ -71,6 +74,7 @@ test('the twin is the same model: int8 tensors +128 as uint8, and outputs bit fo
       assert.ok(twin, what);
       const before = readOnnxModel(int8, file).graph;
       const after = readOnnxModel(twin, file).graph;
+      if (file === old) assert.ok(before.nodes.some((n) => n.domain === 'com.microsoft' && n.opType === 'DequantizeLinear'), `${what}: com.microsoft Q/DQ`);
       assert.equal(after.initializers.filter((t) => t.dataType === DT.INT8).length, 0, `${what}: no int8 tensor left`);
       const moved = before.initializers.filter((t) => t.dataType === DT.INT8);
       assert.ok(moved.length >= 2, what);
