@@ -496,9 +496,17 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const exactMode = req.technique === 'fp16' ? 'exact-fp16' : req.technique === 'int4-weight-only' ? 'fast' : 'exact-int8';
   const compareKernels = exactMode !== 'fast';
   let twinNoted = false;
+  /** The unsigned twin, or null (then the file runs with fusion off): a twin that cannot be made is no failure. */
+  const twinOrNull = (bytes: Buffer): Buffer | null => {
+    try {
+      return unsignedTwin(bytes, file);
+    } catch {
+      return null;
+    }
+  };
   const exactOf = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): { bytes: Buffer; mode: Mode; what: string } => {
     if (req.technique === 'int8-dynamic') return { bytes: compress(keep, 'reference').bytes, mode: exactMode, what: ' (float-arithmetic twin)' };
-    const twin = req.technique === 'int8-ptq' ? unsignedTwin(deployed.bytes, file) : null;
+    const twin = req.technique === 'int8-ptq' ? twinOrNull(deployed.bytes) : null;
     if (twin && !twinNoted) {
       twinNoted = true;
       notes.push(
