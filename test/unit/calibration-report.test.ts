@@ -152,6 +152,18 @@ test('the range rule (v4): a device without points gets the widest range; every 
   const e = estimateDevice(sampleProfile(), id);
   assert.deepEqual(e.calibration!.sources, cal.sources);
   assert.ok(e.assumptions.some((a) => a.includes(`from ${cal.sources!.length} source`) && cal.sources!.every((s) => a.includes(s))), 'the estimate names what it is calibrated on');
+  // And how it did on publications the fit had not seen (cross-validation by source), as calibration.json reports it.
+  const cv = (full as unknown as { crossValidation: Record<string, { sources: number; bySource: { points: number; medianAbsLogError: number | null; coverage: number | null } }> }).crossValidation;
+  let checked = 0;
+  for (const [dev, c] of Object.entries(cv)) {
+    const text = estimateDevice(sampleProfile(), dev).assumptions.join(' ');
+    if (c.sources > 1 && c.bySource.points > 0) {
+      checked++;
+      const words = `each of its ${c.sources} sources left out in turn, ${c.bySource.points} points) the median error was x${Math.exp(c.bySource.medianAbsLogError!).toFixed(2)} and this range covered ${Math.round(c.bySource.coverage! * 100)} % of those points`;
+      assert.ok(text.includes(words), `${dev}: ${words}`);
+    } else assert.match(text, /Not checked on a publication the fit has not seen: all its points come from one source/, dev);
+  }
+  assert.ok(checked >= 5, `devices with a by-source check: ${checked}`);
 });
 
 test('predictionBand (rule v4): the 85th percentile of |r|, own residuals weighing 1 each and the pool 4 points together; monotone in the number of points', () => {

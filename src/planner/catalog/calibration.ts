@@ -52,6 +52,20 @@ export interface DeviceCalibration {
   power?: MeasuredPower;
   /** How the range was obtained (interval, residuals, cross-validation basis). */
   rangeBasis?: string;
+  /** Cross-validation by source (calibration.json crossValidation): each publication left out, the rest refitted. */
+  bySource?: BySourceCheck;
+}
+
+/** How the fit did on publications it had not seen: what a user meets on a setup from a new source. */
+export interface BySourceCheck {
+  /** Publications the device's training points come from. */
+  sources: number;
+  /** Training points predicted with their whole publication left out (0 with one source: nothing to refit on). */
+  points: number;
+  /** Median |ln(estimate / measured)| of those points; null without points. */
+  medianAbsLogError: number | null;
+  /** Share of those points inside the device's range; null without points. */
+  coverage: number | null;
 }
 
 export interface CalibrationFile {
@@ -96,6 +110,18 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
   return d;
 }
 
+function bySourceCheck(c: Check, v: Json, path: string): BySourceCheck {
+  const o = c.obj(v, path);
+  const b = c.obj(o.bySource, `${path}.bySource`);
+  const orNull = (x: Json, p: string, max = Infinity): number | null => (x === null ? null : c.num(x, p, 0, max));
+  return {
+    sources: c.num(o.sources, `${path}.sources`, 0),
+    points: c.num(b.points, `${path}.bySource.points`, 0),
+    medianAbsLogError: orNull(b.medianAbsLogError, `${path}.bySource.medianAbsLogError`),
+    coverage: orNull(b.coverage, `${path}.bySource.coverage`, 1),
+  };
+}
+
 /** Validates calibration.json (throws a DataFileError naming the field); report sections are kept as they are. */
 export function parseCalibration(doc: Json): CalibrationFile {
   const c: Check = new Check('calibration.json');
@@ -103,6 +129,10 @@ export function parseCalibration(doc: Json): CalibrationFile {
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (k !== 'generatedBy' && k !== 'devices' && k !== 'uncalibratedRange') rest[k] = v;
   const file: CalibrationFile = { ...rest, generatedBy: c.str(o, 'generatedBy', ''), devices: c.record(o.devices, 'devices', (x, p) => deviceCalibration(c, x, p)) };
+  if (o.crossValidation !== undefined) {
+    const cv = c.obj(o.crossValidation, 'crossValidation');
+    for (const [id, d] of Object.entries(file.devices)) if (cv[id] !== undefined) d.bySource = bySourceCheck(c, cv[id], `crossValidation.${id}`);
+  }
   if (o.uncalibratedRange !== undefined) file.uncalibratedRange = c.rangeFactors(o.uncalibratedRange, 'uncalibratedRange');
   return file;
 }

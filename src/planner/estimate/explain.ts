@@ -6,6 +6,7 @@
  */
 import type { DeployedSummary } from '../types';
 import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
+import type { BySourceCheck } from '../catalog/calibration';
 
 export function fmtBytes(b: number): string {
   if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
@@ -165,7 +166,7 @@ export function explainNote(n: EstimateNote): string {
     case 'catalog-note':
       return n.text;
     case 'calibrated':
-      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.`;
+      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${bySourceSentence(n.bySource)}`;
     case 'uncalibrated':
       return `No published measurements for ${n.deviceId} in the calibration set: efficiency factors are uncalibrated priors (research defaults) and the range is wide (x${n.range.low} .. x${n.range.high}).`;
     case 'pure-inference':
@@ -196,6 +197,18 @@ const STEP_WORDS: Record<string, [string, string]> = {
   'qdq-absorbed': ['Quantize/DequantizeLinear absorbed into an int8 op', 'Quantize/DequantizeLinear absorbed into int8 ops'],
   'lowered-to-slice': ['Gather of one index converted to a slice', 'Gathers of one index converted to slices'],
 };
+
+/**
+ * What the fit did on publications it had not seen (cross-validation by source), which is what a user meets on a
+ * setup from a new source: the ranges come from residuals by point, so they can cover those far less often.
+ */
+function bySourceSentence(b: BySourceCheck | null): string {
+  if (!b) return '';
+  if (b.sources <= 1 || b.points === 0 || b.medianAbsLogError === null || b.coverage === null) {
+    return ' Not checked on a publication the fit has not seen: all its points come from one source.';
+  }
+  return ` On a publication the fit had not seen (each of its ${b.sources} sources left out in turn, ${b.points} points) the median error was x${Math.exp(b.medianAbsLogError).toFixed(2)} and this range covered ${Math.round(b.coverage * 100)} % of those points.`;
+}
 
 /** The deployed-graph summary in one sentence (what was folded or fused, what stayed and why). */
 export function explainDeployed(d: DeployedSummary): string {

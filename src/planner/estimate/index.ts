@@ -262,7 +262,7 @@ function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
   }
   if (device.host) notes.push({ kind: 'catalog-note', text: device.host.note });
   const cal = factors.cal;
-  if (cal) notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: cal.rangeBasis ?? null, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: cal.range });
+  if (cal) notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: cal.rangeBasis ?? null, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: cal.range, bySource: cal.bySource ?? null });
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });
   if (Number.isFinite(latency.typical)) notes.push({ kind: 'pure-inference', deviceId: device.id, pipelines: pipelinesOf(cal, factors.runtime) });
   if (ctx.profile.dynamicShapes?.hasDynamic) notes.push({ kind: 'bindings', bindings: ctx.profile.dynamicShapes.bindings });
