@@ -6,6 +6,8 @@
  * - with fusion on (onnxruntime's uint8 x uint8 kernels, which accumulate exactly in int32) it stays close to the
  *   file's QuantizeLinear / DequantizeLinear arithmetic: on the sample CNN, a MatMul stack and an opset-11 CNN, and on a real detector from
  *   ../shared its fidelity to the float model is within 1 dB of the file's;
+ * - a layer kept in float between quantized ones is one onnxruntime quantizes at its default optimisation
+ *   (WeightBiasQuantization): named for the report, and verify's twin session, without that optimiser, keeps it float;
  * - where a tensor cannot move (an int8 initializer read by another op, a DequantizeLinear without a zero point) there
  *   is no twin, and verify falls back to the file with fusion off.
  */
@@ -17,6 +19,7 @@ import { encodeModel } from '../support/modelgen/onnx-builder';
 import { DT, editNode, makeNode, readOnnxModel, writeOnnxModel } from '../../src/measure/verify/onnx-file';
 import { compressModel } from '../../src/measure/verify/compress';
 import { unsignedTwin } from '../../src/measure/verify/int8-twin';
+import { layersOrtQuantizes, WEIGHT_BIAS_QUANTIZATION } from '../../src/measure/verify/ort-float-layers';
 import { seededRandom } from '../../src/measure/verify/data/dataset';
 import { sharedDir, tempDir, SKIP_NO_SHARED, repoRoot } from '../support/shared';
 import { matmulStack, constantWeightOpset11, tensorFacts, ort } from '../support/verify-models';
@@ -24,14 +27,23 @@ import { matmulStack, constantWeightOpset11, tensorFacts, ort } from '../support
 const dir = tempDir('verify-int8-twin');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function int8File(file: string, activationType: 'int8' | 'uint8'): Promise<Buffer> {
+async function int8File(file: string, activationType: 'int8' | 'uint8', keepFloat: string[] = []): Promise<Buffer> {
   const bytes = fs.readFileSync(file);
-  return compressModel(bytes, file, 'int8-ptq', { ...(await tensorFacts(bytes, file)), keepFloat: new Set(), activationType, form: 'deployed' }).bytes;
+  return compressModel(bytes, file, 'int8-ptq', { ...(await tensorFacts(bytes, file)), keepFloat: new Set(keepFloat), activationType, form: 'deployed' }).bytes;
 }
 
-type Level = 'fused' | 'as written';
+const detector = path.join(sharedDir, 'models', 'fixtures', 'face_detection_front_128x128_barracuda.onnx');
+
+/** 'fused': onnxruntime's default; 'fused, float layers kept': without its WeightBiasQuantization (as verify runs the twin). */
+type Level = 'fused' | 'fused, float layers kept' | 'as written';
 const open = (model: Buffer | string, level: Level) =>
-  ort.InferenceSession.create(model as string, { intraOpNumThreads: 1, extra: { session: level === 'as written' ? { disable_quant_qdq: '1' } : {} } });
+  ort.InferenceSession.create(model as string, {
+    intraOpNumThreads: 1,
+    extra: {
+      session: level === 'as written' ? { disable_quant_qdq: '1' } : {},
+      ...(level === 'fused, float layers kept' ? { optimization: { disable_specified_optimizers: WEIGHT_BIAS_QUANTIZATION } } : {}),
+    },
+  });
 
 /** Every output of every session on the same seeded random inputs (static shapes), as float arrays per run. */
 async function outputs(sessions: Awaited<ReturnType<typeof open>>[], runs: number): Promise<Float32Array[][]> {
@@ -99,7 +111,6 @@ test('the twin is the same model: int8 tensors +128 as uint8, and outputs bit fo
   }
 });
 
-const detector = path.join(sharedDir, 'models', 'fixtures', 'face_detection_front_128x128_barracuda.onnx');
 test('a real detector from ../shared: the fused twin is as faithful to the float model as the int8 file as written', { skip: SKIP_NO_SHARED || (fs.existsSync(detector) ? false : `${detector} is absent`) }, async () => {
   const file = detector;
   const int8 = await int8File(file, 'uint8');
@@ -109,6 +120,30 @@ test('a real detector from ../shared: the fused twin is as faithful to the float
   const written = sqnrDb(f, q);
   const fused = sqnrDb(f, t);
   assert.ok(written > 10 && Math.abs(fused - written) < 1, `fidelity: file as written ${written.toFixed(1)} dB, twin ${fused.toFixed(1)} dB`);
+});
+
+test('a layer kept in float between quantized ones: onnxruntime would quantize it (named), and the twin as verify runs it keeps it float', async () => {
+  const cnn = path.join(repoRoot, 'samples', 'tiny-cnn.onnx');
+  const int8 = await int8File(cnn, 'int8', ['block2.pw']);
+  const model = readOnnxModel(int8, cnn);
+  // block2.pw reads a DequantizeLinear and its Relu's output is quantized: onnxruntime's WeightBiasQuantization pattern.
+  assert.deepEqual(layersOrtQuantizes(model), ['block2.pw']);
+  assert.deepEqual(layersOrtQuantizes(readOnnxModel(await int8File(cnn, 'int8'), cnn)), [], 'nothing kept in float, nothing to name');
+  const [written, kept] = await outputs([await open(int8, 'as written'), await open(unsignedTwin(int8, cnn)!, 'fused, float layers kept')], 4);
+  assert.equal(sqnrDb(written, kept), Infinity, 'the float layer kept: the file as written');
+});
+
+test('a real detector with every third convolution kept in float: onnxruntime\'s default quantizes them, verify\'s twin session does not', { skip: SKIP_NO_SHARED || (fs.existsSync(detector) ? false : `${detector} is absent`) }, async () => {
+  const convs = readOnnxModel(fs.readFileSync(detector), detector).graph.nodes.filter((n) => n.opType === 'Conv').map((n, i) => n.name || `Conv_${i}`);
+  const keep = convs.filter((_, i) => i % 3 === 1);
+  const int8 = await int8File(detector, 'uint8', keep);
+  const named = layersOrtQuantizes(readOnnxModel(int8, detector));
+  assert.ok(named.length >= keep.length / 2 && named.every((n) => keep.includes(n)), `named ${named.length} of ${keep.length}`);
+  const twin = unsignedTwin(int8, detector)!;
+  const [written, kept, quantized] = await outputs([await open(int8, 'as written'), await open(twin, 'fused, float layers kept'), await open(twin, 'fused')], 4);
+  const keptDb = sqnrDb(written, kept);
+  const quantizedDb = sqnrDb(written, quantized);
+  assert.ok(keptDb > 20 && quantizedDb < keptDb - 2, `against the file as written: float layers kept ${keptDb.toFixed(1)} dB, onnxruntime's default ${quantizedDb.toFixed(1)} dB`);
 });
 
 test('no twin where an int8 tensor cannot move: read by another op, or a DequantizeLinear without a zero point', async () => {

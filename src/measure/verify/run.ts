@@ -22,6 +22,7 @@ import { graphFacts } from './graph-facts';
 import { planQdq } from './write-int8-qdq';
 import { compressModel, computedTensors, withOutputs, withRangeOutputs } from './compress';
 import { unsignedTwin } from './int8-twin';
+import { layersOrtQuantizes, ortQuantizesNote, WEIGHT_BIAS_QUANTIZATION } from './ort-float-layers';
 import { TensorRange, calibratedRange } from './calibrate';
 import { accuracyOf, classCount, Fidelity, groupsOf, sqnrAtLeast, sqnrOrder, topK, type PairedOutcome } from './metrics';
 import { notComparedNote, pairKey, pairsOf, rankLayers, type LayerSensitivity } from './sensitivity';
@@ -134,13 +135,13 @@ class Sessions {
   }
 
   /** A model on both threads; without a second thread, one session that plays both parts. */
-  async pair(bytes: string | Buffer, what: string, mode: Mode = 'fast'): Promise<Pair> {
+  async pair(bytes: string | Buffer, what: string, mode: Mode = 'fast', withoutOptimizers: string[] = []): Promise<Pair> {
     const source = this.loadable(bytes);
     if (!this.twoThreads) {
-      const one = await this.open(source, what, 'timing', mode);
+      const one = await this.open(source, what, 'timing', mode, withoutOptimizers);
       return { here: one, there: one, release: () => one.release() };
     }
-    const [here, there] = await Promise.all([this.open(source, what, 'here', mode), this.open(source, what, 'thread', mode)]);
+    const [here, there] = await Promise.all([this.open(source, what, 'here', mode, withoutOptimizers), this.open(source, what, 'thread', mode, withoutOptimizers)]);
     return pairWith(here, there);
   }
 }
@@ -504,7 +505,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       return null;
     }
   };
-  const exactOf = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): { bytes: Buffer; mode: Mode; what: string } => {
+  const exactOf = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): { bytes: Buffer; mode: Mode; what: string; without?: string[] } => {
     if (req.technique === 'int8-dynamic') return { bytes: compress(keep, 'reference').bytes, mode: exactMode, what: ' (float-arithmetic twin)' };
     const twin = req.technique === 'int8-ptq' ? twinOrNull(deployed.bytes) : null;
     if (twin && !twinNoted) {
@@ -515,7 +516,8 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
           ' gives the same figures up to samples where a requantisation rounds the other way',
       );
     }
-    return twin ? { bytes: twin, mode: 'fast', what: ' (unsigned twin)' } : { bytes: deployed.bytes, mode: exactMode, what: '' };
+    // The twin's float layers stay float: onnxruntime would quantize those between DequantizeLinear and QuantizeLinear.
+    return twin ? { bytes: twin, mode: 'fast', what: ' (unsigned twin)', without: [WEIGHT_BIAS_QUANTIZATION] } : { bytes: deployed.bytes, mode: exactMode, what: '' };
   };
   let nchwcNoted = false;
   const openVariant = async (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>, what: string): Promise<{ exact: Pair; timed: Session; release: () => Promise<void> }> => {
@@ -525,7 +527,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       nchwcNoted = true;
       notes.push(nchwcNote(`the ${req.technique} file (${deployed.halfTransposes} float16 Transposes; a valid float16 model) as onnxruntime runs it here`));
     }
-    const [exact, timed] = await Promise.all([sessions.pair(x.bytes, `${what}${x.what}`, x.mode), sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast', without)]);
+    const [exact, timed] = await Promise.all([sessions.pair(x.bytes, `${what}${x.what}`, x.mode, x.without), sessions.open(deployed.bytes, `${what} (as onnxruntime runs it here)`, 'timing', 'fast', without)]);
     return { exact, timed, release: async () => void (await Promise.all([exact.release(), timed.release()])) };
   };
   // The layers compared one by one: exposing a tensor as an output keeps onnxruntime from fusing the nodes around it,
@@ -602,6 +604,10 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   }
 
   await Promise.all([original.release(), originals.release()]);
+  if (req.technique === 'int8-ptq') {
+    const quantizedAnyway = layersOrtQuantizes(readOnnxModel(chosen.bytes, file));
+    if (quantizedAnyway.length) notes.push(ortQuantizesNote(quantizedAnyway));
+  }
   fs.writeFileSync(path.join(req.workDir, req.outName), chosen.bytes);
   // Which files calibrated and which evaluated (synthetic samples are reproducible from the seed instead).
   const refNames = (refs: (SampleRef | number)[]): string[] => refs.flatMap((r) => (typeof r === 'number' ? [] : [r.id]));
