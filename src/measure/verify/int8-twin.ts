@@ -35,7 +35,11 @@ function int8Values(t: OnnxTensor): Int8Array | null {
   return typed.length === n ? Int8Array.from(typed) : null;
 }
 
-/** The twin's bytes, or null when some int8 tensor is read by anything but QuantizeLinear / DequantizeLinear. */
+/**
+ * The twin's bytes, or null when an int8 tensor cannot move: read by an op other than QuantizeLinear /
+ * DequantizeLinear (or not as their data or zero point), a graph input or output, a model with subgraphs, a
+ * DequantizeLinear whose input and zero point would not move together, data stored outside the file.
+ */
 export function unsignedTwin(bytes: Buffer, file: string): Buffer | null {
   const model: OnnxModel = readOnnxModel(bytes, file);
   const g = model.graph;
