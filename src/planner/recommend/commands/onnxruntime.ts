@@ -41,6 +41,11 @@ quantize_static(
       notes: [
         perChannel ? 'per_channel=True keeps depthwise and narrow layers accurate.' : 'per-tensor weights: check accuracy carefully on depthwise-heavy models.',
         forTensorRt ? 'TensorRT reads symmetric INT8 QDQ (explicit quantization).' : 'QDQ runs on the CPU EP with int8 kernels and is the format accelerator EPs expect.',
+        ...(forTensorRt
+          ? []
+          : [
+              'Layers kept in float (nodes_to_exclude=[...]) between quantized ones: onnxruntime 1.20+ quantizes a float Conv / ConvTranspose / Gemm between DequantizeLinear and QuantizeLinear when it loads the model (its WeightBiasQuantization optimizer, int8 per tensor); to keep them float, sess_options.add_session_config_entry("optimization.disable_specified_optimizers", "WeightBiasQuantization").',
+            ]),
       ],
     },
   ];
