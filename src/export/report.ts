@@ -847,6 +847,7 @@ function measuredSection(doc: PlanDocument): Section | null {
         v.sensitiveLayers.length ? `Most sensitive layers (measured SQNR lost): ${v.sensitiveLayers.map((l) => `${l.name} ${l.dropDb.toFixed(1)} dB`).join(', ')}` : null,
         v.floatLayers.length ? `Layers kept in float: ${v.floatLayers.slice(0, 20).join(', ')}${v.floatLayers.length > 20 ? ` and ${v.floatLayers.length - 20} more` : ''}` : null,
         `Compressed file: ${v.compressedFile} (${fmtBytes(v.fileBytes.compressed)} on disk, original ${fmtBytes(v.fileBytes.original)})`,
+        ...v.notes.map((n) => `Measurement note: ${n}`),
       ]),
     ]);
   }

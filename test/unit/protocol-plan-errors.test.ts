@@ -95,6 +95,7 @@ test('plan errors: a missing required field takes only the part that holds it, n
     groupGap: null,
     sensitiveLayers: [{ name: 'fc1', sqnrDb: 30, dropDb: 12 }],
     floatLayers: [],
+    notes: [],
   };
   raw.verification = [measured];
   const { plan, errors } = checkPlan(raw, new Set(['rpi5']));

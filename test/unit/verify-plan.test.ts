@@ -45,6 +45,7 @@ function measurement(technique: PlanVerification['technique'], drop: number | nu
     groupGap: drop === null ? null : { worstGroup: 'a', worstDrop: drop, gapOriginal: 0, gapCompressed: 0.01, widened: true },
     sensitiveLayers: [{ name: 'fc1', sqnrDb: 30, dropDb: 12 }],
     floatLayers: [],
+    notes: [],
   };
 }
 
@@ -52,6 +53,10 @@ test('a measurement survives the plan file round trip; a broken one is refused n
   const plan = { ...createDefaultPlan('m.onnx', 'm.onnx', ['rpi5']), verification: [measurement('int8-ptq', 0.01)] };
   const back = validatePlan(JSON.parse(JSON.stringify(plan)));
   assert.deepEqual(back.verification, plan.verification);
+  // A plan saved before measurements kept their notes reads back with none; an over-long note is refused by name.
+  const old = JSON.parse(JSON.stringify(plan));
+  delete old.verification[0].notes;
+  assert.deepEqual(validatePlan(old).verification?.[0].notes, []);
   const bad = (mutate: (v: Record<string, unknown>) => void, field: RegExp): void => {
     const v = JSON.parse(JSON.stringify(measurement('fp16', null)));
     mutate(v);
@@ -61,6 +66,7 @@ test('a measurement survives the plan file round trip; a broken one is refused n
   bad((v) => ((v.accuracy as unknown) = { original: 2, dropCi95: [0, 0] }), /verification\[0\]\.accuracy\.original: must be a number from 0 to 1/);
   bad((v) => ((v.latencyMs as { original: { p50: number } }).original.p50 = -1), /verification\[0\]\.latencyMs\.original\.p50/);
   bad((v) => ((v.outputs as unknown[])[0] = 'x'), /verification\[0\]\.outputs\[0\]: must be an object/);
+  bad((v) => (v.notes = ['x'.repeat(2001)]), /verification\[0\]\.notes\[0\]: must be text of at most 2000 characters/);
   assert.throws(() => validateVerification({ ...measurement('fp16', null), data: { source: 'web' } }), /data\.source/);
   assert.deepEqual(withVerification([measurement('fp16', null), measurement('int8-ptq', 0.02)], measurement('int8-ptq', 0.03)).map((v) => [v.technique, v.accuracy?.drop]), [['fp16', undefined], ['int8-ptq', 0.03]]);
 });
@@ -233,6 +239,8 @@ test('edgeplan verify --plan records the measurement; edgeplan plan --plan shows
   const saved = validatePlan(JSON.parse(fs.readFileSync(planFile, 'utf8')));
   assert.equal(saved.verification?.[0].technique, 'int8-ptq');
   assert.equal(saved.verification?.[0].data.evaluationSamples, 100);
+  // The measurement keeps its notes: which arithmetic ran (the unsigned twin, for static INT8).
+  assert.ok(saved.verification?.[0].notes.some((n) => /unsigned twin of the file/.test(n)), JSON.stringify(saved.verification?.[0].notes));
   const out = path.join(dir, 'exports');
   const r = await runCli(['plan', model, '--device', 'coral-usb', '--accuracy-drop', '5', '--plan', planFile, '--export', 'pdf', '--out', out, '--force'], { timeoutMs: 120_000 });
   assertOk(r);
@@ -242,4 +250,5 @@ test('edgeplan verify --plan records the measurement; edgeplan plan --plan shows
   assert.match(text, /Measured on your data and this machine/);
   assert.match(text, /predicted and measured/);
   assert.match(text, /measured on this machine/);
+  assert.match(text.replace(/\s+/g, ' '), /Measurement note: accuracy and fidelity of the int8 model: its integer arithmetic/);
 });

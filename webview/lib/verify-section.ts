@@ -108,6 +108,7 @@ export function measuredTable(v: PlanVerification): HTMLElement {
     h('h3', {}, `${v.technique}: measured ${v.date} on ${v.data.source === 'synthetic' ? 'synthetic inputs (fidelity only)' : `${v.data.evaluationSamples} samples of your data`}`),
     h('table', { class: 'data' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'Original'), h('th', { scope: 'col' }, v.technique))), h('tbody', {}, ...rows)),
     h('p', { class: 'muted small' }, `Compressed file: ${v.compressedFile}. This machine: ${v.machine}.`),
+    v.notes.length ? h('details', { class: 'small', 'data-testid': 'measured-notes' }, h('summary', {}, `Notes from the measurement (${v.notes.length})`), h('ul', {}, ...v.notes.map((n) => h('li', {}, n)))) : null,
   );
 }
 

@@ -34,7 +34,13 @@ export interface PlanVerification {
   /** The layers that lose the most, most first. */
   sensitiveLayers: { name: string; sqnrDb: Sqnr; dropDb: number }[];
   floatLayers: string[];
+  /** The measurement's notes: what the technique changed, which arithmetic ran, what onnxruntime does to the file. */
+  notes: string[];
 }
+
+/** Notes a plan keeps per measurement, and their length (a plan file stays small; the CLI report has them whole). */
+const MAX_NOTES = 20;
+const MAX_NOTE_CHARS = 2000;
 
 const today = (): string => new Date().toISOString().slice(0, 10);
 
@@ -56,6 +62,7 @@ export function verificationFromReport(r: VerifyReport, compressedFile: string):
     groupGap: r.groupGap ? { ...r.groupGap } : null,
     sensitiveLayers: r.sensitiveLayers.slice(0, 5).map((l) => ({ name: l.name, sqnrDb: l.sqnrDb, dropDb: l.dropDb })),
     floatLayers: [...r.compressed.floatLayers],
+    notes: r.notes.slice(0, MAX_NOTES).map((n) => (n.length > MAX_NOTE_CHARS ? `${n.slice(0, MAX_NOTE_CHARS - 1)}…` : n)),
   };
 }
 
@@ -142,5 +149,7 @@ export function validateVerification(raw: unknown, field = 'verification'): Plan
       return { name: text(l.name, `${f}.name`), sqnrDb: sqnr(l.sqnrDb, `${f}.sqnrDb`), dropDb: number(l.dropDb, `${f}.dropDb`) };
     }),
     floatLayers: list(o.floatLayers, `${field}.floatLayers`, 10_000, (x, f) => text(x, f)),
+    // Absent in plans saved before measurements kept their notes.
+    notes: list(o.notes, `${field}.notes`, MAX_NOTES, (x, f) => text(x, f, MAX_NOTE_CHARS)),
   };
 }
