@@ -7,7 +7,8 @@
  *   file's QuantizeLinear / DequantizeLinear arithmetic: on the sample CNN, a MatMul stack and an opset-11 CNN, and on a real detector from
  *   ../shared its fidelity to the float model is within 1 dB of the file's;
  * - a layer kept in float between quantized ones is one onnxruntime quantizes at its default optimisation
- *   (WeightBiasQuantization): named for the report, and verify's twin session, without that optimiser, keeps it float;
+ *   (WeightBiasQuantization): named for the report; verify's twin session, without that optimiser, keeps it float
+ *   (on a real detector, where onnxruntime's default output differs);
  * - where a tensor cannot move (an int8 initializer read by another op, a DequantizeLinear without a zero point) there
  *   is no twin, and verify falls back to the file with fusion off.
  */
@@ -16,7 +17,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { encodeModel } from '../support/modelgen/onnx-builder';
-import { DT, editNode, makeNode, readOnnxModel, writeOnnxModel } from '../../src/measure/verify/onnx-file';
+import { DT, editNode, makeNode, readOnnxModel } from '../../src/measure/verify/onnx-file';
 import { compressModel } from '../../src/measure/verify/compress';
 import { unsignedTwin } from '../../src/measure/verify/int8-twin';
 import { layersOrtQuantizes, WEIGHT_BIAS_QUANTIZATION } from '../../src/measure/verify/ort-float-layers';
@@ -82,7 +83,7 @@ test('the twin is the same model: int8 tensors +128 as uint8, and outputs bit fo
     for (const activationType of ['int8', 'uint8'] as const) {
       const what = `${path.basename(file)}, ${activationType} activations`;
       const int8 = await int8File(file, activationType);
-      const twin = unsignedTwin(int8, file);
+      const twin = unsignedTwin(readOnnxModel(int8, file));
       assert.ok(twin, what);
       const before = readOnnxModel(int8, file).graph;
       const after = readOnnxModel(twin, file).graph;
@@ -114,7 +115,7 @@ test('the twin is the same model: int8 tensors +128 as uint8, and outputs bit fo
 test('a real detector from ../shared: the fused twin is as faithful to the float model as the int8 file as written', { skip: SKIP_NO_SHARED || (fs.existsSync(detector) ? false : `${detector} is absent`) }, async () => {
   const file = detector;
   const int8 = await int8File(file, 'uint8');
-  const twin = unsignedTwin(int8, file);
+  const twin = unsignedTwin(readOnnxModel(int8, file));
   assert.ok(twin);
   const [f, q, t] = await outputs([await open(file, 'fused'), await open(int8, 'as written'), await open(twin, 'fused')], 6);
   const written = sqnrDb(f, q);
@@ -122,14 +123,15 @@ test('a real detector from ../shared: the fused twin is as faithful to the float
   assert.ok(written > 10 && Math.abs(fused - written) < 1, `fidelity: file as written ${written.toFixed(1)} dB, twin ${fused.toFixed(1)} dB`);
 });
 
-test('a layer kept in float between quantized ones: onnxruntime would quantize it (named), and the twin as verify runs it keeps it float', async () => {
+test('a layer kept in float between quantized ones is named as one onnxruntime would quantize; the twin without that optimiser equals the file as written', async () => {
+  // (On this small network onnxruntime's per-tensor weights happen not to change the output; the detector below shows the difference.)
   const cnn = path.join(repoRoot, 'samples', 'tiny-cnn.onnx');
   const int8 = await int8File(cnn, 'int8', ['block2.pw']);
   const model = readOnnxModel(int8, cnn);
   // block2.pw reads a DequantizeLinear and its Relu's output is quantized: onnxruntime's WeightBiasQuantization pattern.
   assert.deepEqual(layersOrtQuantizes(model), ['block2.pw']);
   assert.deepEqual(layersOrtQuantizes(readOnnxModel(await int8File(cnn, 'int8'), cnn)), [], 'nothing kept in float, nothing to name');
-  const [written, kept] = await outputs([await open(int8, 'as written'), await open(unsignedTwin(int8, cnn)!, 'fused, float layers kept')], 4);
+  const [written, kept] = await outputs([await open(int8, 'as written'), await open(unsignedTwin(readOnnxModel(int8, cnn))!, 'fused, float layers kept')], 4);
   assert.equal(sqnrDb(written, kept), Infinity, 'the float layer kept: the file as written');
 });
 
@@ -139,7 +141,7 @@ test('a real detector with every third convolution kept in float: onnxruntime\'s
   const int8 = await int8File(detector, 'uint8', keep);
   const named = layersOrtQuantizes(readOnnxModel(int8, detector));
   assert.ok(named.length >= keep.length / 2 && named.every((n) => keep.includes(n)), `named ${named.length} of ${keep.length}`);
-  const twin = unsignedTwin(int8, detector)!;
+  const twin = unsignedTwin(readOnnxModel(int8, detector))!;
   const [written, kept, quantized] = await outputs([await open(int8, 'as written'), await open(twin, 'fused, float layers kept'), await open(twin, 'fused')], 4);
   const keptDb = sqnrDb(written, kept);
   const quantizedDb = sqnrDb(written, quantized);
@@ -154,12 +156,15 @@ test('no twin where an int8 tensor cannot move: read by another op, or a Dequant
   // An int8 weight also read by a Cast.
   const read = readOnnxModel(int8, cnn);
   read.graph.nodes.push(makeNode('Cast', [weight.name], ['weight_as_float'], 'cast_weight', [{ name: 'to', type: 2, i: 1, graphs: [] }]));
-  assert.equal(unsignedTwin(writeOnnxModel(read), cnn), null);
+  assert.equal(unsignedTwin(read), null);
   // A weight's DequantizeLinear without its zero point (int8 data with the uint8 default would change type).
   const noZp = readOnnxModel(int8, cnn);
   noZp.graph.nodes = noZp.graph.nodes.map((n) => (n.opType === 'DequantizeLinear' && n.inputs[0] === weight.name ? editNode(n, { inputs: n.inputs.slice(0, 2) }) : n));
-  assert.equal(unsignedTwin(writeOnnxModel(noZp), cnn), null);
+  assert.equal(unsignedTwin(noZp), null);
+  // Without a twin the model read is left as it was.
+  const int8Count = (m: typeof model): number => m.graph.initializers.filter((t) => t.dataType === DT.INT8).length;
+  assert.equal(int8Count(read), int8Count(model));
+  assert.equal(int8Count(noZp), int8Count(model));
   // A float model: nothing to move.
-  assert.equal(unsignedTwin(fs.readFileSync(cnn), cnn), null);
-  assert.ok(model.graph.nodes.length > 0);
+  assert.equal(unsignedTwin(readOnnxModel(fs.readFileSync(cnn), cnn)), null);
 });

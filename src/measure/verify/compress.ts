@@ -29,9 +29,9 @@ export type CompressOptions = Omit<WriterInput, 'model' | 'facts'>;
 export function compressModel(bytes: Buffer, file: string, technique: Technique, opts: CompressOptions): WriterOutput & { bytes: Buffer } {
   const model = readOnnxModel(bytes, file);
   const upgraded = technique === 'int8-ptq' || technique === 'int8-dynamic' ? upgradeToOpset11(model, opts.dtypes) : null;
-  const written0 = WRITERS[technique]({ ...opts, model, facts: graphFacts(model) });
+  const result = WRITERS[technique]({ ...opts, model, facts: graphFacts(model) });
   // The raised opset is worth a note only in a file that is written: one that changes nothing is refused anyway.
-  const out = upgraded && written0.layers.length ? { ...written0, notes: [upgraded, ...written0.notes] } : written0;
+  const out = upgraded && result.layers.length ? { ...result, notes: [upgraded, ...result.notes] } : result;
   const written = writeOnnxModel(model);
   if (written.length > MAX_MODEL_BYTES) throw new ModelFileError(file, `the ${technique} model would be ${written.length} bytes, above protobuf's 2 GiB limit for one file (external data output is not supported yet)`);
   return { ...out, bytes: written };

@@ -13,11 +13,12 @@
  * DequantizeLinear computed in float between float ops) takes about twice the time of the float model.
  */
 import { BufferSource, ProtoReader } from '../../analyzers/io/protobuf';
-import { DT, makeTensor, readOnnxModel, retypeValueInfo, writeOnnxModel, type OnnxModel, type OnnxTensor } from './onnx-file';
+import { DT, makeTensor, retypeValueInfo, writeOnnxModel, type OnnxModel, type OnnxTensor } from './onnx-file';
+import { isDefaultDomain } from './compress-types';
 
 /** QuantizeLinear / DequantizeLinear of ai.onnx or com.microsoft (models below opset 13 use the latter). */
 const isQdq = (op: string, domain: string): 'Q' | 'DQ' | null =>
-  domain === '' || domain === 'ai.onnx' || domain === 'com.microsoft' ? (op === 'QuantizeLinear' ? 'Q' : op === 'DequantizeLinear' ? 'DQ' : null) : null;
+  isDefaultDomain(domain) || domain === 'com.microsoft' ? (op === 'QuantizeLinear' ? 'Q' : op === 'DequantizeLinear' ? 'DQ' : null) : null;
 
 /** An int8 initializer's values (raw_data or int32_data), or null when they are not stored inline. */
 function int8Values(t: OnnxTensor): Int8Array | null {
@@ -38,10 +39,10 @@ function int8Values(t: OnnxTensor): Int8Array | null {
 /**
  * The twin's bytes, or null when an int8 tensor cannot move: read by an op other than QuantizeLinear /
  * DequantizeLinear (or not as their data or zero point), a graph input or output, a model with subgraphs, a
- * DequantizeLinear whose input and zero point would not move together, data stored outside the file.
+ * DequantizeLinear whose input and zero point would not move together, data stored outside the file. `model` (the
+ * int8 file as read) is rewritten in place only when there is a twin.
  */
-export function unsignedTwin(bytes: Buffer, file: string): Buffer | null {
-  const model: OnnxModel = readOnnxModel(bytes, file);
+export function unsignedTwin(model: OnnxModel): Buffer | null {
   const g = model.graph;
   const int8 = new Map<string, number>();
   g.initializers.forEach((t, i) => t.dataType === DT.INT8 && int8.set(t.name, i));
@@ -61,11 +62,11 @@ export function unsignedTwin(bytes: Buffer, file: string): Buffer | null {
     if (kind === 'DQ' && moves(n.inputs[2]) !== isInt8(n.inputs[0])) return null;
   }
   if ([...g.inputs, ...g.outputs].some((v) => isInt8(v.name))) return null;
-  for (const [name, i] of int8) {
-    const v = int8Values(g.initializers[i]);
-    if (!v) return null;
-    const u = Buffer.alloc(v.length);
-    for (let k = 0; k < v.length; k++) u[k] = v[k] + 128;
+  const values = [...int8].map(([name, i]) => ({ name, i, v: int8Values(g.initializers[i]) }));
+  if (values.some((x) => !x.v)) return null;
+  for (const { name, i, v } of values) {
+    const u = Buffer.alloc(v!.length);
+    for (let k = 0; k < v!.length; k++) u[k] = v![k] + 128;
     g.initializers[i] = makeTensor(name, DT.UINT8, g.initializers[i].dims, u);
   }
   g.valueInfo = g.valueInfo.map((v) => (movedOutputs.has(v.name) && v.elemType === DT.INT8 ? retypeValueInfo(v, { elemType: DT.UINT8 }) : v));

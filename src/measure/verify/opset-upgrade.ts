@@ -19,7 +19,7 @@
  */
 import { ModelFileError } from '../../analyzers/errors';
 import { DT, editNode, floatTensor, getAttr, makeTensor, opsetOf, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-file';
-import { Names } from './graph-facts';
+import { graphFacts, Names } from './graph-facts';
 import { isDefaultDomain } from './compress-types';
 
 export const INT8_MIN_OPSET = 11;
@@ -48,10 +48,9 @@ export function upgradeToOpset11(model: OnnxModel, dtypes: ReadonlyMap<string, s
     );
   };
   if (from < 7) refuse('models below opset 7 are not converted here');
-  const names = new Names(
-    new Set([...model.graph.nodes.flatMap((n) => [...n.inputs, ...n.outputs, n.name]), ...model.graph.initializers.map((t) => t.name), ...model.graph.inputs.map((v) => v.name), ...model.graph.outputs.map((v) => v.name)]),
-  );
-  const used = new Set([...model.graph.nodes.flatMap((n) => n.inputs), ...model.graph.outputs.map((o) => o.name)]);
+  const facts = graphFacts(model);
+  const names = new Names(facts.names);
+  const used = (x: string): boolean => facts.consumers.has(x) || facts.graphOutputs.has(x);
   const added: OnnxTensor[] = [];
   const constant = (base: string, t: (name: string) => OnnxTensor): string => {
     const tensor = t(names.make(base));
@@ -123,7 +122,7 @@ export function upgradeToOpset11(model: OnnxModel, dtypes: ReadonlyMap<string, s
         count('Scatter');
         return editNode(n, { opType: 'ScatterElements' });
       case 'Dropout':
-        if (from < 10 && n.outputs[1] && used.has(n.outputs[1])) refuse(`${label} uses its mask output, whose type changed in opset 10`);
+        if (from < 10 && n.outputs[1] && used(n.outputs[1])) refuse(`${label} uses its mask output, whose type changed in opset 10`);
         return n;
       default:
         return n;

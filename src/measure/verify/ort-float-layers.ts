@@ -9,10 +9,9 @@
  */
 import { DT, type OnnxModel } from './onnx-file';
 import { constantTensor, graphFacts, layerName } from './graph-facts';
+import { isDefaultDomain } from './compress-types';
 
 export const WEIGHT_BIAS_QUANTIZATION = 'WeightBiasQuantization';
-
-const isDefault = (domain: string): boolean => domain === '' || domain === 'ai.onnx';
 
 /** The layers (analyzer names) onnxruntime's WeightBiasQuantization would quantize. */
 export function layersOrtQuantizes(model: OnnxModel): string[] {
@@ -24,7 +23,7 @@ export function layersOrtQuantizes(model: OnnxModel): string[] {
   const leadsToQuantize = (x: string): boolean => {
     for (let depth = 0; depth < nodes.length; depth++) {
       const next = consumers(x);
-      if (next.length !== 1 || (!isDefault(next[0].domain) && next[0].domain !== 'com.microsoft')) return false;
+      if (next.length !== 1 || (!isDefaultDomain(next[0].domain) && next[0].domain !== 'com.microsoft')) return false;
       if (next[0].opType === 'QuantizeLinear') return true;
       if ((next[0].opType !== 'Relu' && next[0].opType !== 'Clip') || next[0].outputs.length !== 1) return false;
       x = next[0].outputs[0];
@@ -33,7 +32,7 @@ export function layersOrtQuantizes(model: OnnxModel): string[] {
   };
   const out: string[] = [];
   nodes.forEach((n, i) => {
-    if (!isDefault(n.domain) || !['Conv', 'ConvTranspose', 'Gemm'].includes(n.opType) || n.outputs.length !== 1) return;
+    if (!isDefaultDomain(n.domain) || !['Conv', 'ConvTranspose', 'Gemm'].includes(n.opType) || n.outputs.length !== 1) return;
     const dq = producer(n.inputs[0]);
     if (!dq || dq.opType !== 'DequantizeLinear') return;
     const scale = dq.inputs[1] ? constantTensor(model, facts, dq.inputs[1]) : undefined;

@@ -497,17 +497,24 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const exactMode = req.technique === 'fp16' ? 'exact-fp16' : req.technique === 'int4-weight-only' ? 'fast' : 'exact-int8';
   const compareKernels = exactMode !== 'fast';
   let twinNoted = false;
-  /** The unsigned twin, or null (then the file runs with fusion off): a twin that cannot be made is no failure. */
-  const twinOrNull = (bytes: Buffer): Buffer | null => {
+  /** Static INT8 variants: the float layers onnxruntime would quantize anyway (ort-float-layers.ts), for the note. */
+  const ortQuantized = new Map<WriterOutput, string[]>();
+  /**
+   * The unsigned twin of a static INT8 file, or null (then the file runs with fusion off): a twin that cannot be made
+   * is no failure. Reads the file once for the twin and for the layers onnxruntime would quantize.
+   */
+  const twinOf = (deployed: WriterOutput & { bytes: Buffer }): Buffer | null => {
     try {
-      return unsignedTwin(bytes, file);
+      const model = readOnnxModel(deployed.bytes, file);
+      ortQuantized.set(deployed, layersOrtQuantizes(model));
+      return unsignedTwin(model);
     } catch {
       return null;
     }
   };
   const exactOf = (deployed: WriterOutput & { bytes: Buffer }, keep: Set<string>): { bytes: Buffer; mode: Mode; what: string; without?: string[] } => {
     if (req.technique === 'int8-dynamic') return { bytes: compress(keep, 'reference').bytes, mode: exactMode, what: ' (float-arithmetic twin)' };
-    const twin = req.technique === 'int8-ptq' ? twinOrNull(deployed.bytes) : null;
+    const twin = req.technique === 'int8-ptq' ? twinOf(deployed) : null;
     if (twin && !twinNoted) {
       twinNoted = true;
       notes.push(
@@ -604,10 +611,8 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   }
 
   await Promise.all([original.release(), originals.release()]);
-  if (req.technique === 'int8-ptq') {
-    const quantizedAnyway = layersOrtQuantizes(readOnnxModel(chosen.bytes, file));
-    if (quantizedAnyway.length) notes.push(ortQuantizesNote(quantizedAnyway));
-  }
+  const quantizedAnyway = ortQuantized.get(chosen) ?? [];
+  if (quantizedAnyway.length) notes.push(ortQuantizesNote(quantizedAnyway));
   fs.writeFileSync(path.join(req.workDir, req.outName), chosen.bytes);
   // Which files calibrated and which evaluated (synthetic samples are reproducible from the seed instead).
   const refNames = (refs: (SampleRef | number)[]): string[] => refs.flatMap((r) => (typeof r === 'number' ? [] : [r.id]));
