@@ -64,6 +64,9 @@ test('estimator-priors.json: a corrupted copy names the file and the field', () 
   const eff = clone(priorsJson);
   eff.computeEfficiency.cpu.fp32 = 1.5;
   throwsNaming(() => parsePriors(eff), /^estimator-priors\.json/, /field "computeEfficiency\.cpu\.fp32" must be a finite number .*<= 1/);
+  const share = clone(priorsJson);
+  share.activationDramShare.npu = 1.5;
+  throwsNaming(() => parsePriors(share), /^estimator-priors\.json/, /field "activationDramShare\.npu" must be a finite number .*<= 1/);
   const range = clone(priorsJson);
   range.uncalibratedRange = { high: 20 };
   throwsNaming(() => parsePriors(range), /^estimator-priors\.json/, /field "uncalibratedRange\.low" must be a finite number/);

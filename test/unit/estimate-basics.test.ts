@@ -174,3 +174,15 @@ test('an Edge TPU compiled model runs on the Coral and nowhere else', () => {
   assert.equal(r.latencyBasis, 'unknown');
   assert.match(r.compatibility.blockers.join(' '), /compiled for edgetpu/);
 });
+
+test('activation DRAM traffic: an NPU keeps activations on chip (weights still stream); a CPU pays for them', () => {
+  // Same MACs and weights; the second model moves 64x the activation bytes per layer.
+  const withActs = (m: ModelProfile, k: number): ModelProfile => ({ ...m, layers: m.layers.map((l) => ({ ...l, inputBytes: (l.inputBytes ?? 0) * k, activationBytes: (l.activationBytes ?? 0) * k })) });
+  const small = cnn({ macs: 1e6, params: 10_000, p: 'int8' });
+  const big = withActs(small, 64);
+  // apple-m1: an uncalibrated NPU whose catalog gives a DRAM bandwidth, so only the prior share (0) decides.
+  assert.equal(estimateDevice(big, 'apple-m1').latencyMs.typical, estimateDevice(small, 'apple-m1').latencyMs.typical);
+  const heavy = cnn({ macs: 1e6, params: 4_000_000, p: 'int8' });
+  assert.ok(estimateDevice(heavy, 'apple-m1').latencyMs.typical > 2 * estimateDevice(small, 'apple-m1').latencyMs.typical, 'weights still go to DRAM');
+  assert.ok(estimateDevice(big, 'rpi5').latencyMs.typical > 2 * estimateDevice(small, 'rpi5').latencyMs.typical, 'a CPU writes and reads its activations in DRAM');
+});

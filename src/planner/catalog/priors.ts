@@ -19,6 +19,8 @@ export interface Priors {
   opClassFactors: { dense: string[]; depthwise: Record<UnitType, number>; vector: Record<UnitType, number> };
   memoryEfficiency: { value: number };
   perOpOverheadUs: Record<UnitType, number>;
+  /** Share of a layer's activation bytes that goes to DRAM (weights always do), per unit type (0 .. 1). */
+  activationDramShare: Record<UnitType, number>;
   /** Per-inference cost outside the layers, by unit type or 'usb-accelerator'. */
   fixedOverheadMs: Record<string, number>;
   partitionSyncUs: { value: number };
@@ -48,6 +50,7 @@ export function parsePriors(doc: Json): Priors {
     },
     memoryEfficiency: { value: c.num(c.obj(o.memoryEfficiency, 'memoryEfficiency').value, 'memoryEfficiency.value', Number.MIN_VALUE, 1) },
     perOpOverheadUs: perUnit('perOpOverheadUs', nonNegative),
+    activationDramShare: perUnit('activationDramShare', (x, p) => c.num(x, p, 0, 1)),
     fixedOverheadMs: c.record(o.fixedOverheadMs, 'fixedOverheadMs', nonNegative, PROSE),
     partitionSyncUs: value('partitionSyncUs', nonNegative),
     runtimeMemoryBytes: c.keyed(o.runtimeMemoryBytes, 'runtimeMemoryBytes', DEVICE_KINDS, nonNegative),

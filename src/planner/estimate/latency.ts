@@ -1,6 +1,7 @@
 /**
  * Latency of a model whose graph is known: a per-layer roofline on the unit each layer is placed on,
  *   t = max(ops / (throughput x op-class factor), DRAM bytes / (memory efficiency x bandwidth)) + dispatch,
+ * DRAM bytes = weights + the unit type's share of the input and output activations (0 on an NPU: on-chip),
  * plus Edge TPU parameter streaming beyond the on-chip cache, transfers at accelerator/CPU partition
  * boundaries, and the fixed per-inference overhead and I/O of an accelerator. Returns numbers and structured
  * notes; explain.ts words them. No `vscode` import.
@@ -100,7 +101,11 @@ function memoryMs(ctx: LatencyContext, links: Links, t: Tally, unit: Unit, weigh
     t.streamedBytes += streamed;
     return streamed > 0 && links.stream ? (streamed / Math.min(links.stream * ctx.memoryScale, links.link ?? Infinity)) * 1000 : 0;
   }
-  if (ctx.device.kind !== 'mcu' && unit.memBandwidth) return ((weightBytes + ioBytes) / ((unit.memEff ?? ctx.memoryEfficiency) * unit.memBandwidth)) * 1000;
+  if (ctx.device.kind !== 'mcu' && unit.memBandwidth) {
+    // Weights always come from DRAM; activations only in the unit type's share (an NPU keeps them in on-chip memory).
+    const share = loadPriors().activationDramShare[unit.spec.type];
+    return ((weightBytes + ioBytes * share) / ((unit.memEff ?? ctx.memoryEfficiency) * unit.memBandwidth)) * 1000;
+  }
   return 0;
 }
 
