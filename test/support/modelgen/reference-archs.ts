@@ -357,28 +357,38 @@ export function fcAutoencoder(): B {
 // ---------------------------------------------------------------------------------------------
 // Detectors: SSD (MobileNet v1/v2 backbones, regular 3x3 heads) and YOLOv8 / YOLO11
 
-function ssdHeads(b: B, maps: string[], anchors: number[], classes: number): void {
+/** Box and class predictors on every feature map: 1x1 convolutions (kernel_size: 1) or 3x3 (kernel_size: 3). */
+function ssdHeads(b: B, maps: string[], anchors: number[], classes: number, kernel: 1 | 3): void {
   const outs: string[] = [];
   maps.forEach((m, i) => {
-    const box = b.conv(m, anchors[i] * 4, { kernel: 3, pad: 'same' });
-    const cls = b.conv(m, anchors[i] * classes, { kernel: 3, pad: 'same' });
+    const box = b.conv(m, anchors[i] * 4, { kernel, pad: 'same' });
+    const cls = b.conv(m, anchors[i] * classes, { kernel, pad: 'same' });
     outs.push(b.flatten(box), b.flatten(cls));
   });
   b.output(b.concat(outs, 1));
 }
 
-function ssdExtras(b: B, x: string, chans: [number, number][]): string[] {
+/** The extra feature maps: 1x1 to half depth, then a 3x3 stride-2 convolution (depthwise-separable with use_depthwise). */
+function ssdExtras(b: B, x: string, chans: [number, number][], depthwise: boolean): string[] {
   const maps: string[] = [];
   for (const [mid, out] of chans) {
-    x = convAct(b, convAct(b, x, mid, 1, 1, 'relu6'), out, 3, 2, 'relu6');
+    const y = convAct(b, x, mid, 1, 1, 'relu6');
+    x = depthwise ? convAct(b, act(b, b.depthwiseConv(y, { kernel: 3, stride: 2, pad: 'same' }), 'relu6'), out, 1, 1, 'relu6') : convAct(b, y, out, 3, 2, 'relu6');
     maps.push(x);
   }
   return maps;
 }
 
-/** SSD with a MobileNet v1 (width alpha) or v2 backbone (TF Object Detection API layout), COCO 91 classes. */
-export function ssdMobilenet(version: 1 | 2, res = 300, alpha = 1): B {
-  const b = start(`ssd_mobilenet_v${version}_${alpha}_${res}`, [1, 3, res, res]);
+/**
+ * SSD with a MobileNet v1 (width alpha) or v2 backbone in the TF Object Detection API layout, COCO (90 classes +
+ * background). 'tflite': 1x1 box / class predictors and plain 3x3 extra layers (kernel_size: 1 in
+ * ssd_mobilenet_v1_coco.config, ssd_mobilenet_v1_quantized_300x300_coco14_sync.config and
+ * ssd_mobilenet_v2_quantized_300x300_coco.config, tensorflow/models research/object_detection/samples/configs): the
+ * quantized models behind the Coral, MLPerf and TFLite benchmarks. 'v2-float': ssd_mobilenet_v2_coco.config, 3x3
+ * predictors (kernel_size: 3) and depthwise-separable extra layers (use_depthwise: true), the float TF model.
+ */
+export function ssdMobilenet(version: 1 | 2, res = 300, alpha = 1, layout: 'tflite' | 'v2-float' = 'tflite'): B {
+  const b = start(`ssd_mobilenet_v${version}_${alpha}_${res}${layout === 'tflite' ? '' : '_float'}`, [1, 3, res, res]);
   let tapA: string;
   let tapB: string;
   if (version === 1) {
@@ -395,8 +405,10 @@ export function ssdMobilenet(version: 1 | 2, res = 300, alpha = 1): B {
   } else {
     [tapA, tapB] = mobilenetV2Taps(b, 'input');
   }
-  const extras = ssdExtras(b, tapB, [[256, 512], [128, 256], [128, 256], [64, 128]]);
-  ssdHeads(b, [tapA, tapB, ...extras], [3, 6, 6, 6, 6, 6], 91);
+  // The extra layers' depths scale with the width multiplier too (feature_map_generators: max(int(d * multiplier), min_depth 16)).
+  const d = (n: number) => Math.max(16, Math.floor(n * alpha));
+  const extras = ssdExtras(b, tapB, ([[256, 512], [128, 256], [128, 256], [64, 128]] as [number, number][]).map(([m, o]) => [d(m), d(o)] as [number, number]), layout === 'v2-float');
+  ssdHeads(b, [tapA, tapB, ...extras], [3, 6, 6, 6, 6, 6], 91, layout === 'v2-float' ? 3 : 1);
   return b;
 }
 
@@ -1028,11 +1040,13 @@ export const REFERENCE_ARCHS: Record<string, ReferenceArch> = Object.fromEntries
       { key: 'efficientnet_lite0_224', description: 'EfficientNet-Lite0, 224x224', published: { params: 4.7e6, source: 'TensorFlow EfficientNet-Lite README (Lite0: 4.7M parameters)' }, build: () => efficientnet('lite0') },
       { key: 'ds_cnn_kws', description: 'MLPerf Tiny KWS: DS-CNN, 49x10 MFCC, 12 classes', published: { macs: 2.7e6, source: 'MLPerf Tiny KWS reference (about 2.7M MACs; research notes 1.1)' }, build: () => dsCnnKws() },
       { key: 'fc_autoencoder_ad', description: 'MLPerf Tiny AD: FC autoencoder, 640 inputs', published: { macs: 0.26e6, params: 0.27e6, source: 'MLPerf Tiny AD reference (about 0.26M MACs, ~270 KB int8; research notes 1.1, 1.6)' }, build: () => fcAutoencoder() },
-      { key: 'ssd_mobilenet_v1_1.0_300', description: 'SSD MobileNet v1 1.0, 300x300, COCO', build: () => ssdMobilenet(1, 300, 1) },
+      { key: 'ssd_mobilenet_v1_1.0_300', description: 'SSD MobileNet v1 1.0, 300x300, COCO', published: { macs: 2.494e9 / 2, params: 6.807e6, source: 'OpenVINO Open Model Zoo ssd_mobilenet_v1_coco (TF ssd_mobilenet_v1_coco.config, kernel_size: 1): 2.494 GFLOPs, 6.807 MParams' }, build: () => ssdMobilenet(1, 300, 1) },
       { key: 'ssd_mobilenet_v1_1.0_224', description: 'SSD MobileNet v1 1.0, 224x224, COCO', build: () => ssdMobilenet(1, 224, 1) },
       { key: 'ssd_mobilenet_v1_0.75_300', description: 'SSD MobileNet v1 0.75 depth, 300x300, COCO', build: () => ssdMobilenet(1, 300, 0.75) },
       { key: 'ssd_mobilenet_v2_300', description: 'SSD MobileNet v2, 300x300, COCO', build: () => ssdMobilenet(2, 300) },
       { key: 'ssd_mobilenet_v2_224', description: 'SSD MobileNet v2, 224x224, COCO', build: () => ssdMobilenet(2, 224) },
+      // The float TF model (3x3 predictors, depthwise extras): no published row runs it; it checks the builder's v2 backbone taps and extras against published figures.
+      { key: 'ssd_mobilenet_v2_float_300', description: 'SSD MobileNet v2 (float TF model, ssd_mobilenet_v2_coco.config), 300x300, COCO', published: { macs: 3.775e9 / 2, params: 16.818e6, source: 'OpenVINO Open Model Zoo ssd_mobilenet_v2_coco: 3.775 GFLOPs, 16.818 MParams' }, build: () => ssdMobilenet(2, 300, 1, 'v2-float') },
       ...(['n', 's', 'm', 'l', 'x'] as YoloScale[]).map((s) => ({
         key: `yolo11${s}_640`, description: `YOLO11${s} detection, 640x640`,
         published: { macs: { n: 6.5e9, s: 21.5e9, m: 68.0e9, l: 86.9e9, x: 194.9e9 }[s] / 2, params: { n: 2.6e6, s: 9.4e6, m: 20.1e6, l: 25.3e6, x: 56.9e6 }[s], source: 'Ultralytics YOLO11 docs (GFLOPs = 2 x MACs; params)' },
