@@ -182,6 +182,8 @@ test('activation DRAM traffic: an NPU keeps activations on chip (weights still s
   const big = withActs(small, 64);
   // apple-m1: an uncalibrated NPU whose catalog gives a DRAM bandwidth, so only the prior share (0) decides.
   assert.equal(estimateDevice(big, 'apple-m1').latencyMs.typical, estimateDevice(small, 'apple-m1').latencyMs.typical);
+  assert.ok(estimateDevice(big, 'apple-m1').assumptions.some((a) => /activations are assumed to stay in its on-chip memory/.test(a)), 'the estimate says so');
+  assert.ok(!estimateDevice(big, 'rpi5').assumptions.some((a) => /on-chip memory/.test(a)));
   const heavy = cnn({ macs: 1e6, params: 4_000_000, p: 'int8' });
   assert.ok(estimateDevice(heavy, 'apple-m1').latencyMs.typical > 2 * estimateDevice(small, 'apple-m1').latencyMs.typical, 'weights still go to DRAM');
   assert.ok(estimateDevice(big, 'rpi5').latencyMs.typical > 2 * estimateDevice(small, 'rpi5').latencyMs.typical, 'a CPU writes and reads its activations in DRAM');

@@ -135,6 +135,10 @@ export function explainNote(n: EstimateNote): string {
       return `${n.count} accelerator/CPU partition boundar${n.count === 1 ? 'y' : 'ies'} add ${n.transferMs.toFixed(2)} ms of transfers.`;
     case 'edgetpu-streaming':
       return `Edge TPU parameters: ${fmtBytes(n.cachedBytes)} cached on chip, ${fmtBytes(n.streamedBytes)} streamed from the host each inference at ${(n.streamBandwidth / 1e9).toFixed(2)} GB/s (the cache holds about ${fmtBytes(n.cacheBytes)}).`;
+    case 'on-chip-activations':
+      return n.share === 0
+        ? `On the ${n.unitName}, activations are assumed to stay in its on-chip memory (fused layer groups); only the weights are read from DRAM. Activations larger than that memory spill to DRAM and run slower than estimated.`
+        : `On the ${n.unitName}, ${Math.round(n.share * 100)} % of the activation traffic is assumed to reach DRAM; the rest stays on chip.`;
     case 'edgetpu-cached':
       return `Edge TPU parameters fit the ~${fmtBytes(n.cacheBytes)} on-chip cache (${fmtBytes(n.cachedBytes)}); nothing is streamed per inference.`;
     case 'unknown-layer-costs':

@@ -198,5 +198,8 @@ export function estimateLatency(ctx: LatencyContext): LatencyResult {
   if (t.boundaries > 0) notes.push({ kind: 'partition-boundaries', count: t.boundaries, transferMs: t.transferMs });
   const cacheNote = edgeTpuCacheNote(ctx, links, t);
   if (cacheNote) notes.push(cacheNote);
+  const acc = ctx.acc;
+  const share = acc ? loadPriors().activationDramShare[acc.spec.type] : 1;
+  if (acc && share < 1 && acc.memBandwidth && ctx.placement.some((p) => p.unit === 'accelerator')) notes.push({ kind: 'on-chip-activations', unitName: acc.spec.name, share });
   return { totalMs: t.total, layers, bottleneck: dominant(t.byBottleneck), unknownLayers: t.unknownLayers, notes };
 }

@@ -65,6 +65,7 @@ export type EstimateNote =
   | { kind: 'partition-boundaries'; count: number; transferMs: number }
   | { kind: 'edgetpu-streaming'; cachedBytes: number; streamedBytes: number; streamBandwidth: number; cacheBytes: number }
   | { kind: 'edgetpu-cached'; cacheBytes: number; cachedBytes: number }
+  | { kind: 'on-chip-activations'; unitName: string; share: number }
   | { kind: 'unknown-layer-costs'; layers: number }
   | { kind: 'control-flow-bodies'; bodies: number; example: string }
   | { kind: 'uncosted-layers'; reason: string }

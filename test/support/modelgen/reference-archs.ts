@@ -355,7 +355,7 @@ export function fcAutoencoder(): B {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Detectors: SSD (MobileNet v1/v2 backbones, regular 3x3 heads) and YOLOv8 / YOLO11
+// Detectors: SSD (MobileNet v1/v2 backbones, TF Object Detection API layout) and YOLOv8 / YOLO11
 
 /** Box and class predictors on every feature map: 1x1 convolutions (kernel_size: 1) or 3x3 (kernel_size: 3). */
 function ssdHeads(b: B, maps: string[], anchors: number[], classes: number, kernel: 1 | 3): void {
