@@ -51,8 +51,8 @@ const PIPELINE_GRID = [0, ...logSpace(0.1, 300, 36)];
 const PIPELINE_MIN_POINTS = 3;
 
 const repo = path.resolve(__dirname, '..', '..', '..');
-const USAGE = 'usage: node dist/scripts/calibration/calibrate.js [--csv FILE] [--devices id,id] [--out-json FILE] [--out-md FILE|-] [--split FILE] [--energy-csv FILE] [--energy-split FILE]';
-const OPTIONS = ['csv', 'devices', 'out-json', 'out-md', 'split', 'energy-csv', 'energy-split'] as const;
+const USAGE = 'usage: node dist/scripts/calibration/calibrate.js [--csv FILE] [--devices id,id] [--out-json FILE] [--out-md FILE|-] [--split FILE] [--energy-csv FILE] [--energy-split FILE] [--held-out read|omit]';
+const OPTIONS = ['csv', 'devices', 'out-json', 'out-md', 'split', 'energy-csv', 'energy-split', 'held-out'] as const;
 /** The command line as --name value pairs; anything else (an unknown flag, a missing value, --help) stops before any work. */
 function parseOptions(argv: string[]): Partial<Record<(typeof OPTIONS)[number], string>> {
   const stop = (msg: string, code: number): never => {
@@ -78,6 +78,16 @@ const splitPath = path.resolve(arg('split', path.join(repo, 'scripts', 'calibrat
 const onlyDevices = arg('devices', '').split(',').filter(Boolean);
 const energyCsvPath = path.resolve(arg('energy-csv', path.join(path.dirname(csvPath), 'energy.csv')));
 const energySplitPath = path.resolve(arg('energy-split', path.join(repo, 'scripts', 'calibration', 'energy-split.json')));
+/**
+ * --held-out omit: a candidate run (docs/calibration-candidates/) leaves the held-out points out before anything is
+ * estimated, so its outputs show the training split's cross-validation and no held-out figure. The fit never uses
+ * held-out points either way; this keeps them unread until a change is adopted.
+ */
+const heldOutMode = arg('held-out', 'read');
+if (heldOutMode !== 'read' && heldOutMode !== 'omit') {
+  process.stderr.write(`calibrate: --held-out must be read or omit, got "${heldOutMode}"\n${USAGE}\n`);
+  process.exit(2);
+}
 
 /** 1 / the largest prior dense efficiency of the unit that runs most layers (100 when it has no catalog peak). */
 function maxComputeScale(id: string): number {
@@ -153,6 +163,10 @@ async function main(): Promise<void> {
   points = [...points, ...energyLatency];
   const excluded = mapped.filter((m): m is Excluded => !('device' in m));
   if (onlyDevices.length) points = points.filter((p) => onlyDevices.includes(p.device));
+  if (heldOutMode === 'omit') {
+    points = points.filter((p) => p.split !== 'held-out');
+    energy.points = energy.points.filter((p) => p.split !== 'held-out');
+  }
 
   // Build and analyze each reference network once.
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeplan-calibrate-'));

@@ -115,11 +115,36 @@ test('scripts/calibration/calibrate.ts is deterministic and reproduces the commi
   }
 });
 
+test('calibrate.js --held-out omit (a registered candidate\'s run): the same training fit, and no held-out point is read or reported', { skip: SKIP_NO_SHARED || (!fs.existsSync(path.join(repoRoot, 'dist', 'scripts', 'calibration', 'calibrate.js')) && 'dist/scripts/calibration/calibrate.js not built') }, () => {
+  const dir = tempDir('calib-omit');
+  try {
+    const run = (extra: string[]) => {
+      const out = path.join(dir, `cal${extra.length}.json`);
+      const md = path.join(dir, `cal${extra.length}.md`);
+      const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'scripts', 'calibration', 'calibrate.js'), '--devices', 'stm32f7,stm32u5', '--out-json', out, '--out-md', md, ...extra], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return { doc: JSON.parse(fs.readFileSync(out, 'utf8')), md: fs.readFileSync(md, 'utf8'), log: r.stderr };
+    };
+    const read = run([]);
+    const omit = run(['--held-out', 'omit']);
+    assert.ok(read.doc.summary.heldOut.points > 0, 'the subset has held-out points to leave out');
+    assert.equal(omit.doc.summary.heldOut.points, 0);
+    assert.ok(omit.doc.points.every((p: { split: string }) => p.split === 'train'));
+    assert.match(omit.md, /\| \*\*all held-out\*\* \| \d+ \| 0 \| n\/a \|/);
+    assert.match(omit.log, /held-out: 0 points/);
+    const factorsOf = (e: Record<string, unknown>) => Object.fromEntries(Object.entries(e).filter(([k]) => !['note', 'heldOutMedianAbsLogError', 'heldOutPoints'].includes(k)));
+    for (const id of ['stm32f7', 'stm32u5']) assert.deepEqual(factorsOf(omit.doc.devices[id]), factorsOf(read.doc.devices[id]), `${id}: the same fit and range`);
+    assert.deepEqual(omit.doc.crossValidation, read.doc.crossValidation, 'the same training cross-validation');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('calibrate.js refuses an unknown flag, a flag without its value and an unknown device before doing any work', { skip: !fs.existsSync(path.join(repoRoot, 'dist', 'scripts', 'calibration', 'calibrate.js')) && 'dist/scripts/calibration/calibrate.js not built' }, () => {
   const dir = tempDir('calib-args');
   try {
     const out = path.join(dir, 'cal.json');
-    for (const [args, says] of [[['--bogus', 'x'], /unknown argument "--bogus"/], [['--devices'], /--devices needs a value/], [['--devices', 'no-such-board'], /no-such-board not in the catalog/]] as const) {
+    for (const [args, says] of [[['--bogus', 'x'], /unknown argument "--bogus"/], [['--devices'], /--devices needs a value/], [['--devices', 'no-such-board'], /no-such-board not in the catalog/], [['--held-out', 'maybe'], /--held-out must be read or omit, got "maybe"/]] as const) {
       const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'scripts', 'calibration', 'calibrate.js'), ...args, '--out-json', out, '--out-md', '-'], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, says);
