@@ -254,9 +254,9 @@ async function main(): Promise<void> {
       // it the estimator caps efficiency at 1 anyway, so larger scales only change the other precisions and hide
       // memory / overhead time behind a compute rate the hardware cannot reach.
       const cs = logSpace(0.01, 100, 81).filter((c) => c <= maxComputeScale(id) * (1 + 1e-9));
-      // The per-op overhead scale stays within a physically plausible 0.25x .. 4x of the prior dispatch cost: the
+      // The per-op overhead scale stays within a plausible 0.25x .. 8x of the prior dispatch cost (OVERHEAD_SCALE_BOUNDS): the
       // time a source adds around inference goes to the fixed pipeline term below, not to every op.
-      const os_ = trNet.length >= 4 ? logSpace(OVERHEAD_SCALE_BOUNDS.low, OVERHEAD_SCALE_BOUNDS.high, 13) : [1];
+      const os_ = trNet.length >= 4 ? logSpace(OVERHEAD_SCALE_BOUNDS.low, OVERHEAD_SCALE_BOUNDS.high, 21) : [1];
       const ms = isTpu && !trLlm.length && trNet.length >= 3 ? logSpace(0.5, 2, 5) : [memory];
       // Fixed per-inference pipeline time per end-to-end source (>= PIPELINE_MIN_POINTS training points): for
       // each (c, o, m) the best time per pipeline is found on its own points (the pipelines partition the points).
