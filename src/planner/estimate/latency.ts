@@ -103,11 +103,13 @@ function memoryMs(ctx: LatencyContext, links: Links, t: Tally, unit: Unit, weigh
   }
   if (ctx.device.kind !== 'mcu' && unit.memBandwidth) {
     // Weights always come from DRAM; activations only in the unit type's share (an NPU keeps them in on-chip memory).
-    const share = loadPriors().activationDramShare[unit.spec.type];
-    return ((weightBytes + ioBytes * share) / ((unit.memEff ?? ctx.memoryEfficiency) * unit.memBandwidth)) * 1000;
+    return ((weightBytes + ioBytes * activationDramShare(unit)) / ((unit.memEff ?? ctx.memoryEfficiency) * unit.memBandwidth)) * 1000;
   }
   return 0;
 }
+
+/** Share of a layer's activation bytes that reaches DRAM on this unit (estimator-priors.json, per unit type). */
+const activationDramShare = (unit: Unit): number => loadPriors().activationDramShare[unit.spec.type];
 
 /** One layer's time on its unit, added to the tally. */
 function layerEstimate(ctx: LatencyContext, links: Links, t: Tally, layer: LayerProfile, placedOn: 'accelerator' | 'cpu', p: ComputePrecision): LayerEstimate {
@@ -199,7 +201,6 @@ export function estimateLatency(ctx: LatencyContext): LatencyResult {
   const cacheNote = edgeTpuCacheNote(ctx, links, t);
   if (cacheNote) notes.push(cacheNote);
   const acc = ctx.acc;
-  const share = acc ? loadPriors().activationDramShare[acc.spec.type] : 1;
-  if (acc && share < 1 && acc.memBandwidth && ctx.placement.some((p) => p.unit === 'accelerator')) notes.push({ kind: 'on-chip-activations', unitName: acc.spec.name, share });
+  if (acc?.memBandwidth && activationDramShare(acc) < 1 && ctx.placement.some((p) => p.unit === 'accelerator')) notes.push({ kind: 'on-chip-activations', unitName: acc.spec.name, share: activationDramShare(acc) });
   return { totalMs: t.total, layers, bottleneck: dominant(t.byBottleneck), unknownLayers: t.unknownLayers, notes };
 }
