@@ -159,6 +159,32 @@ test('custom and compiled ops: macs 0, flops unknown with a reason; control flow
   assert.deepEqual([loop.macs, loop.flops, loop.opClass], [0, 0, 'control-flow']);
 });
 
+test('TFLite_Detection_PostProcess: score scan, box decode and greedy NMS counted from its inputs, on the CPU-side custom op', () => {
+  const m = new TfliteModelBuilder();
+  const sg = m.subgraph();
+  const boxes = sg.input('boxes', [1, 1917, 4], 'FLOAT32');
+  const scores = sg.input('scores', [1, 1917, 91], 'FLOAT32');
+  const anchors = sg.constant('anchors', [1917, 4]);
+  const outs = [sg.activation([1, 10, 4]), sg.activation([1, 10]), sg.activation([1, 10]), sg.activation([1])];
+  sg.op('CUSTOM:TFLite_Detection_PostProcess', [boxes, scores, anchors], outs, { customOptions: new Uint8Array(8) });
+  // The same op whose output shape the file leaves unset takes the default of 10 kept boxes; one with unknown inputs says so.
+  const unsetOut = [sg.activation([]), sg.activation([]), sg.activation([]), sg.activation([])];
+  sg.op('CUSTOM:TFLite_Detection_PostProcess', [boxes, scores, anchors], unsetOut);
+  const dyn = sg.activation([], 'FLOAT32', 'unranked');
+  sg.tensors[dyn].hasRank = false;
+  sg.op('RELU', [boxes], [dyn]);
+  const dynOut = [sg.activation([1, 10, 4]), sg.activation([1, 10]), sg.activation([1, 10]), sg.activation([1])];
+  sg.op('CUSTOM:TFLite_Detection_PostProcess', [dyn, dyn, anchors], dynOut);
+  for (const o of [...outs, ...unsetOut, ...dynOut]) sg.output(o);
+  const g = read(m);
+  const [known, unset, , unknown] = g.main.nodes.map((n) => tfliteCost(n, g.main, g));
+  const expected = 2 * 1917 * 91 + 12 * 1917 + 10 * 1917 * 10;
+  assert.deepEqual([known.macs, known.flops, known.opClass], [0, expected, 'custom']);
+  assert.equal(unset.flops, expected);
+  assert.equal(unknown.flops, null);
+  assert.match(unknown.reason ?? '', /box encodings|class scores/);
+});
+
 test('a MAC op with an unknown shape has macs null and names the tensor', () => {
   const m = new TfliteModelBuilder();
   const sg = m.subgraph();

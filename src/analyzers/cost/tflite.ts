@@ -17,6 +17,11 @@
  *   RESIZE_BILINEAR: 4, RESIZE_NEAREST_NEIGHBOR: 1 per output element; recurrent ops: 2 × (weight elements) × steps;
  *   CONV_3D_TRANSPOSE and MediaPipe's Convolution2DTransposeBias: 2 × (their MAC count);
  *   data movement and control flow: 0 (bodies are costed per subgraph).
+ * TFLite_Detection_PostProcess (the SSD box decoder and NMS that object-detection exports append; it runs on the CPU):
+ *   inputs box encodings [1, N, 4], class scores [1, N, C], anchors [N, 4]; output boxes [1, M, 4] (M = 10 when
+ *   the file leaves it unset). flops = 2 per score (dequantise and compare, N x C) + 12 per box decoded (two exps)
+ *   + 10 per IoU test of the greedy NMS against up to M kept boxes (N x M); the NMS part depends on the scores,
+ *   so this is its worst case over one image, not a measurement.
  * Compiled custom ops (edgetpu-custom-op, ethos-u) and unknown custom ops have flops null with a reason:
  * what they compute is not visible in the file. A MAC op whose needed shape is unknown has macs null.
  */
@@ -155,6 +160,8 @@ export const tfliteCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGr
       if (inp === null || !w || w.length !== 5) return unknown(`input or filter`);
       return { macs: 0, flops: 2 * inp * w[0] * w[1] * w[2] * w[3], opClass };
     }
+    case 'CUSTOM:TFLite_Detection_PostProcess':
+      return detectionPostProcessCost(shapeOf, node, opClass);
     case 'CUSTOM:Convolution2DTransposeBias': {
       // MediaPipe: inputs input (NHWC), weights [O, H, W, I], bias.
       const w = shapeOf(node.inputs[1]);
@@ -214,4 +221,21 @@ function recurrentCost(node: GraphNode, sg: Subgraph, g: ModelGraph, opClass: Op
   if (!out || out.length === 0) return { macs: 0, flops: null, opClass, reason: `the shape of output "${node.outputs[0]}" is unknown` };
   const steps = product(out) / Math.max(1, out[out.length - 1]);
   return { macs: 0, flops: 2 * weights * steps, opClass };
+}
+
+/** Kept boxes the NMS compares each candidate with when the output shape does not say (the TF Object Detection API's default max_detections). */
+const DEFAULT_MAX_DETECTIONS = 10;
+
+/** TFLite_Detection_PostProcess: score scan, box decode and greedy NMS (see the header for the counts). */
+function detectionPostProcessCost(shapeOf: (name: string | undefined) => number[] | null, node: GraphNode, opClass: OpClass): NodeCost {
+  const boxes = shapeOf(node.inputs[0]);
+  const scores = shapeOf(node.inputs[1]);
+  if (!boxes || boxes.length < 2 || !scores || scores.length < 2) {
+    return { macs: 0, flops: null, opClass, reason: `the shape of the box encodings "${node.inputs[0] ?? ''}" or the class scores "${node.inputs[1] ?? ''}" is unknown` };
+  }
+  const n = boxes[boxes.length - 2];
+  const classes = scores[scores.length - 1];
+  const out = shapeOf(node.outputs[0]);
+  const kept = out && out.length >= 2 && out[out.length - 2] > 0 ? out[out.length - 2] : DEFAULT_MAX_DETECTIONS;
+  return { macs: 0, flops: 2 * n * classes + 12 * n + 10 * n * kept, opClass };
 }
