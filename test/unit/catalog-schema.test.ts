@@ -94,6 +94,16 @@ test('catalog: a broken entry gives a clear error naming the device and field', 
   badHost.devices.find((d) => d.id === 'coral-usb')!.host.deviceId = 'pi-zero';
   assert.throws(() => buildCatalog(badHost), /host\.deviceId" names "pi-zero"/);
 
+  const disordered = clone(devicesJson) as { devices: Record<string, any>[] };
+  disordered.devices.find((d) => d.id === 'snapdragon-8-gen-3')!.power.inferring.low.value = 9;
+  assert.throws(() => buildCatalog(disordered), /snapdragon-8-gen-3": field "power\.inferring" must have low <= typical <= high/);
+  const noScope = clone(devicesJson) as { devices: Record<string, any>[] };
+  delete noScope.devices.find((d) => d.id === 'apple-a17-pro')!.power.inferring.scope;
+  assert.throws(() => buildCatalog(noScope), /apple-a17-pro": field "power\.inferring\.scope"/);
+  const unsourced = clone(devicesJson) as { devices: Record<string, any>[] };
+  delete unsourced.devices.find((d) => d.id === 'apple-a17-pro')!.power.inferring.high.ref;
+  assert.throws(() => buildCatalog(unsourced), /apple-a17-pro": field "power\.inferring\.high\.ref" is missing/);
+
   const noQuote = clone(devicesJson) as { devices: Record<string, any>[] };
   noQuote.devices.find((d) => d.id === 'jetson-orin-nano')!.accelerator.peak.fp16.ref.quote = '';
   assert.throws(() => buildCatalog(noQuote), /jetson-orin-nano": field "accelerator\.peak\.fp16\.ref\.quote" must be a non-empty string/);

@@ -141,6 +141,23 @@ test('memory budget and battery life', () => {
   assert.ok(Math.abs(e.energyMj!.typical - e.powerW!.typical * e.latencyMs.typical) < 1e-9);
 });
 
+test('phones: power while inferring as published (low / typical / high, each sourced), energy = that power x the latency range', () => {
+  const m = cnn({ params: 2_000_000, p: 'int8' });
+  for (const id of ['snapdragon-8-gen-3', 'apple-a17-pro']) {
+    const device = loadCatalog().byId(id)!;
+    const inf = device.power.inferring!;
+    const e = estimateDevice(m, id);
+    assert.deepEqual(e.powerW, { low: toBase(inf.low, 'power'), typical: toBase(inf.typical, 'power'), high: toBase(inf.high, 'power') }, id);
+    assert.ok(e.powerW!.low < e.powerW!.typical && e.powerW!.typical < e.powerW!.high, id);
+    assert.ok(Math.abs(e.energyMj!.low - e.powerW!.low * e.latencyMs.low) < 1e-9 && Math.abs(e.energyMj!.high - e.powerW!.high * e.latencyMs.high) < 1e-9, id);
+    const said = e.assumptions.find((a) => /as published for/.test(a)) ?? '';
+    assert.match(said, /not measured by a calibrated energy run/, id);
+    assert.ok(said.includes(inf.scope) && said.includes(inf.typical.ref.source.split(' ')[0]), id);
+  }
+  // The Snapdragon's figures are whole-phone measurements of the NPU at work; the A17 Pro's are bounds (no Neural Engine measurement is published).
+  assert.match(loadCatalog().byId('apple-a17-pro')!.power.inferring!.scope, /no published measurement/);
+});
+
 test('weights-only LLM file: per-token latency is bandwidth-bound; an unknown non-LLM file says so', () => {
   const llm: ModelProfile = { ...cnn({}), format: 'gguf', hasComputeGraph: false, layers: [], params: 1.7e9, weightBytes: 1.8e9, macs: null, flops: null, peakActivationBytes: null, metadata: { 'general.architecture': 'llama', 'llama.block_count': 24, 'llama.attention.head_count': 16 }, quantization: { state: 'block-quantized', weightPrecisions: { int8: 1.8e9 }, quantizedOps: 0, perChannel: false, notes: [] } };
   const e = estimateDevice(llm, 'rpi5');

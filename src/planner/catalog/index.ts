@@ -13,7 +13,7 @@ import { parseOpSupport, type OpSupport } from './op-support';
 import { parsePriors, type Priors } from './priors';
 import { parseCalibration, type CalibrationFile } from './calibration';
 
-export type { Catalog, DeviceSpec, ComputeUnitSpec, AcceleratorSpec, DeviceKind, PrecisionSupport } from './schema';
+export type { Catalog, DeviceSpec, ComputeUnitSpec, AcceleratorSpec, DeviceKind, PrecisionSupport, PublishedInferencePower } from './schema';
 export { CatalogError, toBase, validateCatalog, validateDevice } from './schema';
 export type { OpSupport, OpTarget } from './op-support';
 export type { Priors, UnitType } from './priors';

@@ -60,11 +60,29 @@ export interface DeviceSpec {
     flash: SourcedNumber | null;
     onChipSram: SourcedNumber | null;
   };
-  power: { idle: SourcedNumber | null; typical: SourcedNumber | null; max: SourcedNumber | null };
+  power: {
+    idle: SourcedNumber | null;
+    typical: SourcedNumber | null;
+    max: SourcedNumber | null;
+    /** Power while inferring as published (papers, reviews, vendors), with its spread; used where no energy run calibrates the device. */
+    inferring?: PublishedInferencePower;
+  };
   runtimes: { id: string; name: string; default?: boolean }[];
   /** Precisions a user can target on this device (anything else is an input error). */
   precisions: ComputePrecision[];
   constraints: { text: string; source: string }[];
+}
+
+/**
+ * A device's power while it infers, as published: low / typical / high, each with its own source, and what the
+ * figures cover (whole phone or SoC, which engine, which workload). The spread between the sources is the range.
+ */
+export interface PublishedInferencePower {
+  low: SourcedNumber;
+  typical: SourcedNumber;
+  high: SourcedNumber;
+  /** What is measured, on what, and how far it is from this device's own Neural Engine / NPU running a network. */
+  scope: string;
 }
 
 export interface Catalog {
@@ -132,6 +150,15 @@ class DeviceCheck extends Check {
     if (ref.confidence === 'D' && (typeof ref.note !== 'string' || !ref.note.trim())) this.fail(`${path}.ref.note`, 'must show the arithmetic of a derived ("D") figure');
     if (typeof ref.note === 'string') checked.note = ref.note;
     return { ...v, value: v.value, unit: v.unit, ref: checked };
+  }
+  /** power.inferring: three sourced powers in order (low <= typical <= high) and what they cover. */
+  inferring(v: Json): PublishedInferencePower {
+    const path = 'power.inferring';
+    if (!isObj(v)) this.fail(path, 'must be {low, typical, high, scope}');
+    const [low, typical, high] = (['low', 'typical', 'high'] as const).map((k) => this.sourced(v[k], `${path}.${k}`, 'power', false)!);
+    const w = (n: SourcedNumber): number => n.value * UNIT_FACTORS.power[n.unit];
+    if (!(w(low) <= w(typical) && w(typical) <= w(high))) this.fail(path, `must have low <= typical <= high, got ${w(low)} / ${w(typical)} / ${w(high)} W`);
+    return { ...v, low, typical, high, scope: this.str(v, 'scope', `${path}.`) };
   }
   unit(u: Json, path: string): ComputeUnitSpec {
     if (!isObj(u)) this.fail(path, 'must be an object');
@@ -207,6 +234,7 @@ export function validateDevice(d: Json, index: number, opSupportKeys: Set<string
   };
   if (!isObj(d.power)) c.fail('power', 'must be an object');
   const power: DeviceSpec['power'] = { ...d.power, idle: c.sourced(d.power.idle, 'power.idle', 'power'), typical: c.sourced(d.power.typical, 'power.typical', 'power'), max: c.sourced(d.power.max, 'power.max', 'power') };
+  if (d.power.inferring !== undefined) power.inferring = c.inferring(d.power.inferring);
   if (!Array.isArray(d.runtimes) || d.runtimes.length === 0) c.fail('runtimes', 'must list at least one runtime');
   const runtimes: DeviceSpec['runtimes'] = d.runtimes.map((r, i) => {
     if (!isObj(r)) c.fail(`runtimes[${i}]`, 'must be {id, name}');

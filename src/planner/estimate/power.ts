@@ -1,9 +1,10 @@
 /**
- * Power while inferring, energy per inference and battery life, from the catalog's idle / typical / max
- * figures (a plug-in accelerator adds to its idling host). Unknown figures stay unknown; every fallback is a
+ * Power while inferring, energy per inference and battery life: measured energy runs (calibration.json) first,
+ * then power published for inference (catalog power.inferring), then the catalog's idle / typical / max figures
+ * (a plug-in accelerator adds to its idling host). Unknown figures stay unknown; every fallback is a
  * structured note. No `vscode` import.
  */
-import { loadCatalog, toBase, type DeviceSpec, type MeasuredPower } from '../catalog';
+import { loadCatalog, toBase, type DeviceSpec, type MeasuredPower, type PublishedInferencePower } from '../catalog';
 import type { Range } from '../types';
 import { nodeCounts, type LayerPlacement } from './compatibility';
 import type { ModelProfile } from '../../analyzers/profile-types';
@@ -61,9 +62,18 @@ function measuredPower(device: DeviceSpec, m: MeasuredPower, notes: EstimateNote
   return { low: m.lowW, typical: m.typicalW, high: m.highW };
 }
 
+/** A device's power while inferring as published (catalog power.inferring), when no energy run calibrates it. */
+function publishedPower(device: DeviceSpec, p: PublishedInferencePower, notes: EstimateNote[]): Range {
+  const [low, typical, high] = [p.low, p.typical, p.high].map((n) => watts(n)!);
+  const sources = [...new Set([p.low, p.typical, p.high].map((n) => n.ref.source))];
+  notes.push({ kind: 'published-power', deviceName: device.name, lowW: low, typicalW: typical, highW: high, scope: p.scope, sources });
+  return { low, typical, high };
+}
+
 export function powerRange(device: DeviceSpec, host: DeviceSpec | null, profile: ModelProfile, placement: LayerPlacement[], notes: EstimateNote[], measured?: MeasuredPower): Range | null {
   if (host) return plugInPower(device, host, profile, placement, notes);
-  return measured ? measuredPower(device, measured, notes) : ownPower(device, notes);
+  if (measured) return measuredPower(device, measured, notes);
+  return device.power.inferring ? publishedPower(device, device.power.inferring, notes) : ownPower(device, notes);
 }
 
 /** Energy per inference = power x time, at each end of the ranges (mJ, as power W x latency ms). */

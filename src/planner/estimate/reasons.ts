@@ -76,6 +76,7 @@ export type EstimateNote =
   | { kind: 'load-power-unknown'; deviceName: string; hasIdle: boolean }
   | { kind: 'no-power'; deviceName: string }
   | { kind: 'measured-power'; deviceName: string; points: number; sources: string[]; measures: string; lowW: number; highW: number }
+  | { kind: 'published-power'; deviceName: string; lowW: number; typicalW: number; highW: number; scope: string; sources: string[] }
   | { kind: 'battery-never-idles'; inferencesPerHour: number; busyS: number }
   | { kind: 'battery-idle-unknown' }
   | { kind: 'precision-runtime'; precision: ComputePrecision; requested: boolean; runtimeName: string }
