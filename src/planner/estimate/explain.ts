@@ -185,7 +185,7 @@ export function explainNote(n: EstimateNote): string {
     case 'measured-power':
       return `Power while inferring: ${n.lowW.toFixed(3)} .. ${n.highW.toFixed(3)} W, the board power measured on ${n.points} published run${n.points === 1 ? '' : 's'} of ${n.deviceName} (${n.sources.join(', ')}: ${n.measures}); energy per inference = that power × the latency range.`;
     case 'published-power':
-      return `Power while inferring: ${n.lowW} .. ${n.highW} W (typical ${n.typicalW} W), as published for ${n.deviceName}, not measured by a calibrated energy run: ${n.scope} (${n.sources.join('; ')}); energy per inference = that power × the latency range.`;
+      return `Power while inferring: ${n.lowW} .. ${n.highW} W (typical ${n.typicalW} W), from published figures, not a calibrated energy run on ${n.deviceName}: ${n.scope} (${n.sources.join('; ')}); energy per inference = that power × the latency range.`;
     case 'deployed-graph':
       return explainDeployed(n.summary);
   }
