@@ -511,16 +511,16 @@ async function main(): Promise<void> {
 const x = (v: number | null) => (v === null ? 'n/a' : `${Math.exp(v).toFixed(2)}x`);
 const pct = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)}%`);
 
-/** The Edge TPU detection caveat, worded from this run's training points and ranges (never a figure typed in by hand). */
+/** The Edge TPU detection caveat, worded from this run's points and ranges (never a figure typed in by hand). */
 function edgeTpuDetectionCaveat(doc: { devices: Record<string, CalibrationEntry>; points: PointResult[] }): string {
-  const onTpu = (p: PointResult): boolean => p.split === 'train' && p.device.startsWith('coral');
-  const spread = (re: RegExp): string => {
-    const r = doc.points.filter((p) => onTpu(p) && re.test(p.label)).map((p) => p.measuredMs / p.estimateMs.typical).sort((a, b) => a - b);
-    return r.length ? `x${r[0].toFixed(1)}${r.length > 1 ? `-${r[r.length - 1].toFixed(1)}` : ''} over ${r.length} point${r.length > 1 ? 's' : ''}` : 'no training point';
+  const spread = (re: RegExp, split: string): string => {
+    const r = doc.points.filter((p) => p.split === split && p.device.startsWith('coral') && re.test(p.label)).map((p) => p.measuredMs / p.estimateMs.typical).sort((a, b) => a - b);
+    return r.length ? `x${r[0].toFixed(1)}${r.length > 1 ? `-${r[r.length - 1].toFixed(1)}` : ''} (${r.length})` : 'none';
   };
+  const both = (re: RegExp): string => `training ${spread(re, 'train')}, held-out ${spread(re, 'held-out')}`;
   const widths = Object.entries(doc.devices).filter(([id]) => id.startsWith('coral')).map(([id, c]) => `${id} x${(c.range.high / c.range.low).toFixed(1)}`);
-  return 'Known weak spot: on the Edge TPU, detection networks run slower than estimated next to MobileNet / ResNet / EfficientNet ' +
-    `(measured / estimate on the training points: YOLO ${spread(/YOLO/i)}, SSD ${spread(/SSD/i)}), and the reference networks have no term for it ` +
+  return 'Known weak spot: on the Edge TPU, detection networks are estimated less consistently than the classifiers ' +
+    `(measured / estimate, with the number of points: YOLO ${both(/YOLO/i)}; SSD ${both(/SSD/i)}), and the reference networks have no term for it ` +
     '(host-side detection post-processing, TFLite_Detection_PostProcess on the CPU, is not part of the rebuilt networks; narrow high-resolution layers, ' +
     `SiLU as LOGISTIC + MUL and compiler partitioning are other candidates; none is sourced yet). Range widths (high / low): ${widths.join(', ')}.`;
 }
