@@ -204,6 +204,37 @@ test('MACs per README conventions, computed by hand, and op classes', () => {
   assert.equal(total, 55296 + 36864 + 4608 + 18432 + 640 + 700 + 1200);
 });
 
+test('NonMaxSuppression: 2 flops per score and 10 per IoU test against the kept boxes (the stated max_output_boxes_per_class, else 10)', () => {
+  const m = model(
+    [
+      n('nms_stated', 'NonMaxSuppression', ['boxes', 'scores', 'keep'], 'sel_a'),
+      n('nms_default', 'NonMaxSuppression', ['boxes', 'scores'], 'sel_b'),
+      n('nms_dynamic', 'NonMaxSuppression', ['boxes_dyn', 'scores'], 'sel_c'),
+    ],
+    [
+      { name: 'boxes', elemType: 'FLOAT', shape: [1, 8400, 4] },
+      { name: 'scores', elemType: 'FLOAT', shape: [1, 80, 8400] },
+      { name: 'boxes_dyn', elemType: 'FLOAT', shape: [1, 'anchors', 4] },
+    ],
+    ['sel_a:INT64', 'sel_b:INT64', 'sel_c:INT64'],
+    [int64Tensor('keep', [1], [100])],
+  );
+  const src = new FileSource(save('nms.onnx', m));
+  let g: ModelGraph;
+  try {
+    g = readOnnx(src, {});
+    inferOnnxShapes(g, {});
+  } finally {
+    src.close();
+  }
+  const c = costs(g);
+  assert.deepEqual([c.nms_stated.macs, c.nms_stated.flops, c.nms_stated.opClass], [0, 2 * 80 * 8400 + 10 * 8400 * 100, 'reduce']);
+  assert.equal(c.nms_default.flops, 2 * 80 * 8400 + 10 * 8400 * 10);
+  // A symbolic box count: unknown, with the reason naming the tensor (never a NaN or a silent 0).
+  assert.equal(c.nms_dynamic.flops, null);
+  assert.match(c.nms_dynamic.reason ?? '', /shape of boxes "boxes_dyn" is unknown/);
+});
+
 test('quantised ops: QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger MACs and dtypes', () => {
   const u8 = (name: string, dims: number[]): TensorSpec => ({ name, dataType: 'UINT8', dims, raw: Buffer.alloc(dims.reduce((a, b) => a * b, 1)) });
   const f = (name: string) => floatTensor(name, [], { values: [0.1] });

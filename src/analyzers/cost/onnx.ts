@@ -11,7 +11,7 @@
  */
 import { type Dim, type GraphNode, type ModelGraph, type Subgraph, type TensorInfo, elementCount, findTensor } from '../graph';
 import type { NodeCost, NodeCostFn, OpClass } from './types';
-import { unknownReason } from '../onnx/values';
+import { getValues, unknownReason } from '../onnx/values';
 import { recordOf } from '../safe-record';
 import { recurrentFlops } from './common';
 
@@ -174,7 +174,7 @@ const DATA_MOVEMENT = new Set([
   'GatherND', 'Scatter', 'ScatterND', 'ScatterElements', 'Tile', 'Expand', 'DepthToSpace', 'SpaceToDepth', 'Identity', 'Dropout',
   'Shape', 'Size', 'Constant', 'ConstantOfShape', 'Range', 'NonZero', 'ReverseSequence', 'Trilu', 'OneHot', 'EyeLike',
   'Compress', 'Unique', 'SequenceAt', 'SequenceConstruct', 'SequenceInsert', 'SplitToSequence', 'ConcatFromSequence',
-  'com.microsoft:QLinearConcat', 'Optional', 'OptionalGetElement', 'OptionalHasElement', 'NonMaxSuppression',
+  'com.microsoft:QLinearConcat', 'Optional', 'OptionalGetElement', 'OptionalHasElement',
 ]);
 const QUANTIZE = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'com.microsoft:QuantizeLinear', 'com.microsoft:DequantizeLinear']);
 const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan']);
@@ -261,6 +261,8 @@ function costOf(c: Ctx): NodeCost {
       // Q K^T and attention x V: 2 x b x s x s x h multiply-adds, plus softmax on b x heads x s x s.
       return { macs: 0, flops: 4 * b * s * s * h + 5 * b * s * s, opClass: 'attention' };
     }
+    case 'NonMaxSuppression':
+      return nmsCost(c);
     case 'com.microsoft:EmbedLayerNormalization':
       return perElement(c, 'embedding', 9);
   }
@@ -277,3 +279,23 @@ function costOf(c: Ctx): NodeCost {
 
 export const onnxNodeCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGraph): NodeCost => costOf({ node, sg, g });
 
+/** Boxes kept per class when max_output_boxes_per_class is not a constant the file states (the TFLite post-process default). */
+const DEFAULT_KEPT_BOXES = 10;
+
+/**
+ * NonMaxSuppression (boxes [B, N, 4], scores [B, C, N]): 2 flops per score (threshold compare and select) and
+ * 10 per IoU test of each box against up to K kept boxes (K = max_output_boxes_per_class when constant, else 10,
+ * at most N), counting each box as a candidate of one class (as in TFLite_Detection_PostProcess). How many boxes
+ * pass the score threshold depends on the image: a box above it in several classes costs more, one below it less.
+ */
+function nmsCost(c: Ctx): NodeCost {
+  const boxes = tensor(c, c.node.inputs[0])?.shape;
+  const scores = tensor(c, c.node.inputs[1])?.shape;
+  if (!boxes || boxes.length !== 3 || !boxes.every(isNum)) return { macs: 0, flops: null, opClass: 'reduce', reason: shapeReason(c, c.node.inputs[0], 'boxes') };
+  if (!scores || scores.length !== 3 || !scores.every(isNum)) return { macs: 0, flops: null, opClass: 'reduce', reason: shapeReason(c, c.node.inputs[1], 'scores') };
+  const [b, n] = boxes as number[];
+  const classes = scores[1] as number;
+  const stated = getValues(tensor(c, c.node.inputs[2]))?.[0];
+  const kept = Math.min(n, stated !== undefined && stated > 0 ? stated : DEFAULT_KEPT_BOXES);
+  return { macs: 0, flops: 2 * b * classes * n + 10 * b * n * kept, opClass: 'reduce' };
+}
