@@ -158,6 +158,20 @@ test('phones: power while inferring as published (low / typical / high, each sou
   assert.match(loadCatalog().byId('apple-a17-pro')!.power.inferring!.scope, /no published measurement/);
 });
 
+test('detection post-processing: on an accelerator device it falls back to the CPU, and the estimate names the published timings it may fall short of', () => {
+  const m = cnn({ n: 4, p: 'int8', format: 'tflite', ops: ['CONV_2D', 'CONV_2D', 'CONV_2D', 'CUSTOM:TFLite_Detection_PostProcess'] });
+  for (const id of ['coral-devboard', 'rpi5']) {
+    const e = estimateDevice(m, id);
+    const pp = e.layers.filter((l) => l.op === 'CUSTOM:TFLite_Detection_PostProcess');
+    assert.ok(pp.length === 1 && pp[0].unit === 'cpu' && pp[0].ms > 0, `${id}: ${JSON.stringify(pp)}`);
+    const said = e.assumptions.find((a) => a.startsWith('The detection post-processing (TFLite_Detection_PostProcess) runs on the CPU')) ?? '';
+    assert.match(said, /estimated at [0-9.]+ ms from its arithmetic/, id);
+    assert.match(said, /5\.7 ms on a Coral Dev Board's CPU and 1\.7 ms on a Raspberry Pi 4 with 10 kept detections, 22\.5 and 6\.8 ms with 100 \(NobuoTsukamoto\/benchmarks/, id);
+  }
+  // A model without such an op says nothing about it.
+  assert.ok(!estimateDevice(cnn({ p: 'int8' }), 'rpi5').assumptions.some((a) => /post-processing \(/.test(a)));
+});
+
 test('weights-only LLM file: per-token latency is bandwidth-bound; an unknown non-LLM file says so', () => {
   const llm: ModelProfile = { ...cnn({}), format: 'gguf', hasComputeGraph: false, layers: [], params: 1.7e9, weightBytes: 1.8e9, macs: null, flops: null, peakActivationBytes: null, metadata: { 'general.architecture': 'llama', 'llama.block_count': 24, 'llama.attention.head_count': 16 }, quantization: { state: 'block-quantized', weightPrecisions: { int8: 1.8e9 }, quantizedOps: 0, perChannel: false, notes: [] } };
   const e = estimateDevice(llm, 'rpi5');

@@ -4,6 +4,7 @@
  * returns (reasons.ts). The CLI, the views and the documents print these strings, so they say the same thing
  * in the same words. No `vscode` import.
  */
+import { PUBLISHED_POSTPROCESS } from './postprocess';
 import type { DeployedSummary } from '../types';
 import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
 import type { BySourceCheck } from '../catalog/calibration';
@@ -135,6 +136,10 @@ export function explainNote(n: EstimateNote): string {
       return `${n.count} accelerator/CPU partition boundar${n.count === 1 ? 'y' : 'ies'} add ${n.transferMs.toFixed(2)} ms of transfers.`;
     case 'edgetpu-streaming':
       return `Edge TPU parameters: ${fmtBytes(n.cachedBytes)} cached on chip, ${fmtBytes(n.streamedBytes)} streamed from the host each inference at ${(n.streamBandwidth / 1e9).toFixed(2)} GB/s (the cache holds about ${fmtBytes(n.cacheBytes)}).`;
+    case 'detection-postprocess': {
+      const m = PUBLISHED_POSTPROCESS;
+      return `The detection post-processing (${n.op}) runs on the ${n.unit === 'cpu' ? 'CPU' : 'accelerator'}, estimated at ${+n.estimatedMs.toPrecision(2)} ms from its arithmetic; it is scalar code on one core, and where it was timed it took far longer: ${m.devBoardMs.at10} ms on a Coral Dev Board's CPU and ${m.rpi4Ms.at10} ms on a Raspberry Pi 4 with 10 kept detections, ${m.devBoardMs.at100} and ${m.rpi4Ms.at100} ms with 100 (${m.source}). The latency range may not cover it; fewer kept detections (max_detections) cut it.`;
+    }
     case 'on-chip-activations':
       return n.share === 0
         ? `On the ${n.unitName}, activations are assumed to stay in its on-chip memory (fused layer groups); only the weights are read from DRAM. Activations larger than that memory spill to DRAM and run slower than estimated.`

@@ -14,6 +14,7 @@ import { BYTES, bytesFactor, computePrecisionOf, computedAs } from './precision'
 import type { EstimateNote } from './reasons';
 import type { Unit } from './throughput';
 import { isDeployed } from './deployed-graph';
+import { postprocessNote } from './postprocess';
 
 /** Without a deployed graph (a profile saved without dataflow): ops assumed fused into their producer (no dispatch). */
 const FUSED_CLASSES = new Set(['activation', 'quantize']);
@@ -201,6 +202,8 @@ export function estimateLatency(ctx: LatencyContext): LatencyResult {
   const cacheNote = edgeTpuCacheNote(ctx, links, t);
   if (cacheNote) notes.push(cacheNote);
   const acc = ctx.acc;
+  const pp = postprocessNote(layers);
+  if (pp) notes.push(pp);
   if (acc?.memBandwidth && activationDramShare(acc) < 1 && ctx.placement.some((p) => p.unit === 'accelerator')) notes.push({ kind: 'on-chip-activations', unitName: acc.spec.name, share: activationDramShare(acc) });
   return { totalMs: t.total, layers, bottleneck: dominant(t.byBottleneck), unknownLayers: t.unknownLayers, notes };
 }
