@@ -202,7 +202,7 @@ export function estimateLatency(ctx: LatencyContext): LatencyResult {
   const cacheNote = edgeTpuCacheNote(ctx, links, t);
   if (cacheNote) notes.push(cacheNote);
   const acc = ctx.acc;
-  const pp = postprocessNote(layers);
+  const pp = postprocessNote(ctx.device.id, ctx.cpu, ctx.profile.layers, layers);
   if (pp) notes.push(pp);
   if (acc?.memBandwidth && activationDramShare(acc) < 1 && ctx.placement.some((p) => p.unit === 'accelerator')) notes.push({ kind: 'on-chip-activations', unitName: acc.spec.name, share: activationDramShare(acc) });
   return { totalMs: t.total, layers, bottleneck: dominant(t.byBottleneck), unknownLayers: t.unknownLayers, notes };
