@@ -210,14 +210,16 @@ test('NonMaxSuppression: 2 flops per score and 10 per IoU test against the kept 
       n('nms_stated', 'NonMaxSuppression', ['boxes', 'scores', 'keep'], 'sel_a'),
       n('nms_default', 'NonMaxSuppression', ['boxes', 'scores'], 'sel_b'),
       n('nms_dynamic', 'NonMaxSuppression', ['boxes_dyn', 'scores'], 'sel_c'),
+      n('nms_yolo', 'NonMaxSuppression', ['boxes', 'scores', 'keep', 'iou', 'thr_yolo'], 'sel_d'),
+      n('nms_ssd', 'NonMaxSuppression', ['boxes', 'scores', 'keep', 'iou', 'thr_ssd'], 'sel_e'),
     ],
     [
       { name: 'boxes', elemType: 'FLOAT', shape: [1, 8400, 4] },
       { name: 'scores', elemType: 'FLOAT', shape: [1, 80, 8400] },
       { name: 'boxes_dyn', elemType: 'FLOAT', shape: [1, 'anchors', 4] },
     ],
-    ['sel_a:INT64', 'sel_b:INT64', 'sel_c:INT64'],
-    [int64Tensor('keep', [1], [100])],
+    ['sel_a:INT64', 'sel_b:INT64', 'sel_c:INT64', 'sel_d:INT64', 'sel_e:INT64'],
+    [int64Tensor('keep', [1], [100]), floatTensor('iou', [1], { values: [0.45] }), floatTensor('thr_yolo', [1], { values: [0.25] }), floatTensor('thr_ssd', [1], { values: [1e-8] })],
   );
   const src = new FileSource(save('nms.onnx', m));
   let g: ModelGraph;
@@ -230,6 +232,8 @@ test('NonMaxSuppression: 2 flops per score and 10 per IoU test against the kept 
   const c = costs(g);
   assert.deepEqual([c.nms_stated.macs, c.nms_stated.flops, c.nms_stated.opClass], [0, 2 * 80 * 8400 + 10 * 8400 * 100, 'reduce']);
   assert.equal(c.nms_default.flops, 2 * 80 * 8400 + 10 * 8400 * 10);
+  // Every box a candidate (no threshold, or the TF configs' 1e-8): no variant; a YOLO-style 0.25 threshold: a worst case.
+  assert.deepEqual([c.nms_stated.variant, c.nms_ssd.variant, c.nms_yolo.variant], [undefined, undefined, 'score-threshold']);
   // A symbolic box count: unknown, with the reason naming the tensor (never a NaN or a silent 0).
   assert.equal(c.nms_dynamic.flops, null);
   assert.match(c.nms_dynamic.reason ?? '', /shape of boxes "boxes_dyn" is unknown/);

@@ -279,6 +279,9 @@ function costOf(c: Ctx): NodeCost {
 
 export const onnxNodeCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: ModelGraph): NodeCost => costOf({ node, sg, g });
 
+/** A score threshold at or below this keeps every box a candidate (the TF Object Detection API configs use 1e-8). */
+const SCORE_THRESHOLD_ALL_BOXES = 1e-3;
+
 /** Boxes kept per class when max_output_boxes_per_class is not a constant the file states (the TFLite post-process default). */
 const DEFAULT_KEPT_BOXES = 10;
 
@@ -287,6 +290,7 @@ const DEFAULT_KEPT_BOXES = 10;
  * 10 per IoU test of each box against up to K kept boxes (K = max_output_boxes_per_class when constant, else 10,
  * at most N), counting each box as a candidate of one class (as in TFLite_Detection_PostProcess). How many boxes
  * pass the score threshold depends on the image: a box above it in several classes costs more, one below it less.
+ * With a score threshold above 1e-3 (variant 'score-threshold') few boxes are candidates and the count is a worst case.
  */
 function nmsCost(c: Ctx): NodeCost {
   const boxes = tensor(c, c.node.inputs[0])?.shape;
@@ -297,5 +301,8 @@ function nmsCost(c: Ctx): NodeCost {
   const classes = scores[1] as number;
   const stated = getValues(tensor(c, c.node.inputs[2]))?.[0];
   const kept = Math.min(n, stated !== undefined && stated > 0 ? stated : DEFAULT_KEPT_BOXES);
-  return { macs: 0, flops: 2 * b * classes * n + 10 * b * n * kept, opClass: 'reduce' };
+  // A score threshold (YOLO exports: 0.25) leaves a data-dependent few candidates: the count is then a worst case.
+  const threshold = c.node.inputs[4] ? getValues(tensor(c, c.node.inputs[4]))?.[0] : undefined;
+  const thresholded = threshold === undefined ? !!c.node.inputs[4] : threshold > SCORE_THRESHOLD_ALL_BOXES;
+  return { macs: 0, flops: 2 * b * classes * n + 10 * b * n * kept, opClass: 'reduce', ...(thresholded ? { variant: 'score-threshold' } : {}) };
 }

@@ -138,12 +138,15 @@ export function explainNote(n: EstimateNote): string {
       return `Edge TPU parameters: ${fmtBytes(n.cachedBytes)} cached on chip, ${fmtBytes(n.streamedBytes)} streamed from the host each inference at ${(n.streamBandwidth / 1e9).toFixed(2)} GB/s (the cache holds about ${fmtBytes(n.cacheBytes)}).`;
     case 'detection-postprocess': {
       const m = PUBLISHED_POSTPROCESS;
-      const where = `The detection post-processing (${n.op}) runs on the ${n.unit === 'cpu' ? 'CPU' : 'accelerator'}, estimated at ${+n.estimatedMs.toPrecision(2)} ms from its arithmetic (${+(n.ops / 1e6).toPrecision(3)} million counted ops) at the unit's vector rate.`;
-      if (n.unit !== 'cpu') return where;
-      const timed = `It is scalar code on one core; ${m.source} took ${m.devBoardMs.at10} ms on a Coral Dev Board's CPU and ${m.rpi4Ms.at10} ms on a Raspberry Pi 4 with 10 kept detections, ${m.devBoardMs.at100} and ${m.rpi4Ms.at100} ms with 100 (${m.devBoardNsPerOp} ns per counted op on the Dev Board's Cortex-A53, ${m.cyclesPerOp} cycles on the Pi 4's Cortex-A72)`;
+      const what = `The detection post-processing (${n.op}) runs on the ${n.unit === 'cpu' ? 'CPU' : 'accelerator'}`;
+      const counted = `${+(n.ops / 1e6).toPrecision(3)} million counted ops`;
+      const timed = `${m.source} took ${m.devBoardMs.at10} ms on a Coral Dev Board's CPU and ${m.rpi4Ms.at10} ms on a Raspberry Pi 4 with 10 kept detections, ${m.devBoardMs.at100} and ${m.rpi4Ms.at100} ms with 100 (${m.devBoardNsPerOp} ns per counted op on the Dev Board's Cortex-A53, ${m.cyclesPerOp} cycles on the Pi 4's Cortex-A72)`;
+      if (n.unit !== 'cpu') return `${what}, estimated at ${+n.estimatedMs.toPrecision(2)} ms from its arithmetic (${counted}).`;
+      if (n.included) return `${what}: scalar code on one core, estimated at ${+n.estimatedMs.toPrecision(2)} ms from its arithmetic (${counted}) at the rate published timings of it show, not the CPU's vector rate: ${timed}.`;
+      const base = `${what}, estimated at ${+n.estimatedMs.toPrecision(2)} ms from its arithmetic (${counted}, a worst case: a score threshold leaves fewer candidates) at the unit's vector rate. Scalar code on one core runs slower: ${timed}`;
       return n.atPublishedMs === null
-        ? `${where} ${timed}. The latency range does not include that rate.`
-        : `${where} ${timed}; at that rate it would take about ${+n.atPublishedMs.toPrecision(2)} ms here (derived, not measured on this device), which the latency range does not include.`;
+        ? `${base}.`
+        : `${base}; at that rate the worst case would take about ${+n.atPublishedMs.toPrecision(2)} ms here (derived, not measured on this device), which the latency range does not include.`;
     }
     case 'on-chip-activations':
       return n.share === 0

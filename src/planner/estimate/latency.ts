@@ -14,7 +14,7 @@ import { BYTES, bytesFactor, computePrecisionOf, computedAs } from './precision'
 import type { EstimateNote } from './reasons';
 import type { Unit } from './throughput';
 import { isDeployed } from './deployed-graph';
-import { postprocessNote } from './postprocess';
+import { atScalarRate, postprocessNote, publishedRateMs } from './postprocess';
 
 /** Without a deployed graph (a profile saved without dataflow): ops assumed fused into their producer (no dispatch). */
 const FUSED_CLASSES = new Set(['activation', 'quantize']);
@@ -133,7 +133,8 @@ function layerEstimate(ctx: LatencyContext, links: Links, t: Tally, layer: Layer
   const ops = 2 * (layer.macs ?? 0) + (layer.flops ?? 0);
   const dense = unit.dense[computedAs(p)] ?? unit.dense.fp32 ?? unit.dense.int8 ?? unit.dense.fp16;
   const thr = (dense ?? 1e9) * opClassFactor(layer, unit, ctx);
-  const computeMs = ops > 0 ? (ops / thr) * 1000 : 0;
+  const scalarMs = unit.kind === 'cpu' && atScalarRate(layer) ? publishedRateMs(ctx.device.id, unit, ops) : null;
+  const computeMs = scalarMs ?? (ops > 0 ? (ops / thr) * 1000 : 0);
   const memMs = memoryMs(ctx, links, t, unit, weightBytes, ioBytes);
   // In a deployed graph the fusions are explicit: an activation left on its own is dispatched like any op.
   const fusedByAssumption = !isDeployed(layer) && FUSED_CLASSES.has(layer.opClass);

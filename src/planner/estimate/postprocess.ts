@@ -1,7 +1,8 @@
 /**
- * Detection post-processing (TFLite_Detection_PostProcess, ONNX NonMaxSuppression): the op is costed from its
- * arithmetic (analyzers/cost) at the unit's vector rate, but it is scalar, branchy code on one core, so the
- * estimate also states what it would take at the rate published timings of it show. No `vscode` import.
+ * Detection post-processing (TFLite_Detection_PostProcess, ONNX NonMaxSuppression): the op's arithmetic is counted
+ * by analyzers/cost, but it is scalar, branchy code on one core. On a CPU, an op whose candidates are all boxes runs
+ * at the rate published timings of it show (latency.ts); one behind a score threshold keeps the vector rate, and
+ * the estimate states what the published rate would give. No `vscode` import.
  */
 import type { LayerProfile } from '../../analyzers/profile-types';
 import { toBase } from '../catalog';
@@ -37,8 +38,16 @@ export const PUBLISHED_POSTPROCESS = {
   cyclesPerOp: 4.3,
 } as const;
 
+/**
+ * A detection post-processing op whose candidates are all boxes (TFLite_Detection_PostProcess; NonMaxSuppression
+ * without a score threshold): on a CPU it runs at the published scalar rate, not at the vector rate.
+ */
+export function atScalarRate(layer: LayerProfile): boolean {
+  return POSTPROCESS_OP.test(layer.op) && layer.variant !== 'score-threshold';
+}
+
 /** Time at the published rate on this CPU, in ms, or null when neither a measurement nor a clock applies. */
-function publishedRateMs(deviceId: string, cpu: Unit, ops: number): number | null {
+export function publishedRateMs(deviceId: string, cpu: Unit, ops: number): number | null {
   if (deviceId === 'coral-devboard') return (ops * PUBLISHED_POSTPROCESS.devBoardNsPerOp) / 1e6;
   const hz = toBase(cpu.spec.clock, 'frequency');
   return hz ? (ops * PUBLISHED_POSTPROCESS.cyclesPerOp * 1000) / hz : null;
@@ -49,7 +58,9 @@ export function postprocessNote(deviceId: string, cpu: Unit, profileLayers: Laye
   const pp = estimated.filter((l) => POSTPROCESS_OP.test(l.op));
   if (!pp.length) return null;
   const onCpu = pp.some((l) => l.unit === 'cpu');
-  const ops = profileLayers.filter((l) => POSTPROCESS_OP.test(l.op)).reduce((s, l) => s + (l.flops ?? 0), 0);
-  const atPublishedMs = onCpu && ops > 0 ? publishedRateMs(deviceId, cpu, ops) : null;
-  return { kind: 'detection-postprocess', op: pp[0].op.replace(/^CUSTOM:/, ''), unit: onCpu ? 'cpu' : 'accelerator', estimatedMs: pp.reduce((s, l) => s + l.ms, 0), ops, atPublishedMs };
+  const layers = profileLayers.filter((l) => POSTPROCESS_OP.test(l.op));
+  const ops = layers.reduce((s, l) => s + (l.flops ?? 0), 0);
+  const scalar = onCpu && layers.every(atScalarRate) && publishedRateMs(deviceId, cpu, 1) !== null;
+  const atPublishedMs = onCpu && ops > 0 && !scalar ? publishedRateMs(deviceId, cpu, ops) : null;
+  return { kind: 'detection-postprocess', op: pp[0].op.replace(/^CUSTOM:/, ''), unit: onCpu ? 'cpu' : 'accelerator', estimatedMs: pp.reduce((s, l) => s + l.ms, 0), ops, atPublishedMs, included: scalar };
 }

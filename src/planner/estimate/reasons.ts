@@ -66,7 +66,7 @@ export type EstimateNote =
   | { kind: 'edgetpu-streaming'; cachedBytes: number; streamedBytes: number; streamBandwidth: number; cacheBytes: number }
   | { kind: 'edgetpu-cached'; cacheBytes: number; cachedBytes: number }
   | { kind: 'on-chip-activations'; unitName: string; share: number }
-  | { kind: 'detection-postprocess'; op: string; unit: 'cpu' | 'accelerator'; estimatedMs: number; ops: number; atPublishedMs: number | null }
+  | { kind: 'detection-postprocess'; op: string; unit: 'cpu' | 'accelerator'; estimatedMs: number; ops: number; atPublishedMs: number | null; included: boolean }
   | { kind: 'unknown-layer-costs'; layers: number }
   | { kind: 'control-flow-bodies'; bodies: number; example: string }
   | { kind: 'uncosted-layers'; reason: string }

@@ -357,15 +357,31 @@ export function fcAutoencoder(): B {
 // ---------------------------------------------------------------------------------------------
 // Detectors: SSD (MobileNet v1/v2 backbones, TF Object Detection API layout) and YOLOv8 / YOLO11
 
-/** Box and class predictors on every feature map: 1x1 convolutions (kernel_size: 1) or 3x3 (kernel_size: 3). */
-function ssdHeads(b: B, maps: string[], anchors: number[], classes: number, kernel: 1 | 3): void {
-  const outs: string[] = [];
+/** Kept boxes of the TFLite SSD exports' post-processing (export_tflite_ssd_graph.py: max_detections default 10). */
+const SSD_TFLITE_MAX_DETECTIONS = 10;
+
+/**
+ * Box and class predictors on every feature map: 1x1 convolutions (kernel_size: 1) or 3x3 (kernel_size: 3). With
+ * `postprocess` the network ends as the TFLite SSD exports do, in the box decoding and non-maximum suppression that
+ * runs on the CPU: boxes [1, N, 4], scores [1, classes, N] and a NonMaxSuppression keeping 10 boxes, with no score
+ * threshold (the configs' 1e-8), the same work as TFLite_Detection_PostProcess (cost/onnx.ts, cost/tflite.ts).
+ */
+function ssdHeads(b: B, maps: string[], anchors: number[], classes: number, kernel: 1 | 3, postprocess: boolean): void {
+  const boxes: string[] = [];
+  const scores: string[] = [];
   maps.forEach((m, i) => {
-    const box = b.conv(m, anchors[i] * 4, { kernel, pad: 'same' });
-    const cls = b.conv(m, anchors[i] * classes, { kernel, pad: 'same' });
-    outs.push(b.flatten(box), b.flatten(cls));
+    boxes.push(b.flatten(b.conv(m, anchors[i] * 4, { kernel, pad: 'same' })));
+    scores.push(b.flatten(b.conv(m, anchors[i] * classes, { kernel, pad: 'same' })));
   });
-  b.output(b.concat(outs, 1));
+  if (!postprocess) {
+    b.output(b.concat(boxes.flatMap((x, i) => [x, scores[i]]), 1));
+    return;
+  }
+  const n = maps.reduce((s, m, i) => s + anchors[i] * (b.shapeOf(m)[2] as number) * (b.shapeOf(m)[3] as number), 0);
+  const box = b.reshape(b.concat(boxes, 1), [1, n, 4]);
+  const score = b.reshape(b.concat(scores, 1), [1, classes, n]);
+  const [selected] = b.node('NonMaxSuppression', [box, score, b.constInt64('ssd_max_output_boxes_per_class', [SSD_TFLITE_MAX_DETECTIONS])], 1);
+  b.output(selected, 'INT64', [null, 3]);
 }
 
 /** The extra feature maps: 1x1 to half depth, then a 3x3 stride-2 convolution (depthwise-separable with use_depthwise). */
@@ -408,7 +424,7 @@ export function ssdMobilenet(version: 1 | 2, res = 300, alpha = 1, layout: 'tfli
   // The extra layers' depths scale with the width multiplier too (feature_map_generators: max(int(d * multiplier), min_depth 16)).
   const d = (n: number) => Math.max(16, Math.floor(n * alpha));
   const extras = ssdExtras(b, tapB, ([[256, 512], [128, 256], [128, 256], [64, 128]] as [number, number][]).map(([m, o]) => [d(m), d(o)] as [number, number]), layout === 'v2-float');
-  ssdHeads(b, [tapA, tapB, ...extras], [3, 6, 6, 6, 6, 6], 91, layout === 'v2-float' ? 3 : 1);
+  ssdHeads(b, [tapA, tapB, ...extras], [3, 6, 6, 6, 6, 6], 91, layout === 'v2-float' ? 3 : 1, layout === 'tflite');
   return b;
 }
 
