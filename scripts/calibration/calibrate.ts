@@ -520,9 +520,10 @@ function edgeTpuDetectionCaveat(doc: { devices: Record<string, CalibrationEntry>
   const both = (re: RegExp): string => `training ${spread(re, 'train')}, held-out ${spread(re, 'held-out')}`;
   const widths = Object.entries(doc.devices).filter(([id]) => id.startsWith('coral')).map(([id, c]) => `${id} x${(c.range.high / c.range.low).toFixed(1)}`);
   return 'Known weak spot: on the Edge TPU, detection networks are estimated less consistently than the classifiers ' +
-    `(measured / estimate, with the number of points: YOLO ${both(/YOLO/i)}; SSD ${both(/SSD/i)}), and the reference networks have no term for it ` +
-    '(host-side detection post-processing, TFLite_Detection_PostProcess on the CPU, is not part of the rebuilt networks; narrow high-resolution layers, ' +
-    `SiLU as LOGISTIC + MUL and compiler partitioning are other candidates; none is sourced yet). Range widths (high / low): ${widths.join(', ')}.`;
+    `(measured / estimate, with the number of points: YOLO ${both(/YOLO/i)}; SSD ${both(/SSD/i)}). The rebuilt SSD networks end in their ` +
+    'post-processing on the host CPU, at the scalar rate published timings of it show (docs/calibration-candidates/2026-12-04-detection-postprocess.md); ' +
+    'the rest has no term (narrow high-resolution layers, SiLU as LOGISTIC + MUL, compiler partitioning and host-side USB handling are candidates; ' +
+    `none is sourced yet). Range widths (high / low): ${widths.join(', ')}.`;
 }
 
 function markdown(doc: {
