@@ -513,12 +513,13 @@ const pct = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)}%
 
 /** The Edge TPU detection caveat, worded from this run's points and ranges (never a figure typed in by hand). */
 function edgeTpuDetectionCaveat(doc: { devices: Record<string, CalibrationEntry>; points: PointResult[] }): string {
+  const onTpu = (id: string): boolean => loadCatalog().byId(id)?.accelerator?.opSupport === 'edgetpu';
   const spread = (re: RegExp, split: string): string => {
-    const r = doc.points.filter((p) => p.split === split && p.device.startsWith('coral') && re.test(p.label)).map((p) => p.measuredMs / p.estimateMs.typical).sort((a, b) => a - b);
+    const r = doc.points.filter((p) => p.split === split && onTpu(p.device) && re.test(p.label)).map((p) => p.measuredMs / p.estimateMs.typical).sort((a, b) => a - b);
     return r.length ? `x${r[0].toFixed(1)}${r.length > 1 ? `-${r[r.length - 1].toFixed(1)}` : ''} (${r.length})` : 'none';
   };
   const both = (re: RegExp): string => `training ${spread(re, 'train')}, held-out ${spread(re, 'held-out')}`;
-  const widths = Object.entries(doc.devices).filter(([id]) => id.startsWith('coral')).map(([id, c]) => `${id} x${(c.range.high / c.range.low).toFixed(1)}`);
+  const widths = Object.entries(doc.devices).filter(([id]) => onTpu(id)).map(([id, c]) => `${id} x${(c.range.high / c.range.low).toFixed(1)}`);
   return 'Known weak spot: on the Edge TPU, detection networks are estimated less consistently than the classifiers ' +
     `(measured / estimate, with the number of points: YOLO ${both(/YOLO/i)}; SSD ${both(/SSD/i)}). The rebuilt SSD networks end in their ` +
     'post-processing on the host CPU, at the scalar rate published timings of it show (docs/calibration-candidates/2026-12-04-detection-postprocess.md); ' +

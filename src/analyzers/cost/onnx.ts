@@ -13,7 +13,7 @@ import { type Dim, type GraphNode, type ModelGraph, type Subgraph, type TensorIn
 import type { NodeCost, NodeCostFn, OpClass } from './types';
 import { getValues, unknownReason } from '../onnx/values';
 import { recordOf } from '../safe-record';
-import { recurrentFlops } from './common';
+import { DEFAULT_KEPT_BOXES, nmsFlops, recurrentFlops } from './common';
 
 const isNum = (d: Dim | undefined): d is number => typeof d === 'number';
 
@@ -282,14 +282,10 @@ export const onnxNodeCost: NodeCostFn = (node: GraphNode, sg: Subgraph, g: Model
 /** A score threshold at or below this keeps every box a candidate (the TF Object Detection API configs use 1e-8). */
 const SCORE_THRESHOLD_ALL_BOXES = 1e-3;
 
-/** Boxes kept per class when max_output_boxes_per_class is not a constant the file states (the TFLite post-process default). */
-const DEFAULT_KEPT_BOXES = 10;
-
 /**
- * NonMaxSuppression (boxes [B, N, 4], scores [B, C, N]): 2 flops per score (threshold compare and select) and
- * 10 per IoU test of each box against up to K kept boxes (K = max_output_boxes_per_class when constant, else 10,
- * at most N), counting each box as a candidate of one class (as in TFLite_Detection_PostProcess). How many boxes
- * pass the score threshold depends on the image: a box above it in several classes costs more, one below it less.
+ * NonMaxSuppression (boxes [B, N, 4], scores [B, C, N]): nmsFlops per batch item (common.ts) with K kept boxes
+ * (max_output_boxes_per_class when constant, else 10, at most N). How many boxes pass the score threshold depends
+ * on the image: a box above it in several classes costs more, one below it less.
  * With a score threshold above 1e-3 (variant 'score-threshold') few boxes are candidates and the count is a worst case.
  */
 function nmsCost(c: Ctx): NodeCost {
@@ -304,5 +300,5 @@ function nmsCost(c: Ctx): NodeCost {
   // A score threshold (YOLO exports: 0.25) leaves a data-dependent few candidates: the count is then a worst case.
   const threshold = c.node.inputs[4] ? getValues(tensor(c, c.node.inputs[4]))?.[0] : undefined;
   const thresholded = threshold === undefined ? !!c.node.inputs[4] : threshold > SCORE_THRESHOLD_ALL_BOXES;
-  return { macs: 0, flops: 2 * b * classes * n + 10 * b * n * kept, opClass: 'reduce', ...(thresholded ? { variant: 'score-threshold' } : {}) };
+  return { macs: 0, flops: b * nmsFlops(n, classes, kept), opClass: 'reduce', ...(thresholded ? { variant: 'score-threshold' } : {}) };
 }

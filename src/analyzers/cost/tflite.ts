@@ -28,7 +28,7 @@
 import { type GraphNode, type ModelGraph, type Shape, type Subgraph, findTensor } from '../graph';
 import type { NodeCost, NodeCostFn, OpClass } from './types';
 import { recordOf } from '../safe-record';
-import { knownShape, product } from './common';
+import { DEFAULT_KEPT_BOXES, knownShape, nmsFlops, product } from './common';
 
 const MAC_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'CONV_3D', 'FULLY_CONNECTED', 'BATCH_MATMUL', 'TRANSPOSE_CONV']);
 
@@ -223,9 +223,6 @@ function recurrentCost(node: GraphNode, sg: Subgraph, g: ModelGraph, opClass: Op
   return { macs: 0, flops: 2 * weights * steps, opClass };
 }
 
-/** Kept boxes the NMS compares each candidate with when the output shape does not say (the TF Object Detection API's default max_detections). */
-const DEFAULT_MAX_DETECTIONS = 10;
-
 /** TFLite_Detection_PostProcess: score scan, box decode and greedy NMS (see the header for the counts). */
 function detectionPostProcessCost(shapeOf: (name: string | undefined) => number[] | null, node: GraphNode, opClass: OpClass): NodeCost {
   const boxes = shapeOf(node.inputs[0]);
@@ -236,6 +233,6 @@ function detectionPostProcessCost(shapeOf: (name: string | undefined) => number[
   const n = boxes[boxes.length - 2];
   const classes = scores[scores.length - 1];
   const out = shapeOf(node.outputs[0]);
-  const kept = out && out.length >= 2 && out[out.length - 2] > 0 ? out[out.length - 2] : DEFAULT_MAX_DETECTIONS;
-  return { macs: 0, flops: 2 * n * classes + 12 * n + 10 * n * kept, opClass };
+  const kept = out && out.length >= 2 && out[out.length - 2] > 0 ? out[out.length - 2] : DEFAULT_KEPT_BOXES;
+  return { macs: 0, flops: nmsFlops(n, classes, kept) + 12 * n, opClass };
 }

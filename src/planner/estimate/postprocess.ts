@@ -60,7 +60,8 @@ export function postprocessNote(deviceId: string, cpu: Unit, profileLayers: Laye
   const onCpu = pp.some((l) => l.unit === 'cpu');
   const layers = profileLayers.filter((l) => POSTPROCESS_OP.test(l.op));
   const ops = layers.reduce((s, l) => s + (l.flops ?? 0), 0);
-  const scalar = onCpu && layers.every(atScalarRate) && publishedRateMs(deviceId, cpu, 1) !== null;
-  const atPublishedMs = onCpu && ops > 0 && !scalar ? publishedRateMs(deviceId, cpu, ops) : null;
+  const atRate = onCpu ? publishedRateMs(deviceId, cpu, ops) : null;
+  const scalar = atRate !== null && layers.every(atScalarRate);
+  const atPublishedMs = !scalar && ops > 0 ? atRate : null;
   return { kind: 'detection-postprocess', op: pp[0].op.replace(/^CUSTOM:/, ''), unit: onCpu ? 'cpu' : 'accelerator', estimatedMs: pp.reduce((s, l) => s + l.ms, 0), ops, atPublishedMs, included: scalar };
 }
