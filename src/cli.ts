@@ -28,10 +28,11 @@ Usage:
       Read a model (ONNX, TFLite, safetensors, GGUF, PyTorch .pt/.pth, Keras .keras/.h5, Core ML .mlmodel)
       and print parameters, weight bytes by dtype, MACs, peak activation memory, I/O, quantization,
       dynamic shapes, operator histogram and per-layer costs.
-  edgeplan estimate MODEL --device ID[,ID...] [--precision int8|fp16|fp32] [--memory-mb N] [--layers N] [--json]
+  edgeplan estimate MODEL --device ID[,ID...] [--precision int8|fp16|fp32] [--threads N] [--memory-mb N] [--layers N] [--json]
       Estimate latency (low/typical/high), memory, power, energy and operator compatibility per device.
       --layers N lists each device's N slowest layers of the graph it runs, with the file nodes fused or
-      folded into each (--json always carries every layer and its "from" nodes).
+      folded into each (--json always carries every layer and its "from" nodes). --threads N: the threads your
+      runtime's CPU kernels use (default every core; TF Lite's Python Interpreter without num_threads uses 1).
   edgeplan devices [--json]
       List the hardware catalog, every figure with its public source.
   edgeplan plan MODEL --device ID[,ID...] [--latency-ms N] [--memory-mb N] [--power-w N] [--energy-mj N]
@@ -72,7 +73,7 @@ const COMMON: Record<string, FlagSpec> = { json: { value: false }, bind: { value
 
 const SPECS: Record<string, Record<string, FlagSpec>> = {
   analyze: { ...COMMON },
-  estimate: { ...COMMON, device: { value: true, repeat: true }, precision: { value: true }, 'memory-mb': { value: true }, measurements: { value: true }, layers: { value: true } },
+  estimate: { ...COMMON, device: { value: true, repeat: true }, precision: { value: true }, threads: { value: true }, 'memory-mb': { value: true }, measurements: { value: true }, layers: { value: true } },
   devices: { json: { value: false }, help: { value: false } },
   plan: {
     ...COMMON,
@@ -269,10 +270,11 @@ async function cmdEstimate(args: ReturnType<typeof parseArgs>, io: Io): Promise<
   const precision = precisionArg(args);
   const memoryMb = numberFlag(args, 'memory-mb', { min: 0.001, max: 10_000_000 });
   const layers = numberFlag(args, 'layers', { min: 1, max: 1000, integer: true });
+  const cpuThreads = numberFlag(args, 'threads', { min: 1, max: 1024, integer: true });
   const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
   const budgets: Budgets = memoryMb !== undefined ? { memoryMb } : {};
   const corrections = correctionsArg(args);
-  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, budgets, corrections }));
+  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, budgets, corrections, ...(cpuThreads !== undefined ? { cpuThreads } : {}) }));
   if (flag(args, 'json')) io.out(JSON.stringify({ model: { file: analysis.model.file, format: analysis.model.format }, estimates, warnings: analysis.warnings }, null, 2));
   else io.out(formatEstimates(analysis, estimates, { layers }));
   return 0;

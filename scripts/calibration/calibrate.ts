@@ -89,6 +89,13 @@ if (heldOutMode !== 'read' && heldOutMode !== 'omit') {
   process.exit(2);
 }
 
+/** True when the device's CPU layers run on an application CPU (its own or its host's), whose thread count an estimate takes. */
+function cpuThreadsApply(id: string): boolean {
+  const d = loadCatalog().byId(id)!;
+  const owner = d.cpu ? d : d.host ? loadCatalog().byId(d.host.deviceId) : undefined;
+  return owner?.cpu?.type === 'cpu';
+}
+
 /** 1 / the largest prior dense efficiency of the unit that runs most layers (100 when it has no catalog peak). */
 function maxComputeScale(id: string): number {
   const d = loadCatalog().byId(id)!;
@@ -188,7 +195,8 @@ async function main(): Promise<void> {
   const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
   // Pure inference as the estimator gives it to users.
   const inference = (p: CalPoint, cal: DeviceCalibration | null) => {
-    const latency = estimateDeviceWith(profileOf(p), p.device, p.llm ? { runtime: p.runtime } : { precision: p.precision, runtime: p.runtime }, cal).latencyMs;
+    const threads = p.cpuThreads !== undefined && cpuThreadsApply(p.device) ? { cpuThreads: p.cpuThreads } : {};
+    const latency = estimateDeviceWith(profileOf(p), p.device, p.llm ? { runtime: p.runtime, ...threads } : { precision: p.precision, runtime: p.runtime, ...threads }, cal).latencyMs;
     // A point the estimator gives no latency would make every loss NaN and the grid search keep its start silently.
     if (!latency || !Number.isFinite(latency.typical)) throw new Error(`${p.label} on ${p.device}: the estimator gives no latency`);
     return latency;

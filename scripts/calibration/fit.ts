@@ -36,6 +36,8 @@ export interface CalPoint {
   /** Id of the end-to-end pipeline the source's number includes around inference (PIPELINE_SOURCES), if any. */
   pipeline?: string;
   note?: string;
+  /** Threads the source's harness ran its CPU kernels on, when the row or the source says so (cpuThreadsOf). */
+  cpuThreads?: number;
   /** From the frozen split (scripts/calibration/heldout-split.json); see calibration-split.ts. */
   split?: 'train' | 'held-out';
   publication?: string;
@@ -305,8 +307,27 @@ export function mapRow(r: LatencyRow, index: number, runtimesOf: (device: string
   if (!known.includes(runtime)) return no(`runtime ${runtime} is not one of ${device}'s catalog runtimes`);
   const key = `${device}|${arch ?? 'llm'}|${precision}|${runtime}|${r.model}|${r.variant}`;
   const pipeline = pipelineOf(r.source);
-  const note = [rule[2], archNote, computeRule?.[2]].filter(Boolean).join('; ') || undefined;
-  return { key, row: index, device, arch, llm, precision, runtime, measuredMs: measured, label, source: r.source.slice(0, 160), ...(pipeline ? { pipeline } : {}), note };
+  const threads = cpuThreadsOf(r);
+  const note = [rule[2], archNote, computeRule?.[2], threads?.why].filter(Boolean).join('; ') || undefined;
+  return { key, row: index, device, arch, llm, precision, runtime, measuredMs: measured, label, source: r.source.slice(0, 160), ...(pipeline ? { pipeline } : {}), ...(threads ? { cpuThreads: threads.threads } : {}), note };
+}
+
+/**
+ * The threads a row's harness ran its CPU kernels on, where the row or its source says so: a number in the CSV's
+ * threads column ("4", "1 core", "2 cores"), or Ultralytics' TF Lite runs (CPU, and the host-CPU part of its Edge TPU
+ * runs). Ultralytics' AutoBackend loads TF Lite models with Interpreter(model_path=w) (the Edge TPU one with
+ * experimental_delegates) and no num_threads (ultralytics/nn/autobackend.py, 8.2 / 8.3), and TF Lite then uses one
+ * thread: tensorflow/lite/tflite_with_xnnpack.cc "opts.num_threads = num_threads > 1 ? num_threads : 0" (no thread
+ * pool) and tensorflow/lite/kernels/cpu_backend_context.cc "kDefaultNumThreadpoolThreads = 1".
+ * docs/calibration-candidates/2026-12-04-cpu-threads.md.
+ */
+export function cpuThreadsOf(r: LatencyRow): { threads: number; why: string } | null {
+  const stated = /^(\d+)(?:\s*cores?)?$/.exec((r.threads ?? '').trim());
+  if (stated && Number(stated[1]) >= 1) return { threads: Number(stated[1]), why: `CPU threads ${Number(stated[1])} (stated by the source)` };
+  if (/github\.com\/ultralytics\/ultralytics/.test(r.source) && /^(TF Lite|Edge TPU)/.test(r.runtime)) {
+    return { threads: 1, why: 'CPU threads 1: Ultralytics AutoBackend creates the TF Lite Interpreter without num_threads, and TF Lite then runs one thread' };
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -78,3 +78,17 @@ test('latency.csv: every row that maps names a reference network that exists, an
   assert.ok(excluded.every((m) => 'reason' in m && m.reason.length > 10));
   assert.ok(!excluded.some((m) => 'reason' in m && /not in the reference set/.test(m.reason)), 'no buildable network left unmapped');
 });
+
+test('CPU threads a row ran on: a number the source states, and Ultralytics\' TF Lite runs (one thread); nothing else is guessed', () => {
+  const ul = 'github.com/ultralytics/ultralytics docs/en/guides/raspberry-pi.md @01007503ffb223506d5b4b76d69e1e7145f49693';
+  const tfl = point({ model: 'YOLO11n', variant: 'detect (COCO-pretrained)', input: '640x640', precision: 'fp32', runtime: 'TF Lite (CPU)', device: 'Raspberry Pi 5 (Cortex-A76)', source: ul });
+  assert.equal(tfl.cpuThreads, 1);
+  assert.match(tfl.note ?? '', /without num_threads/);
+  const coral = point({ model: 'YOLOv8n', variant: 'detect, full-integer quant _edgetpu.tflite', input: '320x320', runtime: 'Edge TPU (tflite-runtime + libedgetpu1-std, standard clock)', device: 'Coral USB Accelerator on Raspberry Pi 4B 2GB', source: ul });
+  assert.equal(coral.cpuThreads, 1, 'the host-CPU part of an Ultralytics Edge TPU run');
+  assert.equal(point({ model: 'YOLO11n', variant: 'detect (COCO-pretrained)', input: '640x640', precision: 'fp32', runtime: 'ONNX (CPU)', device: 'Raspberry Pi 5 (Cortex-A76)', source: ul }).cpuThreads, undefined, 'ONNX Runtime uses its own default');
+  assert.equal(point({ model: 'YOLO11n', variant: 'detect (COCO-pretrained)', input: '640x640', precision: 'fp32', runtime: 'TF Lite (CPU)', device: 'Raspberry Pi 5 (Cortex-A76)', source: 'https://example.org' }).cpuThreads, undefined);
+  for (const [threads, n] of [['4', 4], ['1 core', 1], ['2 cores', 2], ['not stated', undefined], ['', undefined]] as const) {
+    assert.equal(point({ model: 'YOLO11n', variant: 'detect (COCO-pretrained)', input: '640x640', precision: 'fp32', runtime: 'ONNX (CPU)', device: 'Raspberry Pi 5 (Cortex-A76)', threads } as Partial<LatencyRow>).cpuThreads, n, threads);
+  }
+});

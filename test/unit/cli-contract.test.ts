@@ -309,6 +309,21 @@ test('estimate --layers N lists each device\'s N slowest deployed layers with th
   assertUsage(word, /--layers must be a number/);
 });
 
+test('estimate --threads N: the CPU runs at N of its cores and the output says so; a bad N or a microcontroller is refused', async () => {
+  const [all, one, zero, mcu] = await Promise.all([
+    runCli(['estimate', sampleModel, '--device', 'rpi5', '--json']),
+    runCli(['estimate', sampleModel, '--device', 'rpi5', '--threads', '1', '--json']),
+    runCli(['estimate', sampleModel, '--device', 'rpi5', '--threads', '0']),
+    runCli(['estimate', sampleModel, '--device', 'stm32h7', '--threads', '2']),
+  ]);
+  const [a, o] = [parseJsonOut(all).estimates[0], parseJsonOut(one).estimates[0]];
+  assert.ok(o.latencyMs.typical > a.latencyMs.typical, `1 thread ${o.latencyMs.typical} ms vs every core ${a.latencyMs.typical} ms`);
+  assert.ok(o.assumptions.some((x: string) => /uses 1 thread, so its layers compute at 1 of 4 cores/.test(x)), o.assumptions.join('\n'));
+  assert.ok(!a.assumptions.some((x: string) => /thread/.test(x)), 'no thread note by default');
+  assertBadInput(zero, /--threads must be at least 1/);
+  assertBadInput(mcu, /stm32h7 has no application CPU whose thread count/);
+});
+
 test('a model too big for a microcontroller is a result with fits:false, not an error', async () => {
   const dir = tempDir('cli-contract-big');
   try {

@@ -229,3 +229,27 @@ test('activation DRAM traffic: an NPU keeps activations on chip (weights still s
   assert.ok(estimateDevice(heavy, 'apple-m1').latencyMs.typical > 2 * estimateDevice(small, 'apple-m1').latencyMs.typical, 'weights still go to DRAM');
   assert.ok(estimateDevice(big, 'rpi5').latencyMs.typical > 2 * estimateDevice(small, 'rpi5').latencyMs.typical, 'a CPU writes and reads its activations in DRAM');
 });
+
+test('CPU threads: one thread of the Pi 5\'s four slows compute-bound CPU layers up to 4x, says so, and bad counts are input errors', () => {
+  const m = cnn({ n: 10, macs: 400e6, params: 50_000 });
+  const all = estimateDevice(m, 'rpi5', { precision: 'fp32' });
+  const four = estimateDevice(m, 'rpi5', { precision: 'fp32', cpuThreads: 4 });
+  const one = estimateDevice(m, 'rpi5', { precision: 'fp32', cpuThreads: 1 });
+  const two = estimateDevice(m, 'rpi5', { precision: 'fp32', cpuThreads: 2 });
+  assert.equal(four.latencyMs.typical, all.latencyMs.typical, 'every core is the default');
+  const r = one.latencyMs.typical / all.latencyMs.typical;
+  assert.ok(r > 2.5 && r <= 4 + 1e-9, `1 of 4 cores: x${r} (compute scales with cores, dispatch does not)`);
+  assert.ok(two.latencyMs.typical > all.latencyMs.typical && two.latencyMs.typical < one.latencyMs.typical);
+  assert.equal(estimateDevice(m, 'rpi5', { precision: 'fp32', cpuThreads: 64 }).latencyMs.typical, all.latencyMs.typical, 'more threads than cores use every core');
+  assert.match(one.assumptions.join('\n'), /1 thread, so its layers compute at 1 of 4 cores/);
+  // A memory-bound model (big weights, few MACs) barely moves: threads scale compute only.
+  const mem = cnn({ n: 4, macs: 1e6, params: 20_000_000 });
+  const ratio = estimateDevice(mem, 'rpi5', { precision: 'fp32', cpuThreads: 1 }).latencyMs.typical / estimateDevice(mem, 'rpi5', { precision: 'fp32' }).latencyMs.typical;
+  assert.ok(ratio < 1.1, `memory-bound x${ratio}`);
+  // The Coral's host CPU takes the thread count for the ops that fall back to it.
+  const fp32OnCoral = estimateDevice(cnn({ n: 4, macs: 200e6 }), 'coral-usb');
+  const fp32OnCoral1 = estimateDevice(cnn({ n: 4, macs: 200e6 }), 'coral-usb', { cpuThreads: 1 });
+  assert.ok(fp32OnCoral1.latencyMs.typical > 2 * fp32OnCoral.latencyMs.typical, 'an fp32 model runs entirely on the Pi 5 host');
+  for (const bad of [0, -1, 1.5, Number.NaN, 5000]) assert.throws(() => estimateDevice(m, 'rpi5', { cpuThreads: bad }), EstimateInputError, String(bad));
+  assert.throws(() => estimateDevice(m, 'stm32h7', { cpuThreads: 2 }), /microcontroller core/);
+});

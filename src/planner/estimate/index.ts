@@ -16,7 +16,7 @@ import { canonicalOp, checkCompatibility, type CompatibilityResult } from './com
 import { deployGraph, summarizeDeployed, toolchainForRuntime, type DeployedGraph } from './deployed-graph';
 import { defaultPrecision, modelPrecision, computedAs } from './precision';
 import { languageModelTest } from './llm';
-import { acceleratorUnit, cpuUnit, usesStandIn, type Unit } from './throughput';
+import { acceleratorUnit, applyCpuThreads, cpuUnit, usesStandIn, type CpuThreads, type Unit } from './throughput';
 import { estimateLatency } from './latency';
 import { estimateMemory } from './memory';
 import { batteryLife, energyRange, powerRange } from './power';
@@ -54,6 +54,8 @@ interface EstimateContext {
   compat: CompatibilityResult;
   acc: Unit | null;
   cpu: Unit;
+  /** The runtime's CPU threads when the request gives them (the CPU's compute rate is scaled to them). */
+  cpuThreads: CpuThreads | null;
   /** Ops that fall back to a plug-in accelerator's host run at the host's own calibrated runtime factor. */
   cpuRuntimeFactor: number;
   memoryEfficiency: number;
@@ -162,6 +164,7 @@ function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
     cpu.perOpS *= cpuCal.overheadScale ?? 1;
     cpu.memEff = loadPriors().memoryEfficiency.value * (cpuCal.memoryScale ?? 1);
   }
+  const cpuThreads = applyCpuThreads(cpu, opts.cpuThreads);
   return {
     profile,
     run,
@@ -174,6 +177,7 @@ function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
     compat,
     acc,
     cpu,
+    cpuThreads,
     // On other devices one runtime factor covers the graph.
     cpuRuntimeFactor: host && cpuCal ? cpuCal.runtimeFactors[defaultRuntime(host)] ?? 1 : factors.runtimeFactor,
     memoryEfficiency: loadPriors().memoryEfficiency.value * factors.memoryScale,
@@ -236,6 +240,7 @@ function graphLatency(ctx: EstimateContext, notes: EstimateNote[]): LatencyPart 
     basis = 'lower-bound';
     notes.push({ kind: 'uncosted-layers', reason: profile.macsLowerBoundReason });
   }
+  if (ctx.cpuThreads && layers.some((l) => l.unit === 'cpu')) notes.push({ kind: 'cpu-threads', unitName: ctx.cpu.spec.name, ...ctx.cpuThreads });
   if (layers.some((l) => l.unit === 'cpu') && usesStandIn(ctx.cpu)) {
     basis = 'lower-bound';
     notes.push({ kind: 'cpu-stand-in' });

@@ -22,6 +22,11 @@ export interface EstimateOptions {
   battery?: { capacityWh: number; inferencesPerHour: number };
   /** The user's own measurements per device (edgeplan measure): a device found here gets its figures corrected. */
   corrections?: ReadonlyMap<string, DeviceCorrection>;
+  /**
+   * Threads the runtime's CPU kernels use (e.g. TF Lite's num_threads; its Python Interpreter without it runs one).
+   * Default: every core of the application CPU that runs the CPU layers.
+   */
+  cpuThreads?: number;
 }
 
 /** Why a device cannot take a requested precision, in its catalog's terms. */
@@ -60,6 +65,14 @@ function checkBattery(battery: EstimateOptions['battery']): void {
   if (!Number.isFinite(inferencesPerHour) || inferencesPerHour <= 0 || inferencesPerHour > 3.6e9) throw new EstimateInputError(`battery inferencesPerHour must be in (0, 3.6e9], got ${inferencesPerHour}`);
 }
 
+/** Threads apply to an application CPU (its catalog peak counts every core); a microcontroller runs its kernels on one. */
+function checkThreads(device: DeviceSpec, threads: number | undefined): void {
+  if (threads === undefined) return;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new EstimateInputError(`cpuThreads must be a whole number from 1 to 1024, got ${threads}`);
+  const owner = device.cpu ? device : device.host ? loadCatalog().byId(device.host.deviceId) : undefined;
+  if (owner?.cpu?.type !== 'cpu') throw new EstimateInputError(`${device.id} has no application CPU whose thread count an estimate can change (its runtime runs on a microcontroller core)`);
+}
+
 /** The catalog device the request names, once every part of the request is checked. */
 export function checkInputs(deviceId: string, opts: EstimateOptions): DeviceSpec {
   const catalog = loadCatalog();
@@ -72,5 +85,6 @@ export function checkInputs(deviceId: string, opts: EstimateOptions): DeviceSpec
   }
   checkBudgets(opts.budgets ?? {});
   checkBattery(opts.battery);
+  checkThreads(device, opts.cpuThreads);
   return device;
 }

@@ -71,6 +71,7 @@ export type EstimateNote =
   | { kind: 'control-flow-bodies'; bodies: number; example: string }
   | { kind: 'uncosted-layers'; reason: string }
   | { kind: 'cpu-stand-in' }
+  | { kind: 'cpu-threads'; unitName: string; threads: number; used: number; cores: number }
   | { kind: 'plug-in-power'; hostName: string; hostIdleW: number; acceleratorMaxW: number; cpuShare: number }
   | { kind: 'accelerator-power-only'; deviceName: string }
   | { kind: 'load-power-from-sibling'; deviceName: string; ratio: number; from: string; hasMax: boolean }

@@ -156,3 +156,24 @@ export function cpuUnit(device: DeviceSpec, scale: number): Unit {
   const standIn = slowest ? cpuUnitOf(slowest, slowest.cpu!, 1, null) : null;
   return cpuUnitOf(owner, owner.cpu!, scale, standIn);
 }
+
+/** How many of an application CPU's cores the runtime's threads use. */
+export interface CpuThreads {
+  threads: number;
+  used: number;
+  cores: number;
+}
+
+/**
+ * Scales an application CPU's compute rate to the threads its runtime uses: the catalog peak counts every core, so
+ * `used` of `cores` cores give used / cores of it (linear in cores, a prior; memory time and per-op dispatch are left
+ * as they are). Null when no thread count is given, the unit is not an application CPU or its cores are unknown.
+ */
+export function applyCpuThreads(cpu: Unit, threads: number | undefined): CpuThreads | null {
+  if (threads === undefined || cpu.spec.type !== 'cpu') return null;
+  const cores = toBase(cpu.spec.cores, 'count');
+  if (!cores) return null;
+  const used = Math.min(threads, cores);
+  for (const p of Object.keys(cpu.dense) as ComputePrecision[]) cpu.dense[p]! *= used / cores;
+  return { threads, used, cores };
+}
