@@ -10,7 +10,7 @@ import { formatVerify } from './cli/format-verify';
 import { analyzeFile } from './analyzers';
 import { ModelFileError } from './analyzers/errors';
 import { loadCatalog } from './planner/catalog';
-import { estimateDevice, EstimateInputError } from './planner/estimate';
+import { estimateDevice, EstimateInputError, hasApplicationCpu } from './planner/estimate';
 import type { Budgets, ComputePrecision } from './planner/types';
 import { createDefaultPlan, type DeploymentPlan, PlanValidationError, serializePlan, validatePlan } from './planner/plan';
 import { VERIFIED_TECHNIQUES, verificationFromReport, withVerification } from './planner/plan/verification';
@@ -56,10 +56,11 @@ Usage:
       accuracy drop breaks --accuracy-drop), in its output and in every export.
       More: --calibration minmax|percentile|entropy, --activations int8|uint8, --block-size N (int4),
       --image-size HxW, --layout nchw|nhwc, --scale N, --mean a,b,c, --std a,b,c, --seed N, --timeout-s N.
-  edgeplan measure MODEL --device ID (--latency-ms N | --log FILE) [--precision P] [--store FILE] [--json]
+  edgeplan measure MODEL --device ID (--latency-ms N | --log FILE) [--precision P] [--threads N] [--store FILE] [--json]
       Record your own on-device measurement (a number, or a TFLite benchmark_model, trtexec or
       onnxruntime_perf_test log). estimate and plan then correct that device's figures by the
-      measured / estimated ratio.
+      measured / estimated ratio, the estimate taken at the run's CPU threads (--threads, or the
+      benchmark_model log's "Num threads").
 
 Common options:
   --bind NAME=N     bind a symbolic input dimension (default: every symbol is bound to 1, with a warning)
@@ -98,6 +99,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     precision: { value: true },
     'latency-ms': { value: true },
     log: { value: true },
+    threads: { value: true },
     store: { value: true },
   },
   verify: {
@@ -528,6 +530,8 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
   const typed = numberFlag(args, 'latency-ms', { min: 0.0001, max: 3_600_000 });
   const logFile = value(args, 'log');
   if ((typed === undefined) === (logFile === undefined)) throw new UsageError('measure needs either --latency-ms N or --log FILE');
+  const threadsFlag = numberFlag(args, 'threads', { min: 1, max: 1024, integer: true });
+  let cpuThreads = threadsFlag;
   let measuredMs: number;
   let source = 'typed';
   if (logFile !== undefined) {
@@ -540,10 +544,12 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
     }
     measuredMs = parsed.latencyMs;
     source = `${parsed.source}: ${parsed.line.slice(0, 160)}`;
+    if (threadsFlag === undefined && parsed.threads !== undefined && hasApplicationCpu(deviceIds[0])) cpuThreads = parsed.threads;
   } else measuredMs = typed as number;
   const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
-  // The uncorrected estimate: the factor compares the model, not an earlier correction.
-  const estimate = estimateDevice(analysis.model, deviceIds[0], { precision });
+  // The uncorrected estimate at the run's thread count: the factor compares the model, not an earlier correction
+  // or a thread setting.
+  const estimate = estimateDevice(analysis.model, deviceIds[0], { precision, ...(cpuThreads !== undefined ? { cpuThreads } : {}) });
   if (!Number.isFinite(estimate.latencyMs.typical) || estimate.latencyMs.typical <= 0) {
     throw new InputError(`${deviceIds[0]} has no latency estimate for this model to compare with; the measurement was not stored`);
   }
@@ -556,12 +562,13 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
     precision: estimate.precision,
     source,
     date: new Date().toISOString().slice(0, 10),
+    ...(cpuThreads !== undefined ? { cpuThreads } : {}),
   });
   const c = correctionsOf(saved).get(deviceIds[0]) as DeviceCorrection;
   const result = { device: deviceIds[0], measuredMs, estimatedMs: estimate.latencyMs.typical, factor: c.factor, points: c.points, store: path.resolve(store) };
   if (flag(args, 'json')) io.out(JSON.stringify(result, null, 2));
   else {
-    io.out(`${deviceIds[0]}: measured ${measuredMs.toPrecision(4)} ms, estimated ${estimate.latencyMs.typical.toPrecision(4)} ms (${estimate.precision}, ${estimate.runtime}).`);
+    io.out(`${deviceIds[0]}: measured ${measuredMs.toPrecision(4)} ms, estimated ${estimate.latencyMs.typical.toPrecision(4)} ms (${estimate.precision}, ${estimate.runtime}${cpuThreads !== undefined ? `, ${cpuThreads} CPU thread${cpuThreads === 1 ? '' : 's'}` : ''}).`);
     io.out(`Stored in ${store}. ${deviceIds[0]} estimates are now multiplied by ${c.factor.toFixed(3)} (geometric mean over ${c.points} measurement${c.points > 1 ? 's' : ''}).`);
   }
   return 0;

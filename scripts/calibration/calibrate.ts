@@ -30,7 +30,7 @@ import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
 import { writeReferenceModel } from '../../test/support/modelgen/reference-archs';
-import { estimateDeviceWith } from '../../src/planner/estimate';
+import { estimateDeviceWith, hasApplicationCpu } from '../../src/planner/estimate';
 import { lookupSplit, publicationOf, SPLIT_RULE, type FrozenSplit } from './split';
 import { loadCatalog, loadPriors, toBase, type DeviceCalibration } from '../../src/planner/catalog';
 import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, uncalibratedHalf, rangeRuleCheck, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
@@ -87,13 +87,6 @@ const heldOutMode = arg('held-out', 'read');
 if (heldOutMode !== 'read' && heldOutMode !== 'omit') {
   process.stderr.write(`calibrate: --held-out must be read or omit, got "${heldOutMode}"\n${USAGE}\n`);
   process.exit(2);
-}
-
-/** True when the device's CPU layers run on an application CPU (its own or its host's), whose thread count an estimate takes. */
-function cpuThreadsApply(id: string): boolean {
-  const d = loadCatalog().byId(id)!;
-  const owner = d.cpu ? d : d.host ? loadCatalog().byId(d.host.deviceId) : undefined;
-  return owner?.cpu?.type === 'cpu';
 }
 
 /** 1 / the largest prior dense efficiency of the unit that runs most layers (100 when it has no catalog peak). */
@@ -195,7 +188,7 @@ async function main(): Promise<void> {
   const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
   // Pure inference as the estimator gives it to users.
   const inference = (p: CalPoint, cal: DeviceCalibration | null) => {
-    const threads = p.cpuThreads !== undefined && cpuThreadsApply(p.device) ? { cpuThreads: p.cpuThreads } : {};
+    const threads = p.cpuThreads !== undefined && hasApplicationCpu(p.device) ? { cpuThreads: p.cpuThreads } : {};
     const latency = estimateDeviceWith(profileOf(p), p.device, p.llm ? { runtime: p.runtime, ...threads } : { precision: p.precision, runtime: p.runtime, ...threads }, cal).latencyMs;
     // A point the estimator gives no latency would make every loss NaN and the grid search keep its start silently.
     if (!latency || !Number.isFinite(latency.typical)) throw new Error(`${p.label} on ${p.device}: the estimator gives no latency`);

@@ -65,3 +65,35 @@ test('edgeplan measure stores a measurement and estimate/plan then agree with it
   assert.equal(await main(['measure', sample, '--device', 'rpi5', '--store', store], io), 2, 'needs --latency-ms or --log');
   assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--measurements', path.join(dir, 'missing.json')], io), 1);
 });
+
+test('a benchmark_model log\'s thread count is read, and measure compares the run with an estimate at those threads', async () => {
+  const timing = 'Inference timings in us: Init: 23951, First inference: 123456, Warmup (avg): 98765.4, Inference (avg): 87654.3';
+  assert.equal(parseBenchmarkLog(['STARTING!', 'Num threads: [1]', timing].join('\n')).threads, 1);
+  assert.equal(parseBenchmarkLog(['#threads used for CPU inference: [4]', timing].join('\n')).threads, 4);
+  assert.equal(parseBenchmarkLog(['Num threads: [-1]', timing].join('\n')).threads, undefined, '-1 is the tool\'s default, not a count');
+  assert.equal(parseBenchmarkLog(timing).threads, undefined);
+
+  const { main } = await import('../../src/cli');
+  const dir = tempDir('meas-threads');
+  const store = path.join(dir, 'm.json');
+  const log = path.join(dir, 'bench.log');
+  fs.writeFileSync(log, ['Num threads: [1]', timing].join('\n'));
+  const sample = path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx');
+  const out: string[] = [];
+  const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(`ERR ${s}`) };
+  assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--threads', '1', '--json'], io), 0);
+  const oneThread = JSON.parse(out.pop() as string).estimates[0].latencyMs.typical;
+  assert.equal(await main(['measure', sample, '--device', 'rpi5', '--log', log, '--store', store, '--json'], io), 0, out.join('\n'));
+  const rec = JSON.parse(out.pop() as string);
+  assert.ok(Math.abs(rec.estimatedMs - oneThread) < 1e-9, `compared with the 1-thread estimate ${oneThread}, got ${rec.estimatedMs}`);
+  assert.equal(readStore(store).measurements[0].cpuThreads, 1);
+  // --threads overrides the log; a microcontroller has no thread count to take.
+  assert.equal(await main(['measure', sample, '--device', 'rpi5', '--log', log, '--threads', '4', '--store', store, '--json'], io), 0);
+  assert.equal(readStore(store).measurements[1].cpuThreads, 4);
+  assert.equal(await main(['measure', sample, '--device', 'stm32h7', '--latency-ms', '100', '--threads', '2', '--store', store], io), 1);
+  // A store edited by hand with a nonsense thread count keeps the measurement and drops the count.
+  const raw = JSON.parse(fs.readFileSync(store, 'utf8'));
+  raw.measurements[0].cpuThreads = 'many';
+  fs.writeFileSync(store, JSON.stringify(raw));
+  assert.equal(readStore(store).measurements[0].cpuThreads, undefined);
+});

@@ -65,12 +65,18 @@ function checkBattery(battery: EstimateOptions['battery']): void {
   if (!Number.isFinite(inferencesPerHour) || inferencesPerHour <= 0 || inferencesPerHour > 3.6e9) throw new EstimateInputError(`battery inferencesPerHour must be in (0, 3.6e9], got ${inferencesPerHour}`);
 }
 
+/** True when a device's CPU layers run on an application CPU (its own or its host's), whose thread count an estimate takes. */
+export function hasApplicationCpu(deviceId: string): boolean {
+  const device = loadCatalog().byId(deviceId);
+  const owner = device?.cpu ? device : device?.host ? loadCatalog().byId(device.host.deviceId) : undefined;
+  return owner?.cpu?.type === 'cpu';
+}
+
 /** Threads apply to an application CPU (its catalog peak counts every core); a microcontroller runs its kernels on one. */
 function checkThreads(device: DeviceSpec, threads: number | undefined): void {
   if (threads === undefined) return;
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new EstimateInputError(`cpuThreads must be a whole number from 1 to 1024, got ${threads}`);
-  const owner = device.cpu ? device : device.host ? loadCatalog().byId(device.host.deviceId) : undefined;
-  if (owner?.cpu?.type !== 'cpu') throw new EstimateInputError(`${device.id} has no application CPU whose thread count an estimate can change (its runtime runs on a microcontroller core)`);
+  if (!hasApplicationCpu(device.id)) throw new EstimateInputError(`${device.id} has no application CPU whose thread count an estimate can change (its runtime runs on a microcontroller core)`);
 }
 
 /** The catalog device the request names, once every part of the request is checked. */

@@ -20,6 +20,8 @@ export interface Measurement {
   /** Where the number came from: "typed", "tflite benchmark_model", "trtexec", "onnxruntime_perf_test". */
   source: string;
   date: string;
+  /** CPU threads the run used, when known (the estimate it was compared with used the same count). */
+  cpuThreads?: number;
 }
 
 export interface MeasurementStore {
@@ -39,6 +41,8 @@ export interface ParsedLog {
   source: string;
   /** The line the figure was read from. */
   line: string;
+  /** CPU threads the benchmark ran with, when the log states a positive count (benchmark_model's parameter echo). */
+  threads?: number;
 }
 
 /**
@@ -52,7 +56,10 @@ export function parseBenchmarkLog(text: string): ParsedLog {
   const lines = text.split(/\r?\n/);
   for (const line of lines) {
     const m = /Inference timings in us:.*?Inference \(avg\):\s*([0-9.eE+]+)/.exec(line);
-    if (m) return { latencyMs: positive(Number(m[1]) / 1000, line), source: 'tflite benchmark_model', line: line.trim() };
+    if (m) {
+      const threads = tfliteThreads(lines);
+      return { latencyMs: positive(Number(m[1]) / 1000, line), source: 'tflite benchmark_model', line: line.trim(), ...(threads ? { threads } : {}) };
+    }
   }
   for (const label of ['GPU Compute Time', 'Latency']) {
     for (const line of lines) {
@@ -66,6 +73,18 @@ export function parseBenchmarkLog(text: string): ParsedLog {
     if (m) return { latencyMs: positive(Number(m[1]), line), source: 'onnxruntime_perf_test', line: line.trim() };
   }
   throw new MeasurementError('no latency found in the log: expected TFLite benchmark_model ("Inference timings in us: ... Inference (avg): N"), trtexec ("GPU Compute Time: ... median = N ms") or onnxruntime_perf_test ("Average inference time cost: N ms") output');
+}
+
+/** benchmark_model echoes its parameters: "Num threads: [4]" (older) or "#threads used for CPU inference: [4]"; -1 means its default. */
+function tfliteThreads(lines: string[]): number | undefined {
+  for (const line of lines) {
+    const m = /(?:Num threads|#threads used for CPU inference):\s*\[(-?\d+)\]/.exec(line);
+    if (m) {
+      const n = Number(m[1]);
+      return n >= 1 && n <= 1024 ? n : undefined;
+    }
+  }
+  return undefined;
 }
 
 function positive(ms: number, line: string): number {
@@ -89,7 +108,16 @@ export function readStore(file: string): MeasurementStore {
     (m): m is Measurement =>
       !!m && typeof m.device === 'string' && typeof m.model === 'string' && typeof m.measuredMs === 'number' && m.measuredMs > 0 && typeof m.estimatedMs === 'number' && m.estimatedMs > 0,
   );
-  return { schemaVersion: 1, measurements: ok.map((m) => ({ ...m, precision: String(m.precision ?? ''), source: String(m.source ?? ''), date: String(m.date ?? '') })) };
+  return {
+    schemaVersion: 1,
+    measurements: ok.map(({ cpuThreads, ...m }) => ({
+      ...m,
+      precision: String(m.precision ?? ''),
+      source: String(m.source ?? ''),
+      date: String(m.date ?? ''),
+      ...(Number.isInteger(cpuThreads) && (cpuThreads as number) >= 1 && (cpuThreads as number) <= 1024 ? { cpuThreads } : {}),
+    })),
+  };
 }
 
 /** Adds a measurement and writes the store atomically (temp file, then rename). */
