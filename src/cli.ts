@@ -36,7 +36,7 @@ Usage:
   edgeplan devices [--json]
       List the hardware catalog, every figure with its public source.
   edgeplan plan MODEL --device ID[,ID...] [--latency-ms N] [--memory-mb N] [--power-w N] [--energy-mj N]
-                [--accuracy-drop N] [--no-retraining] [--no-calibration-data] [--plan FILE.plan.json]
+                [--accuracy-drop N] [--threads N] [--no-retraining] [--no-calibration-data] [--plan FILE.plan.json]
                 [--export docx,xlsx,pdf,pptx --out DIR [--force]] [--json]
       Recommend a compression pipeline that meets the budgets on the first device, with commands,
       and write the deployment plan as Word, Excel, PDF and PowerPoint.
@@ -85,6 +85,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     'power-w': { value: true },
     'energy-mj': { value: true },
     'accuracy-drop': { value: true },
+    threads: { value: true },
     'no-retraining': { value: false },
     'no-calibration-data': { value: false },
     plan: { value: true },
@@ -315,6 +316,7 @@ async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<numb
   const deviceIds = devicesArg(args, true);
   const budgets = budgetsArg(args);
   const precision = precisionArg(args);
+  const planThreads = numberFlag(args, 'threads', { min: 1, max: 1024, integer: true });
   const formats = values(args, 'export');
   for (const f of formats) {
     if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`--export takes ${EXPORT_FORMATS.join(',')}, got "${f}"`);
@@ -351,6 +353,7 @@ async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<numb
     precision,
     planJson,
     corrections: correctionsArg(args),
+    ...(planThreads !== undefined ? { cpuThreads: planThreads } : {}),
   });
 
   const written: string[] = [];

@@ -4,7 +4,7 @@
  */
 export { analyzeFile, ModelFileError, AnalysisCancelled } from './analyzers';
 export { loadCatalog } from './planner/catalog';
-export { estimateDevice, EstimateInputError } from './planner/estimate';
+export { cpuThreadsFor, estimateDevice, EstimateInputError } from './planner/estimate';
 export { recommend } from './planner/recommend';
 export { buildPlanDocument } from './planner/plan/document';
 export { benchmarkModel } from './measure';

@@ -248,7 +248,13 @@ function render(): void {
         ),
         compressionGroup(),
         group('Verify on this machine', 'verify', verifyControls(init.verify, defaultVerifyTechnique())),
-        group('Runtime', 'runtime', textField(['runtime', 'name'], 'Runtime'), textField(['runtime', 'notes'], 'Runtime notes', { multiline: true })),
+        group(
+          'Runtime',
+          'runtime',
+          textField(['runtime', 'name'], 'Runtime'),
+          numberField(['runtime', 'cpuThreads'], 'CPU threads', { nullable: true, hint: "Threads the runtime's CPU kernels use; empty = every core. TF Lite's Python Interpreter without num_threads uses 1." }),
+          textField(['runtime', 'notes'], 'Runtime notes', { multiline: true }),
+        ),
         rolloutGroup(),
         group(
           'Privacy',

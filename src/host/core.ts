@@ -104,12 +104,12 @@ export function knownDevices(wanted: readonly string[], devices: readonly Device
 export async function estimateAll(
   result: AnalysisResult,
   deviceIds: readonly string[],
-  opts: { budgets?: Budgets; precision?: ComputePrecision; withLayers?: boolean } = {},
+  opts: { budgets?: Budgets; precision?: ComputePrecision; withLayers?: boolean; cpuThreads?: number } = {},
 ): Promise<DeviceResult[]> {
-  const { estimateDevice } = await loadCore();
+  const { estimateDevice, cpuThreadsFor } = await loadCore();
   return deviceIds.map((device) => {
     try {
-      const est: DeviceEstimate = estimateDevice(result.model, device, { precision: opts.precision, budgets: opts.budgets ?? {} });
+      const est: DeviceEstimate = estimateDevice(result.model, device, { precision: opts.precision, budgets: opts.budgets ?? {}, ...cpuThreadsFor(device, opts.cpuThreads) });
       const l = est.latencyMs;
       if (![l.low, l.typical, l.high, est.memory.totalBytes].every(Number.isFinite)) {
         // No compute graph (weights-only formats) or an unknown shape: there is no honest number to show.
@@ -132,7 +132,7 @@ export async function estimateAll(
 }
 
 /** The recommendation, with the plan's measured steps marked and re-ranked on them (see recommend/measured.ts). */
-export async function recommendFor(result: AnalysisResult, deviceId: string, budgets: Budgets, verification?: PlanVerification[]): Promise<RecommendationResult> {
+export async function recommendFor(result: AnalysisResult, deviceId: string, budgets: Budgets, verification?: PlanVerification[], cpuThreads?: number): Promise<RecommendationResult> {
   const { recommend, applyMeasured } = await loadCore();
-  return applyMeasured(recommend(result.model, deviceId, budgets), verification);
+  return applyMeasured(recommend(result.model, deviceId, budgets, { cpuThreads }), verification);
 }

@@ -305,15 +305,15 @@ export class PlannerController {
   private async computeFigures(seq: number): Promise<PlannerFigures | null> {
     if (!this.analysis || !this.plan) return null;
     const plan = this.plan;
-    this.figuresKey = JSON.stringify({ t: plan.targets, b: plan.budgets });
+    this.figuresKey = JSON.stringify({ t: plan.targets, b: plan.budgets, c: plan.runtime.cpuThreads });
     const targets = plan.targets.filter((t) => this.knownIds().has(t));
     if (targets.length === 0) return { seq, results: [], recommendation: null, error: 'Choose at least one target device to see estimates.' };
     try {
-      const results = await estimateAll(this.analysis, targets, { budgets: plan.budgets, withLayers: false });
+      const results = await estimateAll(this.analysis, targets, { budgets: plan.budgets, withLayers: false, cpuThreads: plan.runtime.cpuThreads });
       let recommendation = null;
       let error: string | undefined;
       try {
-        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets, plan.verification);
+        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets, plan.verification, plan.runtime.cpuThreads);
       } catch (e) {
         error = `No recommendation: ${errorText(e)}`;
         log.warn(`recommendation for ${targets[0]} failed: ${errorText(e)}`);
@@ -415,7 +415,7 @@ export class PlannerController {
     this.errors = check.errors;
     this.post({ type: 'planner/validation', seq, errors: check.errors });
     this.saver.schedule();
-    const key = JSON.stringify({ t: check.plan.targets, b: check.plan.budgets });
+    const key = JSON.stringify({ t: check.plan.targets, b: check.plan.budgets, c: check.plan.runtime.cpuThreads });
     if (key !== this.figuresKey) this.estimator.schedule();
   }
 

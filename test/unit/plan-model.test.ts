@@ -19,3 +19,34 @@ test('validation names the bad field', () => {
   assert.throws(() => validatePlan('nope'), /JSON object/);
   assert.throws(() => validatePlan({ ...plan, project: { name: 'x'.repeat(30_000) } }), /^PlanValidationError: project\.name: must be text of at most 20000 characters$/);
 });
+
+test('runtime.cpuThreads: a whole number from 1 to 1024, or absent; the plan document applies it to devices with an application CPU only', async () => {
+  const plan = createDefaultPlan('a.onnx', 'a.onnx', ['rpi5']) as unknown as Record<string, unknown>;
+  assert.equal(validatePlan({ ...plan, runtime: { name: 'tflite', notes: '', cpuThreads: 2 } }).runtime.cpuThreads, 2);
+  assert.equal(validatePlan({ ...plan, runtime: { name: 'tflite', notes: '', cpuThreads: null } }).runtime.cpuThreads, undefined, 'the form\'s empty field');
+  assert.equal('cpuThreads' in validatePlan(plan).runtime, false);
+  for (const bad of [0, 1.5, 5000, 'four']) {
+    assert.throws(() => validatePlan({ ...plan, runtime: { name: '', notes: '', cpuThreads: bad } }), (e: unknown) => e instanceof PlanValidationError && e.field === 'runtime.cpuThreads', String(bad));
+  }
+
+  const { buildPlanDocument } = await import('../../src/planner/plan/document');
+  const { analyzeFile } = await import('../../src/analyzers');
+  const path = await import('path');
+  const sample = path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx');
+  const analysis = await analyzeFile(sample);
+  const targets = ['rpi5', 'stm32h7'];
+  const all = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: targets, budgets: {} });
+  const one = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: targets, budgets: {}, cpuThreads: 1 });
+  assert.equal(one.plan.runtime.cpuThreads, 1);
+  assert.ok(one.estimates[0].latencyMs.typical > all.estimates[0].latencyMs.typical, 'the Pi 5 at one thread is slower');
+  assert.ok(one.estimates[0].assumptions.some((a) => /uses 1 thread/.test(a)));
+  assert.equal(one.estimates[1].latencyMs.typical, all.estimates[1].latencyMs.typical, 'a microcontroller target is unaffected, not an error');
+  // The recommendation re-estimates its pipelines at the same thread count.
+  const top = (d: typeof all) => d.recommendation.recommendations[0];
+  assert.deepEqual(top(one).steps.map((x) => x.technique), top(all).steps.map((x) => x.technique));
+  assert.ok(top(one).predicted.latencyMs.typical > top(all).predicted.latencyMs.typical, `${top(one).predicted.latencyMs.typical} vs ${top(all).predicted.latencyMs.typical}`);
+  // A plan file's count is used unless --threads overrides it.
+  const fromFile = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: targets, budgets: {}, planJson: { ...JSON.parse(JSON.stringify(one.plan)), runtime: { name: '', notes: '', cpuThreads: 2 } } });
+  assert.equal(fromFile.plan.runtime.cpuThreads, 2);
+  assert.equal(buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: targets, budgets: {}, planJson: fromFile.plan, cpuThreads: 4 }).plan.runtime.cpuThreads, 4);
+});

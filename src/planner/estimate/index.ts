@@ -24,7 +24,7 @@ import { checkInputs, EstimateInputError, type EstimateOptions } from './inputs'
 import type { EstimateNote, NoLatencyCause } from './reasons';
 import { explainNote, noLatencyWhy, UNCALIBRATED_NOTE } from './explain';
 
-export { EstimateInputError, hasApplicationCpu, type EstimateOptions } from './inputs';
+export { EstimateInputError, cpuThreadsFor, hasApplicationCpu, type EstimateOptions } from './inputs';
 
 /** The fitted factors that apply to one estimate (1 where the device has no calibration). */
 interface Factors {

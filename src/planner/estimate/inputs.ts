@@ -72,6 +72,11 @@ export function hasApplicationCpu(deviceId: string): boolean {
   return owner?.cpu?.type === 'cpu';
 }
 
+/** The thread count as an estimate option for this device: given only where an application CPU runs the CPU layers. */
+export function cpuThreadsFor(deviceId: string, threads: number | undefined): { cpuThreads?: number } {
+  return threads !== undefined && hasApplicationCpu(deviceId) ? { cpuThreads: threads } : {};
+}
+
 /** Threads apply to an application CPU (its catalog peak counts every core); a microcontroller runs its kernels on one. */
 function checkThreads(device: DeviceSpec, threads: number | undefined): void {
   if (threads === undefined) return;

@@ -5,7 +5,7 @@
 import * as path from 'path';
 import type { AnalysisResult } from '../../analyzers/profile-types';
 import { loadCatalog } from '../catalog';
-import { estimateDevice } from '../estimate';
+import { cpuThreadsFor, estimateDevice } from '../estimate';
 import { recommend } from '../recommend';
 import { applyMeasured } from '../recommend/measured';
 import { createDefaultPlan, validatePlan, type DeploymentPlan, type PlanDocument } from '.';
@@ -27,6 +27,8 @@ export interface PlanInputs {
   planJson?: unknown;
   /** The user's own measurements per device (edgeplan measure), applied to every estimate. */
   corrections?: ReadonlyMap<string, DeviceCorrection>;
+  /** CPU threads given now (CLI --threads); overrides the plan file's runtime.cpuThreads. */
+  cpuThreads?: number;
 }
 
 export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
@@ -42,14 +44,16 @@ export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
     },
     targets: inputs.deviceIds.length ? [...inputs.deviceIds] : base.targets,
     budgets: { ...base.budgets, ...definedOnly(inputs.budgets ?? {}) },
+    runtime: { ...base.runtime, ...(inputs.cpuThreads !== undefined ? { cpuThreads: inputs.cpuThreads } : {}) },
   };
   if (!plan.project.name) plan.project.name = `${modelName} edge deployment`;
   if (plan.targets.length === 0) throw new Error('the plan names no target device');
 
   const corrections = inputs.corrections;
-  const estimates: DeviceEstimate[] = plan.targets.map((id) => estimateDevice(profile, id, { precision: inputs.precision, budgets: plan.budgets, corrections }));
+  const cpuThreads = plan.runtime.cpuThreads;
+  const estimates: DeviceEstimate[] = plan.targets.map((id) => estimateDevice(profile, id, { precision: inputs.precision, budgets: plan.budgets, corrections, ...cpuThreadsFor(id, cpuThreads) }));
   // Steps measured on the user's data (edgeplan verify) are marked, and may re-rank the pipelines.
-  const recommendation: RecommendationResult = applyMeasured(recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision, corrections }), plan.verification);
+  const recommendation: RecommendationResult = applyMeasured(recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision, corrections, cpuThreads }), plan.verification);
 
   const top = recommendation.recommendations[0];
   if (plan.compression.techniques.length === 0 && top) {

@@ -55,7 +55,8 @@ export interface DeploymentPlan {
     techniques: Technique[];
     notes: string;
   };
-  runtime: { name: string; notes: string };
+  /** cpuThreads: the threads the runtime's CPU kernels use (absent: every core); estimates on an application CPU take it. */
+  runtime: { name: string; notes: string; cpuThreads?: number };
   rollout: {
     stages: RolloutStage[];
     signing: string;
@@ -199,6 +200,14 @@ export function validateBudgets(raw: unknown, field = 'budgets'): Budgets {
   return b;
 }
 
+/** runtime.cpuThreads: a whole number of threads from 1 to 1024, or absent (every core). */
+function threadsOf(runtime: Obj): { cpuThreads?: number } {
+  const n = num(runtime, 'cpuThreads', 'runtime', 1, 1024);
+  if (n === undefined) return {};
+  if (!Number.isInteger(n)) throw new PlanValidationError('runtime.cpuThreads', 'must be a whole number of threads');
+  return { cpuThreads: n };
+}
+
 /** A DeploymentPlan from untrusted JSON (plan file, webview message); throws PlanValidationError. */
 export function validatePlan(raw: unknown): DeploymentPlan {
   if (!isObj(raw)) throw new PlanValidationError('plan', 'must be a JSON object');
@@ -261,7 +270,7 @@ export function validatePlan(raw: unknown): DeploymentPlan {
     budgets: validateBudgets(raw.budgets),
     dataConstraints: str(raw, 'dataConstraints', 'plan'),
     compression: { techniques, notes: str(compression, 'notes', 'compression') },
-    runtime: { name: str(runtime, 'name', 'runtime'), notes: str(runtime, 'notes', 'runtime') },
+    runtime: { name: str(runtime, 'name', 'runtime'), notes: str(runtime, 'notes', 'runtime'), ...threadsOf(runtime) },
     rollout: {
       stages,
       signing: str(rollout, 'signing', 'rollout'),

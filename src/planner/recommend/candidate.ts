@@ -51,6 +51,14 @@ export interface SearchContext {
   traits: ModelTraits;
   basePrecision: ComputePrecision | undefined;
   corrections?: ReadonlyMap<string, DeviceCorrection>;
+  /** Threads the runtime's CPU kernels use (absent: every core). */
+  cpuThreads?: number;
+}
+
+/** What the user's setup adds to every estimate of a search: their measurements and their CPU thread count. */
+export interface DeviceSetup {
+  corrections?: ReadonlyMap<string, DeviceCorrection>;
+  cpuThreads?: number;
 }
 
 export function techniquesOf(ev: Evaluated): Technique[] {

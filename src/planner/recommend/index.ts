@@ -18,7 +18,7 @@ import { applyTechnique } from './transform';
 import { TECHNIQUES, citation } from './technique-table';
 import { commandsFor, int16ActivationCommands, type CommandContext } from './commands';
 import { operationalPlan } from './operations';
-import { techniquesOf, type Evaluated, type SearchContext, type StepSpec } from './candidate';
+import { techniquesOf, type DeviceSetup, type Evaluated, type SearchContext, type StepSpec } from './candidate';
 import { ONE, ZERO, stepAccuracy, stepEffort, stepSize, stepSpeedup } from './effects';
 import { compareCandidates } from './judge';
 import { evaluate, rank, searchDevice } from './search';
@@ -34,6 +34,8 @@ export interface RecommendOptions {
   alternatives?: 'auto' | 'always' | 'never';
   /** The user's own measurements per device: every estimate of a device found here is corrected. */
   corrections?: ReadonlyMap<string, DeviceCorrection>;
+  /** Threads the runtime's CPU kernels use (absent: every core); applied on devices with an application CPU. */
+  cpuThreads?: number;
 }
 
 export class RecommendInputError extends Error {
@@ -137,11 +139,11 @@ interface AlternativeDevice {
 }
 
 /** Every other catalog device with its own best pipeline, best first. */
-function alternativesFor(profile: ModelProfile, target: DeviceSpec, budgets: Budgets, precision: ComputePrecision | undefined, corrections?: ReadonlyMap<string, DeviceCorrection>): AlternativeDevice[] {
+function alternativesFor(profile: ModelProfile, target: DeviceSpec, budgets: Budgets, precision: ComputePrecision | undefined, setup: DeviceSetup): AlternativeDevice[] {
   const out: AlternativeDevice[] = [];
   for (const spec of loadCatalog().devices) {
     if (spec.id === target.id) continue;
-    const { all, ctx } = searchDevice(profile, spec, budgets, precision, true, corrections);
+    const { all, ctx } = searchDevice(profile, spec, budgets, precision, true, setup);
     const best = rank(all)[0];
     if (!best || !best.estimate) continue;
     const pipeline = techniquesOf(best);
@@ -177,7 +179,7 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   const maxPipelines = Math.max(1, Math.min(20, opts.maxPipelines ?? 3));
   const b: Budgets = { retraining: true, calibrationData: true, ...budgets };
 
-  const { baseline, all, ctx } = searchDevice(profile, spec, b, opts.precision, false, opts.corrections);
+  const { baseline, all, ctx } = searchDevice(profile, spec, b, opts.precision, false, { corrections: opts.corrections, cpuThreads: opts.cpuThreads });
   const ranked = rank(all);
   const meeting = ranked.filter((e) => e.meetsAll);
 
@@ -197,7 +199,7 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   let alternatives: Alternative[] = [];
   let others: AlternativesVerdict = null;
   if (opts.alternatives === 'always' || (opts.alternatives !== 'never' && !meeting.length)) {
-    const alts = alternativesFor(profile, spec, b, opts.precision, opts.corrections);
+    const alts = alternativesFor(profile, spec, b, opts.precision, { corrections: opts.corrections, cpuThreads: opts.cpuThreads });
     const fitting = alts.filter((a) => a.best.meetsAll);
     alternatives = (fitting.length ? fitting : alts.slice(0, 3)).slice(0, 6).map((a) => a.alt);
     if (!meeting.length && fitting.length) {

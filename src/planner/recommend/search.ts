@@ -7,11 +7,10 @@
  */
 import type { ModelProfile } from '../../analyzers/profile-types';
 import type { DeviceSpec } from '../catalog';
-import { estimateDeviceDetailed } from '../estimate';
+import { cpuThreadsFor, estimateDeviceDetailed } from '../estimate';
 import { needsStaticShapes, unsupportedOps } from '../estimate/compatibility';
-import type { DeviceCorrection } from '../estimate/measurements';
 import type { Budgets, ComputePrecision, Effort, Technique } from '../types';
-import type { Evaluated, SearchContext, StepSpec } from './candidate';
+import type { DeviceSetup, Evaluated, SearchContext, StepSpec } from './candidate';
 import { addRange, stepAccuracy, stepEffort, ZERO } from './effects';
 import { compareCandidates, judge, maxEffort } from './judge';
 import { TECHNIQUES, type DeviceClass } from './technique-table';
@@ -96,7 +95,7 @@ function estimateSteps(p: ModelProfile, steps: StepSpec[], ctx: SearchContext): 
   if (precision && !ctx.spec.precisions.includes(precision)) return { estimate: null, compatibility: null, error: `${ctx.spec.name} cannot compute in ${precision}` };
   const runtime = steps.find((s) => s.technique === 'change-runtime')?.runtime?.id;
   try {
-    const r = estimateDeviceDetailed(p, ctx.spec.id, { precision, runtime, budgets: ctx.budgets, corrections: ctx.corrections });
+    const r = estimateDeviceDetailed(p, ctx.spec.id, { precision, runtime, budgets: ctx.budgets, corrections: ctx.corrections, ...cpuThreadsFor(ctx.spec.id, ctx.cpuThreads) });
     return { estimate: r.estimate, compatibility: r.compatibility, error: null };
   } catch (e) {
     return { estimate: null, compatibility: null, error: (e as Error).message };
@@ -164,11 +163,11 @@ export function searchDevice(
   budgets: Budgets,
   basePrecision: ComputePrecision | undefined,
   reduced: boolean,
-  corrections?: ReadonlyMap<string, DeviceCorrection>,
+  setup: DeviceSetup = {},
 ): { baseline: Evaluated; all: Evaluated[]; ctx: SearchContext } {
   const traits = modelTraits(profile);
   const cls = deviceClassOf(spec);
-  const ctx: SearchContext = { spec, cls, budgets, traits, basePrecision: basePrecision && spec.precisions.includes(basePrecision) ? basePrecision : undefined, corrections };
+  const ctx: SearchContext = { spec, cls, budgets, traits, basePrecision: basePrecision && spec.precisions.includes(basePrecision) ? basePrecision : undefined, ...setup };
   const baseline = evaluate(profile, [], ctx);
   const all: Evaluated[] = [baseline];
   const precisions = precisionOptions(spec, cls, traits, budgets);
