@@ -42,7 +42,7 @@ test('runtime.cpuThreads: a whole number from 1 to 1024, or absent; the plan doc
   assert.ok(one.estimates[0].assumptions.some((a) => /uses 1 thread/.test(a)));
   assert.equal(one.estimates[1].latencyMs.typical, all.estimates[1].latencyMs.typical, 'a microcontroller target is unaffected, not an error');
   // The recommendation re-estimates its pipelines at the same thread count.
-  const top = (d: typeof all) => d.recommendation.recommendations[0];
+  const top = (d: typeof all) => d.recommendation!.recommendations[0];
   assert.deepEqual(top(one).steps.map((x) => x.technique), top(all).steps.map((x) => x.technique));
   assert.ok(top(one).predicted.latencyMs.typical > top(all).predicted.latencyMs.typical, `${top(one).predicted.latencyMs.typical} vs ${top(all).predicted.latencyMs.typical}`);
   // A plan file's count is used unless --threads overrides it.

@@ -248,3 +248,17 @@ test('real third-party model: light_squeezenet.onnx (FP32) for the Coral gets fu
   assert.match(code, /light_squeezenet/);
   for (const i of p.inputs) assert.ok(code.includes(`calibration/${i.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}/`), `input ${i.name} in the commands`);
 });
+
+test('TF Lite commands on a board with an application CPU say to pass num_threads (one thread otherwise); microcontrollers get no such note', async () => {
+  const { tfliteInt8, tfliteFp16, edgetpuCompile } = await import('../../src/planner/recommend/commands/tflite');
+  const profile = await profileOf(tinyCnnOnnx('threads-note'));
+  const ctx = (deviceId: string) => {
+    const spec = loadCatalog().byId(deviceId)!;
+    return { profile, deviceClass: deviceClassOf(spec), deviceId, deviceName: spec.name };
+  };
+  const threads = (notes: string[] | undefined) => (notes ?? []).some((n) => /num_threads=4/.test(n) && /one thread/.test(n));
+  assert.ok(threads(tfliteInt8(ctx('rpi5')).notes));
+  assert.ok(threads(tfliteFp16(ctx('rpi4')).notes));
+  assert.ok(threads(edgetpuCompile(ctx('coral-usb')).notes), 'the Coral host runs the ops the Edge TPU cannot');
+  assert.ok(!threads(tfliteInt8(ctx('stm32h7')).notes));
+});

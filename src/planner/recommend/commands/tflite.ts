@@ -6,6 +6,17 @@
 import type { ModelProfile } from '../../../analyzers/profile-types';
 import type { CommandBlock } from '../../types';
 import { inputSpecs, names, calibrationReaderPy, type CommandContext, type InputSpec } from './common';
+import { hasApplicationCpu } from '../../estimate/inputs';
+
+/**
+ * Where the model's CPU layers run on an application CPU: TF Lite's Python Interpreter without num_threads runs them
+ * on one thread (tensorflow/lite/tflite_with_xnnpack.cc, kernels/cpu_backend_context.cc), which the estimates do not
+ * assume unless told (--threads / the planner's CPU threads).
+ */
+function threadsNote(ctx: CommandContext, what: string): string[] {
+  if (!hasApplicationCpu(ctx.deviceId)) return [];
+  return [`Run it with the CPU threads you mean: tf.lite.Interpreter(model_path=..., num_threads=4) (tflite_runtime the same). Without num_threads TF Lite runs ${what} on one thread — up to ~4x slower on a 4-core board; the estimates assume every core unless you give --threads (CLI) or CPU threads (planner).`];
+}
 
 function tfSourceLines(p: ModelProfile): { code: string; notes: string[] } {
   const { file, stem } = names(p);
@@ -83,6 +94,7 @@ for d in interpreter.get_input_details():
             'WARNING: with int8 input/output the application must quantize its input itself: q = round(x / scale) + zero_point, using the scale and zero point printed above (and dequantize the output the same way). Feeding float-normalised values directly gives silently wrong results.',
             'TFLITE_BUILTINS_INT8 makes conversion fail on any op that has no integer kernel — that is what an integer-only accelerator needs.',
           ]),
+      ...threadsNote(ctx, 'its CPU kernels'),
     ],
   };
 }
@@ -99,7 +111,7 @@ ${src.code}
 ${settings}
 open("${stem}_${suffix}.tflite", "wb").write(converter.convert())
 `,
-    notes: [...src.notes, ...notes],
+    notes: [...src.notes, ...notes, ...threadsNote(ctx, 'its CPU kernels')],
   };
 }
 
@@ -125,6 +137,7 @@ python3 -c "from pycoral.utils.edgetpu import make_interpreter; i = make_interpr
     notes: [
       'The Edge TPU runs only fully 8-bit quantized TFLite models with static shapes; the first op it cannot map sends that op and everything after it to the CPU.',
       'Parameters beyond the ~8 MB on-chip cache are streamed from the host every inference (see "Off-chip memory used for streaming uncached model parameters" in the log).',
+      ...threadsNote(ctx, 'the ops left on the host CPU'),
     ],
   };
 }
