@@ -94,6 +94,12 @@ test('catalog: a broken entry gives a clear error naming the device and field', 
   badHost.devices.find((d) => d.id === 'coral-usb')!.host.deviceId = 'pi-zero';
   assert.throws(() => buildCatalog(badHost), /host\.deviceId" names "pi-zero"/);
 
+  for (const bad of [0, 2.5, 9, 'all']) {
+    const peakCores = clone(devicesJson) as { devices: Record<string, any>[] };
+    peakCores.devices.find((d) => d.id === 'apple-m1')!.cpu.peakCores = bad;
+    assert.throws(() => buildCatalog(peakCores), /device "apple-m1": field "cpu\.peakCores" must be a whole number of cores from 1 to the unit's cores/, String(bad));
+  }
+
   const disordered = clone(devicesJson) as { devices: Record<string, any>[] };
   disordered.devices.find((d) => d.id === 'snapdragon-8-gen-3')!.power.inferring.low.value = 9;
   assert.throws(() => buildCatalog(disordered), /snapdragon-8-gen-3": field "power\.inferring" must have low <= typical <= high/);

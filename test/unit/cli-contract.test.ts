@@ -318,7 +318,7 @@ test('estimate --threads N: the CPU runs at N of its cores and the output says s
   ]);
   const [a, o] = [parseJsonOut(all).estimates[0], parseJsonOut(one).estimates[0]];
   assert.ok(o.latencyMs.typical > a.latencyMs.typical, `1 thread ${o.latencyMs.typical} ms vs every core ${a.latencyMs.typical} ms`);
-  assert.ok(o.assumptions.some((x: string) => /uses 1 thread, so its layers compute at 1 of 4 cores/.test(x)), o.assumptions.join('\n'));
+  assert.ok(o.assumptions.some((x: string) => /uses 1 thread, so its layers compute at 1 of the 4 cores its peak counts/.test(x)), o.assumptions.join('\n'));
   assert.ok(!a.assumptions.some((x: string) => /thread/.test(x)), 'no thread note by default');
   assertBadInput(zero, /--threads must be at least 1/);
   assertBadInput(mcu, /stm32h7 has no application CPU whose thread count/);

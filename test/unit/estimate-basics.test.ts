@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { estimateDevice, EstimateInputError } from '../../src/planner/estimate';
+import { applyCpuThreads, cpuUnit } from '../../src/planner/estimate/throughput';
 import { loadCatalog, loadCalibration, toBase } from '../../src/planner/catalog';
 import type { LayerProfile, ModelProfile } from '../../src/analyzers/profile-types';
 import type { Precision } from '../../src/analyzers/graph';
@@ -241,7 +242,7 @@ test('CPU threads: one thread of the Pi 5\'s four slows compute-bound CPU layers
   assert.ok(r > 2.5 && r <= 4 + 1e-9, `1 of 4 cores: x${r} (compute scales with cores, dispatch does not)`);
   assert.ok(two.latencyMs.typical > all.latencyMs.typical && two.latencyMs.typical < one.latencyMs.typical);
   assert.equal(estimateDevice(m, 'rpi5', { precision: 'fp32', cpuThreads: 64 }).latencyMs.typical, all.latencyMs.typical, 'more threads than cores use every core');
-  assert.match(one.assumptions.join('\n'), /1 thread, so its layers compute at 1 of 4 cores/);
+  assert.match(one.assumptions.join('\n'), /1 thread, so its layers compute at 1 of the 4 cores its peak counts/);
   // A memory-bound model (big weights, few MACs) barely moves: threads scale compute only.
   const mem = cnn({ n: 4, macs: 1e6, params: 20_000_000 });
   const ratio = estimateDevice(mem, 'rpi5', { precision: 'fp32', cpuThreads: 1 }).latencyMs.typical / estimateDevice(mem, 'rpi5', { precision: 'fp32' }).latencyMs.typical;
@@ -250,6 +251,17 @@ test('CPU threads: one thread of the Pi 5\'s four slows compute-bound CPU layers
   const fp32OnCoral = estimateDevice(cnn({ n: 4, macs: 200e6 }), 'coral-usb');
   const fp32OnCoral1 = estimateDevice(cnn({ n: 4, macs: 200e6 }), 'coral-usb', { cpuThreads: 1 });
   assert.ok(fp32OnCoral1.latencyMs.typical > 2 * fp32OnCoral.latencyMs.typical, 'an fp32 model runs entirely on the Pi 5 host');
+  // A phone CPU's peaks count its performance cores (peakCores): two threads on the A17 Pro use both of them.
+  const scaled = (id: string, t: number) => {
+    const u = cpuUnit(loadCatalog().byId(id)!, 1);
+    const before = u.dense.fp32!;
+    const r = applyCpuThreads(u, t)!;
+    return { ...r, share: u.dense.fp32! / before };
+  };
+  assert.deepEqual(scaled('apple-a17-pro', 2), { threads: 2, used: 2, cores: 2, share: 1 });
+  assert.deepEqual(scaled('apple-a17-pro', 1), { threads: 1, used: 1, cores: 2, share: 0.5 });
+  assert.deepEqual(scaled('snapdragon-8-gen-3', 3), { threads: 3, used: 3, cores: 6, share: 0.5 });
+  assert.deepEqual(scaled('rpi5', 2), { threads: 2, used: 2, cores: 4, share: 0.5 });
   for (const bad of [0, -1, 1.5, Number.NaN, 5000]) assert.throws(() => estimateDevice(m, 'rpi5', { cpuThreads: bad }), EstimateInputError, String(bad));
   assert.throws(() => estimateDevice(m, 'stm32h7', { cpuThreads: 2 }), /microcontroller core/);
 });

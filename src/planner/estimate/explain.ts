@@ -162,8 +162,8 @@ export function explainNote(n: EstimateNote): string {
       return `${n.bodies} control-flow bod${n.bodies === 1 ? 'y' : 'ies'} (If/Loop/Scan) hold work that runs a data-dependent number of times (e.g. ${n.example}); it is not counted, so the latency is a lower bound.`;
     case 'cpu-threads':
       return n.used < n.cores
-        ? `${n.unitName}: the runtime uses ${n.threads} thread${n.threads === 1 ? '' : 's'}, so its layers compute at ${n.used} of ${n.cores} cores' rate (scaled linearly from the all-core figure, a prior; memory time and per-op dispatch unchanged).`
-        : `${n.unitName}: the runtime uses ${n.threads} threads, every one of its ${n.cores} cores (the all-core figure).`;
+        ? `${n.unitName}: the runtime uses ${n.threads} thread${n.threads === 1 ? '' : 's'}, so its layers compute at ${n.used} of the ${n.cores} cores its peak counts (scaled linearly, a prior; memory time and per-op dispatch unchanged).`
+        : `${n.unitName}: the runtime uses ${n.threads} threads, at least the ${n.cores} cores its peak counts (the full figure).`;
     case 'cpu-stand-in':
       return 'The catalog has no published compute peak for this CPU; a faster CPU stands in, so the latency of the layers it runs is a lower bound.';
     case 'plug-in-power':

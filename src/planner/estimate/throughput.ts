@@ -165,13 +165,13 @@ export interface CpuThreads {
 }
 
 /**
- * Scales an application CPU's compute rate to the threads its runtime uses: the catalog peak counts every core, so
- * `used` of `cores` cores give used / cores of it (linear in cores, a prior; memory time and per-op dispatch are left
+ * Scales an application CPU's compute rate to the threads its runtime uses: the catalog peak counts every core (or,
+ * on a phone, its performance cores: peakCores), so `used` of those `cores` give used / cores of it (linear in cores, a prior; memory time and per-op dispatch are left
  * as they are). Null when no thread count is given, the unit is not an application CPU or its cores are unknown.
  */
 export function applyCpuThreads(cpu: Unit, threads: number | undefined): CpuThreads | null {
   if (threads === undefined || cpu.spec.type !== 'cpu') return null;
-  const cores = toBase(cpu.spec.cores, 'count');
+  const cores = cpu.spec.peakCores ?? toBase(cpu.spec.cores, 'count');
   if (!cores) return null;
   const used = Math.min(threads, cores);
   for (const p of Object.keys(cpu.dense) as ComputePrecision[]) cpu.dense[p]! *= used / cores;
