@@ -145,6 +145,22 @@ for (const theme of THEMES_TO_RUN) {
       await s.wb.screenshot(join(artifactDir, `planner-${theme}.png`));
     });
 
+    it('CPU threads in the planner re-estimate a Raspberry Pi 5 target at that many cores, as edgeplan estimate --threads does', async () => {
+      if (!(await planner.locator('[data-testid="target-rpi5"]').isChecked())) await planner.locator('[data-testid="target-rpi5"]').check();
+      const allCores = await waitFor('an rpi5 figure card', async () => (await figureCards(planner)).find((x) => x.device === 'rpi5' && x.latency) ?? null, { timeoutMs: 30_000 });
+      await typeInto(planner, 'field-runtime.cpuThreads', '1');
+      const expected = cliEstimate(model.file, 'rpi5', 1).latencyMs.typical;
+      const oneThread = await waitFor('the rpi5 card at one thread', async () => {
+        const card = (await figureCards(planner)).find((x) => x.device === 'rpi5' && x.latency);
+        const ms = card && /^([\d.]+) ms/.exec(card.latency);
+        return ms && Math.abs(Number(ms[1]) - expected) <= 0.006 * expected ? card : null;
+      }, { timeoutMs: 30_000 });
+      assert.notEqual(oneThread.latency, allCores.latency, 'one thread of four is slower than every core');
+      await waitFor('the plan file to keep the thread count', () => JSON.parse(readFileSync(planFiles(s.dirs.workspace)[0], 'utf8')).runtime?.cpuThreads === 1, { timeoutMs: 10_000 });
+      await typeInto(planner, 'field-runtime.cpuThreads', '');
+      await waitFor('the rpi5 card back at every core', async () => (await figureCards(planner)).some((x) => x.device === 'rpi5' && x.latency === allCores.latency), { timeoutMs: 30_000 });
+    });
+
     it('"Verify on this machine" in the planner builds the INT8 model, shows the measured table and the side-by-side, and the plan keeps the measurement', async () => {
       await planner.locator('[data-testid="verify-technique"]').selectOption('int8-ptq');
       await planner.locator('[data-testid="verify-data-synthetic"]').check();
