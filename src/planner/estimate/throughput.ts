@@ -166,8 +166,9 @@ export interface CpuThreads {
 
 /**
  * Scales an application CPU's compute rate to the threads its runtime uses: the catalog peak counts every core (or,
- * on a phone, its performance cores: peakCores), so `used` of those `cores` give used / cores of it (linear in cores, a prior; memory time and per-op dispatch are left
- * as they are). Null when no thread count is given, the unit is not an application CPU or its cores are unknown.
+ * on a phone, its performance cores: peakCores), so `used` of those `cores` give used / cores of it (linear in cores,
+ * a prior; memory time and per-op dispatch are left as they are). Null when no thread count is given, the unit is
+ * not an application CPU or its cores are unknown.
  */
 export function applyCpuThreads(cpu: Unit, threads: number | undefined): CpuThreads | null {
   if (threads === undefined || cpu.spec.type !== 'cpu') return null;
