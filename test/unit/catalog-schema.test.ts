@@ -94,11 +94,14 @@ test('catalog: a broken entry gives a clear error naming the device and field', 
   badHost.devices.find((d) => d.id === 'coral-usb')!.host.deviceId = 'pi-zero';
   assert.throws(() => buildCatalog(badHost), /host\.deviceId" names "pi-zero"/);
 
-  for (const bad of [0, 2.5, 9, 'all']) {
+  for (const [bad, message] of [[0, /cpu\.peakCores\.value" must be a positive finite number/], [2.5, /cpu\.peakCores\.value" must be a whole number of cores from 1 to the unit's cores/], [9, /cpu\.peakCores\.value" must be a whole number of cores/]] as const) {
     const peakCores = clone(devicesJson) as { devices: Record<string, any>[] };
-    peakCores.devices.find((d) => d.id === 'apple-m1')!.cpu.peakCores = bad;
-    assert.throws(() => buildCatalog(peakCores), /device "apple-m1": field "cpu\.peakCores" must be a whole number of cores from 1 to the unit's cores/, String(bad));
+    peakCores.devices.find((d) => d.id === 'apple-m1')!.cpu.peakCores.value = bad;
+    assert.throws(() => buildCatalog(peakCores), message, String(bad));
   }
+  const bareCores = clone(devicesJson) as { devices: Record<string, any>[] };
+  bareCores.devices.find((d) => d.id === 'apple-m1')!.cpu.peakCores = 4;
+  assert.throws(() => buildCatalog(bareCores), /device "apple-m1": field "cpu\.peakCores"/, 'a bare number without its source');
 
   const disordered = clone(devicesJson) as { devices: Record<string, any>[] };
   disordered.devices.find((d) => d.id === 'snapdragon-8-gen-3')!.power.inferring.low.value = 9;

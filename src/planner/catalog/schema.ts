@@ -26,7 +26,7 @@ export interface ComputeUnitSpec {
   type: 'cpu' | 'mcu-cpu' | 'gpu' | 'npu' | 'tpu';
   cores: SourcedNumber | null;
   /** How many of those cores the peak figures count, when not all (a phone CPU's peaks count its performance cores). */
-  peakCores?: number;
+  peakCores?: SourcedNumber;
   clock: SourcedNumber | null;
   peak: PeakThroughput;
   precisions: Partial<Record<ComputePrecision, PrecisionSupport>>;
@@ -200,12 +200,13 @@ class DeviceCheck extends Check {
       precisions[precision] = SUPPORT.find((x) => x === s) ?? this.fail(`${path}.precisions.${p}`, 'must be native, emulated or weight-only');
     }
     const opSupport = this.str(u, 'opSupport', `${path}.`);
-    const peakCores = u.peakCores;
-    if (peakCores !== undefined) {
+    const peakCores = u.peakCores === undefined ? undefined : this.sourced(u.peakCores, `${path}.peakCores`, 'count');
+    if (peakCores) {
+      const n = toBase(peakCores, 'count')!;
       const all = cores ? toBase(cores, 'count') : null;
-      if (typeof peakCores !== 'number' || !Number.isInteger(peakCores) || peakCores < 1 || all === null || peakCores > all) this.fail(`${path}.peakCores`, 'must be a whole number of cores from 1 to the unit\'s cores');
+      if (!Number.isInteger(n) || all === null || n > all) this.fail(`${path}.peakCores.value`, 'must be a whole number of cores from 1 to the unit\'s cores');
     }
-    return { name, cores, clock, peak: { ...u.peak, ...peak }, precisions, opSupport, ...(peakCores !== undefined ? { peakCores: peakCores as number } : {}) };
+    return { name, cores, clock, peak: { ...u.peak, ...peak }, precisions, opSupport, ...(peakCores ? { peakCores } : {}) };
   }
 }
 

@@ -172,7 +172,7 @@ export interface CpuThreads {
  */
 export function applyCpuThreads(cpu: Unit, threads: number | undefined): CpuThreads | null {
   if (threads === undefined || cpu.spec.type !== 'cpu') return null;
-  const cores = cpu.spec.peakCores ?? toBase(cpu.spec.cores, 'count');
+  const cores = toBase(cpu.spec.peakCores, 'count') ?? toBase(cpu.spec.cores, 'count');
   if (!cores) return null;
   const used = Math.min(threads, cores);
   for (const p of Object.keys(cpu.dense) as ComputePrecision[]) cpu.dense[p]! *= used / cores;
