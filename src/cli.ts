@@ -12,6 +12,7 @@ import { ModelFileError } from './analyzers/errors';
 import { loadCatalog } from './planner/catalog';
 import { estimateDevice, EstimateInputError, hasApplicationCpu } from './planner/estimate';
 import type { Budgets, ComputePrecision } from './planner/types';
+import { MAX_CPU_THREADS } from './planner/threads';
 import { createDefaultPlan, type DeploymentPlan, PlanValidationError, serializePlan, validatePlan } from './planner/plan';
 import { VERIFIED_TECHNIQUES, verificationFromReport, withVerification } from './planner/plan/verification';
 import { buildPlanDocument } from './planner/plan/document';
@@ -250,6 +251,11 @@ function precisionArg(args: Parameters<typeof value>[0]): ComputePrecision | und
   return p as ComputePrecision;
 }
 
+/** --threads N: the threads the runtime's CPU kernels use. */
+function threadsArg(args: ReturnType<typeof parseArgs>): number | undefined {
+  return numberFlag(args, 'threads', { min: 1, max: MAX_CPU_THREADS, integer: true });
+}
+
 function devicesArg(args: Parameters<typeof values>[0], required: boolean): string[] {
   const ids = [...new Set(values(args, 'device'))];
   if (required && ids.length === 0) throw new UsageError('--device ID is required (see "edgeplan devices")');
@@ -273,11 +279,11 @@ async function cmdEstimate(args: ReturnType<typeof parseArgs>, io: Io): Promise<
   const precision = precisionArg(args);
   const memoryMb = numberFlag(args, 'memory-mb', { min: 0.001, max: 10_000_000 });
   const layers = numberFlag(args, 'layers', { min: 1, max: 1000, integer: true });
-  const cpuThreads = numberFlag(args, 'threads', { min: 1, max: 1024, integer: true });
+  const cpuThreads = threadsArg(args);
   const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
   const budgets: Budgets = memoryMb !== undefined ? { memoryMb } : {};
   const corrections = correctionsArg(args);
-  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, budgets, corrections, ...(cpuThreads !== undefined ? { cpuThreads } : {}) }));
+  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, budgets, corrections, cpuThreads }));
   if (flag(args, 'json')) io.out(JSON.stringify({ model: { file: analysis.model.file, format: analysis.model.format }, estimates, warnings: analysis.warnings }, null, 2));
   else io.out(formatEstimates(analysis, estimates, { layers }));
   return 0;
@@ -316,7 +322,7 @@ async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<numb
   const deviceIds = devicesArg(args, true);
   const budgets = budgetsArg(args);
   const precision = precisionArg(args);
-  const planThreads = numberFlag(args, 'threads', { min: 1, max: 1024, integer: true });
+  const planThreads = threadsArg(args);
   const formats = values(args, 'export');
   for (const f of formats) {
     if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`--export takes ${EXPORT_FORMATS.join(',')}, got "${f}"`);
@@ -353,7 +359,7 @@ async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<numb
     precision,
     planJson,
     corrections: correctionsArg(args),
-    ...(planThreads !== undefined ? { cpuThreads: planThreads } : {}),
+    cpuThreads: planThreads,
   });
 
   const written: string[] = [];
@@ -533,7 +539,7 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
   const typed = numberFlag(args, 'latency-ms', { min: 0.0001, max: 3_600_000 });
   const logFile = value(args, 'log');
   if ((typed === undefined) === (logFile === undefined)) throw new UsageError('measure needs either --latency-ms N or --log FILE');
-  const threadsFlag = numberFlag(args, 'threads', { min: 1, max: 1024, integer: true });
+  const threadsFlag = threadsArg(args);
   let cpuThreads = threadsFlag;
   let measuredMs: number;
   let source = 'typed';
@@ -552,7 +558,7 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
   const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
   // The uncorrected estimate at the run's thread count: the factor compares the model, not an earlier correction
   // or a thread setting.
-  const estimate = estimateDevice(analysis.model, deviceIds[0], { precision, ...(cpuThreads !== undefined ? { cpuThreads } : {}) });
+  const estimate = estimateDevice(analysis.model, deviceIds[0], { precision, cpuThreads });
   if (!Number.isFinite(estimate.latencyMs.typical) || estimate.latencyMs.typical <= 0) {
     throw new InputError(`${deviceIds[0]} has no latency estimate for this model to compare with; the measurement was not stored`);
   }

@@ -30,7 +30,7 @@ import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
 import { writeReferenceModel } from '../../test/support/modelgen/reference-archs';
-import { estimateDeviceWith, hasApplicationCpu } from '../../src/planner/estimate';
+import { cpuThreadsFor, estimateDeviceWith } from '../../src/planner/estimate';
 import { lookupSplit, publicationOf, SPLIT_RULE, type FrozenSplit } from './split';
 import { loadCatalog, loadPriors, toBase, type DeviceCalibration } from '../../src/planner/catalog';
 import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, predictionBand, uncalibratedHalf, rangeRuleCheck, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
   const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
   // Pure inference as the estimator gives it to users.
   const inference = (p: CalPoint, cal: DeviceCalibration | null) => {
-    const threads = p.cpuThreads !== undefined && hasApplicationCpu(p.device) ? { cpuThreads: p.cpuThreads } : {};
+    const threads = cpuThreadsFor(p.device, p.cpuThreads);
     const latency = estimateDeviceWith(profileOf(p), p.device, p.llm ? { runtime: p.runtime, ...threads } : { precision: p.precision, runtime: p.runtime, ...threads }, cal).latencyMs;
     // A point the estimator gives no latency would make every loss NaN and the grid search keep its start silently.
     if (!latency || !Number.isFinite(latency.typical)) throw new Error(`${p.label} on ${p.device}: the estimator gives no latency`);

@@ -754,7 +754,7 @@ function pipelineSection(doc: PlanDocument, h: Headline): Section | null {
       differs && { label: 'Pipeline chosen in the plan', text: chosen.map(techniqueLabel).join(' → '), tone: 'warn' },
       !rec && chosen.length > 0 && { label: 'Pipeline chosen in the plan', text: chosen.map(techniqueLabel).join(' → ') },
       { label: 'Runtime', text: plan.runtime.name },
-      plan.runtime.cpuThreads !== undefined && { label: 'CPU threads', text: `${plan.runtime.cpuThreads} (estimates on an application CPU compute at that many cores)` },
+      plan.runtime.cpuThreads !== undefined && { label: 'CPU threads', text: `${plan.runtime.cpuThreads} (the estimates' CPU layers compute at that many of the cores the CPU's peak counts)` },
       { label: 'Runtime notes', text: plan.runtime.notes },
       { label: 'Compression notes', text: plan.compression.notes },
       { label: 'Data constraints', text: plan.dataConstraints },

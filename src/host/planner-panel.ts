@@ -72,6 +72,9 @@ export function activePlanner(): PlannerController | undefined {
   return open.size === 1 ? [...open.values()][0] : undefined;
 }
 
+/** What the shown figures depend on: targets, budgets and the CPU thread count (a change re-estimates). */
+const figuresKeyOf = (plan: DeploymentPlan): string => JSON.stringify({ t: plan.targets, b: plan.budgets, c: plan.runtime.cpuThreads });
+
 /** Opens the planner for a model, or reveals the one already open. */
 export async function openPlanner(extensionUri: vscode.Uri, modelUri: vscode.Uri): Promise<void> {
   const wf = requireWorkspaceModel(modelUri);
@@ -305,7 +308,7 @@ export class PlannerController {
   private async computeFigures(seq: number): Promise<PlannerFigures | null> {
     if (!this.analysis || !this.plan) return null;
     const plan = this.plan;
-    this.figuresKey = JSON.stringify({ t: plan.targets, b: plan.budgets, c: plan.runtime.cpuThreads });
+    this.figuresKey = figuresKeyOf(plan);
     const targets = plan.targets.filter((t) => this.knownIds().has(t));
     if (targets.length === 0) return { seq, results: [], recommendation: null, error: 'Choose at least one target device to see estimates.' };
     try {
@@ -415,8 +418,7 @@ export class PlannerController {
     this.errors = check.errors;
     this.post({ type: 'planner/validation', seq, errors: check.errors });
     this.saver.schedule();
-    const key = JSON.stringify({ t: check.plan.targets, b: check.plan.budgets, c: check.plan.runtime.cpuThreads });
-    if (key !== this.figuresKey) this.estimator.schedule();
+    if (figuresKeyOf(check.plan) !== this.figuresKey) this.estimator.schedule();
   }
 
   /** The walkthrough's "Verify on this machine" step (the same as the planner's button). */

@@ -7,6 +7,7 @@ import type { Budgets, ComputePrecision } from '../types';
 import type { DeviceCorrection } from './measurements';
 import { loadCatalog, type DeviceSpec } from '../catalog';
 import { PRECISIONS } from '../catalog/schema';
+import { isThreadCount, MAX_CPU_THREADS } from '../threads';
 
 export class EstimateInputError extends Error {
   constructor(message: string) {
@@ -80,7 +81,7 @@ export function cpuThreadsFor(deviceId: string, threads: number | undefined): { 
 /** Threads apply to an application CPU (its catalog peak counts every core); a microcontroller runs its kernels on one. */
 function checkThreads(device: DeviceSpec, threads: number | undefined): void {
   if (threads === undefined) return;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new EstimateInputError(`cpuThreads must be a whole number from 1 to 1024, got ${threads}`);
+  if (!isThreadCount(threads)) throw new EstimateInputError(`cpuThreads must be a whole number from 1 to ${MAX_CPU_THREADS}, got ${threads}`);
   if (!hasApplicationCpu(device.id)) throw new EstimateInputError(`${device.id} has no application CPU whose thread count an estimate can change (its runtime runs on a microcontroller core)`);
 }
 

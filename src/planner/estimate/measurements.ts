@@ -8,6 +8,7 @@ import * as path from 'path';
 import { ensureDir, MAX_JSON_FILE_BYTES, readRegularFile } from '../../fs-util';
 import type { Range } from '../types';
 import { explainNote } from './explain';
+import { isThreadCount } from '../threads';
 
 export interface Measurement {
   device: string;
@@ -79,10 +80,7 @@ export function parseBenchmarkLog(text: string): ParsedLog {
 function tfliteThreads(lines: string[]): number | undefined {
   for (const line of lines) {
     const m = /(?:Num threads|#threads used for CPU inference):\s*\[(-?\d+)\]/.exec(line);
-    if (m) {
-      const n = Number(m[1]);
-      return n >= 1 && n <= 1024 ? n : undefined;
-    }
+    if (m) return isThreadCount(Number(m[1])) ? Number(m[1]) : undefined;
   }
   return undefined;
 }
@@ -115,7 +113,7 @@ export function readStore(file: string): MeasurementStore {
       precision: String(m.precision ?? ''),
       source: String(m.source ?? ''),
       date: String(m.date ?? ''),
-      ...(Number.isInteger(cpuThreads) && (cpuThreads as number) >= 1 && (cpuThreads as number) <= 1024 ? { cpuThreads } : {}),
+      ...(isThreadCount(cpuThreads) ? { cpuThreads } : {}),
     })),
   };
 }

@@ -7,6 +7,7 @@ import type { ModelProfile } from '../../analyzers/profile-types';
 import type { Budgets, DeviceEstimate, RecommendationResult, Technique } from '../types';
 import { validateVerification, type PlanVerification } from './verification';
 import { PlanValidationError, isObj, list, number, text, type Obj } from './validation';
+import { MAX_CPU_THREADS } from '../threads';
 
 export type { PlanVerification } from './verification';
 
@@ -200,9 +201,9 @@ export function validateBudgets(raw: unknown, field = 'budgets'): Budgets {
   return b;
 }
 
-/** runtime.cpuThreads: a whole number of threads from 1 to 1024, or absent (every core). */
+/** runtime.cpuThreads: a whole number of threads from 1 to MAX_CPU_THREADS, or absent (every core). */
 function threadsOf(runtime: Obj): { cpuThreads?: number } {
-  const n = num(runtime, 'cpuThreads', 'runtime', 1, 1024);
+  const n = num(runtime, 'cpuThreads', 'runtime', 1, MAX_CPU_THREADS);
   if (n === undefined) return {};
   if (!Number.isInteger(n)) throw new PlanValidationError('runtime.cpuThreads', 'must be a whole number of threads');
   return { cpuThreads: n };

@@ -43,22 +43,20 @@ export interface Evaluated {
   distance: number;
 }
 
-/** What the search knows about the device, the budgets and the model. */
-export interface SearchContext {
-  spec: DeviceSpec;
-  cls: DeviceClass;
-  budgets: Budgets;
-  traits: ModelTraits;
-  basePrecision: ComputePrecision | undefined;
+/** What the user's setup adds to every estimate of a search: their measurements and their CPU thread count. */
+export interface DeviceSetup {
   corrections?: ReadonlyMap<string, DeviceCorrection>;
   /** Threads the runtime's CPU kernels use (absent: every core). */
   cpuThreads?: number;
 }
 
-/** What the user's setup adds to every estimate of a search: their measurements and their CPU thread count. */
-export interface DeviceSetup {
-  corrections?: ReadonlyMap<string, DeviceCorrection>;
-  cpuThreads?: number;
+/** What the search knows about the device, the budgets and the model, and the user's setup. */
+export interface SearchContext extends DeviceSetup {
+  spec: DeviceSpec;
+  cls: DeviceClass;
+  budgets: Budgets;
+  traits: ModelTraits;
+  basePrecision: ComputePrecision | undefined;
 }
 
 export function techniquesOf(ev: Evaluated): Technique[] {

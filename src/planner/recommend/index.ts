@@ -179,7 +179,8 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   const maxPipelines = Math.max(1, Math.min(20, opts.maxPipelines ?? 3));
   const b: Budgets = { retraining: true, calibrationData: true, ...budgets };
 
-  const { baseline, all, ctx } = searchDevice(profile, spec, b, opts.precision, false, { corrections: opts.corrections, cpuThreads: opts.cpuThreads });
+  const setup: DeviceSetup = { corrections: opts.corrections, cpuThreads: opts.cpuThreads };
+  const { baseline, all, ctx } = searchDevice(profile, spec, b, opts.precision, false, setup);
   const ranked = rank(all);
   const meeting = ranked.filter((e) => e.meetsAll);
 
@@ -199,7 +200,7 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   let alternatives: Alternative[] = [];
   let others: AlternativesVerdict = null;
   if (opts.alternatives === 'always' || (opts.alternatives !== 'never' && !meeting.length)) {
-    const alts = alternativesFor(profile, spec, b, opts.precision, { corrections: opts.corrections, cpuThreads: opts.cpuThreads });
+    const alts = alternativesFor(profile, spec, b, opts.precision, setup);
     const fitting = alts.filter((a) => a.best.meetsAll);
     alternatives = (fitting.length ? fitting : alts.slice(0, 3)).slice(0, 6).map((a) => a.alt);
     if (!meeting.length && fitting.length) {
