@@ -12,6 +12,7 @@ import type { DeploymentPlan } from './planner/plan';
 import { slowestLayers } from './planner/estimate/layer-times';
 import type { SideBySideRow } from './measure/verify/side-by-side';
 import { validateVerification, VERIFIED_TECHNIQUES, type PlanVerification, type VerifiedTechnique } from './planner/plan/verification';
+import { isThreadCount, MAX_CPU_THREADS } from './planner/threads';
 
 // ---------------------------------------------------------------------------------------------
 // Payload types
@@ -85,6 +86,8 @@ export interface AnalysisViewModel {
   result: AnalysisResult;
   devices: DeviceChoice[];
   selectedDevices: string[];
+  /** The CPU threads the estimates assume (the runtime's CPU kernels); null = every core. */
+  cpuThreads: number | null;
   results: DeviceResult[];
   benchmark: BenchmarkAvailability;
   /** Whether "Verify on this machine" works here, and why not. */
@@ -222,7 +225,7 @@ export type ToWebview =
   | { type: 'analysis/loading'; file: string; message: string; fraction?: number }
   | { type: 'analysis/result'; view: AnalysisViewModel }
   | { type: 'analysis/error'; file: string; message: string; canReopenAsText: boolean }
-  | { type: 'analysis/estimates'; selectedDevices: string[]; results: DeviceResult[] }
+  | { type: 'analysis/estimates'; selectedDevices: string[]; cpuThreads: number | null; results: DeviceResult[] }
   /** The host refused an `analysis/bind` (the webview shows each message next to its field). */
   | { type: 'analysis/bindError'; errors: BindingError[] }
   | { type: 'benchmark/state'; state: 'running' | 'done' | 'error' | 'cancelled'; message?: string; result?: BenchmarkView }
@@ -246,6 +249,8 @@ export type FromWebview =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'showLog' }
   | { type: 'analysis/selectDevices'; deviceIds: string[] }
+  /** Estimate with this many CPU threads (the CLI's `--threads N`); null = every core. */
+  | { type: 'analysis/setThreads'; cpuThreads: number | null }
   | { type: 'analysis/openPlanner' }
   | { type: 'analysis/benchmark' }
   | { type: 'analysis/cancelBenchmark' }
@@ -291,6 +296,12 @@ function number(o: Obj, key: string, optional = false): void {
   const v = o[key];
   if (optional && v === undefined) return;
   need(typeof v === 'number' && Number.isFinite(v), `"${key}" must be a finite number`);
+}
+
+/** A CPU thread count (1 .. MAX_CPU_THREADS) or null for every core. */
+function threadCount(o: Obj, key: string): void {
+  const v = o[key];
+  need(v === null || isThreadCount(v), `"${key}" must be a whole number from 1 to ${MAX_CPU_THREADS}, or null for every core`);
 }
 
 function bool(o: Obj, key: string): void {
@@ -489,6 +500,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
     analysisResult(v, 'result');
     deviceChoices(v, 'devices');
     textList(v, 'selectedDevices');
+    threadCount(v, 'cpuThreads');
     deviceResults(v, 'results');
     availability(v, 'benchmark');
     if (v.verify !== undefined) availability(v, 'verify');
@@ -501,6 +513,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
   },
   'analysis/estimates': (m) => {
     textList(m, 'selectedDevices');
+    threadCount(m, 'cpuThreads');
     deviceResults(m, 'results');
   },
   'analysis/bindError': (m) => {
@@ -613,6 +626,7 @@ const FROM_WEBVIEW: Record<FromWebview['type'], (m: Obj) => void> = {
     textList(m, 'deviceIds');
     (m.deviceIds as string[]).forEach((d, i) => need(DEVICE_ID.test(d), `"deviceIds[${i}]" is not a device id`));
   },
+  'analysis/setThreads': (m) => threadCount(m, 'cpuThreads'),
   'analysis/openPlanner': () => undefined,
   'analysis/benchmark': () => undefined,
   'analysis/cancelBenchmark': () => undefined,

@@ -52,6 +52,8 @@ export class AnalysisController implements vscode.Disposable {
   private result: AnalysisResult | undefined;
   private devices: DeviceChoice[] = [];
   private selected: string[];
+  /** The CPU threads the estimates assume (the user's field; the CLI's --threads); null = every core. */
+  private cpuThreads: number | null = null;
   /** The symbolic dimension sizes the analysis runs with (undefined: the analyzers' defaults). */
   private bindings: Record<string, number> | undefined;
   private generation = 0;
@@ -132,7 +134,7 @@ export class AnalysisController implements vscode.Disposable {
             this.result = result;
             this.devices = await deviceChoices();
             this.selected = knownDevices(this.selected, this.devices);
-            const results = await estimateAll(result, this.selected);
+            const results = await estimateAll(result, this.selected, { cpuThreads: this.cpuThreads ?? undefined });
             if (gen !== this.generation || this.disposed) return;
             this.post({ type: 'analysis/result', view: this.viewModel(result, results) });
           } catch (e) {
@@ -154,6 +156,7 @@ export class AnalysisController implements vscode.Disposable {
       result,
       devices: this.devices,
       selectedDevices: this.selected,
+      cpuThreads: this.cpuThreads,
       results,
       benchmark: benchmarkAvailability(this.uri, result.model.format),
       verify: verifyAvailability(this.uri, result.model.format),
@@ -215,6 +218,10 @@ export class AnalysisController implements vscode.Disposable {
       case 'analysis/selectDevices':
         await this.selectDevices(msg.deviceIds);
         return;
+      case 'analysis/setThreads':
+        this.cpuThreads = msg.cpuThreads;
+        await this.selectDevices(this.selected);
+        return;
       case 'analysis/openPlanner':
         await vscode.commands.executeCommand('edgePlanner.openPlanner', this.uri);
         return;
@@ -249,11 +256,12 @@ export class AnalysisController implements vscode.Disposable {
   private async selectDevices(ids: string[]): Promise<void> {
     if (!this.result) return;
     this.selected = knownDevices(ids, this.devices);
-    const results = await estimateAll(this.result, this.selected);
+    const cpuThreads = this.cpuThreads;
+    const results = await estimateAll(this.result, this.selected, { cpuThreads: cpuThreads ?? undefined });
     if (this.state?.type === 'analysis/result') {
-      this.state = { type: 'analysis/result', view: { ...this.state.view, selectedDevices: this.selected, results } };
+      this.state = { type: 'analysis/result', view: { ...this.state.view, selectedDevices: this.selected, cpuThreads, results } };
     }
-    if (this.ready) void this.webview.postMessage({ type: 'analysis/estimates', selectedDevices: this.selected, results } satisfies ToWebview);
+    if (this.ready) void this.webview.postMessage({ type: 'analysis/estimates', selectedDevices: this.selected, cpuThreads, results } satisfies ToWebview);
   }
 
   /** Re-runs the analysis with the user's symbolic dimension sizes, after checking them against the model's symbols. */

@@ -89,6 +89,36 @@ for (const theme of THEMES_TO_RUN) {
       assert.ok([...loaded.bundled].some((p) => p.startsWith('src/analyzers/')), 'the module check saw no analyzer run (it would not notice loads)');
     });
 
+    it('CPU threads in the analysis view re-estimate the Raspberry Pi 5 card as edgeplan estimate --threads does; a bad count is refused next to the field', async () => {
+      const frame = await analysisFrame(s, 30_000, model.name);
+      const rpi5 = frame.locator('[data-testid="device-card"][data-device="rpi5"] [data-testid="card-latency"]');
+      const msOf = async () => {
+        if (!(await rpi5.count())) return null;
+        const m = /^([\d.]+) ms/.exec(await rpi5.first().innerText());
+        return m ? Number(m[1]) : null;
+      };
+      const allCores = await waitFor('the rpi5 card (a default device)', msOf, { timeoutMs: 30_000 });
+      const expectedAll = cliEstimate(model.file, 'rpi5').latencyMs.typical;
+      assert.ok(Math.abs(allCores - expectedAll) <= 0.006 * expectedAll, `every core: card ${allCores} ms, edgeplan estimate ${expectedAll} ms`);
+      await typeInto(frame, 'cpu-threads', '0');
+      await frame.locator('[data-testid="cpu-threads"]').press('Enter');
+      await waitFor('the refusal of 0 threads', async () => /whole number from 1 to 1024/.test(await frame.locator('[data-testid="cpu-threads-error"]').innerText()), { timeoutMs: 10_000 });
+      assert.equal(await msOf(), allCores, 'a refused count changes nothing');
+      await typeInto(frame, 'cpu-threads', '1');
+      await frame.locator('[data-testid="cpu-threads"]').press('Enter');
+      const expected = cliEstimate(model.file, 'rpi5', 1).latencyMs.typical;
+      const oneThread = await waitFor('the rpi5 card at one thread', async () => {
+        const ms = await msOf();
+        return ms !== null && Math.abs(ms - expected) <= 0.006 * expected ? ms : null;
+      }, { timeoutMs: 30_000 });
+      assert.ok(oneThread > allCores, `one thread of four (${oneThread} ms) is slower than every core (${allCores} ms)`);
+      assert.equal(await fieldValue(frame, 'cpu-threads'), '1', 'the field keeps the count after the view re-renders');
+      assert.equal(await frame.locator('[data-testid="cpu-threads-error"]').innerText(), '');
+      await typeInto(frame, 'cpu-threads', '');
+      await frame.locator('[data-testid="cpu-threads"]').press('Enter');
+      await waitFor('the rpi5 card back at every core', async () => (await msOf()) === allCores, { timeoutMs: 30_000 });
+    });
+
     it('the planner opens from the analysis view; typed fields are saved as .edgeplan/*.plan.json', async () => {
       const frame = await analysisFrame(s, 30_000, model.name);
       await frame.locator('[data-testid="open-planner"]').click();

@@ -19,6 +19,9 @@ test('protocol: well-formed webview messages are accepted', () => {
     { type: 'analysis/reopenAsText' },
     { type: 'analysis/retry' },
     { type: 'comparison/openModel', file: 'models/a.onnx' },
+    { type: 'analysis/setThreads', cpuThreads: 1 },
+    { type: 'analysis/setThreads', cpuThreads: 1024 },
+    { type: 'analysis/setThreads', cpuThreads: null },
     { type: 'comparison/selectDevices', deviceIds: [] },
     { type: 'planner/edit', seq: 3, plan: { project: {} } },
     { type: 'planner/export', format: 'pptx' },
@@ -45,6 +48,11 @@ test('protocol: malformed webview messages are rejected with a reason naming the
     [{ type: 'analysis/selectDevices', deviceIds: ['rpi5', 7] }, /deviceIds\[1\]/],
     [{ type: 'analysis/selectDevices', deviceIds: ['../../etc'] }, /not a device id/],
     [{ type: 'analysis/selectDevices', deviceIds: Array(201).fill('rpi5') }, /too many entries/],
+    [{ type: 'analysis/setThreads', cpuThreads: 0 }, /"cpuThreads" must be a whole number from 1 to 1024, or null/],
+    [{ type: 'analysis/setThreads', cpuThreads: 2.5 }, /"cpuThreads" must be a whole number/],
+    [{ type: 'analysis/setThreads', cpuThreads: 1025 }, /"cpuThreads" must be a whole number/],
+    [{ type: 'analysis/setThreads', cpuThreads: '4' }, /"cpuThreads" must be a whole number/],
+    [{ type: 'analysis/setThreads' }, /"cpuThreads" must be a whole number/],
     [{ type: 'planner/edit', seq: 1, plan: 'x' }, /"plan" must be an object/],
     [{ type: 'planner/edit', seq: 1, plan: [] }, /"plan" must be an object/],
     [{ type: 'planner/edit', seq: -1, plan: {} }, /whole number/],
@@ -70,6 +78,7 @@ test('protocol: host messages built from a real analysis pass the webview-side v
       result,
       devices: [{ id: 'rpi5', name: 'Raspberry Pi 5', kind: 'sbc-cpu' }],
       selectedDevices: ['rpi5'],
+      cpuThreads: 2,
       results: [{ device: 'rpi5', error: 'not estimated in this test' }],
       benchmark: { available: false, reason: 'untrusted' },
       planner: { available: true },
@@ -84,6 +93,14 @@ test('protocol: host messages built from a real analysis pass the webview-side v
   const r2 = parseToWebview(broken);
   assert.equal(r2.ok, false);
   if (!r2.ok) assert.match(r2.error, /"params" must be a finite number/);
+
+  const threads = JSON.parse(JSON.stringify(msg));
+  threads.view.cpuThreads = 0;
+  const r3 = parseToWebview(threads);
+  assert.equal(r3.ok, false);
+  if (!r3.ok) assert.match(r3.error, /"cpuThreads" must be a whole number/);
+  const estimates = parseToWebview({ type: 'analysis/estimates', selectedDevices: ['rpi5'], cpuThreads: null, results: [{ device: 'rpi5', error: 'x' }] });
+  assert.equal(estimates.ok, true, estimates.ok ? '' : estimates.error);
 });
 
 test('protocol: planner init with a default plan passes; a device result without estimate or error fails', () => {
@@ -116,7 +133,7 @@ test('protocol: an estimate message carries the deployed layers with their file 
   const result = await analyzeFile(sample);
   const est = estimateDevice(result.model, 'rpi5');
   assert.ok(est.deployedGraph && est.layers.some((l) => (l.from?.length ?? 0) > 1), 'the sample runs with fused layers');
-  const msg = (e: unknown): unknown => JSON.parse(JSON.stringify({ type: 'analysis/estimates', selectedDevices: ['rpi5'], results: [{ device: 'rpi5', estimate: e }] }));
+  const msg = (e: unknown): unknown => JSON.parse(JSON.stringify({ type: 'analysis/estimates', selectedDevices: ['rpi5'], cpuThreads: null, results: [{ device: 'rpi5', estimate: e }] }));
   const ok = parseToWebview(msg(est));
   assert.equal(ok.ok, true, ok.ok ? '' : ok.error);
   const bad: [(e: any) => void, RegExp][] = [
