@@ -112,6 +112,8 @@ export interface ComparisonViewModel {
   models: ComparisonModel[];
   devices: DeviceChoice[];
   selectedDevices: string[];
+  /** The CPU threads the estimates assume; null = every core. */
+  cpuThreads: number | null;
 }
 
 export interface TechniqueChoice {
@@ -263,6 +265,7 @@ export type FromWebview =
   | { type: 'analysis/bind'; bindings: Record<string, number> }
   | { type: 'comparison/openModel'; file: string }
   | { type: 'comparison/selectDevices'; deviceIds: string[] }
+  | { type: 'comparison/setThreads'; cpuThreads: number | null }
   | { type: 'planner/edit'; seq: number; plan: unknown }
   | { type: 'planner/export'; format: ExportFormat };
 
@@ -554,6 +557,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
     text(v, 'title');
     deviceChoices(v, 'devices');
     textList(v, 'selectedDevices');
+    threadCount(v, 'cpuThreads');
     list(v, 'models').forEach((x, i) => {
       need(isObj(x), `"models[${i}]" must be an object`);
       const mm = x as Obj;
@@ -627,6 +631,7 @@ const FROM_WEBVIEW: Record<FromWebview['type'], (m: Obj) => void> = {
     (m.deviceIds as string[]).forEach((d, i) => need(DEVICE_ID.test(d), `"deviceIds[${i}]" is not a device id`));
   },
   'analysis/setThreads': (m) => threadCount(m, 'cpuThreads'),
+  'comparison/setThreads': (m) => threadCount(m, 'cpuThreads'),
   'analysis/openPlanner': () => undefined,
   'analysis/benchmark': () => undefined,
   'analysis/cancelBenchmark': () => undefined,

@@ -14,7 +14,7 @@ import { explainDeployed } from '../src/planner/estimate/explain';
 import { devicePicker, verdictLabel } from './lib/devices';
 import { bindingRows, bindingsChanged, collectBindings } from './lib/bindings';
 import { renderVerifyState, verifyControls, type VerifyState } from './lib/verify-section';
-import { isThreadCount, MAX_CPU_THREADS } from '../src/planner/threads';
+import { threadsField } from './lib/threads-field';
 
 interface ViewState {
   resource: string;
@@ -329,37 +329,9 @@ function devicesSection(v: AnalysisViewModel): HTMLElement {
     'div',
     {},
     picker,
-    threadsField(v.cpuThreads),
+    threadsField(v.cpuThreads, (cpuThreads) => post({ type: 'analysis/setThreads', cpuThreads })),
     v.results.length === 0 ? h('p', { class: 'muted' }, 'No device selected: choose devices above.') : cards,
     ok.length ? h('figure', { class: 'chart-figure' }, renderChart(v.results), h('figcaption', { class: 'muted small' }, 'Ranges come from the estimator’s efficiency assumptions; see each card’s assumptions.')) : null,
-  );
-}
-
-/**
- * The CPU threads the estimates assume (the CLI's --threads): applied when the field changes (Enter or leaving it),
- * empty = every core; anything but a whole number from 1 to MAX_CPU_THREADS is refused next to the field.
- */
-function threadsField(current: number | null): HTMLElement {
-  const input = h('input', { type: 'text', id: 'cpu-threads', inputmode: 'numeric', autocomplete: 'off', size: 6, placeholder: 'every core', 'data-testid': 'cpu-threads', 'aria-describedby': 'cpu-threads-hint cpu-threads-error' });
-  input.value = current === null ? '' : String(current);
-  const error = h('p', { class: 'field-error', id: 'cpu-threads-error', 'data-testid': 'cpu-threads-error', role: 'alert' });
-  input.addEventListener('change', () => {
-    const t = input.value.trim();
-    const n = Number(t);
-    if (t !== '' && !isThreadCount(n)) {
-      error.textContent = `CPU threads: a whole number from 1 to ${MAX_CPU_THREADS}, or empty for every core.`;
-      return;
-    }
-    error.textContent = '';
-    post({ type: 'analysis/setThreads', cpuThreads: t === '' ? null : n });
-  });
-  return h(
-    'div',
-    { class: 'field threads-field', 'data-testid': 'threads-field' },
-    h('label', { for: 'cpu-threads' }, 'CPU threads '),
-    input,
-    h('span', { class: 'hint muted small', id: 'cpu-threads-hint' }, " Threads your runtime's CPU kernels use (empty = every core; TF Lite's Python Interpreter without num_threads uses 1). Scales the CPU's compute rate on boards with an application CPU."),
-    error,
   );
 }
 

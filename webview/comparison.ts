@@ -4,6 +4,7 @@ import { formatBytes, formatCount, formatMs } from '../src/format-numbers';
 import { button, h, replaceChildren } from './lib/dom';
 import { post, start } from './lib/vscode-api';
 import { devicePicker, verdictLabel } from './lib/devices';
+import { threadsField } from './lib/threads-field';
 
 const app = document.getElementById('app') as HTMLElement;
 
@@ -62,6 +63,7 @@ function render(v: ComparisonViewModel): void {
     app,
     h('h1', { class: 'title' }, v.title),
     devicePicker(v.devices, v.selectedDevices, (ids) => post({ type: 'comparison/selectDevices', deviceIds: ids })),
+    threadsField(v.cpuThreads, (cpuThreads) => post({ type: 'comparison/setThreads', cpuThreads })),
     h('p', { class: 'muted small' }, 'Typical latency per inference with its low–high range, memory needed, and whether every operator runs on the accelerator. Select a model name for its full analysis.'),
     h('div', { class: 'table-scroll' }, table),
   );

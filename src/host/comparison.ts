@@ -30,6 +30,7 @@ export async function showComparison(extensionUri: vscode.Uri, uris: vscode.Uri[
   const entries: Entry[] = uris.map((uri) => ({ uri }));
   let devices: DeviceChoice[] = [];
   let selected = configuredDevices();
+  let cpuThreads: number | null = null;
   const cancel = new vscode.CancellationTokenSource();
 
   const post = (msg: ToWebview): void => {
@@ -51,10 +52,10 @@ export async function showComparison(extensionUri: vscode.Uri, uris: vscode.Uri[
         params: m.params,
         macs: m.macs,
         weightBytes: m.weightBytes,
-        results: await estimateAll(e.result, selected, { withLayers: false }),
+        results: await estimateAll(e.result, selected, { withLayers: false, cpuThreads: cpuThreads ?? undefined }),
       });
     }
-    return { title, models, devices, selectedDevices: selected };
+    return { title, models, devices, selectedDevices: selected, cpuThreads };
   };
 
   panel.onDidDispose(() => {
@@ -83,6 +84,10 @@ export async function showComparison(extensionUri: vscode.Uri, uris: vscode.Uri[
           return;
         case 'comparison/selectDevices':
           selected = knownDevices(msg.deviceIds, devices);
+          post({ type: 'comparison/result', view: await view() });
+          return;
+        case 'comparison/setThreads':
+          cpuThreads = msg.cpuThreads;
           post({ type: 'comparison/result', view: await view() });
           return;
         case 'comparison/openModel': {
