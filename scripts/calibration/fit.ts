@@ -543,6 +543,22 @@ export function predictionBand(residuals: number[], pooled: number[]): { low: nu
 }
 
 /**
+ * Range rule v5 (docs/calibration-candidates/2026-12-04-single-source-floor.md): a device whose training points all
+ * come from one publication has residuals of that harness only, in which no source's offset can show; its range is
+ * never narrower than the band the pooled residuals alone give (what a device with no residual of its own gets).
+ * Devices with two or more sources keep rule v4.
+ */
+export const SINGLE_SOURCE_FLOOR = true;
+
+/** The range of a device: rule v4 (predictionBand), floored at the pool's band when it rests on a single source (v5). */
+export function rangeBand(residuals: number[], pooled: number[], sources: number): { low: number; high: number; half: number } {
+  const band = predictionBand(residuals, pooled);
+  if (!SINGLE_SOURCE_FLOOR || sources >= 2) return band;
+  const half = Math.max(band.half, predictionBand([], pooled).half);
+  return { low: Math.exp(-half), high: Math.exp(half), half };
+}
+
+/**
  * The range of uncalibrated priors: the widest of all — at least every calibrated device's half-width (in ln) and
  * at least the band the pooled residuals give a device with no point of its own. A noisy device keeps its wider range
  * without widening the others (rule v2 raised every device to the widest of those with more points: x16.9
@@ -557,19 +573,65 @@ export function uncalibratedHalf(calibratedHalves: number[], pooled: number[]): 
  * rule gives without it (its device's other residuals, the pool without it). Coverage and the median width of those
  * ranges (high / low), reported side by side: a range that covers by being wide decides nothing.
  */
-export function rangeRuleCheck(groups: number[][]): { points: number; coverage: number; medianWidth: number } {
+export function rangeRuleCheck(groups: { residuals: number[]; sources: number }[]): { points: number; coverage: number; medianWidth: number } {
   const inside: boolean[] = [];
   const widths: number[] = [];
-  groups.forEach((own, g) =>
+  groups.forEach(({ residuals: own, sources }, g) =>
     own.forEach((r, i) => {
       const others = own.filter((_, j) => j !== i);
-      const pool = groups.flatMap((rs, h) => (h === g ? others : rs));
-      const { half } = predictionBand(others, pool);
+      const pool = groups.flatMap((rs, h) => (h === g ? others : rs.residuals));
+      const { half } = rangeBand(others, pool, sources);
       inside.push(Math.abs(r) <= half + 1e-12);
       widths.push(Math.exp(2 * half));
     }),
   );
   return { points: inside.length, coverage: inside.filter(Boolean).length / Math.max(1, inside.length), medianWidth: quantile(widths, 0.5) };
+}
+
+/** One (device, publication) pair of the single-source simulation: the device fitted on that publication alone. */
+export interface SingleSourceSim {
+  publication: string;
+  /** That publication's points, each predicted by a fit on its other points (the residuals a single-source device has). */
+  byPoint: number[];
+  /** The device's points from its other publications, predicted by the fit on this publication alone. */
+  otherSources: number[];
+}
+
+export interface SingleSourceCheck {
+  pairs: number;
+  points: number;
+  v4: { coverage: number; medianWidth: number };
+  v5: { coverage: number; medianWidth: number };
+}
+
+/**
+ * How a range built from one publication's residuals covers a device's points from its other publications: the
+ * situation of a device calibrated on a single source meeting a new one. Each simulated pair's range is rule v4 (its
+ * by-point residuals mixed with the pool of every other device's residuals) and rule v5 (the same, never narrower
+ * than that pool's own band); coverage and median width (high / low) over the other publications' points.
+ */
+export function singleSourceSimulation(groups: { sims: SingleSourceSim[]; own: number[] }[]): SingleSourceCheck {
+  const inside = { v4: 0, v5: 0 };
+  const widths: { v4: number[]; v5: number[] } = { v4: [], v5: [] };
+  let pairs = 0;
+  groups.forEach(({ sims }, g) => {
+    const pool = groups.flatMap((h, k) => (k === g ? [] : h.own));
+    for (const sim of sims) {
+      if (!sim.otherSources.length) continue;
+      pairs++;
+      const h4 = predictionBand(sim.byPoint, pool).half;
+      const h5 = Math.max(h4, predictionBand([], pool).half);
+      for (const r of sim.otherSources) {
+        if (Math.abs(r) <= h4 + 1e-12) inside.v4++;
+        if (Math.abs(r) <= h5 + 1e-12) inside.v5++;
+        widths.v4.push(Math.exp(2 * h4));
+        widths.v5.push(Math.exp(2 * h5));
+      }
+    }
+  });
+  const points = widths.v4.length;
+  const of = (k: 'v4' | 'v5') => ({ coverage: points ? inside[k] / points : NaN, medianWidth: points ? quantile(widths[k], 0.5) : NaN });
+  return { pairs, points, v4: of('v4'), v5: of('v5') };
 }
 
 /**

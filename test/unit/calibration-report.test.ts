@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import calibration from '../../src/planner/catalog/calibration.json';
-import { summarize, parseCsv, mapRow, mapEnergyRow, energyRowLatency, predictionBand, uncalibratedHalf, rangeRuleCheck, type EnergyPoint, type EnergyRow, type PointResult } from '../../scripts/calibration/fit';
+import { summarize, parseCsv, mapRow, mapEnergyRow, energyRowLatency, predictionBand, rangeBand, singleSourceSimulation, SINGLE_SOURCE_FLOOR, uncalibratedHalf, rangeRuleCheck, type EnergyPoint, type EnergyRow, type PointResult } from '../../scripts/calibration/fit';
 import { lookupSplit, ruleSplit, SPLIT_RULE, type FrozenSplit } from '../../scripts/calibration/split';
 import { loadCatalog } from '../../src/planner/catalog';
 import { estimateDevice } from '../../src/planner/estimate';
@@ -221,10 +221,73 @@ test('predictionBand (rule v4): the 85th percentile of |r|, own residuals weighi
 test('rangeRuleCheck: each residual against the range the rule gives without it; coverage next to width', () => {
   // Worked by hand: r = 0.1 and 0.2 (device A) are each inside x e^+/-0.3 (the 85th percentile of the other A
   // residual, weight 1, and the pool of the remaining two, weight 4); r = 0.3 (device B, alone) is outside e^+/-0.2.
-  const c = rangeRuleCheck([[0.1, -0.2], [0.3]]);
+  const c = rangeRuleCheck([{ residuals: [0.1, -0.2], sources: 2 }, { residuals: [0.3], sources: 1 }]);
   assert.equal(c.points, 3);
   assert.ok(Math.abs(c.coverage - 2 / 3) < 1e-12);
   assert.ok(Math.abs(c.medianWidth - Math.exp(0.6)) < 1e-9);
+});
+
+test('rangeBand (rule v5): a device resting on one publication is never narrower than the pooled band; two or more sources keep rule v4', () => {
+  assert.ok(SINGLE_SOURCE_FLOOR, 'rule v5 is in use (docs/calibration-candidates/2026-12-04-single-source-floor.md)');
+  const pooled = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0].map((v, i) => (i % 2 ? -v : v));
+  const tight = new Array(12).fill(0.05);
+  // Twelve residuals of 0.05 (weight 12) and the pool (0.4 each): 0.85 x 16 = 13.6 is reached at the 4th pooled value.
+  assert.equal(rangeBand(tight, pooled, 2).half, predictionBand(tight, pooled).half);
+  assert.equal(rangeBand(tight, pooled, 2).half, 0.4);
+  // The same residuals from one publication: floored at the band of the pool alone (0.9, as in the test above).
+  const single = rangeBand(tight, pooled, 1);
+  assert.equal(single.half, 0.9);
+  assert.ok(Math.abs(single.high - Math.exp(0.9)) < 1e-12 && Math.abs(single.low - Math.exp(-0.9)) < 1e-12);
+  // A single-source device whose own residuals are wider keeps its own wider range.
+  const noisy = new Array(12).fill(1.5);
+  assert.equal(rangeBand(noisy, pooled, 1).half, 1.5);
+  // Fewer sources never give a narrower range, for any residuals.
+  for (const r of [0.01, 0.3, 0.9, 2]) {
+    const own = new Array(6).fill(r);
+    assert.ok(rangeBand(own, pooled, 1).half >= rangeBand(own, pooled, 2).half, `residual ${r}`);
+  }
+});
+
+test('singleSourceSimulation: the other publications\' points against the range one publication gives, rule v4 and v5 side by side', () => {
+  // Device A: fitted on publication p alone, p's residuals 0.05 (twice), its other publication's points 0.3 and -1.
+  // Device B's residuals form the pool A's simulated range mixes with: [0.2, 0.4, 0.6, 0.8] (weight 4 together).
+  const c = singleSourceSimulation([
+    { sims: [{ publication: 'p', byPoint: [0.05, -0.05], otherSources: [0.3, -1] }], own: [0.05, 0.1, 0.2] },
+    { sims: [], own: [0.2, -0.4, 0.6, -0.8] },
+  ]);
+  assert.equal(c.pairs, 1);
+  assert.equal(c.points, 2);
+  // v4: weights 1, 1 (0.05) then 1 each for 0.2 .. 0.8; 0.85 x 6 = 5.1 is reached at 0.8: 0.3 inside, 1 outside.
+  assert.equal(c.v4.coverage, 0.5);
+  assert.ok(Math.abs(c.v4.medianWidth - Math.exp(1.6)) < 1e-9);
+  // v5: the pool alone gives 0.8 too (0.85 x 4 = 3.4 reached at the 4th value), so here v5 = v4.
+  assert.equal(c.v5.coverage, 0.5);
+  // A pair whose own residuals are tight: v4 narrows to them, v5 keeps the pool's band.
+  const t = singleSourceSimulation([
+    { sims: [{ publication: 'p', byPoint: new Array(20).fill(0.01), otherSources: [0.5] }], own: [] },
+    { sims: [], own: [0.2, -0.4, 0.6, -0.8] },
+  ]);
+  assert.equal(t.v4.coverage, 0);
+  assert.equal(t.v5.coverage, 1);
+  assert.ok(t.v5.medianWidth > t.v4.medianWidth);
+  // No multi-source device: nothing to simulate, reported as such.
+  const none = singleSourceSimulation([{ sims: [], own: [0.1] }]);
+  assert.equal(none.pairs, 0);
+  assert.ok(Number.isNaN(none.v4.coverage));
+});
+
+test('calibration.json (rule v5): no device resting on one publication has a range narrower than a device with no residual of its own; the single-source check is reported', () => {
+  const devices = calibration.devices as Record<string, { trainingPoints: number; sources?: string[]; range: { low: number; high: number } }>;
+  const width = (r: { low: number; high: number }) => r.high / r.low;
+  const poolOnly = Object.entries(devices).filter(([, d]) => d.trainingPoints === 1);
+  assert.ok(poolOnly.length > 0, 'a device fitted on one point (it takes the pool\'s band)');
+  const poolWidth = Math.min(...poolOnly.map(([, d]) => width(d.range)));
+  const single = Object.entries(devices).filter(([, d]) => d.trainingPoints >= 2 && d.sources?.length === 1);
+  assert.ok(single.length >= 2, `single-publication devices: ${single.map(([id]) => id).join(', ')}`);
+  for (const [id, d] of single) assert.ok(width(d.range) >= poolWidth * (1 - 1e-3), `${id}: x${width(d.range).toFixed(2)} is narrower than the pooled band x${poolWidth.toFixed(2)}`);
+  const check = (calibration as unknown as { singleSourceCheck: { pairs: number; points: number; v4: { coverage: number }; v5: { coverage: number } } }).singleSourceCheck;
+  assert.ok(check.pairs > 0 && check.points > 0);
+  assert.ok(check.v5.coverage >= check.v4.coverage);
 });
 
 test('energy: every held-out MLPerf Tiny energy point is inside its estimated range, the report counts the training ones as they are; the split is frozen', { skip: SKIP_NO_SHARED }, () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateDevice, EstimateInputError } from '../../src/planner/estimate';
+import { estimateDevice, estimateDeviceWith, EstimateInputError } from '../../src/planner/estimate';
 import { applyCpuThreads, cpuUnit } from '../../src/planner/estimate/throughput';
 import { loadCatalog, loadCalibration, toBase } from '../../src/planner/catalog';
 import type { LayerProfile, ModelProfile } from '../../src/analyzers/profile-types';
@@ -87,6 +87,25 @@ test('Edge TPU: an FP32 model falls back entirely to the host CPU (verdict none)
   assert.ok(e.layers.every((l) => l.unit === 'cpu'));
   assert.ok(e.compatibility.fallback.some((f) => /int8/.test(f.reason)));
   assert.throws(() => estimateDevice(cnn({ p: 'fp32' }), 'coral-usb', { precision: 'fp32' }), (err: Error) => err instanceof EstimateInputError && /coral-usb cannot run fp32/.test(err.message));
+});
+
+test('a USB accelerator\'s host CPU layers run with the host\'s calibration: the committed one, or the one estimateDeviceWith is given', () => {
+  const model = cnn({ p: 'fp32', format: 'tflite' }); // every layer falls back to the Pi 5 host
+  const own = loadCalibration().devices['coral-usb'] ?? null;
+  const committedHost = loadCalibration().devices.rpi5;
+  assert.ok(committedHost, 'the Pi 5 is calibrated');
+  const viaCatalog = estimateDeviceWith(model, 'coral-usb', {}, own).latencyMs.typical;
+  assert.equal(estimateDeviceWith(model, 'coral-usb', {}, own, committedHost).latencyMs.typical, viaCatalog, 'the committed host factors, given or read, give one figure');
+  assert.equal(estimateDevice(model, 'coral-usb').latencyMs.typical, viaCatalog);
+  // A host fit twice as fast (compute) and with half the per-op cost makes the CPU-only estimate faster; the
+  // uncalibrated host (null) is the prior.
+  const faster = estimateDeviceWith(model, 'coral-usb', {}, own, { ...committedHost, computeScale: committedHost.computeScale * 2, overheadScale: committedHost.overheadScale / 2 }).latencyMs.typical;
+  assert.ok(faster < viaCatalog, `${faster} < ${viaCatalog}`);
+  const prior = estimateDeviceWith(model, 'coral-usb', {}, own, null).latencyMs.typical;
+  assert.notEqual(prior, viaCatalog);
+  // A device with its own CPU (no host) ignores the argument.
+  const jetson = loadCalibration().devices['jetson-orin-nano'] ?? null;
+  assert.equal(estimateDeviceWith(model, 'jetson-orin-nano', {}, jetson, null).latencyMs.typical, estimateDeviceWith(model, 'jetson-orin-nano', {}, jetson).latencyMs.typical);
 });
 
 test('Edge TPU: everything after the first unsupported op runs on the host CPU', () => {

@@ -89,10 +89,13 @@ export function estimateDeviceDetailed(profile: ModelProfile, deviceId: string, 
 
 /**
  * The estimate under explicit calibration factors (null = the uncalibrated priors). scripts/calibration/calibrate.ts
- * uses it to fit the factors; everything else calls estimateDevice, which reads calibration.json.
+ * uses it to fit the factors; everything else calls estimateDevice, which reads calibration.json. A device hosted by
+ * another (a USB accelerator on a board) runs its CPU layers with the host's factors: `hostCalibration` gives them
+ * (the calibration passes the host's fit from the same run, so its output never depends on the committed file);
+ * left out, they are read from calibration.json.
  */
-export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts: EstimateOptions, calibration: DeviceCalibration | null): DeviceEstimate {
-  return estimateWith(profile, deviceId, opts, calibration).estimate;
+export function estimateDeviceWith(profile: ModelProfile, deviceId: string, opts: EstimateOptions, calibration: DeviceCalibration | null, hostCalibration?: DeviceCalibration | null): DeviceEstimate {
+  return estimateWith(profile, deviceId, opts, calibration, hostCalibration).estimate;
 }
 
 function factorsOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOptions, cal: DeviceCalibration | undefined): Factors {
@@ -150,14 +153,14 @@ function placementOf(profile: ModelProfile, deployed: DeployedGraph | null, devi
   return { run: cached.run, compat };
 }
 
-function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOptions, calibration: DeviceCalibration | null): EstimateContext {
+function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOptions, calibration: DeviceCalibration | null, hostCalibration: DeviceCalibration | null | undefined): EstimateContext {
   const host = device.host ? loadCatalog().byId(device.host.deviceId)! : null;
   const factors = factorsOf(profile, device, opts, calibration ?? undefined);
   const deployed = deployedFor(profile, factors.runtime);
   const { run, compat } = placementOf(profile, deployed, device, opts.precision, host?.cpu?.name);
   const acc = device.accelerator ? acceleratorUnit(device, device.accelerator, factors.computeScale, factors.overheadScale) : null;
   // The CPU carries the calibration only on CPU-only devices; fallback CPUs keep their own device's calibration.
-  const cpuCal = device.accelerator ? calibrationFor(host?.id ?? device.id) : undefined;
+  const cpuCal = !device.accelerator ? undefined : host && hostCalibration !== undefined ? hostCalibration ?? undefined : calibrationFor(host?.id ?? device.id);
   const cpu = cpuUnit(device, device.accelerator ? (device.cpu ? 1 : cpuCal?.computeScale ?? 1) : factors.computeScale);
   if (!device.accelerator) cpu.perOpS *= factors.overheadScale;
   else if (host && cpuCal) {
@@ -282,10 +285,10 @@ function pipelinesOf(cal: DeviceCalibration | undefined, runtime: string): { ms:
     .sort((a, b) => Number(b.runtimes.includes(runtime)) - Number(a.runtimes.includes(runtime)));
 }
 
-function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOptions, calibration: DeviceCalibration | null): { estimate: DeviceEstimate; compatibility: CompatibilityResult } {
+function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOptions, calibration: DeviceCalibration | null, hostCalibration?: DeviceCalibration | null): { estimate: DeviceEstimate; compatibility: CompatibilityResult } {
   const device = checkInputs(deviceId, opts);
   if (!profile || !Array.isArray(profile.layers)) throw new EstimateInputError('the model profile is missing its layers (pass an analyzeFile result .model)');
-  const ctx = contextOf(profile, device, opts, calibration);
+  const ctx = contextOf(profile, device, opts, calibration, hostCalibration);
   const notes: EstimateNote[] = [];
 
   // Memory first: it does not depend on the latency model.
