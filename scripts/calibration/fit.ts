@@ -542,19 +542,19 @@ export function predictionBand(residuals: number[], pooled: number[]): { low: nu
   return { low: Math.exp(-half), high: Math.exp(half), half };
 }
 
-/**
- * Range rule v5 (docs/calibration-candidates/2026-12-04-single-source-floor.md): a device whose training points all
- * come from one publication has residuals of that harness only, in which no source's offset can show; its range is
- * never narrower than the band the pooled residuals alone give (what a device with no residual of its own gets).
- * Devices with two or more sources keep rule v4.
- */
-export const SINGLE_SOURCE_FLOOR = true;
+/** Rule v4's half-width, never below the pool's own band (what a device with no residual of its own gets). */
+function singleSourceHalf(residuals: number[], pooled: number[]): number {
+  return Math.max(predictionBand(residuals, pooled).half, predictionBand([], pooled).half);
+}
 
-/** The range of a device: rule v4 (predictionBand), floored at the pool's band when it rests on a single source (v5). */
+/**
+ * The range of a device, rule v5 (docs/calibration-candidates/2026-12-04-single-source-floor.md): rule v4
+ * (predictionBand); a device whose training points all come from one publication has residuals of that harness only,
+ * in which no source's offset can show, so its range is never narrower than the pooled band.
+ */
 export function rangeBand(residuals: number[], pooled: number[], sources: number): { low: number; high: number; half: number } {
-  const band = predictionBand(residuals, pooled);
-  if (!SINGLE_SOURCE_FLOOR || sources >= 2) return band;
-  const half = Math.max(band.half, predictionBand([], pooled).half);
+  if (sources >= 2) return predictionBand(residuals, pooled);
+  const half = singleSourceHalf(residuals, pooled);
   return { low: Math.exp(-half), high: Math.exp(half), half };
 }
 
@@ -620,7 +620,7 @@ export function singleSourceSimulation(groups: { sims: SingleSourceSim[]; own: n
       if (!sim.otherSources.length) continue;
       pairs++;
       const h4 = predictionBand(sim.byPoint, pool).half;
-      const h5 = Math.max(h4, predictionBand([], pool).half);
+      const h5 = singleSourceHalf(sim.byPoint, pool);
       for (const r of sim.otherSources) {
         if (Math.abs(r) <= h4 + 1e-12) inside.v4++;
         if (Math.abs(r) <= h5 + 1e-12) inside.v5++;
