@@ -161,9 +161,9 @@ test('memory budget and battery life', () => {
   assert.ok(Math.abs(e.energyMj!.typical - e.powerW!.typical * e.latencyMs.typical) < 1e-9);
 });
 
-test('phones: power while inferring as published (low / typical / high, each sourced), energy = that power x the latency range', () => {
+test('phones and the M1: power while inferring as published (low / typical / high, each sourced), energy = that power x the latency range', () => {
   const m = cnn({ params: 2_000_000, p: 'int8' });
-  for (const id of ['snapdragon-8-gen-3', 'apple-a17-pro']) {
+  for (const id of ['snapdragon-8-gen-3', 'apple-a17-pro', 'apple-m1']) {
     const device = loadCatalog().byId(id)!;
     const inf = device.power.inferring!;
     const e = estimateDevice(m, id);
@@ -176,6 +176,13 @@ test('phones: power while inferring as published (low / typical / high, each sou
   }
   // The Snapdragon's figures are whole-phone measurements of the NPU at work; the A17 Pro's are bounds (no Neural Engine measurement is published).
   assert.match(loadCatalog().byId('apple-a17-pro')!.power.inferring!.scope, /no published measurement/);
+  // The M1's are its Neural Engine's own rail: the energy is what the engine adds, and the scope says so.
+  assert.match(loadCatalog().byId('apple-m1')!.power.inferring!.scope, /Neural Engine's own power rail.*not included/);
+  // Without a published figure, no power and no energy, and the estimate says why.
+  const sd8g2 = estimateDevice(m, 'snapdragon-8-gen-2');
+  assert.equal(sd8g2.powerW, null);
+  assert.equal(sd8g2.energyMj, null);
+  assert.ok(sd8g2.assumptions.some((a) => /Power is not estimated/.test(a)));
 });
 
 test('detection post-processing: on the CPU it runs at the rate published timings show (all boxes candidates), and the estimate says so', () => {
