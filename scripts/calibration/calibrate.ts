@@ -400,8 +400,6 @@ async function main(): Promise<void> {
           return tr.filter((p) => pubOf(p) === pub).map((p) => Math.log(p.measuredMs / estimate(p, without).typical));
         })
       : [];
-    // The range uses the by-point residuals (a new model on a setup the fit has seen: a calibrated runtime);
-    // the by-source figures are reported next to them, for a setup it has not seen.
     // Single-source simulation (the judge of range rule v5): the device fitted on one of its publications alone, as a
     // device calibrated on a single source is; that source's by-point residuals under such fits, and the residuals
     // of the device's points from its other publications, which that fit never saw.
@@ -417,6 +415,8 @@ async function main(): Promise<void> {
           }];
         })
       : [];
+    // The range uses the by-point residuals (a new model on a setup the fit has seen: a calibrated runtime);
+    // the by-source figures are reported next to them, for a setup it has not seen.
     const basis: 'by point' | 'in-sample' = byPoint.length ? 'by point' : 'in-sample';
     const residuals = byPoint.length ? byPoint : tr.map((p) => Math.log(p.measuredMs / estimate(p, fitted.cal).typical));
     groupFits.push({ group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs, singleSource });
@@ -434,8 +434,9 @@ async function main(): Promise<void> {
   groupFits.sort((a, b) => a.group[0].localeCompare(b.group[0]));
 
   // The range rule needs every device's cross-validated residuals: pooled over all of them, each device's own mixed
-  // with the pool, floored for a single-publication device (rangeBand); uncalibrated priors get the widest (uncalibratedHalf). A device fitted on one point
-  // has no cross-validated residual (its fit reproduces that point): its range comes from the pool alone.
+  // with the pool, floored for a single-publication device (rangeBand); uncalibrated priors get the widest
+  // (uncalibratedHalf). A device fitted on one point has no cross-validated residual (its fit reproduces that point):
+  // its range comes from the pool alone.
   const ownResiduals = (g: (typeof groupFits)[number]): number[] => (g.basis === 'in-sample' ? [] : g.residuals);
   const pooledResiduals = groupFits.flatMap(ownResiduals);
   const pooled = rms(pooledResiduals);
