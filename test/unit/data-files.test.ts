@@ -85,6 +85,15 @@ test('calibration.json: a corrupted copy names the file and the field', () => {
   const pipeline = clone(calibrationJson);
   pipeline.devices.rpi5.pipelineOverheadMs['arm-harness'].runtimes = 'xnnpack';
   throwsNaming(() => parseCalibration(pipeline), /^calibration\.json/, /field "devices\.rpi5\.pipelineOverheadMs\.arm-harness\.runtimes" must be a list/);
+  const single = clone(calibrationJson);
+  single.singleSourceCheck.v5.coverage = 1.5;
+  throwsNaming(() => parseCalibration(single), /^calibration\.json/, /field "singleSourceCheck\.v5\.coverage"/);
+  // Parsed, the simulation's coverage reaches the single-source devices' by-source check, and only theirs.
+  const parsed = parseCalibration(clone(calibrationJson));
+  const withSim = Object.entries(parsed.devices).filter(([, d]) => d.bySource?.singleSourceSimulation);
+  assert.ok(withSim.length > 0);
+  for (const [id, d] of withSim) assert.ok(d.bySource!.sources <= 1, id);
+  assert.equal(withSim[0][1].bySource!.singleSourceSimulation!.coverage, calibrationJson.singleSourceCheck.v5.coverage);
 });
 
 test('techniques.json: a corrupted copy names the file and the field', () => {

@@ -66,6 +66,12 @@ export interface BySourceCheck {
   medianAbsLogError: number | null;
   /** Share of those points inside the device's range; null without points. */
   coverage: number | null;
+  /**
+   * A device resting on one publication cannot be checked so; the single-source simulation on the other devices
+   * (calibration.json singleSourceCheck: each fitted on one of its publications, its other publications' points
+   * against that range under the rule in use) says how often such a range covered a new publication's points.
+   */
+  singleSourceSimulation?: { coverage: number; points: number };
 }
 
 export interface CalibrationFile {
@@ -132,6 +138,15 @@ export function parseCalibration(doc: Json): CalibrationFile {
   if (o.crossValidation !== undefined) {
     const cv = c.obj(o.crossValidation, 'crossValidation');
     for (const [id, d] of Object.entries(file.devices)) if (cv[id] !== undefined) d.bySource = bySourceCheck(c, cv[id], `crossValidation.${id}`);
+  }
+  if (o.singleSourceCheck !== undefined) {
+    const ss = c.obj(o.singleSourceCheck, 'singleSourceCheck');
+    const v5 = c.obj(ss.v5, 'singleSourceCheck.v5');
+    const points = c.num(ss.points, 'singleSourceCheck.points', 0);
+    if (points > 0) {
+      const sim = { coverage: c.num(v5.coverage, 'singleSourceCheck.v5.coverage', 0, 1), points };
+      for (const d of Object.values(file.devices)) if (d.bySource && d.bySource.sources <= 1) d.bySource.singleSourceSimulation = sim;
+    }
   }
   if (o.uncalibratedRange !== undefined) file.uncalibratedRange = c.rangeFactors(o.uncalibratedRange, 'uncalibratedRange');
   return file;
