@@ -230,7 +230,7 @@ function bySourceSentence(b: BySourceCheck | null): string {
   if (b.sources <= 1 || b.points === 0 || b.medianAbsLogError === null || b.coverage === null) {
     const sim = b.singleSourceSimulation;
     return ' Not checked on a publication the fit has not seen: all its points come from one source.' +
-      (sim ? ` On the other devices, a range built from one publication covered ${Math.round(sim.coverage * 100)} % of another publication's points (${sim.points} points, single-source simulation), so expect a new source's figure outside this range more often than the nominal 15 %.` : '');
+      (sim ? ` On the other devices, a range built from one publication covered ${Math.round(sim.coverage * 100)} % of another publication's points (${sim.points} points, single-source simulation), so expect about ${100 - Math.round(sim.coverage * 100)} % of a new source's figures outside this range.` : '');
   }
   return ` On a publication the fit had not seen (each of its ${b.sources} sources left out in turn, ${b.points} points) the median error was x${Math.exp(b.medianAbsLogError).toFixed(2)} and this range covered ${Math.round(b.coverage * 100)} % of those points.`;
 }

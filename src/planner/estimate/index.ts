@@ -153,6 +153,15 @@ function placementOf(profile: ModelProfile, deployed: DeployedGraph | null, devi
   return { run: cached.run, compat };
 }
 
+/**
+ * The calibration of the CPU an accelerator device's fallback layers run on: a hosted device's host (the one given,
+ * else calibration.json's), or the device's own entry.
+ */
+function fallbackCpuCalibration(device: DeviceSpec, host: DeviceSpec | null, hostCalibration: DeviceCalibration | null | undefined): DeviceCalibration | undefined {
+  if (host && hostCalibration !== undefined) return hostCalibration ?? undefined;
+  return calibrationFor(host?.id ?? device.id);
+}
+
 function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOptions, calibration: DeviceCalibration | null, hostCalibration: DeviceCalibration | null | undefined): EstimateContext {
   const host = device.host ? loadCatalog().byId(device.host.deviceId)! : null;
   const factors = factorsOf(profile, device, opts, calibration ?? undefined);
@@ -160,7 +169,7 @@ function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
   const { run, compat } = placementOf(profile, deployed, device, opts.precision, host?.cpu?.name);
   const acc = device.accelerator ? acceleratorUnit(device, device.accelerator, factors.computeScale, factors.overheadScale) : null;
   // The CPU carries the calibration only on CPU-only devices; fallback CPUs keep their own device's calibration.
-  const cpuCal = !device.accelerator ? undefined : host && hostCalibration !== undefined ? hostCalibration ?? undefined : calibrationFor(host?.id ?? device.id);
+  const cpuCal = device.accelerator ? fallbackCpuCalibration(device, host, hostCalibration) : undefined;
   const cpu = cpuUnit(device, device.accelerator ? (device.cpu ? 1 : cpuCal?.computeScale ?? 1) : factors.computeScale);
   if (!device.accelerator) cpu.perOpS *= factors.overheadScale;
   else if (host && cpuCal) {
