@@ -37,7 +37,7 @@ import { writeReferenceModel } from '../../test/support/modelgen/reference-archs
 import { cpuThreadsFor, estimateDeviceWith } from '../../src/planner/estimate';
 import { lookupSplit, publicationOf, SPLIT_RULE, type FrozenSplit } from './split';
 import { loadCatalog, loadPriors, toBase, type DeviceCalibration } from '../../src/planner/catalog';
-import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, rangeBand, singleSourceSimulation, type SingleSourceSim, type SingleSourceCheck, uncalibratedHalf, rangeRuleCheck, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
+import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, rangeBand, runtimeBands, type TaggedResidual, type RuntimeBand, singleSourceSimulation, type SingleSourceSim, type SingleSourceCheck, uncalibratedHalf, rangeRuleCheck, RUNTIME_RANGE_MIN_POINTS, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
 
 /** Candidate op-class scales (multipliers on the prior depthwise / vector efficiencies of a unit type). */
 const CLASS_GRID = [0.35, 0.5, 0.7, 1, 1.4, 2, 2.8];
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   const warnings: string[] = [];
   const results: PointResult[] = [];
   const fitLog: Record<string, unknown> = {};
-  const groupFits: { group: string[]; tr: CalPoint[]; ho: CalPoint[]; fitted: { cal: CalibrationEntry; loss: number; grid: number[]; bounds: string[] }; residuals: number[]; basis: 'by point' | 'in-sample'; byPoint: number[]; bySource: number[]; pubs: string[]; singleSource: SingleSourceSim[] }[] = [];
+  const groupFits: { group: string[]; tr: CalPoint[]; ho: CalPoint[]; fitted: { cal: CalibrationEntry; loss: number; grid: number[]; bounds: string[] }; residuals: TaggedResidual[]; basis: 'by point' | 'in-sample'; byPoint: TaggedResidual[]; bySource: TaggedResidual[]; pubs: string[]; singleSource: SingleSourceSim[] }[] = [];
 
   // Op-class scales of the unit type being fitted (multipliers on the prior depthwise / vector efficiencies).
   let classScales: ClassScales | undefined;
@@ -393,11 +393,12 @@ async function main(): Promise<void> {
     // systematic offset is what a user meets on a new model) and by point (each predicted by a fit without it).
     const pubOf = (p: CalPoint) => p.publication ?? p.source;
     const pubs = [...new Set(tr.map(pubOf))].sort();
-    const byPoint = tr.length >= 2 ? tr.map((p, i) => Math.log(p.measuredMs / estimate(p, fit(tr.filter((_, j) => j !== i)).cal).typical)) : [];
+    const tagged = (p: CalPoint, r: number): TaggedResidual => ({ r, runtime: p.runtime, publication: pubOf(p) });
+    const byPoint = tr.length >= 2 ? tr.map((p, i) => tagged(p, Math.log(p.measuredMs / estimate(p, fit(tr.filter((_, j) => j !== i)).cal).typical))) : [];
     const bySource = pubs.length >= 2
       ? pubs.flatMap((pub) => {
           const without = fit(tr.filter((p) => pubOf(p) !== pub)).cal;
-          return tr.filter((p) => pubOf(p) === pub).map((p) => Math.log(p.measuredMs / estimate(p, without).typical));
+          return tr.filter((p) => pubOf(p) === pub).map((p) => tagged(p, Math.log(p.measuredMs / estimate(p, without).typical)));
         })
       : [];
     // Single-source simulation (the judge of range rule v5): the device fitted on one of its publications alone, as a
@@ -418,7 +419,7 @@ async function main(): Promise<void> {
     // The range uses the by-point residuals (a new model on a setup the fit has seen: a calibrated runtime);
     // the by-source figures are reported next to them, for a setup it has not seen.
     const basis: 'by point' | 'in-sample' = byPoint.length ? 'by point' : 'in-sample';
-    const residuals = byPoint.length ? byPoint : tr.map((p) => Math.log(p.measuredMs / estimate(p, fitted.cal).typical));
+    const residuals = byPoint.length ? byPoint : tr.map((p) => tagged(p, Math.log(p.measuredMs / estimate(p, fitted.cal).typical)));
     groupFits.push({ group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs, singleSource });
     for (const id of group) sameRun.set(id, fitted.cal);
   };
@@ -437,26 +438,45 @@ async function main(): Promise<void> {
   // with the pool, floored for a single-publication device (rangeBand); uncalibrated priors get the widest
   // (uncalibratedHalf). A device fitted on one point has no cross-validated residual (its fit reproduces that point):
   // its range comes from the pool alone.
-  const ownResiduals = (g: (typeof groupFits)[number]): number[] => (g.basis === 'in-sample' ? [] : g.residuals);
-  const pooledResiduals = groupFits.flatMap(ownResiduals);
+  const ownResiduals = (g: (typeof groupFits)[number]): TaggedResidual[] => (g.basis === 'in-sample' ? [] : g.residuals);
+  const values = (rs: TaggedResidual[]): number[] => rs.map((x) => x.r);
+  const pooledResiduals = groupFits.flatMap((g) => values(ownResiduals(g)));
   const pooled = rms(pooledResiduals);
-  const bands = new Map(groupFits.map((g) => [g.group.join('+'), rangeBand(ownResiduals(g), pooledResiduals, g.pubs.length)]));
-  const noPoints = uncalibratedHalf([...bands.values()].map((b) => b.half), pooledResiduals);
+  const bands = new Map(groupFits.map((g) => [g.group.join('+'), rangeBand(values(ownResiduals(g)), pooledResiduals, g.pubs.length)]));
+  // Rule v6: a runtime with enough residuals on a device gets its own range; the others use the device's.
+  const runtimeRangesOf = new Map(groupFits.map((g) => [g.group.join('+'), runtimeBands(ownResiduals(g), pooledResiduals)]));
+  const halfFor = (g: (typeof groupFits)[number], runtime: string): number => runtimeRangesOf.get(g.group.join('+'))![runtime]?.half ?? bands.get(g.group.join('+'))!.half;
+  const noPoints = uncalibratedHalf([...bands.values()].map((b) => b.half).concat([...runtimeRangesOf.values()].flatMap((rr) => Object.values(rr).map((b) => b.half))), pooledResiduals);
   const rangeCheck = rangeRuleCheck(groupFits.map((g) => ({ residuals: ownResiduals(g), sources: g.pubs.length })).filter((g) => g.residuals.length));
-  const singleSourceCheck = singleSourceSimulation(groupFits.map((g) => ({ sims: g.singleSource, own: ownResiduals(g) })));
+  const singleSourceCheck = singleSourceSimulation(groupFits.map((g) => ({ sims: g.singleSource, own: values(ownResiduals(g)) })));
   const uncalibratedRange = { low: round4(Math.exp(-noPoints)), high: round4(Math.exp(noPoints)) };
   const crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }> = {};
-  // Cross-validation residuals r = ln(measured / estimate) as results, inside the range when |r| <= its half-width.
-  const asResults = (rs: number[], half: number, dev: string): PointResult[] => rs.map((r) => ({ key: '', device: dev, label: '', split: 'train', runtime: '', precision: 'fp32', measuredMs: 1, estimateMs: { low: round4(Math.exp(-r - half)), typical: round4(Math.exp(-r)), high: round4(Math.exp(-r + half)) }, absLogError: round4(Math.abs(r)), inRange: Math.abs(r) <= half }));
+  // Cross-validation residuals r = ln(measured / estimate) as results, inside the range of their runtime on the device
+  // when |r| <= its half-width.
+  const asResults = (rs: TaggedResidual[], g: (typeof groupFits)[number], dev: string): PointResult[] => rs.map(({ r, runtime }) => {
+    const half = halfFor(g, runtime);
+    return { key: '', device: dev, label: '', split: 'train', runtime, precision: 'fp32', measuredMs: 1, estimateMs: { low: round4(Math.exp(-r - half)), typical: round4(Math.exp(-r)), high: round4(Math.exp(-r + half)) }, absLogError: round4(Math.abs(r)), inRange: Math.abs(r) <= half };
+  });
   // Over every training point once (a shared-silicon group counts once).
-  const cvOf = (pick: (g: (typeof groupFits)[number]) => number[]) => summarize(groupFits.flatMap((g) => asResults(pick(g), Math.log(bands.get(g.group.join('+'))!.high), g.group[0])));
+  const cvOf = (pick: (g: (typeof groupFits)[number]) => TaggedResidual[]) => summarize(groupFits.flatMap((g) => asResults(pick(g), g, g.group[0])));
   const crossValidationAll = { byPoint: cvOf((g) => g.byPoint), bySource: cvOf((g) => g.bySource) };
 
-  for (const { group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs } of groupFits) {
+  for (const g of groupFits) {
+    const { group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs } = g;
     const shared = fitted.cal;
     const band = bands.get(group.join('+'))!;
     const half = band.half;
     shared.range = { low: round4(Math.exp(-half)), high: round4(Math.exp(half)) };
+    const ownRanges = Object.entries(runtimeRangesOf.get(group.join('+'))!);
+    if (ownRanges.length) {
+      shared.runtimeRanges = Object.fromEntries(ownRanges.map(([runtime, b]: [string, RuntimeBand]) => [runtime, {
+        low: round4(Math.exp(-b.half)),
+        high: round4(Math.exp(b.half)),
+        points: b.points,
+        sources: b.sources,
+        basis: `${Math.round(RANGE_COVERAGE * 100)}th percentile of |error| over the ${b.points} residuals of its ${runtime} points cross-validated by point (${b.sources} publication${b.sources === 1 ? '' : 's'}), mixed with every device's (weight ${PRIOR_WEIGHT} points)${b.sources < 2 ? '; from a single publication, so never narrower than the pooled band' : ''}; the device's other runtimes get x${round4(Math.exp(-half))} .. x${round4(Math.exp(half))}`,
+      }]));
+    }
     shared.sources = pubs;
     shared.rangeBasis = basis === 'in-sample'
       ? `${Math.round(RANGE_COVERAGE * 100)}th percentile of the |error| pooled over every calibrated device (${residuals.length} training point: nothing of its own to cross-validate)`
@@ -486,7 +506,7 @@ async function main(): Promise<void> {
         (hoSummary.medianAbsLogError !== null ? `, median |ln error| ${hoSummary.medianAbsLogError} (${Math.exp(hoSummary.medianAbsLogError).toFixed(2)}x)` : '');
       calibrations[dev] = cal;
       fitLog[dev] = { trainLoss: round4(fitted.loss), gridSizes: fitted.grid, atBounds: fitted.bounds, group, rangeFrom: basis, rangeHalf: round4(band.half), pooledSpread: round4(pooled) };
-      crossValidation[dev] = { byPoint: summarize(asResults(byPoint, half, dev)), bySource: summarize(asResults(bySource, half, dev)), sources: pubs.length };
+      crossValidation[dev] = { byPoint: summarize(asResults(byPoint, g, dev)), bySource: summarize(asResults(bySource, g, dev)), sources: pubs.length };
     }
     process.stderr.write(`fitted ${group.join('+')}: compute x${shared.computeScale} overhead x${shared.overheadScale} memory x${shared.memoryScale} range ${shared.range.low}..${shared.range.high} (${basis}) ${JSON.stringify(shared.runtimeFactors)} ${JSON.stringify(shared.precisionFactors ?? {})} pipeline ${JSON.stringify(Object.fromEntries(Object.entries(shared.pipelineOverheadMs ?? {}).map(([k, v]) => [k, v.ms])))}\n`);
   }
@@ -537,7 +557,7 @@ async function main(): Promise<void> {
     uncalibratedDevices: catalog.devices.map((d) => d.id).filter((id) => !calibrations[id]),
     uncalibratedRange,
     pooledSpread: round4(pooled),
-    rangeRuleCheck: { ...rangeCheck, coverage: round4(rangeCheck.coverage), medianWidth: round4(rangeCheck.medianWidth) },
+    rangeRuleCheck: { points: rangeCheck.points, coverage: round4(rangeCheck.coverage), medianWidth: round4(rangeCheck.medianWidth), runtimeRanges: { points: rangeCheck.runtimeRanges.points, coverage: round4(rangeCheck.runtimeRanges.coverage), medianWidth: round4(rangeCheck.runtimeRanges.medianWidth) } },
     singleSourceCheck,
     crossValidation,
     crossValidationAll,
@@ -584,7 +604,7 @@ function markdown(doc: {
   uncalibratedDevices: string[];
   uncalibratedRange: { low: number; high: number };
   pooledSpread: number;
-  rangeRuleCheck: { points: number; coverage: number; medianWidth: number };
+  rangeRuleCheck: { points: number; coverage: number; medianWidth: number; runtimeRanges: { points: number; coverage: number; medianWidth: number } };
   singleSourceCheck: SingleSourceCheck;
   crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }>;
   crossValidationAll: { byPoint: ErrorSummary; bySource: ErrorSummary };
@@ -607,6 +627,7 @@ function markdown(doc: {
     "Memory term: a layer's weights and its unit type's share of input and output activations over the DRAM bandwidth (estimator-priors.json activationDramShare: 0 on NPUs, which keep activations in on-chip memory, 1 elsewhere; chosen on the training split by a criterion registered before the run, docs/calibration-candidates/2026-12-04-npu-activation-traffic.md). " +
     'Range rule v4 (chosen on the training split only, after the held-out figures of rule v3 had been seen, so the held-out figures below are not blind): each device\'s training points are cross-validated by point (each predicted by a fit without it), r = ln(measured / estimate); the range is exp(+/- h), h the ' + Math.round(RANGE_COVERAGE * 100) + 'th percentile of |r| over the device\'s own residuals (weight 1 each) mixed with every device\'s residuals pooled (weight ' + PRIOR_WEIGHT + ' points together; their root-mean-square spread is x' + Math.exp(doc.pooledSpread).toFixed(2) + '), clamped to x0.1 .. x10; a device fitted on one point has no residual of its own and takes the pool\'s. With residuals smaller than the pool\'s, fewer training points never give a narrower range; a device whose own residuals are larger keeps its wider range without widening the others; a device without published points gets the widest (x' + doc.uncalibratedRange.low + ' .. x' + doc.uncalibratedRange.high + '). ' +
     'Rule v5 adds one floor to v4: a device whose training points all come from one publication (one harness, so no source\'s offset can show in its residuals) never gets a range narrower than the pool\'s own band, what a device with no residual of its own gets (adopted on the training split by a criterion registered before the run, docs/calibration-candidates/2026-12-04-single-source-floor.md; judged by the single-source simulation below). ' +
+    `Rule v6: a runtime with at least ${RUNTIME_RANGE_MIN_POINTS} training points on a device gets the range v5 gives its own residuals alone (mixed with the pool, floored at the pool's band when they come from one publication), so one runtime's scatter does not set another's range; the device's other runtimes keep the device's range (adopted on the training split by a criterion registered before the run, docs/calibration-candidates/2026-12-04-runtime-range.md; the Fitted factors table lists the runtime ranges). ` +
     'Why v4: rule v3 (an 80 % log-normal interval from a root-mean-square spread, which the heaviest residuals inflate) covered 88 % of the training points in nested cross-validation at a median width of x7.22 on that data. The criterion, fixed before the candidates were compared: the narrowest candidate whose nested by-point coverage on the training split is at least 85 % (the issue\'s goal of 80 % plus a margin); on the data of 2026-12-03 (151 points, frozen split 4a1b1d3), the candidates were the 80th, 85th and 90th percentiles of |r| and a median-based spread with v3\'s t quantile (81 % at x4.00, 87 % at x4.50, 91 % at x9.17, 87 % at x6.18). The check is recomputed on every run (Range rule check, below). Cross-validation by source (each publication held out in turn, the rest refitted) is reported below: it is what a user meets on a setup (runtime, harness) the calibration has not seen, and it is larger.', '');
   L.push('Error = |ln(estimate / measured)|; "1.5x" means the typical estimate is within a factor 1.5 of the measurement. Coverage = share of points inside [low, high]; width = median high / low.', '');
   L.push('## Held-out error per device', '');
@@ -622,7 +643,7 @@ function markdown(doc: {
   L.push(`Devices without any usable published point (uncalibrated priors, the widest range): ${doc.uncalibratedDevices.join(', ') || 'none'}.`, '');
   const rc = doc.rangeRuleCheck;
   L.push('## Range rule check (training split)', '');
-  L.push(`Each training point's cross-validated residual against the range the rule gives without it (its device's other residuals, the pool without it): ${rc.points} points, ${pct(rc.coverage)} inside, median width x${rc.medianWidth.toFixed(2)} (high / low). The nominal level is ${Math.round(RANGE_COVERAGE * 100)} %.`, '');
+  L.push(`Each training point's cross-validated residual against the range the rule gives without it (its runtime's other residuals on the device where they are at least ${RUNTIME_RANGE_MIN_POINTS}, else its device's other residuals; the pool without it): ${rc.points} points, ${pct(rc.coverage)} inside, median width x${rc.medianWidth.toFixed(2)} (high / low). The nominal level is ${Math.round(RANGE_COVERAGE * 100)} %. Over the ${rc.runtimeRanges.points} points of runtimes with a range of their own: ${pct(rc.runtimeRanges.coverage)} inside, median width x${rc.runtimeRanges.medianWidth.toFixed(2)}.`, '');
   const ss = doc.singleSourceCheck;
   L.push('## Single-source simulation (training split)', '');
   L.push(`How a range built from one publication covers a device's points from its other publications — the situation of a device calibrated on a single source meeting a new one. For every device with two or more publications and every publication with at least 2 training points, the device is fitted on that publication alone; its range is formed from that publication's by-point residuals mixed with every other device's (rule v4), and the same never narrower than that pool's own band (rule v5); the device's points from its other publications are predicted with the single-publication fit. ${ss.pairs} (device, publication) pairs, ${ss.points} points: rule v4 covers ${pct(ss.v4.coverage)} at a median width of x${ss.v4.medianWidth.toFixed(2)}, rule v5 ${pct(ss.v5.coverage)} at x${ss.v5.medianWidth.toFixed(2)} (nominal ${Math.round(RANGE_COVERAGE * 100)} %). Rule v5 is in use (docs/calibration-candidates/2026-12-04-single-source-floor.md).`, '');
@@ -641,7 +662,7 @@ function markdown(doc: {
   L.push('| Device | Compute scale | Overhead scale | Memory scale | Runtime / precision factors | Pipeline time (ms per inference, only for that source\'s points) | Range (low, high) | Effective int8 dense rate (before runtime / precision factors) |');
   L.push('|---|---:|---:|---:|---|---|---|---:|');
   for (const [id, c] of Object.entries(doc.devices)) {
-    L.push(`| ${id} | ${c.computeScale} | ${c.overheadScale} | ${c.memoryScale} | ${[...Object.entries(c.runtimeFactors), ...Object.entries(c.precisionFactors ?? {})].map(([k, v]) => `${k} ${v}`).join(', ') || '-'} | ${Object.entries(c.pipelineOverheadMs ?? {}).map(([k, v]) => `${k} ${v.ms} (${v.points} pts; ${v.runtimes.join(', ')})`).join('; ') || '-'} | x${c.range.low} .. x${c.range.high} | ${effectiveInt8(id, c.computeScale)} |`);
+    L.push(`| ${id} | ${c.computeScale} | ${c.overheadScale} | ${c.memoryScale} | ${[...Object.entries(c.runtimeFactors), ...Object.entries(c.precisionFactors ?? {})].map(([k, v]) => `${k} ${v}`).join(', ') || '-'} | ${Object.entries(c.pipelineOverheadMs ?? {}).map(([k, v]) => `${k} ${v.ms} (${v.points} pts; ${v.runtimes.join(', ')})`).join('; ') || '-'} | x${c.range.low} .. x${c.range.high}${Object.entries(c.runtimeRanges ?? {}).map(([k, v]) => `; ${k} (${v.points} pts) x${v.low} .. x${v.high}`).join('')} | ${effectiveInt8(id, c.computeScale)} |`);
   }
   L.push('', '## Fit warnings', '');
   L.push(doc.warnings.length

@@ -558,6 +558,43 @@ export function rangeBand(residuals: number[], pooled: number[], sources: number
   return { low: Math.exp(-half), high: Math.exp(half), half };
 }
 
+/** Training points of one runtime on a device (group) before estimates with that runtime get a range of their own (rule v6): more than PRIOR_WEIGHT, so the runtime's own residuals outweigh the pool. */
+export const RUNTIME_RANGE_MIN_POINTS = 5;
+
+/** A cross-validated residual r = ln(measured / estimate) with the runtime and publication of its point. */
+export interface TaggedResidual {
+  r: number;
+  runtime: string;
+  publication: string;
+}
+
+/** A range of a runtime on a device: its half-width and what it rests on. */
+export interface RuntimeBand {
+  half: number;
+  points: number;
+  sources: number;
+}
+
+const publicationsOf = (rs: TaggedResidual[]): number => new Set(rs.map((x) => x.publication)).size;
+
+/**
+ * Rule v6 (docs/calibration-candidates/2026-12-04-runtime-range.md): a runtime with at least RUNTIME_RANGE_MIN_POINTS
+ * residuals on the device gets the range rule v5 gives those residuals alone (mixed with the pool, floored at the
+ * pool's band when they come from one publication); one runtime's contradictions (the Pi 5's two OpenVINO points, 8.7x
+ * apart on near-identical networks) then no longer widen another's. Other runtimes use the device's range (v5 over
+ * all of its residuals).
+ */
+export function runtimeBands(own: TaggedResidual[], pooled: number[]): Record<string, RuntimeBand> {
+  const out: Record<string, RuntimeBand> = {};
+  for (const runtime of [...new Set(own.map((x) => x.runtime))].sort()) {
+    const mine = own.filter((x) => x.runtime === runtime);
+    if (mine.length < RUNTIME_RANGE_MIN_POINTS) continue;
+    const sources = publicationsOf(mine);
+    out[runtime] = { half: rangeBand(mine.map((x) => x.r), pooled, sources).half, points: mine.length, sources };
+  }
+  return out;
+}
+
 /**
  * The range of uncalibrated priors: the widest of all — at least every calibrated device's half-width (in ln) and
  * at least the band the pooled residuals give a device with no point of its own. A noisy device keeps its wider range
@@ -568,24 +605,37 @@ export function uncalibratedHalf(calibratedHalves: number[], pooled: number[]): 
   return Math.max(predictionBand([], pooled).half, ...calibratedHalves);
 }
 
+/** Coverage and median width (high / low) of a set of ranges judged against residuals. */
+export interface CoverageWidth {
+  points: number;
+  coverage: number;
+  medianWidth: number;
+}
+
 /**
- * Nested cross-validation of the range rule on the training split: each device's residual r_i against the range the
- * rule gives without it (its device's other residuals, the pool without it). Coverage and the median width of those
- * ranges (high / low), reported side by side: a range that covers by being wide decides nothing.
+ * Nested cross-validation of the range rule on the training split, applied as estimates apply it: each device's
+ * residual r_i against the range the rule gives without it — the range of its runtime from that runtime's other
+ * residuals where they are at least RUNTIME_RANGE_MIN_POINTS (rule v6), else the device's from its other residuals —
+ * the pool without it. Coverage and the median width of those ranges (high / low), reported side by side: a range that
+ * covers by being wide decides nothing; `runtimeRanges` is the same over the points of runtimes that have a range of
+ * their own (the points rule v6 changes).
  */
-export function rangeRuleCheck(groups: { residuals: number[]; sources: number }[]): { points: number; coverage: number; medianWidth: number } {
-  const inside: boolean[] = [];
-  const widths: number[] = [];
+export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: number }[]): CoverageWidth & { runtimeRanges: CoverageWidth } {
+  const all: { inside: boolean; width: number; ownRuntime: boolean }[] = [];
   groups.forEach(({ residuals: own, sources }, g) =>
-    own.forEach((r, i) => {
+    own.forEach((x, i) => {
       const others = own.filter((_, j) => j !== i);
-      const pool = groups.flatMap((rs, h) => (h === g ? others : rs.residuals));
-      const { half } = rangeBand(others, pool, sources);
-      inside.push(Math.abs(r) <= half + 1e-12);
-      widths.push(Math.exp(2 * half));
+      const pool = groups.flatMap((rs, h) => (h === g ? others : rs.residuals).map((y) => y.r));
+      const sameRuntime = others.filter((y) => y.runtime === x.runtime);
+      const { half } = sameRuntime.length >= RUNTIME_RANGE_MIN_POINTS
+        ? rangeBand(sameRuntime.map((y) => y.r), pool, publicationsOf(sameRuntime))
+        : rangeBand(others.map((y) => y.r), pool, sources);
+      const ownRuntime = own.filter((y) => y.runtime === x.runtime).length >= RUNTIME_RANGE_MIN_POINTS;
+      all.push({ inside: Math.abs(x.r) <= half + 1e-12, width: Math.exp(2 * half), ownRuntime });
     }),
   );
-  return { points: inside.length, coverage: inside.filter(Boolean).length / Math.max(1, inside.length), medianWidth: quantile(widths, 0.5) };
+  const of = (xs: typeof all): CoverageWidth => ({ points: xs.length, coverage: xs.filter((x) => x.inside).length / Math.max(1, xs.length), medianWidth: xs.length ? quantile(xs.map((x) => x.width), 0.5) : NaN });
+  return { ...of(all), runtimeRanges: of(all.filter((x) => x.ownRuntime)) };
 }
 
 /** One (device, publication) pair of the single-source simulation: the device fitted on that publication alone. */

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import calibration from '../../src/planner/catalog/calibration.json';
-import { summarize, parseCsv, mapRow, mapEnergyRow, energyRowLatency, predictionBand, rangeBand, singleSourceSimulation, uncalibratedHalf, rangeRuleCheck, type EnergyPoint, type EnergyRow, type PointResult } from '../../scripts/calibration/fit';
+import { summarize, parseCsv, mapRow, mapEnergyRow, energyRowLatency, predictionBand, rangeBand, singleSourceSimulation, uncalibratedHalf, rangeRuleCheck, runtimeBands, RUNTIME_RANGE_MIN_POINTS, type EnergyPoint, type EnergyRow, type PointResult } from '../../scripts/calibration/fit';
 import { lookupSplit, ruleSplit, SPLIT_RULE, type FrozenSplit } from '../../scripts/calibration/split';
 import { loadCatalog } from '../../src/planner/catalog';
 import { estimateDevice } from '../../src/planner/estimate';
@@ -105,11 +105,17 @@ test('scripts/calibration/calibrate.ts is deterministic and reproduces the commi
     });
     assert.deepEqual(outs[0].devices, outs[1].devices, 'two runs give the same factors');
     assert.deepEqual(outs[0].points, outs[1].points);
-    // The fitted factors reproduce; the range depends on the spread pooled over every device, so a run on a subset of
-    // devices cannot reproduce it, and the ranges are not re-derived here (only a full run would; the tests above
-    // re-summarise the committed points, they do not refit).
-    const factorsOf = (e: Record<string, unknown>) => Object.fromEntries(Object.entries(e).filter(([k]) => !['range', 'rangeBasis', 'note', 'heldOutMedianAbsLogError', 'heldOutPoints'].includes(k)));
-    for (const id of ids) assert.deepEqual(factorsOf(outs[0].devices[id]), factorsOf((doc.devices as Record<string, Record<string, unknown>>)[id]), `${id} reproduces the committed factors`);
+    // The fitted factors reproduce; the ranges (the device's and its runtimes') depend on the spread pooled over every
+    // device, so a run on a subset of devices cannot reproduce them, and they are not re-derived here (only a full run
+    // would; the tests above re-summarise the committed points, they do not refit). Which runtimes have a range of
+    // their own, on how many points, does not depend on the pool.
+    const factorsOf = (e: Record<string, unknown>) => Object.fromEntries(Object.entries(e).filter(([k]) => !['range', 'rangeBasis', 'runtimeRanges', 'note', 'heldOutMedianAbsLogError', 'heldOutPoints'].includes(k)));
+    const runtimeRangePoints = (e: Record<string, unknown>) => Object.fromEntries(Object.entries((e.runtimeRanges ?? {}) as Record<string, { points: number; sources: number }>).map(([k, v]) => [k, [v.points, v.sources]]));
+    for (const id of ids) {
+      const committed = (doc.devices as Record<string, Record<string, unknown>>)[id];
+      assert.deepEqual(factorsOf(outs[0].devices[id]), factorsOf(committed), `${id} reproduces the committed factors`);
+      assert.deepEqual(runtimeRangePoints(outs[0].devices[id]), runtimeRangePoints(committed), `${id}: the same runtimes have a range of their own`);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -226,10 +232,38 @@ test('predictionBand (rule v4): the 85th percentile of |r|, own residuals weighi
 test('rangeRuleCheck: each residual against the range the rule gives without it; coverage next to width', () => {
   // Worked by hand: r = 0.1 and 0.2 (device A) are each inside x e^+/-0.3 (the 85th percentile of the other A
   // residual, weight 1, and the pool of the remaining two, weight 4); r = 0.3 (device B, alone) is outside e^+/-0.2.
-  const c = rangeRuleCheck([{ residuals: [0.1, -0.2], sources: 2 }, { residuals: [0.3], sources: 1 }]);
+  const tag = (r: number, runtime = 'rt', publication = 'p') => ({ r, runtime, publication });
+  const c = rangeRuleCheck([{ residuals: [tag(0.1), tag(-0.2, 'rt', 'q')], sources: 2 }, { residuals: [tag(0.3)], sources: 1 }]);
   assert.equal(c.points, 3);
   assert.ok(Math.abs(c.coverage - 2 / 3) < 1e-12);
   assert.ok(Math.abs(c.medianWidth - Math.exp(0.6)) < 1e-9);
+  assert.equal(c.runtimeRanges.points, 0, 'no runtime with enough points for a range of its own');
+});
+
+test('runtimeBands and rangeRuleCheck (rule v6): a runtime with at least 5 residuals on a device gets its own range; one runtime\'s contradictions do not widen another\'s', () => {
+  const pooled = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0].map((v, i) => (i % 2 ? -v : v));
+  const tag = (r: number, runtime: string, publication: string) => ({ r, runtime, publication });
+  // Six tight XNNPACK residuals from two publications, two contradictory OpenVINO ones.
+  const own = [0.05, -0.05, 0.1, -0.1, 0.05, 0.1].map((r, i) => tag(r, 'xnnpack', i % 2 ? 'a' : 'b')).concat([tag(1.5, 'openvino', 'c'), tag(-1.4, 'openvino', 'c')]);
+  assert.equal(RUNTIME_RANGE_MIN_POINTS, 5);
+  const bands = runtimeBands(own, pooled);
+  assert.deepEqual(Object.keys(bands), ['xnnpack'], 'OpenVINO has 2 points: it keeps the device range');
+  assert.equal(bands.xnnpack.points, 6);
+  assert.equal(bands.xnnpack.sources, 2);
+  // Rule v5 on the six XNNPACK residuals alone (two publications: no floor).
+  assert.equal(bands.xnnpack.half, rangeBand([0.05, -0.05, 0.1, -0.1, 0.05, 0.1], pooled, 2).half);
+  const device = rangeBand(own.map((x) => x.r), pooled, 3).half;
+  assert.ok(bands.xnnpack.half < device, `xnnpack x${Math.exp(2 * bands.xnnpack.half)} narrower than the device's x${Math.exp(2 * device)}`);
+  // From one publication: floored at the pool's band, as rule v5 floors a single-publication device.
+  const single = runtimeBands(own.map((x) => ({ ...x, publication: 'a' })), pooled);
+  assert.equal(single.xnnpack.half, predictionBand([], pooled).half);
+  // The nested check applies the rule as estimates do: an XNNPACK point left out keeps 5 XNNPACK others, so it is
+  // judged against their range; an OpenVINO point against the device's range from its 7 other residuals.
+  const check = rangeRuleCheck([{ residuals: own, sources: 3 }, { residuals: pooled.map((r, i) => tag(r, `runtime-${i}`, 'z')), sources: 1 }]);
+  assert.equal(check.runtimeRanges.points, 6);
+  assert.equal(check.runtimeRanges.coverage, 1);
+  assert.ok(check.runtimeRanges.medianWidth < check.medianWidth + 1e-9);
+  assert.equal(check.points, own.length + pooled.length);
 });
 
 test('rangeBand (rule v5): a device resting on one publication is never narrower than the pooled band; two or more sources keep rule v4', () => {

@@ -85,6 +85,9 @@ test('calibration.json: a corrupted copy names the file and the field', () => {
   const pipeline = clone(calibrationJson);
   pipeline.devices.rpi5.pipelineOverheadMs['arm-harness'].runtimes = 'xnnpack';
   throwsNaming(() => parseCalibration(pipeline), /^calibration\.json/, /field "devices\.rpi5\.pipelineOverheadMs\.arm-harness\.runtimes" must be a list/);
+  const runtimeRange = clone(calibrationJson);
+  runtimeRange.devices.rpi5.runtimeRanges.xnnpack.high = 0.5;
+  throwsNaming(() => parseCalibration(runtimeRange), /^calibration\.json/, /field "devices\.rpi5\.runtimeRanges\.xnnpack\.high" must be a finite number >= 1, got 0\.5/);
   const single = clone(calibrationJson);
   single.singleSourceCheck.v5.coverage = 1.5;
   throwsNaming(() => parseCalibration(single), /^calibration\.json/, /field "singleSourceCheck\.v5\.coverage"/);

@@ -37,6 +37,8 @@ export interface DeviceCalibration {
   precisionFactors?: Partial<Record<string, number>>;
   /** Range multipliers around the typical value: low = typical * low, high = typical * high. */
   range: { low: number; high: number };
+  /** Ranges of runtimes with enough training points on the device to have their own (rule v6); other runtimes use `range`. */
+  runtimeRanges?: Record<string, RuntimeRange>;
   trainingPoints: number;
   heldOutPoints: number;
   /** Held-out median |ln(estimate / measured)|; null without held-out points. */
@@ -54,6 +56,18 @@ export interface DeviceCalibration {
   rangeBasis?: string;
   /** Cross-validation by source (calibration.json crossValidation): each publication left out, the rest refitted. */
   bySource?: BySourceCheck;
+}
+
+/** The range of one runtime on a device, from that runtime's own cross-validated residuals. */
+export interface RuntimeRange {
+  low: number;
+  high: number;
+  /** Training points of that runtime on the device. */
+  points: number;
+  /** Publications those points come from. */
+  sources: number;
+  /** How the range was obtained. */
+  basis: string;
 }
 
 /** How the fit did on publications it had not seen: what a user meets on a setup from a new source. */
@@ -110,6 +124,12 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
   if (o.power !== undefined) {
     const w = c.obj(o.power, `${path}.power`);
     d.power = { typicalW: positive(w.typicalW, `${path}.power.typicalW`), lowW: positive(w.lowW, `${path}.power.lowW`), highW: positive(w.highW, `${path}.power.highW`), points: c.num(w.points, `${path}.power.points`, 1), sources: c.strList(w.sources, `${path}.power.sources`), measures: c.str(w, 'measures', `${path}.power.`) };
+  }
+  if (o.runtimeRanges !== undefined) {
+    d.runtimeRanges = c.record(o.runtimeRanges, `${path}.runtimeRanges`, (x, p) => {
+      const r = c.obj(x, p);
+      return { ...c.rangeFactors(r, p), points: c.num(r.points, `${p}.points`, 1), sources: c.num(r.sources, `${p}.sources`, 1), basis: c.str(r, 'basis', `${p}.`) };
+    });
   }
   if (o.rangeBasis !== undefined) d.rangeBasis = c.str(o, 'rangeBasis', `${path}.`);
   if (o.pipelineOverheadMs !== undefined) d.pipelineOverheadMs = c.record(o.pipelineOverheadMs, `${path}.pipelineOverheadMs`, (x, p) => pipelineOverhead(c, x, p));

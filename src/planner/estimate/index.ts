@@ -199,8 +199,17 @@ function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
 /** A device without published points: the fitted widest range (calibration.json), else the research prior. */
 const uncalibratedRange = (): { low: number; high: number } => loadCalibration().uncalibratedRange ?? loadPriors().uncalibratedRange;
 
-function rangeAround(typical: number, cal: DeviceCalibration | undefined): Range {
-  const r = cal?.range ?? uncalibratedRange();
+/**
+ * The range a calibrated estimate gets: the runtime's own where it has enough published points on the device (rule
+ * v6, calibration.json runtimeRanges), else the device's.
+ */
+function calibratedRange(cal: DeviceCalibration, runtime: string): { low: number; high: number; basis: string | null } {
+  const own = cal.runtimeRanges?.[runtime];
+  return own ? { low: own.low, high: own.high, basis: own.basis } : { low: cal.range.low, high: cal.range.high, basis: cal.rangeBasis ?? null };
+}
+
+function rangeAround(typical: number, factors: Factors): Range {
+  const r = factors.cal ? calibratedRange(factors.cal, factors.runtime) : uncalibratedRange();
   return { low: typical * r.low, typical, high: typical * r.high };
 }
 
@@ -213,7 +222,7 @@ function weightsOnlyLatency(ctx: EstimateContext, weightsBytes: number, notes: E
   if (lm.llm && !notRunnable(ctx) && bw && weightsBytes > 0) {
     const t = (weightsBytes / (ctx.memoryEfficiency * bw)) * 1000;
     notes.push({ kind: 'per-token', weightsBytes, memoryEfficiency: ctx.memoryEfficiency, bandwidth: bw });
-    return { latency: rangeAround(t, ctx.factors.cal), basis: 'per-token', bottleneck: 'memory', layers: [] };
+    return { latency: rangeAround(t, ctx.factors), basis: 'per-token', bottleneck: 'memory', layers: [] };
   }
   const cause: NoLatencyCause = !lm.llm
     ? { kind: 'not-an-llm', why: lm.reason }
@@ -235,7 +244,7 @@ function graphLatency(ctx: EstimateContext, notes: EstimateNote[]): LatencyPart 
   const rawLayerMs = r.layers.reduce((a, l) => a + l.ms, 0);
   const layerMs = layers.reduce((a, l) => a + l.ms, 0);
   // Fixed overhead and transfers belong to the accelerator runtime.
-  const latency = rangeAround(layerMs + (r.totalMs - rawLayerMs) / factors.runtimeFactor, factors.cal);
+  const latency = rangeAround(layerMs + (r.totalMs - rawLayerMs) / factors.runtimeFactor, factors);
   let basis: LatencyPart['basis'] = 'per-inference';
   if (r.unknownLayers > 0) {
     latency.high = latency.high * 1.5;
@@ -279,7 +288,10 @@ function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
   }
   if (device.host) notes.push({ kind: 'catalog-note', text: device.host.note });
   const cal = factors.cal;
-  if (cal) notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: cal.rangeBasis ?? null, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: cal.range, bySource: cal.bySource ?? null });
+  if (cal) {
+    const range = calibratedRange(cal, factors.runtime);
+    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: cal.runtimeRanges?.[factors.runtime] ? { points: cal.runtimeRanges[factors.runtime].points } : null, bySource: cal.bySource ?? null });
+  }
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });
   if (Number.isFinite(latency.typical)) notes.push({ kind: 'pure-inference', deviceId: device.id, pipelines: pipelinesOf(cal, factors.runtime) });
   if (ctx.profile.dynamicShapes?.hasDynamic) notes.push({ kind: 'bindings', bindings: ctx.profile.dynamicShapes.bindings });

@@ -84,7 +84,7 @@ export type EstimateNote =
   | { kind: 'precision-runtime'; precision: ComputePrecision; requested: boolean; runtimeName: string }
   | { kind: 'throughput'; unit: 'accelerator' | 'cpu'; unitName: string; basis: ThroughputBasis }
   | { kind: 'catalog-note'; text: string }
-  | { kind: 'calibrated'; points: number; sources: string[]; rangeBasis: string | null; deviceId: string; runtime: string; runtimeFactor: number; precisionFactor: number; precision: ComputePrecision | undefined; range: { low: number; high: number }; bySource: BySourceCheck | null }
+  | { kind: 'calibrated'; points: number; sources: string[]; rangeBasis: string | null; deviceId: string; runtime: string; runtimeFactor: number; precisionFactor: number; precision: ComputePrecision | undefined; range: { low: number; high: number }; runtimeRange: { points: number } | null; bySource: BySourceCheck | null }
   | { kind: 'uncalibrated'; deviceId: string; range: { low: number; high: number } }
   | { kind: 'pure-inference'; deviceId: string; pipelines: { ms: number; measures: string; runtimes: string[]; points: number }[] }
   | { kind: 'bindings'; bindings: Record<string, number> }

@@ -1,0 +1,53 @@
+/**
+ * Range rule v6 in the estimator: a runtime with a range of its own on a device (calibration.json runtimeRanges) gives
+ * estimates with that runtime its range, other runtimes the device's, and the assumptions say which was used.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeFile } from '../../src/analyzers';
+import { estimateDevice } from '../../src/planner/estimate';
+import { loadCatalog } from '../../src/planner/catalog';
+import { parseCalibration } from '../../src/planner/catalog/calibration';
+import calibrationJson from '../../src/planner/catalog/calibration.json';
+import { writeReferenceModel } from '../support/modelgen/reference-archs';
+import { tempDir } from '../support/shared';
+
+const calibration = parseCalibration(JSON.parse(JSON.stringify(calibrationJson)));
+
+test('an estimate uses its runtime\'s own range where the calibration has one, the device\'s for any other runtime, and says which', async () => {
+  const withOwn = Object.entries(calibration.devices).filter(([, d]) => Object.keys(d.runtimeRanges ?? {}).length);
+  assert.ok(withOwn.length > 0, 'calibration.json has at least one runtime with a range of its own');
+  const dir = tempDir('runtime-range');
+  try {
+    const file = path.join(dir, 'mnv2.onnx');
+    writeReferenceModel('mobilenet_v2_1.0_224', file);
+    const { model } = await analyzeFile(file);
+    let compared = 0;
+    for (const [id, cal] of withOwn) {
+      const device = loadCatalog().byId(id)!;
+      for (const [runtime, own] of Object.entries(cal.runtimeRanges!)) {
+        const e = estimateDevice(model, id, { runtime });
+        if (!Number.isFinite(e.latencyMs.typical)) continue;
+        assert.ok(Math.abs(e.latencyMs.low / e.latencyMs.typical - own.low) < 1e-9, `${id} ${runtime}: low x${e.latencyMs.low / e.latencyMs.typical} vs its own x${own.low}`);
+        assert.ok(Math.abs(e.latencyMs.high / e.latencyMs.typical - own.high) < 1e-9, `${id} ${runtime}: high`);
+        const said = e.assumptions.find((a) => a.startsWith('Efficiency calibrated on'));
+        assert.ok(said?.includes(`range for ${runtime} (its own, from its ${own.points} published points on this device)`), String(said));
+        assert.ok(said!.includes(own.basis), 'states how the runtime\'s range was obtained');
+        // Another runtime of the same device, without a range of its own: the device's range.
+        const other = device.runtimes.map((r) => r.id).find((r) => !cal.runtimeRanges![r]);
+        if (!other) continue;
+        const o = estimateDevice(model, id, { runtime: other });
+        if (!Number.isFinite(o.latencyMs.typical)) continue;
+        assert.ok(Math.abs(o.latencyMs.high / o.latencyMs.typical - cal.range.high) < 1e-9, `${id} ${other}: the device's range`);
+        const saidOther = o.assumptions.find((a) => a.startsWith('Efficiency calibrated on'));
+        assert.ok(saidOther && !saidOther.includes('its own, from its'), String(saidOther));
+        compared++;
+      }
+    }
+    assert.ok(compared > 0, 'at least one device has a runtime with its own range and another without');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
