@@ -29,11 +29,14 @@ Usage:
       Read a model (ONNX, TFLite, safetensors, GGUF, PyTorch .pt/.pth, Keras .keras/.h5, Core ML .mlmodel)
       and print parameters, weight bytes by dtype, MACs, peak activation memory, I/O, quantization,
       dynamic shapes, operator histogram and per-layer costs.
-  edgeplan estimate MODEL --device ID[,ID...] [--precision int8|fp16|fp32] [--threads N] [--memory-mb N] [--layers N] [--json]
+  edgeplan estimate MODEL --device ID[,ID...] [--precision int8|fp16|fp32] [--runtime ID] [--threads N] [--memory-mb N]
+                    [--layers N] [--json]
       Estimate latency (low/typical/high), memory, power, energy and operator compatibility per device.
       --layers N lists each device's N slowest layers of the graph it runs, with the file nodes fused or
       folded into each (--json always carries every layer and its "from" nodes). --threads N: the threads your
       runtime's CPU kernels use (default every core; TF Lite's Python Interpreter without num_threads uses 1).
+      --runtime ID: the runtime you deploy with (one every device offers; "edgeplan devices" lists them; default
+      each device's own), with its fitted speed and, where it has enough published points, its own range.
   edgeplan devices [--json]
       List the hardware catalog, every figure with its public source.
   edgeplan plan MODEL --device ID[,ID...] [--latency-ms N] [--memory-mb N] [--power-w N] [--energy-mj N]
@@ -57,11 +60,12 @@ Usage:
       accuracy drop breaks --accuracy-drop), in its output and in every export.
       More: --calibration minmax|percentile|entropy, --activations int8|uint8, --block-size N (int4),
       --image-size HxW, --layout nchw|nhwc, --scale N, --mean a,b,c, --std a,b,c, --seed N, --timeout-s N.
-  edgeplan measure MODEL --device ID (--latency-ms N | --log FILE) [--precision P] [--threads N] [--store FILE] [--json]
+  edgeplan measure MODEL --device ID (--latency-ms N | --log FILE) [--precision P] [--runtime ID] [--threads N]
+                   [--store FILE] [--json]
       Record your own on-device measurement (a number, or a TFLite benchmark_model, trtexec or
       onnxruntime_perf_test log). estimate and plan then correct that device's figures by the
-      measured / estimated ratio, the estimate taken at the run's CPU threads (--threads, or the
-      benchmark_model log's "Num threads").
+      measured / estimated ratio, the estimate taken at the run's runtime (--runtime, default the device's) and
+      CPU threads (--threads, or the benchmark_model log's "Num threads").
 
 Common options:
   --bind NAME=N     bind a symbolic input dimension (default: every symbol is bound to 1, with a warning)
@@ -75,7 +79,7 @@ const COMMON: Record<string, FlagSpec> = { json: { value: false }, bind: { value
 
 const SPECS: Record<string, Record<string, FlagSpec>> = {
   analyze: { ...COMMON },
-  estimate: { ...COMMON, device: { value: true, repeat: true }, precision: { value: true }, threads: { value: true }, 'memory-mb': { value: true }, measurements: { value: true }, layers: { value: true } },
+  estimate: { ...COMMON, device: { value: true, repeat: true }, precision: { value: true }, runtime: { value: true }, threads: { value: true }, 'memory-mb': { value: true }, measurements: { value: true }, layers: { value: true } },
   devices: { json: { value: false }, help: { value: false } },
   plan: {
     ...COMMON,
@@ -101,6 +105,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     precision: { value: true },
     'latency-ms': { value: true },
     log: { value: true },
+    runtime: { value: true },
     threads: { value: true },
     store: { value: true },
   },
@@ -256,6 +261,17 @@ function threadsArg(args: ReturnType<typeof parseArgs>): number | undefined {
   return numberFlag(args, 'threads', { min: 1, max: MAX_CPU_THREADS, integer: true });
 }
 
+/** --runtime ID: a runtime every chosen device offers (catalog runtimes), else undefined (each device's default). */
+function runtimeArg(args: ReturnType<typeof parseArgs>, deviceIds: string[]): string | undefined {
+  const runtime = value(args, 'runtime');
+  if (runtime === undefined) return undefined;
+  for (const id of deviceIds) {
+    const offered = loadCatalog().byId(id)!.runtimes.map((r) => r.id);
+    if (!offered.includes(runtime)) throw new InputError(`--runtime ${runtime} is not a runtime of ${id}; its runtimes: ${offered.join(', ')}`);
+  }
+  return runtime;
+}
+
 function devicesArg(args: Parameters<typeof values>[0], required: boolean): string[] {
   const ids = [...new Set(values(args, 'device'))];
   if (required && ids.length === 0) throw new UsageError('--device ID is required (see "edgeplan devices")');
@@ -280,10 +296,11 @@ async function cmdEstimate(args: ReturnType<typeof parseArgs>, io: Io): Promise<
   const memoryMb = numberFlag(args, 'memory-mb', { min: 0.001, max: 10_000_000 });
   const layers = numberFlag(args, 'layers', { min: 1, max: 1000, integer: true });
   const cpuThreads = threadsArg(args);
+  const runtime = runtimeArg(args, deviceIds);
   const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
   const budgets: Budgets = memoryMb !== undefined ? { memoryMb } : {};
   const corrections = correctionsArg(args);
-  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, budgets, corrections, cpuThreads }));
+  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, runtime, budgets, corrections, cpuThreads }));
   if (flag(args, 'json')) io.out(JSON.stringify({ model: { file: analysis.model.file, format: analysis.model.format }, estimates, warnings: analysis.warnings }, null, 2));
   else io.out(formatEstimates(analysis, estimates, { layers }));
   return 0;
@@ -540,6 +557,7 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
   const logFile = value(args, 'log');
   if ((typed === undefined) === (logFile === undefined)) throw new UsageError('measure needs either --latency-ms N or --log FILE');
   const threadsFlag = threadsArg(args);
+  const runtime = runtimeArg(args, deviceIds);
   let cpuThreads = threadsFlag;
   let measuredMs: number;
   let source = 'typed';
@@ -556,9 +574,9 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
     if (threadsFlag === undefined && parsed.threads !== undefined && hasApplicationCpu(deviceIds[0])) cpuThreads = parsed.threads;
   } else measuredMs = typed as number;
   const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
-  // The uncorrected estimate at the run's thread count: the factor compares the model, not an earlier correction
-  // or a thread setting.
-  const estimate = estimateDevice(analysis.model, deviceIds[0], { precision, cpuThreads });
+  // The uncorrected estimate at the run's runtime and thread count: the factor compares the model, not an earlier
+  // correction, a runtime's speed or a thread setting.
+  const estimate = estimateDevice(analysis.model, deviceIds[0], { precision, runtime, cpuThreads });
   if (!Number.isFinite(estimate.latencyMs.typical) || estimate.latencyMs.typical <= 0) {
     throw new InputError(`${deviceIds[0]} has no latency estimate for this model to compare with; the measurement was not stored`);
   }
@@ -571,6 +589,7 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
     precision: estimate.precision,
     source,
     date: new Date().toISOString().slice(0, 10),
+    ...(runtime !== undefined ? { runtime } : {}),
     ...(cpuThreads !== undefined ? { cpuThreads } : {}),
   });
   const c = correctionsOf(saved).get(deviceIds[0]) as DeviceCorrection;

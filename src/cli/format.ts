@@ -168,8 +168,8 @@ export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstim
 
 export function formatDevices(devices: DeviceSpec[]): string {
   return table(
-    ['id', 'name', 'kind'],
-    devices.map((d) => [d.id, d.name, d.kind]),
+    ['id', 'name', 'kind', 'runtimes (* default; estimate --runtime ID)'],
+    devices.map((d) => [d.id, d.name, d.kind, d.runtimes.map((r) => `${r.id}${r.default ? '*' : ''}`).join(' ')]),
   ) + '\n\nEvery figure carries its public source: edgeplan devices --json';
 }
 

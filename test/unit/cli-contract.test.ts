@@ -186,6 +186,11 @@ test('devices --json: every device has an id and a name, the required ids exist,
   // the table names every device
   assertOk(t);
   for (const id of ids) assert.match(t.stdout, new RegExp(`^${id}\\s`, 'm'), `devices table lacks ${id}`);
+  // ... and the runtimes estimate --runtime takes, the default starred
+  for (const d of out.devices) {
+    const row = t.stdout.split('\n').find((l: string) => l.startsWith(`${d.id} `)) as string;
+    for (const r of d.runtimes) assert.ok(row.includes(`${r.id}${r.default ? '*' : ''}`), `${d.id}: runtime ${r.id} in ${row}`);
+  }
 });
 
 // ------------------------------------------------------------------ estimate

@@ -97,3 +97,39 @@ test('a benchmark_model log\'s thread count is read, and measure compares the ru
   fs.writeFileSync(store, JSON.stringify(raw));
   assert.equal(readStore(store).measurements[0].cpuThreads, undefined);
 });
+
+test('--runtime: estimate uses that runtime\'s fitted speed and range, measure compares the run with an estimate at that runtime; a runtime the device lacks is refused', async () => {
+  const { main } = await import('../../src/cli');
+  const calibration = (await import('../../src/planner/catalog/calibration.json')).default as unknown as { devices: Record<string, { runtimeFactors: Record<string, number>; range: { high: number }; runtimeRanges?: Record<string, { high: number; points: number }> }> };
+  const dir = tempDir('meas-runtime');
+  const store = path.join(dir, 'm.json');
+  const sample = path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx');
+  const out: string[] = [];
+  const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(`ERR ${s}`) };
+  const estimate = async (extra: string[]) => {
+    assert.equal(await main(['estimate', sample, '--device', 'rpi5', ...extra, '--json'], io), 0, out.join('\n'));
+    return JSON.parse(out.pop() as string).estimates[0];
+  };
+  const [byDefault, ncnn, xnnpack] = [await estimate([]), await estimate(['--runtime', 'ncnn']), await estimate(['--runtime', 'xnnpack'])];
+  const rpi5 = calibration.devices.rpi5;
+  assert.equal(byDefault.runtime, 'xnnpack', 'the Pi 5\'s default runtime');
+  assert.equal(ncnn.runtime, 'ncnn');
+  assert.equal(xnnpack.latencyMs.typical, byDefault.latencyMs.typical);
+  // NCNN's fitted factor divides the whole graph time: the typical estimates differ by the two runtimes' factors.
+  const expected = rpi5.runtimeFactors.xnnpack / rpi5.runtimeFactors.ncnn;
+  assert.ok(Math.abs(ncnn.latencyMs.typical / byDefault.latencyMs.typical - expected) < 1e-6, `${ncnn.latencyMs.typical} / ${byDefault.latencyMs.typical} vs ${expected}`);
+  // XNNPACK has a range of its own on the Pi 5 (rule v6); NCNN (1 published point) takes the device's.
+  assert.ok(rpi5.runtimeRanges?.xnnpack, 'calibration.json gives the Pi 5\'s XNNPACK a range of its own');
+  assert.ok(Math.abs(xnnpack.latencyMs.high / xnnpack.latencyMs.typical - rpi5.runtimeRanges!.xnnpack.high) < 1e-9);
+  assert.ok(Math.abs(ncnn.latencyMs.high / ncnn.latencyMs.typical - rpi5.range.high) < 1e-9);
+  // A runtime the device does not offer: refused, naming the device's runtimes.
+  assert.equal(await main(['estimate', sample, '--device', 'rpi5,coral-usb', '--runtime', 'ncnn'], io), 1);
+  assert.match(out.join('\n'), /--runtime ncnn is not a runtime of coral-usb; its runtimes: libedgetpu-std/);
+  // measure --runtime: the ratio is taken against the estimate at that runtime, and the store says which runtime ran.
+  assert.equal(await main(['measure', sample, '--device', 'rpi5', '--runtime', 'ncnn', '--latency-ms', '5', '--store', store, '--json'], io), 0, out.join('\n'));
+  const rec = JSON.parse(out.pop() as string);
+  assert.ok(Math.abs(rec.estimatedMs - ncnn.latencyMs.typical) < 1e-9, `compared with the NCNN estimate ${ncnn.latencyMs.typical}, got ${rec.estimatedMs}`);
+  assert.equal(readStore(store).measurements[0].runtime, 'ncnn');
+  assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--runtime', 'ncnn', '--measurements', store, '--json'], io), 0);
+  assert.ok(Math.abs(JSON.parse(out.pop() as string).estimates[0].latencyMs.typical - 5) < 1e-6, 'the corrected NCNN estimate reproduces the measurement');
+});

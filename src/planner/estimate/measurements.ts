@@ -23,6 +23,8 @@ export interface Measurement {
   date: string;
   /** CPU threads the run used, when known (the estimate it was compared with used the same count). */
   cpuThreads?: number;
+  /** Runtime id the run used, when given (the estimate it was compared with used the same runtime); absent: the device's default. */
+  runtime?: string;
 }
 
 export interface MeasurementStore {
@@ -108,12 +110,13 @@ export function readStore(file: string): MeasurementStore {
   );
   return {
     schemaVersion: 1,
-    measurements: ok.map(({ cpuThreads, ...m }) => ({
+    measurements: ok.map(({ cpuThreads, runtime, ...m }) => ({
       ...m,
       precision: String(m.precision ?? ''),
       source: String(m.source ?? ''),
       date: String(m.date ?? ''),
       ...(isThreadCount(cpuThreads) ? { cpuThreads } : {}),
+      ...(typeof runtime === 'string' && runtime ? { runtime } : {}),
     })),
   };
 }
