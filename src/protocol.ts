@@ -23,7 +23,12 @@ export interface DeviceChoice {
   name: string;
   /** Short class shown next to the name ("SBC", "NPU", "MCU", "phone" ...), may be empty. */
   kind: string;
+  /** The runtimes the catalog lists for the device (the CLI's --runtime), its default marked. */
+  runtimes?: { id: string; name: string; default: boolean }[];
 }
+
+/** Runtime chosen per device id where it is not the device's default (the CLI's --runtime). */
+export type RuntimeChoices = Record<string, string>;
 
 /** The estimate for one device, or why there is none. */
 export interface DeviceResult {
@@ -88,6 +93,8 @@ export interface AnalysisViewModel {
   selectedDevices: string[];
   /** The CPU threads the estimates assume (the runtime's CPU kernels); null = every core. */
   cpuThreads: number | null;
+  /** The runtime each card is estimated for where the user chose one; other devices use their default. */
+  runtimes: RuntimeChoices;
   results: DeviceResult[];
   benchmark: BenchmarkAvailability;
   /** Whether "Verify on this machine" works here, and why not. */
@@ -227,7 +234,7 @@ export type ToWebview =
   | { type: 'analysis/loading'; file: string; message: string; fraction?: number }
   | { type: 'analysis/result'; view: AnalysisViewModel }
   | { type: 'analysis/error'; file: string; message: string; canReopenAsText: boolean }
-  | { type: 'analysis/estimates'; selectedDevices: string[]; cpuThreads: number | null; results: DeviceResult[] }
+  | { type: 'analysis/estimates'; selectedDevices: string[]; cpuThreads: number | null; runtimes: RuntimeChoices; results: DeviceResult[] }
   /** The host refused an `analysis/bind` (the webview shows each message next to its field). */
   | { type: 'analysis/bindError'; errors: BindingError[] }
   | { type: 'benchmark/state'; state: 'running' | 'done' | 'error' | 'cancelled'; message?: string; result?: BenchmarkView }
@@ -253,6 +260,8 @@ export type FromWebview =
   | { type: 'analysis/selectDevices'; deviceIds: string[] }
   /** Estimate with this many CPU threads (the CLI's `--threads N`); null = every core. */
   | { type: 'analysis/setThreads'; cpuThreads: number | null }
+  /** The runtime a device's card is estimated for; null = the device's default. */
+  | { type: 'analysis/setRuntime'; deviceId: string; runtime: string | null }
   | { type: 'analysis/openPlanner' }
   | { type: 'analysis/benchmark' }
   | { type: 'analysis/cancelBenchmark' }
@@ -340,7 +349,27 @@ function deviceChoices(o: Obj, key: string): void {
     text(d as Obj, 'id');
     text(d as Obj, 'name');
     text(d as Obj, 'kind');
+    if ((d as Obj).runtimes === undefined) return;
+    list(d as Obj, 'runtimes').forEach((r, j) => {
+      need(isObj(r), `"${key}[${i}].runtimes[${j}]" must be an object`);
+      need(RUNTIME_ID.test(String((r as Obj).id)), `"${key}[${i}].runtimes[${j}].id" is not a runtime id`);
+      text(r as Obj, 'name');
+      bool(r as Obj, 'default');
+    });
   });
+}
+
+const RUNTIME_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** A device id → runtime id map (the runtimes chosen in a view). */
+function runtimeChoices(o: Obj, key: string): void {
+  const v = object(o, key) as Obj;
+  const entries = Object.entries(v);
+  need(entries.length <= 1000, `"${key}" has too many entries`);
+  for (const [device, runtime] of entries) {
+    need(DEVICE_ID.test(device), `"${key}" has a key that is not a device id`);
+    need(typeof runtime === 'string' && RUNTIME_ID.test(runtime), `"${key}.${device}" is not a runtime id`);
+  }
 }
 
 function range(o: Obj, key: string): void {
@@ -504,6 +533,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
     deviceChoices(v, 'devices');
     textList(v, 'selectedDevices');
     threadCount(v, 'cpuThreads');
+    runtimeChoices(v, 'runtimes');
     deviceResults(v, 'results');
     availability(v, 'benchmark');
     if (v.verify !== undefined) availability(v, 'verify');
@@ -517,6 +547,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
   'analysis/estimates': (m) => {
     textList(m, 'selectedDevices');
     threadCount(m, 'cpuThreads');
+    runtimeChoices(m, 'runtimes');
     deviceResults(m, 'results');
   },
   'analysis/bindError': (m) => {
@@ -631,6 +662,10 @@ const FROM_WEBVIEW: Record<FromWebview['type'], (m: Obj) => void> = {
     (m.deviceIds as string[]).forEach((d, i) => need(DEVICE_ID.test(d), `"deviceIds[${i}]" is not a device id`));
   },
   'analysis/setThreads': (m) => threadCount(m, 'cpuThreads'),
+  'analysis/setRuntime': (m) => {
+    need(typeof m.deviceId === 'string' && DEVICE_ID.test(m.deviceId), '"deviceId" is not a device id');
+    need(m.runtime === null || (typeof m.runtime === 'string' && RUNTIME_ID.test(m.runtime)), '"runtime" must be a runtime id or null for the device\'s default');
+  },
   'comparison/setThreads': (m) => threadCount(m, 'cpuThreads'),
   'analysis/openPlanner': () => undefined,
   'analysis/benchmark': () => undefined,

@@ -2,7 +2,7 @@
  * The analysis view (panel and read-only model editor): summary, per-device cards, chart, per-layer table,
  * benchmark. All DOM is built with textContent (webview/lib/dom.ts); state survives hide/show via setState.
  */
-import { MAX_BINDING, MAX_LAYER_ROWS, MIN_BINDING, type AnalysisViewModel, type BenchmarkView, type DeviceResult, type ToWebview } from '../src/protocol';
+import { MAX_BINDING, MAX_LAYER_ROWS, MIN_BINDING, type AnalysisViewModel, type BenchmarkView, type DeviceChoice, type DeviceResult, type ToWebview } from '../src/protocol';
 import type { ModelProfile } from '../src/analyzers/profile-types';
 import { formatBytes, formatCount, formatMs, formatShape } from '../src/format-numbers';
 import { button, h, replaceChildren, type Child } from './lib/dom';
@@ -72,7 +72,7 @@ start((msg) => {
       return;
     case 'analysis/estimates':
       if (!view) return;
-      view = { ...view, selectedDevices: msg.selectedDevices, cpuThreads: msg.cpuThreads, results: msg.results };
+      view = { ...view, selectedDevices: msg.selectedDevices, cpuThreads: msg.cpuThreads, runtimes: msg.runtimes, results: msg.results };
       if (!msg.selectedDevices.includes(ui.layerDevice)) ui.layerDevice = msg.selectedDevices[0] ?? '';
       saveUi();
       render();
@@ -323,7 +323,7 @@ function ioTable(m: ModelProfile): HTMLElement {
 
 function devicesSection(v: AnalysisViewModel): HTMLElement {
   const picker = devicePicker(v.devices, v.selectedDevices, (ids) => post({ type: 'analysis/selectDevices', deviceIds: ids }));
-  const cards = h('div', { class: 'cards', 'data-testid': 'device-cards' }, ...v.results.map(deviceCard));
+  const cards = h('div', { class: 'cards', 'data-testid': 'device-cards' }, ...v.results.map((r) => deviceCard(r, v.devices.find((d) => d.id === r.device))));
   const ok = v.results.filter((r) => r.estimate);
   return h(
     'div',
@@ -335,7 +335,20 @@ function devicesSection(v: AnalysisViewModel): HTMLElement {
   );
 }
 
-function deviceCard(r: DeviceResult): HTMLElement {
+/**
+ * The runtime a card is estimated for (the CLI's --runtime): the device's catalog runtimes, the estimate's own
+ * selected; a change re-estimates that card. Nothing to choose with a single runtime.
+ */
+function runtimeField(device: DeviceChoice | undefined, current: string): HTMLElement | null {
+  const runtimes = device?.runtimes ?? [];
+  if (!device || runtimes.length < 2) return null;
+  const id = `runtime-${device.id}`;
+  const select = h('select', { id, 'data-testid': 'card-runtime' }, ...runtimes.map((r) => h('option', { value: r.id, selected: r.id === current }, `${r.name}${r.default ? ' (default)' : ''}`))) as HTMLSelectElement;
+  select.addEventListener('change', () => post({ type: 'analysis/setRuntime', deviceId: device.id, runtime: runtimes.find((r) => r.id === select.value)?.default ? null : select.value }));
+  return h('p', { class: 'field small runtime-field' }, h('label', { for: id }, 'Runtime '), select);
+}
+
+function deviceCard(r: DeviceResult, device: DeviceChoice | undefined): HTMLElement {
   const e = r.estimate;
   if (!e) {
     return h('article', { class: 'card', 'data-testid': 'device-card', 'data-device': r.device }, h('h3', {}, r.device), h('p', { class: 'error-text' }, r.error ?? 'No estimate.'));
@@ -349,6 +362,7 @@ function deviceCard(r: DeviceResult): HTMLElement {
     { class: 'card', 'data-testid': 'device-card', 'data-device': e.device, 'aria-label': e.deviceName },
     h('h3', {}, e.deviceName),
     h('p', { class: 'muted small' }, `${e.runtime} · ${e.precision} · bottleneck: ${e.bottleneck}`),
+    runtimeField(device, e.runtime),
     h(
       'dl',
       { class: 'facts compact' },

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import * as path from 'path';
 import type { AnalysisResult } from '../analyzers/profile-types';
-import { bindingsProblems, parseFromWebview, type AnalysisViewModel, type BenchmarkAvailability, type DeviceChoice, type FromWebview, type ToWebview } from '../protocol';
+import { bindingsProblems, parseFromWebview, type AnalysisViewModel, type BenchmarkAvailability, type DeviceChoice, type FromWebview, type RuntimeChoices, type ToWebview } from '../protocol';
 import { analyze, deviceChoices, estimateAll, forget, knownDevices, loadCore } from './core';
 import { log, errorText, showError } from './log';
 import { displayPath, inWorkspace, isPackage } from './workspace';
@@ -54,6 +54,8 @@ export class AnalysisController implements vscode.Disposable {
   private selected: string[];
   /** The CPU threads the estimates assume (the user's field; the CLI's --threads); null = every core. */
   private cpuThreads: number | null = null;
+  /** The runtime chosen per device on its card (the CLI's --runtime); absent: the device's default. */
+  private runtimes: RuntimeChoices = {};
   /** The symbolic dimension sizes the analysis runs with (undefined: the analyzers' defaults). */
   private bindings: Record<string, number> | undefined;
   private generation = 0;
@@ -134,7 +136,7 @@ export class AnalysisController implements vscode.Disposable {
             this.result = result;
             this.devices = await deviceChoices();
             this.selected = knownDevices(this.selected, this.devices);
-            const results = await estimateAll(result, this.selected, { cpuThreads: this.cpuThreads ?? undefined });
+            const results = await estimateAll(result, this.selected, { cpuThreads: this.cpuThreads ?? undefined, runtimes: this.runtimes });
             if (gen !== this.generation || this.disposed) return;
             this.post({ type: 'analysis/result', view: this.viewModel(result, results) });
           } catch (e) {
@@ -157,6 +159,7 @@ export class AnalysisController implements vscode.Disposable {
       devices: this.devices,
       selectedDevices: this.selected,
       cpuThreads: this.cpuThreads,
+      runtimes: this.runtimes,
       results,
       benchmark: benchmarkAvailability(this.uri, result.model.format),
       verify: verifyAvailability(this.uri, result.model.format),
@@ -222,6 +225,10 @@ export class AnalysisController implements vscode.Disposable {
         this.cpuThreads = msg.cpuThreads;
         await this.selectDevices(this.selected);
         return;
+      case 'analysis/setRuntime':
+        this.setRuntime(msg.deviceId, msg.runtime);
+        await this.selectDevices(this.selected);
+        return;
       case 'analysis/openPlanner':
         await vscode.commands.executeCommand('edgePlanner.openPlanner', this.uri);
         return;
@@ -253,15 +260,25 @@ export class AnalysisController implements vscode.Disposable {
     }
   }
 
+  /** A card's runtime: one the catalog lists for that device, else ignored (logged); null = the device's default. */
+  private setRuntime(deviceId: string, runtime: string | null): void {
+    const offered = this.devices.find((d) => d.id === deviceId)?.runtimes ?? [];
+    const others = Object.fromEntries(Object.entries(this.runtimes).filter(([id]) => id !== deviceId));
+    if (runtime === null || offered.find((r) => r.id === runtime)?.default) this.runtimes = others;
+    else if (offered.some((r) => r.id === runtime)) this.runtimes = { ...others, [deviceId]: runtime };
+    else log.warn(`analysis view: "${runtime}" is not a runtime of ${deviceId}; ignored`);
+  }
+
   private async selectDevices(ids: string[]): Promise<void> {
     if (!this.result) return;
     this.selected = knownDevices(ids, this.devices);
     const cpuThreads = this.cpuThreads;
-    const results = await estimateAll(this.result, this.selected, { cpuThreads: cpuThreads ?? undefined });
+    const runtimes = this.runtimes;
+    const results = await estimateAll(this.result, this.selected, { cpuThreads: cpuThreads ?? undefined, runtimes });
     if (this.state?.type === 'analysis/result') {
-      this.state = { type: 'analysis/result', view: { ...this.state.view, selectedDevices: this.selected, cpuThreads, results } };
+      this.state = { type: 'analysis/result', view: { ...this.state.view, selectedDevices: this.selected, cpuThreads, runtimes, results } };
     }
-    if (this.ready) void this.webview.postMessage({ type: 'analysis/estimates', selectedDevices: this.selected, cpuThreads, results } satisfies ToWebview);
+    if (this.ready) void this.webview.postMessage({ type: 'analysis/estimates', selectedDevices: this.selected, cpuThreads, runtimes, results } satisfies ToWebview);
   }
 
   /** Re-runs the analysis with the user's symbolic dimension sizes, after checking them against the model's symbols. */

@@ -85,7 +85,7 @@ export function forget(file: string): void {
 /** The catalog devices as choices for the webviews. */
 export async function deviceChoices(): Promise<DeviceChoice[]> {
   const { loadCatalog } = await loadCore();
-  return loadCatalog().devices.map((d) => ({ id: d.id, name: d.name, kind: d.kind }));
+  return loadCatalog().devices.map((d) => ({ id: d.id, name: d.name, kind: d.kind, runtimes: d.runtimes.map((r) => ({ id: r.id, name: r.name, default: !!r.default })) }));
 }
 
 /** The configured default devices that exist in the catalog (unknown ids are logged and dropped). */
@@ -104,12 +104,12 @@ export function knownDevices(wanted: readonly string[], devices: readonly Device
 export async function estimateAll(
   result: AnalysisResult,
   deviceIds: readonly string[],
-  opts: { budgets?: Budgets; precision?: ComputePrecision; withLayers?: boolean; cpuThreads?: number } = {},
+  opts: { budgets?: Budgets; precision?: ComputePrecision; withLayers?: boolean; cpuThreads?: number; runtimes?: Readonly<Record<string, string>> } = {},
 ): Promise<DeviceResult[]> {
   const { estimateDevice, cpuThreadsFor } = await loadCore();
   return deviceIds.map((device) => {
     try {
-      const est: DeviceEstimate = estimateDevice(result.model, device, { precision: opts.precision, budgets: opts.budgets ?? {}, ...cpuThreadsFor(device, opts.cpuThreads) });
+      const est: DeviceEstimate = estimateDevice(result.model, device, { precision: opts.precision, runtime: opts.runtimes?.[device], budgets: opts.budgets ?? {}, ...cpuThreadsFor(device, opts.cpuThreads) });
       const l = est.latencyMs;
       if (![l.low, l.typical, l.high, est.memory.totalBytes].every(Number.isFinite)) {
         // No compute graph (weights-only formats) or an unknown shape: there is no honest number to show.

@@ -119,6 +119,39 @@ for (const theme of THEMES_TO_RUN) {
       await waitFor('the rpi5 card back at every core', async () => (await msOf()) === allCores, { timeoutMs: 30_000 });
     });
 
+    it('a card\'s runtime re-estimates that device as edgeplan estimate --runtime does, with the runtime\'s own range where it has one', async () => {
+      const frame = await analysisFrame(s, 30_000, model.name);
+      const card = frame.locator('[data-testid="device-card"][data-device="rpi5"]');
+      const latencyOf = async () => {
+        if (!(await card.count())) return null;
+        const m = /^([\d.]+) ms \(([\d.]+)–([\d.]+)\)/.exec(await card.locator('[data-testid="card-latency"]').innerText());
+        return m ? { typical: Number(m[1]), low: Number(m[2]), high: Number(m[3]) } : null;
+      };
+      const select = card.locator('[data-testid="card-runtime"]');
+      await waitFor('the rpi5 card\'s runtime field', async () => (await select.count()) === 1, { timeoutMs: 30_000 });
+      assert.equal(await select.inputValue(), 'xnnpack', 'the Pi 5 card starts on its default runtime');
+      const byDefault = await latencyOf();
+      await select.selectOption('ncnn');
+      const expected = cliEstimate(model.file, 'rpi5', undefined, 'ncnn');
+      const ncnn = await waitFor('the rpi5 card on NCNN', async () => {
+        const l = await latencyOf();
+        return l && Math.abs(l.typical - expected.latencyMs.typical) <= 0.006 * expected.latencyMs.typical ? l : null;
+      }, { timeoutMs: 30_000 });
+      assert.notEqual(ncnn.typical, byDefault.typical, 'NCNN\'s fitted speed differs from XNNPACK\'s');
+      // The ranges are the CLI's: NCNN (one published point on the Pi 5) takes the device's, XNNPACK its own (rule v6).
+      const xnnpack = cliEstimate(model.file, 'rpi5');
+      const near = (a, b) => Math.abs(a - b) <= 0.006 * b;
+      assert.ok(near(ncnn.high, expected.latencyMs.high) && near(ncnn.low, expected.latencyMs.low), `NCNN range ${ncnn.low}–${ncnn.high} vs ${expected.latencyMs.low}–${expected.latencyMs.high}`);
+      assert.ok(near(byDefault.high, xnnpack.latencyMs.high) && near(byDefault.low, xnnpack.latencyMs.low), `XNNPACK range ${byDefault.low}–${byDefault.high} vs ${xnnpack.latencyMs.low}–${xnnpack.latencyMs.high}`);
+      const width = (l) => l.high / l.low;
+      assert.ok(width(expected.latencyMs) > width(xnnpack.latencyMs) * 1.1, 'the device range (NCNN) is wider than XNNPACK\'s own');
+      assert.equal(await card.locator('[data-testid="card-runtime"]').inputValue(), 'ncnn', 'the field keeps the runtime after the card re-renders');
+      assert.match(await card.innerText(), /^ncnn · /m, 'the card names the runtime it is estimated for');
+      // Back to the default: the same figures as before, XNNPACK's own range (rule v6) with it.
+      await card.locator('[data-testid="card-runtime"]').selectOption('xnnpack');
+      await waitFor('the rpi5 card back on XNNPACK', async () => (await latencyOf())?.typical === byDefault.typical, { timeoutMs: 30_000 });
+    });
+
     it('the planner opens from the analysis view; typed fields are saved as .edgeplan/*.plan.json', async () => {
       const frame = await analysisFrame(s, 30_000, model.name);
       await frame.locator('[data-testid="open-planner"]').click();

@@ -23,6 +23,8 @@ test('protocol: well-formed webview messages are accepted', () => {
     { type: 'analysis/setThreads', cpuThreads: 1024 },
     { type: 'analysis/setThreads', cpuThreads: null },
     { type: 'comparison/setThreads', cpuThreads: 8 },
+    { type: 'analysis/setRuntime', deviceId: 'rpi5', runtime: 'ncnn' },
+    { type: 'analysis/setRuntime', deviceId: 'rpi5', runtime: null },
     { type: 'comparison/selectDevices', deviceIds: [] },
     { type: 'planner/edit', seq: 3, plan: { project: {} } },
     { type: 'planner/export', format: 'pptx' },
@@ -55,6 +57,9 @@ test('protocol: malformed webview messages are rejected with a reason naming the
     [{ type: 'analysis/setThreads', cpuThreads: '4' }, /"cpuThreads" must be a whole number/],
     [{ type: 'analysis/setThreads' }, /"cpuThreads" must be a whole number/],
     [{ type: 'comparison/setThreads', cpuThreads: -1 }, /"cpuThreads" must be a whole number/],
+    [{ type: 'analysis/setRuntime', deviceId: 'rpi5' }, /"runtime" must be a runtime id or null/],
+    [{ type: 'analysis/setRuntime', deviceId: 'rpi5', runtime: 'a b' }, /"runtime" must be a runtime id or null/],
+    [{ type: 'analysis/setRuntime', deviceId: '../x', runtime: 'ncnn' }, /"deviceId" is not a device id/],
     [{ type: 'planner/edit', seq: 1, plan: 'x' }, /"plan" must be an object/],
     [{ type: 'planner/edit', seq: 1, plan: [] }, /"plan" must be an object/],
     [{ type: 'planner/edit', seq: -1, plan: {} }, /whole number/],
@@ -78,9 +83,10 @@ test('protocol: host messages built from a real analysis pass the webview-side v
       file: 'samples/tiny-cnn.onnx',
       resource: 'file:///w/samples/tiny-cnn.onnx',
       result,
-      devices: [{ id: 'rpi5', name: 'Raspberry Pi 5', kind: 'sbc-cpu' }],
+      devices: [{ id: 'rpi5', name: 'Raspberry Pi 5', kind: 'sbc-cpu', runtimes: [{ id: 'xnnpack', name: 'TF Lite + XNNPACK', default: true }, { id: 'ncnn', name: 'NCNN', default: false }] }],
       selectedDevices: ['rpi5'],
       cpuThreads: 2,
+      runtimes: { rpi5: 'ncnn' },
       results: [{ device: 'rpi5', error: 'not estimated in this test' }],
       benchmark: { available: false, reason: 'untrusted' },
       planner: { available: true },
@@ -101,8 +107,16 @@ test('protocol: host messages built from a real analysis pass the webview-side v
   const r3 = parseToWebview(threads);
   assert.equal(r3.ok, false);
   if (!r3.ok) assert.match(r3.error, /"cpuThreads" must be a whole number/);
-  const estimates = parseToWebview({ type: 'analysis/estimates', selectedDevices: ['rpi5'], cpuThreads: null, results: [{ device: 'rpi5', error: 'x' }] });
+  const estimates = parseToWebview({ type: 'analysis/estimates', selectedDevices: ['rpi5'], cpuThreads: null, runtimes: {}, results: [{ device: 'rpi5', error: 'x' }] });
   assert.equal(estimates.ok, true, estimates.ok ? '' : estimates.error);
+  const badRuntime = JSON.parse(JSON.stringify(msg));
+  badRuntime.view.runtimes = { rpi5: 'nc nn' };
+  const r4 = parseToWebview(badRuntime);
+  assert.equal(r4.ok, false);
+  if (!r4.ok) assert.match(r4.error, /"runtimes\.rpi5" is not a runtime id/);
+  const badChoice = JSON.parse(JSON.stringify(msg));
+  badChoice.view.devices[0].runtimes[0].default = 'yes';
+  assert.equal(parseToWebview(badChoice).ok, false);
 });
 
 test('protocol: planner init with a default plan passes; a device result without estimate or error fails', () => {
@@ -135,7 +149,7 @@ test('protocol: an estimate message carries the deployed layers with their file 
   const result = await analyzeFile(sample);
   const est = estimateDevice(result.model, 'rpi5');
   assert.ok(est.deployedGraph && est.layers.some((l) => (l.from?.length ?? 0) > 1), 'the sample runs with fused layers');
-  const msg = (e: unknown): unknown => JSON.parse(JSON.stringify({ type: 'analysis/estimates', selectedDevices: ['rpi5'], cpuThreads: null, results: [{ device: 'rpi5', estimate: e }] }));
+  const msg = (e: unknown): unknown => JSON.parse(JSON.stringify({ type: 'analysis/estimates', selectedDevices: ['rpi5'], cpuThreads: null, runtimes: {}, results: [{ device: 'rpi5', estimate: e }] }));
   const ok = parseToWebview(msg(est));
   assert.equal(ok.ok, true, ok.ok ? '' : ok.error);
   const bad: [(e: any) => void, RegExp][] = [

@@ -41,4 +41,4 @@ export function cliJson(args) {
 export const cliAnalyze = (file) => cliJson(['analyze', file]);
 
 /** `edgeplan estimate FILE --device ID --json` → the device's estimate. */
-export const cliEstimate = (file, device, threads) => cliJson(['estimate', file, '--device', device, ...(threads ? ['--threads', String(threads)] : [])]).estimates[0];
+export const cliEstimate = (file, device, threads, runtime) => cliJson(['estimate', file, '--device', device, ...(threads ? ['--threads', String(threads)] : []), ...(runtime ? ['--runtime', runtime] : [])]).estimates[0];
