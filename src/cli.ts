@@ -40,10 +40,12 @@ Usage:
   edgeplan devices [--json]
       List the hardware catalog, every figure with its public source.
   edgeplan plan MODEL --device ID[,ID...] [--latency-ms N] [--memory-mb N] [--power-w N] [--energy-mj N]
-                [--accuracy-drop N] [--threads N] [--no-retraining] [--no-calibration-data] [--plan FILE.plan.json]
+                [--accuracy-drop N] [--runtime ID] [--threads N] [--no-retraining] [--no-calibration-data]
+                [--plan FILE.plan.json]
                 [--export docx,xlsx,pdf,pptx --out DIR [--force]] [--json]
       Recommend a compression pipeline that meets the budgets on the first device, with commands,
-      and write the deployment plan as Word, Excel, PDF and PowerPoint.
+      and write the deployment plan as Word, Excel, PDF and PowerPoint. --runtime ID: the runtime you deploy
+      with on the first device (kept as the plan's runtime.name; other targets use it where they offer it).
   edgeplan benchmark MODEL.onnx [--runs N] [--warmup N] [--batch N[,N...]] [--timeout-s N] [--json]
       Run an ONNX model on this machine with onnxruntime-node (in a child process) and report
       mean/p50/p95/p99 latency.
@@ -90,6 +92,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     'power-w': { value: true },
     'energy-mj': { value: true },
     'accuracy-drop': { value: true },
+    runtime: { value: true },
     threads: { value: true },
     'no-retraining': { value: false },
     'no-calibration-data': { value: false },
@@ -340,6 +343,8 @@ async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<numb
   const budgets = budgetsArg(args);
   const precision = precisionArg(args);
   const planThreads = threadsArg(args);
+  // The runtime is the primary target's; other targets use it where they offer it (planRuntimeFor).
+  const planRuntime = runtimeArg(args, deviceIds.slice(0, 1));
   const formats = values(args, 'export');
   for (const f of formats) {
     if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`--export takes ${EXPORT_FORMATS.join(',')}, got "${f}"`);
@@ -377,6 +382,7 @@ async function cmdPlan(args: ReturnType<typeof parseArgs>, io: Io): Promise<numb
     planJson,
     corrections: correctionsArg(args),
     cpuThreads: planThreads,
+    runtime: planRuntime,
   });
 
   const written: string[] = [];

@@ -6,7 +6,7 @@ export { analyzeFile, ModelFileError, AnalysisCancelled } from './analyzers';
 export { loadCatalog } from './planner/catalog';
 export { cpuThreadsFor, estimateDevice, EstimateInputError } from './planner/estimate';
 export { recommend } from './planner/recommend';
-export { buildPlanDocument } from './planner/plan/document';
+export { buildPlanDocument, planRuntimeFor } from './planner/plan/document';
 export { benchmarkModel } from './measure';
 export { verifyModel } from './measure/verify';
 export { sideBySide } from './measure/verify/side-by-side';

@@ -133,12 +133,26 @@ function fieldShell(name: string, label: string, control: HTMLElement, hint?: st
   return wrap;
 }
 
-function textField(path: FieldPath, label: string, opts: { multiline?: boolean; hint?: string; placeholder?: string; required?: boolean } = {}): HTMLElement {
+function textField(path: FieldPath, label: string, opts: { multiline?: boolean; hint?: string; placeholder?: string; required?: boolean; suggestions?: { value: string; label: string }[] } = {}): HTMLElement {
   const value = String(getAt(plan, path) ?? '');
-  const control = opts.multiline ? h('textarea', { rows: 3, placeholder: opts.placeholder }) : h('input', { type: 'text', placeholder: opts.placeholder, 'aria-required': opts.required ? 'true' : undefined });
+  const listId = opts.suggestions?.length ? `${idFor(fieldName(path))}-suggestions` : undefined;
+  const control = opts.multiline ? h('textarea', { rows: 3, placeholder: opts.placeholder }) : h('input', { type: 'text', placeholder: opts.placeholder, 'aria-required': opts.required ? 'true' : undefined, list: listId });
   control.value = value;
   control.addEventListener('input', () => setValue(path, control.value));
-  return fieldShell(fieldName(path), opts.required ? `${label} *` : label, control, opts.hint);
+  const shell = fieldShell(fieldName(path), opts.required ? `${label} *` : label, control, opts.hint);
+  if (listId) shell.appendChild(h('datalist', { id: listId, 'data-testid': `suggestions-${fieldName(path)}` }, ...opts.suggestions!.map((s) => h('option', { value: s.value, label: s.label }))));
+  return shell;
+}
+
+/** The catalog runtimes of the plan's targets, as suggestions for runtime.name (the CLI's plan --runtime). */
+function runtimeSuggestions(): { value: string; label: string }[] {
+  const out = new Map<string, string[]>();
+  const targets = Array.isArray(plan.targets) ? (plan.targets as unknown[]).filter((t): t is string => typeof t === 'string') : [];
+  for (const t of targets) {
+    const d = init?.devices.find((x) => x.id === t);
+    for (const r of d?.runtimes ?? []) out.set(r.id, [...(out.get(r.id) ?? []), `${d!.name}${r.default ? ', default' : ''}`]);
+  }
+  return [...out].map(([id, on]) => ({ value: id, label: `${id} — ${on.join('; ')}` }));
 }
 
 function numberField(path: FieldPath, label: string, opts: { hint?: string; nullable?: boolean } = {}): HTMLElement {
@@ -251,7 +265,7 @@ function render(): void {
         group(
           'Runtime',
           'runtime',
-          textField(['runtime', 'name'], 'Runtime'),
+          textField(['runtime', 'name'], 'Runtime', { suggestions: runtimeSuggestions(), hint: 'A catalog runtime id of a target (the suggestions, e.g. ncnn on a Raspberry Pi) estimates that target with it: its fitted speed and, with enough published points, its own range. Other text is kept as written, and each target uses its default runtime.' }),
           numberField(['runtime', 'cpuThreads'], 'CPU threads', { nullable: true, hint: "Threads the runtime's CPU kernels use; empty = every core. TF Lite's Python Interpreter without num_threads uses 1." }),
           textField(['runtime', 'notes'], 'Runtime notes', { multiline: true }),
         ),

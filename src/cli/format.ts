@@ -225,16 +225,17 @@ export function formatRecommendation(doc: PlanDocument): string {
 
 function formatEstimatesShort(estimates: DeviceEstimate[]): string {
   return table(
-    ['device', 'precision', 'latency ms (low–typ–high)', 'memory', 'fits', 'compatibility'],
+    ['device', 'precision', 'runtime', 'latency ms (low–typ–high)', 'memory', 'fits', 'compatibility'],
     estimates.map((e) => [
       e.device,
       e.precision,
+      e.runtime,
       formatRange(e.latencyMs, formatMs),
       formatBytes(e.memory.totalBytes),
       e.memory.fits === null ? '?' : e.memory.fits ? 'yes' : 'no',
       e.compatibility.verdict,
     ]),
-    ['l', 'l', 'r', 'r', 'l', 'l'],
+    ['l', 'l', 'l', 'r', 'r', 'l', 'l'],
   );
 }
 

@@ -9,6 +9,7 @@ import type { AnalysisResult, AnalyzeOptions } from '../analyzers/profile-types'
 import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from '../planner/types';
 import { boundedLayers, type DeviceChoice, type DeviceResult } from '../protocol';
 import type { PlanVerification } from '../planner/plan/verification';
+import type { DeploymentPlan } from '../planner/plan';
 import { log } from './log';
 
 type Core = typeof import('../core');
@@ -132,7 +133,16 @@ export async function estimateAll(
 }
 
 /** The recommendation, with the plan's measured steps marked and re-ranked on them (see recommend/measured.ts). */
-export async function recommendFor(result: AnalysisResult, deviceId: string, budgets: Budgets, verification?: PlanVerification[], cpuThreads?: number): Promise<RecommendationResult> {
+export async function recommendFor(result: AnalysisResult, deviceId: string, budgets: Budgets, verification?: PlanVerification[], cpuThreads?: number, runtime?: string): Promise<RecommendationResult> {
   const { recommend, applyMeasured } = await loadCore();
-  return applyMeasured(recommend(result.model, deviceId, budgets, { cpuThreads }), verification);
+  return applyMeasured(recommend(result.model, deviceId, budgets, { cpuThreads, runtime }), verification);
+}
+
+/** The runtime per target a plan is estimated for (its runtime.name where that is one of the target's runtime ids). */
+export async function planRuntimes(plan: DeploymentPlan, targets: readonly string[]): Promise<Record<string, string>> {
+  const { planRuntimeFor } = await loadCore();
+  return Object.fromEntries(targets.flatMap((t) => {
+    const r = planRuntimeFor(plan, t);
+    return r ? [[t, r]] : [];
+  }));
 }

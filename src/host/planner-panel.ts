@@ -21,7 +21,7 @@ import {
   type TechniqueChoice,
   type ToWebview,
 } from '../protocol';
-import { analyze, deviceChoices, estimateAll, knownDevices, loadCore, recommendFor } from './core';
+import { analyze, deviceChoices, estimateAll, knownDevices, loadCore, planRuntimes, recommendFor } from './core';
 import { configuredDevices } from './analysis-view';
 import { webviewHtml, webviewOptions } from './html';
 import { errorText, log, showError } from './log';
@@ -73,7 +73,7 @@ export function activePlanner(): PlannerController | undefined {
 }
 
 /** What the shown figures depend on: targets, budgets and the CPU thread count (a change re-estimates). */
-const figuresKeyOf = (plan: DeploymentPlan): string => JSON.stringify({ t: plan.targets, b: plan.budgets, c: plan.runtime.cpuThreads });
+const figuresKeyOf = (plan: DeploymentPlan): string => JSON.stringify({ t: plan.targets, b: plan.budgets, c: plan.runtime.cpuThreads, r: plan.runtime.name.trim() });
 
 /** Opens the planner for a model, or reveals the one already open. */
 export async function openPlanner(extensionUri: vscode.Uri, modelUri: vscode.Uri): Promise<void> {
@@ -312,11 +312,12 @@ export class PlannerController {
     const targets = plan.targets.filter((t) => this.knownIds().has(t));
     if (targets.length === 0) return { seq, results: [], recommendation: null, error: 'Choose at least one target device to see estimates.' };
     try {
-      const results = await estimateAll(this.analysis, targets, { budgets: plan.budgets, withLayers: false, cpuThreads: plan.runtime.cpuThreads });
+      const runtimes = await planRuntimes(plan, targets);
+      const results = await estimateAll(this.analysis, targets, { budgets: plan.budgets, withLayers: false, cpuThreads: plan.runtime.cpuThreads, runtimes });
       let recommendation = null;
       let error: string | undefined;
       try {
-        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets, plan.verification, plan.runtime.cpuThreads);
+        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets, plan.verification, plan.runtime.cpuThreads, runtimes[targets[0]]);
       } catch (e) {
         error = `No recommendation: ${errorText(e)}`;
         log.warn(`recommendation for ${targets[0]} failed: ${errorText(e)}`);

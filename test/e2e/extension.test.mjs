@@ -224,6 +224,22 @@ for (const theme of THEMES_TO_RUN) {
       await waitFor('the rpi5 card back at every core', async () => (await figureCards(planner)).some((x) => x.device === 'rpi5' && x.latency === allCores.latency), { timeoutMs: 30_000 });
     });
 
+    it('a catalog runtime id in the planner\'s Runtime field re-estimates a target that offers it, as edgeplan estimate --runtime does; other text keeps the default', async () => {
+      const before = await waitFor('an rpi5 figure card', async () => (await figureCards(planner)).find((x) => x.device === 'rpi5' && x.latency) ?? null, { timeoutMs: 30_000 });
+      const suggestions = await planner.locator('[data-testid="suggestions-runtime.name"] option').evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+      assert.ok(suggestions.includes('ncnn') && suggestions.includes('xnnpack'), `the Pi 5's runtimes are suggested: ${suggestions.join(', ')}`);
+      await typeInto(planner, 'field-runtime.name', 'ncnn');
+      const expected = cliEstimate(model.file, 'rpi5', undefined, 'ncnn').latencyMs.typical;
+      await waitFor('the rpi5 card on NCNN', async () => {
+        const card = (await figureCards(planner)).find((x) => x.device === 'rpi5' && x.latency);
+        const ms = card && /^([\d.]+) ms/.exec(card.latency);
+        return ms && Math.abs(Number(ms[1]) - expected) <= 0.006 * expected ? card : null;
+      }, { timeoutMs: 30_000 });
+      await waitFor('the plan file to keep the runtime', () => JSON.parse(readFileSync(planFiles(s.dirs.workspace)[0], 'utf8')).runtime?.name === 'ncnn', { timeoutMs: 10_000 });
+      await typeInto(planner, 'field-runtime.name', 'TF Lite 2.16 with XNNPACK');
+      await waitFor('the rpi5 card back on its default runtime', async () => (await figureCards(planner)).some((x) => x.device === 'rpi5' && x.latency === before.latency), { timeoutMs: 30_000 });
+    });
+
     it('"Verify on this machine" in the planner builds the INT8 model, shows the measured table and the side-by-side, and the plan keeps the measurement', async () => {
       await planner.locator('[data-testid="verify-technique"]').selectOption('int8-ptq');
       await planner.locator('[data-testid="verify-data-synthetic"]').check();

@@ -544,7 +544,7 @@ test('plan X.h5 --device stm32h7: ranges, the TFLite Micro kernels the converted
   const ptq = out.recommendations.flatMap((r: any) => r.steps).find((s: any) => s.technique === 'int8-ptq');
   assert.ok(ptq.commands.some((c: any) => /from_keras_model/.test(c.code) && /tiny\.h5/.test(c.code)), 'the converter loads the Keras file itself');
   assertOk(text);
-  assert.match(text.stdout, /^stm32h7\s+fp32\s+[\d.]+–[\d.]+–[\d.]+\s/m);
+  assert.match(text.stdout, /^stm32h7\s+fp32\s+x-cube-ai\s+[\d.]+–[\d.]+–[\d.]+\s/m);
   assert.doesNotMatch(text.stdout, /\bNaN\b/);
 });
 

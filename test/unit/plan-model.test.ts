@@ -50,3 +50,32 @@ test('runtime.cpuThreads: a whole number from 1 to 1024, or absent; the plan doc
   assert.equal(fromFile.plan.runtime.cpuThreads, 2);
   assert.equal(buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: targets, budgets: {}, planJson: fromFile.plan, cpuThreads: 4 }).plan.runtime.cpuThreads, 4);
 });
+
+test('runtime.name: a catalog runtime id of a target estimates that target (and the recommendation) with it; free text keeps each target\'s default', async () => {
+  const { buildPlanDocument, planRuntimeFor } = await import('../../src/planner/plan/document');
+  const { recommend, RecommendInputError } = await import('../../src/planner/recommend');
+  const { analyzeFile } = await import('../../src/analyzers');
+  const path = await import('path');
+  const sample = path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx');
+  const analysis = await analyzeFile(sample);
+  const targets = ['rpi5', 'rpi4', 'coral-usb'];
+  const byDefault = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: targets, budgets: {} });
+  assert.equal(byDefault.plan.runtime.name, 'xnnpack', 'a new plan names the primary target\'s default runtime');
+  const ncnn = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: targets, budgets: {}, runtime: 'ncnn' });
+  assert.equal(ncnn.plan.runtime.name, 'ncnn');
+  assert.deepEqual(ncnn.estimates.map((e) => e.runtime), ['ncnn', 'ncnn', 'libedgetpu-std'], 'the Pis offer NCNN; the Coral USB keeps its default');
+  assert.notEqual(ncnn.estimates[0].latencyMs.typical, byDefault.estimates[0].latencyMs.typical);
+  assert.equal(ncnn.estimates[2].latencyMs.typical, byDefault.estimates[2].latencyMs.typical);
+  // The recommendation's baseline (no compression) is the NCNN estimate, and a runtime change is judged against NCNN.
+  const none = ncnn.recommendation!.recommendations.find((r) => r.steps.length === 0 || r.steps.every((s) => s.technique === 'none'));
+  assert.ok(none, 'with no budgets the model as it is is recommended');
+  assert.equal(none.predicted.latencyMs.typical, ncnn.estimates[0].latencyMs.typical);
+  for (const r of ncnn.recommendation!.recommendations) assert.ok(!r.steps.some((s) => s.technique === 'change-runtime' && /to NCNN$/.test(s.title)), 'never "switch" to the runtime in use');
+  // Free text in the form: kept as written, every target on its default.
+  const text = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: targets, budgets: {}, planJson: { ...JSON.parse(JSON.stringify(byDefault.plan)), runtime: { name: 'TF Lite 2.16 with XNNPACK', notes: '' } } });
+  assert.equal(text.plan.runtime.name, 'TF Lite 2.16 with XNNPACK');
+  assert.deepEqual(text.estimates.map((e) => e.latencyMs.typical), byDefault.estimates.map((e) => e.latencyMs.typical));
+  assert.equal(planRuntimeFor(text.plan, 'rpi5'), undefined);
+  assert.equal(planRuntimeFor({ ...text.plan, runtime: { name: ' ncnn ', notes: '' } }, 'rpi5'), 'ncnn');
+  assert.throws(() => recommend(analysis.model, 'coral-usb', {}, { runtime: 'ncnn' }), (e: unknown) => e instanceof RecommendInputError && /not a runtime of coral-usb/.test((e as Error).message));
+});

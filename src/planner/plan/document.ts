@@ -29,6 +29,17 @@ export interface PlanInputs {
   corrections?: ReadonlyMap<string, DeviceCorrection>;
   /** CPU threads given now (CLI --threads); overrides the plan file's runtime.cpuThreads. */
   cpuThreads?: number;
+  /** The runtime given now (CLI --runtime, a catalog runtime id); overrides the plan file's runtime.name. */
+  runtime?: string;
+}
+
+/**
+ * The runtime a target is estimated for: the plan's runtime.name where it is one of that target's catalog runtime
+ * ids (e.g. "ncnn" on the Pi 5), else the target's default (runtime.name is then free text, e.g. "TF Lite 2.16").
+ */
+export function planRuntimeFor(plan: DeploymentPlan, deviceId: string): string | undefined {
+  const name = plan.runtime.name.trim();
+  return name && loadCatalog().byId(deviceId)?.runtimes.some((r) => r.id === name) ? name : undefined;
 }
 
 export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
@@ -44,16 +55,16 @@ export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
     },
     targets: inputs.deviceIds.length ? [...inputs.deviceIds] : base.targets,
     budgets: { ...base.budgets, ...definedOnly(inputs.budgets ?? {}) },
-    runtime: { ...base.runtime, ...(inputs.cpuThreads !== undefined ? { cpuThreads: inputs.cpuThreads } : {}) },
+    runtime: { ...base.runtime, ...(inputs.cpuThreads !== undefined ? { cpuThreads: inputs.cpuThreads } : {}), ...(inputs.runtime !== undefined ? { name: inputs.runtime } : {}) },
   };
   if (!plan.project.name) plan.project.name = `${modelName} edge deployment`;
   if (plan.targets.length === 0) throw new Error('the plan names no target device');
 
   const corrections = inputs.corrections;
   const cpuThreads = plan.runtime.cpuThreads;
-  const estimates: DeviceEstimate[] = plan.targets.map((id) => estimateDevice(profile, id, { precision: inputs.precision, budgets: plan.budgets, corrections, ...cpuThreadsFor(id, cpuThreads) }));
+  const estimates: DeviceEstimate[] = plan.targets.map((id) => estimateDevice(profile, id, { precision: inputs.precision, runtime: planRuntimeFor(plan, id), budgets: plan.budgets, corrections, ...cpuThreadsFor(id, cpuThreads) }));
   // Steps measured on the user's data (edgeplan verify) are marked, and may re-rank the pipelines.
-  const recommendation: RecommendationResult = applyMeasured(recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision, corrections, cpuThreads }), plan.verification);
+  const recommendation: RecommendationResult = applyMeasured(recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision, corrections, cpuThreads, runtime: planRuntimeFor(plan, plan.targets[0]) }), plan.verification);
 
   const top = recommendation.recommendations[0];
   if (plan.compression.techniques.length === 0 && top) {

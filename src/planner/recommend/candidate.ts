@@ -48,6 +48,8 @@ export interface DeviceSetup {
   corrections?: ReadonlyMap<string, DeviceCorrection>;
   /** Threads the runtime's CPU kernels use (absent: every core). */
   cpuThreads?: number;
+  /** The runtime the user deploys with on this device (a catalog runtime id; absent: the device's default). */
+  runtime?: string;
 }
 
 /** What the search knows about the device, the budgets and the model, and the user's setup. */

@@ -36,6 +36,8 @@ export interface RecommendOptions {
   corrections?: ReadonlyMap<string, DeviceCorrection>;
   /** Threads the runtime's CPU kernels use (absent: every core); applied on devices with an application CPU. */
   cpuThreads?: number;
+  /** The runtime the user deploys with on the chosen device (one of its catalog runtimes; absent: its default). */
+  runtime?: string;
 }
 
 export class RecommendInputError extends Error {
@@ -179,8 +181,12 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   const maxPipelines = Math.max(1, Math.min(20, opts.maxPipelines ?? 3));
   const b: Budgets = { retraining: true, calibrationData: true, ...budgets };
 
+  if (opts.runtime !== undefined && !spec.runtimes.some((r) => r.id === opts.runtime)) {
+    throw new RecommendInputError(`"${opts.runtime}" is not a runtime of ${deviceId} (its runtimes: ${spec.runtimes.map((r) => r.id).join(', ')})`);
+  }
+  // The chosen runtime is the chosen device's; other devices (alternatives) run their own defaults.
   const setup: DeviceSetup = { corrections: opts.corrections, cpuThreads: opts.cpuThreads };
-  const { baseline, all, ctx } = searchDevice(profile, spec, b, opts.precision, false, setup);
+  const { baseline, all, ctx } = searchDevice(profile, spec, b, opts.precision, false, { ...setup, runtime: opts.runtime });
   const ranked = rank(all);
   const meeting = ranked.filter((e) => e.meetsAll);
 

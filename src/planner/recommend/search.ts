@@ -93,7 +93,7 @@ export function applySteps(profile: ModelProfile, steps: StepSpec[], traits: Mod
 function estimateSteps(p: ModelProfile, steps: StepSpec[], ctx: SearchContext): Pick<Evaluated, 'estimate' | 'compatibility' | 'error'> {
   const precision = pipelinePrecision(steps, ctx.basePrecision);
   if (precision && !ctx.spec.precisions.includes(precision)) return { estimate: null, compatibility: null, error: `${ctx.spec.name} cannot compute in ${precision}` };
-  const runtime = steps.find((s) => s.technique === 'change-runtime')?.runtime?.id;
+  const runtime = steps.find((s) => s.technique === 'change-runtime')?.runtime?.id ?? ctx.runtime;
   try {
     const r = estimateDeviceDetailed(p, ctx.spec.id, { precision, runtime, budgets: ctx.budgets, corrections: ctx.corrections, ...cpuThreadsFor(ctx.spec.id, ctx.cpuThreads) });
     return { estimate: r.estimate, compatibility: r.compatibility, error: null };
@@ -141,10 +141,10 @@ function rewriteCandidates(profile: ModelProfile, all: Evaluated[], ctx: SearchC
   return out;
 }
 
-/** A different runtime for the best few (same model, other kernels), kept where clearly faster. */
+/** A different runtime for the best few (same model, other kernels), kept where clearly faster than the one in use. */
 function runtimeCandidates(profile: ModelProfile, all: Evaluated[], ctx: SearchContext): Evaluated[] {
   const out: Evaluated[] = [];
-  const def = ctx.spec.runtimes.find((r) => r.default) ?? ctx.spec.runtimes[0];
+  const def = ctx.spec.runtimes.find((r) => r.id === ctx.runtime) ?? ctx.spec.runtimes.find((r) => r.default) ?? ctx.spec.runtimes[0];
   for (const ev of [...all].sort(compareCandidates).slice(0, 3)) {
     if (!ev.estimate) continue;
     for (const rt of ctx.spec.runtimes) {
