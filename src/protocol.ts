@@ -121,6 +121,8 @@ export interface ComparisonViewModel {
   selectedDevices: string[];
   /** The CPU threads the estimates assume; null = every core. */
   cpuThreads: number | null;
+  /** The runtime each device column is estimated for where the user chose one; other devices use their default. */
+  runtimes: RuntimeChoices;
 }
 
 export interface TechniqueChoice {
@@ -275,6 +277,8 @@ export type FromWebview =
   | { type: 'comparison/openModel'; file: string }
   | { type: 'comparison/selectDevices'; deviceIds: string[] }
   | { type: 'comparison/setThreads'; cpuThreads: number | null }
+  /** The runtime a device column is estimated for; null = the device's default. */
+  | { type: 'comparison/setRuntime'; deviceId: string; runtime: string | null }
   | { type: 'planner/edit'; seq: number; plan: unknown }
   | { type: 'planner/export'; format: ExportFormat };
 
@@ -360,6 +364,12 @@ function deviceChoices(o: Obj, key: string): void {
 }
 
 const RUNTIME_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** A view's runtime choice for one device: its id and a runtime id, or null for the device's default. */
+function runtimeChoice(m: Obj): void {
+  need(typeof m.deviceId === 'string' && DEVICE_ID.test(m.deviceId), '"deviceId" is not a device id');
+  need(m.runtime === null || (typeof m.runtime === 'string' && RUNTIME_ID.test(m.runtime)), '"runtime" must be a runtime id or null for the device\'s default');
+}
 
 /** A device id → runtime id map (the runtimes chosen in a view). */
 function runtimeChoices(o: Obj, key: string): void {
@@ -589,6 +599,7 @@ const TO_WEBVIEW: Record<ToWebview['type'], (m: Obj) => void> = {
     deviceChoices(v, 'devices');
     textList(v, 'selectedDevices');
     threadCount(v, 'cpuThreads');
+    runtimeChoices(v, 'runtimes');
     list(v, 'models').forEach((x, i) => {
       need(isObj(x), `"models[${i}]" must be an object`);
       const mm = x as Obj;
@@ -662,10 +673,8 @@ const FROM_WEBVIEW: Record<FromWebview['type'], (m: Obj) => void> = {
     (m.deviceIds as string[]).forEach((d, i) => need(DEVICE_ID.test(d), `"deviceIds[${i}]" is not a device id`));
   },
   'analysis/setThreads': (m) => threadCount(m, 'cpuThreads'),
-  'analysis/setRuntime': (m) => {
-    need(typeof m.deviceId === 'string' && DEVICE_ID.test(m.deviceId), '"deviceId" is not a device id');
-    need(m.runtime === null || (typeof m.runtime === 'string' && RUNTIME_ID.test(m.runtime)), '"runtime" must be a runtime id or null for the device\'s default');
-  },
+  'analysis/setRuntime': runtimeChoice,
+  'comparison/setRuntime': runtimeChoice,
   'comparison/setThreads': (m) => threadCount(m, 'cpuThreads'),
   'analysis/openPlanner': () => undefined,
   'analysis/benchmark': () => undefined,

@@ -15,6 +15,7 @@ import { devicePicker, verdictLabel } from './lib/devices';
 import { bindingRows, bindingsChanged, collectBindings } from './lib/bindings';
 import { renderVerifyState, verifyControls, type VerifyState } from './lib/verify-section';
 import { threadsField } from './lib/threads-field';
+import { runtimeField } from './lib/runtime-field';
 
 interface ViewState {
   resource: string;
@@ -335,18 +336,7 @@ function devicesSection(v: AnalysisViewModel): HTMLElement {
   );
 }
 
-/**
- * The runtime a card is estimated for (the CLI's --runtime): the device's catalog runtimes, the estimate's own
- * selected; a change re-estimates that card. Nothing to choose with a single runtime.
- */
-function runtimeField(device: DeviceChoice | undefined, current: string): HTMLElement | null {
-  const runtimes = device?.runtimes ?? [];
-  if (!device || runtimes.length < 2) return null;
-  const id = `runtime-${device.id}`;
-  const select = h('select', { id, 'data-testid': 'card-runtime' }, ...runtimes.map((r) => h('option', { value: r.id, selected: r.id === current }, `${r.name}${r.default ? ' (default)' : ''}`))) as HTMLSelectElement;
-  select.addEventListener('change', () => post({ type: 'analysis/setRuntime', deviceId: device.id, runtime: runtimes.find((r) => r.id === select.value)?.default ? null : select.value }));
-  return h('p', { class: 'field small runtime-field' }, h('label', { for: id }, 'Runtime '), select);
-}
+const runtimeParagraph = (field: HTMLElement | null): HTMLElement | null => (field ? h('p', {}, field) : null);
 
 function deviceCard(r: DeviceResult, device: DeviceChoice | undefined): HTMLElement {
   const e = r.estimate;
@@ -362,7 +352,7 @@ function deviceCard(r: DeviceResult, device: DeviceChoice | undefined): HTMLElem
     { class: 'card', 'data-testid': 'device-card', 'data-device': e.device, 'aria-label': e.deviceName },
     h('h3', {}, e.deviceName),
     h('p', { class: 'muted small' }, `${e.runtime} · ${e.precision} · bottleneck: ${e.bottleneck}`),
-    runtimeField(device, e.runtime),
+    runtimeParagraph(runtimeField(device, e.runtime, 'card', (runtime) => post({ type: 'analysis/setRuntime', deviceId: e.device, runtime }))),
     h(
       'dl',
       { class: 'facts compact' },

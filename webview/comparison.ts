@@ -5,6 +5,7 @@ import { button, h, replaceChildren } from './lib/dom';
 import { post, start } from './lib/vscode-api';
 import { devicePicker, verdictLabel } from './lib/devices';
 import { threadsField } from './lib/threads-field';
+import { runtimeField } from './lib/runtime-field';
 
 const app = document.getElementById('app') as HTMLElement;
 
@@ -38,7 +39,7 @@ function render(v: ComparisonViewModel): void {
   const table = h(
     'table',
     { class: 'data comparison', 'data-testid': 'comparison-table' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col', class: 'num' }, 'Params'), h('th', { scope: 'col', class: 'num' }, 'MACs'), h('th', { scope: 'col', class: 'num' }, 'Weights'), ...devices.map((d) => h('th', { scope: 'col', 'data-device': d.id }, d.name)))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Model'), h('th', { scope: 'col', class: 'num' }, 'Params'), h('th', { scope: 'col', class: 'num' }, 'MACs'), h('th', { scope: 'col', class: 'num' }, 'Weights'), ...devices.map((d) => h('th', { scope: 'col', 'data-device': d.id }, d.name, runtimeField(d, v.runtimes[d.id] ?? d.runtimes?.find((r) => r.default)?.id ?? '', 'column', (runtime) => post({ type: 'comparison/setRuntime', deviceId: d.id, runtime })))))),
     h(
       'tbody',
       {},

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import * as path from 'path';
 import type { AnalysisResult } from '../analyzers/profile-types';
 import { bindingsProblems, parseFromWebview, type AnalysisViewModel, type BenchmarkAvailability, type DeviceChoice, type FromWebview, type RuntimeChoices, type ToWebview } from '../protocol';
-import { analyze, deviceChoices, estimateAll, forget, knownDevices, loadCore } from './core';
+import { analyze, deviceChoices, estimateAll, forget, knownDevices, loadCore, withRuntimeChoice } from './core';
 import { log, errorText, showError } from './log';
 import { displayPath, inWorkspace, isPackage } from './workspace';
 import { runBenchmark } from './benchmark';
@@ -226,7 +226,7 @@ export class AnalysisController implements vscode.Disposable {
         await this.selectDevices(this.selected);
         return;
       case 'analysis/setRuntime':
-        this.setRuntime(msg.deviceId, msg.runtime);
+        this.runtimes = withRuntimeChoice(this.runtimes, this.devices, msg.deviceId, msg.runtime);
         await this.selectDevices(this.selected);
         return;
       case 'analysis/openPlanner':
@@ -258,15 +258,6 @@ export class AnalysisController implements vscode.Disposable {
       default:
         log.warn(`analysis view: message "${msg.type}" does not belong to this view; ignored`);
     }
-  }
-
-  /** A card's runtime: one the catalog lists for that device, else ignored (logged); null = the device's default. */
-  private setRuntime(deviceId: string, runtime: string | null): void {
-    const offered = this.devices.find((d) => d.id === deviceId)?.runtimes ?? [];
-    const others = Object.fromEntries(Object.entries(this.runtimes).filter(([id]) => id !== deviceId));
-    if (runtime === null || offered.find((r) => r.id === runtime)?.default) this.runtimes = others;
-    else if (offered.some((r) => r.id === runtime)) this.runtimes = { ...others, [deviceId]: runtime };
-    else log.warn(`analysis view: "${runtime}" is not a runtime of ${deviceId}; ignored`);
   }
 
   private async selectDevices(ids: string[]): Promise<void> {

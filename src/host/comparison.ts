@@ -4,8 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../analyzers/profile-types';
-import { parseFromWebview, type ComparisonModel, type ComparisonViewModel, type DeviceChoice, type ToWebview } from '../protocol';
-import { analyze, deviceChoices, estimateAll, knownDevices } from './core';
+import { parseFromWebview, type ComparisonModel, type ComparisonViewModel, type DeviceChoice, type RuntimeChoices, type ToWebview } from '../protocol';
+import { analyze, deviceChoices, estimateAll, knownDevices, withRuntimeChoice } from './core';
 import { configuredDevices } from './analysis-view';
 import { webviewHtml, webviewOptions } from './html';
 import { errorText, log } from './log';
@@ -31,6 +31,7 @@ export async function showComparison(extensionUri: vscode.Uri, uris: vscode.Uri[
   let devices: DeviceChoice[] = [];
   let selected = configuredDevices();
   let cpuThreads: number | null = null;
+  let runtimes: RuntimeChoices = {};
   const cancel = new vscode.CancellationTokenSource();
 
   const post = (msg: ToWebview): void => {
@@ -52,10 +53,10 @@ export async function showComparison(extensionUri: vscode.Uri, uris: vscode.Uri[
         params: m.params,
         macs: m.macs,
         weightBytes: m.weightBytes,
-        results: await estimateAll(e.result, selected, { withLayers: false, cpuThreads: cpuThreads ?? undefined }),
+        results: await estimateAll(e.result, selected, { withLayers: false, cpuThreads: cpuThreads ?? undefined, runtimes }),
       });
     }
-    return { title, models, devices, selectedDevices: selected, cpuThreads };
+    return { title, models, devices, selectedDevices: selected, cpuThreads, runtimes };
   };
 
   panel.onDidDispose(() => {
@@ -88,6 +89,10 @@ export async function showComparison(extensionUri: vscode.Uri, uris: vscode.Uri[
           return;
         case 'comparison/setThreads':
           cpuThreads = msg.cpuThreads;
+          post({ type: 'comparison/result', view: await view() });
+          return;
+        case 'comparison/setRuntime':
+          runtimes = withRuntimeChoice(runtimes, devices, msg.deviceId, msg.runtime);
           post({ type: 'comparison/result', view: await view() });
           return;
         case 'comparison/openModel': {

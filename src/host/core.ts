@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { AnalysisResult, AnalyzeOptions } from '../analyzers/profile-types';
 import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } from '../planner/types';
-import { boundedLayers, type DeviceChoice, type DeviceResult } from '../protocol';
+import { boundedLayers, type DeviceChoice, type DeviceResult, type RuntimeChoices } from '../protocol';
 import type { PlanVerification } from '../planner/plan/verification';
 import type { DeploymentPlan } from '../planner/plan';
 import { log } from './log';
@@ -87,6 +87,19 @@ export function forget(file: string): void {
 export async function deviceChoices(): Promise<DeviceChoice[]> {
   const { loadCatalog } = await loadCore();
   return loadCatalog().devices.map((d) => ({ id: d.id, name: d.name, kind: d.kind, runtimes: d.runtimes.map((r) => ({ id: r.id, name: r.name, default: !!r.default })) }));
+}
+
+/**
+ * A view's runtime choices after the user picks `runtime` for `deviceId`: kept only when it is one of the device's
+ * catalog runtimes and not its default (null or the default removes the choice); anything else is ignored, logged.
+ */
+export function withRuntimeChoice(choices: RuntimeChoices, devices: readonly DeviceChoice[], deviceId: string, runtime: string | null): RuntimeChoices {
+  const offered = devices.find((d) => d.id === deviceId)?.runtimes ?? [];
+  const others = Object.fromEntries(Object.entries(choices).filter(([id]) => id !== deviceId));
+  if (runtime === null || offered.find((r) => r.id === runtime)?.default) return others;
+  if (offered.some((r) => r.id === runtime)) return { ...others, [deviceId]: runtime };
+  log.warn(`"${runtime}" is not a runtime of ${deviceId}; ignored`);
+  return choices;
 }
 
 /** The configured default devices that exist in the catalog (unknown ids are logged and dropped). */

@@ -169,6 +169,17 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
       const ms = await cellMs();
       return ms !== null && Math.abs(ms - expected) <= 0.006 * expected;
     }, { timeoutMs: 30_000 });
+    // A column's runtime re-estimates every row for that device: NCNN at one thread, as `edgeplan estimate
+    // --threads 1 --runtime ncnn` gives.
+    const column = frame.locator('[data-testid="column-runtime"][data-device="rpi5"]');
+    assert.equal(await column.inputValue(), 'xnnpack', 'the Pi 5 column starts on its default runtime');
+    await column.selectOption('ncnn');
+    const onNcnn = cliEstimate(model.file, 'rpi5', 1, 'ncnn').latencyMs.typical;
+    await waitFor('the rpi5 cell on NCNN at one thread', async () => {
+      const ms = await cellMs();
+      return ms !== null && Math.abs(ms - onNcnn) <= 0.006 * onNcnn;
+    }, { timeoutMs: 30_000 });
+    assert.equal(await frame.locator('[data-testid="column-runtime"][data-device="rpi5"]').inputValue(), 'ncnn', 'the column keeps the runtime after the table re-renders');
     assert.deepEqual(await errorToasts(s), []);
   }
 

@@ -25,6 +25,7 @@ test('protocol: well-formed webview messages are accepted', () => {
     { type: 'comparison/setThreads', cpuThreads: 8 },
     { type: 'analysis/setRuntime', deviceId: 'rpi5', runtime: 'ncnn' },
     { type: 'analysis/setRuntime', deviceId: 'rpi5', runtime: null },
+    { type: 'comparison/setRuntime', deviceId: 'rpi5', runtime: 'openvino' },
     { type: 'comparison/selectDevices', deviceIds: [] },
     { type: 'planner/edit', seq: 3, plan: { project: {} } },
     { type: 'planner/export', format: 'pptx' },
@@ -114,6 +115,9 @@ test('protocol: host messages built from a real analysis pass the webview-side v
   const r4 = parseToWebview(badRuntime);
   assert.equal(r4.ok, false);
   if (!r4.ok) assert.match(r4.error, /"runtimes\.rpi5" is not a runtime id/);
+  const comparison = { type: 'comparison/result', view: { title: 'Compare', models: [], devices: msg.view.devices, selectedDevices: ['rpi5'], cpuThreads: null, runtimes: { rpi5: 'ncnn' } } };
+  assert.equal(parseToWebview(comparison).ok, true);
+  assert.equal(parseToWebview({ ...comparison, view: { ...comparison.view, runtimes: undefined } }).ok, false, 'the comparison says which runtimes it estimated for');
   const badChoice = JSON.parse(JSON.stringify(msg));
   badChoice.view.devices[0].runtimes[0].default = 'yes';
   assert.equal(parseToWebview(badChoice).ok, false);
