@@ -474,6 +474,9 @@ async function main(): Promise<void> {
         high: round4(Math.exp(b.half)),
         points: b.points,
         sources: b.sources,
+        // Its points with their whole publication left out, against this range (what the device's by-source figure
+        // says for all of its runtimes together).
+        bySource: (({ points, medianAbsLogError, coverage }) => ({ points, medianAbsLogError, coverage }))(summarize(asResults(bySource.filter((x) => x.runtime === runtime), g, group[0]))),
         basis: `${Math.round(RANGE_COVERAGE * 100)}th percentile of |error| over the ${b.points} residuals of its ${runtime} points cross-validated by point (${b.sources} publication${b.sources === 1 ? '' : 's'}), mixed with every device's (weight ${PRIOR_WEIGHT} points)${b.sources < 2 ? '; from a single publication, so never narrower than the pooled band' : ''}; the device's other runtimes get x${round4(Math.exp(-half))} .. x${round4(Math.exp(half))}`,
       }]));
     }

@@ -88,6 +88,9 @@ test('calibration.json: a corrupted copy names the file and the field', () => {
   const runtimeRange = clone(calibrationJson);
   runtimeRange.devices.rpi5.runtimeRanges.xnnpack.high = 0.5;
   throwsNaming(() => parseCalibration(runtimeRange), /^calibration\.json/, /field "devices\.rpi5\.runtimeRanges\.xnnpack\.high" must be a finite number >= 1, got 0\.5/);
+  const runtimeBySource = clone(calibrationJson);
+  runtimeBySource.devices.rpi5.runtimeRanges.xnnpack.bySource.coverage = 2;
+  throwsNaming(() => parseCalibration(runtimeBySource), /^calibration\.json/, /field "devices\.rpi5\.runtimeRanges\.xnnpack\.bySource\.coverage"/);
   const single = clone(calibrationJson);
   single.singleSourceCheck.v5.coverage = 1.5;
   throwsNaming(() => parseCalibration(single), /^calibration\.json/, /field "singleSourceCheck\.v5\.coverage"/);

@@ -35,6 +35,11 @@ test('an estimate uses its runtime\'s own range where the calibration has one, t
         const said = e.assumptions.find((a) => a.startsWith('Efficiency calibrated on'));
         assert.ok(said?.includes(`range for ${runtime} (its own, from its ${own.points} published points on this device)`), String(said));
         assert.ok(said!.includes(own.basis), 'states how the runtime\'s range was obtained');
+        // With publications to leave out, the by-source figure quoted is that runtime's points against its own range.
+        if ((cal.bySource?.sources ?? 0) >= 2 && own.bySource && own.bySource.points > 0 && own.bySource.coverage !== null) {
+          assert.ok(said!.includes(`${own.bySource.points} ${runtime} points) the median error was`), said);
+          assert.ok(said!.includes(`this range covered ${Math.round(own.bySource.coverage * 100)} % of those points`), said);
+        }
         // Another runtime of the same device, without a range of its own: the device's range.
         const other = device.runtimes.map((r) => r.id).find((r) => !cal.runtimeRanges![r]);
         if (!other) continue;
@@ -47,6 +52,7 @@ test('an estimate uses its runtime\'s own range where the calibration has one, t
       }
     }
     assert.ok(compared > 0, 'at least one device has a runtime with its own range and another without');
+    assert.ok(withOwn.some(([, d]) => (d.bySource?.sources ?? 0) >= 2 && Object.values(d.runtimeRanges!).some((r) => (r.bySource?.points ?? 0) > 0)), 'a runtime range carries its own by-source check');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -68,6 +68,8 @@ export interface RuntimeRange {
   sources: number;
   /** How the range was obtained. */
   basis: string;
+  /** That runtime's training points predicted with their whole publication left out, against this range. */
+  bySource?: { points: number; medianAbsLogError: number | null; coverage: number | null };
 }
 
 /** How the fit did on publications it had not seen: what a user meets on a setup from a new source. */
@@ -78,8 +80,10 @@ export interface BySourceCheck {
   points: number;
   /** Median |ln(estimate / measured)| of those points; null without points. */
   medianAbsLogError: number | null;
-  /** Share of those points inside the device's range; null without points. */
+  /** Share of those points inside the device's range (its runtime's, with `runtime`); null without points. */
   coverage: number | null;
+  /** Set when the figures are those of one runtime's points against that runtime's own range (rule v6). */
+  runtime?: string;
   /**
    * A device resting on one publication cannot be checked so; the single-source simulation on the other devices
    * (calibration.json singleSourceCheck: each fitted on one of its publications, its other publications' points
@@ -128,7 +132,13 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
   if (o.runtimeRanges !== undefined) {
     d.runtimeRanges = c.record(o.runtimeRanges, `${path}.runtimeRanges`, (x, p) => {
       const r = c.obj(x, p);
-      return { ...c.rangeFactors(r, p), points: c.num(r.points, `${p}.points`, 1), sources: c.num(r.sources, `${p}.sources`, 1), basis: c.str(r, 'basis', `${p}.`) };
+      const out: RuntimeRange = { ...c.rangeFactors(r, p), points: c.num(r.points, `${p}.points`, 1), sources: c.num(r.sources, `${p}.sources`, 1), basis: c.str(r, 'basis', `${p}.`) };
+      if (r.bySource !== undefined) {
+        const b = c.obj(r.bySource, `${p}.bySource`);
+        const orNull = (x: Json, q: string, max = Infinity): number | null => (x === null ? null : c.num(x, q, 0, max));
+        out.bySource = { points: c.num(b.points, `${p}.bySource.points`, 0), medianAbsLogError: orNull(b.medianAbsLogError, `${p}.bySource.medianAbsLogError`), coverage: orNull(b.coverage, `${p}.bySource.coverage`, 1) };
+      }
+      return out;
     });
   }
   if (o.rangeBasis !== undefined) d.rangeBasis = c.str(o, 'rangeBasis', `${path}.`);

@@ -232,7 +232,7 @@ function bySourceSentence(b: BySourceCheck | null): string {
     return ' Not checked on a publication the fit has not seen: all its points come from one source.' +
       (sim ? ` On the other devices, a range built from one publication covered ${Math.round(sim.coverage * 100)} % of another publication's points (${sim.points} points, single-source simulation), so expect about ${100 - Math.round(sim.coverage * 100)} % of a new source's figures outside this range.` : '');
   }
-  return ` On a publication the fit had not seen (each of its ${b.sources} sources left out in turn, ${b.points} points) the median error was x${Math.exp(b.medianAbsLogError).toFixed(2)} and this range covered ${Math.round(b.coverage * 100)} % of those points.`;
+  return ` On a publication the fit had not seen (each of its ${b.sources} sources left out in turn, ${b.points} ${b.runtime ? `${b.runtime} ` : ''}points) the median error was x${Math.exp(b.medianAbsLogError).toFixed(2)} and this range covered ${Math.round(b.coverage * 100)} % of those points.`;
 }
 
 /** The deployed-graph summary in one sentence (what was folded or fused, what stayed and why). */

@@ -11,7 +11,7 @@
 import type { ModelProfile } from '../../analyzers/profile-types';
 import { applyCorrection } from './measurements';
 import type { Bottleneck, ComputePrecision, DeviceEstimate, LayerEstimate, Range } from '../types';
-import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSpec, type DeviceCalibration } from '../catalog';
+import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSpec, type DeviceCalibration, type BySourceCheck } from '../catalog';
 import { canonicalOp, checkCompatibility, type CompatibilityResult } from './compatibility';
 import { deployGraph, summarizeDeployed, toolchainForRuntime, type DeployedGraph } from './deployed-graph';
 import { defaultPrecision, modelPrecision, computedAs } from './precision';
@@ -208,6 +208,16 @@ function calibratedRange(cal: DeviceCalibration, runtime: string): { low: number
   return own ? { low: own.low, high: own.high, basis: own.basis } : { low: cal.range.low, high: cal.range.high, basis: cal.rangeBasis ?? null };
 }
 
+/**
+ * The by-source check an estimate quotes: its runtime's own points against its runtime's own range where the runtime
+ * has one and the device has publications to leave out, else the device's.
+ */
+function bySourceFor(cal: DeviceCalibration, runtime: string): BySourceCheck | null {
+  const own = cal.runtimeRanges?.[runtime]?.bySource;
+  if (!cal.bySource || !own || cal.bySource.sources < 2 || own.points === 0) return cal.bySource ?? null;
+  return { sources: cal.bySource.sources, points: own.points, medianAbsLogError: own.medianAbsLogError, coverage: own.coverage, runtime };
+}
+
 function rangeAround(typical: number, factors: Factors): Range {
   const r = factors.cal ? calibratedRange(factors.cal, factors.runtime) : uncalibratedRange();
   return { low: typical * r.low, typical, high: typical * r.high };
@@ -290,7 +300,7 @@ function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
   const cal = factors.cal;
   if (cal) {
     const range = calibratedRange(cal, factors.runtime);
-    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: cal.runtimeRanges?.[factors.runtime] ? { points: cal.runtimeRanges[factors.runtime].points } : null, bySource: cal.bySource ?? null });
+    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: cal.runtimeRanges?.[factors.runtime] ? { points: cal.runtimeRanges[factors.runtime].points } : null, bySource: bySourceFor(cal, factors.runtime) });
   }
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });
   if (Number.isFinite(latency.typical)) notes.push({ kind: 'pure-inference', deviceId: device.id, pipelines: pipelinesOf(cal, factors.runtime) });
