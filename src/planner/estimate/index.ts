@@ -11,7 +11,7 @@
 import type { ModelProfile } from '../../analyzers/profile-types';
 import { applyCorrection } from './measurements';
 import type { Bottleneck, ComputePrecision, DeviceEstimate, LayerEstimate, Range } from '../types';
-import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSpec, type DeviceCalibration, type BySourceCheck } from '../catalog';
+import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSpec, type DeviceCalibration, type BySourceCheck, type RuntimeRange } from '../catalog';
 import { canonicalOp, checkCompatibility, type CompatibilityResult } from './compatibility';
 import { deployGraph, summarizeDeployed, toolchainForRuntime, type DeployedGraph } from './deployed-graph';
 import { defaultPrecision, modelPrecision, computedAs } from './precision';
@@ -200,22 +200,22 @@ function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
 const uncalibratedRange = (): { low: number; high: number } => loadCalibration().uncalibratedRange ?? loadPriors().uncalibratedRange;
 
 /**
- * The range a calibrated estimate gets: the runtime's own where it has enough published points on the device (rule
- * v6, calibration.json runtimeRanges), else the device's.
+ * The range a calibrated estimate gets: the runtime's own (`own`) where it has enough published points on the device
+ * (rule v6, calibration.json runtimeRanges), else the device's.
  */
-function calibratedRange(cal: DeviceCalibration, runtime: string): { low: number; high: number; basis: string | null } {
-  const own = cal.runtimeRanges?.[runtime];
-  return own ? { low: own.low, high: own.high, basis: own.basis } : { low: cal.range.low, high: cal.range.high, basis: cal.rangeBasis ?? null };
+function calibratedRange(cal: DeviceCalibration, runtime: string): { low: number; high: number; basis: string | null; own: RuntimeRange | null } {
+  const own = cal.runtimeRanges?.[runtime] ?? null;
+  return own ? { low: own.low, high: own.high, basis: own.basis, own } : { low: cal.range.low, high: cal.range.high, basis: cal.rangeBasis ?? null, own };
 }
 
 /**
  * The by-source check an estimate quotes: its runtime's own points against its runtime's own range where the runtime
  * has one and the device has publications to leave out, else the device's.
  */
-function bySourceFor(cal: DeviceCalibration, runtime: string): BySourceCheck | null {
-  const own = cal.runtimeRanges?.[runtime]?.bySource;
-  if (!cal.bySource || !own || cal.bySource.sources < 2 || own.points === 0) return cal.bySource ?? null;
-  return { sources: cal.bySource.sources, points: own.points, medianAbsLogError: own.medianAbsLogError, coverage: own.coverage, runtime };
+function bySourceFor(cal: DeviceCalibration, own: RuntimeRange | null, runtime: string): BySourceCheck | null {
+  const b = own?.bySource;
+  if (!cal.bySource || !b || cal.bySource.sources < 2 || b.points === 0) return cal.bySource ?? null;
+  return { sources: cal.bySource.sources, points: b.points, medianAbsLogError: b.medianAbsLogError, coverage: b.coverage, runtime };
 }
 
 function rangeAround(typical: number, factors: Factors): Range {
@@ -300,7 +300,7 @@ function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
   const cal = factors.cal;
   if (cal) {
     const range = calibratedRange(cal, factors.runtime);
-    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: cal.runtimeRanges?.[factors.runtime] ? { points: cal.runtimeRanges[factors.runtime].points } : null, bySource: bySourceFor(cal, factors.runtime) });
+    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime) });
   }
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });
   if (Number.isFinite(latency.typical)) notes.push({ kind: 'pure-inference', deviceId: device.id, pipelines: pipelinesOf(cal, factors.runtime) });
