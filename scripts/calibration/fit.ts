@@ -228,7 +228,8 @@ const RUNTIME_RULES: [RegExp, string][] = [
   [/^ONNX/, 'onnxruntime'],
   [/NCNN/, 'ncnn'],
   [/OpenVINO/, 'openvino'],
-  [/ExecuTorch|TF Lite|TensorFlow Lite \(CPU\)/, 'xnnpack'],
+  [/ExecuTorch/, 'executorch'],
+  [/TF Lite|TensorFlow Lite \(CPU\)/, 'xnnpack'],
   [/llama\.cpp/, 'llama.cpp'],
   [/X-CUBE-AI/, 'x-cube-ai'],
   [/Plumerai/, 'plumerai'],
@@ -620,8 +621,8 @@ export interface CoverageWidth {
  * covers by being wide decides nothing; `runtimeRanges` is the same over the points of runtimes that have a range of
  * their own (the points rule v6 changes).
  */
-export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: number }[]): CoverageWidth & { runtimeRanges: CoverageWidth } {
-  const all: { inside: boolean; width: number; ownRuntime: boolean }[] = [];
+export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: number }[]): CoverageWidth & { runtimeRanges: CoverageWidth; byGroup: CoverageWidth[] } {
+  const all: { inside: boolean; width: number; ownRuntime: boolean; group: number }[] = [];
   groups.forEach(({ residuals: own, sources }, g) =>
     own.forEach((x, i) => {
       const others = own.filter((_, j) => j !== i);
@@ -631,11 +632,11 @@ export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: n
         ? rangeBand(sameRuntime.map((y) => y.r), pool, publicationsOf(sameRuntime))
         : rangeBand(others.map((y) => y.r), pool, sources);
       const ownRuntime = own.filter((y) => y.runtime === x.runtime).length >= RUNTIME_RANGE_MIN_POINTS;
-      all.push({ inside: Math.abs(x.r) <= half + 1e-12, width: Math.exp(2 * half), ownRuntime });
+      all.push({ inside: Math.abs(x.r) <= half + 1e-12, width: Math.exp(2 * half), ownRuntime, group: g });
     }),
   );
   const of = (xs: typeof all): CoverageWidth => ({ points: xs.length, coverage: xs.filter((x) => x.inside).length / Math.max(1, xs.length), medianWidth: xs.length ? quantile(xs.map((x) => x.width), 0.5) : NaN });
-  return { ...of(all), runtimeRanges: of(all.filter((x) => x.ownRuntime)) };
+  return { ...of(all), runtimeRanges: of(all.filter((x) => x.ownRuntime)), byGroup: groups.map((_, g) => of(all.filter((x) => x.group === g))) };
 }
 
 /** One (device, publication) pair of the single-source simulation: the device fitted on that publication alone. */

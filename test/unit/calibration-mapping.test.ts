@@ -26,6 +26,15 @@ test('NetsPresso models keep their 3-class heads; the same names elsewhere are t
   assert.equal(point({ model: 'MobileNetV3-Small', variant: 'mobilenet_v3_small (torchvision IMAGENET1K_V1)', input: '224x224', precision: 'fp16 (AI Hub "float")', runtime: 'TFLite + QNN delegate (AI Hub, QAIRT 2.37)', device: 'Snapdragon 8 Gen 2 (Samsung Galaxy S23) Hexagon NPU' }).arch, 'mobilenet_v3_small_224');
 });
 
+test('ExecuTorch rows map to their own runtime, not LiteRT\'s XNNPACK (docs/calibration-candidates/2026-12-04-executorch-runtime.md)', () => {
+  const arm = 'https://developer.arm.com/ai/models/hugging-face/Arm/googlenet-int8-xnnpack-executorch-raspberrypi5';
+  assert.equal(point({ model: 'GoogLeNet', variant: 'torchvision', input: '224x224', precision: 'int8 (static PTQ, per-channel weights)', runtime: 'ExecuTorch + XNNPACK', device: 'Raspberry Pi 5 (Cortex-A76)', source: arm }).runtime, 'executorch');
+  assert.equal(point({ model: 'ResNet-50', variant: 'microsoft/resnet-50', input: '224x224', runtime: 'ExecuTorch (.pte) + XNNPACK', device: 'Raspberry Pi 5 (Cortex-A76)', source: arm }).runtime, 'executorch');
+  assert.equal(point({ model: 'YOLO11n', variant: 'detect (COCO-pretrained)', input: '640x640', precision: 'fp32', runtime: 'TF Lite (CPU)', device: 'Raspberry Pi 5 (Cortex-A76)' }).runtime, 'xnnpack');
+  assert.ok(runtimesOf('rpi5').includes('executorch'));
+  assert.equal(loadCatalog().byId('rpi5')!.runtimes.find((r) => r.default)?.id, 'xnnpack', 'LiteRT + XNNPACK stays the Pi 5\'s default');
+});
+
 test('A17 Pro Core ML rows map; weights-only int8 computes in fp16 on the Neural Engine, W8A8 in int8', () => {
   const base = { model: 'ResNet-50', input: '224x224 (torchvision)', runtime: 'Core ML mlpackage (compute units ALL)', device: 'iPhone 15 Pro (A17 Pro)' };
   const w8a16 = point({ ...base, variant: 'weight-only', precision: 'int8 weights / fp16 activations (W8A16)' });

@@ -118,9 +118,15 @@ test('--runtime: estimate uses that runtime\'s fitted speed and range, measure c
   // NCNN's fitted factor divides the whole graph time: the typical estimates differ by the two runtimes' factors.
   const expected = rpi5.runtimeFactors.xnnpack / rpi5.runtimeFactors.ncnn;
   assert.ok(Math.abs(ncnn.latencyMs.typical / byDefault.latencyMs.typical - expected) < 1e-6, `${ncnn.latencyMs.typical} / ${byDefault.latencyMs.typical} vs ${expected}`);
-  // XNNPACK has a range of its own on the Pi 5 (rule v6); NCNN (1 published point) takes the device's.
-  assert.ok(rpi5.runtimeRanges?.xnnpack, 'calibration.json gives the Pi 5\'s XNNPACK a range of its own');
-  assert.ok(Math.abs(xnnpack.latencyMs.high / xnnpack.latencyMs.typical - rpi5.runtimeRanges!.xnnpack.high) < 1e-9);
+  // ExecuTorch (the Arm harness's 5 training points) has a range of its own on the Pi 5 (rule v6); LiteRT's XNNPACK
+  // (4 points) and NCNN (1) take the device's.
+  const executorch = await estimate(['--runtime', 'executorch']);
+  assert.equal(executorch.runtime, 'executorch');
+  assert.ok(rpi5.runtimeRanges?.executorch, 'calibration.json gives the Pi 5\'s ExecuTorch a range of its own');
+  assert.ok(Math.abs(executorch.latencyMs.high / executorch.latencyMs.typical - rpi5.runtimeRanges!.executorch.high) < 1e-9);
+  assert.ok(Math.abs(executorch.latencyMs.typical / byDefault.latencyMs.typical - rpi5.runtimeFactors.xnnpack / rpi5.runtimeFactors.executorch) < 1e-6, 'ExecuTorch and LiteRT have factors of their own');
+  assert.equal(rpi5.runtimeRanges?.xnnpack, undefined);
+  assert.ok(Math.abs(xnnpack.latencyMs.high / xnnpack.latencyMs.typical - rpi5.range.high) < 1e-9);
   assert.ok(Math.abs(ncnn.latencyMs.high / ncnn.latencyMs.typical - rpi5.range.high) < 1e-9);
   // A runtime the device does not offer: refused, naming the device's runtimes.
   assert.equal(await main(['estimate', sample, '--device', 'rpi5,coral-usb', '--runtime', 'ncnn'], io), 1);
