@@ -9,7 +9,7 @@ import { formatAnalysis, formatEstimates, formatDevices, formatRecommendation, f
 import { formatVerify } from './cli/format-verify';
 import { analyzeFile } from './analyzers';
 import { ModelFileError } from './analyzers/errors';
-import { loadCatalog } from './planner/catalog';
+import { defaultRuntime, loadCatalog } from './planner/catalog';
 import { estimateDevice, EstimateInputError, hasApplicationCpu } from './planner/estimate';
 import type { Budgets, ComputePrecision } from './planner/types';
 import { MAX_CPU_THREADS } from './planner/threads';
@@ -20,7 +20,7 @@ import { VERSION } from './version';
 import { writeFileAtomic } from './export/atomic-write';
 import { clip, terminalSafe } from './cli/terminal';
 import { describeFsError, ensureDir, MAX_JSON_FILE_BYTES, readRegularFile } from './fs-util';
-import { addMeasurement, corrections as correctionsOf, parseBenchmarkLog, readStore, type DeviceCorrection } from './planner/estimate/measurements';
+import { addMeasurement, correctionFor, corrections as correctionsOf, parseBenchmarkLog, readStore, type DeviceCorrection } from './planner/estimate/measurements';
 
 const HELP = `edgeplan ${VERSION} — plan a model's deployment to edge devices, offline.
 
@@ -598,12 +598,12 @@ async function cmdMeasure(args: ReturnType<typeof parseArgs>, io: Io): Promise<n
     ...(runtime !== undefined ? { runtime } : {}),
     ...(cpuThreads !== undefined ? { cpuThreads } : {}),
   });
-  const c = correctionsOf(saved).get(deviceIds[0]) as DeviceCorrection;
-  const result = { device: deviceIds[0], measuredMs, estimatedMs: estimate.latencyMs.typical, factor: c.factor, points: c.points, store: path.resolve(store) };
+  const c = correctionFor(correctionsOf(saved).get(deviceIds[0]) as DeviceCorrection, estimate.runtime, defaultRuntime(loadCatalog().byId(deviceIds[0])!));
+  const result = { device: deviceIds[0], runtime: estimate.runtime, measuredMs, estimatedMs: estimate.latencyMs.typical, factor: c.factor, points: c.points, store: path.resolve(store) };
   if (flag(args, 'json')) io.out(JSON.stringify(result, null, 2));
   else {
     io.out(`${deviceIds[0]}: measured ${measuredMs.toPrecision(4)} ms, estimated ${estimate.latencyMs.typical.toPrecision(4)} ms (${estimate.precision}, ${estimate.runtime}${cpuThreads !== undefined ? `, ${cpuThreads} CPU thread${cpuThreads === 1 ? '' : 's'}` : ''}).`);
-    io.out(`Stored in ${store}. ${deviceIds[0]} estimates are now multiplied by ${c.factor.toFixed(3)} (geometric mean over ${c.points} measurement${c.points > 1 ? 's' : ''}).`);
+    io.out(`Stored in ${store}. ${deviceIds[0]} estimates with ${estimate.runtime} are now multiplied by ${c.factor.toFixed(3)} (geometric mean over its ${c.points} measurement${c.points > 1 ? 's' : ''} with that runtime); estimates with a runtime you have not measured use every measurement of the device.`);
   }
   return 0;
 }

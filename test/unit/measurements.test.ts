@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseBenchmarkLog, addMeasurement, readStore, corrections, MeasurementError } from '../../src/planner/estimate/measurements';
+import { parseBenchmarkLog, addMeasurement, readStore, corrections, correctionFor, MeasurementError } from '../../src/planner/estimate/measurements';
 import { tempDir } from '../support/shared';
 
 test('TFLite benchmark_model log: the steady-state average in microseconds', () => {
@@ -138,4 +138,42 @@ test('--runtime: estimate uses that runtime\'s fitted speed and range, measure c
   assert.equal(readStore(store).measurements[0].runtime, 'ncnn');
   assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--runtime', 'ncnn', '--measurements', store, '--json'], io), 0);
   assert.ok(Math.abs(JSON.parse(out.pop() as string).estimates[0].latencyMs.typical - 5) < 1e-6, 'the corrected NCNN estimate reproduces the measurement');
+  // A second run with the default runtime (no --runtime): each runtime is corrected by its own runs; ExecuTorch, not
+  // measured, by both, saying with which runtimes they were taken.
+  assert.equal(await main(['measure', sample, '--device', 'rpi5', '--latency-ms', '40', '--store', store, '--json'], io), 0, out.join('\n'));
+  const rec2 = JSON.parse(out.pop() as string);
+  assert.equal(rec2.runtime, 'xnnpack');
+  assert.equal(rec2.points, 1, 'the factor of the runtime just measured rests on its own run');
+  const corrected = async (extra: string[]) => {
+    assert.equal(await main(['estimate', sample, '--device', 'rpi5', ...extra, '--measurements', store, '--json'], io), 0, out.join('\n'));
+    return JSON.parse(out.pop() as string).estimates[0];
+  };
+  const [cx, cn, ce] = [await corrected([]), await corrected(['--runtime', 'ncnn']), await corrected(['--runtime', 'executorch'])];
+  assert.ok(Math.abs(cx.latencyMs.typical - 40) < 1e-6, `LiteRT corrected by its own run: ${cx.latencyMs.typical}`);
+  assert.ok(Math.abs(cn.latencyMs.typical - 5) < 1e-6, `NCNN still by its own run: ${cn.latencyMs.typical}`);
+  assert.ok(cx.assumptions.some((a: string) => a.startsWith('Corrected by your 1 measurement on this device with xnnpack')), cx.assumptions.join('\n'));
+  const both = Math.sqrt((5 / ncnn.latencyMs.typical) * (40 / xnnpack.latencyMs.typical));
+  assert.ok(Math.abs(ce.latencyMs.typical / executorch.latencyMs.typical - both) < 1e-6, 'an unmeasured runtime takes the geometric mean of every run');
+  assert.ok(ce.assumptions.some((a: string) => a.startsWith('Corrected by your 2 measurements on this device, taken with ncnn, xnnpack, none with executorch')), ce.assumptions.join('\n'));
+});
+
+test('correctionFor: a runtime\'s own runs where it has any (a run without a runtime was the default\'s), else every run of the device', () => {
+  const file = path.join(tempDir('meas-rt'), 'm.json');
+  const base = { model: 'm.onnx', precision: 'int8', source: 'typed', date: '2026-12-04', device: 'rpi5' };
+  addMeasurement(file, { ...base, measuredMs: 20, estimatedMs: 10 });
+  addMeasurement(file, { ...base, measuredMs: 30, estimatedMs: 10, runtime: 'xnnpack' });
+  addMeasurement(file, { ...base, measuredMs: 5, estimatedMs: 10, runtime: 'ncnn' });
+  const c = corrections(readStore(file)).get('rpi5')!;
+  assert.equal(c.points, 3);
+  const x = correctionFor(c, 'xnnpack', 'xnnpack');
+  assert.equal(x.points, 2, 'the run without a runtime counts as the default\'s');
+  assert.ok(Math.abs(x.factor - Math.sqrt(6)) < 1e-9);
+  assert.equal(x.otherRuntimes, null);
+  const n = correctionFor(c, 'ncnn', 'xnnpack');
+  assert.deepEqual([n.points, n.factor, n.spread], [1, 0.5, 0]);
+  const o = correctionFor(c, 'openvino', 'xnnpack');
+  assert.equal(o.points, 3);
+  assert.ok(Math.abs(o.factor - Math.cbrt(2 * 3 * 0.5)) < 1e-9);
+  assert.deepEqual(o.otherRuntimes, ['ncnn', 'xnnpack']);
+  assert.ok(o.spread > 0);
 });

@@ -198,7 +198,9 @@ export function explainNote(n: EstimateNote): string {
     case 'bindings':
       return `Symbolic dimensions bound as ${JSON.stringify(n.bindings)}.`;
     case 'corrected':
-      return `Corrected by your ${n.points} measurement${n.points > 1 ? 's' : ''} on this device: estimates × ${n.factor.toFixed(2)} (geometric mean of measured / estimated)`;
+      return n.otherRuntimes
+        ? `Corrected by your ${n.points} measurement${n.points > 1 ? 's' : ''} on this device, taken with ${n.otherRuntimes.join(', ')}, none with ${n.runtime}: estimates × ${n.factor.toFixed(2)} (geometric mean of measured / estimated, applied as this model's own offset; measure with ${n.runtime} to correct its speed too)`
+        : `Corrected by your ${n.points} measurement${n.points > 1 ? 's' : ''} on this device with ${n.runtime}: estimates × ${n.factor.toFixed(2)} (geometric mean of measured / estimated)`;
     case 'measured-power':
       return `Power while inferring: ${n.lowW.toFixed(3)} .. ${n.highW.toFixed(3)} W, the board power measured on ${n.points} published run${n.points === 1 ? '' : 's'} of ${n.deviceName} (${n.sources.join(', ')}: ${n.measures}); energy per inference = that power × the latency range.`;
     case 'published-power':

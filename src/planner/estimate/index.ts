@@ -84,7 +84,7 @@ export function estimateDevice(profile: ModelProfile, deviceId: string, opts: Es
 export function estimateDeviceDetailed(profile: ModelProfile, deviceId: string, opts: EstimateOptions = {}): { estimate: DeviceEstimate; compatibility: CompatibilityResult } {
   const r = estimateWith(profile, deviceId, opts, calibrationFor(deviceId) ?? null);
   const correction = opts.corrections?.get(deviceId);
-  return correction && Number.isFinite(r.estimate.latencyMs.typical) ? { ...r, estimate: applyCorrection(r.estimate, correction) } : r;
+  return correction && Number.isFinite(r.estimate.latencyMs.typical) ? { ...r, estimate: applyCorrection(r.estimate, correction, defaultRuntime(loadCatalog().byId(deviceId)!)) } : r;
 }
 
 /**

@@ -132,39 +132,61 @@ export function addMeasurement(file: string, m: Measurement): MeasurementStore {
   return store;
 }
 
-export interface DeviceCorrection {
-  device: string;
-  /** Multiply the estimate by this (geometric mean of measured / estimated over the device's measurements). */
+/** A correction factor and what it rests on. */
+export interface CorrectionFactor {
+  /** Multiply the estimate by this (geometric mean of measured / estimated). */
   factor: number;
   points: number;
   /** Spread of the log ratios, to keep the range honest: the range keeps at least this relative width. */
   spread: number;
 }
 
-/** Per-device correction factors from the store (geometric mean of measured/estimated). */
+export interface DeviceCorrection extends CorrectionFactor {
+  device: string;
+  /** Each measurement's ln(measured / estimated) with the runtime it was taken with (null: not given, the device's default). */
+  runs: { runtime: string | null; log: number }[];
+}
+
+function factorOf(logs: number[]): CorrectionFactor {
+  const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+  const spread = logs.length > 1 ? Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1)) : 0;
+  return { factor: Math.exp(mean), points: logs.length, spread };
+}
+
+/** Per-device correction factors from the store (geometric mean of measured/estimated over every runtime), with each run kept for per-runtime corrections. */
 export function corrections(store: MeasurementStore): Map<string, DeviceCorrection> {
-  const byDevice = new Map<string, number[]>();
+  const byDevice = new Map<string, DeviceCorrection['runs']>();
   for (const m of store.measurements) {
     const list = byDevice.get(m.device) ?? [];
-    list.push(Math.log(m.measuredMs / m.estimatedMs));
+    list.push({ runtime: m.runtime ?? null, log: Math.log(m.measuredMs / m.estimatedMs) });
     byDevice.set(m.device, list);
   }
   const out = new Map<string, DeviceCorrection>();
-  for (const [device, logs] of byDevice) {
-    const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
-    const spread = logs.length > 1 ? Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (logs.length - 1)) : 0;
-    out.set(device, { device, factor: Math.exp(mean), points: logs.length, spread });
-  }
+  for (const [device, runs] of byDevice) out.set(device, { device, ...factorOf(runs.map((r) => r.log)), runs });
   return out;
 }
 
 /**
- * An estimate corrected by the user's own measurements on that device: latency (and energy, which is
- * power × time) scaled by the device's factor; the range keeps at least the measurements' own spread.
+ * The correction for an estimate with `runtime` on the device: from the measurements taken with that runtime (a run
+ * without a runtime was taken with the device's default, `defaultRuntime`) where there are any — a runtime's fitted
+ * speed can be off by itself, and a ratio measured with another runtime carries that runtime's error; else from every
+ * measurement of the device, applied as the model's own offset, and saying with which runtimes they were taken.
  */
-export function applyCorrection<E extends { latencyMs: Range; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, c: DeviceCorrection): E {
-  const f = c.factor;
-  const widen = Math.exp(c.spread);
+export function correctionFor(c: DeviceCorrection, runtime: string, defaultRuntime: string): CorrectionFactor & { runtime: string; otherRuntimes: string[] | null } {
+  const runtimeOf = (r: DeviceCorrection['runs'][number]) => r.runtime ?? defaultRuntime;
+  const same = c.runs.filter((r) => runtimeOf(r) === runtime);
+  if (same.length) return { ...factorOf(same.map((r) => r.log)), runtime, otherRuntimes: null };
+  return { ...factorOf(c.runs.map((r) => r.log)), runtime, otherRuntimes: [...new Set(c.runs.map(runtimeOf))].sort() };
+}
+
+/**
+ * An estimate corrected by the user's own measurements on that device (correctionFor its runtime): latency (and
+ * energy, which is power × time) scaled by the factor; the range keeps at least the measurements' own spread.
+ */
+export function applyCorrection<E extends { runtime: string; latencyMs: Range; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, c: DeviceCorrection, defaultRuntime: string): E {
+  const k = correctionFor(c, estimate.runtime, defaultRuntime);
+  const f = k.factor;
+  const widen = Math.exp(k.spread);
   const scale = (r: Range): Range => ({ low: Math.min(r.low * f, (r.typical * f) / widen), typical: r.typical * f, high: Math.max(r.high * f, r.typical * f * widen) });
   return {
     ...estimate,
@@ -173,7 +195,7 @@ export function applyCorrection<E extends { latencyMs: Range; energyMj: Range | 
     layers: estimate.layers.map((l) => ({ ...l, ms: l.ms * f })),
     assumptions: [
       ...estimate.assumptions,
-      explainNote({ kind: 'corrected', points: c.points, factor: f }),
+      explainNote({ kind: 'corrected', points: k.points, factor: f, runtime: k.runtime, otherRuntimes: k.otherRuntimes }),
     ],
   };
 }

@@ -88,5 +88,5 @@ export type EstimateNote =
   | { kind: 'uncalibrated'; deviceId: string; range: { low: number; high: number } }
   | { kind: 'pure-inference'; deviceId: string; pipelines: { ms: number; measures: string; runtimes: string[]; points: number }[] }
   | { kind: 'bindings'; bindings: Record<string, number> }
-  | { kind: 'corrected'; points: number; factor: number }
+  | { kind: 'corrected'; points: number; factor: number; runtime: string; otherRuntimes: string[] | null }
   | { kind: 'deployed-graph'; summary: DeployedSummary };
