@@ -483,6 +483,11 @@ async function main(): Promise<void> {
       }]));
     }
     shared.sources = pubs;
+    // What each runtime factor rests on (the recommender states it next to a runtime change).
+    shared.runtimeEvidence = Object.fromEntries([...new Set(tr.map((p) => p.runtime))].sort().map((rt) => {
+      const mine = tr.filter((p) => p.runtime === rt);
+      return [rt, { points: mine.length, sources: [...new Set(mine.map((p) => p.publication ?? p.source))].sort() }];
+    }));
     shared.rangeBasis = basis === 'in-sample'
       ? `${Math.round(RANGE_COVERAGE * 100)}th percentile of the |error| pooled over every calibrated device (${residuals.length} training point: nothing of its own to cross-validate)`
       : `${Math.round(RANGE_COVERAGE * 100)}th percentile of |error| over its ${residuals.length} residual(s) cross-validated ${basis}, mixed with every device's (weight ${PRIOR_WEIGHT} points)` +

@@ -88,6 +88,12 @@ test('calibration.json: a corrupted copy names the file and the field', () => {
   const runtimeRange = clone(calibrationJson);
   runtimeRange.devices.rpi5.runtimeRanges.executorch.high = 0.5;
   throwsNaming(() => parseCalibration(runtimeRange), /^calibration\.json/, /field "devices\.rpi5\.runtimeRanges\.executorch\.high" must be a finite number >= 1, got 0\.5/);
+  const evidence = clone(calibrationJson);
+  evidence.devices.rpi5.runtimeEvidence.executorch.sources = 'huggingface.co/arm';
+  throwsNaming(() => parseCalibration(evidence), /^calibration\.json/, /field "devices\.rpi5\.runtimeEvidence\.executorch\.sources" must be a list/);
+  const noPoints = clone(calibrationJson);
+  noPoints.devices.rpi5.runtimeEvidence.executorch.points = 0;
+  throwsNaming(() => parseCalibration(noPoints), /^calibration\.json/, /field "devices\.rpi5\.runtimeEvidence\.executorch\.points"/);
   const runtimeBySource = clone(calibrationJson);
   runtimeBySource.devices.rpi5.runtimeRanges.executorch.bySource.coverage = 2;
   throwsNaming(() => parseCalibration(runtimeBySource), /^calibration\.json/, /field "devices\.rpi5\.runtimeRanges\.executorch\.bySource\.coverage"/);

@@ -79,3 +79,25 @@ test('runtime.name: a catalog runtime id of a target estimates that target (and 
   assert.equal(planRuntimeFor({ ...text.plan, runtime: { name: ' ncnn ', notes: '' } }, 'rpi5'), 'ncnn');
   assert.throws(() => recommend(analysis.model, 'coral-usb', {}, { runtime: 'ncnn' }), (e: unknown) => e instanceof RecommendInputError && /not a runtime of coral-usb/.test((e as Error).message));
 });
+
+test('a runtime change is proposed only for a runtime whose speed rests on published points, and says what it rests on', async () => {
+  const { recommend } = await import('../../src/planner/recommend');
+  const { analyzeFile } = await import('../../src/analyzers');
+  const { loadCalibration, loadCatalog } = await import('../../src/planner/catalog');
+  const path = await import('path');
+  const analysis = await analyzeFile(path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx'));
+  const evidence = loadCalibration().devices.rpi5.runtimeEvidence!;
+  assert.deepEqual(evidence.executorch, { points: 5, sources: ['huggingface.co/arm'] }, 'the Arm harness\'s ExecuTorch points');
+  assert.ok(loadCatalog().byId('rpi5')!.runtimes.some((r) => !evidence[r.id]), 'the Pi 5 offers a runtime without published points (PyTorch)');
+  // A budget the model misses on the default runtime: the search tries every runtime with evidence.
+  const result = recommend(analysis.model, 'rpi5', { latencyMs: 0.3 });
+  const changes = result.recommendations.flatMap((r) => r.steps.filter((s) => s.technique === 'change-runtime'));
+  assert.ok(changes.length > 0, 'some runtime is estimated clearly faster');
+  for (const s of changes) {
+    const id = Object.keys(evidence).find((rt) => s.title.endsWith(loadCatalog().byId('rpi5')!.runtimes.find((r) => r.id === rt)!.name));
+    assert.ok(id, `${s.title}: a runtime with published points`);
+    const ev = evidence[id!];
+    assert.match(s.why, new RegExp(`rests on ${ev.points} published points? from ${ev.sources.length} publications? \\(${ev.sources.join(', ').replace(/\./g, '\\.')}\\)`));
+    if (ev.sources.length === 1) assert.match(s.why, /one harness, so its own offset cannot be told apart from the runtime's speed/);
+  }
+});

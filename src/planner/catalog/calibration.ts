@@ -39,6 +39,8 @@ export interface DeviceCalibration {
   range: { low: number; high: number };
   /** Ranges of runtimes with enough training points on the device to have their own (rule v6); other runtimes use `range`. */
   runtimeRanges?: Record<string, RuntimeRange>;
+  /** What each fitted runtime factor rests on: its training points on the device (group) and their publications. */
+  runtimeEvidence?: Record<string, { points: number; sources: string[] }>;
   trainingPoints: number;
   heldOutPoints: number;
   /** Held-out median |ln(estimate / measured)|; null without held-out points. */
@@ -139,6 +141,12 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
         out.bySource = { points: c.num(b.points, `${p}.bySource.points`, 0), medianAbsLogError: orNull(b.medianAbsLogError, `${p}.bySource.medianAbsLogError`), coverage: orNull(b.coverage, `${p}.bySource.coverage`, 1) };
       }
       return out;
+    });
+  }
+  if (o.runtimeEvidence !== undefined) {
+    d.runtimeEvidence = c.record(o.runtimeEvidence, `${path}.runtimeEvidence`, (x, p) => {
+      const r = c.obj(x, p);
+      return { points: c.num(r.points, `${p}.points`, 1), sources: c.strList(r.sources, `${p}.sources`) };
     });
   }
   if (o.rangeBasis !== undefined) d.rangeBasis = c.str(o, 'rangeBasis', `${path}.`);

@@ -7,6 +7,7 @@
 import type { ModelProfile } from '../../analyzers/profile-types';
 import type { FallbackGroup } from '../estimate/compatibility';
 import { explainPlacement } from '../estimate/explain';
+import { loadCalibration } from '../catalog';
 import type { DeviceEstimate, MeasuredAccuracy, Miss, Prediction, Range, Recommendation, RecommendationFacts, SummaryBasis } from '../types';
 import type { SearchContext, StepSpec } from './candidate';
 import type { AccuracyAdjustment } from './effects';
@@ -247,7 +248,7 @@ export function stepWhy(s: StepSpec, applied: AppliedStep, ctx: SearchContext, a
       break;
     }
     case 'change-runtime':
-      parts.push(`The same model runs faster with ${s.runtime?.name ?? 'another runtime'} on ${dev} (per the catalog's measured runtime factors).`);
+      parts.push(runtimeChangeWhy(s.runtime?.id, s.runtime?.name ?? 'another runtime', ctx, dev));
       break;
     default:
       break;
@@ -255,4 +256,19 @@ export function stepWhy(s: StepSpec, applied: AppliedStep, ctx: SearchContext, a
   if (accNotes.length) parts.push(`Accuracy range adjusted for: ${accNotes.map(explainAdjustment).join(', ')}.`);
   if (applied.changes.length) parts.push(`Applied to this model: ${applied.changes.join('; ')}.`);
   return parts.join(' ');
+}
+
+/**
+ * Why a runtime change: what its fitted speed rests on (calibration.json runtimeEvidence: the published points of
+ * that runtime on the device and their publications). From one publication, that harness's own offset cannot be told
+ * apart from the runtime's speed, and the sentence says so.
+ */
+function runtimeChangeWhy(id: string | undefined, name: string, ctx: SearchContext, dev: string): string {
+  const cal = loadCalibration().devices[ctx.spec.id];
+  const ev = id ? cal?.runtimeEvidence?.[id] : undefined;
+  if (!ev) return `The same model is estimated faster with ${name} on ${dev}; measure both on the device before committing.`;
+  const pubs = ev.sources.length;
+  return `The same model is estimated faster with ${name} on ${dev}: its fitted speed (${cal!.runtimeFactors[id!]?.toFixed(2) ?? '1.00'}x the device's fitted average) rests on ${ev.points} published point${ev.points === 1 ? '' : 's'} from ${pubs} publication${pubs === 1 ? '' : 's'} (${ev.sources.join(', ')})` +
+    (pubs === 1 ? ', one harness, so its own offset cannot be told apart from the runtime\'s speed' : '') +
+    '; measure both on the device before committing.';
 }

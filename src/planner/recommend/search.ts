@@ -6,7 +6,7 @@
  * sparsity; calibrationData=false removes static PTQ. No `vscode` import.
  */
 import type { ModelProfile } from '../../analyzers/profile-types';
-import type { DeviceSpec } from '../catalog';
+import { loadCalibration, type DeviceSpec } from '../catalog';
 import { cpuThreadsFor, estimateDeviceDetailed } from '../estimate';
 import { needsStaticShapes, unsupportedOps } from '../estimate/compatibility';
 import type { Budgets, ComputePrecision, Effort, Technique } from '../types';
@@ -141,14 +141,19 @@ function rewriteCandidates(profile: ModelProfile, all: Evaluated[], ctx: SearchC
   return out;
 }
 
-/** A different runtime for the best few (same model, other kernels), kept where clearly faster than the one in use. */
+/**
+ * A different runtime for the best few (same model, other kernels), kept where clearly faster than the one in use.
+ * Only runtimes whose speed on the device rests on published points (calibration.json runtimeEvidence): a runtime
+ * without any has the device's average speed, a prior, not a measurement that it is faster.
+ */
 function runtimeCandidates(profile: ModelProfile, all: Evaluated[], ctx: SearchContext): Evaluated[] {
   const out: Evaluated[] = [];
   const def = ctx.spec.runtimes.find((r) => r.id === ctx.runtime) ?? ctx.spec.runtimes.find((r) => r.default) ?? ctx.spec.runtimes[0];
+  const evidence = loadCalibration().devices[ctx.spec.id]?.runtimeEvidence ?? {};
   for (const ev of [...all].sort(compareCandidates).slice(0, 3)) {
     if (!ev.estimate) continue;
     for (const rt of ctx.spec.runtimes) {
-      if (rt.id === def.id) continue;
+      if (rt.id === def.id || !evidence[rt.id]) continue;
       const alt = evaluate(profile, [...ev.steps, { technique: 'change-runtime', runtime: rt }], ctx);
       if (alt.estimate && alt.estimate.latencyMs.typical < 0.85 * ev.estimate.latencyMs.typical) out.push(alt);
     }
