@@ -103,3 +103,30 @@ test('all four documents carry the graph each device runs, read back by independ
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a latency budget inside the recommended pipeline\'s predicted range is a risk the plan names: the estimate does not decide it, a measurement does', async () => {
+  const { undecidedLatencyRisk } = await import('../../src/planner/plan/risks');
+  const sample = path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx');
+  const analysis = await analyzeFile(sample);
+  const base = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['rpi5'], budgets: {} });
+  const r = base.estimates[0].latencyMs;
+  assert.ok(r.low < r.typical && r.typical < r.high);
+  // A budget between the typical figure and the high end: met on the typical figure only.
+  const between = (r.typical + r.high) / 2;
+  const doc = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['rpi5'], budgets: { latencyMs: between } });
+  const top = doc.recommendation!.recommendations[0];
+  assert.ok(top.predicted.latencyMs.low <= between && between < top.predicted.latencyMs.high, JSON.stringify(top.predicted.latencyMs));
+  const risk = doc.plan.risks.find((k) => /does not decide the .* ms latency budget/.test(k.description));
+  assert.ok(risk, doc.plan.risks.map((k) => k.description).join('\n'));
+  assert.match(risk.description, /Raspberry Pi 5/);
+  assert.match(risk.description, top.predicted.latencyMs.typical <= between ? /met on the typical figure, not over the whole range/ : /missed on the typical figure/);
+  assert.match(risk.mitigation, /edgeplan measure tiny-cnn\.onnx --device rpi5/);
+  assert.equal(risk.impact, 'high');
+  // A budget above the whole range, or below it, is decided by the estimate: no such risk.
+  const above = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['rpi5'], budgets: { latencyMs: r.high * 10 } });
+  assert.ok(!above.plan.risks.some((k) => /does not decide/.test(k.description)));
+  assert.equal(undecidedLatencyRisk(top, top.predicted.latencyMs.low / 2, 'm.onnx'), null, 'below the low end: missed whatever the truth in the range');
+  assert.equal(undecidedLatencyRisk(top, undefined, 'm.onnx'), null);
+  const missed = undecidedLatencyRisk(top, (top.predicted.latencyMs.low + top.predicted.latencyMs.typical) / 2, 'm.onnx');
+  assert.ok(missed && missed.likelihood === 'high' && /missed on the typical figure, but the range reaches below it/.test(missed.description));
+});

@@ -6,7 +6,8 @@
  * there), and each says why the op falls back. No `vscode` import.
  */
 import type { Risk, DeploymentPlan } from '.';
-import type { DeviceEstimate, FallbackOp, RecommendationResult } from '../types';
+import type { DeviceEstimate, FallbackOp, Recommendation, RecommendationResult } from '../types';
+import { loadCatalog } from '../catalog';
 
 const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
 
@@ -61,6 +62,27 @@ export function fallbackRisk(e: DeviceEstimate): Risk | null {
   return { description, likelihood: 'high', impact: partition.length || count(fallback) > 1 ? 'medium' : 'low', mitigation };
 }
 
+const ms3 = (v: number): string => `${+v.toPrecision(3)}`;
+
+/**
+ * A latency budget the estimate does not decide: it lies inside the recommended pipeline's predicted range (the
+ * calibrated range around the typical figure), so the typical figure alone would claim more than the estimate knows.
+ * Only a measurement on the device decides it.
+ */
+export function undecidedLatencyRisk(top: Recommendation | undefined, budgetMs: number | undefined, modelFile: string): Risk | null {
+  if (!top || budgetMs === undefined || !top.runs) return null;
+  const r = top.predicted.latencyMs;
+  if (![r.low, r.typical, r.high].every(Number.isFinite) || !(r.low <= budgetMs && budgetMs < r.high)) return null;
+  const name = loadCatalog().byId(top.device)?.name ?? top.device;
+  const meets = r.typical <= budgetMs;
+  return {
+    description: `The estimate does not decide the ${ms3(budgetMs)} ms latency budget on ${name}: the recommended pipeline's predicted latency is ${ms3(r.low)}–${ms3(r.typical)}–${ms3(r.high)} ms (low–typical–high, a range x${(r.high / r.low).toFixed(1)} wide), and the budget lies inside it — ${meets ? 'met on the typical figure, not over the whole range' : 'missed on the typical figure, but the range reaches below it'}.`,
+    likelihood: meets ? 'medium' : 'high',
+    impact: 'high',
+    mitigation: `Measure the model on ${name} before committing to the budget (edgeplan measure ${modelFile} --device ${top.device} --latency-ms N, or --log with a benchmark_model, trtexec or onnxruntime_perf_test log): the measurement corrects this device's estimates; decide on the measured latency.`,
+  };
+}
+
 /** Risks that follow from the figures, so a new plan starts with the real ones rather than a blank list. */
 export function derivedRisks(estimates: DeviceEstimate[], rec: RecommendationResult, plan: DeploymentPlan): Risk[] {
   const risks: Risk[] = [];
@@ -95,6 +117,8 @@ export function derivedRisks(estimates: DeviceEstimate[], rec: RecommendationRes
       mitigation: 'Measure accuracy of the compressed model on the full validation set and per user group before rollout; use QAT if PTQ misses.',
     });
   }
+  const undecided = undecidedLatencyRisk(top, plan.budgets.latencyMs, plan.model.file);
+  if (undecided) risks.push(undecided);
   risks.push({
     description: 'Estimates come from a roofline model calibrated on published benchmarks; real latency depends on runtime version, thermal state and input pipeline.',
     likelihood: 'medium',
