@@ -557,7 +557,6 @@ function figureCard(r: DeviceResult, budgets: { latencyMs?: number; memoryMb?: n
   const e = r.estimate;
   if (!e) return h('article', { class: 'card', 'data-testid': 'figure-card', 'data-device': r.device }, h('h3', {}, r.device), h('p', { class: 'error-text' }, r.error ?? 'No estimate.'));
   const lat = e.latencyMs;
-  const latOk = budgets.latencyMs === undefined ? null : lat.typical <= budgets.latencyMs;
   const memBudget = e.memory.budget;
   const verdict = verdictLabel(e.compatibility.verdict);
   const mark = (ok: boolean | null | undefined): Child => (ok === null || ok === undefined ? null : h('span', { class: `pill ${ok ? 'good' : 'bad'}` }, ok ? 'within budget' : 'over budget'));
@@ -569,15 +568,28 @@ function figureCard(r: DeviceResult, budgets: { latencyMs?: number; memoryMb?: n
       'dl',
       { class: 'facts compact' },
       h('dt', {}, 'Latency'),
-      h('dd', { 'data-testid': 'figure-latency' }, `${formatMs(lat.typical)} ms (${formatMs(lat.low)}–${formatMs(lat.high)}) `, mark(latOk)),
+      h('dd', { 'data-testid': 'figure-latency' }, `${formatMs(lat.typical)} ms (${formatMs(lat.low)}–${formatMs(lat.high)}) `, rangeMark(lat, budgets.latencyMs, 'ms')),
       h('dt', {}, 'Memory'),
       h('dd', { 'data-testid': 'figure-memory' }, `${formatBytes(e.memory.totalBytes)}${e.memory.limitBytes !== null ? ` of ${formatBytes(e.memory.limitBytes)}` : ''} `, e.memory.fits === false ? h('span', { class: 'pill bad' }, 'does not fit') : null, memBudget ? mark(memBudget.fits) : null),
       h('dt', {}, 'Energy'),
-      h('dd', {}, e.energyMj ? `${formatMs(e.energyMj.typical)} mJ ` : 'unknown ', e.energyMj && budgets.energyMj !== undefined ? mark(e.energyMj.typical <= budgets.energyMj) : null),
+      h('dd', {}, e.energyMj ? `${formatMs(e.energyMj.typical)} mJ ` : 'unknown ', e.energyMj ? rangeMark(e.energyMj, budgets.energyMj, 'mJ') : null),
       h('dt', {}, 'Operators'),
       h('dd', {}, h('span', { class: `pill ${verdict.tone}` }, verdict.label), e.compatibility.fallback.length ? ` falls back: ${e.compatibility.fallback.map((x) => x.op).slice(0, 6).join(', ')}` : ''),
     ),
   );
+}
+
+/**
+ * A budget against an estimated range: within it when the whole range is, over it when the whole range is above it,
+ * and not decided when the budget lies inside the range (the typical figure alone would claim more than the estimate
+ * knows; a measurement on the device decides it).
+ */
+function rangeMark(r: { low: number; typical: number; high: number }, budget: number | undefined, unit: string): Child {
+  if (budget === undefined || !Number.isFinite(r.typical)) return null;
+  if (r.high <= budget) return h('span', { class: 'pill good', 'data-testid': 'budget-mark' }, 'within budget');
+  if (r.low > budget) return h('span', { class: 'pill bad', 'data-testid': 'budget-mark' }, 'over budget');
+  const side = r.typical <= budget ? 'met on the typical figure' : 'missed on the typical figure';
+  return h('span', { class: 'pill warn', 'data-testid': 'budget-mark', title: `The ${formatMs(budget)} ${unit} budget lies inside the estimated range (${formatMs(r.low)}–${formatMs(r.high)} ${unit}): ${side}, not decided by the estimate. Measure on the device (edgeplan measure) to decide it.` }, `not decided (${side})`);
 }
 
 function recommendationBlock(top: Recommendation): HTMLElement {

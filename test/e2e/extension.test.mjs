@@ -138,16 +138,24 @@ for (const theme of THEMES_TO_RUN) {
         return l && Math.abs(l.typical - expected.latencyMs.typical) <= 0.006 * expected.latencyMs.typical ? l : null;
       }, { timeoutMs: 30_000 });
       assert.notEqual(ncnn.typical, byDefault.typical, 'NCNN\'s fitted speed differs from XNNPACK\'s');
-      // The ranges are the CLI's: NCNN (one published point on the Pi 5) takes the device's, XNNPACK its own (rule v6).
+      // The ranges are the CLI's: NCNN (one published point on the Pi 5) and LiteRT's XNNPACK (four) take the device's,
+      // ExecuTorch (five, the Arm harness) its own (rule v6).
       const xnnpack = cliEstimate(model.file, 'rpi5');
       const near = (a, b) => Math.abs(a - b) <= 0.006 * b;
       assert.ok(near(ncnn.high, expected.latencyMs.high) && near(ncnn.low, expected.latencyMs.low), `NCNN range ${ncnn.low}–${ncnn.high} vs ${expected.latencyMs.low}–${expected.latencyMs.high}`);
       assert.ok(near(byDefault.high, xnnpack.latencyMs.high) && near(byDefault.low, xnnpack.latencyMs.low), `XNNPACK range ${byDefault.low}–${byDefault.high} vs ${xnnpack.latencyMs.low}–${xnnpack.latencyMs.high}`);
-      const width = (l) => l.high / l.low;
-      assert.ok(width(expected.latencyMs) > width(xnnpack.latencyMs) * 1.1, 'the device range (NCNN) is wider than XNNPACK\'s own');
       assert.equal(await card.locator('[data-testid="card-runtime"]').inputValue(), 'ncnn', 'the field keeps the runtime after the card re-renders');
       assert.match(await card.innerText(), /^ncnn · /m, 'the card names the runtime it is estimated for');
-      // Back to the default: the same figures as before, XNNPACK's own range (rule v6) with it.
+      await select.selectOption('executorch');
+      const et = cliEstimate(model.file, 'rpi5', undefined, 'executorch');
+      const executorch = await waitFor('the rpi5 card on ExecuTorch', async () => {
+        const l = await latencyOf();
+        return l && near(l.typical, et.latencyMs.typical) ? l : null;
+      }, { timeoutMs: 30_000 });
+      assert.ok(near(executorch.high, et.latencyMs.high) && near(executorch.low, et.latencyMs.low), `ExecuTorch range ${executorch.low}–${executorch.high} vs ${et.latencyMs.low}–${et.latencyMs.high}`);
+      const width = (l) => l.high / l.low;
+      assert.ok(width(expected.latencyMs) > width(et.latencyMs) * 1.1, 'ExecuTorch\'s own range differs from the device range NCNN takes');
+      // Back to the default: the same figures as before.
       await card.locator('[data-testid="card-runtime"]').selectOption('xnnpack');
       await waitFor('the rpi5 card back on XNNPACK', async () => (await latencyOf())?.typical === byDefault.typical, { timeoutMs: 30_000 });
     });
@@ -203,6 +211,13 @@ for (const theme of THEMES_TO_RUN) {
       assert.ok(shown, `latency text: ${after.find((x) => x.device === device).latency}`);
       const expected = cliEstimate(model.file, device).latencyMs.typical;
       assert.ok(Math.abs(Number(shown[1]) - expected) <= 0.006 * expected, `${device}: card shows ${shown[1]} ms, edgeplan estimate says ${expected} ms`);
+      // Each card marks the 25 ms budget against its range, as edgeplan estimate gives it: within (the whole range),
+      // over (the whole range above), or not decided (25 ms inside the range), naming the typical figure's side.
+      for (const c of after.filter((x) => x.latency)) {
+        const r = cliEstimate(model.file, c.device).latencyMs;
+        const want = r.high <= 25 ? /within budget$/ : r.low > 25 ? /over budget$/ : r.typical <= 25 ? /not decided \(met on the typical figure\)$/ : /not decided \(missed on the typical figure\)$/;
+        assert.match(c.latency, want, `${c.device}: "${c.latency}" for ${r.low}–${r.typical}–${r.high} ms against 25 ms`);
+      }
       await waitFor('the plan file to list the new target', () => JSON.parse(readFileSync(planFiles(s.dirs.workspace)[0], 'utf8')).targets.includes(device), { timeoutMs: 10_000 });
       await s.wb.waitForToastsToClose();
       await s.wb.screenshot(join(artifactDir, `planner-${theme}.png`));
