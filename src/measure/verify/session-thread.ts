@@ -10,7 +10,7 @@
  * chooses where a session lives and nothing else changes. The thread dies with the child process (cancel, time
  * limit) and is terminated when verify ends.
  */
-import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
+import { Worker, isMainThread, parentPort, receiveMessageOnPort, workerData } from 'worker_threads';
 import type * as OrtModule from 'onnxruntime-node';
 
 type Ort = typeof OrtModule;
@@ -205,13 +205,21 @@ export function serve(): void {
     }
   };
   // One request at a time, in the order they came (a run never overlaps another on this thread); idle runs only when
-  // no other request waits. The next request is taken after the messages that came meanwhile (setImmediate runs after
-  // them), so a request sent with or during an idle run goes before the idle runs still waiting.
+  // no other request waits. Before the next request is taken, every message already queued on the port is received
+  // (receiveMessageOnPort: the event loop dispatches queued messages one at a time, and a busy loop can leave some
+  // undispatched while idle runs finish), so a request sent with or during an idle run goes before the idle runs
+  // still waiting.
   const waiting: Request[] = [];
   const idle: Request[] = [];
   let busy = false;
+  const accept = (m: Request): void => {
+    if (m.op === 'drop-idle') for (const d of idle.splice(0)) port.postMessage({ id: d.id, ok: true, value: null } satisfies Reply);
+    (m.op === 'run' && m.idle ? idle : waiting).push(m);
+  };
   const next = async (): Promise<void> => {
-    const m = busy ? undefined : waiting.shift() ?? idle.shift();
+    if (busy) return;
+    for (let queued = receiveMessageOnPort(port); queued; queued = receiveMessageOnPort(port)) accept(queued.message as Request);
+    const m = waiting.shift() ?? idle.shift();
     if (!m) return;
     busy = true;
     const r = await handle(m);
@@ -227,8 +235,7 @@ export function serve(): void {
     setImmediate(() => void next());
   };
   port.on('message', (m: Request) => {
-    if (m.op === 'drop-idle') for (const d of idle.splice(0)) port.postMessage({ id: d.id, ok: true, value: null } satisfies Reply);
-    (m.op === 'run' && m.idle ? idle : waiting).push(m);
+    accept(m);
     setImmediate(() => void next());
   });
 }
