@@ -303,7 +303,7 @@ async function cmdEstimate(args: ReturnType<typeof parseArgs>, io: Io): Promise<
   const analysis = await analyzeFile(file, { bindings: bindingsFlag(args) });
   const budgets: Budgets = memoryMb !== undefined ? { memoryMb } : {};
   const corrections = correctionsArg(args);
-  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, runtime, budgets, corrections, cpuThreads }));
+  const estimates = deviceIds.map((id) => estimateDevice(analysis.model, id, { precision, runtime, budgets, corrections, cpuThreads, measuredModel: analysis.model.file }));
   if (flag(args, 'json')) io.out(JSON.stringify({ model: { file: analysis.model.file, format: analysis.model.format }, estimates, warnings: analysis.warnings }, null, 2));
   else io.out(formatEstimates(analysis, estimates, { layers }));
   return 0;

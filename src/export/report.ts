@@ -278,7 +278,7 @@ function buildHeadline(doc: PlanDocument): Headline {
   else {
     const what = !rec ? `Estimates for ${name} (no recommendation was computed)` : noCompression ? `Deploy on ${name} without compression` : `Deploy on ${name} with ${pipelineText}`;
     const budgetWords = meetsAll === null ? '' : meetsAll ? ' This meets every budget.' : ` This misses ${misses.length ? misses.join('; ') : 'at least one budget'}.`;
-    sentence = `${what}: predicted latency ${latencyText}, memory ${memoryText}, energy per inference ${energyText}.${budgetWords}`;
+    sentence = `${what}: ${rec?.predicted.latencyMeasured ? 'measured latency (your own runs of this model on the device)' : 'predicted latency'} ${latencyText}, memory ${memoryText}, energy per inference ${energyText}.${budgetWords}`;
   }
   return {
     device,

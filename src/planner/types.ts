@@ -113,6 +113,8 @@ export interface DeviceEstimate {
   precision: ComputePrecision;
   runtime: string;
   latencyMs: Range;
+  /** Present when latencyMs is the user's own runs of this very configuration (edgeplan measure), not an estimate. */
+  latencyMeasured?: { runs: number };
   /**
    * What latencyMs means: per-inference (default), per-token (LLM decode of a weights-only file),
    * lower-bound (some layer costs unknown), unknown (not estimable: the figures are NaN, printed as null).
@@ -214,6 +216,8 @@ export interface PipelineStep {
 
 export interface Prediction {
   latencyMs: Range;
+  /** Present when latencyMs is the user's own runs of the model as it is (an unchanged pipeline), not a prediction. */
+  latencyMeasured?: { runs: number };
   memoryBytes: number;
   energyMj: Range | null;
   accuracyDrop: Range;

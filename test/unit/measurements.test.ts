@@ -61,7 +61,13 @@ test('edgeplan measure stores a measurement and estimate/plan then agree with it
   assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--measurements', store, '--json'], io), 0);
   const est = JSON.parse(out.pop() as string).estimates[0];
   assert.ok(Math.abs(est.latencyMs.typical - 7.5) < 1e-6, `corrected typical ${est.latencyMs.typical}`);
-  assert.ok(est.assumptions.some((a: string) => /Corrected by your 1 measurement/.test(a)));
+  // The same file, precision and runtime: the figure is the measurement, labelled as measured, its range the runs'.
+  assert.deepEqual([est.latencyMs.low, est.latencyMs.high], [7.5, 7.5]);
+  assert.ok(est.assumptions.some((a: string) => a.startsWith('Latency measured, not estimated: your 1 run of tiny-cnn.onnx at fp32 with xnnpack on this device (edgeplan measure): 7.5 ms; the calibrated estimate was')), est.assumptions.join('\n'));
+  // At another precision the model is a different configuration: corrected by the ratio, and said so.
+  assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--precision', 'int8', '--measurements', store, '--json'], io), 0);
+  const int8 = JSON.parse(out.pop() as string).estimates[0];
+  assert.ok(int8.latencyMs.low < int8.latencyMs.typical && int8.assumptions.some((a: string) => /^Corrected by your 1 measurement on this device with xnnpack/.test(a)), int8.assumptions.join('\n'));
   assert.equal(await main(['measure', sample, '--device', 'rpi5', '--store', store], io), 2, 'needs --latency-ms or --log');
   assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--measurements', path.join(dir, 'missing.json')], io), 1);
 });
@@ -151,7 +157,8 @@ test('--runtime: estimate uses that runtime\'s fitted speed and range, measure c
   const [cx, cn, ce] = [await corrected([]), await corrected(['--runtime', 'ncnn']), await corrected(['--runtime', 'executorch'])];
   assert.ok(Math.abs(cx.latencyMs.typical - 40) < 1e-6, `LiteRT corrected by its own run: ${cx.latencyMs.typical}`);
   assert.ok(Math.abs(cn.latencyMs.typical - 5) < 1e-6, `NCNN still by its own run: ${cn.latencyMs.typical}`);
-  assert.ok(cx.assumptions.some((a: string) => a.startsWith('Corrected by your 1 measurement on this device with xnnpack')), cx.assumptions.join('\n'));
+  assert.ok(cx.assumptions.some((a: string) => a.startsWith('Latency measured, not estimated: your 1 run of tiny-cnn.onnx')), cx.assumptions.join('\n'));
+  assert.deepEqual([cn.latencyMs.low, cn.latencyMs.high], [5, 5], 'NCNN measured on this very file');
   const both = Math.sqrt((5 / ncnn.latencyMs.typical) * (40 / xnnpack.latencyMs.typical));
   assert.ok(Math.abs(ce.latencyMs.typical / executorch.latencyMs.typical - both) < 1e-6, 'an unmeasured runtime takes the geometric mean of every run');
   assert.ok(ce.assumptions.some((a: string) => a.startsWith('Corrected by your 2 measurements on this device, taken with ncnn, xnnpack, none with executorch')), ce.assumptions.join('\n'));

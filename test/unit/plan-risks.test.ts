@@ -130,3 +130,32 @@ test('a latency budget inside the recommended pipeline\'s predicted range is a r
   const missed = undecidedLatencyRisk(top, (top.predicted.latencyMs.low + top.predicted.latencyMs.typical) / 2, 'm.onnx');
   assert.ok(missed && missed.likelihood === 'high' && /missed on the typical figure, but the range reaches below it/.test(missed.description));
 });
+
+test('once the model as it is was measured on the target, the plan uses the measurement: the baseline and an unchanged pipeline carry it, and the budget is decided', async () => {
+  const { addMeasurement, readStore, corrections } = await import('../../src/planner/estimate/measurements');
+  const sample = path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx');
+  const analysis = await analyzeFile(sample);
+  const base = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['rpi5'], budgets: {} });
+  const e = base.estimates[0];
+  const budget = e.latencyMs.typical * 1.2;
+  const before = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['rpi5'], budgets: { latencyMs: budget } });
+  assert.ok(before.plan.risks.some((k) => /does not decide/.test(k.description)), 'estimated only: the budget lies inside the range');
+  const store = path.join(tempDir('measured-plan'), 'm.json');
+  const measuredMs = e.latencyMs.typical * 1.1;
+  addMeasurement(store, { device: 'rpi5', model: 'tiny-cnn.onnx', measuredMs, estimatedMs: e.latencyMs.typical, precision: e.precision, source: 'typed', date: '2026-12-04' });
+  const after = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['rpi5'], budgets: { latencyMs: budget }, corrections: corrections(readStore(store)) });
+  const m = after.estimates[0];
+  assert.deepEqual([m.latencyMs.low, m.latencyMs.typical, m.latencyMs.high].map((v) => +v.toFixed(9)), [measuredMs, measuredMs, measuredMs].map((v) => +v.toFixed(9)));
+  assert.ok(m.assumptions.some((a) => a.startsWith('Latency measured, not estimated')), m.assumptions.join('\n'));
+  const none = after.recommendation!.recommendations.find((r) => r.steps.every((s) => s.technique === 'none'));
+  assert.ok(none, 'the model as it is meets the budget');
+  assert.ok(Math.abs(none.predicted.latencyMs.high - measuredMs) < 1e-9, 'the unchanged pipeline carries the measurement');
+  assert.deepEqual(none.predicted.latencyMeasured, { runs: 1 }, 'labelled as measured, not predicted');
+  assert.match(none.summary, /ms \(measured on the device by you\)/);
+  assert.deepEqual(m.latencyMeasured, { runs: 1 });
+  assert.equal(base.estimates[0].latencyMeasured, undefined);
+  assert.ok(!after.plan.risks.some((k) => /does not decide/.test(k.description)), after.plan.risks.map((k) => k.description).join('\n'));
+  // A compressed variant is not the measured file: it stays an estimate (corrected by the ratio), with a range.
+  const compressed = after.recommendation!.recommendations.flatMap((r) => (r.steps.some((s) => s.technique !== 'none' && s.technique !== 'change-runtime') ? [r] : []));
+  for (const r of compressed) assert.ok(r.predicted.latencyMs.low < r.predicted.latencyMs.high && !r.predicted.latencyMeasured, r.summary);
+});

@@ -201,6 +201,8 @@ export function explainNote(n: EstimateNote): string {
       return n.otherRuntimes
         ? `Corrected by your ${n.points} measurement${n.points > 1 ? 's' : ''} on this device, taken with ${n.otherRuntimes.join(', ')}, none with ${n.runtime}: estimates × ${n.factor.toFixed(2)} (geometric mean of measured / estimated, applied as this model's own offset; measure with ${n.runtime} to correct its speed too)`
         : `Corrected by your ${n.points} measurement${n.points > 1 ? 's' : ''} on this device with ${n.runtime}: estimates × ${n.factor.toFixed(2)} (geometric mean of measured / estimated)`;
+    case 'measured-configuration':
+      return `Latency measured, not estimated: your ${n.runs} run${n.runs === 1 ? '' : 's'} of ${n.model} at ${n.precision} with ${n.runtime} on this device (edgeplan measure): ${+n.latency.typical.toPrecision(4)} ms${n.runs > 1 ? ` (geometric mean; ${+n.latency.low.toPrecision(4)}–${+n.latency.high.toPrecision(4)} ms over the runs)` : ''}; the calibrated estimate was ${+n.estimatedMs.toPrecision(4)} ms. Energy = power × the measured latency.`;
     case 'measured-power':
       return `Power while inferring: ${n.lowW.toFixed(3)} .. ${n.highW.toFixed(3)} W, the board power measured on ${n.points} published run${n.points === 1 ? '' : 's'} of ${n.deviceName} (${n.sources.join(', ')}: ${n.measures}); energy per inference = that power × the latency range.`;
     case 'published-power':

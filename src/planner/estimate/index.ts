@@ -84,7 +84,9 @@ export function estimateDevice(profile: ModelProfile, deviceId: string, opts: Es
 export function estimateDeviceDetailed(profile: ModelProfile, deviceId: string, opts: EstimateOptions = {}): { estimate: DeviceEstimate; compatibility: CompatibilityResult } {
   const r = estimateWith(profile, deviceId, opts, calibrationFor(deviceId) ?? null);
   const correction = opts.corrections?.get(deviceId);
-  return correction && Number.isFinite(r.estimate.latencyMs.typical) ? { ...r, estimate: applyCorrection(r.estimate, correction, defaultRuntime(loadCatalog().byId(deviceId)!)) } : r;
+  if (!correction || !Number.isFinite(r.estimate.latencyMs.typical)) return r;
+  const measured = opts.measuredModel !== undefined ? { modelFile: opts.measuredModel, ...(opts.cpuThreads !== undefined ? { cpuThreads: opts.cpuThreads } : {}) } : undefined;
+  return { ...r, estimate: applyCorrection(r.estimate, correction, defaultRuntime(loadCatalog().byId(deviceId)!), measured) };
 }
 
 /**

@@ -24,6 +24,12 @@ export interface EstimateOptions {
   /** The user's own measurements per device (edgeplan measure): a device found here gets its figures corrected. */
   corrections?: ReadonlyMap<string, DeviceCorrection>;
   /**
+   * The model file as it is, when this estimate is for it (never for a transformed variant): runs in `corrections`
+   * that measured exactly this file, precision, runtime and thread count replace the estimate's latency, labelled as
+   * measured.
+   */
+  measuredModel?: string;
+  /**
    * Threads the runtime's CPU kernels use (e.g. TF Lite's num_threads; its Python Interpreter without it runs one).
    * Default: every core of the application CPU that runs the CPU layers.
    */

@@ -141,10 +141,21 @@ export interface CorrectionFactor {
   spread: number;
 }
 
+/** One stored measurement as a correction uses it. */
+export interface MeasuredRun {
+  /** Runtime it was taken with (null: not given, the device's default). */
+  runtime: string | null;
+  /** ln(measured / estimated). */
+  log: number;
+  model: string;
+  precision: string;
+  measuredMs: number;
+  cpuThreads?: number;
+}
+
 export interface DeviceCorrection extends CorrectionFactor {
   device: string;
-  /** Each measurement's ln(measured / estimated) with the runtime it was taken with (null: not given, the device's default). */
-  runs: { runtime: string | null; log: number }[];
+  runs: MeasuredRun[];
 }
 
 function factorOf(logs: number[]): CorrectionFactor {
@@ -158,7 +169,7 @@ export function corrections(store: MeasurementStore): Map<string, DeviceCorrecti
   const byDevice = new Map<string, DeviceCorrection['runs']>();
   for (const m of store.measurements) {
     const list = byDevice.get(m.device) ?? [];
-    list.push({ runtime: m.runtime ?? null, log: Math.log(m.measuredMs / m.estimatedMs) });
+    list.push({ runtime: m.runtime ?? null, log: Math.log(m.measuredMs / m.estimatedMs), model: m.model, precision: m.precision, measuredMs: m.measuredMs, ...(m.cpuThreads !== undefined ? { cpuThreads: m.cpuThreads } : {}) });
     byDevice.set(m.device, list);
   }
   const out = new Map<string, DeviceCorrection>();
@@ -179,11 +190,30 @@ export function correctionFor(c: DeviceCorrection, runtime: string, defaultRunti
   return { ...factorOf(c.runs.map((r) => r.log)), runtime, otherRuntimes: [...new Set(c.runs.map(runtimeOf))].sort() };
 }
 
+/** The configuration an estimate is for, to find runs that measured exactly it. */
+export interface EstimatedConfiguration {
+  /** The model file as it is (its base name is what edgeplan measure stores). */
+  modelFile: string;
+  precision: string;
+  runtime: string;
+  cpuThreads?: number;
+}
+
+/** The runs that measured exactly this configuration: the same file name, precision, runtime (none given: the default's) and CPU threads. */
+export function runsOf(c: DeviceCorrection, config: EstimatedConfiguration, defaultRuntime: string): MeasuredRun[] {
+  const file = path.basename(config.modelFile);
+  return c.runs.filter((r) => r.model === file && r.precision === config.precision && (r.runtime ?? defaultRuntime) === config.runtime && r.cpuThreads === config.cpuThreads);
+}
+
 /**
- * An estimate corrected by the user's own measurements on that device (correctionFor its runtime): latency (and
- * energy, which is power × time) scaled by the factor; the range keeps at least the measurements' own spread.
+ * An estimate corrected by the user's own measurements on that device. Where runs measured exactly this configuration
+ * (`measured`: the model file as it is, never a transformed variant), its latency is those runs — the geometric mean,
+ * their min..max — labelled as measured, and energy is power × that latency. Otherwise (correctionFor its runtime)
+ * latency and energy are scaled by the factor; the range keeps at least the measurements' own spread.
  */
-export function applyCorrection<E extends { runtime: string; latencyMs: Range; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, c: DeviceCorrection, defaultRuntime: string): E {
+export function applyCorrection<E extends { runtime: string; precision: string; latencyMs: Range; latencyMeasured?: { runs: number }; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, c: DeviceCorrection, defaultRuntime: string, measured?: { modelFile: string; cpuThreads?: number }): E {
+  const exact = measured ? runsOf(c, { ...measured, precision: estimate.precision, runtime: estimate.runtime }, defaultRuntime) : [];
+  if (exact.length) return asMeasured(estimate, exact, path.basename(measured!.modelFile));
   const k = correctionFor(c, estimate.runtime, defaultRuntime);
   const f = k.factor;
   const widen = Math.exp(k.spread);
@@ -197,5 +227,24 @@ export function applyCorrection<E extends { runtime: string; latencyMs: Range; e
       ...estimate.assumptions,
       explainNote({ kind: 'corrected', points: k.points, factor: f, runtime: k.runtime, otherRuntimes: k.otherRuntimes }),
     ],
+  };
+}
+
+/** An estimate replaced by the runs that measured its configuration: latency from them, energy = power × that latency. */
+function asMeasured<E extends { runtime: string; precision: string; latencyMs: Range; latencyMeasured?: { runs: number }; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, runs: MeasuredRun[], model: string): E {
+  const ms = runs.map((r) => r.measuredMs);
+  const latency: Range = { low: Math.min(...ms), typical: Math.exp(ms.reduce((a, v) => a + Math.log(v), 0) / ms.length), high: Math.max(...ms) };
+  const est = estimate.latencyMs;
+  const f = latency.typical / est.typical;
+  // The estimate's energy range is its power range × its latency range: keep the power, use the measured latency.
+  const e = estimate.energyMj;
+  const energy = e ? { low: (e.low / est.low) * latency.low, typical: (e.typical / est.typical) * latency.typical, high: (e.high / est.high) * latency.high } : null;
+  return {
+    ...estimate,
+    latencyMs: latency,
+    latencyMeasured: { runs: runs.length },
+    energyMj: energy,
+    layers: estimate.layers.map((l) => ({ ...l, ms: l.ms * f })),
+    assumptions: [...estimate.assumptions, explainNote({ kind: 'measured-configuration', runs: runs.length, model, precision: estimate.precision, runtime: estimate.runtime, latency, estimatedMs: est.typical })],
   };
 }

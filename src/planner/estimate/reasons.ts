@@ -89,4 +89,5 @@ export type EstimateNote =
   | { kind: 'pure-inference'; deviceId: string; pipelines: { ms: number; measures: string; runtimes: string[]; points: number }[] }
   | { kind: 'bindings'; bindings: Record<string, number> }
   | { kind: 'corrected'; points: number; factor: number; runtime: string; otherRuntimes: string[] | null }
+  | { kind: 'measured-configuration'; runs: number; model: string; precision: string; runtime: string; latency: { low: number; typical: number; high: number }; estimatedMs: number }
   | { kind: 'deployed-graph'; summary: DeployedSummary };

@@ -46,6 +46,8 @@ export interface Evaluated {
 /** What the user's setup adds to every estimate of a search: their measurements and their CPU thread count. */
 export interface DeviceSetup {
   corrections?: ReadonlyMap<string, DeviceCorrection>;
+  /** The model file as it is: a pipeline that leaves it unchanged (none, a runtime change) takes the runs that measured it (EstimateOptions.measuredModel). */
+  measuredModel?: string;
   /** Threads the runtime's CPU kernels use (absent: every core). */
   cpuThreads?: number;
   /** The runtime the user deploys with on this device (a catalog runtime id; absent: the device's default). */

@@ -94,7 +94,7 @@ function pipelineSummary(basis: SummaryBasis, predicted: Prediction, measured: M
   const lat = predicted.latencyMs;
   const a = predicted.accuracyDrop;
   // Latency and memory are always the prediction for the device; a measured drop was measured on this machine.
-  const figures = `${Number.isFinite(lat.typical) ? `${fmtMs(lat.typical)} ms (${fmtMs(lat.low)}-${fmtMs(lat.high)})` : 'latency unknown'}, ${fmtMb(predicted.memoryBytes)}`;
+  const figures = `${Number.isFinite(lat.typical) ? `${fmtMs(lat.typical)} ms (${predicted.latencyMeasured ? 'measured on the device by you' : `${fmtMs(lat.low)}-${fmtMs(lat.high)}`})` : 'latency unknown'}, ${fmtMb(predicted.memoryBytes)}`;
   const withAccuracy = measured
     ? `estimated ${figures} on ${basis.deviceName}, accuracy drop ${measuredDropText(measured)} as measured on your data`
     : `${figures}, accuracy drop ≈${a.typical.toFixed(1)} points (${a.low.toFixed(1)}-${a.high.toFixed(1)}) on ${basis.deviceName}`;

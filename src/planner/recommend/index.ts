@@ -34,6 +34,8 @@ export interface RecommendOptions {
   alternatives?: 'auto' | 'always' | 'never';
   /** The user's own measurements per device: every estimate of a device found here is corrected. */
   corrections?: ReadonlyMap<string, DeviceCorrection>;
+  /** The model file as it is (EstimateOptions.measuredModel): pipelines that leave it unchanged take the runs that measured it. */
+  measuredModel?: string;
   /** Threads the runtime's CPU kernels use (absent: every core); applied on devices with an application CPU. */
   cpuThreads?: number;
   /** The runtime the user deploys with on the chosen device (one of its catalog runtimes; absent: its default). */
@@ -51,6 +53,7 @@ function prediction(ev: Evaluated): Prediction {
   const est = ev.estimate;
   return {
     latencyMs: est ? est.latencyMs : { low: NaN, typical: NaN, high: NaN },
+    ...(est?.latencyMeasured ? { latencyMeasured: est.latencyMeasured } : {}),
     memoryBytes: est ? est.memory.totalBytes : NaN,
     energyMj: est ? est.energyMj : null,
     accuracyDrop: ev.accuracy,
@@ -185,7 +188,7 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
     throw new RecommendInputError(`"${opts.runtime}" is not a runtime of ${deviceId} (its runtimes: ${spec.runtimes.map((r) => r.id).join(', ')})`);
   }
   // The chosen runtime is the chosen device's; other devices (alternatives) run their own defaults.
-  const setup: DeviceSetup = { corrections: opts.corrections, cpuThreads: opts.cpuThreads };
+  const setup: DeviceSetup = { corrections: opts.corrections, measuredModel: opts.measuredModel, cpuThreads: opts.cpuThreads };
   const { baseline, all, ctx } = searchDevice(profile, spec, b, opts.precision, false, { ...setup, runtime: opts.runtime });
   const ranked = rank(all);
   const meeting = ranked.filter((e) => e.meetsAll);

@@ -95,7 +95,9 @@ function estimateSteps(p: ModelProfile, steps: StepSpec[], ctx: SearchContext): 
   if (precision && !ctx.spec.precisions.includes(precision)) return { estimate: null, compatibility: null, error: `${ctx.spec.name} cannot compute in ${precision}` };
   const runtime = steps.find((s) => s.technique === 'change-runtime')?.runtime?.id ?? ctx.runtime;
   try {
-    const r = estimateDeviceDetailed(p, ctx.spec.id, { precision, runtime, budgets: ctx.budgets, corrections: ctx.corrections, ...cpuThreadsFor(ctx.spec.id, ctx.cpuThreads) });
+    // The model file as it is (no step changes it): runs that measured it replace the estimate.
+    const unchanged = steps.every((s) => s.technique === 'none' || s.technique === 'change-runtime');
+    const r = estimateDeviceDetailed(p, ctx.spec.id, { precision, runtime, budgets: ctx.budgets, corrections: ctx.corrections, ...(unchanged && ctx.measuredModel !== undefined ? { measuredModel: ctx.measuredModel } : {}), ...cpuThreadsFor(ctx.spec.id, ctx.cpuThreads) });
     return { estimate: r.estimate, compatibility: r.compatibility, error: null };
   } catch (e) {
     return { estimate: null, compatibility: null, error: (e as Error).message };
