@@ -16,10 +16,26 @@ import { verifyModel } from '../../src/measure/verify';
 import { localSession, SessionThread, type TensorValue } from '../../src/measure/verify/session-thread';
 import { repoRoot, tempDir } from '../support/shared';
 import { ort, writeExternalModel } from '../support/verify-models';
+import { OnnxGraphBuilder, writeModel } from '../support/modelgen/onnx-builder';
 
 const script = path.join(repoRoot, 'dist', 'measure-worker.js');
 const model = path.join(repoRoot, 'samples', 'tiny-cnn.onnx');
 const options = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 1 } as const;
+
+/** A MatMul chain of about 17 GFLOP (sixteen [512 x 1024] x [1024 x 1024] products sharing one zero weight): several hundred ms on one thread. */
+let heavyFile: string | null = null;
+function heavyModel(): string {
+  if (heavyFile) return heavyFile;
+  const b = new OnnxGraphBuilder('heavy', { zeroWeights: true });
+  let h = b.input('x', [512, 1024]);
+  const w = b.weight('w', [1024, 1024]);
+  for (let i = 0; i < 16; i++) h = b.matmul(h, w, { name: `mm${i}` });
+  b.output(h);
+  heavyFile = path.join(tempDir('session-thread-heavy'), 'heavy.onnx');
+  writeModel(b.model({ opset: 13 }), heavyFile);
+  return heavyFile;
+}
+const heavyFeeds = (): Record<string, TensorValue> => ({ x: new ort.Tensor('float32', new Float32Array(512 * 1024).fill(0.5), [512, 1024]) });
 
 function feedsFor(inputs: readonly { name: string; shape: readonly (number | string)[] }[], seed: number): Record<string, TensorValue> {
   return Object.fromEntries(
@@ -82,33 +98,37 @@ test('idle runs on the session thread give way to runs sent after them, compute 
     const inputs = here.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
     const finished: string[] = [];
     const feeds = [0, 1, 2, 3, 9].map((k) => feedsFor(inputs, k));
-    // A second session opening keeps the thread busy while the runs below arrive.
-    const opening = thread.open(model, options);
+    // A long run (about 17 GFLOP on one thread) keeps the thread busy while the runs below are sent: the
+    // thread is still in it when they arrive however the machine schedules this one (a session opening, used before,
+    // could end before they were sent on a loaded machine).
+    const heavy = await thread.open(heavyModel(), options);
+    const hold = heavy.run(heavyFeeds());
     const idle = [0, 1, 2, 3].map((k) => there.runWhenIdle!(feeds[k]).then((r) => (finished.push(`idle ${k}`), r)));
     const urgent = there.run(feeds[4]).then((r) => (finished.push('run'), r));
     const results = await Promise.all(idle);
     await urgent;
-    await (await opening).release();
-    // The idle runs keep their order; the run sent after them overtakes every idle run not yet started. Which ones
-    // have started depends on timing: if the opening ends before the messages arrive, idle 0 starts at once and is
-    // never interrupted (a run never overlaps another), so 'run' comes first or second, never later.
+    await hold;
+    // The idle runs keep their order; the run sent after them overtakes every idle run not yet started. They were all
+    // sent during the long run, so none has started before the run; 'run' comes first (second at most, should the
+    // long run end before the messages were sent).
     assert.deepEqual(finished.filter((f) => f !== 'run'), ['idle 0', 'idle 1', 'idle 2', 'idle 3']);
     assert.ok(finished.indexOf('run') <= 1, `the run waited behind idle runs not yet started: ${finished.join(', ')}`);
     for (let k = 0; k < 4; k++) {
       const local = await here.run(feedsFor(inputs, k));
       for (const name of here.outputNames) assert.deepEqual(Array.from(results[k]![name].data as Float32Array), Array.from(local[name].data as Float32Array), `idle run ${k}, output ${name}`);
     }
-    // Dropped (sent while the thread opens a session): the idle runs not started yet resolve null; the thread goes on.
+    // Dropped (sent during a long run): the idle runs not started yet resolve null; the thread goes on.
     const moreFeeds = [4, 5, 6, 7, 8].map((k) => feedsFor(inputs, k));
-    const reopening = thread.open(model, options);
+    const hold2 = heavy.run(heavyFeeds());
     const more = moreFeeds.map((f) => there.runWhenIdle!(f));
     await thread.dropIdle();
     // Any idle run the thread started before the drop arrived finishes (never interrupted); the rest resolve null.
     const outcomes = await Promise.all(more);
     const started = outcomes.filter((o) => o !== null).length;
-    assert.ok(started <= 1, `${started} idle runs ran although dropped while the thread was busy opening a session`);
+    assert.ok(started <= 1, `${started} idle runs ran although dropped while the thread was busy with a long run`);
     assert.deepEqual(outcomes.slice(started), new Array(5 - started).fill(null), 'only a prefix can have started');
-    await (await reopening).release();
+    await hold2;
+    await heavy.release();
     assert.ok(Object.keys(await there.run(feedsFor(inputs, 3))).length > 0, 'a later run still works');
     await here.release();
   } finally {
