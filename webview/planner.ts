@@ -3,6 +3,7 @@
  * webview state (setState) and sends the plan to the host, which validates it (errors appear next to their
  * fields), saves `.edgeplan/<slug>.plan.json`, and re-estimates when targets or budgets change.
  */
+import { rangeVerdict } from '../src/planner/budget-range';
 import type { DeploymentPlan, Risk, RolloutStage } from '../src/planner/plan';
 import type { Recommendation } from '../src/planner/types';
 import type { DeviceResult, ExportFormat, FieldError, PlannerFigures, PlannerInit, ToWebview } from '../src/protocol';
@@ -586,9 +587,10 @@ function figureCard(r: DeviceResult, budgets: { latencyMs?: number; memoryMb?: n
  */
 function rangeMark(r: { low: number; typical: number; high: number }, budget: number | undefined, unit: string): Child {
   if (budget === undefined || !Number.isFinite(r.typical)) return null;
-  if (r.high <= budget) return h('span', { class: 'pill good', 'data-testid': 'budget-mark' }, 'within budget');
-  if (r.low > budget) return h('span', { class: 'pill bad', 'data-testid': 'budget-mark' }, 'over budget');
-  const side = r.typical <= budget ? 'met on the typical figure' : 'missed on the typical figure';
+  const verdict = rangeVerdict(r, budget);
+  if (verdict === 'within') return h('span', { class: 'pill good', 'data-testid': 'budget-mark' }, 'within budget');
+  if (verdict === 'over') return h('span', { class: 'pill bad', 'data-testid': 'budget-mark' }, 'over budget');
+  const side = verdict === 'undecided-met' ? 'met on the typical figure' : 'missed on the typical figure';
   return h('span', { class: 'pill warn', 'data-testid': 'budget-mark', title: `The ${formatMs(budget)} ${unit} budget lies inside the estimated range (${formatMs(r.low)}–${formatMs(r.high)} ${unit}): ${side}, not decided by the estimate. Measure on the device (edgeplan measure) to decide it.` }, `not decided (${side})`);
 }
 

@@ -7,6 +7,7 @@
  * blanks; table cells carry the formatted text and, for numbers, the raw value in the column's unit (Excel stores
  * those as numbers). No `vscode` import, no document library import: this module is cheap to load.
  */
+import { rangeVerdict } from '../planner/budget-range';
 import type { PlanDocument } from '../planner/plan';
 import { explainDeployed } from '../planner/estimate/explain';
 import type { Budgets, DeviceEstimate, Range, Recommendation, Technique } from '../planner/types';
@@ -220,19 +221,17 @@ function group(into: Block[], heading: string, blocks: (Block | null)[]): void {
 
 const mb = (bytes: number): number => bytes / BYTES_PER_MB;
 
+/** good: even the high figure meets the budget; warn: only the typical one does; bad: not even the typical one (rangeVerdict). */
 function latencyTone(r: Range, budget: number | undefined): Tone | undefined {
   if (budget === undefined || !isKnown(r)) return undefined;
-  if (r.high <= budget) return 'good';
-  if (r.typical <= budget) return 'warn';
-  return 'bad';
+  const v = rangeVerdict(r, budget);
+  return v === 'within' ? 'good' : v === 'undecided-met' ? 'warn' : 'bad';
 }
 
 function latencyVerdictText(r: Range, budget: number | undefined): string {
   if (budget === undefined) return 'no budget';
   if (!isKnown(r)) return 'unknown';
-  if (r.high <= budget) return 'yes';
-  if (r.typical <= budget) return 'at risk';
-  return 'no';
+  return { good: 'yes', warn: 'at risk', bad: 'no' }[latencyTone(r, budget)!];
 }
 
 const VERDICT_TEXT: Record<DeviceEstimate['compatibility']['verdict'], string> = {
@@ -607,7 +606,7 @@ function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
     group(blocks, `${e.deviceName}`, [
       facts([
         { label: 'Runtime', text: e.runtime },
-        { label: 'Latency', text: isKnown(e.latencyMs) ? fmtRange(e.latencyMs, 'ms') : `unknown — ${e.latencyUnknownReason ?? 'the estimator has no figure for this model on this device'}`, value: e.latencyMs.typical, unit: 'ms' },
+        { label: e.latencyMeasured ? 'Latency (measured by you)' : 'Latency', text: isKnown(e.latencyMs) ? fmtRange(e.latencyMs, 'ms') : `unknown — ${e.latencyUnknownReason ?? 'the estimator has no figure for this model on this device'}`, value: e.latencyMs.typical, unit: 'ms' },
         {
           label: 'Memory',
           text: `${fmtBytes(e.memory.totalBytes)} (weights ${fmtBytes(e.memory.weightsBytes)}, activations ${fmtBytes(e.memory.activationBytes)}, runtime ${fmtBytes(e.memory.runtimeOverheadBytes)})` +
@@ -674,7 +673,7 @@ function pipelineSection(doc: PlanDocument, h: Headline): Section | null {
     const f = facts([
       { label: 'Device', text: `${h.deviceName} (${rec.device})` },
       { label: 'Overall effort', text: EFFORT_LABELS[rec.effort] ?? rec.effort },
-      { label: 'Predicted latency', text: fmtRange(rec.predicted.latencyMs, 'ms'), value: rec.predicted.latencyMs.typical, unit: 'ms' },
+      { label: rec.predicted.latencyMeasured ? 'Measured latency (your runs)' : 'Predicted latency', text: fmtRange(rec.predicted.latencyMs, 'ms'), value: rec.predicted.latencyMs.typical, unit: 'ms' },
       { label: 'Predicted memory', text: fmtBytes(rec.predicted.memoryBytes), value: mb(rec.predicted.memoryBytes), unit: 'MiB' },
       rec.predicted.energyMj && { label: 'Predicted energy', text: fmtRange(rec.predicted.energyMj, 'mJ'), value: rec.predicted.energyMj.typical, unit: 'mJ' },
       { label: 'Predicted accuracy drop', text: fmtSpan(rec.predicted.accuracyDrop, ' points') },

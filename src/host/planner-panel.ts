@@ -72,7 +72,7 @@ export function activePlanner(): PlannerController | undefined {
   return open.size === 1 ? [...open.values()][0] : undefined;
 }
 
-/** What the shown figures depend on: targets, budgets and the CPU thread count (a change re-estimates). */
+/** What the shown figures depend on: targets, budgets, the CPU thread count and the runtime (a change re-estimates). */
 const figuresKeyOf = (plan: DeploymentPlan): string => JSON.stringify({ t: plan.targets, b: plan.budgets, c: plan.runtime.cpuThreads, r: plan.runtime.name.trim() });
 
 /** Opens the planner for a model, or reveals the one already open. */

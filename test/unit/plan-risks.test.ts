@@ -154,8 +154,29 @@ test('once the model as it is was measured on the target, the plan uses the meas
   assert.match(none.summary, /ms \(measured on the device by you\)/);
   assert.deepEqual(m.latencyMeasured, { runs: 1 });
   assert.equal(base.estimates[0].latencyMeasured, undefined);
+  // The exported report says which latency is measured: the device card and the recommended pipeline's facts.
+  const { buildReport, blocksToPlainText } = await import('../../src/export/report');
+  const text = (id: string, d: typeof after) => blocksToPlainText(buildReport(d).sections.find((x) => x.id === id)!.blocks);
+  assert.match(text('devices', after), /Latency \(measured by you\)/);
+  assert.doesNotMatch(text('devices', before), /measured by you/);
+  assert.deepEqual(after.recommendation!.recommendations[0].predicted.latencyMeasured, { runs: 1 }, "the model as it is is the recommendation");
+  assert.match(text("pipeline", after), /Measured latency \(your runs\)/);
+  assert.match(buildReport(after).headline.sentence, /measured latency \(your own runs of this model on the device\)/);
   assert.ok(!after.plan.risks.some((k) => /does not decide/.test(k.description)), after.plan.risks.map((k) => k.description).join('\n'));
   // A compressed variant is not the measured file: it stays an estimate (corrected by the ratio), with a range.
   const compressed = after.recommendation!.recommendations.flatMap((r) => (r.steps.some((s) => s.technique !== 'none' && s.technique !== 'change-runtime') ? [r] : []));
   for (const r of compressed) assert.ok(r.predicted.latencyMs.low < r.predicted.latencyMs.high && !r.predicted.latencyMeasured, r.summary);
+});
+
+test('rangeVerdict: within (the whole range meets the budget), over (the whole range above it), else undecided on the typical figure\'s side', async () => {
+  const { rangeVerdict } = await import('../../src/planner/budget-range');
+  const r = { low: 2, typical: 4, high: 8 };
+  assert.equal(rangeVerdict(r, 8), 'within');
+  assert.equal(rangeVerdict(r, 100), 'within');
+  assert.equal(rangeVerdict(r, 5), 'undecided-met');
+  assert.equal(rangeVerdict(r, 4), 'undecided-met');
+  assert.equal(rangeVerdict(r, 3), 'undecided-missed');
+  assert.equal(rangeVerdict(r, 2), 'undecided-missed');
+  assert.equal(rangeVerdict(r, 1.9), 'over');
+  assert.equal(rangeVerdict({ low: 3, typical: 3, high: 3 }, 3), 'within', 'a measured figure is decided');
 });

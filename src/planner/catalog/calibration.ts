@@ -135,11 +135,7 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
     d.runtimeRanges = c.record(o.runtimeRanges, `${path}.runtimeRanges`, (x, p) => {
       const r = c.obj(x, p);
       const out: RuntimeRange = { ...c.rangeFactors(r, p), points: c.num(r.points, `${p}.points`, 1), sources: c.num(r.sources, `${p}.sources`, 1), basis: c.str(r, 'basis', `${p}.`) };
-      if (r.bySource !== undefined) {
-        const b = c.obj(r.bySource, `${p}.bySource`);
-        const orNull = (x: Json, q: string, max = Infinity): number | null => (x === null ? null : c.num(x, q, 0, max));
-        out.bySource = { points: c.num(b.points, `${p}.bySource.points`, 0), medianAbsLogError: orNull(b.medianAbsLogError, `${p}.bySource.medianAbsLogError`), coverage: orNull(b.coverage, `${p}.bySource.coverage`, 1) };
-      }
+      if (r.bySource !== undefined) out.bySource = bySourceFigures(c, r.bySource, `${p}.bySource`);
       return out;
     });
   }
@@ -154,16 +150,16 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
   return d;
 }
 
+/** The figures of a by-source check: points, median |ln error| and coverage (null without points). */
+function bySourceFigures(c: Check, v: Json, path: string): { points: number; medianAbsLogError: number | null; coverage: number | null } {
+  const b = c.obj(v, path);
+  const orNull = (x: Json, p: string, max = Infinity): number | null => (x === null ? null : c.num(x, p, 0, max));
+  return { points: c.num(b.points, `${path}.points`, 0), medianAbsLogError: orNull(b.medianAbsLogError, `${path}.medianAbsLogError`), coverage: orNull(b.coverage, `${path}.coverage`, 1) };
+}
+
 function bySourceCheck(c: Check, v: Json, path: string): BySourceCheck {
   const o = c.obj(v, path);
-  const b = c.obj(o.bySource, `${path}.bySource`);
-  const orNull = (x: Json, p: string, max = Infinity): number | null => (x === null ? null : c.num(x, p, 0, max));
-  return {
-    sources: c.num(o.sources, `${path}.sources`, 0),
-    points: c.num(b.points, `${path}.bySource.points`, 0),
-    medianAbsLogError: orNull(b.medianAbsLogError, `${path}.bySource.medianAbsLogError`),
-    coverage: orNull(b.coverage, `${path}.bySource.coverage`, 1),
-  };
+  return { sources: c.num(o.sources, `${path}.sources`, 0), ...bySourceFigures(c, o.bySource, `${path}.bySource`) };
 }
 
 /** Validates calibration.json (throws a DataFileError naming the field); report sections are kept as they are. */

@@ -8,6 +8,7 @@
 import type { Risk, DeploymentPlan } from '.';
 import type { DeviceEstimate, FallbackOp, Recommendation, RecommendationResult } from '../types';
 import { loadCatalog } from '../catalog';
+import { rangeVerdict } from '../budget-range';
 
 const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
 
@@ -72,9 +73,11 @@ const ms3 = (v: number): string => `${+v.toPrecision(3)}`;
 export function undecidedLatencyRisk(top: Recommendation | undefined, budgetMs: number | undefined, modelFile: string): Risk | null {
   if (!top || budgetMs === undefined || !top.runs) return null;
   const r = top.predicted.latencyMs;
-  if (![r.low, r.typical, r.high].every(Number.isFinite) || !(r.low <= budgetMs && budgetMs < r.high)) return null;
+  if (![r.low, r.typical, r.high].every(Number.isFinite)) return null;
+  const verdict = rangeVerdict(r, budgetMs);
+  if (verdict === 'within' || verdict === 'over') return null;
   const name = loadCatalog().byId(top.device)?.name ?? top.device;
-  const meets = r.typical <= budgetMs;
+  const meets = verdict === 'undecided-met';
   return {
     description: `The estimate does not decide the ${ms3(budgetMs)} ms latency budget on ${name}: the recommended pipeline's predicted latency is ${ms3(r.low)}–${ms3(r.typical)}–${ms3(r.high)} ms (low–typical–high, a range x${(r.high / r.low).toFixed(1)} wide), and the budget lies inside it — ${meets ? 'met on the typical figure, not over the whole range' : 'missed on the typical figure, but the range reaches below it'}.`,
     likelihood: meets ? 'medium' : 'high',

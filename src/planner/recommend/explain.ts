@@ -93,10 +93,11 @@ export function summaryBasis(titles: string[], est: DeviceEstimate | null, ctx: 
 function pipelineSummary(basis: SummaryBasis, predicted: Prediction, measured: MeasuredAccuracy | undefined, meetsAll: boolean, misses: Miss[]): string {
   const lat = predicted.latencyMs;
   const a = predicted.accuracyDrop;
-  // Latency and memory are always the prediction for the device; a measured drop was measured on this machine.
+  // Latency is the prediction for the device unless the user measured the model as it is there (edgeplan measure);
+  // memory is always predicted; a measured drop was measured on this machine.
   const figures = `${Number.isFinite(lat.typical) ? `${fmtMs(lat.typical)} ms (${predicted.latencyMeasured ? 'measured on the device by you' : `${fmtMs(lat.low)}-${fmtMs(lat.high)}`})` : 'latency unknown'}, ${fmtMb(predicted.memoryBytes)}`;
   const withAccuracy = measured
-    ? `estimated ${figures} on ${basis.deviceName}, accuracy drop ${measuredDropText(measured)} as measured on your data`
+    ? `${predicted.latencyMeasured ? '' : 'estimated '}${figures} on ${basis.deviceName}, accuracy drop ${measuredDropText(measured)} as measured on your data`
     : `${figures}, accuracy drop ≈${a.typical.toFixed(1)} points (${a.low.toFixed(1)}-${a.high.toFixed(1)}) on ${basis.deviceName}`;
   const summary = basis.estimated
     ? `${basis.what}: ${withAccuracy}; ${meetsAll ? 'meets every budget' : `misses: ${misses.map(explainMiss).join('; ')}`}.`
