@@ -129,6 +129,9 @@ function llmProfile(p: CalPoint): ModelProfile {
   };
 }
 
+/** The publication a point comes from (its source's repository or site). */
+const pubOf = (p: CalPoint): string => p.publication ?? p.source;
+
 async function main(): Promise<void> {
   const catalog = loadCatalog();
   const notInCatalog = onlyDevices.filter((id) => !catalog.byId(id));
@@ -391,7 +394,6 @@ async function main(): Promise<void> {
     for (const b of fitted.bounds) warnings.push(`${group.join('+')}: ${b}`);
     // Cross-validation on the training points, by publication (a whole source held out at a time: one source's
     // systematic offset is what a user meets on a new model) and by point (each predicted by a fit without it).
-    const pubOf = (p: CalPoint) => p.publication ?? p.source;
     const pubs = [...new Set(tr.map(pubOf))].sort();
     const tagged = (p: CalPoint, r: number): TaggedResidual => ({ r, runtime: p.runtime, publication: pubOf(p) });
     const byPoint = tr.length >= 2 ? tr.map((p, i) => tagged(p, Math.log(p.measuredMs / estimate(p, fit(tr.filter((_, j) => j !== i)).cal).typical))) : [];
@@ -486,7 +488,7 @@ async function main(): Promise<void> {
     // What each runtime factor rests on (the recommender states it next to a runtime change).
     shared.runtimeEvidence = Object.fromEntries([...new Set(tr.map((p) => p.runtime))].sort().map((rt) => {
       const mine = tr.filter((p) => p.runtime === rt);
-      return [rt, { points: mine.length, sources: [...new Set(mine.map((p) => p.publication ?? p.source))].sort() }];
+      return [rt, { points: mine.length, sources: [...new Set(mine.map(pubOf))].sort() }];
     }));
     shared.rangeBasis = basis === 'in-sample'
       ? `${Math.round(RANGE_COVERAGE * 100)}th percentile of the |error| pooled over every calibrated device (${residuals.length} training point: nothing of its own to cross-validate)`
