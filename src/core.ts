@@ -13,3 +13,4 @@ export { sideBySide } from './measure/verify/side-by-side';
 export { verificationFromReport, withVerification } from './planner/plan/verification';
 export { applyMeasured } from './planner/recommend/measured';
 export * as exporters from './export';
+export { readStore as readMeasurementStore, corrections as measurementCorrections } from './planner/estimate/measurements';

@@ -6,6 +6,7 @@ import { MAX_BINDING, MAX_LAYER_ROWS, MIN_BINDING, type AnalysisViewModel, type 
 import type { ModelProfile } from '../src/analyzers/profile-types';
 import { formatBytes, formatCount, formatMs, formatShape } from '../src/format-numbers';
 import { button, h, replaceChildren, type Child } from './lib/dom';
+import { latencyOrigin } from './lib/latency-origin-view';
 import { getState, post, setState, start } from './lib/vscode-api';
 import { renderChart } from './lib/chart';
 import { deployedRows, filterRows, layerRows, sortRows, type DeployedRow, type DeployedSortKey, type LayerRow, type SortKey } from './lib/layers';
@@ -357,7 +358,7 @@ function deviceCard(r: DeviceResult, device: DeviceChoice | undefined): HTMLElem
       'dl',
       { class: 'facts compact' },
       h('dt', {}, 'Latency'),
-      h('dd', { 'data-testid': 'card-latency' }, `${formatMs(e.latencyMs.typical)} ms`, h('span', { class: 'muted' }, ` (${formatMs(e.latencyMs.low)}–${formatMs(e.latencyMs.high)})`)),
+      h('dd', { 'data-testid': 'card-latency' }, `${formatMs(e.latencyMs.typical)} ms`, h('span', { class: 'muted' }, ` (${formatMs(e.latencyMs.low)}–${formatMs(e.latencyMs.high)}) `), latencyOrigin(e)),
       h('dt', {}, 'Memory'),
       h('dd', { 'data-testid': 'card-memory' }, h('span', { class: `pill ${fitsClass}`, 'data-testid': 'card-fits' }, fits), ` ${formatBytes(mem.totalBytes)}${mem.limitBytes !== null ? ` of ${formatBytes(mem.limitBytes)}` : ''}`),
       mem.flash ? h('dt', {}, 'Flash') : null,

@@ -2,6 +2,7 @@
 import type { ComparisonViewModel, DeviceResult } from '../src/protocol';
 import { formatBytes, formatCount, formatMs } from '../src/format-numbers';
 import { button, h, replaceChildren } from './lib/dom';
+import { latencyOrigin } from './lib/latency-origin-view';
 import { post, start } from './lib/vscode-api';
 import { devicePicker, verdictLabel } from './lib/devices';
 import { threadsField } from './lib/threads-field';
@@ -28,7 +29,7 @@ function cell(r: DeviceResult | undefined): HTMLElement {
   return h(
     'td',
     { 'data-testid': 'comparison-cell', 'data-device': r.device },
-    h('div', {}, h('strong', {}, `${formatMs(e.latencyMs.typical)} ms`), h('span', { class: 'muted small' }, ` ${formatMs(e.latencyMs.low)}–${formatMs(e.latencyMs.high)}`)),
+    h('div', {}, h('strong', {}, `${formatMs(e.latencyMs.typical)} ms`), h('span', { class: 'muted small' }, ` ${formatMs(e.latencyMs.low)}–${formatMs(e.latencyMs.high)} `), latencyOrigin(e)),
     h('div', { class: 'small' }, h('span', { class: `pill ${fits === false ? 'bad' : fits ? 'good' : 'warn'}` }, fits === null ? 'memory ?' : fits ? 'fits' : 'too big'), ' ', formatBytes(e.memory.totalBytes)),
     h('div', { class: 'small' }, h('span', { class: `pill ${verdict.tone}` }, verdict.label)),
   );

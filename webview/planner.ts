@@ -9,6 +9,7 @@ import type { Recommendation } from '../src/planner/types';
 import type { DeviceResult, ExportFormat, FieldError, PlannerFigures, PlannerInit, ToWebview } from '../src/protocol';
 import { formatBytes, formatCount, formatMs, formatPercent, withUnit } from '../src/format-numbers';
 import { button, h, replaceChildren, type Child } from './lib/dom';
+import { latencyOrigin } from './lib/latency-origin-view';
 import { getState, post, setState, start } from './lib/vscode-api';
 import { fieldName, getAt, matchField, parseLines, parseNumberInput, setAt, type FieldPath } from './lib/plan-path';
 import { verdictLabel } from './lib/devices';
@@ -266,7 +267,7 @@ function render(): void {
         group(
           'Runtime',
           'runtime',
-          textField(['runtime', 'name'], 'Runtime', { suggestions: runtimeSuggestions(), hint: 'A catalog runtime id of a target (the suggestions, e.g. ncnn on a Raspberry Pi) estimates that target with it: its fitted speed and, with enough published points, its own range. Other text is kept as written, and each target uses its default runtime.' }),
+          textField(['runtime', 'name'], 'Runtime', { suggestions: runtimeSuggestions(), hint: 'A catalog runtime id of a target (the suggestions, e.g. ncnn on a Raspberry Pi) estimates that target with it: its fitted speed and, where it has published points on that target, its own range. Other text is kept as written, and each target uses its default runtime.' }),
           numberField(['runtime', 'cpuThreads'], 'CPU threads', { nullable: true, hint: "Threads the runtime's CPU kernels use; empty = every core. TF Lite's Python Interpreter without num_threads uses 1." }),
           textField(['runtime', 'notes'], 'Runtime notes', { multiline: true }),
         ),
@@ -569,7 +570,7 @@ function figureCard(r: DeviceResult, budgets: { latencyMs?: number; memoryMb?: n
       'dl',
       { class: 'facts compact' },
       h('dt', {}, 'Latency'),
-      h('dd', { 'data-testid': 'figure-latency' }, `${formatMs(lat.typical)} ms (${formatMs(lat.low)}–${formatMs(lat.high)}) `, rangeMark(lat, budgets.latencyMs, 'ms')),
+      h('dd', { 'data-testid': 'figure-latency' }, `${formatMs(lat.typical)} ms (${formatMs(lat.low)}–${formatMs(lat.high)}) `, latencyOrigin(e), ' ', rangeMark(lat, budgets.latencyMs, 'ms')),
       h('dt', {}, 'Memory'),
       h('dd', { 'data-testid': 'figure-memory' }, `${formatBytes(e.memory.totalBytes)}${e.memory.limitBytes !== null ? ` of ${formatBytes(e.memory.limitBytes)}` : ''} `, e.memory.fits === false ? h('span', { class: 'pill bad' }, 'does not fit') : null, memBudget ? mark(memBudget.fits) : null),
       h('dt', {}, 'Energy'),
@@ -603,7 +604,7 @@ function recommendationBlock(top: Recommendation): HTMLElement {
     { class: 'recommendation', 'data-testid': 'recommendation' },
     h('p', {}, top.summary),
     h('ol', {}, ...top.steps.map((s) => h('li', {}, h('strong', {}, s.title), ` — ${s.why}`, s.measured ? h('span', { class: 'measured-mark', 'data-testid': 'step-measured' }, ` Measured on your data (${s.measured.date}): ${s.measured.accuracyDropPoints !== null ? `accuracy drop ${s.measured.accuracyDropPoints.toFixed(2)} points` : 'fidelity only (no labels)'}${s.measured.top1Agreement !== null ? `, top-1 agreement ${formatPercent(s.measured.top1Agreement)}` : ''}.`) : null))),
-    h('p', { class: 'small' }, `Predicted: ${withUnit(formatMs(top.predicted.latencyMs.typical), 'ms')}, ${formatBytes(top.predicted.memoryBytes)}, accuracy drop ${formatMs(top.predicted.accuracyDrop.low)}–${formatMs(top.predicted.accuracyDrop.high)} points. ${top.meetsAll ? 'Meets every budget.' : top.misses.join(' ')}`),
+    h('p', { class: 'small' }, `Predicted: ${withUnit(formatMs(top.predicted.latencyMs.typical), 'ms')}${top.predicted.latencyMeasured ? ` (measured: ${top.predicted.latencyMeasured.runs} run${top.predicted.latencyMeasured.runs === 1 ? '' : 's'} of the model as it is)` : ''}, ${formatBytes(top.predicted.memoryBytes)}, accuracy drop ${formatMs(top.predicted.accuracyDrop.low)}–${formatMs(top.predicted.accuracyDrop.high)} points. ${top.meetsAll ? 'Meets every budget.' : top.misses.join(' ')}`),
     button(same ? 'The plan uses this pipeline' : 'Use this pipeline', () => {
       setValue(['compression', 'techniques'], proposed);
       rerenderKeepingFocus('use-recommended');

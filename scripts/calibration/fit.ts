@@ -559,8 +559,16 @@ export function rangeBand(residuals: number[], pooled: number[], sources: number
   return { low: Math.exp(-half), high: Math.exp(half), half };
 }
 
-/** Training points of one runtime on a device (group) before estimates with that runtime get a range of their own (rule v6): more than PRIOR_WEIGHT, so the runtime's own residuals outweigh the pool. */
-export const RUNTIME_RANGE_MIN_POINTS = 5;
+/**
+ * Training points of one runtime on a device (group) before estimates with that runtime get a range of their own. Rule
+ * v6 asked for 5 (more than PRIOR_WEIGHT, so the runtime's own residuals outweigh the pool); rule v8
+ * (docs/calibration-candidates/2026-12-04-every-runtime-range.md) gives every runtime with a training point its own
+ * range, shrunk toward the pool as a device's is under v4; a runtime without one keeps the device's range, whose
+ * residuals include the errors of runtimes the fit had not seen.
+ */
+export const RUNTIME_RANGE_MIN_POINTS = 1;
+/** Runtime ranges resting on at least this many points bound the uncalibrated band from below (v6's threshold): one resting on fewer is mostly the pool's band or one contradicted residual, not a measure of how far an uncalibrated device can be off. */
+export const UNCALIBRATED_RUNTIME_MIN_POINTS = 5;
 
 /** A cross-validated residual r = ln(measured / estimate) with the runtime and publication of its point. */
 export interface TaggedResidual {
@@ -621,8 +629,8 @@ export interface CoverageWidth {
  * covers by being wide decides nothing; `runtimeRanges` is the same over the points of runtimes that have a range of
  * their own (the points rule v6 changes).
  */
-export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: number }[]): CoverageWidth & { runtimeRanges: CoverageWidth; byGroup: CoverageWidth[] } {
-  const all: { inside: boolean; width: number; ownRuntime: boolean; group: number }[] = [];
+export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: number }[]): CoverageWidth & { runtimeRanges: CoverageWidth; fewPointRuntimes: CoverageWidth; byGroup: CoverageWidth[] } {
+  const all: { inside: boolean; width: number; ownRuntime: boolean; fewPoints: boolean; group: number }[] = [];
   groups.forEach(({ residuals: own, sources }, g) =>
     own.forEach((x, i) => {
       const others = own.filter((_, j) => j !== i);
@@ -632,11 +640,12 @@ export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: n
         ? rangeBand(sameRuntime.map((y) => y.r), pool, publicationsOf(sameRuntime))
         : rangeBand(others.map((y) => y.r), pool, sources);
       const ownRuntime = own.filter((y) => y.runtime === x.runtime).length >= RUNTIME_RANGE_MIN_POINTS;
-      all.push({ inside: Math.abs(x.r) <= half + 1e-12, width: Math.exp(2 * half), ownRuntime, group: g });
+      const fewPoints = sameRuntime.length >= RUNTIME_RANGE_MIN_POINTS && sameRuntime.length < UNCALIBRATED_RUNTIME_MIN_POINTS;
+      all.push({ inside: Math.abs(x.r) <= half + 1e-12, width: Math.exp(2 * half), ownRuntime, fewPoints, group: g });
     }),
   );
   const of = (xs: typeof all): CoverageWidth => ({ points: xs.length, coverage: xs.filter((x) => x.inside).length / Math.max(1, xs.length), medianWidth: xs.length ? quantile(xs.map((x) => x.width), 0.5) : NaN });
-  return { ...of(all), runtimeRanges: of(all.filter((x) => x.ownRuntime)), byGroup: groups.map((_, g) => of(all.filter((x) => x.group === g))) };
+  return { ...of(all), runtimeRanges: of(all.filter((x) => x.ownRuntime)), fewPointRuntimes: of(all.filter((x) => x.fewPoints)), byGroup: groups.map((_, g) => of(all.filter((x) => x.group === g))) };
 }
 
 /** One (device, publication) pair of the single-source simulation: the device fitted on that publication alone. */

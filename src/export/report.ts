@@ -7,7 +7,7 @@
  * blanks; table cells carry the formatted text and, for numbers, the raw value in the column's unit (Excel stores
  * those as numbers). No `vscode` import, no document library import: this module is cheap to load.
  */
-import { rangeVerdict } from '../planner/budget-range';
+import { rangeVerdict, type RangeVerdict } from '../planner/budget-range';
 import type { PlanDocument } from '../planner/plan';
 import { explainDeployed } from '../planner/estimate/explain';
 import type { Budgets, DeviceEstimate, Range, Recommendation, Technique } from '../planner/types';
@@ -221,17 +221,28 @@ function group(into: Block[], heading: string, blocks: (Block | null)[]): void {
 
 const mb = (bytes: number): number => bytes / BYTES_PER_MB;
 
-/** good: even the high figure meets the budget; warn: only the typical one does; bad: not even the typical one (rangeVerdict). */
+/**
+ * good: even the high figure meets the budget; bad: even the low one misses it; warn: the budget lies inside the range,
+ * which the estimate does not decide (rangeVerdict, the planner's "not decided").
+ */
 function latencyTone(r: Range, budget: number | undefined): Tone | undefined {
   if (budget === undefined || !isKnown(r)) return undefined;
   const v = rangeVerdict(r, budget);
-  return v === 'within' ? 'good' : v === 'undecided-met' ? 'warn' : 'bad';
+  return v === 'within' ? 'good' : v === 'over' ? 'bad' : 'warn';
 }
+
+/** The words of a latency verdict, the same in every export and in the spreadsheet's formula (xlsx.ts). */
+export const LATENCY_VERDICT_WORDS: Record<RangeVerdict, string> = {
+  within: 'yes',
+  over: 'no',
+  'undecided-met': 'not decided (typical meets)',
+  'undecided-missed': 'not decided (typical misses)',
+};
 
 function latencyVerdictText(r: Range, budget: number | undefined): string {
   if (budget === undefined) return 'no budget';
   if (!isKnown(r)) return 'unknown';
-  return { good: 'yes', warn: 'at risk', bad: 'no' }[latencyTone(r, budget)!];
+  return LATENCY_VERDICT_WORDS[rangeVerdict(r, budget)];
 }
 
 const VERDICT_TEXT: Record<DeviceEstimate['compatibility']['verdict'], string> = {
@@ -572,7 +583,7 @@ function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
     text: c(
       `Latency, memory and energy of ${doc.plan.model.name || 'the model'} on each selected device, as estimated before compression at the precision shown. ` +
         'Each figure is a range (low–high) around a typical value.' +
-        (budgets.latencyMs !== undefined ? ` The latency budget is ${fmtNum(budgets.latencyMs)} ms: "yes" means even the high estimate meets it, "at risk" that only the typical one does.` : ''),
+        (budgets.latencyMs !== undefined ? ` The latency budget is ${fmtNum(budgets.latencyMs)} ms: "yes" means even the high estimate meets it, "no" that even the low one misses it, "not decided" that the budget lies inside the range (the typical figure meets or misses it, the estimate does not decide; a measurement on the device does).` : ''),
     ),
   });
   blocks.push({ kind: 'chart', chart: 'latency' });

@@ -8,7 +8,8 @@
 import ExcelJS from 'exceljs';
 import type { PlanDocument } from '../planner/plan';
 import { BYTES_PER_MB } from './format';
-import { buildReport, headerText, type Block, type Cell, type Column, type Report, type TableBlock, type Tone } from './report';
+import { buildReport, headerText, LATENCY_VERDICT_WORDS as W, type Block, type Cell, type Column, type Report, type TableBlock, type Tone } from './report';
+import { rangeVerdict } from '../planner/budget-range';
 
 type Sheet = ExcelJS.Worksheet;
 
@@ -69,8 +70,9 @@ function formulaFor(col: Column, f: FormulaContext): { formula: string; result: 
     case 'latencyVerdict':
       if (!est || !Number.isFinite(est.latencyMs.typical)) return null;
       return {
-        formula: `IF(ISNUMBER(Budget_latency_ms),IF(${at('latHigh')}<=Budget_latency_ms,"yes",IF(${at('latTyp')}<=Budget_latency_ms,"at risk","no")),"no budget")`,
-        result: lat === undefined ? 'no budget' : est.latencyMs.high <= lat ? 'yes' : est.latencyMs.typical <= lat ? 'at risk' : 'no',
+        // rangeVerdict as a formula, so the verdict follows an edited budget.
+        formula: `IF(ISNUMBER(Budget_latency_ms),IF(${at('latHigh')}<=Budget_latency_ms,"${W.within}",IF(${at('latLow')}>Budget_latency_ms,"${W.over}",IF(${at('latTyp')}<=Budget_latency_ms,"${W['undecided-met']}","${W['undecided-missed']}"))),"no budget")`,
+        result: lat === undefined ? 'no budget' : W[rangeVerdict(est.latencyMs, lat)],
       };
     case 'memoryFitsDevice': {
       if (!est) return null;
@@ -132,20 +134,20 @@ function writeTable(ws: Sheet, t: TableBlock, startRow: number, report: Report, 
   return lastRow + 2;
 }
 
-/** Colours yes / no / at risk cells by rule (so they follow formula results) and draws data bars on key figures. */
+/** Colours yes / no / not decided cells by rule (so they follow formula results) and draws data bars on key figures. */
 function addVerdictFormatting(ws: Sheet, t: TableBlock, first: number, last: number): void {
   if (!t.rows.length) return;
   t.columns.forEach((c, i) => {
     const L = colLetter(i + 1);
     const ref = `${L}${first}:${L}${last}`;
     if (c.formula === 'latencyVerdict' || c.formula === 'memoryFitsDevice') {
-      const rule = (text: string, tone: Tone, priority: number): ExcelJS.ConditionalFormattingRule => ({
+      const rule = (formula: string, tone: Tone, priority: number): ExcelJS.ConditionalFormattingRule => ({
         type: 'expression',
         priority,
-        formulae: [`${L}${first}="${text}"`],
+        formulae: [formula],
         style: { font: { color: { argb: TONE_FONT[tone] } }, fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: TONE_FILL[tone] } } },
       });
-      ws.addConditionalFormatting({ ref, rules: [rule('yes', 'good', 1), rule('no', 'bad', 2), rule('at risk', 'warn', 3)] });
+      ws.addConditionalFormatting({ ref, rules: [rule(`${L}${first}="yes"`, 'good', 1), rule(`${L}${first}="no"`, 'bad', 2), rule(`LEFT(${L}${first},11)="not decided"`, 'warn', 3)] });
     }
     if (c.formula === 'latencyMargin' || c.formula === 'memoryBudgetMargin') {
       ws.addConditionalFormatting({

@@ -7,9 +7,9 @@ import * as vscode from 'vscode';
 import * as path from 'path';
 import type { AnalysisResult } from '../analyzers/profile-types';
 import { bindingsProblems, parseFromWebview, type AnalysisViewModel, type BenchmarkAvailability, type DeviceChoice, type FromWebview, type RuntimeChoices, type ToWebview } from '../protocol';
-import { analyze, deviceChoices, estimateAll, forget, knownDevices, loadCore, withRuntimeChoice } from './core';
+import { analyze, deviceChoices, estimateAll, forget, knownDevices, loadCore, measurementsFrom, withRuntimeChoice } from './core';
 import { log, errorText, showError } from './log';
-import { displayPath, inWorkspace, isPackage } from './workspace';
+import { displayPath, inWorkspace, isPackage, measurementsStoreFor } from './workspace';
 import { runBenchmark } from './benchmark';
 import { bindingsFor, onDidChangeBindings, setBindings } from './bindings-store';
 import { verifyAvailability, VerifyRunner } from './verify';
@@ -136,7 +136,7 @@ export class AnalysisController implements vscode.Disposable {
             this.result = result;
             this.devices = await deviceChoices();
             this.selected = knownDevices(this.selected, this.devices);
-            const results = await estimateAll(result, this.selected, { cpuThreads: this.cpuThreads ?? undefined, runtimes: this.runtimes });
+            const results = await estimateAll(result, this.selected, { cpuThreads: this.cpuThreads ?? undefined, runtimes: this.runtimes, measurements: await measurementsFrom(measurementsStoreFor(this.uri)) });
             if (gen !== this.generation || this.disposed) return;
             this.post({ type: 'analysis/result', view: this.viewModel(result, results) });
           } catch (e) {
@@ -265,7 +265,7 @@ export class AnalysisController implements vscode.Disposable {
     this.selected = knownDevices(ids, this.devices);
     const cpuThreads = this.cpuThreads;
     const runtimes = this.runtimes;
-    const results = await estimateAll(this.result, this.selected, { cpuThreads: cpuThreads ?? undefined, runtimes });
+    const results = await estimateAll(this.result, this.selected, { cpuThreads: cpuThreads ?? undefined, runtimes, measurements: await measurementsFrom(measurementsStoreFor(this.uri)) });
     if (this.state?.type === 'analysis/result') {
       this.state = { type: 'analysis/result', view: { ...this.state.view, selectedDevices: this.selected, cpuThreads, runtimes, results } };
     }

@@ -5,11 +5,11 @@
 import * as vscode from 'vscode';
 import type { AnalysisResult } from '../analyzers/profile-types';
 import { parseFromWebview, type ComparisonModel, type ComparisonViewModel, type DeviceChoice, type RuntimeChoices, type ToWebview } from '../protocol';
-import { analyze, deviceChoices, estimateAll, knownDevices, withRuntimeChoice } from './core';
+import { analyze, deviceChoices, estimateAll, knownDevices, measurementsFrom, withRuntimeChoice } from './core';
 import { configuredDevices } from './analysis-view';
 import { webviewHtml, webviewOptions } from './html';
 import { errorText, log } from './log';
-import { displayPath } from './workspace';
+import { displayPath, measurementsStoreFor } from './workspace';
 
 export const COMPARISON_VIEW_TYPE = 'edgePlanner.comparison';
 
@@ -53,7 +53,7 @@ export async function showComparison(extensionUri: vscode.Uri, uris: vscode.Uri[
         params: m.params,
         macs: m.macs,
         weightBytes: m.weightBytes,
-        results: await estimateAll(e.result, selected, { withLayers: false, cpuThreads: cpuThreads ?? undefined, runtimes }),
+        results: await estimateAll(e.result, selected, { withLayers: false, cpuThreads: cpuThreads ?? undefined, runtimes, measurements: await measurementsFrom(measurementsStoreFor(e.uri)) }),
       });
     }
     return { title, models, devices, selectedDevices: selected, cpuThreads, runtimes };

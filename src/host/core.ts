@@ -3,6 +3,7 @@
  * loads none of them — not the analyzers, not the exporters, never onnxruntime-node.
  * Analysis results are cached per file (path + size + mtime + bindings).
  */
+import * as vscode from 'vscode';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { AnalysisResult, AnalyzeOptions } from '../analyzers/profile-types';
@@ -10,6 +11,7 @@ import type { Budgets, ComputePrecision, DeviceEstimate, RecommendationResult } 
 import { boundedLayers, type DeviceChoice, type DeviceResult, type RuntimeChoices } from '../protocol';
 import type { PlanVerification } from '../planner/plan/verification';
 import type { DeploymentPlan } from '../planner/plan';
+import type { DeviceCorrection } from '../planner/estimate/measurements';
 import { log } from './log';
 
 type Core = typeof import('../core');
@@ -114,16 +116,55 @@ export function knownDevices(wanted: readonly string[], devices: readonly Device
   return out;
 }
 
+type Corrections = ReadonlyMap<string, DeviceCorrection>;
+const stores = new Map<string, { key: string; corrections: Corrections | undefined }>();
+const reported = new Set<string>();
+
+/**
+ * The user's own runs (edgeplan measure) from a workspace folder's store, as the CLI applies them: per-device
+ * corrections, and the runs of the very configuration an estimate is for in place of its latency. Read again when the
+ * file changes; no store means nothing measured. A store that cannot be read is reported once (the estimates go on
+ * uncorrected and say nothing measured), never a failed view.
+ */
+export async function measurementsFrom(store: string | undefined): Promise<Corrections | undefined> {
+  if (!store) return undefined;
+  let key: string;
+  try {
+    const st = fs.statSync(store);
+    key = `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+  const hit = stores.get(store);
+  if (hit && hit.key === key) return hit.corrections;
+  const { readMeasurementStore, measurementCorrections } = await loadCore();
+  let corrections: Corrections | undefined;
+  try {
+    const c = measurementCorrections(readMeasurementStore(store));
+    corrections = c.size ? c : undefined;
+    log.info(`measurements: ${store} has runs for ${c.size} device(s)${c.size ? ` (${[...c.keys()].join(', ')})` : ''}`);
+  } catch (e) {
+    const message = `Your measurements (${store}) cannot be read: ${(e as Error).message}. Estimates are shown without them.`;
+    log.warn(message);
+    if (!reported.has(`${store}@${key}`)) {
+      reported.add(`${store}@${key}`);
+      void vscode.window.showWarningMessage(message);
+    }
+  }
+  stores.set(store, { key, corrections });
+  return corrections;
+}
+
 /** Estimates per device; a device that fails gets its error instead of an estimate. */
 export async function estimateAll(
   result: AnalysisResult,
   deviceIds: readonly string[],
-  opts: { budgets?: Budgets; precision?: ComputePrecision; withLayers?: boolean; cpuThreads?: number; runtimes?: Readonly<Record<string, string>> } = {},
+  opts: { budgets?: Budgets; precision?: ComputePrecision; withLayers?: boolean; cpuThreads?: number; runtimes?: Readonly<Record<string, string>>; measurements?: Corrections } = {},
 ): Promise<DeviceResult[]> {
   const { estimateDevice, cpuThreadsFor } = await loadCore();
   return deviceIds.map((device) => {
     try {
-      const est: DeviceEstimate = estimateDevice(result.model, device, { precision: opts.precision, runtime: opts.runtimes?.[device], budgets: opts.budgets ?? {}, ...cpuThreadsFor(device, opts.cpuThreads) });
+      const est: DeviceEstimate = estimateDevice(result.model, device, { precision: opts.precision, runtime: opts.runtimes?.[device], budgets: opts.budgets ?? {}, corrections: opts.measurements, measuredModel: result.model.file, ...cpuThreadsFor(device, opts.cpuThreads) });
       const l = est.latencyMs;
       if (![l.low, l.typical, l.high, est.memory.totalBytes].every(Number.isFinite)) {
         // No compute graph (weights-only formats) or an unknown shape: there is no honest number to show.
@@ -146,9 +187,14 @@ export async function estimateAll(
 }
 
 /** The recommendation, with the plan's measured steps marked and re-ranked on them (see recommend/measured.ts). */
-export async function recommendFor(result: AnalysisResult, deviceId: string, budgets: Budgets, verification?: PlanVerification[], cpuThreads?: number, runtime?: string): Promise<RecommendationResult> {
+export async function recommendFor(
+  result: AnalysisResult,
+  deviceId: string,
+  budgets: Budgets,
+  opts: { verification?: PlanVerification[]; cpuThreads?: number; runtime?: string; measurements?: Corrections } = {},
+): Promise<RecommendationResult> {
   const { recommend, applyMeasured } = await loadCore();
-  return applyMeasured(recommend(result.model, deviceId, budgets, { cpuThreads, runtime }), verification);
+  return applyMeasured(recommend(result.model, deviceId, budgets, { cpuThreads: opts.cpuThreads, runtime: opts.runtime, corrections: opts.measurements, measuredModel: result.model.file }), opts.verification);
 }
 
 /** The runtime per target a plan is estimated for (its runtime.name where that is one of the target's runtime ids). */

@@ -21,14 +21,14 @@ import {
   type TechniqueChoice,
   type ToWebview,
 } from '../protocol';
-import { analyze, deviceChoices, estimateAll, knownDevices, loadCore, planRuntimes, recommendFor } from './core';
+import { analyze, deviceChoices, estimateAll, knownDevices, loadCore, measurementsFrom, planRuntimes, recommendFor } from './core';
 import { configuredDevices } from './analysis-view';
 import { webviewHtml, webviewOptions } from './html';
 import { errorText, log, showError } from './log';
 import { checkPlan } from './plan-errors';
 import { Debouncer, planFileFor, writeFileAtomic } from './plan-files';
 import { isRegularFile, MAX_JSON_FILE_BYTES, readRegularFile } from '../fs-util';
-import { requireWorkspaceModel, type WorkspaceFile } from './workspace';
+import { MEASUREMENTS_STORE, requireWorkspaceModel, type WorkspaceFile } from './workspace';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
 import { bindingsFor, onDidChangeBindings, restoredBindings, setBindings } from './bindings-store';
 import { verifyAvailability, VerifyRunner } from './verify';
@@ -158,9 +158,22 @@ export class PlannerController {
     this.bindingsListener = onDidChangeBindings((key) => {
       if (key === model.uri.toString() && !this.disposed) void this.rebind();
     });
+    // A run recorded with `edgeplan measure` (in a terminal, beside the editor) changes the figures: recompute.
+    this.storeWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(model.folder, MEASUREMENTS_STORE.split(path.sep).join('/')));
+    const onStore = (): void => {
+      if (!this.disposed && this.plan) this.estimator.schedule();
+    };
+    this.storeWatcher.onDidCreate(onStore);
+    this.storeWatcher.onDidChange(onStore);
+    this.storeWatcher.onDidDelete(onStore);
   }
 
   private readonly bindingsListener: vscode.Disposable;
+  private readonly storeWatcher: vscode.FileSystemWatcher;
+  /** This workspace folder's measurements store (edgeplan measure's default when run from the folder). */
+  private get store(): string {
+    return path.join(this.model.folder.uri.fsPath, MEASUREMENTS_STORE);
+  }
 
   get isActive(): boolean {
     return this.panel.active;
@@ -286,7 +299,7 @@ export class PlannerController {
     }
     const targets = knownDevices(configuredDevices(), this.devices);
     const { buildPlanDocument } = await loadCore();
-    const doc = buildPlanDocument({ analysis, modelFile: this.model.rel, deviceIds: targets.length ? targets : this.devices.slice(0, 1).map((d) => d.id) });
+    const doc = buildPlanDocument({ analysis, modelFile: this.model.rel, deviceIds: targets.length ? targets : this.devices.slice(0, 1).map((d) => d.id), corrections: await measurementsFrom(this.store) });
     return { plan: doc.plan, from: 'new' };
   }
 
@@ -313,11 +326,12 @@ export class PlannerController {
     if (targets.length === 0) return { seq, results: [], recommendation: null, error: 'Choose at least one target device to see estimates.' };
     try {
       const runtimes = await planRuntimes(plan, targets);
-      const results = await estimateAll(this.analysis, targets, { budgets: plan.budgets, withLayers: false, cpuThreads: plan.runtime.cpuThreads, runtimes });
+      const measurements = await measurementsFrom(this.store);
+      const results = await estimateAll(this.analysis, targets, { budgets: plan.budgets, withLayers: false, cpuThreads: plan.runtime.cpuThreads, runtimes, measurements });
       let recommendation = null;
       let error: string | undefined;
       try {
-        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets, plan.verification, plan.runtime.cpuThreads, runtimes[targets[0]]);
+        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets, { verification: plan.verification, cpuThreads: plan.runtime.cpuThreads, runtime: runtimes[targets[0]], measurements });
       } catch (e) {
         error = `No recommendation: ${errorText(e)}`;
         log.warn(`recommendation for ${targets[0]} failed: ${errorText(e)}`);
@@ -477,6 +491,7 @@ export class PlannerController {
     this.verifier.cancel();
     this.estimator.cancel();
     this.bindingsListener.dispose();
+    this.storeWatcher.dispose();
     this.disposed = true;
     if (open.get(this.planPath) === this) open.delete(this.planPath);
   }

@@ -44,6 +44,15 @@ export function inWorkspace(uri: vscode.Uri): WorkspaceFile | undefined {
   return { uri, folder, rel: rel.split(path.sep).join('/') };
 }
 
+/** Where `edgeplan measure` keeps the user's runs, relative to the folder it is run from (the CLI's default store). */
+export const MEASUREMENTS_STORE = path.join('.edgeplan', 'measurements.json');
+
+/** The measurements store of the workspace folder holding `uri` (what the CLI reads when run from that folder), or undefined outside the workspace. */
+export function measurementsStoreFor(uri: vscode.Uri): string | undefined {
+  const f = inWorkspace(uri);
+  return f ? path.join(f.folder.uri.fsPath, MEASUREMENTS_STORE) : undefined;
+}
+
 /** The path to show for a file: workspace-relative when inside, else the full path. */
 export function displayPath(uri: vscode.Uri): string {
   return inWorkspace(uri)?.rel ?? (uri.scheme === 'file' ? uri.fsPath : uri.toString());

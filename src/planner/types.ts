@@ -115,6 +115,8 @@ export interface DeviceEstimate {
   latencyMs: Range;
   /** Present when latencyMs is the user's own runs of this very configuration (edgeplan measure), not an estimate. */
   latencyMeasured?: { runs: number };
+  /** Present when latencyMs is still an estimate, scaled by the user's runs of other configurations on the device (their measured / estimated ratio). */
+  latencyCorrected?: { runs: number; factor: number };
   /**
    * What latencyMs means: per-inference (default), per-token (LLM decode of a weights-only file),
    * lower-bound (some layer costs unknown), unknown (not estimable: the figures are NaN, printed as null).

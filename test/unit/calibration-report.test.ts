@@ -241,33 +241,42 @@ test('rangeRuleCheck: each residual against the range the rule gives without it;
   assert.equal(c.points, 3);
   assert.ok(Math.abs(c.coverage - 2 / 3) < 1e-12);
   assert.ok(Math.abs(c.medianWidth - Math.exp(0.6)) < 1e-9);
-  assert.equal(c.runtimeRanges.points, 0, 'no runtime with enough points for a range of its own');
+  // Rule v8: A's two points share a runtime, so each is judged by that runtime's range from the other (one point,
+  // one publication: floored at the pool's band, 0.3 here as well); B's lone point by its device's range.
+  assert.equal(c.runtimeRanges.points, 3, 'every runtime with a point has a range of its own');
+  assert.equal(c.fewPointRuntimes.points, 2, 'the points judged by a runtime range resting on 1 to 4 others');
+  assert.deepEqual(c.byGroup.map((g) => [g.points, g.coverage]), [[2, 1], [1, 0]]);
 });
 
-test('runtimeBands and rangeRuleCheck (rule v6): a runtime with at least 5 residuals on a device gets its own range; one runtime\'s contradictions do not widen another\'s', () => {
+test('runtimeBands and rangeRuleCheck (rules v6, v8): every runtime with a point on a device gets its own range, shrunk toward the pool; one runtime\'s contradictions widen its own range, not another\'s', () => {
   const pooled = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0].map((v, i) => (i % 2 ? -v : v));
   const tag = (r: number, runtime: string, publication: string) => ({ r, runtime, publication });
-  // Six tight XNNPACK residuals from two publications, two contradictory OpenVINO ones.
-  const own = [0.05, -0.05, 0.1, -0.1, 0.05, 0.1].map((r, i) => tag(r, 'xnnpack', i % 2 ? 'a' : 'b')).concat([tag(1.5, 'openvino', 'c'), tag(-1.4, 'openvino', 'c')]);
-  assert.equal(RUNTIME_RANGE_MIN_POINTS, 5);
+  // Six tight XNNPACK residuals from two publications, two contradictory OpenVINO ones, one NCNN one.
+  const own = [0.05, -0.05, 0.1, -0.1, 0.05, 0.1].map((r, i) => tag(r, 'xnnpack', i % 2 ? 'a' : 'b')).concat([tag(1.5, 'openvino', 'c'), tag(-1.4, 'openvino', 'c'), tag(0.2, 'ncnn', 'd')]);
+  assert.equal(RUNTIME_RANGE_MIN_POINTS, 1);
   const bands = runtimeBands(own, pooled);
-  assert.deepEqual(Object.keys(bands), ['xnnpack'], 'OpenVINO has 2 points: it keeps the device range');
-  assert.equal(bands.xnnpack.points, 6);
-  assert.equal(bands.xnnpack.sources, 2);
+  assert.deepEqual(Object.keys(bands), ['ncnn', 'openvino', 'xnnpack']);
+  assert.deepEqual([bands.xnnpack.points, bands.xnnpack.sources, bands.openvino.points, bands.ncnn.points], [6, 2, 2, 1]);
   // Rule v5 on the six XNNPACK residuals alone (two publications: no floor).
   assert.equal(bands.xnnpack.half, rangeBand([0.05, -0.05, 0.1, -0.1, 0.05, 0.1], pooled, 2).half);
-  const device = rangeBand(own.map((x) => x.r), pooled, 3).half;
+  const device = rangeBand(own.map((x) => x.r), pooled, 4).half;
   assert.ok(bands.xnnpack.half < device, `xnnpack x${Math.exp(2 * bands.xnnpack.half)} narrower than the device's x${Math.exp(2 * device)}`);
+  // OpenVINO's two residuals (weight 1 each) and the pool (0.4 each): 0.85 x 6 = 5.1 is reached at 1.5, its own.
+  assert.equal(bands.openvino.half, 1.5);
+  assert.ok(bands.openvino.half > device, 'its contradiction is its own range\'s, wider than the device\'s');
+  // One point near the pool's middle: the pool's band (one publication, floored there).
+  assert.equal(bands.ncnn.half, predictionBand([], pooled).half);
   // From one publication: floored at the pool's band, as rule v5 floors a single-publication device.
   const single = runtimeBands(own.map((x) => ({ ...x, publication: 'a' })), pooled);
   assert.equal(single.xnnpack.half, predictionBand([], pooled).half);
-  // The nested check applies the rule as estimates do: an XNNPACK point left out keeps 5 XNNPACK others, so it is
-  // judged against their range; an OpenVINO point against the device's range from its 7 other residuals.
-  const check = rangeRuleCheck([{ residuals: own, sources: 3 }, { residuals: pooled.map((r, i) => tag(r, `runtime-${i}`, 'z')), sources: 1 }]);
-  assert.equal(check.runtimeRanges.points, 6);
-  assert.equal(check.runtimeRanges.coverage, 1);
-  assert.ok(check.runtimeRanges.medianWidth < check.medianWidth + 1e-9);
+  // The nested check applies the rule as estimates do: a point left out is judged by its runtime's range from that
+  // runtime's other points where there are any (XNNPACK 5 others, OpenVINO 1 other), else by its device's range
+  // (NCNN: its only point).
+  const check = rangeRuleCheck([{ residuals: own, sources: 4 }, { residuals: pooled.map((r, i) => tag(r, `runtime-${i}`, 'z')), sources: 1 }]);
   assert.equal(check.points, own.length + pooled.length);
+  assert.equal(check.fewPointRuntimes.points, 2, 'the two OpenVINO points, each with one other');
+  assert.equal(check.fewPointRuntimes.coverage, 0.5, '-1.4 lies inside the range 1.5 gives, 1.5 outside the one -1.4 gives');
+  assert.equal(check.byGroup[0].points, own.length);
 });
 
 test('rangeBand (rule v5): a device resting on one publication is never narrower than the pooled band; two or more sources keep rule v4', () => {

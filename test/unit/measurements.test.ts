@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseBenchmarkLog, addMeasurement, readStore, corrections, correctionFor, MeasurementError } from '../../src/planner/estimate/measurements';
 import { tempDir } from '../support/shared';
+import { latencyOriginText } from '../../webview/lib/latency-origin';
 
 test('TFLite benchmark_model log: the steady-state average in microseconds', () => {
   const log = [
@@ -68,6 +69,14 @@ test('edgeplan measure stores a measurement and estimate/plan then agree with it
   assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--precision', 'int8', '--measurements', store, '--json'], io), 0);
   const int8 = JSON.parse(out.pop() as string).estimates[0];
   assert.ok(int8.latencyMs.low < int8.latencyMs.typical && int8.assumptions.some((a: string) => /^Corrected by your 1 measurement on this device with xnnpack/.test(a)), int8.assumptions.join('\n'));
+  // Each says what it is, in the fields the views label it by (webview/lib/latency-origin.ts).
+  assert.deepEqual([est.latencyMeasured, est.latencyCorrected], [{ runs: 1 }, undefined]);
+  assert.equal(int8.latencyMeasured, undefined);
+  assert.equal(int8.latencyCorrected.runs, 1);
+  assert.ok(Math.abs(int8.latencyCorrected.factor - rec.factor) < 1e-9);
+  assert.equal(latencyOriginText(est), 'measured (1 run)');
+  assert.equal(latencyOriginText(int8), `estimate corrected by your 1 run (x${rec.factor.toFixed(2)})`);
+  assert.equal(latencyOriginText({}), 'estimate');
   assert.equal(await main(['measure', sample, '--device', 'rpi5', '--store', store], io), 2, 'needs --latency-ms or --log');
   assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--measurements', path.join(dir, 'missing.json')], io), 1);
 });
@@ -124,16 +133,18 @@ test('--runtime: estimate uses that runtime\'s fitted speed and range, measure c
   // NCNN's fitted factor divides the whole graph time: the typical estimates differ by the two runtimes' factors.
   const expected = rpi5.runtimeFactors.xnnpack / rpi5.runtimeFactors.ncnn;
   assert.ok(Math.abs(ncnn.latencyMs.typical / byDefault.latencyMs.typical - expected) < 1e-6, `${ncnn.latencyMs.typical} / ${byDefault.latencyMs.typical} vs ${expected}`);
-  // ExecuTorch (the Arm harness's 5 training points) has a range of its own on the Pi 5 (rule v6); LiteRT's XNNPACK
-  // (4 points) and NCNN (1) take the device's.
+  // ExecuTorch (the Arm harness's 5 training points), LiteRT's XNNPACK (4) and NCNN (1) have ranges of their own on
+  // the Pi 5 (rules v6, v8); PyTorch, without a published Pi 5 point, takes the device's.
   const executorch = await estimate(['--runtime', 'executorch']);
   assert.equal(executorch.runtime, 'executorch');
   assert.ok(rpi5.runtimeRanges?.executorch, 'calibration.json gives the Pi 5\'s ExecuTorch a range of its own');
   assert.ok(Math.abs(executorch.latencyMs.high / executorch.latencyMs.typical - rpi5.runtimeRanges!.executorch.high) < 1e-9);
   assert.ok(Math.abs(executorch.latencyMs.typical / byDefault.latencyMs.typical - rpi5.runtimeFactors.xnnpack / rpi5.runtimeFactors.executorch) < 1e-6, 'ExecuTorch and LiteRT have factors of their own');
-  assert.equal(rpi5.runtimeRanges?.xnnpack, undefined);
-  assert.ok(Math.abs(xnnpack.latencyMs.high / xnnpack.latencyMs.typical - rpi5.range.high) < 1e-9);
-  assert.ok(Math.abs(ncnn.latencyMs.high / ncnn.latencyMs.typical - rpi5.range.high) < 1e-9);
+  assert.ok(Math.abs(xnnpack.latencyMs.high / xnnpack.latencyMs.typical - rpi5.runtimeRanges!.xnnpack.high) < 1e-9);
+  assert.ok(Math.abs(ncnn.latencyMs.high / ncnn.latencyMs.typical - rpi5.runtimeRanges!.ncnn.high) < 1e-9);
+  assert.equal(rpi5.runtimeRanges?.pytorch, undefined);
+  const pytorch = await estimate(['--runtime', 'pytorch']);
+  assert.ok(Math.abs(pytorch.latencyMs.high / pytorch.latencyMs.typical - rpi5.range.high) < 1e-9, 'a runtime without a published point: the device\'s range');
   // A runtime the device does not offer: refused, naming the device's runtimes.
   assert.equal(await main(['estimate', sample, '--device', 'rpi5,coral-usb', '--runtime', 'ncnn'], io), 1);
   assert.match(out.join('\n'), /--runtime ncnn is not a runtime of coral-usb; its runtimes: libedgetpu-std/);

@@ -211,7 +211,7 @@ export function runsOf(c: DeviceCorrection, config: EstimatedConfiguration, defa
  * their min..max — labelled as measured, and energy is power × that latency. Otherwise (correctionFor its runtime)
  * latency and energy are scaled by the factor; the range keeps at least the measurements' own spread.
  */
-export function applyCorrection<E extends { runtime: string; precision: string; latencyMs: Range; latencyMeasured?: { runs: number }; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, c: DeviceCorrection, defaultRuntime: string, measured?: { modelFile: string; cpuThreads?: number }): E {
+export function applyCorrection<E extends { runtime: string; precision: string; latencyMs: Range; latencyMeasured?: { runs: number }; latencyCorrected?: { runs: number; factor: number }; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, c: DeviceCorrection, defaultRuntime: string, measured?: { modelFile: string; cpuThreads?: number }): E {
   const exact = measured ? runsOf(c, { ...measured, precision: estimate.precision, runtime: estimate.runtime }, defaultRuntime) : [];
   if (exact.length) return asMeasured(estimate, exact, path.basename(measured!.modelFile));
   const k = correctionFor(c, estimate.runtime, defaultRuntime);
@@ -221,6 +221,7 @@ export function applyCorrection<E extends { runtime: string; precision: string; 
   return {
     ...estimate,
     latencyMs: scale(estimate.latencyMs),
+    latencyCorrected: { runs: k.points, factor: f },
     energyMj: estimate.energyMj ? scale(estimate.energyMj) : null,
     layers: estimate.layers.map((l) => ({ ...l, ms: l.ms * f })),
     assumptions: [

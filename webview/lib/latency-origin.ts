@@ -1,0 +1,26 @@
+/**
+ * What a latency figure is, said next to it: the user's own runs of this very configuration (edgeplan measure), an
+ * estimate scaled by their runs of other configurations on the device, or an estimate. Measured and predicted figures
+ * are never shown alike. No DOM here (latency-origin-view.ts draws it).
+ */
+export interface LatencyOrigin {
+  latencyMeasured?: { runs: number };
+  latencyCorrected?: { runs: number; factor: number };
+}
+
+const runs = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
+
+export function latencyOriginText(e: LatencyOrigin): string {
+  if (e.latencyMeasured) return `measured (${runs(e.latencyMeasured.runs)})`;
+  if (e.latencyCorrected) return `estimate corrected by your ${runs(e.latencyCorrected.runs)} (x${e.latencyCorrected.factor.toFixed(2)})`;
+  return 'estimate';
+}
+
+/** The tooltip that says where the figure came from. */
+export function latencyOriginTitle(e: LatencyOrigin): string {
+  return e.latencyMeasured
+    ? 'Your own runs of this model in this configuration (same file, precision, runtime and threads), recorded with edgeplan measure: low, geometric mean and high of the runs.'
+    : e.latencyCorrected
+      ? 'Estimated, then multiplied by the measured / estimated ratio of your runs on this device (edgeplan measure); the range keeps at least their spread.'
+      : 'Estimated from the model and the device catalog; no run of yours on this device is recorded in .edgeplan/measurements.json.';
+}
