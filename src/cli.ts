@@ -36,7 +36,7 @@ Usage:
       folded into each (--json always carries every layer and its "from" nodes). --threads N: the threads your
       runtime's CPU kernels use (default every core; TF Lite's Python Interpreter without num_threads uses 1).
       --runtime ID: the runtime you deploy with (one every device offers; "edgeplan devices" lists them; default
-      each device's own), with its fitted speed and, where it has enough published points, its own range.
+      each device's own), with its fitted speed and, where it has published points on the device, its own range.
   edgeplan devices [--json]
       List the hardware catalog, every figure with its public source.
   edgeplan plan MODEL --device ID[,ID...] [--latency-ms N] [--memory-mb N] [--power-w N] [--energy-mj N]

@@ -202,8 +202,8 @@ function contextOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
 const uncalibratedRange = (): { low: number; high: number } => loadCalibration().uncalibratedRange ?? loadPriors().uncalibratedRange;
 
 /**
- * The range a calibrated estimate gets: the runtime's own (`own`) where it has enough published points on the device
- * (rule v6, calibration.json runtimeRanges), else the device's.
+ * The range a calibrated estimate gets: the runtime's own (`own`) where it has published points on the device (rules
+ * v6, v8; calibration.json runtimeRanges), else the device's.
  */
 function calibratedRange(cal: DeviceCalibration, runtime: string): { low: number; high: number; basis: string | null; own: RuntimeRange | null } {
   const own = cal.runtimeRanges?.[runtime] ?? null;
