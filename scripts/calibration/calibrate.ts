@@ -482,7 +482,7 @@ async function main(): Promise<void> {
         // Its points with their whole publication left out, against this range (what the device's by-source figure
         // says for all of its runtimes together).
         bySource: (({ points, medianAbsLogError, coverage }) => ({ points, medianAbsLogError, coverage }))(summarize(asResults(bySource.filter((x) => x.runtime === runtime), g, group[0]))),
-        basis: `${Math.round(RANGE_COVERAGE * 100)}th percentile of |error| over the ${b.points} residuals of its ${runtime} points cross-validated by point (${b.sources} publication${b.sources === 1 ? '' : 's'}), mixed with every device's (weight ${PRIOR_WEIGHT} points)${b.sources < 2 ? '; from a single publication, so never narrower than the pooled band' : ''}; the device's other runtimes get x${round4(Math.exp(-half))} .. x${round4(Math.exp(half))}`,
+        basis: `${Math.round(RANGE_COVERAGE * 100)}th percentile of |error| over the ${b.points} residual${b.points === 1 ? "" : "s"} of its ${runtime} point${b.points === 1 ? "" : "s"} cross-validated by point (${b.sources} publication${b.sources === 1 ? '' : 's'}), mixed with every device's (weight ${PRIOR_WEIGHT} points)${b.sources < 2 ? '; from a single publication, so never narrower than the pooled band' : ''}; the device's runtimes without a published point get x${round4(Math.exp(-half))} .. x${round4(Math.exp(half))}`,
       }]));
     }
     shared.sources = pubs;

@@ -160,6 +160,23 @@ for (const theme of THEMES_TO_RUN) {
       await waitFor('the rpi5 card back on XNNPACK', async () => (await latencyOf())?.typical === byDefault.typical, { timeoutMs: 30_000 });
     });
 
+    it('the analysis view\'s card shows a run recorded with edgeplan measure in the workspace folder, labelled measured, and goes back to its estimate when the store is removed', async () => {
+      const frame = await analysisFrame(s, 30_000, model.name);
+      const latency = frame.locator('[data-testid="device-card"][data-device="rpi5"] [data-testid="card-latency"]');
+      const textOf = async () => ((await latency.count()) ? (await latency.first().innerText()).trim() : null);
+      const before = await waitFor('the rpi5 card', textOf, { timeoutMs: 30_000 });
+      assert.match(before, /\bestimate$/, before);
+      const store = join(s.dirs.workspace, '.edgeplan', 'measurements.json');
+      cliJson(['measure', join(s.dirs.workspace, model.name), '--device', 'rpi5', '--latency-ms', '3.125', '--store', store]);
+      const shown = await waitFor('the rpi5 card showing the run', async () => {
+        const t = await textOf();
+        return t && /measured \(1 run\)$/.test(t) ? t : null;
+      }, { timeoutMs: 30_000 });
+      assert.match(shown, /^3\.1\d* ms/, shown);
+      rmSync(store);
+      await waitFor('the rpi5 card back to its estimate', async () => (await textOf()) === before, { timeoutMs: 30_000 });
+    });
+
     it('the planner opens from the analysis view; typed fields are saved as .edgeplan/*.plan.json', async () => {
       const frame = await analysisFrame(s, 30_000, model.name);
       await frame.locator('[data-testid="open-planner"]').click();

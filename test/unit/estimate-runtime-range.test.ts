@@ -9,7 +9,8 @@ import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import { estimateDevice } from '../../src/planner/estimate';
 import { loadCatalog } from '../../src/planner/catalog';
-import { parseCalibration } from '../../src/planner/catalog/calibration';
+import { parseCalibration, RANGE_NOMINAL_COVERAGE } from '../../src/planner/catalog/calibration';
+import { RANGE_COVERAGE } from '../../scripts/calibration/fit';
 import calibrationJson from '../../src/planner/catalog/calibration.json';
 import { writeReferenceModel } from '../support/modelgen/reference-archs';
 import { tempDir } from '../support/shared';
@@ -55,6 +56,28 @@ test('an estimate uses its runtime\'s own range where the calibration has one, t
     }
     assert.ok(compared > 0, 'at least one device has a runtime with its own range and another without');
     assert.ok(withOwn.some(([, d]) => (d.bySource?.sources ?? 0) >= 2 && Object.values(d.runtimeRanges!).some((r) => (r.bySource?.points ?? 0) > 0)), 'a runtime range carries its own by-source check');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an estimate says how its device\'s ranges covered the device\'s own training points, and says it plainly when below the nominal level', async () => {
+  assert.equal(RANGE_NOMINAL_COVERAGE, RANGE_COVERAGE, 'the estimator\'s nominal level is the fit\'s');
+  const checked = Object.entries(calibration.devices).filter(([, d]) => d.nestedCheck);
+  assert.ok(checked.length >= 10, 'calibration.json checks the rule per device');
+  for (const [, d] of checked) assert.ok(d.nestedCheck!.points > 0 && d.nestedCheck!.points <= d.trainingPoints + 1);
+  const dir = tempDir('nested-check');
+  try {
+    const file = path.join(dir, 'mnv2.onnx');
+    writeReferenceModel('mobilenet_v2_1.0_224', file);
+    const { model } = await analyzeFile(file);
+    for (const [id, d] of checked) {
+      const e = estimateDevice(model, id, {});
+      const said = e.assumptions.find((a) => a.startsWith('Efficiency calibrated on'))!;
+      const c = d.nestedCheck!;
+      assert.ok(said.includes(`Each of this device's ${c.points} training points left out in turn, the range the rule gave without it covered ${Math.round(c.coverage * 100)} % of them (nominal 85 %`), `${id}: ${said}`);
+      assert.equal(said.includes('fewer than the rule claims'), c.coverage < RANGE_COVERAGE, id);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -58,7 +58,19 @@ export interface DeviceCalibration {
   rangeBasis?: string;
   /** Cross-validation by source (calibration.json crossValidation): each publication left out, the rest refitted. */
   bySource?: BySourceCheck;
+  /** The range rule checked on the device's (group's) own training points, each left out (calibration.json rangeRuleCheck.byGroup). */
+  nestedCheck?: NestedRangeCheck;
 }
+
+/** Share of a device's training points inside the range the rule gives without each of them, and the median width of those ranges. */
+export interface NestedRangeCheck {
+  points: number;
+  coverage: number;
+  medianWidth: number;
+}
+
+/** The coverage the range rule aims at (scripts/calibration/fit.ts RANGE_COVERAGE, the 85th percentile of |error|; a test keeps the two equal). */
+export const RANGE_NOMINAL_COVERAGE = 0.85;
 
 /** The range of one runtime on a device, from that runtime's own cross-validated residuals. */
 export interface RuntimeRange {
@@ -180,6 +192,18 @@ export function parseCalibration(doc: Json): CalibrationFile {
     if (points > 0) {
       const sim = { coverage: c.num(v5.coverage, 'singleSourceCheck.v5.coverage', 0, 1), points };
       for (const d of Object.values(file.devices)) if (d.bySource && d.bySource.sources <= 1) d.bySource.singleSourceSimulation = sim;
+    }
+  }
+  if (o.rangeRuleCheck !== undefined) {
+    const rc = c.obj(o.rangeRuleCheck, 'rangeRuleCheck');
+    if (rc.byGroup !== undefined) {
+      if (!Array.isArray(rc.byGroup)) c.fail('rangeRuleCheck.byGroup', 'must be a list');
+      rc.byGroup.forEach((g, i) => {
+        const path = `rangeRuleCheck.byGroup[${i}]`;
+        const e = c.obj(g, path);
+        const check = { points: c.num(e.points, `${path}.points`, 0), coverage: c.num(e.coverage, `${path}.coverage`, 0, 1), medianWidth: c.num(e.medianWidth, `${path}.medianWidth`, 1) };
+        for (const id of c.str(e, 'group', `${path}.`).split('+')) if (file.devices[id]) file.devices[id].nestedCheck = check;
+      });
     }
   }
   if (o.uncalibratedRange !== undefined) file.uncalibratedRange = c.rangeFactors(o.uncalibratedRange, 'uncalibratedRange');

@@ -7,7 +7,7 @@
 import { PUBLISHED_POSTPROCESS } from './postprocess';
 import type { DeployedSummary } from '../types';
 import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
-import type { BySourceCheck } from '../catalog/calibration';
+import { RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck } from '../catalog/calibration';
 
 export function fmtBytes(b: number): string {
   if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
@@ -187,7 +187,7 @@ export function explainNote(n: EstimateNote): string {
     case 'catalog-note':
       return n.text;
     case 'calibrated':
-      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${bySourceSentence(n.bySource)}`;
+      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${nestedSentence(n.nestedCheck)}${bySourceSentence(n.bySource)}`;
     case 'uncalibrated':
       return `No published measurements for ${n.deviceId} in the calibration set: efficiency factors are uncalibrated priors (research defaults) and the range is wide (x${n.range.low} .. x${n.range.high}).`;
     case 'pure-inference':
@@ -229,6 +229,15 @@ const STEP_WORDS: Record<string, [string, string]> = {
  * What the fit did on publications it had not seen (cross-validation by source), which is what a user meets on a
  * setup from a new source: the ranges come from residuals by point, so they can cover those far less often.
  */
+/** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */
+function nestedSentence(c: NestedRangeCheck | null): string {
+  if (!c || c.points === 0) return '';
+  const pct = Math.round(c.coverage * 100);
+  const nominal = Math.round(RANGE_NOMINAL_COVERAGE * 100);
+  return ` Each of this device's ${c.points} training points left out in turn, the range the rule gave without it covered ${pct} % of them (nominal ${nominal} %, median width x${c.medianWidth.toFixed(2)})` +
+    (c.coverage < RANGE_NOMINAL_COVERAGE ? '; fewer than the rule claims, so expect more figures outside the range than its level says.' : '.');
+}
+
 function bySourceSentence(b: BySourceCheck | null): string {
   if (!b) return '';
   if (b.sources <= 1 || b.points === 0 || b.medianAbsLogError === null || b.coverage === null) {

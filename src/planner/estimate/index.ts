@@ -302,7 +302,7 @@ function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
   const cal = factors.cal;
   if (cal) {
     const range = calibratedRange(cal, factors.runtime);
-    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime) });
+    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime), nestedCheck: cal.nestedCheck ?? null });
   }
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });
   if (Number.isFinite(latency.typical)) notes.push({ kind: 'pure-inference', deviceId: device.id, pipelines: pipelinesOf(cal, factors.runtime) });
