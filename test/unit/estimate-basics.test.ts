@@ -291,3 +291,22 @@ test('CPU threads: one thread of the Pi 5\'s four slows compute-bound CPU layers
   for (const bad of [0, -1, 1.5, Number.NaN, 5000]) assert.throws(() => estimateDevice(m, 'rpi5', { cpuThreads: bad }), EstimateInputError, String(bad));
   assert.throws(() => estimateDevice(m, 'stm32h7', { cpuThreads: 2 }), /microcontroller core/);
 });
+
+test('on an NPU a precision factor divides the NPU layers\' whole time (docs/calibration-candidates/2026-12-04-npu-precision-whole-time.md); on a GPU it scales the compute rate only', () => {
+  const small = cnn({ n: 20, macs: 1e6, params: 1000, p: 'fp16' }); // per-op cost dominates
+  const big = cnn({ n: 20, macs: 400e6, p: 'fp16' }); // arithmetic dominates
+  const at = (id: string, model: ModelProfile, fp16: number): { ms: number; units: string[] } => {
+    const cal = loadCalibration().devices[id]!;
+    const e = estimateDeviceWith(model, id, { precision: 'fp16' }, { ...cal, precisionFactors: { ...cal.precisionFactors, fp16 } });
+    return { ms: e.latencyMs.typical, units: e.layers.map((l) => l.unit) };
+  };
+  for (const model of [small, big]) {
+    const [one, half] = [at('snapdragon-8-gen-3', model, 1), at('snapdragon-8-gen-3', model, 0.5)];
+    assert.ok(one.units.every((u) => u === 'accelerator'), 'every layer runs on the NPU');
+    assert.ok(Math.abs(half.ms / one.ms - 2) < 1e-9, `a factor of 0.5 doubles the whole time: ${one.ms} -> ${half.ms}`);
+  }
+  // On the Jetson's GPU the factor scales the compute rate: a per-op-bound model hardly moves, an arithmetic-bound one does.
+  const smallGpu = at('jetson-orin-nano', small, 0.5).ms / at('jetson-orin-nano', small, 1).ms;
+  const bigGpu = at('jetson-orin-nano', big, 0.5).ms / at('jetson-orin-nano', big, 1).ms;
+  assert.ok(smallGpu < bigGpu && smallGpu < 1.5, `GPU: small x${smallGpu}, big x${bigGpu}`);
+});

@@ -34,6 +34,8 @@ interface Factors {
   /** The precision the precision factor was looked up for. */
   precision: ComputePrecision | undefined;
   precisionFactor: number;
+  /** The precision factor where it divides the accelerator layers' whole time (an NPU), else 1. */
+  acceleratorPrecisionFactor: number;
   /** The compute scale includes the precision factor: it is about arithmetic, so it scales the compute rate only. */
   computeScale: number;
   memoryScale: number;
@@ -104,6 +106,10 @@ function factorsOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
   const runtime = opts.runtime ?? defaultRuntime(device);
   const precision = opts.precision ?? (profile.hasComputeGraph ? modelPrecision(profile) : undefined);
   const precisionFactor = (precision && cal?.precisionFactors?.[precision]) || 1;
+  // On an NPU a layer's time beyond its arithmetic is mostly moving its tensors through on-chip memory, which scales
+  // with the element width as the arithmetic does: the precision factor divides the NPU layers' whole time there
+  // (docs/calibration-candidates/2026-12-04-npu-precision-whole-time.md); elsewhere it scales the compute rate.
+  const wholeTime = device.accelerator?.type === 'npu';
   // The runtime factor divides the whole graph time (kernels, memory traffic and dispatch alike): runtimes differ
   // in kernel quality and in per-op host overhead, and a factor on compute alone is lost where compute is already
   // at the catalog peak.
@@ -113,7 +119,8 @@ function factorsOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
     runtimeFactor: cal?.runtimeFactors[runtime] ?? 1,
     precision,
     precisionFactor,
-    computeScale: (cal?.computeScale ?? 1) * precisionFactor,
+    acceleratorPrecisionFactor: wholeTime ? precisionFactor : 1,
+    computeScale: (cal?.computeScale ?? 1) * (wholeTime ? 1 : precisionFactor),
     memoryScale: cal?.memoryScale ?? 1,
     overheadScale: cal?.overheadScale ?? 1,
   };
@@ -252,11 +259,12 @@ function graphLatency(ctx: EstimateContext, notes: EstimateNote[]): LatencyPart 
   const { profile, factors } = ctx;
   const r = estimateLatency({ profile: ctx.run, device: ctx.device, placement: ctx.compat.layers, acc: ctx.acc, cpu: ctx.cpu, memoryEfficiency: ctx.memoryEfficiency, memoryScale: factors.memoryScale, overheadScale: factors.overheadScale, precisionOverride: ctx.opts.precision, classScales: factors.cal?.classScales });
   notes.push(...r.notes);
-  const layers = r.layers.map((l) => ({ ...l, ms: l.ms / (l.unit === 'cpu' ? ctx.cpuRuntimeFactor : factors.runtimeFactor) }));
+  const accFactor = factors.runtimeFactor * factors.acceleratorPrecisionFactor;
+  const layers = r.layers.map((l) => ({ ...l, ms: l.ms / (l.unit === 'cpu' ? ctx.cpuRuntimeFactor : accFactor) }));
   const rawLayerMs = r.layers.reduce((a, l) => a + l.ms, 0);
   const layerMs = layers.reduce((a, l) => a + l.ms, 0);
   // Fixed overhead and transfers belong to the accelerator runtime.
-  const latency = rangeAround(layerMs + (r.totalMs - rawLayerMs) / factors.runtimeFactor, factors);
+  const latency = rangeAround(layerMs + (r.totalMs - rawLayerMs) / accFactor, factors);
   let basis: LatencyPart['basis'] = 'per-inference';
   if (r.unknownLayers > 0) {
     latency.high = latency.high * 1.5;
