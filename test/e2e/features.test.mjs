@@ -16,7 +16,7 @@
 //   nothing; its verify command opens the planner on the sample and shows the measured table.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { artifactDir, openSession } from './lib/session.mjs';
@@ -180,6 +180,18 @@ describe(`analysis features in VS Code 1.100.3, ${theme ?? 'no'} theme (${symbol
       return ms !== null && Math.abs(ms - onNcnn) <= 0.006 * onNcnn;
     }, { timeoutMs: 30_000 });
     assert.equal(await frame.locator('[data-testid="column-runtime"][data-device="rpi5"]').inputValue(), 'ncnn', 'the column keeps the runtime after the table re-renders');
+    // A run of this very configuration (NCNN, one thread) recorded with edgeplan measure in the workspace folder
+    // replaces the cell's figure, labelled measured; removing the store brings the estimate back.
+    const cell = frame.locator(`[data-testid="comparison-row"][data-file="${model.name}"] [data-testid="comparison-cell"][data-device="rpi5"]`).first();
+    assert.match(await cell.innerText(), /\bestimate\b/);
+    const store = join(s.dirs.workspace, '.edgeplan', 'measurements.json');
+    cliJson(['measure', join(s.dirs.workspace, model.name), '--device', 'rpi5', '--runtime', 'ncnn', '--threads', '1', '--latency-ms', '2.5', '--store', store]);
+    await waitFor('the rpi5 cell showing the run', async () => /measured \(1 run\)/.test(await cell.innerText().catch(() => '')) && (await cellMs()) === 2.5, { timeoutMs: 30_000 });
+    rmSync(store);
+    await waitFor('the rpi5 cell back to its estimate', async () => {
+      const ms = await cellMs();
+      return ms !== null && Math.abs(ms - onNcnn) <= 0.006 * onNcnn;
+    }, { timeoutMs: 30_000 });
     assert.deepEqual(await errorToasts(s), []);
   }
 
