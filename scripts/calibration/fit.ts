@@ -587,11 +587,11 @@ export interface RuntimeBand {
 const publicationsOf = (rs: TaggedResidual[]): number => new Set(rs.map((x) => x.publication)).size;
 
 /**
- * Rule v6 (docs/calibration-candidates/2026-12-04-runtime-range.md): a runtime with at least RUNTIME_RANGE_MIN_POINTS
- * residuals on the device gets the range rule v5 gives those residuals alone (mixed with the pool, floored at the
- * pool's band when they come from one publication); one runtime's contradictions (the Pi 5's two OpenVINO points, 8.7x
- * apart on near-identical networks) then no longer widen another's. Other runtimes use the device's range (v5 over
- * all of its residuals).
+ * Rules v6 and v8 (docs/calibration-candidates/2026-12-04-runtime-range.md, 2026-12-04-every-runtime-range.md): a
+ * runtime with at least RUNTIME_RANGE_MIN_POINTS residuals on the device (5 under v6, 1 under v8) gets the range rule
+ * v5 gives those residuals (mixed with the pool, floored at the pool's band when they come from one publication); one
+ * runtime's contradictions (the Pi 5's two OpenVINO points, 8.7x apart on near-identical networks) then widen its own
+ * range, not another's. Runtimes without a training point use the device's range (v5 over all of its residuals).
  */
 export function runtimeBands(own: TaggedResidual[], pooled: number[]): Record<string, RuntimeBand> {
   const out: Record<string, RuntimeBand> = {};
@@ -624,10 +624,11 @@ export interface CoverageWidth {
 /**
  * Nested cross-validation of the range rule on the training split, applied as estimates apply it: each device's
  * residual r_i against the range the rule gives without it — the range of its runtime from that runtime's other
- * residuals where they are at least RUNTIME_RANGE_MIN_POINTS (rule v6), else the device's from its other residuals —
- * the pool without it. Coverage and the median width of those ranges (high / low), reported side by side: a range that
- * covers by being wide decides nothing; `runtimeRanges` is the same over the points of runtimes that have a range of
- * their own (the points rule v6 changes).
+ * residuals where they are at least RUNTIME_RANGE_MIN_POINTS (rules v6, v8), else the device's from its other
+ * residuals — the pool without it. Coverage and the median width of those ranges (high / low), reported side by side: a
+ * range that covers by being wide decides nothing; `runtimeRanges` is the same over the points of runtimes that have a
+ * range of their own, `fewPointRuntimes` over the points judged by a runtime range resting on fewer than
+ * UNCALIBRATED_RUNTIME_MIN_POINTS others (the points rule v8 changes), `byGroup` per device group.
  */
 export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: number }[]): CoverageWidth & { runtimeRanges: CoverageWidth; fewPointRuntimes: CoverageWidth; byGroup: CoverageWidth[] } {
   const all: { inside: boolean; width: number; ownRuntime: boolean; fewPoints: boolean; group: number }[] = [];
