@@ -232,10 +232,12 @@ const STEP_WORDS: Record<string, [string, string]> = {
 /** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */
 function nestedSentence(c: NestedRangeCheck | null): string {
   if (!c || c.points === 0) return '';
-  const pct = Math.round(c.coverage * 100);
   const nominal = Math.round(RANGE_NOMINAL_COVERAGE * 100);
-  return ` Each of this device's ${c.points} training points left out in turn, the range the rule gave without it covered ${pct} % of them (nominal ${nominal} %, median width x${c.medianWidth.toFixed(2)})` +
-    (c.coverage < RANGE_NOMINAL_COVERAGE ? '; fewer than the rule claims, so expect more figures outside the range than its level says.' : '.');
+  const below = c.coverage < RANGE_NOMINAL_COVERAGE;
+  // One decimal where rounding would hide a shortfall (84.6 % is not 85 %).
+  const pct = below && Math.round(c.coverage * 100) >= nominal ? (c.coverage * 100).toFixed(1) : String(Math.round(c.coverage * 100));
+  return ` Of the ${c.points} training points its ranges rest on (a shared-silicon group's together), each left out in turn, ${pct} % fell inside the range the rule gave without it (nominal ${nominal} %, median width x${c.medianWidth.toFixed(2)})` +
+    (below ? '; fewer than the rule claims, so expect more figures outside the range than its level says.' : '.');
 }
 
 function bySourceSentence(b: BySourceCheck | null): string {
