@@ -9,7 +9,8 @@ import type { AnalysisResult } from '../analyzers/profile-types';
 import { bindingsProblems, parseFromWebview, type AnalysisViewModel, type BenchmarkAvailability, type DeviceChoice, type FromWebview, type RuntimeChoices, type ToWebview } from '../protocol';
 import { analyze, deviceChoices, estimateAll, forget, knownDevices, loadCore, measurementsFrom, withRuntimeChoice } from './core';
 import { log, errorText, showError } from './log';
-import { displayPath, inWorkspace, isPackage, MEASUREMENTS_STORE, measurementsStoreFor } from './workspace';
+import { displayPath, inWorkspace, isPackage, measurementsStoreFor } from './workspace';
+import { watchMeasurements } from './measurements-watch';
 import { runBenchmark } from './benchmark';
 import { bindingsFor, onDidChangeBindings, setBindings } from './bindings-store';
 import { verifyAvailability, VerifyRunner } from './verify';
@@ -95,14 +96,9 @@ export class AnalysisController implements vscode.Disposable {
       // A run recorded with `edgeplan measure` in this folder changes the figures: estimate the shown devices again.
       const wf = inWorkspace(uri);
       if (wf) {
-        const store = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(wf.folder, MEASUREMENTS_STORE.split(path.sep).join('/')));
-        const reestimate = (): void => {
+        this.disposables.push(watchMeasurements(wf.folder, () => {
           if (!this.disposed && this.result) void this.selectDevices(this.selected);
-        };
-        store.onDidCreate(reestimate);
-        store.onDidChange(reestimate);
-        store.onDidDelete(reestimate);
-        this.disposables.push(store);
+        }));
       }
     }
   }

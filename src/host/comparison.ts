@@ -3,14 +3,14 @@
  * every selected device, in one table. Each model is analyzed once; changing the devices only re-estimates.
  */
 import * as vscode from 'vscode';
-import * as path from 'path';
 import type { AnalysisResult } from '../analyzers/profile-types';
 import { parseFromWebview, type ComparisonModel, type ComparisonViewModel, type DeviceChoice, type RuntimeChoices, type ToWebview } from '../protocol';
 import { analyze, deviceChoices, estimateAll, knownDevices, measurementsFrom, withRuntimeChoice } from './core';
 import { configuredDevices } from './analysis-view';
 import { webviewHtml, webviewOptions } from './html';
 import { errorText, log } from './log';
-import { displayPath, MEASUREMENTS_STORE, measurementsStoreFor } from './workspace';
+import { displayPath, measurementsStoreFor } from './workspace';
+import { watchMeasurements } from './measurements-watch';
 
 export const COMPARISON_VIEW_TYPE = 'edgePlanner.comparison';
 
@@ -62,15 +62,10 @@ export async function showComparison(extensionUri: vscode.Uri, uris: vscode.Uri[
 
   // A run recorded with `edgeplan measure` in a compared model's folder changes the figures: estimate again.
   const folders = [...new Set(uris.map((u) => vscode.workspace.getWorkspaceFolder(u)).filter((f): f is vscode.WorkspaceFolder => !!f))];
-  const storeWatchers = folders.map((f) => vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(f, MEASUREMENTS_STORE.split(path.sep).join('/'))));
   const reestimate = (): void => {
     if (!disposed && state?.type === 'comparison/result') void view().then((v) => post({ type: 'comparison/result', view: v }), (e) => log.error('comparison view: re-estimate after a measurement failed', e));
   };
-  for (const w of storeWatchers) {
-    w.onDidCreate(reestimate);
-    w.onDidChange(reestimate);
-    w.onDidDelete(reestimate);
-  }
+  const storeWatchers = folders.map((f) => watchMeasurements(f, reestimate));
 
   panel.onDidDispose(() => {
     disposed = true;

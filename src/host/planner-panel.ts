@@ -30,6 +30,7 @@ import { Debouncer, planFileFor, writeFileAtomic } from './plan-files';
 import { isRegularFile, MAX_JSON_FILE_BYTES, readRegularFile } from '../fs-util';
 import { MEASUREMENTS_STORE, requireWorkspaceModel, type WorkspaceFile } from './workspace';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
+import { watchMeasurements } from './measurements-watch';
 import { bindingsFor, onDidChangeBindings, restoredBindings, setBindings } from './bindings-store';
 import { verifyAvailability, VerifyRunner } from './verify';
 
@@ -159,17 +160,13 @@ export class PlannerController {
       if (key === model.uri.toString() && !this.disposed) void this.rebind();
     });
     // A run recorded with `edgeplan measure` (in a terminal, beside the editor) changes the figures: recompute.
-    this.storeWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(model.folder, MEASUREMENTS_STORE.split(path.sep).join('/')));
-    const onStore = (): void => {
+    this.storeWatcher = watchMeasurements(model.folder, () => {
       if (!this.disposed && this.plan) this.estimator.schedule();
-    };
-    this.storeWatcher.onDidCreate(onStore);
-    this.storeWatcher.onDidChange(onStore);
-    this.storeWatcher.onDidDelete(onStore);
+    });
   }
 
   private readonly bindingsListener: vscode.Disposable;
-  private readonly storeWatcher: vscode.FileSystemWatcher;
+  private readonly storeWatcher: vscode.Disposable;
   /** This workspace folder's measurements store (edgeplan measure's default when run from the folder). */
   private get store(): string {
     return path.join(this.model.folder.uri.fsPath, MEASUREMENTS_STORE);
