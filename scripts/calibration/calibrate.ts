@@ -37,7 +37,7 @@ import { writeReferenceModel } from '../../test/support/modelgen/reference-archs
 import { cpuThreadsFor, estimateDeviceWith } from '../../src/planner/estimate';
 import { lookupSplit, publicationOf, SPLIT_RULE, type FrozenSplit } from './split';
 import { loadCatalog, loadPriors, toBase, type DeviceCalibration } from '../../src/planner/catalog';
-import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, rangeBand, runtimeBands, type TaggedResidual, type RuntimeBand, singleSourceSimulation, type SingleSourceSim, type SingleSourceCheck, uncalibratedHalf, rangeRuleCheck, RUNTIME_RANGE_MIN_POINTS, UNCALIBRATED_RUNTIME_MIN_POINTS, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead } from './fit';
+import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, rangeBand, runtimeBands, type TaggedResidual, type RuntimeBand, singleSourceSimulation, type SingleSourceSim, type SingleSourceCheck, uncalibratedHalf, rangeRuleCheck, RUNTIME_RANGE_MIN_POINTS, UNCALIBRATED_RUNTIME_MIN_POINTS, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead, type CoverageWidth } from './fit';
 
 /** Candidate op-class scales (multipliers on the prior depthwise / vector efficiencies of a unit type). */
 const CLASS_GRID = [0.35, 0.5, 0.7, 1, 1.4, 2, 2.8];
@@ -617,8 +617,6 @@ function edgeTpuDetectionCaveat(doc: { devices: Record<string, CalibrationEntry>
     `none is sourced yet). Range widths (high / low): ${widths.join(', ')}.`;
 }
 
-/** Coverage and median width (high / low) of the range rule check over some training points. */
-type CheckFigures = { points: number; coverage: number; medianWidth: number };
 function markdown(doc: {
   devices: Record<string, CalibrationEntry>;
   warnings: string[];
@@ -626,7 +624,7 @@ function markdown(doc: {
   uncalibratedDevices: string[];
   uncalibratedRange: { low: number; high: number };
   pooledSpread: number;
-  rangeRuleCheck: { points: number; coverage: number; medianWidth: number; runtimeRanges: CheckFigures; fewPointRuntimes: CheckFigures; byGroup: (CheckFigures & { group: string })[] };
+  rangeRuleCheck: { points: number; coverage: number; medianWidth: number; runtimeRanges: CoverageWidth; fewPointRuntimes: CoverageWidth; byGroup: (CoverageWidth & { group: string })[] };
   singleSourceCheck: SingleSourceCheck;
   crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }>;
   crossValidationAll: { byPoint: ErrorSummary; bySource: ErrorSummary };
@@ -669,7 +667,7 @@ function markdown(doc: {
   L.push(`Each training point's cross-validated residual against the range the rule gives without it (the range of its runtime from that runtime's other residuals on the device where it has any, else its device's range from its other residuals; the pool without it): ${rc.points} points, ${pct(rc.coverage)} inside, median width x${rc.medianWidth.toFixed(2)} (high / low). The nominal level is ${Math.round(RANGE_COVERAGE * 100)} %. Over the ${rc.fewPointRuntimes.points} points whose runtime has 1 to ${UNCALIBRATED_RUNTIME_MIN_POINTS - 1} other points on the device (judged by the device's range before rule v8): ${pct(rc.fewPointRuntimes.coverage)} inside, median width x${rc.fewPointRuntimes.medianWidth.toFixed(2)}.`, '');
   L.push('Per device (group), the same check: a device below the nominal level has ranges that cover less than they claim on its own points.', '');
   L.push('| Device (group) | Points | Inside | Median width |', '|---|---:|---:|---:|');
-  for (const g of rc.byGroup) L.push(`| ${g.group} | ${g.points} | ${pct(g.coverage)} | x${g.medianWidth.toFixed(2)} |`);
+  for (const g of rc.byGroup) L.push(`| ${g.group} | ${g.points} | ${(100 * g.coverage).toFixed(1)}% | x${g.medianWidth.toFixed(2)} |`);
   L.push('');
   const ss = doc.singleSourceCheck;
   L.push('## Single-source simulation (training split)', '');

@@ -10,7 +10,7 @@ import type { AnalysisResult } from '../analyzers/profile-types';
 import type { DeploymentPlan } from '../planner/plan';
 import type { ExportFormat } from '../protocol';
 import { loadCore, measurementsFrom } from './core';
-import { MEASUREMENTS_STORE } from './workspace';
+import { measurementsStore } from './workspace';
 import { log } from './log';
 import { planSlug, writeFileAtomic } from './plan-files';
 import { ensureDir } from '../fs-util';
@@ -72,7 +72,7 @@ export async function exportPlanFile(req: ExportRequest): Promise<string | undef
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${label}…` }, async () => {
     const { buildPlanDocument, exporters } = await loadCore();
     // With the folder's measurements, as `edgeplan plan` run from the folder exports it.
-    const corrections = await measurementsFrom(path.join(req.folder.uri.fsPath, MEASUREMENTS_STORE));
+    const corrections = await measurementsFrom(measurementsStore(req.folder));
     const doc = buildPlanDocument({ analysis: req.analysis, modelFile: req.modelRel, deviceIds: req.plan.targets, budgets: req.plan.budgets, planJson: req.plan, corrections });
     const { RENDERERS } = exporters;
     const bytes = await RENDERERS[req.format](doc);

@@ -28,7 +28,7 @@ import { errorText, log, showError } from './log';
 import { checkPlan } from './plan-errors';
 import { Debouncer, planFileFor, writeFileAtomic } from './plan-files';
 import { isRegularFile, MAX_JSON_FILE_BYTES, readRegularFile } from '../fs-util';
-import { MEASUREMENTS_STORE, requireWorkspaceModel, type WorkspaceFile } from './workspace';
+import { measurementsStore, requireWorkspaceModel, type WorkspaceFile } from './workspace';
 import { announceExport, exportPlanFile, FORMAT_LABELS } from './export';
 import { watchMeasurements } from './measurements-watch';
 import { bindingsFor, onDidChangeBindings, restoredBindings, setBindings } from './bindings-store';
@@ -167,10 +167,6 @@ export class PlannerController {
 
   private readonly bindingsListener: vscode.Disposable;
   private readonly storeWatcher: vscode.Disposable;
-  /** This workspace folder's measurements store (edgeplan measure's default when run from the folder). */
-  private get store(): string {
-    return path.join(this.model.folder.uri.fsPath, MEASUREMENTS_STORE);
-  }
 
   get isActive(): boolean {
     return this.panel.active;
@@ -296,7 +292,7 @@ export class PlannerController {
     }
     const targets = knownDevices(configuredDevices(), this.devices);
     const { buildPlanDocument } = await loadCore();
-    const doc = buildPlanDocument({ analysis, modelFile: this.model.rel, deviceIds: targets.length ? targets : this.devices.slice(0, 1).map((d) => d.id), corrections: await measurementsFrom(this.store) });
+    const doc = buildPlanDocument({ analysis, modelFile: this.model.rel, deviceIds: targets.length ? targets : this.devices.slice(0, 1).map((d) => d.id), corrections: await measurementsFrom(measurementsStore(this.model.folder)) });
     return { plan: doc.plan, from: 'new' };
   }
 
@@ -323,7 +319,7 @@ export class PlannerController {
     if (targets.length === 0) return { seq, results: [], recommendation: null, error: 'Choose at least one target device to see estimates.' };
     try {
       const runtimes = await planRuntimes(plan, targets);
-      const measurements = await measurementsFrom(this.store);
+      const measurements = await measurementsFrom(measurementsStore(this.model.folder));
       const results = await estimateAll(this.analysis, targets, { budgets: plan.budgets, withLayers: false, cpuThreads: plan.runtime.cpuThreads, runtimes, measurements });
       let recommendation = null;
       let error: string | undefined;

@@ -47,10 +47,15 @@ export function inWorkspace(uri: vscode.Uri): WorkspaceFile | undefined {
 /** Where `edgeplan measure` keeps the user's runs, relative to the folder it is run from (the CLI's default store). */
 export const MEASUREMENTS_STORE = path.join('.edgeplan', 'measurements.json');
 
-/** The measurements store of the workspace folder holding `uri` (what the CLI reads when run from that folder), or undefined outside the workspace. */
+/** A workspace folder's measurements store: what the CLI reads when run from that folder. */
+export function measurementsStore(folder: vscode.WorkspaceFolder): string {
+  return path.join(folder.uri.fsPath, MEASUREMENTS_STORE);
+}
+
+/** The measurements store of the workspace folder holding `uri`, or undefined outside the workspace. */
 export function measurementsStoreFor(uri: vscode.Uri): string | undefined {
   const f = inWorkspace(uri);
-  return f ? path.join(f.folder.uri.fsPath, MEASUREMENTS_STORE) : undefined;
+  return f ? measurementsStore(f.folder) : undefined;
 }
 
 /** The path to show for a file: workspace-relative when inside, else the full path. */

@@ -225,10 +225,6 @@ const STEP_WORDS: Record<string, [string, string]> = {
   'lowered-to-slice': ['Gather of one index converted to a slice', 'Gathers of one index converted to slices'],
 };
 
-/**
- * What the fit did on publications it had not seen (cross-validation by source), which is what a user meets on a
- * setup from a new source: the ranges come from residuals by point, so they can cover those far less often.
- */
 /** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */
 function nestedSentence(c: NestedRangeCheck | null): string {
   if (!c || c.points === 0) return '';
@@ -240,6 +236,10 @@ function nestedSentence(c: NestedRangeCheck | null): string {
     (below ? '; fewer than the rule claims, so expect more figures outside the range than its level says.' : '.');
 }
 
+/**
+ * What the fit did on publications it had not seen (cross-validation by source), which is what a user meets on a
+ * setup from a new source: the ranges come from residuals by point, so they can cover those far less often.
+ */
 function bySourceSentence(b: BySourceCheck | null): string {
   if (!b) return '';
   if (b.sources <= 1 || b.points === 0 || b.medianAbsLogError === null || b.coverage === null) {

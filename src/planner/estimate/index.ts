@@ -36,7 +36,7 @@ interface Factors {
   precisionFactor: number;
   /** The precision factor where it divides the accelerator layers' whole time (an NPU), else 1. */
   acceleratorPrecisionFactor: number;
-  /** The compute scale includes the precision factor: it is about arithmetic, so it scales the compute rate only. */
+  /** The compute scale includes the precision factor except on an NPU (acceleratorPrecisionFactor there): off an NPU it is about arithmetic, so it scales the compute rate only. */
   computeScale: number;
   memoryScale: number;
   overheadScale: number;

@@ -205,13 +205,16 @@ export function runsOf(c: DeviceCorrection, config: EstimatedConfiguration, defa
   return c.runs.filter((r) => r.model === file && r.precision === config.precision && (r.runtime ?? defaultRuntime) === config.runtime && r.cpuThreads === config.cpuThreads);
 }
 
+/** What a correction reads and writes on an estimate (a DeviceEstimate). */
+type Correctable = { runtime: string; precision: string; latencyMs: Range; latencyMeasured?: { runs: number }; latencyCorrected?: { runs: number; factor: number }; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] };
+
 /**
  * An estimate corrected by the user's own measurements on that device. Where runs measured exactly this configuration
  * (`measured`: the model file as it is, never a transformed variant), its latency is those runs — the geometric mean,
  * their min..max — labelled as measured, and energy is power × that latency. Otherwise (correctionFor its runtime)
  * latency and energy are scaled by the factor; the range keeps at least the measurements' own spread.
  */
-export function applyCorrection<E extends { runtime: string; precision: string; latencyMs: Range; latencyMeasured?: { runs: number }; latencyCorrected?: { runs: number; factor: number }; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, c: DeviceCorrection, defaultRuntime: string, measured?: { modelFile: string; cpuThreads?: number }): E {
+export function applyCorrection<E extends Correctable>(estimate: E, c: DeviceCorrection, defaultRuntime: string, measured?: { modelFile: string; cpuThreads?: number }): E {
   const exact = measured ? runsOf(c, { ...measured, precision: estimate.precision, runtime: estimate.runtime }, defaultRuntime) : [];
   if (exact.length) return asMeasured(estimate, exact, path.basename(measured!.modelFile));
   const k = correctionFor(c, estimate.runtime, defaultRuntime);
@@ -232,7 +235,7 @@ export function applyCorrection<E extends { runtime: string; precision: string; 
 }
 
 /** An estimate replaced by the runs that measured its configuration: latency from them, energy = power × that latency. */
-function asMeasured<E extends { runtime: string; precision: string; latencyMs: Range; latencyMeasured?: { runs: number }; energyMj: Range | null; layers: { ms: number }[]; assumptions: string[] }>(estimate: E, runs: MeasuredRun[], model: string): E {
+function asMeasured<E extends Correctable>(estimate: E, runs: MeasuredRun[], model: string): E {
   const ms = runs.map((r) => r.measuredMs);
   const latency: Range = { low: Math.min(...ms), typical: Math.exp(ms.reduce((a, v) => a + Math.log(v), 0) / ms.length), high: Math.max(...ms) };
   const est = estimate.latencyMs;
