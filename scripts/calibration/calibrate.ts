@@ -34,10 +34,10 @@ import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
 import { writeReferenceModel } from '../../test/support/modelgen/reference-archs';
-import { cpuThreadsFor, estimateDeviceWith } from '../../src/planner/estimate';
+import { cpuThreadsFor, estimateDeviceWith, outsideTrainingSpan } from '../../src/planner/estimate';
 import { lookupSplit, publicationOf, SPLIT_RULE, type FrozenSplit } from './split';
 import { loadCatalog, loadPriors, toBase, type DeviceCalibration } from '../../src/planner/catalog';
-import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, rangeBand, runtimeBands, type TaggedResidual, type RuntimeBand, singleSourceSimulation, type SingleSourceSim, type SingleSourceCheck, uncalibratedHalf, rangeRuleCheck, RUNTIME_RANGE_MIN_POINTS, UNCALIBRATED_RUNTIME_MIN_POINTS, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead, type CoverageWidth } from './fit';
+import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, rangeBand, runtimeBands, type TaggedResidual, type RuntimeBand, singleSourceSimulation, type SingleSourceSim, type SingleSourceCheck, uncalibratedHalf, rangeRuleCheck, RUNTIME_RANGE_MIN_POINTS, UNCALIBRATED_RUNTIME_MIN_POINTS, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, trainingSpanOf, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead, type CoverageWidth } from './fit';
 
 /** Candidate op-class scales (multipliers on the prior depthwise / vector efficiencies of a unit type). */
 const CLASS_GRID = [0.35, 0.5, 0.7, 1, 1.4, 2, 2.8];
@@ -193,6 +193,11 @@ async function main(): Promise<void> {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
+  // Whether a point's network lies outside the sizes its device's training points ran (what an estimate says).
+  const spanFlag = (p: CalPoint, cal: CalibrationEntry, dev: string): { outsideSpan?: 'above' | 'below' } => {
+    const out = outsideTrainingSpan(cal, dev, { basis: p.llm ? 'per-token' : 'per-inference' }, p.arch ? archFacts[p.arch]?.macs ?? null : null, p.llm?.weightBytes ?? 0);
+    return out ? { outsideSpan: out.side } : {};
+  };
   // A device hosted by another (a USB accelerator on a board) runs its CPU layers with the host's factors: those of
   // this run's fit of the host (hosts are fitted first, below), so the output never depends on the committed
   // calibration.json. A host outside this run (--devices) falls back to the committed file, with a warning.
@@ -491,6 +496,7 @@ async function main(): Promise<void> {
       const mine = tr.filter((p) => p.runtime === rt);
       return [rt, { points: mine.length, sources: [...new Set(mine.map(pubOf))].sort() }];
     }));
+    shared.trainingSpan = trainingSpanOf(tr, archFacts);
     shared.rangeBasis = basis === 'in-sample'
       ? `${Math.round(RANGE_COVERAGE * 100)}th percentile of the |error| pooled over every calibrated device (${residuals.length} training point: nothing of its own to cross-validate)`
       : `${Math.round(RANGE_COVERAGE * 100)}th percentile of |error| over its ${residuals.length} residual(s) cross-validated ${basis}, mixed with every device's (weight ${PRIOR_WEIGHT} points)` +
@@ -508,6 +514,7 @@ async function main(): Promise<void> {
             estimateMs: e,
             absLogError: round4(Math.abs(Math.log(e.typical / p.measuredMs))),
             inRange: p.measuredMs >= e.low && p.measuredMs <= e.high,
+            ...spanFlag(p, cal, dev),
           });
         }
       }
@@ -566,6 +573,10 @@ async function main(): Promise<void> {
       heldOut: summarize(results.filter((r) => r.split === 'held-out')),
       train: summarize(results.filter((r) => r.split === 'train')),
       perDevice,
+      heldOutBySpan: {
+        inside: summarize(results.filter((r) => r.split === 'held-out' && !r.outsideSpan)),
+        outside: summarize(results.filter((r) => r.split === 'held-out' && r.outsideSpan)),
+      },
     },
     uncalibratedDevices: catalog.devices.map((d) => d.id).filter((id) => !calibrations[id]),
     uncalibratedRange,
@@ -620,7 +631,7 @@ function edgeTpuDetectionCaveat(doc: { devices: Record<string, CalibrationEntry>
 function markdown(doc: {
   devices: Record<string, CalibrationEntry>;
   warnings: string[];
-  summary: { heldOut: ErrorSummary; train: ErrorSummary; perDevice: Record<string, { train: ErrorSummary; heldOut: ErrorSummary }> };
+  summary: { heldOut: ErrorSummary; train: ErrorSummary; perDevice: Record<string, { train: ErrorSummary; heldOut: ErrorSummary }>; heldOutBySpan: { inside: ErrorSummary; outside: ErrorSummary } };
   uncalibratedDevices: string[];
   uncalibratedRange: { low: number; high: number };
   pooledSpread: number;
@@ -662,6 +673,9 @@ function markdown(doc: {
   const t = doc.summary.train;
   L.push(`| (training, for comparison) | ${t.points} | | ${x(t.medianAbsLogError)} | ${x(t.p90AbsLogError)} | ${pct(t.within1_5x)} | ${pct(t.coverage)} | ${t.medianRangeWidth === null ? 'n/a' : `${t.medianRangeWidth.toFixed(2)}x`} |`, '');
   L.push(`Devices without any usable published point (uncalibrated priors, the widest range): ${doc.uncalibratedDevices.join(', ') || 'none'}.`, '');
+  const sp = doc.summary.heldOutBySpan;
+  const spanLine = (s: ErrorSummary) => `${s.points} point${s.points === 1 ? '' : 's'}${s.points ? `, median error ${x(s.medianAbsLogError)}, 90th pct ${x(s.p90AbsLogError)}, ${pct(s.coverage)} in range, median width ${s.medianRangeWidth === null ? 'n/a' : `x${s.medianRangeWidth.toFixed(2)}`}` : ''}`;
+  L.push(`Held-out points whose network is larger or smaller than every network their device's training points ran (by MACs; LLM decode by weight bytes per token), where an estimate says it is extrapolated (a report, not a rule: nothing is fitted or widened by it): outside ${spanLine(sp.outside)}; inside ${spanLine(sp.inside)}.`, '');
   const rc = doc.rangeRuleCheck;
   L.push('## Range rule check (training split)', '');
   L.push(`Each training point's cross-validated residual against the range the rule gives without it (the range of its runtime from that runtime's other residuals on the device where it has any, else its device's range from its other residuals; the pool without it): ${rc.points} points, ${pct(rc.coverage)} inside, median width x${rc.medianWidth.toFixed(2)} (high / low). The nominal level is ${Math.round(RANGE_COVERAGE * 100)} %. Over the ${rc.fewPointRuntimes.points} points whose runtime has 1 to ${UNCALIBRATED_RUNTIME_MIN_POINTS - 1} other points on the device (judged by the device's range before rule v8): ${pct(rc.fewPointRuntimes.coverage)} inside, median width x${rc.fewPointRuntimes.medianWidth.toFixed(2)}.`, '');

@@ -5,7 +5,7 @@
  * No `vscode` import.
  */
 import type { ComputePrecision } from '../../src/planner/types';
-import type { DeviceCalibration, PipelineOverhead } from '../../src/planner/catalog';
+import type { DeviceCalibration, PipelineOverhead, TrainingSpan } from '../../src/planner/catalog';
 
 export interface LatencyRow {
   model: string;
@@ -446,6 +446,8 @@ export interface PointResult {
   estimateMs: { low: number; typical: number; high: number };
   absLogError: number;
   inRange: boolean;
+  /** Set when the point's network is larger ('above') or smaller ('below') than every network its device's training points ran. */
+  outsideSpan?: 'above' | 'below';
 }
 
 export interface ErrorSummary {
@@ -512,6 +514,25 @@ export function calibrationGroups(devices: string[]): string[][] {
 export const RANGE_COVERAGE = 0.85;
 /** Weight, in points, of the residuals pooled over every device in a device's own range (shrinkage toward the pool). */
 export const PRIOR_WEIGHT = 4;
+
+/**
+ * The sizes of the networks a device's training points ran (calibration.json devices.<id>.trainingSpan): graph points
+ * by the MACs analyzeFile counts for their rebuilt network, LLM decode points by the weight bytes read per token.
+ * Networks without a MAC count are left out; a kind without points is absent.
+ */
+export function trainingSpanOf(points: Pick<CalPoint, 'arch' | 'llm'>[], macsOf: Record<string, { macs: number | null }>): TrainingSpan {
+  const span: TrainingSpan = {};
+  const graph = points.flatMap((p) => (p.arch && macsOf[p.arch]?.macs ? [{ arch: p.arch, macs: macsOf[p.arch].macs as number }] : []));
+  if (graph.length) {
+    const byMacs = [...graph].sort((a, b) => a.macs - b.macs || a.arch.localeCompare(b.arch));
+    const lo = byMacs[0];
+    const hi = byMacs[byMacs.length - 1];
+    span.graph = { points: graph.length, minMacs: lo.macs, maxMacs: hi.macs, smallest: lo.arch, largest: hi.arch };
+  }
+  const decode = points.flatMap((p) => (p.llm ? [p.llm.weightBytes] : []));
+  if (decode.length) span.decode = { points: decode.length, minWeightBytes: Math.min(...decode), maxWeightBytes: Math.max(...decode) };
+  return span;
+}
 
 /** Root mean square of log residuals: the spread of ln(measured / estimate). */
 export function rms(residuals: number[]): number {

@@ -617,7 +617,7 @@ function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
     group(blocks, `${e.deviceName}`, [
       facts([
         { label: 'Runtime', text: e.runtime },
-        { label: e.latencyMeasured ? 'Latency (measured by you)' : 'Latency', text: isKnown(e.latencyMs) ? fmtRange(e.latencyMs, 'ms') : `unknown — ${e.latencyUnknownReason ?? 'the estimator has no figure for this model on this device'}`, value: e.latencyMs.typical, unit: 'ms' },
+        { label: e.latencyMeasured ? 'Latency (measured by you)' : e.latencyCorrected ? 'Latency (estimate corrected by your runs)' : e.calibration?.outsideSpan ? 'Latency (extrapolated estimate)' : 'Latency', text: isKnown(e.latencyMs) ? fmtRange(e.latencyMs, 'ms') : `unknown — ${e.latencyUnknownReason ?? 'the estimator has no figure for this model on this device'}`, value: e.latencyMs.typical, unit: 'ms' },
         {
           label: 'Memory',
           text: `${fmtBytes(e.memory.totalBytes)} (weights ${fmtBytes(e.memory.weightsBytes)}, activations ${fmtBytes(e.memory.activationBytes)}, runtime ${fmtBytes(e.memory.runtimeOverheadBytes)})` +

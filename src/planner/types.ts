@@ -141,7 +141,14 @@ export interface DeviceEstimate {
   /** Everything the figures assume, in plain words (efficiency factors, bindings, unknowns). */
   assumptions: string[];
   /** Calibration note: which published points the efficiency factor was fitted on, and its error. */
-  calibration?: { points: number; sources: string[]; medianAbsLogError: number | null; note: string };
+  calibration?: {
+    points: number;
+    sources: string[];
+    medianAbsLogError: number | null;
+    note: string;
+    /** Set when the model is larger or smaller than every network the device's training points ran (the fit is extrapolated). */
+    outsideSpan?: { side: 'above' | 'below'; sentence: string };
+  };
 }
 
 export interface Budgets {

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseBenchmarkLog, addMeasurement, readStore, corrections, correctionFor, MeasurementError } from '../../src/planner/estimate/measurements';
 import { tempDir } from '../support/shared';
-import { latencyOriginText } from '../../webview/lib/latency-origin';
+import { latencyOriginText, latencyOriginTitle } from '../../webview/lib/latency-origin';
 
 test('TFLite benchmark_model log: the steady-state average in microseconds', () => {
   const log = [
@@ -77,6 +77,10 @@ test('edgeplan measure stores a measurement and estimate/plan then agree with it
   assert.equal(latencyOriginText(est), 'measured (1 run)');
   assert.equal(latencyOriginText(int8), `estimate corrected by your 1 run (x${rec.factor.toFixed(2)})`);
   assert.equal(latencyOriginText({}), 'estimate');
+  const outside = { calibration: { outsideSpan: { sentence: 'Outside the calibrated sizes: this model is 9x smaller.' } } };
+  assert.equal(latencyOriginText(outside), 'extrapolated estimate', 'an estimate outside the calibrated sizes says so next to the figure');
+  assert.match(latencyOriginTitle(outside), /Outside the calibrated sizes: this model is 9x smaller\.$/);
+  assert.equal(latencyOriginText({ ...outside, latencyMeasured: { runs: 2 } }), 'measured (2 runs)', 'a measurement is not extrapolated');
   assert.equal(await main(['measure', sample, '--device', 'rpi5', '--store', store], io), 2, 'needs --latency-ms or --log');
   assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--measurements', path.join(dir, 'missing.json')], io), 1);
 });

@@ -38,7 +38,8 @@ test('FastestDet at int8: the Coral risk names the Gathers that remain with thei
   const gather = coral.compatibility.fallback.find((f) => f.op === 'Gather');
   assert.ok(gather && gather.count === 26 && gather.cause === 'op-unsupported', JSON.stringify(gather));
   assert.ok(!coral.compatibility.fallback.some((f) => /^(Shape|Unsqueeze|Cast|ConstantOfShape)$/.test(f.op)), 'no shape arithmetic falls back');
-  const risks = doc.plan.risks.map((r) => r.description);
+  // The fallback risks (a model outside a device's calibrated sizes is another risk, tested below).
+  const risks = doc.plan.risks.map((r) => r.description).filter((r) => !/extrapolated on/.test(r));
   const coralRisks = risks.filter((r) => r.includes(coral.deviceName));
   assert.equal(coralRisks.length, 1, risks.join('\n'));
   assert.match(coralRisks[0], /GATHER is not supported by Edge TPU \(Gather ×26\)/);
@@ -47,7 +48,7 @@ test('FastestDet at int8: the Coral risk names the Gathers that remain with thei
   assert.ok(!risks.some((r) => r.includes(a17.deviceName)), `no risk for the A17 Pro: ${risks.join('\n')}`);
   assert.ok(!risks.some((r) => /Shape|Unsqueeze/.test(r)), 'no risk names shape arithmetic');
   // The mitigation names only ops the accelerator cannot map, not the ones pushed to the CPU by the partition.
-  const coralRisk = doc.plan.risks.find((r) => r.description.includes(coral.deviceName))!;
+  const coralRisk = doc.plan.risks.find((r) => r.description.includes(coral.deviceName) && !/extrapolated on/.test(r.description))!;
   assert.match(coralRisk.mitigation, /Gather/);
   assert.doesNotMatch(coralRisk.mitigation, /\bConv\b/);
 });
@@ -179,4 +180,26 @@ test('rangeVerdict: within (the whole range meets the budget), over (the whole r
   assert.equal(rangeVerdict(r, 2), 'undecided-missed');
   assert.equal(rangeVerdict(r, 1.9), 'over');
   assert.equal(rangeVerdict({ low: 3, typical: 3, high: 3 }, 3), 'within', 'a measured figure is decided');
+});
+
+test('a model outside the sizes a device is calibrated on gives one risk naming each such device, with its sentence and a measure command', async () => {
+  const { extrapolationRisk } = await import('../../src/planner/plan/risks');
+  const sample = path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx');
+  const analysis = await analyzeFile(sample);
+  const doc = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['rpi5', 'jetson-orin-nano', 'esp32-s3'], budgets: {} });
+  const outside = doc.estimates.filter((e) => e.calibration?.outsideSpan);
+  assert.ok(outside.length >= 2, `tiny-cnn (${analysis.model.macs} MACs) is below the networks the Pi 5 and the Jetson are calibrated on`);
+  for (const e of outside) assert.ok(e.assumptions.includes(e.calibration!.outsideSpan!.sentence), 'the sentence is one of its assumptions');
+  const risks = doc.plan.risks.filter((k) => /extrapolated on/.test(k.description));
+  assert.equal(risks.length, 1, 'one risk for all such devices');
+  for (const e of outside) {
+    assert.ok(risks[0].description.includes(e.deviceName) && risks[0].description.includes(e.calibration!.outsideSpan!.sentence));
+    assert.ok(risks[0].mitigation.includes(`edgeplan measure tiny-cnn.onnx --device ${e.device}`));
+  }
+  // The documents label such a latency as an extrapolated estimate.
+  const { buildReport, blocksToPlainText } = await import('../../src/export/report');
+  const text = buildReport(doc).sections.map((s) => blocksToPlainText(s.blocks)).join('\n');
+  assert.equal(text.split('Latency (extrapolated estimate):').length - 1, outside.length, text);
+  const inside = doc.estimates.filter((e) => !e.calibration?.outsideSpan);
+  assert.equal(extrapolationRisk(inside, 'm.onnx'), null, 'no device outside its span: no risk');
 });

@@ -6,6 +6,8 @@
 export interface LatencyOrigin {
   latencyMeasured?: { runs: number };
   latencyCorrected?: { runs: number; factor: number };
+  /** Set when the model lies outside the sizes the device's calibration measured (DeviceEstimate.calibration). */
+  calibration?: { outsideSpan?: { sentence: string } };
 }
 
 const runs = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
@@ -13,7 +15,7 @@ const runs = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
 export function latencyOriginText(e: LatencyOrigin): string {
   if (e.latencyMeasured) return `measured (${runs(e.latencyMeasured.runs)})`;
   if (e.latencyCorrected) return `estimate corrected by your ${runs(e.latencyCorrected.runs)} (x${e.latencyCorrected.factor.toFixed(2)})`;
-  return 'estimate';
+  return e.calibration?.outsideSpan ? 'extrapolated estimate' : 'estimate';
 }
 
 /** The tooltip that says where the figure came from. */
@@ -22,5 +24,5 @@ export function latencyOriginTitle(e: LatencyOrigin): string {
     ? 'Your own runs of this model in this configuration (same file, precision, runtime and threads), recorded with edgeplan measure: low, geometric mean and high of the runs.'
     : e.latencyCorrected
       ? 'Estimated, then multiplied by the measured / estimated ratio of your runs on this device (edgeplan measure); the range keeps at least their spread.'
-      : 'Estimated from the model and the device catalog; no run of yours on this device is recorded in .edgeplan/measurements.json.';
+      : `Estimated from the model and the device catalog; no run of yours on this device is recorded in .edgeplan/measurements.json.${e.calibration?.outsideSpan ? ` ${e.calibration.outsideSpan.sentence}` : ''}`;
 }

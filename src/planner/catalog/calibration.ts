@@ -60,6 +60,20 @@ export interface DeviceCalibration {
   bySource?: BySourceCheck;
   /** The range rule checked on the device's (group's) own training points, each left out (calibration.json rangeRuleCheck.byGroup). */
   nestedCheck?: NestedRangeCheck;
+  /** The sizes of the networks its training points ran: a model outside them extrapolates the fitted scales. */
+  trainingSpan?: TrainingSpan;
+}
+
+/**
+ * The smallest and largest networks a device's (group's) training points ran. Outside this span an estimate rests on
+ * fitted scales extrapolated beyond anything measured: below it per-op dispatch and fixed costs dominate, above it
+ * compute and memory traffic; the range does not include that extra error, so the estimate says so.
+ */
+export interface TrainingSpan {
+  /** Graph networks, by MACs as analyzeFile counts them for the rebuilt network. */
+  graph?: { points: number; minMacs: number; maxMacs: number; smallest: string; largest: string };
+  /** LLM decode points, by the weight bytes read per token. */
+  decode?: { points: number; minWeightBytes: number; maxWeightBytes: number };
 }
 
 /** Share of a device's training points inside the range the rule gives without each of them, and the median width of those ranges. */
@@ -158,8 +172,25 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
     });
   }
   if (o.rangeBasis !== undefined) d.rangeBasis = c.str(o, 'rangeBasis', `${path}.`);
+  if (o.trainingSpan !== undefined) d.trainingSpan = trainingSpan(c, o.trainingSpan, `${path}.trainingSpan`);
   if (o.pipelineOverheadMs !== undefined) d.pipelineOverheadMs = c.record(o.pipelineOverheadMs, `${path}.pipelineOverheadMs`, (x, p) => pipelineOverhead(c, x, p));
   return d;
+}
+
+function trainingSpan(c: Check, v: Json, path: string): TrainingSpan {
+  const o = c.obj(v, path);
+  const out: TrainingSpan = {};
+  if (o.graph !== undefined) {
+    const g = c.obj(o.graph, `${path}.graph`);
+    out.graph = { points: c.num(g.points, `${path}.graph.points`, 1), minMacs: c.num(g.minMacs, `${path}.graph.minMacs`, 0), maxMacs: c.num(g.maxMacs, `${path}.graph.maxMacs`, 0), smallest: c.str(g, 'smallest', `${path}.graph.`), largest: c.str(g, 'largest', `${path}.graph.`) };
+    if (out.graph.minMacs > out.graph.maxMacs) c.fail(`${path}.graph`, 'minMacs exceeds maxMacs');
+  }
+  if (o.decode !== undefined) {
+    const d = c.obj(o.decode, `${path}.decode`);
+    out.decode = { points: c.num(d.points, `${path}.decode.points`, 1), minWeightBytes: c.num(d.minWeightBytes, `${path}.decode.minWeightBytes`, 0), maxWeightBytes: c.num(d.maxWeightBytes, `${path}.decode.maxWeightBytes`, 0) };
+    if (out.decode.minWeightBytes > out.decode.maxWeightBytes) c.fail(`${path}.decode`, 'minWeightBytes exceeds maxWeightBytes');
+  }
+  return out;
 }
 
 /** The figures of a by-source check: points, median |ln error| and coverage (null without points). */

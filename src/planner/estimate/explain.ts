@@ -188,6 +188,8 @@ export function explainNote(n: EstimateNote): string {
       return n.text;
     case 'calibrated':
       return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${nestedSentence(n.nestedCheck)}${bySourceSentence(n.bySource)}`;
+    case 'outside-training-span':
+      return outsideSpanSentence(n);
     case 'uncalibrated':
       return `No published measurements for ${n.deviceId} in the calibration set: efficiency factors are uncalibrated priors (research defaults) and the range is wide (x${n.range.low} .. x${n.range.high}).`;
     case 'pure-inference':
@@ -224,6 +226,23 @@ const STEP_WORDS: Record<string, [string, string]> = {
   'qdq-absorbed': ['Quantize/DequantizeLinear absorbed into an int8 op', 'Quantize/DequantizeLinear absorbed into int8 ops'],
   'lowered-to-slice': ['Gather of one index converted to a slice', 'Gathers of one index converted to slices'],
 };
+
+function fmtMacs(v: number): string {
+  return v >= 1e9 ? `${+(v / 1e9).toFixed(2)} G` : v >= 1e6 ? `${+(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${+(v / 1e3).toFixed(1)} k` : `${v} `;
+}
+
+/** A model larger or smaller than every network the device's calibration measured: the fit is extrapolated. */
+function outsideSpanSentence(n: Extract<EstimateNote, { kind: 'outside-training-span' }>): string {
+  const ratio = n.side === 'above' ? n.value / n.bound : n.value > 0 ? n.bound / n.value : null;
+  const times = ratio === null ? '' : `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}x `;
+  const what = n.measure === 'macs' ? 'network' : 'language model';
+  const size = (v: number) => (n.measure === 'macs' ? `${fmtMacs(v)}MACs` : `${fmtBytes(v)} of weights read per token`);
+  const which = n.network ? `${n.network}, ` : '';
+  const why = n.side === 'above'
+    ? 'compute and memory traffic dominate at this size, at rates fitted on smaller networks'
+    : 'per-op dispatch and fixed costs dominate at this size, fitted on larger networks where they mattered less';
+  return `Outside the calibrated sizes: this model (${size(n.value)}) is ${times}${n.side === 'above' ? 'larger than the largest' : 'smaller than the smallest'} ${what} in the ${n.points} published ${n.measure === 'macs' ? 'network' : 'LLM decode'} measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on (${which}${size(n.bound)}); ${why}, and the range does not include the error of that extrapolation.`;
+}
 
 /** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */
 function nestedSentence(c: NestedRangeCheck | null): string {

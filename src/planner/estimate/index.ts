@@ -299,7 +299,8 @@ function latencyOf(ctx: EstimateContext, weightsBytes: number, notes: EstimateNo
 }
 
 /** The closing assumptions: precision and runtime, each unit's throughput basis, the host, the calibration, bindings. */
-function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
+function contextNotes(ctx: EstimateContext, lat: LatencyPart, weightsBytes: number): EstimateNote[] {
+  const latency = lat.latency;
   const { device, factors, precision } = ctx;
   const notes: EstimateNote[] = [{ kind: 'precision-runtime', precision, requested: !!ctx.opts.precision, runtimeName: device.runtimes.find((r) => r.id === factors.runtime)?.name ?? factors.runtime }];
   for (const u of [ctx.acc, ctx.cpu]) {
@@ -310,6 +311,8 @@ function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
   const cal = factors.cal;
   if (cal) {
     const range = calibratedRange(cal, factors.runtime);
+    const outside = outsideTrainingSpan(cal, device.id, lat, ctx.profile.macs, weightsBytes);
+    if (outside) notes.push(outside);
     notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime), nestedCheck: cal.nestedCheck ?? null });
   }
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });
@@ -317,6 +320,31 @@ function contextNotes(ctx: EstimateContext, latency: Range): EstimateNote[] {
   if (ctx.profile.dynamicShapes?.hasDynamic) notes.push({ kind: 'bindings', bindings: ctx.profile.dynamicShapes.bindings });
   if (ctx.deployed) notes.push({ kind: 'deployed-graph', summary: summarizeDeployed(ctx.deployed) });
   return notes;
+}
+
+/**
+ * The model against the sizes of the networks the device's calibration measured (calibration.json trainingSpan):
+ * a graph model by its MACs, an LLM's decode by the weight bytes read per token. Null inside the span, without a
+ * latency, or without a size to compare.
+ */
+export function outsideTrainingSpan(cal: DeviceCalibration, deviceId: string, lat: Pick<LatencyPart, 'basis'>, macs: number | null, weightsBytes: number): Extract<EstimateNote, { kind: 'outside-training-span' }> | null {
+  if (lat.basis === 'unknown') return null;
+  const span = cal.trainingSpan;
+  if (lat.basis === 'per-token') {
+    const d = span?.decode;
+    if (!d || !(weightsBytes > 0)) return null;
+    const side = weightsBytes > d.maxWeightBytes ? 'above' : weightsBytes < d.minWeightBytes ? 'below' : null;
+    return side && { kind: 'outside-training-span', deviceId, measure: 'weight-bytes', side, value: weightsBytes, bound: side === 'above' ? d.maxWeightBytes : d.minWeightBytes, network: null, points: d.points };
+  }
+  const g = span?.graph;
+  if (!g || macs === null || !(macs >= 0)) return null;
+  const side = macs > g.maxMacs ? 'above' : macs < g.minMacs ? 'below' : null;
+  return side && { kind: 'outside-training-span', deviceId, measure: 'macs', side, value: macs, bound: side === 'above' ? g.maxMacs : g.minMacs, network: side === 'above' ? g.largest : g.smallest, points: g.points };
+}
+
+function outsideSpanOf(notes: EstimateNote[]): { outsideSpan?: { side: 'above' | 'below'; sentence: string } } {
+  const n = notes.find((x): x is Extract<EstimateNote, { kind: 'outside-training-span' }> => x.kind === 'outside-training-span');
+  return n ? { outsideSpan: { side: n.side, sentence: explainNote(n) } } : {};
 }
 
 /** The fitted fixed times of end-to-end pipelines on this device, the runtime's own first. */
@@ -342,7 +370,7 @@ function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOpt
   if (!powerW) notes.push({ kind: 'no-power', deviceName: device.name });
   const inferencesPerWh = energyMj && energyMj.typical > 0 ? 3.6e6 / energyMj.typical : null;
   const batteryLifeHours = opts.battery ? batteryLife(opts.battery, energyMj, lat.latency, ctx.host ?? device, notes) : undefined;
-  notes.push(...contextNotes(ctx, lat.latency));
+  notes.push(...contextNotes(ctx, lat, mem.memory.weightsBytes));
 
   const cal = ctx.factors.cal;
   const noLatency = notes.find((n): n is Extract<EstimateNote, { kind: 'no-latency' }> => n.kind === 'no-latency');
@@ -364,7 +392,7 @@ function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOpt
     compatibility: ctx.compat.report,
     ...(ctx.deployed ? { deployedGraph: summarizeDeployed(ctx.deployed) } : {}),
     assumptions: notes.map(explainNote),
-    calibration: cal ? { points: cal.trainingPoints, sources: cal.sources ?? [], medianAbsLogError: cal.heldOutMedianAbsLogError, note: cal.note } : { points: 0, sources: [], medianAbsLogError: null, note: UNCALIBRATED_NOTE },
+    calibration: cal ? { points: cal.trainingPoints, sources: cal.sources ?? [], medianAbsLogError: cal.heldOutMedianAbsLogError, note: cal.note, ...outsideSpanOf(notes) } : { points: 0, sources: [], medianAbsLogError: null, note: UNCALIBRATED_NOTE },
   };
   return { estimate, compatibility: ctx.compat };
 }

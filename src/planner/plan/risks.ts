@@ -86,6 +86,23 @@ export function undecidedLatencyRisk(top: Recommendation | undefined, budgetMs: 
   };
 }
 
+/**
+ * Latency estimates outside the sizes their devices' calibration measured: the fitted rates are extrapolated and the
+ * ranges do not include that error, so the figures need a measurement before anyone relies on them. One risk for
+ * all such devices, each with its sentence.
+ */
+export function extrapolationRisk(estimates: DeviceEstimate[], modelFile: string): Risk | null {
+  const outside = estimates.filter((e) => e.calibration?.outsideSpan && Number.isFinite(e.latencyMs.typical));
+  if (!outside.length) return null;
+  const names = outside.map((e) => e.deviceName);
+  return {
+    description: `The latency estimate${outside.length === 1 ? ' is' : 's are'} extrapolated on ${names.join(', ')}. ${outside.map((e) => e.calibration!.outsideSpan!.sentence).join(' ')}`,
+    likelihood: 'medium',
+    impact: 'medium',
+    mitigation: `Measure the model on ${outside.length === 1 ? 'the device' : 'each device'} (${outside.map((e) => `edgeplan measure ${modelFile} --device ${e.device} --latency-ms N`).join('; ')}): a measurement corrects that device's estimates.`,
+  };
+}
+
 /** Risks that follow from the figures, so a new plan starts with the real ones rather than a blank list. */
 export function derivedRisks(estimates: DeviceEstimate[], rec: RecommendationResult, plan: DeploymentPlan): Risk[] {
   const risks: Risk[] = [];
@@ -101,6 +118,8 @@ export function derivedRisks(estimates: DeviceEstimate[], rec: RecommendationRes
     const fallback = fallbackRisk(e);
     if (fallback) risks.push(fallback);
   }
+  const outside = extrapolationRisk(estimates, plan.model.file);
+  if (outside) risks.push(outside);
   const top = rec.recommendations[0];
   // A measured drop (edgeplan verify on the user's data) replaces the predicted one when the pipeline was judged on
   // it (applyMeasured: every step that can cost accuracy measured): the pipeline's own accuracy check decides.
