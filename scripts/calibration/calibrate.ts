@@ -36,7 +36,7 @@ import type { ModelProfile } from '../../src/analyzers/profile-types';
 import { writeReferenceModel } from '../../test/support/modelgen/reference-archs';
 import { cpuThreadsFor, estimateDeviceWith, outsideTrainingSpan } from '../../src/planner/estimate';
 import { lookupSplit, publicationOf, SPLIT_RULE, type FrozenSplit } from './split';
-import { loadCatalog, loadPriors, toBase, type DeviceCalibration } from '../../src/planner/catalog';
+import { loadCatalog, loadPriors, toBase, type DeviceCalibration, type TrainingSpan } from '../../src/planner/catalog';
 import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, rangeBand, runtimeBands, type TaggedResidual, type RuntimeBand, singleSourceSimulation, type SingleSourceSim, type SingleSourceCheck, uncalibratedHalf, rangeRuleCheck, RUNTIME_RANGE_MIN_POINTS, UNCALIBRATED_RUNTIME_MIN_POINTS, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, trainingSpanOf, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead, type CoverageWidth } from './fit';
 
 /** Candidate op-class scales (multipliers on the prior depthwise / vector efficiencies of a unit type). */
@@ -194,10 +194,14 @@ async function main(): Promise<void> {
   }
   const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
   // Whether a point's network lies outside the sizes its device's training points ran (what an estimate says).
-  const spanFlag = (p: CalPoint, cal: CalibrationEntry, dev: string): { outsideSpan?: 'above' | 'below' } => {
-    const out = outsideTrainingSpan(cal, dev, { basis: p.llm ? 'per-token' : 'per-inference' }, p.arch ? archFacts[p.arch]?.macs ?? null : null, p.llm?.weightBytes ?? 0);
-    return out ? { outsideSpan: out.side } : {};
+  const sideOf = (p: CalPoint, span: TrainingSpan): 'above' | 'below' | null =>
+    outsideTrainingSpan({ trainingSpan: span } as CalibrationEntry, p.device, { basis: p.llm ? 'per-token' : 'per-inference' }, p.arch ? archFacts[p.arch]?.macs ?? null : null, p.llm?.weightBytes ?? 0)?.side ?? null;
+  const spanFlag = (p: CalPoint, cal: CalibrationEntry): { outsideSpan?: 'above' | 'below' } => {
+    const side = cal.trainingSpan ? sideOf(p, cal.trainingSpan) : null;
+    return side ? { outsideSpan: side } : {};
   };
+  // A point left out of a fit on `rest`: outside the span of those points (extrapolated; the range rule check reports these).
+  const outsideOf = (p: CalPoint, rest: CalPoint[]): boolean => sideOf(p, trainingSpanOf(rest, archFacts)) !== null;
   // A device hosted by another (a USB accelerator on a board) runs its CPU layers with the host's factors: those of
   // this run's fit of the host (hosts are fitted first, below), so the output never depends on the committed
   // calibration.json. A host outside this run (--devices) falls back to the committed file, with a warning.
@@ -401,11 +405,17 @@ async function main(): Promise<void> {
     // systematic offset is what a user meets on a new model) and by point (each predicted by a fit without it).
     const pubs = [...new Set(tr.map(pubOf))].sort();
     const tagged = (p: CalPoint, r: number): TaggedResidual => ({ r, runtime: p.runtime, publication: pubOf(p) });
-    const byPoint = tr.length >= 2 ? tr.map((p, i) => tagged(p, Math.log(p.measuredMs / estimate(p, fit(tr.filter((_, j) => j !== i)).cal).typical))) : [];
+    const byPoint = tr.length >= 2
+      ? tr.map((p, i) => {
+          const rest = tr.filter((_, j) => j !== i);
+          return { ...tagged(p, Math.log(p.measuredMs / estimate(p, fit(rest).cal).typical)), outside: outsideOf(p, rest) };
+        })
+      : [];
     const bySource = pubs.length >= 2
       ? pubs.flatMap((pub) => {
-          const without = fit(tr.filter((p) => pubOf(p) !== pub)).cal;
-          return tr.filter((p) => pubOf(p) === pub).map((p) => tagged(p, Math.log(p.measuredMs / estimate(p, without).typical)));
+          const rest = tr.filter((p) => pubOf(p) !== pub);
+          const without = fit(rest).cal;
+          return tr.filter((p) => pubOf(p) === pub).map((p) => ({ ...tagged(p, Math.log(p.measuredMs / estimate(p, without).typical)), outside: outsideOf(p, rest) }));
         })
       : [];
     // Single-source simulation (the judge of range rule v5): the device fitted on one of its publications alone, as a
@@ -457,6 +467,7 @@ async function main(): Promise<void> {
   const checkedGroups = groupFits.filter((g) => ownResiduals(g).length);
   const rangeCheck = rangeRuleCheck(checkedGroups.map((g) => ({ residuals: ownResiduals(g), sources: g.pubs.length })));
   process.stderr.write(`range rule check overall: ${rangeCheck.points} points, ${(100 * rangeCheck.coverage).toFixed(1)} % inside, median width x${rangeCheck.medianWidth.toFixed(2)}; runtimes with 1-4 other points: ${rangeCheck.fewPointRuntimes.points} points, ${(100 * rangeCheck.fewPointRuntimes.coverage).toFixed(1)} % inside, median width x${rangeCheck.fewPointRuntimes.medianWidth.toFixed(2)}\n`);
+  process.stderr.write(`range rule check on extrapolated points (outside the span of their device's other points): ${rangeCheck.outsideSpan.points} points, ${(100 * rangeCheck.outsideSpan.coverage).toFixed(1)} % inside, median width x${rangeCheck.outsideSpan.medianWidth.toFixed(2)}\n`);
   checkedGroups.forEach((g, i) => process.stderr.write(`range rule check ${g.group.join('+')}: ${rangeCheck.byGroup[i].points} points, ${(100 * rangeCheck.byGroup[i].coverage).toFixed(1)} % inside, median width x${rangeCheck.byGroup[i].medianWidth.toFixed(2)}\n`));
   const singleSourceCheck = singleSourceSimulation(groupFits.map((g) => ({ sims: g.singleSource, own: values(ownResiduals(g)) })));
   const uncalibratedRange = { low: round4(Math.exp(-noPoints)), high: round4(Math.exp(noPoints)) };
@@ -514,7 +525,7 @@ async function main(): Promise<void> {
             estimateMs: e,
             absLogError: round4(Math.abs(Math.log(e.typical / p.measuredMs))),
             inRange: p.measuredMs >= e.low && p.measuredMs <= e.high,
-            ...spanFlag(p, cal, dev),
+            ...spanFlag(p, cal),
           });
         }
       }
@@ -588,6 +599,7 @@ async function main(): Promise<void> {
       runtimeRanges: { points: rangeCheck.runtimeRanges.points, coverage: round4(rangeCheck.runtimeRanges.coverage), medianWidth: round4(rangeCheck.runtimeRanges.medianWidth) },
       fewPointRuntimes: { points: rangeCheck.fewPointRuntimes.points, coverage: round4(rangeCheck.fewPointRuntimes.coverage), medianWidth: round4(rangeCheck.fewPointRuntimes.medianWidth) },
       byGroup: checkedGroups.map((g, i) => ({ group: g.group.join('+'), points: rangeCheck.byGroup[i].points, coverage: round4(rangeCheck.byGroup[i].coverage), medianWidth: round4(rangeCheck.byGroup[i].medianWidth) })),
+      outsideSpan: { points: rangeCheck.outsideSpan.points, coverage: round4(rangeCheck.outsideSpan.coverage), medianWidth: round4(rangeCheck.outsideSpan.medianWidth) },
     },
     singleSourceCheck,
     crossValidation,
@@ -635,7 +647,7 @@ function markdown(doc: {
   uncalibratedDevices: string[];
   uncalibratedRange: { low: number; high: number };
   pooledSpread: number;
-  rangeRuleCheck: { points: number; coverage: number; medianWidth: number; runtimeRanges: CoverageWidth; fewPointRuntimes: CoverageWidth; byGroup: (CoverageWidth & { group: string })[] };
+  rangeRuleCheck: { points: number; coverage: number; medianWidth: number; runtimeRanges: CoverageWidth; fewPointRuntimes: CoverageWidth; byGroup: (CoverageWidth & { group: string })[]; outsideSpan: CoverageWidth };
   singleSourceCheck: SingleSourceCheck;
   crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }>;
   crossValidationAll: { byPoint: ErrorSummary; bySource: ErrorSummary };
@@ -679,6 +691,8 @@ function markdown(doc: {
   const rc = doc.rangeRuleCheck;
   L.push('## Range rule check (training split)', '');
   L.push(`Each training point's cross-validated residual against the range the rule gives without it (the range of its runtime from that runtime's other residuals on the device where it has any, else its device's range from its other residuals; the pool without it): ${rc.points} points, ${pct(rc.coverage)} inside, median width x${rc.medianWidth.toFixed(2)} (high / low). The nominal level is ${Math.round(RANGE_COVERAGE * 100)} %. Over the ${rc.fewPointRuntimes.points} points whose runtime has 1 to ${UNCALIBRATED_RUNTIME_MIN_POINTS - 1} other points on the device (judged by the device's range before rule v8): ${pct(rc.fewPointRuntimes.coverage)} inside, median width x${rc.fewPointRuntimes.medianWidth.toFixed(2)}.`, '');
+  const os = rc.outsideSpan;
+  L.push(`Extrapolated points: the ${os.points} training points that, left out, lie outside the span of their device's other points (larger or smaller than every other network by MACs; LLM decode by weight bytes per token), the case an estimate calls "outside the calibrated sizes": ${pct(os.coverage)} inside their ranges, median width x${os.medianWidth.toFixed(2)}. A wider range for such estimates (rule v9, docs/calibration-candidates/2026-12-05-extrapolation-range.md) was registered and not adopted: these points are covered at the nominal level already.`, '');
   L.push('Per device (group), the same check: a device below the nominal level has ranges that cover less than they claim on its own points.', '');
   L.push('| Device (group) | Points | Inside | Median width |', '|---|---:|---:|---:|');
   for (const g of rc.byGroup) L.push(`| ${g.group} | ${g.points} | ${(100 * g.coverage).toFixed(1)}% | x${g.medianWidth.toFixed(2)} |`);

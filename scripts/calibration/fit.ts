@@ -596,6 +596,8 @@ export interface TaggedResidual {
   r: number;
   runtime: string;
   publication: string;
+  /** By point: the left-out point lies outside the span of the device group's other training points (it was extrapolated). */
+  outside?: boolean;
 }
 
 /** A range of a runtime on a device: its half-width and what it rests on. */
@@ -651,8 +653,8 @@ export interface CoverageWidth {
  * range of their own, `fewPointRuntimes` over the points judged by a runtime range resting on fewer than
  * UNCALIBRATED_RUNTIME_MIN_POINTS others (the points rule v8 changes), `byGroup` per device group.
  */
-export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: number }[]): CoverageWidth & { runtimeRanges: CoverageWidth; fewPointRuntimes: CoverageWidth; byGroup: CoverageWidth[] } {
-  const all: { inside: boolean; width: number; ownRuntime: boolean; fewPoints: boolean; group: number }[] = [];
+export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: number }[]): CoverageWidth & { runtimeRanges: CoverageWidth; fewPointRuntimes: CoverageWidth; byGroup: CoverageWidth[]; outsideSpan: CoverageWidth } {
+  const all: { inside: boolean; width: number; ownRuntime: boolean; fewPoints: boolean; group: number; outside: boolean }[] = [];
   groups.forEach(({ residuals: own, sources }, g) =>
     own.forEach((x, i) => {
       const others = own.filter((_, j) => j !== i);
@@ -663,11 +665,18 @@ export function rangeRuleCheck(groups: { residuals: TaggedResidual[]; sources: n
         : rangeBand(others.map((y) => y.r), pool, sources);
       const ownRuntime = own.filter((y) => y.runtime === x.runtime).length >= RUNTIME_RANGE_MIN_POINTS;
       const fewPoints = sameRuntime.length >= RUNTIME_RANGE_MIN_POINTS && sameRuntime.length < UNCALIBRATED_RUNTIME_MIN_POINTS;
-      all.push({ inside: Math.abs(x.r) <= half + 1e-12, width: Math.exp(2 * half), ownRuntime, fewPoints, group: g });
+      all.push({ inside: Math.abs(x.r) <= half + 1e-12, width: Math.exp(2 * half), ownRuntime, fewPoints, group: g, outside: !!x.outside });
     }),
   );
   const of = (xs: typeof all): CoverageWidth => ({ points: xs.length, coverage: xs.filter((x) => x.inside).length / Math.max(1, xs.length), medianWidth: xs.length ? quantile(xs.map((x) => x.width), 0.5) : NaN });
-  return { ...of(all), runtimeRanges: of(all.filter((x) => x.ownRuntime)), fewPointRuntimes: of(all.filter((x) => x.fewPoints)), byGroup: groups.map((_, g) => of(all.filter((x) => x.group === g))) };
+  return {
+    ...of(all),
+    runtimeRanges: of(all.filter((x) => x.ownRuntime)),
+    fewPointRuntimes: of(all.filter((x) => x.fewPoints)),
+    byGroup: groups.map((_, g) => of(all.filter((x) => x.group === g))),
+    // The points that, left out, lie outside the span of their device's other points: extrapolated (a report).
+    outsideSpan: of(all.filter((x) => x.outside)),
+  };
 }
 
 /** One (device, publication) pair of the single-source simulation: the device fitted on that publication alone. */

@@ -279,6 +279,19 @@ test('runtimeBands and rangeRuleCheck (rules v6, v8): every runtime with a point
   assert.equal(check.byGroup[0].points, own.length);
 });
 
+test('rangeRuleCheck reports the extrapolated points (outside the span of their device\'s other points) apart, judged by the same rule', () => {
+  const tag = (r: number, outside = false) => ({ r, runtime: 'rt', publication: outside ? 'p' : 'q', outside });
+  // Eight tight residuals and four large extrapolated ones on one device, and a second device for the pool.
+  const own = [0.05, -0.05, 0.1, -0.1, 0.05, -0.1, 0.1, -0.05].map((r) => tag(r)).concat([1.2, -1.0, 1.4, -1.1].map((r) => tag(r, true)));
+  const other = [0.1, -0.1, 0.2, -0.2].map((r) => tag(r));
+  const check = rangeRuleCheck([{ residuals: own, sources: 2 }, { residuals: other, sources: 2 }]);
+  assert.equal(check.outsideSpan.points, 4);
+  const plain = rangeRuleCheck([{ residuals: own.map((x) => ({ ...x, outside: false })), sources: 2 }, { residuals: other, sources: 2 }]);
+  assert.equal(plain.outsideSpan.points, 0);
+  assert.deepEqual([check.points, check.coverage, check.medianWidth], [plain.points, plain.coverage, plain.medianWidth], 'the flag reports, it does not change the rule');
+  assert.ok(check.outsideSpan.coverage < check.coverage, 'here the large extrapolated residuals are the ones outside');
+});
+
 test('rangeBand (rule v5): a device resting on one publication is never narrower than the pooled band; two or more sources keep rule v4', () => {
   const pooled = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0].map((v, i) => (i % 2 ? -v : v));
   const tight = new Array(12).fill(0.05);
