@@ -194,9 +194,9 @@ async function main(): Promise<void> {
   }
   const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
   // Whether a point's network lies outside the sizes its device's training points ran (what an estimate says).
-  const sideOf = (p: CalPoint, span: TrainingSpan): 'above' | 'below' | null =>
+  const sideOf = (p: CalPoint, span: TrainingSpan): 'above' | 'below' | 'none' | null =>
     outsideTrainingSpan({ trainingSpan: span } as CalibrationEntry, p.device, { basis: p.llm ? 'per-token' : 'per-inference' }, p.arch ? archFacts[p.arch]?.macs ?? null : null, p.llm?.weightBytes ?? 0)?.side ?? null;
-  const spanFlag = (p: CalPoint, cal: CalibrationEntry): { outsideSpan?: 'above' | 'below' } => {
+  const spanFlag = (p: CalPoint, cal: CalibrationEntry): { outsideSpan?: 'above' | 'below' | 'none' } => {
     const side = cal.trainingSpan ? sideOf(p, cal.trainingSpan) : null;
     return side ? { outsideSpan: side } : {};
   };
@@ -687,12 +687,12 @@ function markdown(doc: {
   L.push(`Devices without any usable published point (uncalibrated priors, the widest range): ${doc.uncalibratedDevices.join(', ') || 'none'}.`, '');
   const sp = doc.summary.heldOutBySpan;
   const spanLine = (s: ErrorSummary) => `${s.points} point${s.points === 1 ? '' : 's'}${s.points ? `, median error ${x(s.medianAbsLogError)}, 90th pct ${x(s.p90AbsLogError)}, ${pct(s.coverage)} in range, median width ${s.medianRangeWidth === null ? 'n/a' : `x${s.medianRangeWidth.toFixed(2)}`}` : ''}`;
-  L.push(`Held-out points whose network is larger or smaller than every network their device's training points ran (by MACs; LLM decode by weight bytes per token), where an estimate says it is extrapolated (a report, not a rule: nothing is fitted or widened by it): outside ${spanLine(sp.outside)}; inside ${spanLine(sp.inside)}.`, '');
+  L.push(`Held-out points whose network is larger or smaller than every network their device's training points ran (by MACs; LLM decode by weight bytes per token), or an LLM decode on a device with no decode point, where an estimate says it is extrapolated (a report, not a rule: nothing is fitted or widened by it): outside ${spanLine(sp.outside)}; inside ${spanLine(sp.inside)}.`, '');
   const rc = doc.rangeRuleCheck;
   L.push('## Range rule check (training split)', '');
   L.push(`Each training point's cross-validated residual against the range the rule gives without it (the range of its runtime from that runtime's other residuals on the device where it has any, else its device's range from its other residuals; the pool without it): ${rc.points} points, ${pct(rc.coverage)} inside, median width x${rc.medianWidth.toFixed(2)} (high / low). The nominal level is ${Math.round(RANGE_COVERAGE * 100)} %. Over the ${rc.fewPointRuntimes.points} points whose runtime has 1 to ${UNCALIBRATED_RUNTIME_MIN_POINTS - 1} other points on the device (judged by the device's range before rule v8): ${pct(rc.fewPointRuntimes.coverage)} inside, median width x${rc.fewPointRuntimes.medianWidth.toFixed(2)}.`, '');
   const os = rc.outsideSpan;
-  L.push(`Extrapolated points: the ${os.points} training points that, left out, lie outside the span of their device's other points (larger or smaller than every other network by MACs; LLM decode by weight bytes per token), the case an estimate calls "outside the calibrated sizes": ${pct(os.coverage)} inside their ranges, median width x${os.medianWidth.toFixed(2)}. A wider range for such estimates (rule v9, docs/calibration-candidates/2026-12-05-extrapolation-range.md) was registered and not adopted: these points are covered at the nominal level already.`, '');
+  L.push(`Extrapolated points: the ${os.points} training points that, left out, lie outside the span of their device's other points (larger or smaller than every other network by MACs; LLM decode by weight bytes per token; an LLM decode whose device has no other), the case an estimate calls "outside the calibrated sizes": ${pct(os.coverage)} inside their ranges, median width x${os.medianWidth.toFixed(2)}. A wider range for such estimates (rule v9, docs/calibration-candidates/2026-12-05-extrapolation-range.md) was registered and not adopted: these points are covered at the nominal level already.`, '');
   L.push('Per device (group), the same check: a device below the nominal level has ranges that cover less than they claim on its own points.', '');
   L.push('| Device (group) | Points | Inside | Median width |', '|---|---:|---:|---:|');
   for (const g of rc.byGroup) L.push(`| ${g.group} | ${g.points} | ${(100 * g.coverage).toFixed(1)}% | x${g.medianWidth.toFixed(2)} |`);

@@ -446,8 +446,8 @@ export interface PointResult {
   estimateMs: { low: number; typical: number; high: number };
   absLogError: number;
   inRange: boolean;
-  /** Set when the point's network is larger ('above') or smaller ('below') than every network its device's training points ran. */
-  outsideSpan?: 'above' | 'below';
+  /** Set when the point's network is larger ('above') or smaller ('below') than every network its device's training points ran, or of a kind none of them is ('none': an LLM decode on a device calibrated on networks only). */
+  outsideSpan?: 'above' | 'below' | 'none';
 }
 
 export interface ErrorSummary {

@@ -146,8 +146,8 @@ export interface DeviceEstimate {
     sources: string[];
     medianAbsLogError: number | null;
     note: string;
-    /** Set when the model is larger or smaller than every network the device's training points ran (the fit is extrapolated). */
-    outsideSpan?: { side: 'above' | 'below'; sentence: string };
+    /** Set when the model is larger or smaller than every network the device's training points ran, or of a kind none of them is (the fit is extrapolated). */
+    outsideSpan?: { side: 'above' | 'below' | 'none'; sentence: string };
   };
 }
 

@@ -80,11 +80,18 @@ test('outsideTrainingSpan compares an LLM\'s weight bytes per token with the dec
   assert.deepEqual(big, { kind: 'outside-training-span', deviceId: 'dev', measure: 'weight-bytes', side: 'above', value: 8e9, bound: 4e9, network: null, points: 2 });
   assert.match(explainNote(big!), /is 2\.0x larger than the largest language model in the 2 published LLM decode measurements dev is calibrated on \(3\.73 GiB of weights read per token\)/);
   assert.equal(outsideTrainingSpan(cal, 'dev', { basis: 'per-token' }, null, 2e9), null, 'inside');
-  assert.equal(outsideTrainingSpan(cal, 'dev', { basis: 'per-inference' }, 1e9, 0), null, 'no graph span: nothing to compare');
+  const graphOnDecodeOnly = outsideTrainingSpan(cal, 'dev', { basis: 'per-inference' }, 1e9, 0);
+  assert.equal(graphOnDecodeOnly?.side, 'none', 'a network on a device calibrated on LLM decodes only');
+  assert.match(explainNote(graphOnDecodeOnly!), /all 2 published measurements dev is calibrated on are LLM decodes; this network's compute \(1 GMACs\) rests on the prior compute efficiency/);
   assert.equal(outsideTrainingSpan(cal, 'dev', { basis: 'unknown' }, null, 8e9), null, 'no latency, no sentence');
   const graph = { trainingSpan: { graph: { points: 3, minMacs: 2e6, maxMacs: 4e9, smallest: 'ds_cnn_kws', largest: 'resnet50_224' } } } as unknown as DeviceCalibration;
   const none = outsideTrainingSpan(graph, 'dev', { basis: 'per-inference' }, 0, 0);
   assert.equal(none?.side, 'below');
   assert.match(explainNote(none!), /this model \(0 MACs\) is smaller than the smallest network in the 3 published network measurements dev is calibrated on \(ds_cnn_kws, 2 MMACs\); per-op dispatch/);
   assert.match(explainNote(outsideTrainingSpan(graph, 'dev', { basis: 'per-inference' }, 1e5, 0)!), /is 20x smaller than the smallest/);
+  // An LLM on a device calibrated on networks only: its per-token time rests on the prior memory efficiency.
+  const llm = outsideTrainingSpan(graph, 'dev', { basis: 'per-token' }, null, 2 * 1024 ** 3);
+  assert.equal(llm?.side, 'none');
+  assert.match(explainNote(llm!), /none of the 3 published measurements dev is calibrated on is an LLM decode .*; the per-token time \(2\.00 GiB of weights read per token\) rests on the prior memory efficiency/);
+  assert.equal(outsideTrainingSpan({} as DeviceCalibration, 'dev', { basis: 'per-token' }, null, 1e9), null, 'no span recorded: nothing said');
 });

@@ -233,6 +233,11 @@ function fmtMacs(v: number): string {
 
 /** A model larger or smaller than every network the device's calibration measured: the fit is extrapolated. */
 function outsideSpanSentence(n: Extract<EstimateNote, { kind: 'outside-training-span' }>): string {
+  if (n.side === 'none') {
+    return n.measure === 'weight-bytes'
+      ? `Outside the calibrated sizes: none of the ${n.points} published measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on is an LLM decode (all are networks run once per inference); the per-token time (${fmtBytes(n.value)} of weights read per token) rests on the prior memory efficiency, and the range does not include the error of that extrapolation.`
+      : `Outside the calibrated sizes: all ${n.points} published measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on are LLM decodes; this network's compute (${fmtMacs(n.value)}MACs) rests on the prior compute efficiency, and the range does not include the error of that extrapolation.`;
+  }
   const ratio = n.side === 'above' ? n.value / n.bound : n.value > 0 ? n.bound / n.value : null;
   const times = ratio === null ? '' : `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}x `;
   const what = n.measure === 'macs' ? 'network' : 'language model';

@@ -330,19 +330,23 @@ function contextNotes(ctx: EstimateContext, lat: LatencyPart, weightsBytes: numb
 export function outsideTrainingSpan(cal: DeviceCalibration, deviceId: string, lat: Pick<LatencyPart, 'basis'>, macs: number | null, weightsBytes: number): Extract<EstimateNote, { kind: 'outside-training-span' }> | null {
   if (lat.basis === 'unknown') return null;
   const span = cal.trainingSpan;
+  if (!span) return null;
   if (lat.basis === 'per-token') {
-    const d = span?.decode;
-    if (!d || !(weightsBytes > 0)) return null;
+    const d = span.decode;
+    if (!(weightsBytes > 0)) return null;
+    // No LLM decode among the device's points: the per-token time rests on the prior memory efficiency.
+    if (!d) return span.graph ? { kind: 'outside-training-span', deviceId, measure: 'weight-bytes', side: 'none', value: weightsBytes, bound: 0, network: null, points: span.graph.points } : null;
     const side = weightsBytes > d.maxWeightBytes ? 'above' : weightsBytes < d.minWeightBytes ? 'below' : null;
     return side && { kind: 'outside-training-span', deviceId, measure: 'weight-bytes', side, value: weightsBytes, bound: side === 'above' ? d.maxWeightBytes : d.minWeightBytes, network: null, points: d.points };
   }
-  const g = span?.graph;
-  if (!g || macs === null || !(macs >= 0)) return null;
+  const g = span.graph;
+  if (macs === null || !(macs >= 0)) return null;
+  if (!g) return span.decode ? { kind: 'outside-training-span', deviceId, measure: 'macs', side: 'none', value: macs, bound: 0, network: null, points: span.decode.points } : null;
   const side = macs > g.maxMacs ? 'above' : macs < g.minMacs ? 'below' : null;
   return side && { kind: 'outside-training-span', deviceId, measure: 'macs', side, value: macs, bound: side === 'above' ? g.maxMacs : g.minMacs, network: side === 'above' ? g.largest : g.smallest, points: g.points };
 }
 
-function outsideSpanOf(notes: EstimateNote[]): { outsideSpan?: { side: 'above' | 'below'; sentence: string } } {
+function outsideSpanOf(notes: EstimateNote[]): { outsideSpan?: { side: 'above' | 'below' | 'none'; sentence: string } } {
   const n = notes.find((x): x is Extract<EstimateNote, { kind: 'outside-training-span' }> => x.kind === 'outside-training-span');
   return n ? { outsideSpan: { side: n.side, sentence: explainNote(n) } } : {};
 }
