@@ -202,4 +202,6 @@ test('a model outside the sizes a device is calibrated on gives one risk naming 
   assert.equal(text.split('Latency (extrapolated estimate):').length - 1, outside.length, text);
   const inside = doc.estimates.filter((e) => !e.calibration?.outsideSpan);
   assert.equal(extrapolationRisk(inside, 'm.onnx'), null, 'no device outside its span: no risk');
+  const measured = outside.map((e, i) => (i === 0 ? { ...e, latencyMeasured: { runs: 3 } } : { ...e, latencyCorrected: { runs: 1, factor: 1.2 } }));
+  assert.equal(extrapolationRisk(measured, 'm.onnx'), null, 'a figure measured or corrected by the user\'s runs is not extrapolated any more');
 });

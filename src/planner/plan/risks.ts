@@ -89,10 +89,11 @@ export function undecidedLatencyRisk(top: Recommendation | undefined, budgetMs: 
 /**
  * Latency estimates outside the sizes their devices' calibration measured: the fitted rates are extrapolated and the
  * ranges do not include that error, so the figures need a measurement before anyone relies on them. One risk for
- * all such devices, each with its sentence.
+ * all such devices, each with its sentence; a device whose figure the user's runs measured or corrected is not one.
  */
 export function extrapolationRisk(estimates: DeviceEstimate[], modelFile: string): Risk | null {
-  const outside = estimates.filter((e) => e.calibration?.outsideSpan && Number.isFinite(e.latencyMs.typical));
+  // A figure measured by the user, or corrected by their runs on the device, no longer rests on the extrapolation alone.
+  const outside = estimates.filter((e) => e.calibration?.outsideSpan && !e.latencyMeasured && !e.latencyCorrected && Number.isFinite(e.latencyMs.typical));
   if (!outside.length) return null;
   const names = outside.map((e) => e.deviceName);
   return {
