@@ -74,10 +74,25 @@ test('an estimate of a model outside the device\'s calibrated sizes says so, wit
   }
 });
 
+test('an extrapolated estimate quotes how the calibration\'s own checks covered estimates outside their device\'s span, held-out and training apart', () => {
+  const c = calibration.spanCheck!;
+  assert.ok(c, 'calibration.json carries summary.heldOutBySpan and rangeRuleCheck.outsideSpan');
+  assert.equal(c.heldOutOutside.points, doc.summary.heldOutBySpan.outside.points);
+  assert.equal(c.trainingOutside.points, doc.rangeRuleCheck.outsideSpan.points);
+  const graph = { trainingSpan: { graph: { points: 3, minMacs: 2e6, maxMacs: 4e9, smallest: 'a', largest: 'b' } } } as unknown as DeviceCalibration;
+  const said = explainNote(outsideTrainingSpan(graph, 'dev', { basis: 'per-inference' }, 8e9, 0)!);
+  const pc = (x: number) => `${Math.round(x * 100)} %`;
+  assert.ok(said.includes(`ranges held ${pc(c.heldOutOutside.coverage)} of the ${c.heldOutOutside.points} held-out points outside their device's span (${pc(c.heldOutInside.coverage)} of the ${c.heldOutInside.points} inside)`), said);
+  assert.ok(said.includes(`${pc(c.trainingOutside.coverage)} of the ${c.trainingOutside.points} training points that, left out, lay outside`), said);
+  // Without the checks (an older calibration file), the sentence says what the range rests on.
+  const bare = explainNote({ ...outsideTrainingSpan(graph, 'dev', { basis: 'per-inference' }, 8e9, 0)!, check: null });
+  assert.match(bare, /The range rests on points inside that span; expect a larger error than it says\.$/);
+});
+
 test('outsideTrainingSpan compares an LLM\'s weight bytes per token with the decode points, and says nothing without a span or a latency', () => {
   const cal = { trainingSpan: { decode: { points: 2, minWeightBytes: 1e9, maxWeightBytes: 4e9 } } } as unknown as DeviceCalibration;
   const big = outsideTrainingSpan(cal, 'dev', { basis: 'per-token' }, null, 8e9);
-  assert.deepEqual(big, { kind: 'outside-training-span', deviceId: 'dev', measure: 'weight-bytes', side: 'above', value: 8e9, bound: 4e9, network: null, points: 2 });
+  assert.deepEqual(big, { kind: 'outside-training-span', deviceId: 'dev', measure: 'weight-bytes', side: 'above', value: 8e9, bound: 4e9, network: null, points: 2, check: calibration.spanCheck ?? null });
   assert.match(explainNote(big!), /is 2\.0x larger than the largest language model in the 2 published LLM decode measurements dev is calibrated on \(3\.73 GiB of weights read per token\)/);
   assert.equal(outsideTrainingSpan(cal, 'dev', { basis: 'per-token' }, null, 2e9), null, 'inside');
   const graphOnDecodeOnly = outsideTrainingSpan(cal, 'dev', { basis: 'per-inference' }, 1e9, 0);

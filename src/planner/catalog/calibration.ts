@@ -120,9 +120,21 @@ export interface BySourceCheck {
   singleSourceSimulation?: { coverage: number; points: number };
 }
 
+/**
+ * How ranges covered estimates outside their device's training span in the calibration's own checks
+ * (calibration.json summary.heldOutBySpan and rangeRuleCheck.outsideSpan): an extrapolated estimate quotes it.
+ */
+export interface SpanCheck {
+  heldOutOutside: { points: number; coverage: number };
+  heldOutInside: { points: number; coverage: number };
+  /** Training points that, left out, lay outside the span of their device's other points. */
+  trainingOutside: { points: number; coverage: number };
+}
+
 export interface CalibrationFile {
   generatedBy: string;
   devices: Record<string, DeviceCalibration>;
+  spanCheck?: SpanCheck;
   /** The range of a device without published points: the widest of all (the fit writes it). */
   uncalibratedRange?: { low: number; high: number };
   [key: string]: unknown;
@@ -238,5 +250,20 @@ export function parseCalibration(doc: Json): CalibrationFile {
     }
   }
   if (o.uncalibratedRange !== undefined) file.uncalibratedRange = c.rangeFactors(o.uncalibratedRange, 'uncalibratedRange');
+  const summary = o.summary !== undefined ? c.obj(o.summary, 'summary') : {};
+  const rangeCheck = o.rangeRuleCheck !== undefined ? c.obj(o.rangeRuleCheck, 'rangeRuleCheck') : {};
+  if (summary.heldOutBySpan !== undefined && rangeCheck.outsideSpan !== undefined) {
+    const share = (v: Json, path: string, key: string): { points: number; coverage: number } => {
+      const x = c.obj(v, path);
+      const points = c.num(x.points, `${path}.points`, 0);
+      return { points, coverage: points ? c.num(x[key], `${path}.${key}`, 0, 1) : 0 };
+    };
+    const by = c.obj(summary.heldOutBySpan, 'summary.heldOutBySpan');
+    file.spanCheck = {
+      heldOutOutside: share(by.outside, 'summary.heldOutBySpan.outside', 'coverage'),
+      heldOutInside: share(by.inside, 'summary.heldOutBySpan.inside', 'coverage'),
+      trainingOutside: share(rangeCheck.outsideSpan, 'rangeRuleCheck.outsideSpan', 'coverage'),
+    };
+  }
   return file;
 }

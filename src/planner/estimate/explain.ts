@@ -7,7 +7,7 @@
 import { PUBLISHED_POSTPROCESS } from './postprocess';
 import type { DeployedSummary } from '../types';
 import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
-import { RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck } from '../catalog/calibration';
+import { RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck, type SpanCheck } from '../catalog/calibration';
 
 export function fmtBytes(b: number): string {
   if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
@@ -233,10 +233,11 @@ function fmtMacs(v: number): string {
 
 /** A model larger or smaller than every network the device's calibration measured: the fit is extrapolated. */
 function outsideSpanSentence(n: Extract<EstimateNote, { kind: 'outside-training-span' }>): string {
+  const tail = spanCheckSentence(n.check);
   if (n.side === 'none') {
     return n.measure === 'weight-bytes'
-      ? `Outside the calibrated sizes: none of the ${n.points} published measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on is an LLM decode (all are networks run once per inference); the per-token time (${fmtBytes(n.value)} of weights read per token) rests on the prior memory efficiency, and the range does not include the error of that extrapolation.`
-      : `Outside the calibrated sizes: all ${n.points} published measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on are LLM decodes; this network's compute (${fmtMacs(n.value)}MACs) rests on the prior compute efficiency, and the range does not include the error of that extrapolation.`;
+      ? `Outside the calibrated sizes: none of the ${n.points} published measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on is an LLM decode (all are networks run once per inference); the per-token time (${fmtBytes(n.value)} of weights read per token) rests on the prior memory efficiency.${tail}`
+      : `Outside the calibrated sizes: all ${n.points} published measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on are LLM decodes; this network's compute (${fmtMacs(n.value)}MACs) rests on the prior compute efficiency.${tail}`;
   }
   const ratio = n.side === 'above' ? n.value / n.bound : n.value > 0 ? n.bound / n.value : null;
   const times = ratio === null ? '' : `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}x `;
@@ -246,7 +247,15 @@ function outsideSpanSentence(n: Extract<EstimateNote, { kind: 'outside-training-
   const why = n.side === 'above'
     ? 'compute and memory traffic dominate at this size, at rates fitted on smaller networks'
     : 'per-op dispatch and fixed costs dominate at this size, fitted on larger networks where they mattered less';
-  return `Outside the calibrated sizes: this model (${size(n.value)}) is ${times}${n.side === 'above' ? 'larger than the largest' : 'smaller than the smallest'} ${what} in the ${n.points} published ${n.measure === 'macs' ? 'network' : 'LLM decode'} measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on (${which}${size(n.bound)}); ${why}, and the range does not include the error of that extrapolation.`;
+  return `Outside the calibrated sizes: this model (${size(n.value)}) is ${times}${n.side === 'above' ? 'larger than the largest' : 'smaller than the smallest'} ${what} in the ${n.points} published ${n.measure === 'macs' ? 'network' : 'LLM decode'} measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on (${which}${size(n.bound)}); ${why}.${tail}`;
+}
+
+/** How the calibration's own checks covered estimates outside their device's span; said plainly, held-out and training apart. */
+function spanCheckSentence(c: SpanCheck | null): string {
+  if (!c || c.heldOutOutside.points === 0) return ' The range rests on points inside that span; expect a larger error than it says.';
+  const pc = (x: { coverage: number }) => `${Math.round(x.coverage * 100)} %`;
+  return ` In the calibration's own checks, ranges held ${pc(c.heldOutOutside)} of the ${c.heldOutOutside.points} held-out points outside their device's span (${pc(c.heldOutInside)} of the ${c.heldOutInside.points} inside)` +
+    (c.trainingOutside.points ? ` and ${pc(c.trainingOutside)} of the ${c.trainingOutside.points} training points that, left out, lay outside their device's other points.` : '.');
 }
 
 /** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */

@@ -331,19 +331,20 @@ export function outsideTrainingSpan(cal: DeviceCalibration, deviceId: string, la
   if (lat.basis === 'unknown') return null;
   const span = cal.trainingSpan;
   if (!span) return null;
+  const check = loadCalibration().spanCheck ?? null;
   if (lat.basis === 'per-token') {
     const d = span.decode;
     if (!(weightsBytes > 0)) return null;
     // No LLM decode among the device's points: the per-token time rests on the prior memory efficiency.
-    if (!d) return span.graph ? { kind: 'outside-training-span', deviceId, measure: 'weight-bytes', side: 'none', value: weightsBytes, bound: 0, network: null, points: span.graph.points } : null;
+    if (!d) return span.graph ? { kind: 'outside-training-span', deviceId, measure: 'weight-bytes', side: 'none', value: weightsBytes, bound: 0, network: null, points: span.graph.points, check } : null;
     const side = weightsBytes > d.maxWeightBytes ? 'above' : weightsBytes < d.minWeightBytes ? 'below' : null;
-    return side && { kind: 'outside-training-span', deviceId, measure: 'weight-bytes', side, value: weightsBytes, bound: side === 'above' ? d.maxWeightBytes : d.minWeightBytes, network: null, points: d.points };
+    return side && { kind: 'outside-training-span', deviceId, measure: 'weight-bytes', side, value: weightsBytes, bound: side === 'above' ? d.maxWeightBytes : d.minWeightBytes, network: null, points: d.points, check };
   }
   const g = span.graph;
   if (macs === null || !(macs >= 0)) return null;
-  if (!g) return span.decode ? { kind: 'outside-training-span', deviceId, measure: 'macs', side: 'none', value: macs, bound: 0, network: null, points: span.decode.points } : null;
+  if (!g) return span.decode ? { kind: 'outside-training-span', deviceId, measure: 'macs', side: 'none', value: macs, bound: 0, network: null, points: span.decode.points, check } : null;
   const side = macs > g.maxMacs ? 'above' : macs < g.minMacs ? 'below' : null;
-  return side && { kind: 'outside-training-span', deviceId, measure: 'macs', side, value: macs, bound: side === 'above' ? g.maxMacs : g.minMacs, network: side === 'above' ? g.largest : g.smallest, points: g.points };
+  return side && { kind: 'outside-training-span', deviceId, measure: 'macs', side, value: macs, bound: side === 'above' ? g.maxMacs : g.minMacs, network: side === 'above' ? g.largest : g.smallest, points: g.points, check };
 }
 
 function outsideSpanOf(notes: EstimateNote[]): { outsideSpan?: { side: 'above' | 'below' | 'none'; sentence: string } } {
