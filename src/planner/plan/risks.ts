@@ -87,8 +87,8 @@ export function undecidedLatencyRisk(top: Recommendation | undefined, budgetMs: 
 }
 
 /**
- * Latency estimates outside the sizes their devices' calibration measured: the fitted rates are extrapolated and the
- * ranges do not include that error, so the figures need a measurement before anyone relies on them. One risk for
+ * Latency estimates outside the sizes their devices' calibration measured: the fitted rates are extrapolated beyond
+ * every published point, so the figures need a measurement before anyone relies on them. One risk for
  * all such devices, each with its sentence; a device whose figure the user's runs measured or corrected is not one.
  */
 export function extrapolationRisk(estimates: DeviceEstimate[], modelFile: string): Risk | null {
