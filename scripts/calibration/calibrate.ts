@@ -194,10 +194,10 @@ async function main(): Promise<void> {
   }
   const profileOf = (p: CalPoint) => (p.arch ? profiles.get(p.arch)! : llmProfile(p));
   // Whether a point's network lies outside the sizes its device's training points ran (what an estimate says).
-  const sideOf = (p: CalPoint, span: TrainingSpan): 'above' | 'below' | 'none' | null =>
-    outsideTrainingSpan({ trainingSpan: span } as CalibrationEntry, p.device, { basis: p.llm ? 'per-token' : 'per-inference' }, p.arch ? archFacts[p.arch]?.macs ?? null : null, p.llm?.weightBytes ?? 0)?.side ?? null;
+  const sideOf = (p: CalPoint, span: TrainingSpan | undefined): 'above' | 'below' | 'none' | null =>
+    outsideTrainingSpan(span, p.device, { basis: p.llm ? 'per-token' : 'per-inference' }, p.arch ? archFacts[p.arch]?.macs ?? null : null, p.llm?.weightBytes ?? 0)?.side ?? null;
   const spanFlag = (p: CalPoint, cal: CalibrationEntry): { outsideSpan?: 'above' | 'below' | 'none' } => {
-    const side = cal.trainingSpan ? sideOf(p, cal.trainingSpan) : null;
+    const side = sideOf(p, cal.trainingSpan);
     return side ? { outsideSpan: side } : {};
   };
   // A point left out of a fit on `rest`: outside the span of those points (extrapolated; the range rule check reports these).
@@ -413,9 +413,8 @@ async function main(): Promise<void> {
       : [];
     const bySource = pubs.length >= 2
       ? pubs.flatMap((pub) => {
-          const rest = tr.filter((p) => pubOf(p) !== pub);
-          const without = fit(rest).cal;
-          return tr.filter((p) => pubOf(p) === pub).map((p) => ({ ...tagged(p, Math.log(p.measuredMs / estimate(p, without).typical)), outside: outsideOf(p, rest) }));
+          const without = fit(tr.filter((p) => pubOf(p) !== pub)).cal;
+          return tr.filter((p) => pubOf(p) === pub).map((p) => tagged(p, Math.log(p.measuredMs / estimate(p, without).typical)));
         })
       : [];
     // Single-source simulation (the judge of range rule v5): the device fitted on one of its publications alone, as a

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import { estimateDevice, outsideTrainingSpan } from '../../src/planner/estimate';
 import { explainNote } from '../../src/planner/estimate/explain';
-import { parseCalibration, type DeviceCalibration } from '../../src/planner/catalog/calibration';
+import { parseCalibration, type TrainingSpan } from '../../src/planner/catalog/calibration';
 import { trainingSpanOf } from '../../scripts/calibration/fit';
 import calibrationJson from '../../src/planner/catalog/calibration.json';
 import { writeReferenceModel } from '../support/modelgen/reference-archs';
@@ -59,6 +59,7 @@ test('an estimate of a model outside the device\'s calibrated sizes says so, wit
         assert.ok(said.includes(`is ${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}x larger than the largest network`), said);
         assert.ok(said.includes(`(${g.largest}, `), said);
         assert.ok(said.includes(`network in the ${g.points} published network measurement`), said);
+        assert.ok(said.includes(`ranges held ${Math.round(calibration.spanCheck!.heldOutOutside.coverage * 100)} % of the ${calibration.spanCheck!.heldOutOutside.points} held-out points`), 'the estimate quotes the calibration\'s checks');
         above++;
       } else if (macs >= g.minMacs) {
         assert.equal(said, undefined, `${id}: inside its span, nothing said`);
@@ -79,27 +80,27 @@ test('an extrapolated estimate quotes how the calibration\'s own checks covered 
   assert.ok(c, 'calibration.json carries summary.heldOutBySpan and rangeRuleCheck.outsideSpan');
   assert.equal(c.heldOutOutside.points, doc.summary.heldOutBySpan.outside.points);
   assert.equal(c.trainingOutside.points, doc.rangeRuleCheck.outsideSpan.points);
-  const graph = { trainingSpan: { graph: { points: 3, minMacs: 2e6, maxMacs: 4e9, smallest: 'a', largest: 'b' } } } as unknown as DeviceCalibration;
-  const said = explainNote(outsideTrainingSpan(graph, 'dev', { basis: 'per-inference' }, 8e9, 0)!);
+  const graph: TrainingSpan = { graph: { points: 3, minMacs: 2e6, maxMacs: 4e9, smallest: 'a', largest: 'b' } };
+  const said = explainNote(outsideTrainingSpan(graph, 'dev', { basis: 'per-inference' }, 8e9, 0, c)!);
   const pc = (x: number) => `${Math.round(x * 100)} %`;
   assert.ok(said.includes(`ranges held ${pc(c.heldOutOutside.coverage)} of the ${c.heldOutOutside.points} held-out points outside their device's span (${pc(c.heldOutInside.coverage)} of the ${c.heldOutInside.points} inside)`), said);
   assert.ok(said.includes(`${pc(c.trainingOutside.coverage)} of the ${c.trainingOutside.points} training points that, left out, lay outside`), said);
   // Without the checks (an older calibration file), the sentence says what the range rests on.
-  const bare = explainNote({ ...outsideTrainingSpan(graph, 'dev', { basis: 'per-inference' }, 8e9, 0)!, check: null });
+  const bare = explainNote(outsideTrainingSpan(graph, 'dev', { basis: 'per-inference' }, 8e9, 0)!);
   assert.match(bare, /The range rests on points inside that span; expect a larger error than it says\.$/);
 });
 
 test('outsideTrainingSpan compares an LLM\'s weight bytes per token with the decode points, and says nothing without a span or a latency', () => {
-  const cal = { trainingSpan: { decode: { points: 2, minWeightBytes: 1e9, maxWeightBytes: 4e9 } } } as unknown as DeviceCalibration;
-  const big = outsideTrainingSpan(cal, 'dev', { basis: 'per-token' }, null, 8e9);
-  assert.deepEqual(big, { kind: 'outside-training-span', deviceId: 'dev', measure: 'weight-bytes', side: 'above', value: 8e9, bound: 4e9, network: null, points: 2, check: calibration.spanCheck ?? null });
+  const decode: TrainingSpan = { decode: { points: 2, minWeightBytes: 1e9, maxWeightBytes: 4e9 } };
+  const big = outsideTrainingSpan(decode, 'dev', { basis: 'per-token' }, null, 8e9);
+  assert.deepEqual(big, { kind: 'outside-training-span', deviceId: 'dev', measure: 'weight-bytes', side: 'above', value: 8e9, bound: 4e9, network: null, points: 2, check: null });
   assert.match(explainNote(big!), /is 2\.0x larger than the largest language model in the 2 published LLM decode measurements dev is calibrated on \(3\.73 GiB of weights read per token\)/);
-  assert.equal(outsideTrainingSpan(cal, 'dev', { basis: 'per-token' }, null, 2e9), null, 'inside');
-  const graphOnDecodeOnly = outsideTrainingSpan(cal, 'dev', { basis: 'per-inference' }, 1e9, 0);
+  assert.equal(outsideTrainingSpan(decode, 'dev', { basis: 'per-token' }, null, 2e9), null, 'inside');
+  const graphOnDecodeOnly = outsideTrainingSpan(decode, 'dev', { basis: 'per-inference' }, 1e9, 0);
   assert.equal(graphOnDecodeOnly?.side, 'none', 'a network on a device calibrated on LLM decodes only');
   assert.match(explainNote(graphOnDecodeOnly!), /all 2 published measurements dev is calibrated on are LLM decodes; this network's compute \(1 GMACs\) rests on the prior compute efficiency/);
-  assert.equal(outsideTrainingSpan(cal, 'dev', { basis: 'unknown' }, null, 8e9), null, 'no latency, no sentence');
-  const graph = { trainingSpan: { graph: { points: 3, minMacs: 2e6, maxMacs: 4e9, smallest: 'ds_cnn_kws', largest: 'resnet50_224' } } } as unknown as DeviceCalibration;
+  assert.equal(outsideTrainingSpan(decode, 'dev', { basis: 'unknown' }, null, 8e9), null, 'no latency, no sentence');
+  const graph: TrainingSpan = { graph: { points: 3, minMacs: 2e6, maxMacs: 4e9, smallest: 'ds_cnn_kws', largest: 'resnet50_224' } };
   const none = outsideTrainingSpan(graph, 'dev', { basis: 'per-inference' }, 0, 0);
   assert.equal(none?.side, 'below');
   assert.match(explainNote(none!), /this model \(0 MACs\) is smaller than the smallest network in the 3 published network measurements dev is calibrated on \(ds_cnn_kws, 2 MMACs\); per-op dispatch/);
@@ -108,5 +109,5 @@ test('outsideTrainingSpan compares an LLM\'s weight bytes per token with the dec
   const llm = outsideTrainingSpan(graph, 'dev', { basis: 'per-token' }, null, 2 * 1024 ** 3);
   assert.equal(llm?.side, 'none');
   assert.match(explainNote(llm!), /none of the 3 published measurements dev is calibrated on is an LLM decode .*; the per-token time \(2\.00 GiB of weights read per token\) rests on the prior memory efficiency/);
-  assert.equal(outsideTrainingSpan({} as DeviceCalibration, 'dev', { basis: 'per-token' }, null, 1e9), null, 'no span recorded: nothing said');
+  assert.equal(outsideTrainingSpan(undefined, 'dev', { basis: 'per-token' }, null, 1e9), null, 'no span recorded: nothing said');
 });

@@ -11,7 +11,8 @@
 import type { ModelProfile } from '../../analyzers/profile-types';
 import { applyCorrection } from './measurements';
 import type { Bottleneck, ComputePrecision, DeviceEstimate, LayerEstimate, Range } from '../types';
-import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSpec, type DeviceCalibration, type BySourceCheck, type RuntimeRange } from '../catalog';
+import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSpec, type DeviceCalibration, type BySourceCheck, type RuntimeRange, type TrainingSpan } from '../catalog';
+import type { SpanCheck } from '../catalog/calibration';
 import { canonicalOp, checkCompatibility, type CompatibilityResult } from './compatibility';
 import { deployGraph, summarizeDeployed, toolchainForRuntime, type DeployedGraph } from './deployed-graph';
 import { defaultPrecision, modelPrecision, computedAs } from './precision';
@@ -311,7 +312,7 @@ function contextNotes(ctx: EstimateContext, lat: LatencyPart, weightsBytes: numb
   const cal = factors.cal;
   if (cal) {
     const range = calibratedRange(cal, factors.runtime);
-    const outside = outsideTrainingSpan(cal, device.id, lat, ctx.profile.macs, weightsBytes);
+    const outside = outsideTrainingSpan(cal.trainingSpan, device.id, lat, ctx.profile.macs, weightsBytes, loadCalibration().spanCheck ?? null);
     if (outside) notes.push(outside);
     notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime), nestedCheck: cal.nestedCheck ?? null });
   }
@@ -327,11 +328,9 @@ function contextNotes(ctx: EstimateContext, lat: LatencyPart, weightsBytes: numb
  * a graph model by its MACs, an LLM's decode by the weight bytes read per token. Null inside the span, without a
  * latency, or without a size to compare.
  */
-export function outsideTrainingSpan(cal: DeviceCalibration, deviceId: string, lat: Pick<LatencyPart, 'basis'>, macs: number | null, weightsBytes: number): Extract<EstimateNote, { kind: 'outside-training-span' }> | null {
+export function outsideTrainingSpan(span: TrainingSpan | undefined, deviceId: string, lat: Pick<LatencyPart, 'basis'>, macs: number | null, weightsBytes: number, check: SpanCheck | null = null): Extract<EstimateNote, { kind: 'outside-training-span' }> | null {
   if (lat.basis === 'unknown') return null;
-  const span = cal.trainingSpan;
   if (!span) return null;
-  const check = loadCalibration().spanCheck ?? null;
   if (lat.basis === 'per-token') {
     const d = span.decode;
     if (!(weightsBytes > 0)) return null;
