@@ -29,7 +29,7 @@ export interface DeviceCalibration {
   computeScale: number;
   /** Fitted multiplier on the memory (bandwidth) efficiency, from bandwidth-bound points (LLM decode) or Edge TPU streaming. */
   memoryScale: number;
-  /** Fitted multiplier on the per-op dispatch and fixed per-inference overheads. */
+  /** Fitted multiplier on the per-op dispatch overhead (the fixed per-inference overhead stays at its prior). */
   overheadScale: number;
   /** Extra factor per runtime id (measured runtime vs the device's fitted mix), fitted where >= 2 points. */
   runtimeFactors: Record<string, number>;

@@ -159,7 +159,9 @@ function ioSize(shape: (number | string)[] | null, bytesPerElem: number): number
 function perInference(ctx: LatencyContext, links: Links, t: Tally, notes: EstimateNote[]): void {
   const { device, acc, cpu, profile } = ctx;
   const fixedKey = device.kind === 'usb-accelerator' && device.host ? 'usb-accelerator' : acc ? acc.spec.type : cpu.spec.type;
-  const fixedMs = (loadPriors().fixedOverheadMs[fixedKey] ?? 0) * ctx.overheadScale;
+  // At its prior: the fitted overhead scale multiplies only the per-op dispatch cost, because no published point is small
+  // enough for the fixed term to be told apart from it (docs/calibration-candidates/2026-12-05-fixed-overhead-prior.md).
+  const fixedMs = loadPriors().fixedOverheadMs[fixedKey] ?? 0;
   t.total += fixedMs;
   if (fixedMs > 0) t.byBottleneck.set('overhead', (t.byBottleneck.get('overhead') ?? 0) + fixedMs);
   if (acc && links.link && ctx.placement.some((p) => p.unit === 'accelerator')) {

@@ -10,14 +10,34 @@ import { inputSpecs, names, pyShape, type CommandContext } from './common';
 function opListCheck(ctx: CommandContext, stem: string): string {
   const p = ctx.profile;
   if (ctx.deviceClass === 'edgetpu') return 'edgetpu_compiler -s shows "Mapped to Edge TPU" per op';
-  if (p.format === 'coreml') {
+  if (p.format === 'coreml' || ctx.deviceClass === 'ane') {
     return `python -c "import coremltools as ct; s = ct.utils.load_spec('${stem}_rewritten.mlpackage'); b = next(iter(s.mlProgram.functions['main'].block_specializations.values())) if s.WhichOneof('Type') == 'mlProgram' else None; print(sorted({o.type for o in b.operations}) if b else sorted({l.WhichOneof('layer') for l in s.neuralNetwork.layers}))"`;
   }
   if (p.format === 'keras' || p.format === 'tflite') return `python -c "import tensorflow as tf; tf.lite.experimental.Analyzer.analyze(model_path='${stem}_rewritten.tflite')"`;
   return `python -c "import onnx; m = onnx.load('${stem}_rewritten.onnx'); print(sorted({n.op_type for n in m.graph.node}))"`;
 }
 
-/** Fixing the input shapes, in the model's own toolchain. */
+/**
+ * A Neural Engine target is reached through coremltools whatever the source format, so the shapes are fixed where the
+ * model is converted: ct.convert with fixed TensorTypes, from the Keras file itself or from the PyTorch source (coremltools
+ * does not read ONNX).
+ */
+function coremlStaticShapes(ctx: CommandContext, file: string, stem: string): CommandBlock {
+  const specs = inputSpecs(ctx.profile);
+  const inputs = `[${specs.map((s) => `ct.TensorType(name=${JSON.stringify(s.name)}, shape=${pyShape(s.shape)})`).join(', ')}]`;
+  const source =
+    ctx.profile.format === 'keras'
+      ? `import tensorflow as tf\n\nmodel = tf.keras.models.load_model("${file}")`
+      : `import torch\n\nmodel = ...  # the PyTorch source of ${file}: coremltools converts from PyTorch or TensorFlow, not from ONNX\nmodel.eval()\nmodel = torch.jit.trace(model, ${specs.length === 1 ? `torch.rand${pyShape(specs[0].shape)}` : `(${specs.map((s) => `torch.rand${pyShape(s.shape)}`).join(', ')})`})`;
+  return {
+    toolchain: 'Core ML Tools (static shapes)',
+    language: 'python',
+    code: `import coremltools as ct\n${source}\n\n# the Neural Engine runs one fixed shape: give it at conversion\nmlmodel = ct.convert(model, inputs=${inputs}, convert_to="mlprogram", minimum_deployment_target=ct.target.iOS17)\nmlmodel.save("${stem}_static.mlpackage")`,
+    notes: ['Accelerators compile for one shape: export with the shapes you will run (batch 1 for interactive use).'],
+  };
+}
+
+/** Fixing the input shapes, in the model's own toolchain (for a Neural Engine target, in coremltools). */
 function staticShapes(ctx: CommandContext, file: string, stem: string): CommandBlock {
   const p = ctx.profile;
   const specs = inputSpecs(p);
@@ -31,6 +51,7 @@ function staticShapes(ctx: CommandContext, file: string, stem: string): CommandB
       notes,
     };
   }
+  if (ctx.deviceClass === 'ane' && p.format !== 'coreml') return coremlStaticShapes(ctx, file, stem);
   if (p.format === 'coreml') {
     return {
       toolchain: 'Core ML Tools (static shapes)',
