@@ -195,3 +195,38 @@ test('operational plan: calibration coverage only with static quantization; stag
   assert.match(none, /signed/);
   assert.match(none, /Confidence-gated offloading/);
 });
+
+test('commands: a model in another format is exported to ONNX before an ONNX toolchain reads it, and never fed to it as is', async () => {
+  const onnx = await profileOf(mobilenetV1Onnx('t-fmt.onnx'));
+  const as = (format: string, file: string) => ({ ...clone(onnx), format, file }) as typeof onnx;
+  const code = (technique: Parameters<typeof commandsFor>[0], p: typeof onnx, deviceClass: Parameters<typeof commandsFor>[1]['deviceClass'], runtime?: string) =>
+    commandsFor(technique, { profile: p, deviceClass, deviceId: 'd', deviceName: 'D', runtime }).map((c) => `## ${c.toolchain}\n${c.code}`).join('\n');
+
+  // TFLite to TensorRT on a Jetson: tf2onnx, then ONNX Runtime's QDQ and trtexec on the exported file.
+  const trt = code('int8-ptq', as('tflite', '/w/face.tflite'), 'gpu-tensorrt');
+  assert.match(trt, /^## tf2onnx \(TFLite → ONNX\)\npip install tf2onnx\npython -m tf2onnx\.convert --tflite face\.tflite --output face\.onnx --opset 17/);
+  assert.match(trt, /preprocess --input face\.onnx --output face\.infer\.onnx/);
+  assert.match(trt, /trtexec --onnx=face\.int8\.qdq\.onnx/);
+  assert.doesNotMatch(trt, /--input face\.tflite|--onnx=face\.tflite/);
+  assert.match(code('fp16', as('tflite', '/w/face.tflite'), 'gpu-tensorrt'), /tf2onnx[\s\S]*trtexec --onnx=face\.onnx/);
+
+  // Keras on the Hexagon NPU stays in TFLite; Keras on a Jetson goes through tf2onnx.from_keras with the real input.
+  assert.doesNotMatch(code('int8-ptq', as('keras', '/w/k.h5'), 'htp'), /tf2onnx/);
+  assert.match(code('int8-ptq', as('keras', '/w/k.h5'), 'gpu-tensorrt'), /load_model\("k\.h5"\)[\s\S]*tf\.TensorSpec\(\(1, 3, 224, 224\), tf\.float32, name="input"\)[\s\S]*output_path="k\.onnx"/);
+
+  // A Core ML file runs only on Apple devices: on a Pi its source is exported; coremltools is never the Pi's toolchain.
+  const coreml = as('coreml', '/w/hourglass.mlmodel');
+  assert.equal(toolchainFor(coreml, 'cpu-fp16'), 'onnxruntime');
+  const pi = code('int8-ptq', coreml, 'cpu-fp16');
+  assert.match(pi, /^## PyTorch \(torch\.onnx\.export\)\n# hourglass\.mlmodel is Core ML, which runs only on Apple devices[\s\S]*"hourglass\.onnx"/);
+  assert.match(pi, /preprocess --input hourglass\.onnx/);
+  assert.doesNotMatch(pi, /coremltools|MLModel\("hourglass/);
+  assert.match(code('int8-ptq', coreml, 'edgetpu'), /hourglass\.mlmodel is Core ML[\s\S]*from_saved_model\("hourglass_saved_model"\)/);
+
+  // An ONNX model gets no export step; switching runtimes exports where the runtime reads ONNX, and ExecuTorch says it needs PyTorch.
+  assert.doesNotMatch(code('int8-ptq', onnx, 'gpu-tensorrt'), /tf2onnx|torch\.onnx\.export/);
+  assert.match(code('change-runtime', as('tflite', '/w/face.tflite'), 'cpu-fp16', 'ONNX Runtime'), /tf2onnx[\s\S]*InferenceSession\('face\.onnx'\)/);
+  assert.doesNotMatch(code('change-runtime', as('tflite', '/w/face.tflite'), 'cpu-fp16', 'OpenVINO'), /tf2onnx/);
+  const et = code('change-runtime', onnx, 'cpu-fp16', 'ExecuTorch + XNNPACK delegate');
+  assert.match(et, /t-fmt\.onnx is onnx: start from the PyTorch module[\s\S]*torch\.export\.export\(model\.eval\(\), \(torch\.rand\(1, 3, 224, 224\),\)\)[\s\S]*xnn_executor_runner --model_path=t-fmt_xnnpack\.pte/);
+});

@@ -245,8 +245,8 @@ function outsideSpanSentence(n: Extract<EstimateNote, { kind: 'outside-training-
   const size = (v: number) => (n.measure === 'macs' ? `${fmtMacs(v)}MACs` : `${fmtBytes(v)} of weights read per token`);
   const which = n.network ? `${n.network}, ` : '';
   const why = n.side === 'above'
-    ? 'compute and memory traffic dominate at this size, at rates fitted on smaller networks'
-    : 'per-op dispatch and fixed costs dominate at this size, fitted on larger networks where they mattered less';
+    ? 'compute and memory traffic weigh more the larger the model, and their rates were fitted on smaller networks'
+    : 'per-op dispatch and fixed costs weigh more the smaller the model, and they were fitted on larger networks where they mattered less';
   return `Outside the calibrated sizes: this model (${size(n.value)}) is ${times}${n.side === 'above' ? 'larger than the largest' : 'smaller than the smallest'} ${what} in the ${n.points} published ${n.measure === 'macs' ? 'network' : 'LLM decode'} measurement${n.points === 1 ? '' : 's'} ${n.deviceId} is calibrated on (${which}${size(n.bound)}); ${why}.${tail}`;
 }
 

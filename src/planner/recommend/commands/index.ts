@@ -8,7 +8,7 @@
 import type { ModelProfile } from '../../../analyzers/profile-types';
 import type { CommandBlock, Technique } from '../../types';
 import type { DeviceClass } from '../technique-table';
-import { names, type Toolchain, type CommandContext } from './common';
+import { inputSpecs, names, pyShape, type Toolchain, type CommandContext } from './common';
 import { isLlm } from '../../estimate/llm';
 import { ortStatic, ortDynamic, ortFp16, ortInt4 } from './onnxruntime';
 import { tfliteInt8, tfliteDynamic, tfliteFp16, edgetpuCompile, tfliteMicro } from './tflite';
@@ -19,6 +19,7 @@ import { torchQuant } from './pytorch';
 import { tfQat, pruning, sparsity24, distillation, lowRank } from './training';
 import { llamaCpp } from './llama-cpp';
 import { opRewriteCommands } from './rewrite';
+import { READS_ONNX, exportedOnnx, onnxExport } from './to-onnx';
 
 export type { CommandContext, Toolchain } from './common';
 export { inputSpecs } from './common';
@@ -40,7 +41,7 @@ export function toolchainFor(p: ModelProfile, cls: DeviceClass): Toolchain {
       if (p.format === 'onnx') return 'onnxruntime';
       if (p.format === 'tflite' || p.format === 'keras') return 'tflite';
       if (p.format === 'pytorch' || p.format === 'safetensors') return 'pytorch';
-      if (p.format === 'coreml') return 'coremltools';
+      // A Core ML file runs only on Apple devices: elsewhere its source model goes through ONNX (to-onnx.ts).
       return 'onnxruntime';
   }
 }
@@ -57,15 +58,23 @@ export function commandsFor(step: Technique, ctx: CommandContext): CommandBlock[
       return [];
     case 'op-rewrite':
       return opRewriteCommands(ctx);
-    case 'change-runtime':
+    case 'change-runtime': {
+      // ONNX Runtime, TensorRT and NCNN's converter read ONNX, OpenVINO's ONNX or TFLite: another format is exported first.
+      const rt = (ctx.runtime ?? '').toLowerCase();
+      const fmt = ctx.profile.format;
+      const readsOnnx = /onnx|tensorrt|ncnn/.test(rt) ? fmt !== 'onnx' : rt.includes('openvino') ? fmt !== 'onnx' && fmt !== 'tflite' : false;
+      const exp = readsOnnx ? onnxExport(ctx, ctx.runtime ?? rt) : null;
+      const runCtx = exp ? { ...ctx, profile: exportedOnnx(ctx.profile) } : ctx;
       return [
+        ...(exp ? [exp] : []),
         {
           toolchain: ctx.runtime ?? 'runtime',
           language: 'bash',
-          code: runtimeSwitchCode(ctx),
-          notes: ['The same model file, a different runtime: re-measure on the device before committing.'],
+          code: runtimeSwitchCode(runCtx),
+          notes: [exp ? 'The exported ONNX file, a different runtime: re-measure on the device before committing.' : 'The same model file, a different runtime: re-measure on the device before committing.'],
         },
       ];
+    }
     case 'change-device':
       return [
         {
@@ -89,13 +98,19 @@ export function commandsFor(step: Technique, ctx: CommandContext): CommandBlock[
   // Precision steps, per toolchain.
   if (tc === 'llama.cpp') return [llamaCpp(step, ctx)];
   if (tc === 'coremltools') return coremlFor(step, ctx);
+  // An ONNX toolchain given a model in another format: the export first, then its commands on the exported file.
+  const exp = READS_ONNX.has(tc) && ctx.profile.format !== 'onnx' ? onnxExport(ctx, TOOLCHAIN_NAME[tc] ?? tc) : null;
+  const onnxCtx = exp ? { ...ctx, profile: exportedOnnx(ctx.profile) } : ctx;
+  const withExport = (blocks: CommandBlock[]): CommandBlock[] => (exp && blocks.length ? [exp, ...blocks] : blocks);
   if (step === 'int8-qat') {
     const train = tfTraining ? tfQat(ctx) : torchQuant('int8-qat', ctx);
-    const deploy = precisionFor('int8-ptq', tc, ctx).map((b) => ({ ...b, notes: [...(b.notes ?? []), 'After QAT: convert the fine-tuned model exactly as for PTQ; the calibration pass only refreshes the activation ranges the training learned.'] }));
+    const deploy = withExport(precisionFor('int8-ptq', tc, onnxCtx)).map((b) => ({ ...b, notes: [...(b.notes ?? []), 'After QAT: convert the fine-tuned model exactly as for PTQ; the calibration pass only refreshes the activation ranges the training learned.'] }));
     return [train, ...deploy];
   }
-  return precisionFor(step, tc, ctx);
+  return withExport(precisionFor(step, tc, onnxCtx));
 }
+
+const TOOLCHAIN_NAME: Partial<Record<Toolchain, string>> = { onnxruntime: 'ONNX Runtime', 'onnxruntime-qnn': 'ONNX Runtime (QNN execution provider)', tensorrt: 'TensorRT' };
 
 function precisionFor(step: Technique, tc: Toolchain, ctx: CommandContext): CommandBlock[] {
   switch (tc) {
@@ -147,6 +162,28 @@ function runtimeSwitchCode(ctx: CommandContext): string {
   if (rt.includes('openvino')) return `pip install openvino\novc ${file}`;
   if (rt.includes('tensorrt')) return `/usr/src/tensorrt/bin/trtexec --onnx=${file} --fp16 --saveEngine=model.engine`;
   if (rt.includes('llama')) return `llama-cli -m ${file} -p "hello" -n 32`;
+  if (rt.includes('executorch')) return executorchExport(ctx);
   if (rt.includes('tflite') || rt.includes('litert')) return `pip install ai-edge-litert\npython -c "from ai_edge_litert.interpreter import Interpreter; i = Interpreter('${file}'); i.allocate_tensors()"`;
   return `# switch the application to ${ctx.runtime ?? 'the recommended runtime'} and benchmark ${file} on the device`;
+}
+
+/** ExecuTorch runs a .pte program exported from the PyTorch module (torch.export, lowered to the XNNPACK delegate). */
+function executorchExport(ctx: CommandContext): string {
+  const { file, stem } = names(ctx.profile);
+  const specs = inputSpecs(ctx.profile);
+  const example = `(${specs.map((sp) => `torch.rand${pyShape(sp.shape)}`).join(', ')},)`;
+  const from = ctx.profile.format === 'pytorch' ? '' : ` (${file} is ${ctx.profile.format}: start from the PyTorch module it came from)`;
+  return `# pip install executorch ; ExecuTorch runs a .pte program exported from the PyTorch module${from}
+python - <<'EOF'
+import torch
+from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+from executorch.exir import to_edge_transform_and_lower
+
+model = ...  # the PyTorch nn.Module of ${file}
+exported = torch.export.export(model.eval(), ${example})
+program = to_edge_transform_and_lower(exported, partitioner=[XnnpackPartitioner()]).to_executorch()
+open("${stem}_xnnpack.pte", "wb").write(program.buffer)
+EOF
+# on the device: the XNNPACK executor runner built from the ExecuTorch sources
+./xnn_executor_runner --model_path=${stem}_xnnpack.pte`;
 }

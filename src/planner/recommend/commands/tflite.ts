@@ -41,6 +41,12 @@ function tfSourceLines(p: ModelProfile): { code: string; notes: string[] } {
       notes: ['A .tflite file cannot be re-quantized by the converter; you need the original TensorFlow model.'],
     };
   }
+  if (p.format === 'coreml') {
+    return {
+      code: `# ${file} is Core ML, which runs only on Apple devices and converts to nothing else: start from the TensorFlow model it was made from\n# (a PyTorch source: torch.onnx.export(...) then onnx2tf -i ${stem}.onnx -o ${stem}_saved_model)\nconverter = tf.lite.TFLiteConverter.from_saved_model("${stem}_saved_model")`,
+      notes: ['A Core ML file cannot be converted to TensorFlow Lite; you need its TensorFlow or PyTorch source.'],
+    };
+  }
   return { code: `converter = tf.lite.TFLiteConverter.from_saved_model("${stem}_saved_model")`, notes: [] };
 }
 
