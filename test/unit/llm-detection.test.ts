@@ -14,6 +14,7 @@ import { analyzeFile } from '../../src/analyzers';
 import { estimateDevice } from '../../src/planner/estimate';
 import { isLlm, languageModelTest } from '../../src/planner/estimate/llm';
 import { modelTraits } from '../../src/planner/recommend';
+import { commandsFor } from '../../src/planner/recommend/commands';
 import { SKIP_NO_SHARED, fixture, sharedDir, tempDir, unlabelled } from '../support/shared';
 import { ggufHeader } from '../support/gguf-writer';
 import { vitTensors as vit, writeSafetensors, type TensorList } from '../support/safetensors-writer';
@@ -165,4 +166,26 @@ test('every weights-only file in ../shared gets the right answer', { skip: SKIP_
   assert.equal(estimateDevice(tiny, 'rpi5').latencyBasis, 'per-token');
   const vocab = (await analyzeFile(fixture('ggml-vocab-llama-spm.gguf'))).model;
   assert.equal(estimateDevice(vocab, 'rpi5').latencyBasis, 'unknown');
+});
+
+test('Core ML commands for an LLM convert its Hugging Face source with token ids in and logits out, never a torch.rand image', async () => {
+  const dir = tempDir('llm-coreml');
+  try {
+    const file = path.join(dir, 'llama-20m.safetensors');
+    writeSafetensors(file, llama(4, 256, 32000));
+    const { model } = await analyzeFile(file);
+    assert.ok(isLlm(model));
+    const blocks = commandsFor('int4-weight-only', { profile: model, deviceClass: 'ane', deviceId: 'apple-a17-pro', deviceName: 'A17 Pro' });
+    assert.equal(blocks.length, 1);
+    const [b] = blocks;
+    assert.equal(b.toolchain, 'coremltools');
+    assert.match(b.code, /checkpoint folder that holds llama-20m\.safetensors \(with its config\.json\)[^\n]*\nhf = AutoModelForCausalLM\.from_pretrained\(/);
+    assert.match(b.code, /torch\.jit\.trace\(Logits\(hf\), torch\.zeros\(\(1, 64\), dtype=torch\.int32\)\)/);
+    assert.match(b.code, /ct\.TensorType\(name="input_ids", shape=\(1, ct\.RangeDim\(1, 2048\)\), dtype=np\.int32\)/);
+    assert.match(b.code, /dtype="int4", granularity="per_block"/);
+    assert.doesNotMatch(b.code, /torch\.rand/);
+    assert.ok(b.notes?.some((n) => /KV cache[\s\S]*ct\.StateType/.test(n)), JSON.stringify(b.notes));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -4,6 +4,7 @@
  */
 import type { CommandBlock, Technique } from '../../types';
 import { inputSpecs, pyShape, names, safeName, type CommandContext } from './common';
+import { isLlm } from '../../estimate/llm';
 
 function coremlConvert(ctx: CommandContext, extra: string, notes: string[]): CommandBlock {
   const p = ctx.profile;
@@ -17,15 +18,42 @@ function coremlConvert(ctx: CommandContext, extra: string, notes: string[]): Com
     compute_precision=ct.precision.FLOAT16,
     minimum_deployment_target=ct.target.iOS17,
 )`;
-  const source =
-    p.format === 'coreml'
+  const source = isLlm(p)
+    ? `import numpy as np
+import torch
+from transformers import AutoModelForCausalLM
+
+${p.format === 'safetensors' || p.format === 'pytorch' ? `# the Hugging Face checkpoint folder that holds ${file} (with its config.json): coremltools converts the PyTorch model built from it` : `# the Hugging Face checkpoint ${file} was made from: coremltools reads PyTorch, not ${p.format === 'gguf' ? 'GGUF' : `a ${p.format} file`}`}
+hf = AutoModelForCausalLM.from_pretrained("...", torch_dtype=torch.float16).eval()
+
+class Logits(torch.nn.Module):   # tokens in, next-token logits out (no KV cache: see the note)
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, input_ids):
+        return self.m(input_ids, use_cache=False).logits
+
+traced = torch.jit.trace(Logits(hf), torch.zeros((1, 64), dtype=torch.int32))
+mlmodel = ct.convert(
+    traced,
+    inputs=[ct.TensorType(name="input_ids", shape=(1, ct.RangeDim(1, 2048)), dtype=np.int32)],
+    outputs=[ct.TensorType(name="logits")],
+    convert_to="mlprogram",
+    compute_precision=ct.precision.FLOAT16,
+    minimum_deployment_target=ct.target.iOS17,
+)`
+    : p.format === 'coreml'
       ? `mlmodel = ct.models.MLModel("${file}")   # optimisation APIs need an ML Program (.mlpackage); re-convert a neuralnetwork .mlmodel from its source`
       : p.format === 'keras'
         ? `import tensorflow as tf
 model = tf.keras.models.load_model("${file}")   # coremltools converts tf.keras models directly
 ${convert('model')}`
-        : `import torch
-model = ...  # the PyTorch source of ${file}: coremltools converts from PyTorch or TensorFlow, not from ONNX
+        : p.format === 'tflite'
+          ? `model = "${stem}_saved_model"   # the TensorFlow SavedModel ${file} was converted from: coremltools reads TensorFlow and PyTorch, not TFLite
+${convert('model')}`
+          : `import torch
+model = ...  # the PyTorch source of ${file}: coremltools converts from PyTorch or TensorFlow, not from ${p.format === 'onnx' ? 'ONNX' : `a ${p.format} file`}
 model.eval()
 example = ${specs.length === 1 ? `torch.rand${pyShape(specs[0].shape)}` : `(${specs.map((s) => `torch.rand${pyShape(s.shape)}`).join(', ')})`}
 traced = torch.jit.trace(model, example)
@@ -40,7 +68,12 @@ ${source}
 ${extra}
 mlmodel.save("${p.format === 'coreml' ? `${stem}_optimized` : stem}.mlpackage")
 `,
-    notes: ['Static input shapes and batch 1 keep the model on the Neural Engine; check the compute-unit report in Xcode Performance.', ...notes],
+    notes: [
+      isLlm(p)
+        ? 'A language model decodes one token at a time: without a KV cache every token re-reads the whole prompt. Core ML keeps the cache as model state from iOS 18 (ct.StateType, minimum_deployment_target=ct.target.iOS18); check the compute-unit report in Xcode Performance for layers left on the GPU or CPU.'
+        : 'Static input shapes and batch 1 keep the model on the Neural Engine; check the compute-unit report in Xcode Performance.',
+      ...notes,
+    ],
   };
 }
 
