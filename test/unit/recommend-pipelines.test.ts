@@ -262,3 +262,25 @@ test('TF Lite commands on a board with an application CPU say to pass num_thread
   assert.ok(threads(edgetpuCompile(ctx('coral-usb')).notes), 'the Coral host runs the ops the Edge TPU cannot');
   assert.ok(!threads(tfliteInt8(ctx('stm32h7')).notes));
 });
+
+test('when the chosen device meets nothing, the plan\'s other targets that meet every budget come before other catalog devices', async () => {
+  const p = await profileOf(llama7bGguf('llama-2-7b-f16.gguf'));
+  const budgets = { latencyMs: 1000, memoryMb: 6000, accuracyDrop: 2 };
+  const free = recommend(p, 'stm32h7', budgets);
+  assert.equal(free.recommendations[0].steps[0]?.technique, 'change-device');
+  const catalogBest = free.recommendations[0].device;
+  // A target of the plan that meets the budgets but is not the catalog's best.
+  const fits = free.alternatives.filter((a) => Object.values(a.meetsBudgets).every((v) => v === true)).map((a) => a.device);
+  const target = fits.find((d) => d !== catalogBest);
+  assert.ok(target, `a second device meets the budgets: ${fits.join(', ')}`);
+  const withTargets = recommend(p, 'stm32h7', budgets, { preferredDevices: ['coral-usb', target!] });
+  assert.equal(withTargets.recommendations[0].steps[0]?.technique, 'change-device');
+  assert.equal(withTargets.recommendations[0].device, target);
+  assert.equal(withTargets.alternatives[0].device, target);
+  const name = loadCatalog().byId(target!)!.name;
+  assert.ok(withTargets.verdict.includes(`best among your other targets: ${name}`), withTargets.verdict);
+  // A target that cannot meet them (an LLM on the Edge TPU) is never proposed for being a target.
+  const none = recommend(p, 'stm32h7', budgets, { preferredDevices: ['coral-usb'] });
+  assert.equal(none.recommendations[0].device, catalogBest);
+  assert.match(none.verdict, / — best: /);
+});

@@ -64,7 +64,7 @@ export function buildPlanDocument(inputs: PlanInputs): PlanDocument {
   const cpuThreads = plan.runtime.cpuThreads;
   const estimates: DeviceEstimate[] = plan.targets.map((id) => estimateDevice(profile, id, { precision: inputs.precision, runtime: planRuntimeFor(plan, id), budgets: plan.budgets, corrections, measuredModel: profile.file, ...cpuThreadsFor(id, cpuThreads) }));
   // Steps measured on the user's data (edgeplan verify) are marked, and may re-rank the pipelines.
-  const recommendation: RecommendationResult = applyMeasured(recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision, corrections, measuredModel: profile.file, cpuThreads, runtime: planRuntimeFor(plan, plan.targets[0]) }), plan.verification);
+  const recommendation: RecommendationResult = applyMeasured(recommend(profile, plan.targets[0], plan.budgets, { precision: inputs.precision, corrections, measuredModel: profile.file, cpuThreads, runtime: planRuntimeFor(plan, plan.targets[0]), preferredDevices: plan.targets.slice(1) }), plan.verification);
 
   const top = recommendation.recommendations[0];
   if (plan.compression.techniques.length === 0 && top) {

@@ -132,7 +132,7 @@ export type Verdict =
   | { kind: 'meeting'; count: number; deviceName: string; topTitles: string[]; topEffort: string }
   | { kind: 'no-fit'; deviceName: string; closestTitles: string[] | null; misses: Miss[] | null };
 
-export type AlternativesVerdict = { kind: 'others-fit'; count: number; names: string[]; best: string; pipeline: string[] } | { kind: 'none-fit' } | null;
+export type AlternativesVerdict = { kind: 'others-fit'; count: number; names: string[]; best: string; pipeline: string[]; bestIsTarget?: boolean } | { kind: 'none-fit' } | null;
 
 export function verdictText(v: Verdict, alternatives: AlternativesVerdict): string {
   let text: string;
@@ -148,7 +148,7 @@ export function verdictText(v: Verdict, alternatives: AlternativesVerdict): stri
       break;
   }
   if (alternatives?.kind === 'others-fit') {
-    text += `. ${alternatives.count} other catalog device${alternatives.count === 1 ? '' : 's'} would meet the budgets: ${alternatives.names.join(', ')} — best: ${alternatives.best} with ${alternatives.pipeline.join(' + ')}`;
+    text += `. ${alternatives.count} other catalog device${alternatives.count === 1 ? '' : 's'} would meet the budgets: ${alternatives.names.join(', ')} — ${alternatives.bestIsTarget ? 'best among your other targets' : 'best'}: ${alternatives.best} with ${alternatives.pipeline.join(' + ')}`;
   } else if (alternatives?.kind === 'none-fit') {
     text += '. No other catalog device meets them either; the closest alternatives are listed';
   }

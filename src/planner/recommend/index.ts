@@ -40,6 +40,11 @@ export interface RecommendOptions {
   cpuThreads?: number;
   /** The runtime the user deploys with on the chosen device (one of its catalog runtimes; absent: its default). */
   runtime?: string;
+  /**
+   * The plan's other targets: when the chosen device meets nothing, one of these that meets every budget is proposed
+   * before any other catalog device (a phone is no substitute for the board the user plans for).
+   */
+  preferredDevices?: readonly string[];
 }
 
 export class RecommendInputError extends Error {
@@ -210,11 +215,14 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   let others: AlternativesVerdict = null;
   if (opts.alternatives === 'always' || (opts.alternatives !== 'never' && !meeting.length)) {
     const alts = alternativesFor(profile, spec, b, opts.precision, setup);
-    const fitting = alts.filter((a) => a.best.meetsAll);
+    const preferred = new Set(opts.preferredDevices ?? []);
+    const meets = alts.filter((a) => a.best.meetsAll);
+    // The user's own other targets first, each group best first.
+    const fitting = [...meets.filter((a) => preferred.has(a.alt.device)), ...meets.filter((a) => !preferred.has(a.alt.device))];
     alternatives = (fitting.length ? fitting : alts.slice(0, 3)).slice(0, 6).map((a) => a.alt);
     if (!meeting.length && fitting.length) {
       const best = fitting[0];
-      others = { kind: 'others-fit', count: fitting.length, names: fitting.slice(0, 4).map((a) => a.alt.deviceName), best: best.alt.deviceName, pipeline: best.alt.pipeline };
+      others = { kind: 'others-fit', count: fitting.length, names: fitting.slice(0, 4).map((a) => a.alt.deviceName), best: best.alt.deviceName, pipeline: best.alt.pipeline, bestIsTarget: preferred.has(best.alt.device) };
       // It meets every budget, the chosen device's closest pipelines do not: it ranks first.
       recommendations.unshift(onOtherDevice(best, profile, spec));
     } else if (!meeting.length) others = { kind: 'none-fit' };
