@@ -243,6 +243,23 @@ test('an Edge TPU compiled model runs on the Coral and nowhere else', () => {
   assert.match(r.compatibility.blockers.join(' '), /compiled for edgetpu/);
 });
 
+test('the Edge TPU takes only TensorFlow Lite: a graph in another format is told how to get there, a .tflite is not', () => {
+  const how: Record<string, RegExp> = {
+    onnx: /^ONNX model: the Edge TPU runs only TensorFlow Lite models — convert \(e\.g\. onnx2tf\)/,
+    keras: /^Keras model: .*TensorFlow Lite converter/,
+    pytorch: /^PyTorch model: .*ai-edge-torch/,
+    coreml: /^Core ML model: .*start from the TensorFlow or PyTorch model it was converted from/,
+  };
+  for (const [format, re] of Object.entries(how)) {
+    const m: ModelProfile = { ...cnn({ n: 2, p: 'int8' }), format: format as ModelProfile['format'] };
+    const e = estimateDevice(m, 'coral-usb');
+    assert.ok(e.compatibility.blockers.some((b) => re.test(b)), `${format}: ${e.compatibility.blockers.join(' | ')}`);
+    assert.ok(!estimateDevice(m, 'rpi5').compatibility.blockers.some((b) => /Edge TPU/.test(b)));
+  }
+  const tflite = estimateDevice(cnn({ n: 2, p: 'int8', format: 'tflite' }), 'coral-usb');
+  assert.ok(!tflite.compatibility.blockers.some((b) => /runs only TensorFlow Lite/.test(b)), tflite.compatibility.blockers.join(' | '));
+});
+
 test('activation DRAM traffic: an NPU keeps activations on chip (weights still stream); a CPU pays for them', () => {
   // Same MACs and weights; the second model moves 64x the activation bytes per layer.
   const withActs = (m: ModelProfile, k: number): ModelProfile => ({ ...m, layers: m.layers.map((l) => ({ ...l, inputBytes: (l.inputBytes ?? 0) * k, activationBytes: (l.activationBytes ?? 0) * k })) });

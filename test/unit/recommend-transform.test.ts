@@ -223,6 +223,11 @@ test('commands: a model in another format is exported to ONNX before an ONNX too
   assert.doesNotMatch(pi, /coremltools|MLModel\("hourglass/);
   assert.match(code('int8-ptq', coreml, 'edgetpu'), /hourglass\.mlmodel is Core ML[\s\S]*from_saved_model\("hourglass_saved_model"\)/);
 
+  // Structured pruning of a TensorFlow model says that the filters must be removed by rebuilding it (tfmot only zeroes them).
+  const notes = (p: typeof onnx) => commandsFor('structured-pruning', { profile: p, deviceClass: 'cpu-fp16', deviceId: 'd', deviceName: 'D' }).flatMap((c) => c.notes ?? []).join(' ');
+  assert.match(notes(as('keras', '/w/k.h5')), /k\.h5 comes from TensorFlow[\s\S]*prune_low_magnitude only zeroes weights/);
+  assert.doesNotMatch(notes(onnx), /comes from TensorFlow/);
+
   // An ONNX model gets no export step; switching runtimes exports where the runtime reads ONNX, and ExecuTorch says it needs PyTorch.
   assert.doesNotMatch(code('int8-ptq', onnx, 'gpu-tensorrt'), /tf2onnx|torch\.onnx\.export/);
   assert.match(code('change-runtime', as('tflite', '/w/face.tflite'), 'cpu-fp16', 'ONNX Runtime'), /tf2onnx[\s\S]*InferenceSession\('face\.onnx'\)/);

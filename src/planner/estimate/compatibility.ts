@@ -133,7 +133,7 @@ function graphBlockers(profile: ModelProfile, t: Target): Blocker[] {
   if (profile.dynamicShapes?.hasDynamic && t.acc && t.acc.opSupport !== 'tensorrt') {
     out.push({ kind: 'dynamic-shape', symbols: profile.dynamicShapes.symbols, unitName: t.accName, bindings: profile.dynamicShapes.bindings });
   }
-  if (profile.format === 'onnx' && t.acc?.opSupport === 'edgetpu') out.push({ kind: 'onnx-on-edgetpu' });
+  if (profile.format !== 'tflite' && t.acc?.opSupport === 'edgetpu') out.push({ kind: 'not-tflite-on-edgetpu', format: profile.format });
   return out;
 }
 

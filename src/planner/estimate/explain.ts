@@ -7,6 +7,7 @@
 import { PUBLISHED_POSTPROCESS } from './postprocess';
 import type { DeployedSummary } from '../types';
 import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
+import type { ModelFormat } from '../../analyzers/graph';
 import { RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck, type SpanCheck } from '../catalog/calibration';
 
 export function fmtBytes(b: number): string {
@@ -39,6 +40,14 @@ export function explainPlacement(r: PlacementReason): string {
   }
 }
 
+/** How a graph in each format reaches TensorFlow Lite, the Edge TPU compiler's only input. */
+const TO_TFLITE: Partial<Record<ModelFormat, { label: string; how: string }>> = {
+  onnx: { label: 'ONNX', how: 'convert (e.g. onnx2tf)' },
+  keras: { label: 'Keras', how: 'convert it with the TensorFlow Lite converter' },
+  pytorch: { label: 'PyTorch', how: 'export it (ai-edge-torch, or torch.onnx.export then onnx2tf)' },
+  coreml: { label: 'Core ML', how: 'start from the TensorFlow or PyTorch model it was converted from (a Core ML file converts to nothing else)' },
+};
+
 export function explainBlocker(b: Blocker): string {
   switch (b.kind) {
     case 'compiled-for':
@@ -47,8 +56,8 @@ export function explainBlocker(b: Blocker): string {
       return 'no compute graph in the file: operators and activation shapes are unknown';
     case 'dynamic-shape':
       return `dynamic input shape (${b.symbols.join(', ') || 'unknown dims'}): ${b.unitName} needs static shapes — export with fixed sizes (figures assume ${JSON.stringify(b.bindings)})`;
-    case 'onnx-on-edgetpu':
-      return 'ONNX model: the Edge TPU runs only TensorFlow Lite models — convert (e.g. onnx2tf), quantise to full int8, then compile with edgetpu_compiler';
+    case 'not-tflite-on-edgetpu':
+      return `${TO_TFLITE[b.format]?.label ?? b.format} model: the Edge TPU runs only TensorFlow Lite models — ${TO_TFLITE[b.format]?.how ?? 'convert it to TensorFlow Lite'}, quantise to full int8, then compile with edgetpu_compiler`;
   }
 }
 

@@ -4,6 +4,7 @@
  * obtained, and every assumption behind an estimate, each with its data. explain.ts turns them into the words
  * the CLI, the views and the documents show. Pure types; no `vscode` import.
  */
+import type { ModelFormat } from '../../analyzers/graph';
 import type { ComputePrecision, DeployedSummary } from '../types';
 import type { BySourceCheck, NestedRangeCheck, SpanCheck } from '../catalog/calibration';
 
@@ -22,7 +23,8 @@ export type Blocker =
   | { kind: 'compiled-for'; segmentKind: string; deviceName: string }
   | { kind: 'no-compute-graph' }
   | { kind: 'dynamic-shape'; symbols: string[]; unitName: string; bindings: Record<string, number> }
-  | { kind: 'onnx-on-edgetpu' };
+  /** A graph in another format than TensorFlow Lite, the only one the Edge TPU compiler takes. */
+  | { kind: 'not-tflite-on-edgetpu'; format: ModelFormat };
 
 /** What the compatibility verdict rests on. */
 export type CompatibilityFinding =

@@ -54,7 +54,12 @@ pruner.step()                    # physically removes filters: dense runtimes ge
 # fine-tune to recover accuracy (typically 10-30 % of the original schedule), then re-export
 torch.onnx.export(model.eval(), example_inputs, "${stem}_pruned${Math.round(f * 100)}.onnx", opset_version=17)
 `,
-    notes: ['torch.nn.utils.prune only masks weights (no speed-up); Torch-Pruning rewrites the layer shapes and their dependants.'],
+    notes: [
+      'torch.nn.utils.prune only masks weights (no speed-up); Torch-Pruning rewrites the layer shapes and their dependants.',
+      ...(ctx.profile.format === 'keras' || ctx.profile.format === 'tflite'
+        ? [`${names(ctx.profile).file} comes from TensorFlow, where no maintained tool removes filters (tfmot's prune_low_magnitude only zeroes weights: dense kernels run no faster). Either prune a PyTorch version of the network as above, or build the Keras model again with ${Math.round(f * 100)} % fewer filters per layer, initialise each layer from the filters with the largest L1 norm, and fine-tune.`]
+        : []),
+    ],
   };
 }
 
