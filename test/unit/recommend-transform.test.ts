@@ -232,6 +232,11 @@ test('commands: a model in another format is exported to ONNX before an ONNX too
   assert.doesNotMatch(code('int8-ptq', onnx, 'gpu-tensorrt'), /tf2onnx|torch\.onnx\.export/);
   assert.match(code('change-runtime', as('tflite', '/w/face.tflite'), 'cpu-fp16', 'ONNX Runtime'), /tf2onnx[\s\S]*InferenceSession\('face\.onnx'\)/);
   assert.doesNotMatch(code('change-runtime', as('tflite', '/w/face.tflite'), 'cpu-fp16', 'OpenVINO'), /tf2onnx/);
+  // LiteRT reads .tflite: an ONNX model is converted (onnx2tf, then the converter) and the interpreter loads the result.
+  assert.match(code('change-runtime', onnx, 'cpu-fp16', 'LiteRT (TFLite) + XNNPACK'), /onnx2tf -i t-fmt\.onnx[\s\S]*open\("t-fmt_float\.tflite", "wb"\)[\s\S]*Interpreter\('t-fmt_float\.tflite'\)/);
+  const tpu = code('change-runtime', as('tflite', '/w/m_int8_edgetpu.tflite'), 'edgetpu', 'TFLite + libedgetpu (maximum clock, runs hot)');
+  assert.match(tpu, /sudo apt-get install libedgetpu1-max/);
+  assert.doesNotMatch(tpu, /TFLiteConverter|Interpreter\(/);
   const et = code('change-runtime', onnx, 'cpu-fp16', 'ExecuTorch + XNNPACK delegate');
   assert.match(et, /t-fmt\.onnx is onnx: start from the PyTorch module[\s\S]*torch\.export\.export\(model\.eval\(\), \(torch\.rand\(1, 3, 224, 224\),\)\)[\s\S]*xnn_executor_runner --model_path=t-fmt_xnnpack\.pte/);
 });

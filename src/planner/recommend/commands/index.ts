@@ -11,7 +11,7 @@ import type { DeviceClass } from '../technique-table';
 import { inputSpecs, names, pyShape, type Toolchain, type CommandContext } from './common';
 import { isLlm } from '../../estimate/llm';
 import { ortStatic, ortDynamic, ortFp16, ortInt4 } from './onnxruntime';
-import { tfliteInt8, tfliteDynamic, tfliteFp16, edgetpuCompile, tfliteMicro } from './tflite';
+import { tfliteInt8, tfliteDynamic, tfliteFp16, tfliteFloat, edgetpuCompile, tfliteMicro } from './tflite';
 import { trtexec } from './tensorrt';
 import { coremlFor } from './coreml';
 import { qnnQdq } from './qnn';
@@ -63,15 +63,17 @@ export function commandsFor(step: Technique, ctx: CommandContext): CommandBlock[
       const rt = (ctx.runtime ?? '').toLowerCase();
       const fmt = ctx.profile.format;
       const readsOnnx = /onnx|tensorrt|ncnn/.test(rt) ? fmt !== 'onnx' : rt.includes('openvino') ? fmt !== 'onnx' && fmt !== 'tflite' : false;
-      const exp = readsOnnx ? onnxExport(ctx, ctx.runtime ?? rt) : null;
-      const runCtx = exp ? { ...ctx, profile: exportedOnnx(ctx.profile) } : ctx;
+      // LiteRT reads .tflite: another format is converted (the TensorFlow Lite converter, through onnx2tf from ONNX).
+      const toTflite = /tflite|litert/.test(rt) && !rt.includes('edgetpu') && fmt !== 'tflite' && fmt !== 'gguf' ? tfliteFloat(ctx) : null;
+      const exp = readsOnnx ? onnxExport(ctx, ctx.runtime ?? rt) : toTflite;
+      const runCtx = readsOnnx && exp ? { ...ctx, profile: exportedOnnx(ctx.profile) } : toTflite ? { ...ctx, profile: { ...ctx.profile, file: `${names(ctx.profile).stem}_float.tflite` } } : ctx;
       return [
         ...(exp ? [exp] : []),
         {
           toolchain: ctx.runtime ?? 'runtime',
           language: 'bash',
           code: runtimeSwitchCode(runCtx),
-          notes: [exp ? 'The exported ONNX file, a different runtime: re-measure on the device before committing.' : 'The same model file, a different runtime: re-measure on the device before committing.'],
+          notes: [exp ? `The ${readsOnnx ? 'exported ONNX' : 'converted .tflite'} file, a different runtime: re-measure on the device before committing.` : 'The same model file, a different runtime: re-measure on the device before committing.'],
         },
       ];
     }
@@ -163,6 +165,10 @@ function runtimeSwitchCode(ctx: CommandContext): string {
   if (rt.includes('tensorrt')) return `/usr/src/tensorrt/bin/trtexec --onnx=${file} --fp16 --saveEngine=model.engine`;
   if (rt.includes('llama')) return `llama-cli -m ${file} -p "hello" -n 32`;
   if (rt.includes('executorch')) return executorchExport(ctx);
+  if (rt.includes('edgetpu')) {
+    const max = rt.includes('max');
+    return `# the Edge TPU runtime at its ${max ? 'maximum' : 'standard'} clock (the two packages replace each other)\nsudo apt-get install libedgetpu1-${max ? 'max' : 'std'}${max ? '\n# at maximum clock the USB Accelerator runs hot: Coral\'s installer warns it may get hot enough to cause burns' : ''}`;
+  }
   if (rt.includes('tflite') || rt.includes('litert')) return `pip install ai-edge-litert\npython -c "from ai_edge_litert.interpreter import Interpreter; i = Interpreter('${file}'); i.allocate_tensors()"`;
   return `# switch the application to ${ctx.runtime ?? 'the recommended runtime'} and benchmark ${file} on the device`;
 }

@@ -121,6 +121,11 @@ open("${stem}_${suffix}.tflite", "wb").write(converter.convert())
   };
 }
 
+/** A float .tflite of a model in another format, for a switch to LiteRT (no quantization: the precision steps do that). */
+export function tfliteFloat(ctx: CommandContext): CommandBlock {
+  return tfliteConvert(ctx, 'float', '# float32 as the source model; the precision steps of the plan quantize it', 'float');
+}
+
 export function tfliteDynamic(ctx: CommandContext): CommandBlock {
   return tfliteConvert(ctx, 'dynamic range', 'converter.optimizations = [tf.lite.Optimize.DEFAULT]   # no representative dataset: weights int8, activations float', 'dynamic');
 }
