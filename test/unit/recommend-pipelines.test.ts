@@ -152,6 +152,10 @@ test('a 7B LLM for a microcontroller: no pipeline fits, the closest names its mi
   assert.ok(p.params > 6.5e9 && p.params < 7e9, `params ${p.params}`);
   const r = recommend(p, 'stm32h7', { latencyMs: 500, memoryMb: 6000, accuracyDrop: 2 });
   assert.match(r.verdict, /^no pipeline fits/);
+  // What keeps the closest pipeline from running reads as a clause of its own, the budgets it misses as a list.
+  assert.match(r.verdict, /, which does not run on STM32H7A3ZI[^;]*: The gguf file stores weights but no compute graph/);
+  assert.match(r.verdict, /; and which misses: flash [\d.]+ MB does not fit the device's/);
+  assert.doesNotMatch(r.verdict, /misses (does not run|cannot be estimated|nothing runs|latency cannot)/);
   assert.ok(r.recommendations.length >= 1);
   // The device change that meets every budget ranks first; the closest pipeline on the MCU follows.
   assert.equal(r.recommendations[0].steps[0]?.technique, 'change-device');

@@ -134,6 +134,21 @@ export type Verdict =
 
 export type AlternativesVerdict = { kind: 'others-fit'; count: number; names: string[]; best: string; pipeline: string[]; bestIsTarget?: boolean } | { kind: 'none-fit' } | null;
 
+/** "which misses latency …; memory …", or what keeps it from running at all, as a relative clause. */
+function missesClause(misses: Miss[] | null | undefined): string {
+  if (!misses?.length) return 'which misses the budgets';
+  const budget = misses.filter((m) => !['does-not-run', 'not-estimable', 'nothing-on-accelerator', 'latency-unknown'].includes(m.kind));
+  const other = misses.filter((m) => !budget.includes(m));
+  const parts = other.map((m) => {
+    const text = explainMiss(m);
+    if (m.kind === 'latency-unknown') return `whose ${text}`;
+    if (m.kind === 'nothing-on-accelerator') return `which runs ${text.replace(/^nothing runs on the accelerator/, 'nothing on the accelerator')}`;
+    return `which ${text}`;
+  });
+  if (budget.length) parts.push(`which misses: ${budget.map(explainMiss).join('; ')}`);
+  return parts.join('; and ');
+}
+
 export function verdictText(v: Verdict, alternatives: AlternativesVerdict): string {
   let text: string;
   switch (v.kind) {
@@ -144,7 +159,7 @@ export function verdictText(v: Verdict, alternatives: AlternativesVerdict): stri
       text = `${v.count} pipeline${v.count === 1 ? '' : 's'} meet${v.count === 1 ? 's' : ''} every budget on ${v.deviceName}; the least effort: ${v.topTitles.join(' → ')} (${v.topEffort})`;
       break;
     case 'no-fit':
-      text = `no pipeline fits ${v.deviceName}: closest is ${v.closestTitles?.join(' → ') || 'the model as it is'}, which misses ${v.misses?.map(explainMiss).join('; ') || 'the budgets'}`;
+      text = `no pipeline fits ${v.deviceName}: closest is ${v.closestTitles?.join(' → ') || 'the model as it is'}, ${missesClause(v.misses)}`;
       break;
   }
   if (alternatives?.kind === 'others-fit') {
