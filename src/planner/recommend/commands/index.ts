@@ -2,16 +2,17 @@
  * Copy-ready toolchain commands for a pipeline step, chosen from the model's format and the target's
  * device class, using the model's real file name, input names and shapes. This module picks the toolchain and
  * the step's commands; one module per toolchain writes them (onnxruntime.ts, tflite.ts, tensorrt.ts, coreml.ts,
- * qnn.ts, pytorch.ts, llama-cpp.ts), training.ts the training-side code, rewrite.ts the graph surgery.
+ * qnn.ts, pytorch.ts, llama-cpp.ts), training.ts the training-side code, rewrite.ts the graph surgery, to-onnx.ts the
+ * export an ONNX toolchain needs from another format, runtime-switch.ts a change of runtime.
  * No `vscode` import.
  */
 import type { ModelProfile } from '../../../analyzers/profile-types';
 import type { CommandBlock, Technique } from '../../types';
 import type { DeviceClass } from '../technique-table';
-import { inputSpecs, names, pyShape, type Toolchain, type CommandContext } from './common';
+import { names, type Toolchain, type CommandContext } from './common';
 import { isLlm } from '../../estimate/llm';
 import { ortStatic, ortDynamic, ortFp16, ortInt4 } from './onnxruntime';
-import { tfliteInt8, tfliteDynamic, tfliteFp16, tfliteFloat, edgetpuCompile, tfliteMicro } from './tflite';
+import { tfliteInt8, tfliteDynamic, tfliteFp16, edgetpuCompile, tfliteMicro } from './tflite';
 import { trtexec } from './tensorrt';
 import { coremlFor } from './coreml';
 import { qnnQdq } from './qnn';
@@ -20,6 +21,7 @@ import { tfQat, pruning, sparsity24, distillation, lowRank } from './training';
 import { llamaCpp } from './llama-cpp';
 import { opRewriteCommands } from './rewrite';
 import { READS_ONNX, exportedOnnx, onnxExport } from './to-onnx';
+import { runtimeSwitchCommands } from './runtime-switch';
 
 export type { CommandContext, Toolchain } from './common';
 export { inputSpecs } from './common';
@@ -58,25 +60,8 @@ export function commandsFor(step: Technique, ctx: CommandContext): CommandBlock[
       return [];
     case 'op-rewrite':
       return opRewriteCommands(ctx);
-    case 'change-runtime': {
-      // ONNX Runtime, TensorRT and NCNN's converter read ONNX, OpenVINO's ONNX or TFLite: another format is exported first.
-      const rt = (ctx.runtime ?? '').toLowerCase();
-      const fmt = ctx.profile.format;
-      const readsOnnx = /onnx|tensorrt|ncnn/.test(rt) ? fmt !== 'onnx' : rt.includes('openvino') ? fmt !== 'onnx' && fmt !== 'tflite' : false;
-      // LiteRT reads .tflite: another format is converted (the TensorFlow Lite converter, through onnx2tf from ONNX).
-      const toTflite = /tflite|litert/.test(rt) && !rt.includes('edgetpu') && fmt !== 'tflite' && fmt !== 'gguf' ? tfliteFloat(ctx) : null;
-      const exp = readsOnnx ? onnxExport(ctx, ctx.runtime ?? rt) : toTflite;
-      const runCtx = readsOnnx && exp ? { ...ctx, profile: exportedOnnx(ctx.profile) } : toTflite ? { ...ctx, profile: { ...ctx.profile, file: `${names(ctx.profile).stem}_float.tflite` } } : ctx;
-      return [
-        ...(exp ? [exp] : []),
-        {
-          toolchain: ctx.runtime ?? 'runtime',
-          language: 'bash',
-          code: runtimeSwitchCode(runCtx),
-          notes: [exp ? `The ${readsOnnx ? 'exported ONNX' : 'converted .tflite'} file, a different runtime: re-measure on the device before committing.` : 'The same model file, a different runtime: re-measure on the device before committing.'],
-        },
-      ];
-    }
+    case 'change-runtime':
+      return runtimeSwitchCommands(ctx);
     case 'change-device':
       return [
         {
@@ -154,42 +139,4 @@ export function int16ActivationCommands(ctx: CommandContext): CommandBlock[] {
   if (tc === 'onnxruntime-qnn') return qnnQdq(ctx, true).slice(0, 1);
   if (tc === 'tflite' || tc === 'tflite-micro') return [tfliteInt8(ctx, { int16Activations: true })];
   return [];
-}
-
-function runtimeSwitchCode(ctx: CommandContext): string {
-  const { file } = names(ctx.profile);
-  const rt = (ctx.runtime ?? '').toLowerCase();
-  if (rt.includes('onnx')) return `pip install onnxruntime\npython -c "import onnxruntime as ort; s = ort.InferenceSession('${file}'); print(s.get_providers())"`;
-  if (rt.includes('ncnn')) return `# pip install pnnx ; pnnx converts TorchScript/ONNX to ncnn\npnnx ${file}`;
-  if (rt.includes('openvino')) return `pip install openvino\novc ${file}`;
-  if (rt.includes('tensorrt')) return `/usr/src/tensorrt/bin/trtexec --onnx=${file} --fp16 --saveEngine=model.engine`;
-  if (rt.includes('llama')) return `llama-cli -m ${file} -p "hello" -n 32`;
-  if (rt.includes('executorch')) return executorchExport(ctx);
-  if (rt.includes('edgetpu')) {
-    const max = rt.includes('max');
-    return `# the Edge TPU runtime at its ${max ? 'maximum' : 'standard'} clock (the two packages replace each other)\nsudo apt-get install libedgetpu1-${max ? 'max' : 'std'}${max ? '\n# at maximum clock the USB Accelerator runs hot: Coral\'s installer warns it may get hot enough to cause burns' : ''}`;
-  }
-  if (rt.includes('tflite') || rt.includes('litert')) return `pip install ai-edge-litert\npython -c "from ai_edge_litert.interpreter import Interpreter; i = Interpreter('${file}'); i.allocate_tensors()"`;
-  return `# switch the application to ${ctx.runtime ?? 'the recommended runtime'} and benchmark ${file} on the device`;
-}
-
-/** ExecuTorch runs a .pte program exported from the PyTorch module (torch.export, lowered to the XNNPACK delegate). */
-function executorchExport(ctx: CommandContext): string {
-  const { file, stem } = names(ctx.profile);
-  const specs = inputSpecs(ctx.profile);
-  const example = `(${specs.map((sp) => `torch.rand${pyShape(sp.shape)}`).join(', ')},)`;
-  const from = ctx.profile.format === 'pytorch' ? '' : ` (${file} is ${ctx.profile.format}: start from the PyTorch module it came from)`;
-  return `# pip install executorch ; ExecuTorch runs a .pte program exported from the PyTorch module${from}
-python - <<'EOF'
-import torch
-from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
-from executorch.exir import to_edge_transform_and_lower
-
-model = ...  # the PyTorch nn.Module of ${file}
-exported = torch.export.export(model.eval(), ${example})
-program = to_edge_transform_and_lower(exported, partitioner=[XnnpackPartitioner()]).to_executorch()
-open("${stem}_xnnpack.pte", "wb").write(program.buffer)
-EOF
-# on the device: the XNNPACK executor runner built from the ExecuTorch sources
-./xnn_executor_runner --model_path=${stem}_xnnpack.pte`;
 }
