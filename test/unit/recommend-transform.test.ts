@@ -228,6 +228,14 @@ test('commands: a model in another format is exported to ONNX before an ONNX too
   assert.match(notes(as('keras', '/w/k.h5')), /k\.h5 comes from TensorFlow[\s\S]*prune_low_magnitude only zeroes weights/);
   assert.doesNotMatch(notes(onnx), /comes from TensorFlow/);
 
+  // A .tflite for the Hexagon NPU is timed on the phone through the QNN TFLite delegate; AI Hub profiles the target's own phone.
+  const htp = (id: string) => commandsFor('int8-ptq', { profile: as('keras', '/w/k.h5'), deviceClass: 'htp', deviceId: id, deviceName: id }).map((c) => `## ${c.toolchain}\n${c.code}`).join('\n');
+  assert.match(htp('snapdragon-8-gen-3'), /## QNN TFLite delegate \(on the phone, adb\)\n#[^\n]*\nadb push k_int8\.tflite [\s\S]*--graph=k_int8\.tflite --external_delegate_path=libQnnTFLiteDelegate\.so --external_delegate_options='backend_type:htp'/);
+  const aiHub = (id: string) => commandsFor('int8-ptq', { profile: onnx, deviceClass: 'htp', deviceId: id, deviceName: id }).map((c) => c.code).join('\n');
+  assert.match(aiHub('snapdragon-8-gen-2'), /hub\.Device\("Samsung Galaxy S23 \(Family\)"\)/);
+  assert.doesNotMatch(aiHub('snapdragon-8-gen-2'), /S24/);
+  assert.match(aiHub('snapdragon-8-gen-3'), /hub\.Device\("Samsung Galaxy S24 \(Family\)"\)/);
+
   // An ONNX model gets no export step; switching runtimes exports where the runtime reads ONNX, and ExecuTorch says it needs PyTorch.
   assert.doesNotMatch(code('int8-ptq', onnx, 'gpu-tensorrt'), /tf2onnx|torch\.onnx\.export/);
   assert.match(code('change-runtime', as('tflite', '/w/face.tflite'), 'cpu-fp16', 'ONNX Runtime'), /tf2onnx[\s\S]*InferenceSession\('face\.onnx'\)/);

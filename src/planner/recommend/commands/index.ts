@@ -15,7 +15,7 @@ import { ortStatic, ortDynamic, ortFp16, ortInt4 } from './onnxruntime';
 import { tfliteInt8, tfliteDynamic, tfliteFp16, edgetpuCompile, tfliteMicro } from './tflite';
 import { trtexec } from './tensorrt';
 import { coremlFor } from './coreml';
-import { qnnQdq } from './qnn';
+import { qnnQdq, qnnTfliteDelegate } from './qnn';
 import { torchQuant } from './pytorch';
 import { tfQat, pruning, sparsity24, distillation, lowRank } from './training';
 import { llamaCpp } from './llama-cpp';
@@ -105,11 +105,15 @@ function precisionFor(step: Technique, tc: Toolchain, ctx: CommandContext): Comm
       return step === 'int8-ptq' || step === 'int8-qat' ? [tfliteInt8(ctx), edgetpuCompile(ctx)] : [];
     case 'tflite-micro':
       return step === 'int8-ptq' || step === 'int8-qat' ? [tfliteInt8(ctx), tfliteMicro(ctx)] : [];
-    case 'tflite':
-      if (step === 'int8-ptq' || step === 'int8-qat') return [tfliteInt8(ctx, { int16Activations: false })];
-      if (step === 'int8-dynamic') return [tfliteDynamic(ctx)];
-      if (step === 'fp16') return [tfliteFp16(ctx)];
+    case 'tflite': {
+      // On the Hexagon NPU the converted .tflite runs through the QNN TFLite delegate.
+      const { stem } = names(ctx.profile);
+      const onPhone = (block: CommandBlock, file: string): CommandBlock[] => (ctx.deviceClass === 'htp' ? [block, qnnTfliteDelegate(ctx, file)] : [block]);
+      if (step === 'int8-ptq' || step === 'int8-qat') return onPhone(tfliteInt8(ctx, { int16Activations: false }), `${stem}_int8.tflite`);
+      if (step === 'int8-dynamic') return onPhone(tfliteDynamic(ctx), `${stem}_dynamic.tflite`);
+      if (step === 'fp16') return onPhone(tfliteFp16(ctx), `${stem}_fp16.tflite`);
       return [];
+    }
     case 'tensorrt':
       if (step === 'fp16') return [trtexec(ctx, 'fp16')];
       if (step === 'int8-ptq' || step === 'int8-qat') return [...ortStatic(ctx, true), trtexec(ctx, 'int8')];
@@ -137,6 +141,7 @@ function precisionFor(step: Technique, tc: Toolchain, ctx: CommandContext): Comm
 export function int16ActivationCommands(ctx: CommandContext): CommandBlock[] {
   const tc = toolchainFor(ctx.profile, ctx.deviceClass);
   if (tc === 'onnxruntime-qnn') return qnnQdq(ctx, true).slice(0, 1);
+  if (tc === 'tflite' && ctx.deviceClass === 'htp') return [tfliteInt8(ctx, { int16Activations: true }), qnnTfliteDelegate(ctx, `${names(ctx.profile).stem}_16x8.tflite`)];
   if (tc === 'tflite' || tc === 'tflite-micro') return [tfliteInt8(ctx, { int16Activations: true })];
   return [];
 }

@@ -5,6 +5,26 @@
 import type { CommandBlock } from '../../types';
 import { inputSpecs, pyShape, names, calibrationReaderPy, type CommandContext } from './common';
 
+/** The phone AI Hub profiles a Snapdragon target on (its device family name there). */
+function aiHubDevice(ctx: CommandContext): string {
+  return ({ 'snapdragon-8-gen-3': 'Samsung Galaxy S24 (Family)', 'snapdragon-8-gen-2': 'Samsung Galaxy S23 (Family)' } as Record<string, string>)[ctx.deviceId] ?? ctx.deviceName;
+}
+
+/**
+ * A .tflite on the Hexagon NPU through the QNN TFLite delegate (Qualcomm AI Engine Direct SDK), timed on the phone with
+ * TensorFlow Lite's benchmark_model over adb.
+ */
+export function qnnTfliteDelegate(ctx: CommandContext, tflite: string): CommandBlock {
+  return {
+    toolchain: 'QNN TFLite delegate (on the phone, adb)',
+    language: 'bash',
+    code: `# from the Qualcomm AI Engine Direct (QNN) SDK: the delegate, the HTP libraries for this SoC, and TFLite's benchmark_model for Android arm64
+adb push ${tflite} benchmark_model libQnnTFLiteDelegate.so libQnnHtp.so libQnnHtpV*Stub.so libQnnHtpV*Skel.so libQnnSystem.so /data/local/tmp/
+adb shell "cd /data/local/tmp && LD_LIBRARY_PATH=. ADSP_LIBRARY_PATH=. ./benchmark_model --graph=${tflite} --external_delegate_path=libQnnTFLiteDelegate.so --external_delegate_options='backend_type:htp' --num_runs=100"`,
+    notes: [`Use the HTP stub and skel libraries of ${ctx.deviceName}'s Hexagon version from the SDK. Ops the delegate cannot map stay on the CPU: the delegate's log lists them.`],
+  };
+}
+
 export function qnnQdq(ctx: CommandContext, a16: boolean): CommandBlock[] {
   const { file, stem } = names(ctx.profile);
   const specs = inputSpecs(ctx.profile);
@@ -37,17 +57,17 @@ session = ort.InferenceSession("${stem}.qnn.qdq.onnx", providers=["QNNExecutionP
       ],
     },
     {
-      toolchain: 'Qualcomm AI Hub (alternative: compile and profile on a real Snapdragon 8 Gen 3 phone)',
+      toolchain: `Qualcomm AI Hub (alternative: compile and profile on a real ${aiHubDevice(ctx).replace(/ \(Family\)$/, '')})`,
       language: 'python',
       code: `import qai_hub as hub
 
 compile_job = hub.submit_compile_job(
     model="${stem}.qnn.qdq.onnx",
-    device=hub.Device("Samsung Galaxy S24 (Family)"),
+    device=hub.Device("${aiHubDevice(ctx)}"),
     input_specs={${specs.map((s) => `${JSON.stringify(s.name)}: ${pyShape(s.shape)}`).join(', ')}},
     options="--target_runtime qnn_context_binary",
 )
-profile_job = hub.submit_profile_job(model=compile_job.get_target_model(), device=hub.Device("Samsung Galaxy S24 (Family)"))
+profile_job = hub.submit_profile_job(model=compile_job.get_target_model(), device=hub.Device("${aiHubDevice(ctx)}"))
 `,
       notes: ['AI Hub needs an account and uploads the model: use it only where that is allowed.'],
     },
