@@ -10,6 +10,7 @@
 import { rangeVerdict, type RangeVerdict } from '../planner/budget-range';
 import type { PlanDocument } from '../planner/plan';
 import { explainDeployed } from '../planner/estimate/explain';
+import { latencyOriginKind } from '../planner/latency-origin';
 import type { Budgets, DeviceEstimate, Range, Recommendation, Technique } from '../planner/types';
 import {
   BYTES_PER_KB,
@@ -575,6 +576,14 @@ function deviceTable(doc: PlanDocument, budgets: Budgets): TableBlock {
   };
 }
 
+/** A device's latency row, labelled by what the figure is (the precedence the views use, src/planner/latency-origin.ts). */
+const LATENCY_LABEL: Record<ReturnType<typeof latencyOriginKind>, string> = {
+  measured: 'Latency (measured by you)',
+  corrected: 'Latency (estimate corrected by your runs)',
+  extrapolated: 'Latency (extrapolated estimate)',
+  estimate: 'Latency',
+};
+
 function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
   if (!doc.estimates.length) return null;
   const blocks: Block[] = [];
@@ -617,7 +626,7 @@ function devicesSection(doc: PlanDocument, budgets: Budgets): Section | null {
     group(blocks, `${e.deviceName}`, [
       facts([
         { label: 'Runtime', text: e.runtime },
-        { label: e.latencyMeasured ? 'Latency (measured by you)' : e.latencyCorrected ? 'Latency (estimate corrected by your runs)' : e.calibration?.outsideSpan ? 'Latency (extrapolated estimate)' : 'Latency', text: isKnown(e.latencyMs) ? fmtRange(e.latencyMs, 'ms') : `unknown — ${e.latencyUnknownReason ?? 'the estimator has no figure for this model on this device'}`, value: e.latencyMs.typical, unit: 'ms' },
+        { label: LATENCY_LABEL[latencyOriginKind(e)], text: isKnown(e.latencyMs) ? fmtRange(e.latencyMs, 'ms') : `unknown — ${e.latencyUnknownReason ?? 'the estimator has no figure for this model on this device'}`, value: e.latencyMs.typical, unit: 'ms' },
         {
           label: 'Memory',
           text: `${fmtBytes(e.memory.totalBytes)} (weights ${fmtBytes(e.memory.weightsBytes)}, activations ${fmtBytes(e.memory.activationBytes)}, runtime ${fmtBytes(e.memory.runtimeOverheadBytes)})` +

@@ -581,7 +581,7 @@ test('plan commands use the model\'s own toolchain: Core ML Tools for a package,
     assert.ok(fixed.length > 0, `a static-shape step: ${all(out).map((c: any) => c.toolchain).join(', ')}`);
     for (const c of fixed) {
       assert.equal(c.toolchain, 'Core ML Tools (static shapes)');
-      assert.match(c.code, /tf\.keras\.models\.load_model\("tiny\.h5"\)[\s\S]*ct\.convert\(model, inputs=\[ct\.TensorType\(name="[^"]+", shape=\(1, 16, 16, 3\)\)\]/);
+      assert.match(c.code, /tf\.keras\.models\.load_model\("tiny\.h5"\)[\s\S]*ct\.convert\(\s*model,\s*inputs=\[ct\.TensorType\(name="[^"]+", shape=\(1, 16, 16, 3\)\)\]/);
       assert.doesNotMatch(c.code, /TFLiteConverter/);
     }
   }

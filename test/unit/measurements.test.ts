@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseBenchmarkLog, addMeasurement, readStore, corrections, correctionFor, MeasurementError } from '../../src/planner/estimate/measurements';
 import { tempDir } from '../support/shared';
-import { latencyOriginText, latencyOriginTitle } from '../../webview/lib/latency-origin';
+import { latencyOriginText, latencyOriginTitle } from '../../src/planner/latency-origin';
 
 test('TFLite benchmark_model log: the steady-state average in microseconds', () => {
   const log = [
@@ -69,7 +69,7 @@ test('edgeplan measure stores a measurement and estimate/plan then agree with it
   assert.equal(await main(['estimate', sample, '--device', 'rpi5', '--precision', 'int8', '--measurements', store, '--json'], io), 0);
   const int8 = JSON.parse(out.pop() as string).estimates[0];
   assert.ok(int8.latencyMs.low < int8.latencyMs.typical && int8.assumptions.some((a: string) => /^Corrected by your 1 measurement on this device with xnnpack/.test(a)), int8.assumptions.join('\n'));
-  // Each says what it is, in the fields the views label it by (webview/lib/latency-origin.ts).
+  // Each says what it is, in the fields the views label it by (src/planner/latency-origin.ts).
   assert.deepEqual([est.latencyMeasured, est.latencyCorrected], [{ runs: 1 }, undefined]);
   assert.equal(int8.latencyMeasured, undefined);
   assert.equal(int8.latencyCorrected.runs, 1);

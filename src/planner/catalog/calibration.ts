@@ -66,7 +66,7 @@ export interface DeviceCalibration {
 
 /**
  * The smallest and largest networks a device's (group's) training points ran. Outside this span an estimate rests on
- * fitted scales extrapolated beyond anything measured: below it per-op dispatch and fixed costs dominate, above it
+ * fitted scales extrapolated beyond anything measured: below it per-op dispatch and fixed costs weigh more, above it
  * compute and memory traffic; the range rests on the points inside, so the estimate says so and quotes how the
  * calibration's checks covered such estimates (SpanCheck).
  */

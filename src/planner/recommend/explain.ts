@@ -140,10 +140,9 @@ function missesClause(misses: Miss[] | null | undefined): string {
   const budget = misses.filter((m) => !['does-not-run', 'not-estimable', 'nothing-on-accelerator', 'latency-unknown'].includes(m.kind));
   const other = misses.filter((m) => !budget.includes(m));
   const parts = other.map((m) => {
-    const text = explainMiss(m);
-    if (m.kind === 'latency-unknown') return `whose ${text}`;
-    if (m.kind === 'nothing-on-accelerator') return `which runs ${text.replace(/^nothing runs on the accelerator/, 'nothing on the accelerator')}`;
-    return `which ${text}`;
+    if (m.kind === 'latency-unknown') return `whose ${explainMiss(m)}`;
+    if (m.kind === 'nothing-on-accelerator') return `which runs nothing on the accelerator: ${m.summary.replace(/\.$/, '')}`;
+    return `which ${explainMiss(m)}`;
   });
   if (budget.length) parts.push(`which misses: ${budget.map(explainMiss).join('; ')}`);
   return parts.join('; and ');

@@ -6,7 +6,11 @@ import type { CommandBlock, Technique } from '../../types';
 import { inputSpecs, pyShape, names, safeName, type CommandContext } from './common';
 import { isLlm } from '../../estimate/llm';
 
-function coremlConvert(ctx: CommandContext, extra: string, notes: string[]): CommandBlock {
+/**
+ * The coremltools conversion with the model's inputs at fixed shapes (ct.TensorType), from the source coremltools reads,
+ * then `extra` (the optimisation step). `as` names the block and the saved package where a caller needs its own.
+ */
+export function coremlConvert(ctx: CommandContext, extra: string, notes: string[], as: { toolchain: string; stem: string } | null = null): CommandBlock {
   const p = ctx.profile;
   const { file, stem } = names(p);
   const specs = inputSpecs(p);
@@ -59,14 +63,14 @@ example = ${specs.length === 1 ? `torch.rand${pyShape(specs[0].shape)}` : `(${sp
 traced = torch.jit.trace(model, example)
 ${convert('traced')}`;
   return {
-    toolchain: 'coremltools',
+    toolchain: as?.toolchain ?? 'coremltools',
     language: 'python',
     code: `import coremltools as ct
 import coremltools.optimize.coreml as cto
 
 ${source}
 ${extra}
-mlmodel.save("${p.format === 'coreml' ? `${stem}_optimized` : stem}.mlpackage")
+mlmodel.save("${as?.stem ?? (p.format === 'coreml' ? `${stem}_optimized` : stem)}.mlpackage")
 `,
     notes: [
       isLlm(p)

@@ -12,7 +12,7 @@ import type { DeviceClass } from '../technique-table';
 import { names, type Toolchain, type CommandContext } from './common';
 import { isLlm } from '../../estimate/llm';
 import { ortStatic, ortDynamic, ortFp16, ortInt4 } from './onnxruntime';
-import { tfliteInt8, tfliteDynamic, tfliteFp16, edgetpuCompile, tfliteMicro } from './tflite';
+import { tfliteInt8, tfliteDynamic, tfliteFp16, edgetpuCompile, tfliteMicro, tfliteOutput, type TfliteOutput } from './tflite';
 import { trtexec } from './tensorrt';
 import { coremlFor } from './coreml';
 import { qnnQdq, qnnTfliteDelegate } from './qnn';
@@ -107,11 +107,10 @@ function precisionFor(step: Technique, tc: Toolchain, ctx: CommandContext): Comm
       return step === 'int8-ptq' || step === 'int8-qat' ? [tfliteInt8(ctx), tfliteMicro(ctx)] : [];
     case 'tflite': {
       // On the Hexagon NPU the converted .tflite runs through the QNN TFLite delegate.
-      const { stem } = names(ctx.profile);
-      const onPhone = (block: CommandBlock, file: string): CommandBlock[] => (ctx.deviceClass === 'htp' ? [block, qnnTfliteDelegate(ctx, file)] : [block]);
-      if (step === 'int8-ptq' || step === 'int8-qat') return onPhone(tfliteInt8(ctx, { int16Activations: false }), `${stem}_int8.tflite`);
-      if (step === 'int8-dynamic') return onPhone(tfliteDynamic(ctx), `${stem}_dynamic.tflite`);
-      if (step === 'fp16') return onPhone(tfliteFp16(ctx), `${stem}_fp16.tflite`);
+      const onPhone = (block: CommandBlock, kind: TfliteOutput): CommandBlock[] => (ctx.deviceClass === 'htp' ? [block, qnnTfliteDelegate(ctx, tfliteOutput(ctx.profile, kind))] : [block]);
+      if (step === 'int8-ptq' || step === 'int8-qat') return onPhone(tfliteInt8(ctx, { int16Activations: false }), 'int8');
+      if (step === 'int8-dynamic') return onPhone(tfliteDynamic(ctx), 'dynamic');
+      if (step === 'fp16') return onPhone(tfliteFp16(ctx), 'fp16');
       return [];
     }
     case 'tensorrt':
@@ -141,7 +140,7 @@ function precisionFor(step: Technique, tc: Toolchain, ctx: CommandContext): Comm
 export function int16ActivationCommands(ctx: CommandContext): CommandBlock[] {
   const tc = toolchainFor(ctx.profile, ctx.deviceClass);
   if (tc === 'onnxruntime-qnn') return qnnQdq(ctx, true).slice(0, 1);
-  if (tc === 'tflite' && ctx.deviceClass === 'htp') return [tfliteInt8(ctx, { int16Activations: true }), qnnTfliteDelegate(ctx, `${names(ctx.profile).stem}_16x8.tflite`)];
+  if (tc === 'tflite' && ctx.deviceClass === 'htp') return [tfliteInt8(ctx, { int16Activations: true }), qnnTfliteDelegate(ctx, tfliteOutput(ctx.profile, '16x8'))];
   if (tc === 'tflite' || tc === 'tflite-micro') return [tfliteInt8(ctx, { int16Activations: true })];
   return [];
 }

@@ -5,6 +5,7 @@
  */
 import type { CommandBlock } from '../../types';
 import { inputSpecs, names, pyShape, type CommandContext } from './common';
+import { coremlConvert } from './coreml';
 
 /** How to list the ops of the rewritten model, in its own toolchain. */
 function opListCheck(ctx: CommandContext, stem: string): string {
@@ -17,31 +18,15 @@ function opListCheck(ctx: CommandContext, stem: string): string {
   return `python -c "import onnx; m = onnx.load('${stem}_rewritten.onnx'); print(sorted({n.op_type for n in m.graph.node}))"`;
 }
 
-/**
- * A Neural Engine target is reached through coremltools whatever the source format, so the shapes are fixed where the
- * model is converted: ct.convert with fixed TensorTypes, from the Keras file itself or from the PyTorch source (coremltools
- * does not read ONNX).
- */
-function coremlStaticShapes(ctx: CommandContext, file: string, stem: string): CommandBlock {
-  const specs = inputSpecs(ctx.profile);
-  const inputs = `[${specs.map((s) => `ct.TensorType(name=${JSON.stringify(s.name)}, shape=${pyShape(s.shape)})`).join(', ')}]`;
-  const source =
-    ctx.profile.format === 'keras'
-      ? `import tensorflow as tf\n\nmodel = tf.keras.models.load_model("${file}")`
-      : `import torch\n\nmodel = ...  # the PyTorch source of ${file}: coremltools converts from PyTorch or TensorFlow, not from ONNX\nmodel.eval()\nmodel = torch.jit.trace(model, ${specs.length === 1 ? `torch.rand${pyShape(specs[0].shape)}` : `(${specs.map((s) => `torch.rand${pyShape(s.shape)}`).join(', ')})`})`;
-  return {
-    toolchain: 'Core ML Tools (static shapes)',
-    language: 'python',
-    code: `import coremltools as ct\n${source}\n\n# the Neural Engine runs one fixed shape: give it at conversion\nmlmodel = ct.convert(model, inputs=${inputs}, convert_to="mlprogram", minimum_deployment_target=ct.target.iOS17)\nmlmodel.save("${stem}_static.mlpackage")`,
-    notes: ['Accelerators compile for one shape: export with the shapes you will run (batch 1 for interactive use).'],
-  };
-}
-
 /** Fixing the input shapes, in the model's own toolchain (for a Neural Engine target, in coremltools). */
 function staticShapes(ctx: CommandContext, file: string, stem: string): CommandBlock {
   const p = ctx.profile;
   const specs = inputSpecs(p);
   const notes = ['Accelerators compile for one shape: export with the shapes you will run (batch 1 for interactive use).'];
+  // A Neural Engine target is reached through coremltools whatever the source format: the shapes are fixed where it converts.
+  if (ctx.deviceClass === 'ane' && p.format !== 'coreml') {
+    return coremlConvert(ctx, '# the Neural Engine runs one fixed shape: the inputs above give it', notes, { toolchain: 'Core ML Tools (static shapes)', stem: `${stem}_static` });
+  }
   if (p.format === 'onnx') {
     const dims = p.dynamicShapes.symbols.map((s) => `--dim_param ${s} --dim_value ${p.dynamicShapes.bindings[s] ?? 1}`).join(' ');
     return {
@@ -51,7 +36,6 @@ function staticShapes(ctx: CommandContext, file: string, stem: string): CommandB
       notes,
     };
   }
-  if (ctx.deviceClass === 'ane' && p.format !== 'coreml') return coremlStaticShapes(ctx, file, stem);
   if (p.format === 'coreml') {
     return {
       toolchain: 'Core ML Tools (static shapes)',

@@ -5,29 +5,42 @@
  * No `vscode` import.
  */
 import type { CommandBlock } from '../../types';
-import { inputSpecs, names, pyShape, type CommandContext } from './common';
-import { tfliteFloat } from './tflite';
+import { names, type CommandContext } from './common';
+import { torchExample } from './pytorch';
+import { tfliteFloat, tfliteOutput } from './tflite';
 import { exportedOnnx, onnxExport } from './to-onnx';
 
 /** The conversion (where the new runtime needs one) and the commands that run the model in it. */
 export function runtimeSwitchCommands(ctx: CommandContext): CommandBlock[] {
-  // ONNX Runtime, TensorRT and NCNN's converter read ONNX, OpenVINO's ONNX or TFLite: another format is exported first.
-  const rt = (ctx.runtime ?? '').toLowerCase();
-  const fmt = ctx.profile.format;
-  const readsOnnx = /onnx|tensorrt|ncnn/.test(rt) ? fmt !== 'onnx' : rt.includes('openvino') ? fmt !== 'onnx' && fmt !== 'tflite' : false;
-  // LiteRT reads .tflite: another format is converted (the TensorFlow Lite converter, through onnx2tf from ONNX).
-  const toTflite = /tflite|litert/.test(rt) && !rt.includes('edgetpu') && fmt !== 'tflite' && fmt !== 'gguf' ? tfliteFloat(ctx) : null;
-  const exp = readsOnnx ? onnxExport(ctx, ctx.runtime ?? rt) : toTflite;
-  const runCtx = readsOnnx && exp ? { ...ctx, profile: exportedOnnx(ctx.profile) } : toTflite ? { ...ctx, profile: { ...ctx.profile, file: `${names(ctx.profile).stem}_float.tflite` } } : ctx;
+  const conversion = conversionFor(ctx);
+  const runCtx = conversion ? { ...ctx, profile: { ...ctx.profile, file: conversion.file } } : ctx;
   return [
-    ...(exp ? [exp] : []),
+    ...(conversion ? [conversion.block] : []),
     {
       toolchain: ctx.runtime ?? 'runtime',
       language: 'bash',
       code: runtimeSwitchCode(runCtx),
-      notes: [exp ? `The ${readsOnnx ? 'exported ONNX' : 'converted .tflite'} file, a different runtime: re-measure on the device before committing.` : 'The same model file, a different runtime: re-measure on the device before committing.'],
+      notes: [conversion ? `The ${conversion.what} file, a different runtime: re-measure on the device before committing.` : 'The same model file, a different runtime: re-measure on the device before committing.'],
     },
   ];
+}
+
+/**
+ * What the new runtime needs first, if the model's format is not one it reads: ONNX Runtime, TensorRT and NCNN's
+ * converter read ONNX, OpenVINO ONNX or TFLite (an export to ONNX otherwise); LiteRT reads .tflite (a float conversion).
+ */
+function conversionFor(ctx: CommandContext): { block: CommandBlock; file: string; what: string } | null {
+  const rt = (ctx.runtime ?? '').toLowerCase();
+  const fmt = ctx.profile.format;
+  const readsOnnx = /onnx|tensorrt|ncnn/.test(rt) ? fmt !== 'onnx' : rt.includes('openvino') && fmt !== 'onnx' && fmt !== 'tflite';
+  if (readsOnnx) {
+    const block = onnxExport(ctx, ctx.runtime ?? rt);
+    return block && { block, file: exportedOnnx(ctx.profile).file, what: 'exported ONNX' };
+  }
+  if (/tflite|litert/.test(rt) && !rt.includes('edgetpu') && fmt !== 'tflite' && fmt !== 'gguf') {
+    return { block: tfliteFloat(ctx), file: tfliteOutput(ctx.profile, 'float'), what: 'converted .tflite' };
+  }
+  return null;
 }
 
 function runtimeSwitchCode(ctx: CommandContext): string {
@@ -50,8 +63,6 @@ function runtimeSwitchCode(ctx: CommandContext): string {
 /** ExecuTorch runs a .pte program exported from the PyTorch module (torch.export, lowered to the XNNPACK delegate). */
 function executorchExport(ctx: CommandContext): string {
   const { file, stem } = names(ctx.profile);
-  const specs = inputSpecs(ctx.profile);
-  const example = `(${specs.map((sp) => `torch.rand${pyShape(sp.shape)}`).join(', ')},)`;
   const from = ctx.profile.format === 'pytorch' ? '' : ` (${file} is ${ctx.profile.format}: start from the PyTorch module it came from)`;
   return `# pip install executorch ; ExecuTorch runs a .pte program exported from the PyTorch module${from}
 python - <<'EOF'
@@ -60,7 +71,7 @@ from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPar
 from executorch.exir import to_edge_transform_and_lower
 
 model = ...  # the PyTorch nn.Module of ${file}
-exported = torch.export.export(model.eval(), ${example})
+exported = torch.export.export(model.eval(), ${torchExample(ctx.profile)})
 program = to_edge_transform_and_lower(exported, partitioner=[XnnpackPartitioner()]).to_executorch()
 open("${stem}_xnnpack.pte", "wb").write(program.buffer)
 EOF

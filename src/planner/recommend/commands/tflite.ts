@@ -67,7 +67,6 @@ function tfSpecs(p: ModelProfile): { specs: InputSpec[]; transposed: boolean } {
 
 export function tfliteInt8(ctx: CommandContext, opts: { int16Activations?: boolean } = {}): CommandBlock {
   const p = ctx.profile;
-  const { stem } = names(p);
   const { specs, transposed } = tfSpecs(p);
   const src = tfSourceLines(p);
   const ops = opts.int16Activations ? 'tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8' : 'tf.lite.OpsSet.TFLITE_BUILTINS_INT8';
@@ -84,7 +83,7 @@ converter.optimizations = [tf.lite.Optimize.DEFAULT]
 converter.representative_dataset = representative_dataset
 converter.target_spec.supported_ops = [${ops}]
 ${io}tflite_model = converter.convert()
-open("${stem}${opts.int16Activations ? '_16x8' : '_int8'}.tflite", "wb").write(tflite_model)
+open("${tfliteOutput(ctx.profile, opts.int16Activations ? '16x8' : 'int8')}", "wb").write(tflite_model)
 
 # Check: every tensor integer, and the input quantization the app must apply
 interpreter = tf.lite.Interpreter(model_content=tflite_model)
@@ -105,9 +104,12 @@ for d in interpreter.get_input_details():
   };
 }
 
-/** A converter run from the model's source with the given settings lines, written to <stem>_<suffix>.tflite. */
-function tfliteConvert(ctx: CommandContext, kind: string, settings: string, suffix: string, notes: string[] = []): CommandBlock {
-  const { stem } = names(ctx.profile);
+/** The file a conversion below writes: <stem>_<kind>.tflite beside the model. */
+export type TfliteOutput = 'int8' | '16x8' | 'dynamic' | 'fp16' | 'float';
+export const tfliteOutput = (p: ModelProfile, kind: TfliteOutput): string => `${names(p).stem}_${kind}.tflite`;
+
+/** A converter run from the model's source with the given settings lines, written to tfliteOutput(suffix). */
+function tfliteConvert(ctx: CommandContext, kind: string, settings: string, suffix: TfliteOutput, notes: string[] = []): CommandBlock {
   const src = tfSourceLines(ctx.profile);
   return {
     toolchain: `TensorFlow Lite converter (${kind})`,
@@ -115,7 +117,7 @@ function tfliteConvert(ctx: CommandContext, kind: string, settings: string, suff
     code: `import tensorflow as tf
 ${src.code}
 ${settings}
-open("${stem}_${suffix}.tflite", "wb").write(converter.convert())
+open("${tfliteOutput(ctx.profile, suffix)}", "wb").write(converter.convert())
 `,
     notes: [...src.notes, ...notes, ...threadsNote(ctx, 'its CPU kernels')],
   };
@@ -142,7 +144,7 @@ export function edgetpuCompile(ctx: CommandContext): CommandBlock {
     toolchain: 'Edge TPU compiler',
     language: 'bash',
     code: `# Debian/Ubuntu x86-64 host with the Coral apt repository: sudo apt-get install edgetpu-compiler
-edgetpu_compiler -s -o edgetpu/ ${stem}_int8.tflite
+edgetpu_compiler -s -o edgetpu/ ${tfliteOutput(ctx.profile, 'int8')}
 # -s prints every op and whether it is "Mapped to Edge TPU"; the output is edgetpu/${stem}_int8_edgetpu.tflite
 python3 -c "from pycoral.utils.edgetpu import make_interpreter; i = make_interpreter('edgetpu/${stem}_int8_edgetpu.tflite'); i.allocate_tensors(); print('loaded on', i)"`,
     notes: [

@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { ModelProfile } from '../../../analyzers/profile-types';
 import type { CommandBlock } from '../../types';
 import { inputSpecs, names, pyShape, type CommandContext } from './common';
+import { torchExample } from './pytorch';
 
 /** The toolchains whose commands read an ONNX file. */
 export const READS_ONNX = new Set(['onnxruntime', 'onnxruntime-qnn', 'tensorrt']);
@@ -18,11 +19,8 @@ export function exportedOnnx(p: ModelProfile): ModelProfile {
   return { ...p, file: path.join(path.dirname(p.file || '.'), `${stem}.onnx`) };
 }
 
-const torchExport = (ctx: CommandContext, stem: string, source: string): string => {
-  const specs = inputSpecs(ctx.profile);
-  const example = specs.length === 1 ? `torch.rand${pyShape(specs[0].shape)}` : `(${specs.map((s) => `torch.rand${pyShape(s.shape)}`).join(', ')})`;
-  return `import torch\n\n${source}\nmodel.eval()\ntorch.onnx.export(model, ${example}, "${stem}.onnx", opset_version=17, input_names=[${specs.map((s) => JSON.stringify(s.name)).join(', ')}])`;
-};
+const torchExport = (ctx: CommandContext, stem: string, source: string): string =>
+  `import torch\n\n${source}\nmodel.eval()\ntorch.onnx.export(model, ${torchExample(ctx.profile)}, "${stem}.onnx", opset_version=17, input_names=[${inputSpecs(ctx.profile).map((s) => JSON.stringify(s.name)).join(', ')}])`;
 
 /** The export block, or null when the model is already ONNX (or has no ONNX route, as a GGUF LLM). */
 export function onnxExport(ctx: CommandContext, consumer: string): CommandBlock | null {

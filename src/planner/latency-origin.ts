@@ -1,7 +1,8 @@
 /**
  * What a latency figure is, said next to it: the user's own runs of this very configuration (edgeplan measure), an
  * estimate scaled by their runs of other configurations on the device, or an estimate. Measured and predicted figures
- * are never shown alike. No DOM here (latency-origin-view.ts draws it).
+ * are never shown alike. The views (webview/lib/latency-origin-view.ts) and the exported documents (src/export/report.ts)
+ * word the same precedence. Pure: no DOM, no `vscode` import.
  */
 export interface LatencyOrigin {
   latencyMeasured?: { runs: number };
@@ -12,10 +13,24 @@ export interface LatencyOrigin {
 
 const runs = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
 
+/** Which the figure is: measured beats corrected, corrected beats an extrapolated or plain estimate. */
+export function latencyOriginKind(e: LatencyOrigin): 'measured' | 'corrected' | 'extrapolated' | 'estimate' {
+  if (e.latencyMeasured) return 'measured';
+  if (e.latencyCorrected) return 'corrected';
+  return e.calibration?.outsideSpan ? 'extrapolated' : 'estimate';
+}
+
 export function latencyOriginText(e: LatencyOrigin): string {
-  if (e.latencyMeasured) return `measured (${runs(e.latencyMeasured.runs)})`;
-  if (e.latencyCorrected) return `estimate corrected by your ${runs(e.latencyCorrected.runs)} (x${e.latencyCorrected.factor.toFixed(2)})`;
-  return e.calibration?.outsideSpan ? 'extrapolated estimate' : 'estimate';
+  switch (latencyOriginKind(e)) {
+    case 'measured':
+      return `measured (${runs(e.latencyMeasured!.runs)})`;
+    case 'corrected':
+      return `estimate corrected by your ${runs(e.latencyCorrected!.runs)} (x${e.latencyCorrected!.factor.toFixed(2)})`;
+    case 'extrapolated':
+      return 'extrapolated estimate';
+    case 'estimate':
+      return 'estimate';
+  }
 }
 
 /** The tooltip that says where the figure came from. */
