@@ -37,7 +37,7 @@ import { writeReferenceModel } from '../../test/support/modelgen/reference-archs
 import { cpuThreadsFor, estimateDeviceWith, outsideTrainingSpan } from '../../src/planner/estimate';
 import { lookupSplit, publicationOf, SPLIT_RULE, type FrozenSplit } from './split';
 import { loadCatalog, loadPriors, toBase, type DeviceCalibration, type TrainingSpan } from '../../src/planner/catalog';
-import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, rangeBand, runtimeBands, type TaggedResidual, type RuntimeBand, singleSourceSimulation, type SingleSourceSim, type SingleSourceCheck, uncalibratedHalf, rangeRuleCheck, RUNTIME_RANGE_MIN_POINTS, UNCALIBRATED_RUNTIME_MIN_POINTS, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, trainingSpanOf, OVERHEAD_SCALE_BOUNDS, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead, type CoverageWidth } from './fit';
+import { parseCsv, mapRow, mapEnergyRow, energyRowLatency, type EnergyRow, type EnergyPoint, splitPoints, summarize, logSpace, quantile, round4, calibrationGroups, rangeBand, runtimeBands, type TaggedResidual, type RuntimeBand, singleSourceSimulation, type SingleSourceSim, type SingleSourceCheck, uncalibratedHalf, rangeRuleCheck, RUNTIME_RANGE_MIN_POINTS, UNCALIBRATED_RUNTIME_MIN_POINTS, rms, RANGE_COVERAGE, enforceRuntimeOrder, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, trainingSpanOf, OVERHEAD_SCALE_BOUNDS, transferRuntimeFactor, unmeasuredRuntimeHalf, type RuntimeFit, type TransferredRuntimeFactor, type CalPoint, type Excluded, type PointResult, type ErrorSummary, type CalibrationEntry, type PipelineOverhead, type CoverageWidth } from './fit';
 
 /** Candidate op-class scales (multipliers on the prior depthwise / vector efficiencies of a unit type). */
 const CLASS_GRID = [0.35, 0.5, 0.7, 1, 1.4, 2, 2.8];
@@ -46,6 +46,14 @@ const CLASS_PENALTY = 0.5;
 /** Training points of a unit type (all its devices) before its class scales are fitted. */
 const CLASS_MIN_POINTS = 6;
 type ClassScales = { depthwise: number; vector: number };
+/**
+ * A cross-validation refit in which a training point's runtime had no other point on its device (by point: it was the
+ * runtime's only point; by source: its publication held all of them): `at` indexes the point's residual in the
+ * group's byPoint (tr order) or bySource list.
+ */
+type UnmeasuredRefit = { kind: 'point' | 'source'; at: number; point: CalPoint; cal: CalibrationEntry; rest: CalPoint[]; publication?: string };
+/** Candidate A of docs/calibration-candidates/2026-12-05-unmeasured-runtime.md: runtime factors transferred between devices of one unit type. */
+const TRANSFER_RUNTIME_FACTORS = true;
 
 /** Candidate fixed pipeline times (ms per inference): none, or 0.1 .. 300 ms on a log grid. */
 const PIPELINE_GRID = [0, ...logSpace(0.1, 300, 36)];
@@ -256,7 +264,7 @@ async function main(): Promise<void> {
   const warnings: string[] = [];
   const results: PointResult[] = [];
   const fitLog: Record<string, unknown> = {};
-  const groupFits: { group: string[]; tr: CalPoint[]; ho: CalPoint[]; fitted: { cal: CalibrationEntry; loss: number; grid: number[]; bounds: string[] }; residuals: TaggedResidual[]; basis: 'by point' | 'in-sample'; byPoint: TaggedResidual[]; bySource: TaggedResidual[]; pubs: string[]; singleSource: SingleSourceSim[] }[] = [];
+  const groupFits: { group: string[]; tr: CalPoint[]; ho: CalPoint[]; fitted: { cal: CalibrationEntry; loss: number; grid: number[]; bounds: string[] }; residuals: TaggedResidual[]; basis: 'by point' | 'in-sample'; byPoint: TaggedResidual[]; bySource: TaggedResidual[]; pubs: string[]; singleSource: SingleSourceSim[]; unmeasured: UnmeasuredRefit[] }[] = [];
 
   // Op-class scales of the unit type being fitted (multipliers on the prior depthwise / vector efficiencies).
   let classScales: ClassScales | undefined;
@@ -405,18 +413,28 @@ async function main(): Promise<void> {
     // systematic offset is what a user meets on a new model) and by point (each predicted by a fit without it).
     const pubs = [...new Set(tr.map(pubOf))].sort();
     const tagged = (p: CalPoint, r: number): TaggedResidual => ({ r, runtime: p.runtime, publication: pubOf(p) });
+    // Refits in which a point's runtime has no other point on the device: where it meets the device as a runtime
+    // without published points does (docs/calibration-candidates/2026-12-05-unmeasured-runtime.md).
+    const unmeasured: UnmeasuredRefit[] = [];
     const byPoint = tr.length >= 2
       ? tr.map((p, i) => {
           const rest = tr.filter((_, j) => j !== i);
-          return { ...tagged(p, Math.log(p.measuredMs / estimate(p, fit(rest).cal).typical)), outside: outsideOf(p, rest) };
+          const cal = fit(rest).cal;
+          if (!rest.some((q) => q.runtime === p.runtime)) unmeasured.push({ kind: 'point', at: i, point: p, cal, rest });
+          return { ...tagged(p, Math.log(p.measuredMs / estimate(p, cal).typical)), outside: outsideOf(p, rest) };
         })
       : [];
-    const bySource = pubs.length >= 2
-      ? pubs.flatMap((pub) => {
-          const without = fit(tr.filter((p) => pubOf(p) !== pub)).cal;
-          return tr.filter((p) => pubOf(p) === pub).map((p) => tagged(p, Math.log(p.measuredMs / estimate(p, without).typical)));
-        })
-      : [];
+    const bySource: TaggedResidual[] = [];
+    if (pubs.length >= 2) {
+      for (const pub of pubs) {
+        const rest = tr.filter((p) => pubOf(p) !== pub);
+        const without = fit(rest).cal;
+        for (const p of tr.filter((q) => pubOf(q) === pub)) {
+          if (!rest.some((q) => q.runtime === p.runtime)) unmeasured.push({ kind: 'source', at: bySource.length, point: p, cal: without, rest, publication: pub });
+          bySource.push(tagged(p, Math.log(p.measuredMs / estimate(p, without).typical)));
+        }
+      }
+    }
     // Single-source simulation (the judge of range rule v5): the device fitted on one of its publications alone, as a
     // device calibrated on a single source is; that source's by-point residuals under such fits, and the residuals
     // of the device's points from its other publications, which that fit never saw.
@@ -436,7 +454,7 @@ async function main(): Promise<void> {
     // the by-source figures are reported next to them, for a setup it has not seen.
     const basis: 'by point' | 'in-sample' = byPoint.length ? 'by point' : 'in-sample';
     const residuals = byPoint.length ? byPoint : tr.map((p) => tagged(p, Math.log(p.measuredMs / estimate(p, fitted.cal).typical)));
-    groupFits.push({ group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs, singleSource });
+    groupFits.push({ group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs, singleSource, unmeasured });
     for (const id of group) sameRun.set(id, fitted.cal);
   };
 
@@ -450,6 +468,57 @@ async function main(): Promise<void> {
   }
   groupFits.sort((a, b) => a.group[0].localeCompare(b.group[0]));
 
+  // Runtimes without training points on a device (docs/calibration-candidates/2026-12-05-unmeasured-runtime.md).
+  // A: their factor transferred from devices of the same unit type where they were measured next to a runtime this
+  // device also has; applied in every cross-validation refit that lost a runtime's last point on the device, so the
+  // residuals below are what such an estimate would have met.
+  const runtimeFitsOf = (cal: CalibrationEntry, pts: CalPoint[]): Record<string, RuntimeFit> => {
+    const out: Record<string, RuntimeFit> = {};
+    for (const rt of [...new Set(pts.filter((p) => !p.llm).map((p) => p.runtime))].sort()) {
+      const mine = pts.filter((p) => !p.llm && p.runtime === rt);
+      out[rt] = { factor: cal.runtimeFactors[rt] ?? 1, points: mine.length, sources: [...new Set(mine.map(pubOf))].sort() };
+    }
+    return out;
+  };
+  const groupKey = (g: (typeof groupFits)[number]) => g.group.join('+');
+  const finalRuntimeFits = new Map(groupFits.map((g) => [groupKey(g), runtimeFitsOf(g.fitted.cal, g.tr)]));
+  const transferFor = (g: (typeof groupFits)[number], runtime: string, target: Record<string, RuntimeFit>, excludePublication?: string): TransferredRuntimeFactor | null =>
+    transferRuntimeFactor(runtime, target, groupFits.filter((o) => o !== g && unitTypeOf(o.group[0]) === unitTypeOf(g.group[0])).map((o) => ({ device: groupKey(o), runtimes: finalRuntimeFits.get(groupKey(o))! })), excludePublication);
+  const unmeasuredResiduals: { g: (typeof groupFits)[number]; refit: UnmeasuredRefit; without: number; withTransfer: number; transfer: TransferredRuntimeFactor | null }[] = [];
+  for (const g of groupFits) {
+    for (const refit of g.unmeasured) {
+      const list = refit.kind === 'point' ? g.byPoint : g.bySource;
+      const without = list[refit.at].r;
+      const transfer = refit.point.llm ? null : transferFor(g, refit.point.runtime, runtimeFitsOf(refit.cal, refit.rest), refit.publication);
+      const withTransfer = transfer
+        ? Math.log(refit.point.measuredMs / estimate(refit.point, { ...refit.cal, runtimeFactors: { ...refit.cal.runtimeFactors, [refit.point.runtime]: transfer.factor } }).typical)
+        : without;
+      unmeasuredResiduals.push({ g, refit, without, withTransfer, transfer });
+    }
+  }
+  {
+    const med = (xs: number[]) => (xs.length ? quantile(xs.map(Math.abs), 0.5) : NaN);
+    const transferred = unmeasuredResiduals.filter((u) => u.transfer);
+    const patched = (kind: 'point' | 'source', useTransfer: boolean) => groupFits.flatMap((g) => (kind === 'point' ? g.byPoint : g.bySource).map((x, i) => {
+      const u = unmeasuredResiduals.find((v) => v.g === g && v.refit.kind === kind && v.refit.at === i);
+      return u && useTransfer ? u.withTransfer : x.r;
+    }));
+    process.stderr.write(`unmeasured-runtime residuals: ${unmeasuredResiduals.length} (by point ${unmeasuredResiduals.filter((u) => u.refit.kind === 'point').length}, by source ${unmeasuredResiduals.filter((u) => u.refit.kind === 'source').length}); with a transfer ${transferred.length}: median |ln| without ${med(transferred.map((u) => u.without)).toFixed(4)}, with ${med(transferred.map((u) => u.withTransfer)).toFixed(4)}\n`);
+    for (const u of transferred) process.stderr.write(`  transfer ${groupKey(u.g)} ${u.refit.point.runtime} (${u.refit.kind}${u.refit.publication ? ` ${u.refit.publication}` : ''}): x${u.transfer!.factor} from ${u.transfer!.from.map((f) => `${f.device} via ${f.anchors.join('/')}`).join('; ')}; r ${u.without.toFixed(3)} -> ${u.withTransfer.toFixed(3)}\n`);
+    for (const [kind, label] of [['point', 'by point'], ['source', 'by source']] as const) {
+      process.stderr.write(`all training points ${label}: median |ln| without transfer ${med(patched(kind, false)).toFixed(4)}, with ${med(patched(kind, true)).toFixed(4)}\n`);
+    }
+  }
+  if (TRANSFER_RUNTIME_FACTORS) {
+    for (const u of unmeasuredResiduals) (u.refit.kind === 'point' ? u.g.byPoint : u.g.bySource)[u.refit.at].r = u.withTransfer;
+  }
+  // One unmeasured-runtime residual per training point: its by-source one where its publication held its runtime's
+  // last points on the device (a whole new setup), else its by-point one.
+  const unmeasuredPerPoint = new Map<CalPoint, { g: (typeof groupFits)[number]; r: number }>();
+  for (const u of [...unmeasuredResiduals].sort((a, b) => Number(a.refit.kind === 'source') - Number(b.refit.kind === 'source'))) {
+    unmeasuredPerPoint.set(u.refit.point, { g: u.g, r: TRANSFER_RUNTIME_FACTORS ? u.withTransfer : u.without });
+  }
+
   // The range rule needs every device's cross-validated residuals: pooled over all of them, each device's own mixed
   // with the pool, floored for a single-publication device (rangeBand); uncalibrated priors get the widest
   // (uncalibratedHalf). A device fitted on one point has no cross-validated residual (its fit reproduces that point):
@@ -462,6 +531,28 @@ async function main(): Promise<void> {
   // Rule v6: a runtime with enough residuals on a device gets its own range; the others use the device's.
   const runtimeRangesOf = new Map(groupFits.map((g) => [g.group.join('+'), runtimeBands(ownResiduals(g), pooledResiduals)]));
   const halfFor = (g: (typeof groupFits)[number], runtime: string): number => runtimeRangesOf.get(g.group.join('+'))![runtime]?.half ?? bands.get(g.group.join('+'))!.half;
+  // B (registered with A, not adopted: its leave-one-out coverage, 84.6 %, missed the registered 85 %), reported: how
+  // the device ranges cover the unmeasured-runtime residuals, and how a band of their own (pooled over every device,
+  // never narrower than the device's) would, each left out of it.
+  const unmeasuredAll = [...unmeasuredPerPoint.values()];
+  const unmeasuredPoolHalf = unmeasuredRuntimeHalf(unmeasuredAll.map((u) => u.r), 0);
+  const unmeasuredCheck = (() => {
+    const deviceHalf = (g: (typeof groupFits)[number]) => bands.get(groupKey(g))!.half;
+    const baseInside = unmeasuredAll.filter((u) => Math.abs(u.r) <= deviceHalf(u.g) + 1e-12).length;
+    const nested = unmeasuredAll.map((u, i) => unmeasuredRuntimeHalf(unmeasuredAll.filter((_, j) => j !== i).map((v) => v.r), deviceHalf(u.g)));
+    const nestedInside = unmeasuredAll.filter((u, i) => Math.abs(u.r) <= nested[i] + 1e-12).length;
+    const pct = (n: number) => (100 * n / Math.max(1, unmeasuredAll.length)).toFixed(1);
+    process.stderr.write(`unmeasured-runtime residuals (one per point): ${unmeasuredAll.length}; inside the device's range (v8) ${pct(baseInside)} % at median width x${quantile(unmeasuredAll.map((u) => Math.exp(2 * deviceHalf(u.g))), 0.5).toFixed(2)}; inside rule B's band, each left out, ${pct(nestedInside)} % at median width x${quantile(nested.map((h) => Math.exp(2 * h)), 0.5).toFixed(2)}; pooled band x${Math.exp(-unmeasuredPoolHalf).toFixed(4)} .. x${Math.exp(unmeasuredPoolHalf).toFixed(4)}\n`);
+    const transferred = unmeasuredResiduals.filter((u) => u.transfer);
+    const med = (xs: number[]) => (xs.length ? round4(quantile(xs.map(Math.abs), 0.5)) : null);
+    return {
+      points: unmeasuredAll.length,
+      band: { low: round4(Math.exp(-unmeasuredPoolHalf)), high: round4(Math.exp(unmeasuredPoolHalf)) },
+      deviceRange: { coverage: round4(baseInside / Math.max(1, unmeasuredAll.length)), medianWidth: round4(quantile(unmeasuredAll.map((u) => Math.exp(2 * deviceHalf(u.g))), 0.5)) },
+      nested: { coverage: round4(nestedInside / Math.max(1, unmeasuredAll.length)), medianWidth: round4(quantile(nested.map((h) => Math.exp(2 * h)), 0.5)) },
+      transfer: { residuals: transferred.length, medianAbsLogErrorWithout: med(transferred.map((u) => u.without)), medianAbsLogErrorWith: med(transferred.map((u) => u.withTransfer)) },
+    };
+  })();
   const noPoints = uncalibratedHalf([...bands.values()].map((b) => b.half).concat([...runtimeRangesOf.values()].flatMap((rr) => Object.values(rr).filter((b) => b.points >= UNCALIBRATED_RUNTIME_MIN_POINTS).map((b) => b.half))), pooledResiduals);
   const checkedGroups = groupFits.filter((g) => ownResiduals(g).length);
   const rangeCheck = rangeRuleCheck(checkedGroups.map((g) => ({ residuals: ownResiduals(g), sources: g.pubs.length })));
@@ -487,6 +578,15 @@ async function main(): Promise<void> {
     const band = bands.get(group.join('+'))!;
     const half = band.half;
     shared.range = { low: round4(Math.exp(-half)), high: round4(Math.exp(half)) };
+    // Runtimes the device lists without a training point: their factor transferred from devices of the unit type (A).
+    if (TRANSFER_RUNTIME_FACTORS) {
+      const listed = [...new Set(group.flatMap((id) => catalog.byId(id)!.runtimes.map((r) => r.id)))].sort();
+      const transferred = listed.filter((rt) => !tr.some((p) => p.runtime === rt)).flatMap((rt) => {
+        const t = transferFor(g, rt, finalRuntimeFits.get(groupKey(g))!);
+        return t ? [[rt, t] as const] : [];
+      });
+      if (transferred.length) shared.transferredRuntimeFactors = Object.fromEntries(transferred);
+    }
     const ownRanges = Object.entries(runtimeRangesOf.get(group.join('+'))!);
     if (ownRanges.length) {
       shared.runtimeRanges = Object.fromEntries(ownRanges.map(([runtime, b]: [string, RuntimeBand]) => [runtime, {
@@ -601,6 +701,7 @@ async function main(): Promise<void> {
       outsideSpan: { points: rangeCheck.outsideSpan.points, coverage: round4(rangeCheck.outsideSpan.coverage), medianWidth: round4(rangeCheck.outsideSpan.medianWidth) },
     },
     singleSourceCheck,
+    unmeasuredRuntimeCheck: unmeasuredCheck,
     crossValidation,
     crossValidationAll,
     referenceNetworks: archFacts,
@@ -648,6 +749,7 @@ function markdown(doc: {
   pooledSpread: number;
   rangeRuleCheck: { points: number; coverage: number; medianWidth: number; runtimeRanges: CoverageWidth; fewPointRuntimes: CoverageWidth; byGroup: (CoverageWidth & { group: string })[]; outsideSpan: CoverageWidth };
   singleSourceCheck: SingleSourceCheck;
+  unmeasuredRuntimeCheck: { points: number; band: { low: number; high: number }; deviceRange: { coverage: number; medianWidth: number }; nested: { coverage: number; medianWidth: number }; transfer: { residuals: number; medianAbsLogErrorWithout: number | null; medianAbsLogErrorWith: number | null } };
   crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }>;
   crossValidationAll: { byPoint: ErrorSummary; bySource: ErrorSummary };
   points: PointResult[];
@@ -671,6 +773,7 @@ function markdown(doc: {
     'Rule v5 adds one floor to v4: a device whose training points all come from one publication (one harness, so no source\'s offset can show in its residuals) never gets a range narrower than the pool\'s own band, what a device with no residual of its own gets (adopted on the training split by a criterion registered before the run, docs/calibration-candidates/2026-12-04-single-source-floor.md; judged by the single-source simulation below). ' +
     `Rule v6: a runtime with at least ${UNCALIBRATED_RUNTIME_MIN_POINTS} training points on a device gets the range v5 gives its own residuals alone (mixed with the pool, floored at the pool's band when they come from one publication), so one runtime's scatter does not set another's range (adopted on the training split by a criterion registered before the run, docs/calibration-candidates/2026-12-04-runtime-range.md). Rule v8 extends v6 to every runtime with at least ${RUNTIME_RANGE_MIN_POINTS} training point on the device: its own by-point residuals mixed with the pool (weight ${PRIOR_WEIGHT} points), so a runtime with few points gets mostly the pool's band unless one of its own residuals is larger; a runtime without a training point on the device keeps the device's range over all its residuals, which include the errors of runtimes the fit had not seen (adopted on the training split by a criterion registered before the run, docs/calibration-candidates/2026-12-04-every-runtime-range.md; the Fitted factors table lists the runtime ranges). The uncalibrated band is the widest of the pool's band, the device ranges and the runtime ranges resting on at least ${UNCALIBRATED_RUNTIME_MIN_POINTS} points. ` +
     'ExecuTorch is its own runtime (executorch), no longer counted with LiteRT\'s XNNPACK: a different engine (its XNNPACK delegate runs the partitions its partitioner accepts, its own kernels the rest) with its own factor and, under v6, its own range (adopted on the training split by a criterion registered before the run, docs/calibration-candidates/2026-12-04-executorch-runtime.md, where the complement range registered with it failed its criterion and was not adopted). ' +
+    'A runtime a device lists but has no training point of takes its factor from devices of the same unit type where it was measured next to a runtime this device also has: the ratio of the two runtimes\' factors there (which cancels that device\'s compute scale) times the anchor\'s factor here, averaged over such devices and shrunk toward 1 by n / (n + 1) for its n points there (Transferred runtime factors, below; without such a device the factor stays 1). Cross-validation applies it wherever a refit loses a runtime\'s last point on a device, skipping a pair whose points include the publication left out (adopted on the training split by a criterion registered before the run, docs/calibration-candidates/2026-12-05-unmeasured-runtime.md, where a wider band for such runtimes, registered with it, missed its criterion and was not adopted; see Runtimes without published points, below). ' +
     'Why v4: rule v3 (an 80 % log-normal interval from a root-mean-square spread, which the heaviest residuals inflate) covered 88 % of the training points in nested cross-validation at a median width of x7.22 on that data. The criterion, fixed before the candidates were compared: the narrowest candidate whose nested by-point coverage on the training split is at least 85 % (the issue\'s goal of 80 % plus a margin); on the data of 2026-12-03 (151 points, frozen split 4a1b1d3), the candidates were the 80th, 85th and 90th percentiles of |r| and a median-based spread with v3\'s t quantile (81 % at x4.00, 87 % at x4.50, 91 % at x9.17, 87 % at x6.18). The check is recomputed on every run (Range rule check, below). Cross-validation by source (each publication held out in turn, the rest refitted) is reported below: it is what a user meets on a setup (runtime, harness) the calibration has not seen, and it is larger.', '');
   L.push('Error = |ln(estimate / measured)|; "1.5x" means the typical estimate is within a factor 1.5 of the measurement. Coverage = share of points inside [low, high]; width = median high / low.', '');
   L.push('## Held-out error per device', '');
@@ -696,6 +799,9 @@ function markdown(doc: {
   L.push('| Device (group) | Points | Inside | Median width |', '|---|---:|---:|---:|');
   for (const g of rc.byGroup) L.push(`| ${g.group} | ${g.points} | ${(100 * g.coverage).toFixed(1)}% | x${g.medianWidth.toFixed(2)} |`);
   L.push('');
+  const um = doc.unmeasuredRuntimeCheck;
+  L.push('## Runtimes without published points on a device (training split)', '');
+  L.push(`A user who picks a runtime their device has no published point of meets an estimate the calibration never checked on that runtime there. The cross-validation has ${um.points} such cases: training points predicted by a refit in which their runtime had no other point on their device (their by-source residual where their publication held the runtime's last points, else their by-point one${TRANSFER_RUNTIME_FACTORS ? ', with the runtime factor transfer' : ''}). The device's range (rule v8) held ${pct(um.deviceRange.coverage)} of them at a median width of x${um.deviceRange.medianWidth.toFixed(2)}, below the nominal ${Math.round(RANGE_COVERAGE * 100)} %; an estimate with such a runtime says so. A band of their own (their pooled ${Math.round(RANGE_COVERAGE * 100)}th percentile, x${um.band.low} .. x${um.band.high}, never narrower than the device's range; rule B of docs/calibration-candidates/2026-12-05-unmeasured-runtime.md) held ${pct(um.nested.coverage)} with each case left out of its band, at a median width of x${um.nested.medianWidth.toFixed(2)}: below its registered ${Math.round(RANGE_COVERAGE * 100)} %, so not adopted. The runtime factor transfer (rule A, adopted) applied to ${um.transfer.residuals} of these cases: median error ${x(um.transfer.medianAbsLogErrorWithout)} without it, ${x(um.transfer.medianAbsLogErrorWith)} with it.`, '');
   const ss = doc.singleSourceCheck;
   L.push('## Single-source simulation (training split)', '');
   L.push(`How a range built from one publication covers a device's points from its other publications — the situation of a device calibrated on a single source meeting a new one. For every device with two or more publications and every publication with at least 2 training points, the device is fitted on that publication alone; its range is formed from that publication's by-point residuals mixed with every other device's (rule v4), and the same never narrower than that pool's own band (rule v5); the device's points from its other publications are predicted with the single-publication fit. ${ss.pairs} (device, publication) pairs, ${ss.points} points: rule v4 covers ${pct(ss.v4.coverage)} at a median width of x${ss.v4.medianWidth.toFixed(2)}, rule v5 ${pct(ss.v5.coverage)} at x${ss.v5.medianWidth.toFixed(2)} (nominal ${Math.round(RANGE_COVERAGE * 100)} %). Rule v5's floor is in use (docs/calibration-candidates/2026-12-04-single-source-floor.md), and rule v6 applies it to a runtime range built from one publication.`, '');
@@ -716,6 +822,11 @@ function markdown(doc: {
   for (const [id, c] of Object.entries(doc.devices)) {
     L.push(`| ${id} | ${c.computeScale} | ${c.overheadScale} | ${c.memoryScale} | ${[...Object.entries(c.runtimeFactors), ...Object.entries(c.precisionFactors ?? {})].map(([k, v]) => `${k} ${v}`).join(', ') || '-'} | ${Object.entries(c.pipelineOverheadMs ?? {}).map(([k, v]) => `${k} ${v.ms} (${v.points} pts; ${v.runtimes.join(', ')})`).join('; ') || '-'} | x${c.range.low} .. x${c.range.high}${Object.entries(c.runtimeRanges ?? {}).map(([k, v]) => `; ${k} (${v.points} pts) x${v.low} .. x${v.high}`).join('')} | ${effectiveInt8(id, c.computeScale)} |`);
   }
+  const transferred = Object.entries(doc.devices).flatMap(([id, c]) => Object.entries(c.transferredRuntimeFactors ?? {}).map(([rt, t]) => `| ${id} | ${rt} | ${t.factor} | ${t.from.map((f) => `${f.device} (next to ${f.anchors.join(', ')})`).join('; ')} | ${t.points} |`));
+  L.push('', '## Transferred runtime factors', '');
+  L.push(transferred.length
+    ? 'Runtimes a device lists without a training point of its own, whose factor (relative to the device\'s fitted average) is carried over from devices of the same unit type (see the method above):\n\n| Device | Runtime | Factor | From (anchor runtimes) | Its points there |\n|---|---|---:|---|---:|\n' + transferred.join('\n')
+    : 'No runtime without training points on a device has a device of its unit type that measured it next to a runtime both have.');
   L.push('', '## Fit warnings', '');
   L.push(doc.warnings.length
     ? 'These fitted factors landed on a grid bound or clamp, so the bound rather than the data sets them:\n\n' + doc.warnings.map((w) => `- ${w}`).join('\n')

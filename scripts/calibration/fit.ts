@@ -738,3 +738,59 @@ export function enforceRuntimeOrder(factors: Record<string, number>): void {
     if (factors[fast] !== undefined && factors[slow] !== undefined && factors[fast] < factors[slow]) factors[fast] = factors[slow];
   }
 }
+
+/** A runtime's fitted factor on a device (group), with the training points and publications it rests on. */
+export interface RuntimeFit {
+  factor: number;
+  points: number;
+  sources: string[];
+}
+
+/** A factor for a runtime without training points on a device, carried over from devices of its unit type. */
+export interface TransferredRuntimeFactor {
+  factor: number;
+  /** The runtime's training points on the contributing devices (what the shrinkage toward 1 counts). */
+  points: number;
+  /** Each contributing device (group) and the runtimes measured on both that served as anchors. */
+  from: { device: string; anchors: string[] }[];
+}
+
+/**
+ * Runtime factor transfer (docs/calibration-candidates/2026-12-05-unmeasured-runtime.md, candidate A): a runtime R
+ * without training points on a device (`target`: its runtimes with training points) takes, from every other device of
+ * the same unit type where R was measured next to an anchor A that the target also has, ln f(R, D) minus the mean
+ * over anchors of ln f(A, D) - ln f(A, target): the ratio f(R, D) / f(A, D) cancels D's compute scale, so it carries
+ * only the two runtimes' relative speed on that kind of unit. The devices' values are averaged and shrunk toward the
+ * prior 1 by n / (n + 1), n = R's training points on them. A pair whose training points include `excludePublication`
+ * is skipped (cross-validation by source leaves that publication out everywhere). Null without a contributor.
+ */
+export function transferRuntimeFactor(runtime: string, target: Record<string, RuntimeFit>, others: { device: string; runtimes: Record<string, RuntimeFit> }[], excludePublication?: string): TransferredRuntimeFactor | null {
+  const usable = (f: RuntimeFit | undefined): f is RuntimeFit => !!f && !(excludePublication !== undefined && f.sources.includes(excludePublication));
+  const logs: number[] = [];
+  const from: TransferredRuntimeFactor['from'] = [];
+  let points = 0;
+  for (const o of others) {
+    const r = o.runtimes[runtime];
+    if (!usable(r)) continue;
+    const anchors = Object.keys(target).filter((a) => a !== runtime && usable(o.runtimes[a])).sort();
+    if (!anchors.length) continue;
+    const offset = anchors.reduce((s, a) => s + Math.log(o.runtimes[a].factor) - Math.log(target[a].factor), 0) / anchors.length;
+    logs.push(Math.log(r.factor) - offset);
+    points += r.points;
+    from.push({ device: o.device, anchors });
+  }
+  if (!logs.length) return null;
+  const ln = (logs.reduce((s, x) => s + x, 0) / logs.length) * (points / (points + 1));
+  return { factor: round4(Math.min(10, Math.max(0.1, Math.exp(ln)))), points, from };
+}
+
+/**
+ * Half-width (ln) of the band for a runtime without published points on a device (candidate B of the same file, not
+ * adopted; the calibration reports how it would have covered): the
+ * RANGE_COVERAGE quantile of |r| over the "unmeasured runtime" residuals (each training point predicted by a refit in
+ * which its runtime had no other point on its device), never narrower than the device's own band, clamped to x10.
+ */
+export function unmeasuredRuntimeHalf(residuals: number[], deviceHalf: number): number {
+  const q = residuals.length ? quantile(residuals.map(Math.abs), RANGE_COVERAGE) : 0;
+  return Math.min(Math.log(10), Math.max(deviceHalf, q));
+}

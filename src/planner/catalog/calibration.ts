@@ -24,6 +24,15 @@ export interface MeasuredPower {
   measures: string;
 }
 
+/** A runtime factor transferred from other devices of the unit type (factor relative to the device's fitted average). */
+export interface TransferredRuntimeFactor {
+  factor: number;
+  /** The runtime's published points on the contributing devices. */
+  points: number;
+  /** The contributing devices (groups) and the runtimes measured on both that anchor the ratio. */
+  from: { device: string; anchors: string[] }[];
+}
+
 export interface DeviceCalibration {
   /** Multiplier on the prior effective throughput of the unit that runs most layers (fitted). */
   computeScale: number;
@@ -39,6 +48,11 @@ export interface DeviceCalibration {
   range: { low: number; high: number };
   /** Ranges of runtimes with enough training points on the device to have their own (rule v6); other runtimes use `range`. */
   runtimeRanges?: Record<string, RuntimeRange>;
+  /**
+   * Runtimes without training points on the device whose factor is carried over from devices of the same unit type
+   * where they were measured next to a runtime this device also has (docs/calibration-candidates/2026-12-05-unmeasured-runtime.md).
+   */
+  transferredRuntimeFactors?: Record<string, TransferredRuntimeFactor>;
   /** What each fitted runtime factor rests on: its training points on the device (group) and their publications. */
   runtimeEvidence?: Record<string, { points: number; sources: string[] }>;
   trainingPoints: number;
@@ -132,10 +146,20 @@ export interface SpanCheck {
   trainingOutside: { points: number; coverage: number };
 }
 
+/**
+ * How the device ranges covered estimates for a runtime the device had no published point of, in the calibration's
+ * cross-validation (calibration.json unmeasuredRuntimeCheck.deviceRange): such an estimate quotes it.
+ */
+export interface UnmeasuredRuntimeCheck {
+  points: number;
+  coverage: number;
+}
+
 export interface CalibrationFile {
   generatedBy: string;
   devices: Record<string, DeviceCalibration>;
   spanCheck?: SpanCheck;
+  unmeasuredRuntimeCheck?: UnmeasuredRuntimeCheck;
   /** The range of a device without published points: the widest of all (the fit writes it). */
   uncalibratedRange?: { low: number; high: number };
   [key: string]: unknown;
@@ -182,6 +206,17 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
     d.runtimeEvidence = c.record(o.runtimeEvidence, `${path}.runtimeEvidence`, (x, p) => {
       const r = c.obj(x, p);
       return { points: c.num(r.points, `${p}.points`, 1), sources: c.strList(r.sources, `${p}.sources`) };
+    });
+  }
+  if (o.transferredRuntimeFactors !== undefined) {
+    d.transferredRuntimeFactors = c.record(o.transferredRuntimeFactors, `${path}.transferredRuntimeFactors`, (x, p) => {
+      const t = c.obj(x, p);
+      if (!Array.isArray(t.from) || !t.from.length) c.fail(`${p}.from`, 'must list the contributing devices');
+      return {
+        factor: positive(t.factor, `${p}.factor`),
+        points: c.num(t.points, `${p}.points`, 1),
+        from: (t.from as Json[]).map((f, i) => { const o2 = c.obj(f, `${p}.from[${i}]`); return { device: c.str(o2, 'device', `${p}.from[${i}].`), anchors: c.strList(o2.anchors, `${p}.from[${i}].anchors`) }; }),
+      };
     });
   }
   if (o.rangeBasis !== undefined) d.rangeBasis = c.str(o, 'rangeBasis', `${path}.`);
@@ -251,6 +286,12 @@ export function parseCalibration(doc: Json): CalibrationFile {
     }
   }
   if (o.uncalibratedRange !== undefined) file.uncalibratedRange = c.rangeFactors(o.uncalibratedRange, 'uncalibratedRange');
+  if (o.unmeasuredRuntimeCheck !== undefined) {
+    const u = c.obj(o.unmeasuredRuntimeCheck, 'unmeasuredRuntimeCheck');
+    const points = c.num(u.points, 'unmeasuredRuntimeCheck.points', 0);
+    const d = c.obj(u.deviceRange, 'unmeasuredRuntimeCheck.deviceRange');
+    if (points) file.unmeasuredRuntimeCheck = { points, coverage: c.num(d.coverage, 'unmeasuredRuntimeCheck.deviceRange.coverage', 0, 1) };
+  }
   const summary = o.summary !== undefined ? c.obj(o.summary, 'summary') : {};
   const rangeCheck = o.rangeRuleCheck !== undefined ? c.obj(o.rangeRuleCheck, 'rangeRuleCheck') : {};
   if (summary.heldOutBySpan !== undefined && rangeCheck.outsideSpan !== undefined) {

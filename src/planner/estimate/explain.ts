@@ -8,7 +8,7 @@ import { PUBLISHED_POSTPROCESS } from './postprocess';
 import type { DeployedSummary } from '../types';
 import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
 import type { ModelFormat } from '../../analyzers/graph';
-import { RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck, type SpanCheck } from '../catalog/calibration';
+import { RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck, type SpanCheck, type TransferredRuntimeFactor, type UnmeasuredRuntimeCheck } from '../catalog/calibration';
 
 export function fmtBytes(b: number): string {
   if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
@@ -196,7 +196,7 @@ export function explainNote(n: EstimateNote): string {
     case 'catalog-note':
       return n.text;
     case 'calibrated':
-      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${nestedSentence(n.nestedCheck)}${bySourceSentence(n.bySource)}`;
+      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.unmeasuredRuntime ? unmeasuredRuntimeClause(n.runtime, n.deviceId, n.unmeasuredRuntime.transferred) : n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : n.unmeasuredRuntime ? ` (the device's, as for every runtime without published points on it)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${nestedSentence(n.nestedCheck)}${bySourceSentence(n.bySource)}${n.unmeasuredRuntime?.check ? unmeasuredCheckSentence(n.unmeasuredRuntime.check) : ''}`;
     case 'outside-training-span':
       return outsideSpanSentence(n);
     case 'uncalibrated':
@@ -268,6 +268,21 @@ function spanCheckSentence(c: SpanCheck | null): string {
 }
 
 /** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */
+
+/** How device ranges covered estimates for a runtime their device had no point of, in the calibration's cross-validation. */
+function unmeasuredCheckSentence(c: UnmeasuredRuntimeCheck): string {
+  const pct = Math.round(c.coverage * 100);
+  const nominal = Math.round(RANGE_NOMINAL_COVERAGE * 100);
+  return ` In the calibration's cross-validation, ${c.points} training points predicted without any point of their runtime on their device fell inside their device's range ${pct} % of the time${pct < nominal ? ` (nominal ${nominal} %): for a runtime without published points this range is likely too narrow; measure it on the device` : ''}.`;
+}
+
+/** What an estimate's runtime speed rests on when the runtime has no published point on the device. */
+function unmeasuredRuntimeClause(runtime: string, deviceId: string, t: TransferredRuntimeFactor | null): string {
+  if (!t) return `; runtime ${runtime} has no published point on ${deviceId} and no device of its kind measured it next to a runtime ${deviceId} has, so its speed is taken as the fitted device average`;
+  const from = t.from.map((f) => `${f.device} (next to ${f.anchors.join(', ')})`).join(' and ');
+  return `; runtime ${runtime} has no published point on ${deviceId}: its speed, ${t.factor.toFixed(2)}x the fitted device average, is carried over from ${from}, where it was measured, shrunk toward 1 by its ${t.points} point${t.points === 1 ? '' : 's'} there`;
+}
+
 function nestedSentence(c: NestedRangeCheck | null): string {
   if (!c || c.points === 0) return '';
   const nominal = Math.round(RANGE_NOMINAL_COVERAGE * 100);

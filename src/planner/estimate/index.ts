@@ -117,7 +117,9 @@ function factorsOf(profile: ModelProfile, device: DeviceSpec, opts: EstimateOpti
   return {
     cal,
     runtime,
-    runtimeFactor: cal?.runtimeFactors[runtime] ?? 1,
+    // A runtime without published points on the device: the factor transferred from devices of its unit type
+    // where it was measured, else the prior 1 (the device's fitted average).
+    runtimeFactor: cal?.runtimeFactors[runtime] ?? cal?.transferredRuntimeFactors?.[runtime]?.factor ?? 1,
     precision,
     precisionFactor,
     acceleratorPrecisionFactor: wholeTime ? precisionFactor : 1,
@@ -314,7 +316,8 @@ function contextNotes(ctx: EstimateContext, lat: LatencyPart, weightsBytes: numb
     const range = calibratedRange(cal, factors.runtime);
     const outside = outsideTrainingSpan(cal.trainingSpan, device.id, lat, ctx.profile.macs, weightsBytes, loadCalibration().spanCheck ?? null);
     if (outside) notes.push(outside);
-    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime), nestedCheck: cal.nestedCheck ?? null });
+    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime), nestedCheck: cal.nestedCheck ?? null,
+      ...(cal.runtimeEvidence && !cal.runtimeEvidence[factors.runtime] ? { unmeasuredRuntime: { transferred: cal.runtimeFactors[factors.runtime] === undefined ? cal.transferredRuntimeFactors?.[factors.runtime] ?? null : null, check: loadCalibration().unmeasuredRuntimeCheck ?? null } } : {}) });
   }
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });
   if (Number.isFinite(latency.typical)) notes.push({ kind: 'pure-inference', deviceId: device.id, pipelines: pipelinesOf(cal, factors.runtime) });
