@@ -9,7 +9,7 @@ import { formatAnalysis, formatEstimates, formatDevices, formatRecommendation, f
 import { formatVerify } from './cli/format-verify';
 import { analyzeFile } from './analyzers';
 import { ModelFileError } from './analyzers/errors';
-import { defaultRuntime, loadCatalog } from './planner/catalog';
+import { defaultRuntime, loadCalibration, loadCatalog } from './planner/catalog';
 import { estimateDevice, EstimateInputError, hasApplicationCpu } from './planner/estimate';
 import type { Budgets, ComputePrecision } from './planner/types';
 import { MAX_CPU_THREADS } from './planner/threads';
@@ -312,8 +312,21 @@ async function cmdEstimate(args: ReturnType<typeof parseArgs>, io: Io): Promise<
 function cmdDevices(args: ReturnType<typeof parseArgs>, io: Io): number {
   if (args.positionals.length) throw new UsageError(`devices takes no arguments, got: ${args.positionals.join(' ')}`);
   const catalog = loadCatalog();
-  io.out(flag(args, 'json') ? JSON.stringify({ devices: catalog.devices }, null, 2) : formatDevices(catalog.devices));
+  io.out(flag(args, 'json') ? JSON.stringify({ devices: catalog.devices, calibration: calibrationSummary(catalog.devices.map((d) => d.id)) }, null, 2) : formatDevices(catalog.devices, loadCalibration()));
   return 0;
+}
+
+/** What each device's estimates are calibrated on (calibration.json), for `devices --json`. */
+function calibrationSummary(ids: string[]): Record<string, unknown> {
+  const file = loadCalibration();
+  return {
+    about: 'What each device\'s estimates are fitted on: published measurements (trainingPoints, sources), the range around a typical estimate, each runtime\'s own points on the device (runtimeEvidence) and the speeds carried over from devices of the same kind for runtimes without points (transferredRuntimeFactors). Method and every point: docs/CALIBRATION.md.',
+    devices: Object.fromEntries(ids.map((id) => {
+      const c = file.devices[id];
+      if (!c) return [id, { calibrated: false, range: file.uncalibratedRange ?? null }];
+      return [id, { calibrated: true, trainingPoints: c.trainingPoints, sources: c.sources ?? [], range: c.range, runtimeFactors: c.runtimeFactors, runtimeRanges: c.runtimeRanges ?? {}, runtimeEvidence: c.runtimeEvidence ?? {}, transferredRuntimeFactors: c.transferredRuntimeFactors ?? {} }];
+    })),
+  };
 }
 
 function budgetsArg(args: ReturnType<typeof parseArgs>): Budgets {

@@ -4,7 +4,7 @@ import type { AnalysisResult } from '../analyzers/profile-types';
 import { nodeCount } from '../analyzers/layer-summary';
 import type { DeviceEstimate } from '../planner/types';
 import type { PlanDocument } from '../planner/plan';
-import type { DeviceSpec } from '../planner/catalog';
+import type { CalibrationFile, DeviceSpec } from '../planner/catalog';
 import type { BenchmarkResult } from '../measure';
 import { fromText, slowestLayers } from '../planner/estimate/layer-times';
 import { formatBytes, formatCount, formatMs, formatPercent, formatShape, formatRange, withUnit } from '../format-numbers';
@@ -166,11 +166,34 @@ export function formatEstimates(analysis: AnalysisResult, estimates: DeviceEstim
   return out.join('\n');
 }
 
-export function formatDevices(devices: DeviceSpec[]): string {
+/**
+ * The catalog with what each device's estimates are calibrated on: its published points and sources, its range, and
+ * per runtime its own points on the device or a speed carried over from a device of its kind.
+ */
+export function formatDevices(devices: DeviceSpec[], calibration: CalibrationFile): string {
+  const uncal = calibration.uncalibratedRange;
+  const calibratedOn = (id: string): string => {
+    const c = calibration.devices[id];
+    if (!c) return `none (priors)${uncal ? `, x${uncal.low.toFixed(2)}–x${uncal.high.toFixed(2)}` : ''}`;
+    const sources = c.sources?.length ?? 0;
+    return `${c.trainingPoints} pt${c.trainingPoints === 1 ? '' : 's'} / ${sources} src, x${c.range.low.toFixed(2)}–x${c.range.high.toFixed(2)}`;
+  };
+  const runtime = (id: string, r: DeviceSpec['runtimes'][number]): string => {
+    const c = calibration.devices[id];
+    const points = c?.runtimeEvidence?.[r.id]?.points;
+    const mark = points ? `(${points})` : c?.transferredRuntimeFactors?.[r.id] ? '~' : '';
+    return `${r.id}${r.default ? '*' : ''}${mark}`;
+  };
   return table(
-    ['id', 'name', 'kind', 'runtimes (* default; estimate --runtime ID)'],
-    devices.map((d) => [d.id, d.name, d.kind, d.runtimes.map((r) => `${r.id}${r.default ? '*' : ''}`).join(' ')]),
-  ) + '\n\nEvery figure carries its public source: edgeplan devices --json';
+    ['id', 'name', 'kind', 'calibrated on (range)', 'runtimes'],
+    devices.map((d) => [d.id, d.name, d.kind, calibratedOn(d.id), d.runtimes.map((r) => runtime(d.id, r)).join(' ')]),
+  ) + '\n\n' +
+    'calibrated on: the published measurements the device\'s estimates are fitted on, their sources, and the device\'s range\n' +
+    '  (docs/CALIBRATION.md; uncalibrated devices keep the priors and the widest range).\n' +
+    'runtimes: * the default (estimate --runtime ID for another); (n) its own published points on the device, which give it a\n' +
+    '  fitted speed and a range of its own; ~ no point here, its speed carried over from a device of its kind where it was\n' +
+    '  measured; neither: estimated at the device average.\n' +
+    'Every figure carries its public source: edgeplan devices --json';
 }
 
 export function formatRecommendation(doc: PlanDocument): string {

@@ -193,6 +193,35 @@ test('devices --json: every device has an id and a name, the required ids exist,
   }
 });
 
+test('devices: each device says what its estimates are calibrated on, and each runtime whether it has points there or a carried-over speed', async () => {
+  const [t, j] = await Promise.all([runCli(['devices']), runCli(['devices', '--json'])]);
+  assertOk(t);
+  const cal = parseJsonOut(j).calibration;
+  assert.ok(cal && typeof cal.about === 'string' && cal.devices, 'devices --json carries the calibration summary');
+  const rows = new Map(t.stdout.split('\n').map((l) => [l.split(/\s+/)[0], l] as const));
+  let marked = 0;
+  for (const [id, c] of Object.entries<any>(cal.devices)) {
+    const row = rows.get(id);
+    assert.ok(row, `${id}: a row`);
+    if (!c.calibrated) {
+      assert.match(row, /none \(priors\)/, `${id}: uncalibrated says so`);
+      continue;
+    }
+    assert.ok(row.includes(`${c.trainingPoints} pt${c.trainingPoints === 1 ? '' : 's'} / ${c.sources.length} src, x${c.range.low.toFixed(2)}`), `${id}: ${row}`);
+    for (const [rt, ev] of Object.entries<any>(c.runtimeEvidence)) {
+      if (!new RegExp(`\\b${rt.replace(/[.]/g, '\\.')}\\*?\\(`).test(row)) continue; // a shared-silicon group's runtime another power mode lists
+      assert.ok(row.includes(`${rt}(${ev.points})`) || row.includes(`${rt}*(${ev.points})`), `${id} ${rt}: ${row}`);
+      marked++;
+    }
+    for (const rt of Object.keys(c.transferredRuntimeFactors)) {
+      assert.ok(row.includes(`${rt}~`) || row.includes(`${rt}*~`), `${id} ${rt} carried over: ${row}`);
+      marked++;
+    }
+  }
+  assert.ok(marked > 10, `${marked} runtimes marked`);
+  assert.match(t.stdout, /~ no point here, its speed carried over/);
+});
+
 // ------------------------------------------------------------------ estimate
 
 function assertEstimateShape(e: any, device: string): void {
