@@ -3,7 +3,8 @@
  * extension parses only the thin host code. The CLI bundles the same modules directly.
  */
 export { analyzeFile, ModelFileError, AnalysisCancelled } from './analyzers';
-export { loadCatalog } from './planner/catalog';
+export { loadCalibration, loadCatalog } from './planner/catalog';
+export { deviceChoicesOf } from './planner/device-choices';
 export { cpuThreadsFor, estimateDevice, EstimateInputError } from './planner/estimate';
 export { recommend } from './planner/recommend';
 export { buildPlanDocument, planRuntimeFor } from './planner/plan/document';

@@ -24,7 +24,18 @@ export interface DeviceChoice {
   /** Short class shown next to the name ("SBC", "NPU", "MCU", "phone" ...), may be empty. */
   kind: string;
   /** The runtimes the catalog lists for the device (the CLI's --runtime), its default marked. */
-  runtimes?: { id: string; name: string; default: boolean }[];
+  runtimes?: RuntimeChoice[];
+}
+
+/** A runtime of a device, with what its estimated speed rests on there (calibration.json; `edgeplan devices` shows the same). */
+export interface RuntimeChoice {
+  id: string;
+  name: string;
+  default: boolean;
+  /** Its published points on the device (0: none, so no fitted speed of its own). */
+  publishedPoints?: number;
+  /** Without points here, its speed is carried over from a device of its kind where it was measured. */
+  carriedOver?: boolean;
 }
 
 /** Runtime chosen per device id where it is not the device's default (the CLI's --runtime). */
@@ -359,6 +370,8 @@ function deviceChoices(o: Obj, key: string): void {
       need(RUNTIME_ID.test(String((r as Obj).id)), `"${key}[${i}].runtimes[${j}].id" is not a runtime id`);
       text(r as Obj, 'name');
       bool(r as Obj, 'default');
+      number(r as Obj, 'publishedPoints', true);
+      if ((r as Obj).carriedOver !== undefined) bool(r as Obj, 'carriedOver');
     });
   });
 }

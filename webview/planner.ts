@@ -14,6 +14,7 @@ import { getState, post, setState, start } from './lib/vscode-api';
 import { fieldName, getAt, matchField, parseLines, parseNumberInput, setAt, type FieldPath } from './lib/plan-path';
 import { verdictLabel } from './lib/devices';
 import { renderVerifyState, verifyControls, VERIFY_TECHNIQUES, type VerifyState } from './lib/verify-section';
+import { runtimeMark } from './lib/runtime-basis';
 import type { PlanVerification, VerifiedTechnique } from '../src/planner/plan/verification';
 
 interface DraftState {
@@ -152,7 +153,7 @@ function runtimeSuggestions(): { value: string; label: string }[] {
   const targets = Array.isArray(plan.targets) ? (plan.targets as unknown[]).filter((t): t is string => typeof t === 'string') : [];
   for (const t of targets) {
     const d = init?.devices.find((x) => x.id === t);
-    for (const r of d?.runtimes ?? []) out.set(r.id, [...(out.get(r.id) ?? []), `${d!.name}${r.default ? ', default' : ''}`]);
+    for (const r of d?.runtimes ?? []) out.set(r.id, [...(out.get(r.id) ?? []), `${d!.name}${r.default ? ', default' : ''}${runtimeMark(r)}`]);
   }
   return [...out].map(([id, on]) => ({ value: id, label: `${id} — ${on.join('; ')}` }));
 }

@@ -87,8 +87,8 @@ export function forget(file: string): void {
 
 /** The catalog devices as choices for the webviews. */
 export async function deviceChoices(): Promise<DeviceChoice[]> {
-  const { loadCatalog } = await loadCore();
-  return loadCatalog().devices.map((d) => ({ id: d.id, name: d.name, kind: d.kind, runtimes: d.runtimes.map((r) => ({ id: r.id, name: r.name, default: !!r.default })) }));
+  const { loadCatalog, loadCalibration, deviceChoicesOf } = await loadCore();
+  return deviceChoicesOf(loadCatalog().devices, loadCalibration());
 }
 
 /**

@@ -130,6 +130,14 @@ for (const theme of THEMES_TO_RUN) {
       const select = card.locator('[data-testid="card-runtime"]');
       await waitFor('the rpi5 card\'s runtime field', async () => (await select.count()) === 1, { timeoutMs: 30_000 });
       assert.equal(await select.inputValue(), 'xnnpack', 'the Pi 5 card starts on its default runtime');
+      // Each runtime says what its speed rests on there, as edgeplan devices does: its published points on the Pi 5.
+      const evidence = cliJson(['devices', '--json']).calibration.devices.rpi5.runtimeEvidence;
+      const options = await select.locator('option').evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent, title: o.title })));
+      for (const o of options) {
+        const n = evidence[o.value]?.points;
+        if (n) assert.ok(o.text.endsWith(` · ${n} published point${n === 1 ? '' : 's'}`) && o.title.includes(`${n} published measurement`), JSON.stringify(o));
+        else assert.ok(/ · (no published point|speed from a similar device)$/.test(o.text), JSON.stringify(o));
+      }
       const byDefault = await latencyOf();
       await select.selectOption('ncnn');
       const expected = cliEstimate(model.file, 'rpi5', undefined, 'ncnn');

@@ -1,6 +1,7 @@
 /** The runtime choice of a device in the analysis and comparison views (the CLI's --runtime). */
 import type { DeviceChoice } from '../../src/protocol';
 import { h } from './dom';
+import { runtimeBasis, runtimeMark } from './runtime-basis';
 
 /**
  * A select of the device's catalog runtimes with `current` selected; a change calls `onChange` with the runtime id,
@@ -10,7 +11,8 @@ export function runtimeField(device: DeviceChoice | undefined, current: string, 
   const runtimes = device?.runtimes ?? [];
   if (!device || runtimes.length < 2) return null;
   const id = `${idPrefix}-runtime-${device.id}`;
-  const select = h('select', { id, 'data-testid': `${idPrefix}-runtime`, 'data-device': device.id }, ...runtimes.map((r) => h('option', { value: r.id, selected: r.id === current }, `${r.name}${r.default ? ' (default)' : ''}`))) as HTMLSelectElement;
+  const select = h('select', { id, 'data-testid': `${idPrefix}-runtime`, 'data-device': device.id }, ...runtimes.map((r) => h('option', { value: r.id, selected: r.id === current, title: runtimeBasis(r) }, `${r.name}${r.default ? ' (default)' : ''}${runtimeMark(r)}`))) as HTMLSelectElement;
   select.addEventListener('change', () => onChange(runtimes.find((r) => r.id === select.value)?.default ? null : select.value));
   return h('span', { class: 'field small runtime-field' }, h('label', { for: id }, 'Runtime '), select);
 }
+
