@@ -807,13 +807,14 @@ function markdown(doc: {
   L.push(`How a range built from one publication covers a device's points from its other publications — the situation of a device calibrated on a single source meeting a new one. For every device with two or more publications and every publication with at least 2 training points, the device is fitted on that publication alone; its range is formed from that publication's by-point residuals mixed with every other device's (rule v4), and the same never narrower than that pool's own band (rule v5); the device's points from its other publications are predicted with the single-publication fit. ${ss.pairs} (device, publication) pairs, ${ss.points} points: rule v4 covers ${pct(ss.v4.coverage)} at a median width of x${ss.v4.medianWidth.toFixed(2)}, rule v5 ${pct(ss.v5.coverage)} at x${ss.v5.medianWidth.toFixed(2)} (nominal ${Math.round(RANGE_COVERAGE * 100)} %). Rule v5's floor is in use (docs/calibration-candidates/2026-12-04-single-source-floor.md), and rule v6 applies it to a runtime range built from one publication.`, '');
   L.push('## Cross-validation on the training split', '');
   L.push('Each training point predicted by a fit that did not see it: by point (that point left out) and by source (its whole publication left out). The by-source figures are what a user meets on a model from a source the fit has not seen; the range column shows how often the device\'s range would have covered those residuals.', '');
-  L.push('| Device | Sources | By point: median | By point: 90th pct | By source: median | By source: 90th pct | By source: in range |');
-  L.push('|---|---:|---:|---:|---:|---:|---:|');
+  const w = (s: ErrorSummary) => (s.medianRangeWidth === null ? 'n/a' : `x${s.medianRangeWidth.toFixed(2)}`);
+  L.push('| Device | Sources | By point: median | By point: 90th pct | By source: median | By source: 90th pct | By source: in range | By source: median width |');
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [id, cv] of Object.entries(doc.crossValidation)) {
-    L.push(`| ${id} | ${cv.sources} | ${x(cv.byPoint.medianAbsLogError)} | ${x(cv.byPoint.p90AbsLogError)} | ${x(cv.bySource.medianAbsLogError)} | ${x(cv.bySource.p90AbsLogError)} | ${pct(cv.bySource.coverage)} |`);
+    L.push(`| ${id} | ${cv.sources} | ${x(cv.byPoint.medianAbsLogError)} | ${x(cv.byPoint.p90AbsLogError)} | ${x(cv.bySource.medianAbsLogError)} | ${x(cv.bySource.p90AbsLogError)} | ${pct(cv.bySource.coverage)} | ${w(cv.bySource)} |`);
   }
   const all = doc.crossValidationAll;
-  L.push(`| **all training points** (${all.byPoint.points} by point, ${all.bySource.points} by source) | | ${x(all.byPoint.medianAbsLogError)} | ${x(all.byPoint.p90AbsLogError)} | ${x(all.bySource.medianAbsLogError)} | ${x(all.bySource.p90AbsLogError)} | ${pct(all.bySource.coverage)} |`);
+  L.push(`| **all training points** (${all.byPoint.points} by point, ${all.bySource.points} by source) | | ${x(all.byPoint.medianAbsLogError)} | ${x(all.byPoint.p90AbsLogError)} | ${x(all.bySource.medianAbsLogError)} | ${x(all.bySource.p90AbsLogError)} | ${pct(all.bySource.coverage)} | ${w(all.bySource)} |`);
   L.push('');
   L.push('## Fitted factors', '');
   L.push('Compare compute scales through the last column: a unit without a catalog peak (the Snapdragon 8 Gen 2 NPU) starts from a nominal 1 TOPS, so its scale is the effective rate itself, while other units scale a prior efficiency of their catalog peak.', '');

@@ -267,8 +267,6 @@ function spanCheckSentence(c: SpanCheck | null): string {
     (c.trainingOutside.points ? ` and ${pc(c.trainingOutside)} of the ${c.trainingOutside.points} training points that, left out, lay outside their device's other points.` : '.');
 }
 
-/** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */
-
 /** How device ranges covered estimates for a runtime their device had no point of, in the calibration's cross-validation. */
 function unmeasuredCheckSentence(c: UnmeasuredRuntimeCheck): string {
   const pct = Math.round(c.coverage * 100);
@@ -283,6 +281,7 @@ function unmeasuredRuntimeClause(runtime: string, deviceId: string, t: Transferr
   return `; runtime ${runtime} has no published point on ${deviceId}: its speed, ${t.factor.toFixed(2)}x the fitted device average, is carried over from ${from}, where it was measured, shrunk toward 1 by its ${t.points} point${t.points === 1 ? '' : 's'} there`;
 }
 
+/** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */
 function nestedSentence(c: NestedRangeCheck | null): string {
   if (!c || c.points === 0) return '';
   const nominal = Math.round(RANGE_NOMINAL_COVERAGE * 100);
