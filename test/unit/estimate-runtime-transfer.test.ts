@@ -12,11 +12,28 @@ import { estimateDevice, estimateDeviceWith } from '../../src/planner/estimate';
 import { loadCatalog } from '../../src/planner/catalog';
 import { parseCalibration } from '../../src/planner/catalog/calibration';
 import { transferRuntimeFactor, type RuntimeFit } from '../../scripts/calibration/fit';
+import type { ModelProfile } from '../../src/analyzers/profile-types';
 import calibrationJson from '../../src/planner/catalog/calibration.json';
 import { writeReferenceModel } from '../support/modelgen/reference-archs';
 import { tempDir } from '../support/shared';
 
 const fit = (factor: number, points: number, ...sources: string[]): RuntimeFit => ({ factor, points, sources });
+
+/** The MLPerf Tiny KWS reference network, built and analyzed once for the estimator tests below. */
+let dsCnn: Promise<ModelProfile> | null = null;
+function dsCnnProfile(): Promise<ModelProfile> {
+  dsCnn ??= (async () => {
+    const dir = tempDir('runtime-transfer');
+    try {
+      const file = path.join(dir, 'ds-cnn.onnx');
+      writeReferenceModel('ds_cnn_kws', file);
+      return (await analyzeFile(file)).model;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  })();
+  return dsCnn;
+}
 
 test('a transferred factor is the runtime\'s ratio to a shared anchor on another device, times the anchor here, shrunk toward 1', () => {
   // On the other device TFLM runs at 0.4 and X-CUBE-AI at 1.6 of that device's average: TFLM is 4x slower than
@@ -55,67 +72,53 @@ test('the estimator uses a device\'s transferred factor for a runtime without po
   const calibration = parseCalibration(JSON.parse(JSON.stringify(calibrationJson)));
   const withTransfer = Object.entries(calibration.devices).filter(([, d]) => Object.keys(d.transferredRuntimeFactors ?? {}).length);
   assert.ok(withTransfer.length > 0, 'calibration.json transfers at least one runtime factor');
-  const dir = tempDir('runtime-transfer');
-  try {
-    const file = path.join(dir, 'ds-cnn.onnx');
-    writeReferenceModel('ds_cnn_kws', file);
-    const { model } = await analyzeFile(file);
-    let checked = 0;
-    for (const [id, cal] of withTransfer) {
-      const device = loadCatalog().byId(id)!;
-      for (const [runtime, t] of Object.entries(cal.transferredRuntimeFactors!)) {
-        if (!device.runtimes.some((r) => r.id === runtime)) continue;
-        assert.equal(cal.runtimeEvidence?.[runtime], undefined, `${id} ${runtime}: a transferred runtime has no points on the device`);
-        assert.equal(cal.runtimeFactors[runtime], undefined, `${id} ${runtime}: and no fitted factor`);
-        const e = estimateDevice(model, id, { runtime });
-        if (!Number.isFinite(e.latencyMs.typical)) continue;
-        const { transferredRuntimeFactors: _, ...without } = cal;
-        const base = estimateDeviceWith(model, id, { runtime }, without);
-        // The runtime factor divides the whole graph time.
-        assert.ok(Math.abs(base.latencyMs.typical / e.latencyMs.typical - t.factor) / t.factor < 1e-6, `${id} ${runtime}: x${base.latencyMs.typical / e.latencyMs.typical} vs factor ${t.factor}`);
-        const said = e.assumptions.find((a) => a.startsWith('Efficiency calibrated on'));
-        assert.ok(said?.includes(`runtime ${runtime} has no published point on ${id}: its speed, ${t.factor.toFixed(2)}x the fitted device average, is carried over from ${t.from[0].device}`), String(said));
-        checked++;
-      }
+  const model = await dsCnnProfile();
+  let checked = 0;
+  for (const [id, cal] of withTransfer) {
+    const device = loadCatalog().byId(id)!;
+    for (const [runtime, t] of Object.entries(cal.transferredRuntimeFactors!)) {
+      if (!device.runtimes.some((r) => r.id === runtime)) continue;
+      assert.equal(cal.runtimeEvidence?.[runtime], undefined, `${id} ${runtime}: a transferred runtime has no points on the device`);
+      assert.equal(cal.runtimeFactors[runtime], undefined, `${id} ${runtime}: and no fitted factor`);
+      const e = estimateDevice(model, id, { runtime });
+      if (!Number.isFinite(e.latencyMs.typical)) continue;
+      const { transferredRuntimeFactors: _, ...without } = cal;
+      const base = estimateDeviceWith(model, id, { runtime }, without);
+      // The runtime factor divides the whole graph time.
+      assert.ok(Math.abs(base.latencyMs.typical / e.latencyMs.typical - t.factor) / t.factor < 1e-6, `${id} ${runtime}: x${base.latencyMs.typical / e.latencyMs.typical} vs factor ${t.factor}`);
+      const said = e.assumptions.find((a) => a.startsWith('Efficiency calibrated on'));
+      assert.ok(said?.includes(`runtime ${runtime} has no published point on ${id}: its speed, ${t.factor.toFixed(2)}x the fitted device average, is carried over from ${t.from[0].device}`), String(said));
+      checked++;
     }
-    assert.ok(checked > 0, 'at least one transferred runtime is estimated');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
   }
+  assert.ok(checked > 0, 'at least one transferred runtime is estimated');
 });
 
 test('an estimate with a runtime its device has no point of quotes how device ranges covered such cases; a measured runtime does not', async () => {
   const calibration = parseCalibration(JSON.parse(JSON.stringify(calibrationJson)));
   const check = calibration.unmeasuredRuntimeCheck;
   assert.ok(check && check.points > 0, 'calibration.json reports the unmeasured-runtime check');
-  const dir = tempDir('runtime-unmeasured');
-  try {
-    const file = path.join(dir, 'ds-cnn.onnx');
-    writeReferenceModel('ds_cnn_kws', file);
-    const { model } = await analyzeFile(file);
-    let unmeasured = 0;
-    let measured = 0;
-    for (const [id, cal] of Object.entries(calibration.devices)) {
-      const device = loadCatalog().byId(id);
-      if (!device || !cal.runtimeEvidence) continue;
-      for (const { id: runtime } of device.runtimes) {
-        const e = estimateDevice(model, id, { runtime });
-        if (!Number.isFinite(e.latencyMs.typical)) continue;
-        const said = e.assumptions.find((a) => a.startsWith('Efficiency calibrated on')) ?? '';
-        const quoted = said.includes(`training points predicted without any point of their runtime on their device fell inside their device's range ${Math.round(check.coverage * 100)} % of the time`);
-        if (cal.runtimeEvidence[runtime]) {
-          assert.ok(!quoted && !said.includes('has no published point on'), `${id} ${runtime}: measured, ${said}`);
-          measured++;
-        } else {
-          assert.ok(quoted, `${id} ${runtime}: ${said}`);
-          assert.ok(said.includes(`runtime ${runtime} has no published point on ${id}`), said);
-          if (!cal.transferredRuntimeFactors?.[runtime]) assert.ok(said.includes('its speed is taken as the fitted device average'), said);
-          unmeasured++;
-        }
+  const model = await dsCnnProfile();
+  let unmeasured = 0;
+  let measured = 0;
+  for (const [id, cal] of Object.entries(calibration.devices)) {
+    const device = loadCatalog().byId(id);
+    if (!device || !cal.runtimeEvidence) continue;
+    for (const { id: runtime } of device.runtimes) {
+      const e = estimateDevice(model, id, { runtime });
+      if (!Number.isFinite(e.latencyMs.typical)) continue;
+      const said = e.assumptions.find((a) => a.startsWith('Efficiency calibrated on')) ?? '';
+      const quoted = said.includes(`training points predicted without any point of their runtime on their device fell inside their device's range ${Math.round(check.coverage * 100)} % of the time`);
+      if (cal.runtimeEvidence[runtime]) {
+        assert.ok(!quoted && !said.includes('has no published point on'), `${id} ${runtime}: measured, ${said}`);
+        measured++;
+      } else {
+        assert.ok(quoted, `${id} ${runtime}: ${said}`);
+        assert.ok(said.includes(`runtime ${runtime} has no published point on ${id}`), said);
+        if (!cal.transferredRuntimeFactors?.[runtime]) assert.ok(said.includes('its speed is taken as the fitted device average'), said);
+        unmeasured++;
       }
     }
-    assert.ok(unmeasured > 0 && measured > 0, `${unmeasured} unmeasured and ${measured} measured runtimes checked`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
   }
+  assert.ok(unmeasured > 0 && measured > 0, `${unmeasured} unmeasured and ${measured} measured runtimes checked`);
 });
