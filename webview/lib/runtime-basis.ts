@@ -1,5 +1,6 @@
 /** What a runtime's estimated speed rests on, as the runtime fields say it (no DOM: shared with the tests). */
 import type { RuntimeChoice } from '../../src/protocol';
+
 /** A short mark of what a runtime's estimated speed rests on, after its name in the list. */
 export function runtimeMark(r: RuntimeChoice): string {
   if (r.publishedPoints === undefined) return '';

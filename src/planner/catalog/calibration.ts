@@ -101,6 +101,12 @@ export interface NestedRangeCheck {
 /** The coverage the range rule aims at (scripts/calibration/fit.ts RANGE_COVERAGE, the 85th percentile of |error|; a test keeps the two equal). */
 export const RANGE_NOMINAL_COVERAGE = 0.85;
 
+/**
+ * Training points (graph networks) a device needs before its per-op overhead scale is fitted
+ * (scripts/calibration/calibrate.ts); with fewer, the compute scale alone carries the published times.
+ */
+export const OVERHEAD_FIT_MIN_POINTS = 4;
+
 /** The range of one runtime on a device, from that runtime's own cross-validated residuals. */
 export interface RuntimeRange {
   low: number;

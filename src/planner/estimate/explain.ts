@@ -8,7 +8,7 @@ import { PUBLISHED_POSTPROCESS } from './postprocess';
 import type { DeployedSummary } from '../types';
 import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
 import type { ModelFormat } from '../../analyzers/graph';
-import { RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck, type SpanCheck, type TransferredRuntimeFactor, type UnmeasuredRuntimeCheck } from '../catalog/calibration';
+import { OVERHEAD_FIT_MIN_POINTS, RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck, type SpanCheck, type TransferredRuntimeFactor, type UnmeasuredRuntimeCheck } from '../catalog/calibration';
 
 export function fmtBytes(b: number): string {
   if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
@@ -196,7 +196,7 @@ export function explainNote(n: EstimateNote): string {
     case 'catalog-note':
       return n.text;
     case 'calibrated':
-      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.unmeasuredRuntime ? unmeasuredRuntimeClause(n.runtime, n.deviceId, n.unmeasuredRuntime.transferred) : n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : n.unmeasuredRuntime ? ` (the device's, as for every runtime without published points on it)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${nestedSentence(n.nestedCheck)}${bySourceSentence(n.bySource)}${n.unmeasuredRuntime?.check ? unmeasuredCheckSentence(n.unmeasuredRuntime.check) : ''}`;
+      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.unmeasuredRuntime ? unmeasuredRuntimeClause(n.runtime, n.deviceId, n.unmeasuredRuntime.transferred) : n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : n.unmeasuredRuntime ? ` (the device's, as for every runtime without published points on it)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${n.points < OVERHEAD_FIT_MIN_POINTS ? ` With fewer than ${OVERHEAD_FIT_MIN_POINTS} published points the fit does not separate per-op dispatch from compute: the fitted compute rate stands in for both, so the throughput quoted here carries whatever else those measurements spent time on.` : ''}${nestedSentence(n.nestedCheck)}${bySourceSentence(n.bySource)}${n.unmeasuredRuntime?.check ? unmeasuredCheckSentence(n.unmeasuredRuntime.check) : ''}`;
     case 'outside-training-span':
       return outsideSpanSentence(n);
     case 'uncalibrated':
