@@ -9,7 +9,8 @@ import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import { estimateDevice } from '../../src/planner/estimate';
 import { loadCatalog } from '../../src/planner/catalog';
-import { parseCalibration, RANGE_NOMINAL_COVERAGE } from '../../src/planner/catalog/calibration';
+import { OVERHEAD_FIT_MIN_POINTS, parseCalibration, RANGE_NOMINAL_COVERAGE } from '../../src/planner/catalog/calibration';
+import { referenceProfile } from '../support/reference-profile';
 import { RANGE_COVERAGE } from '../../scripts/calibration/fit';
 import calibrationJson from '../../src/planner/catalog/calibration.json';
 import { writeReferenceModel } from '../support/modelgen/reference-archs';
@@ -86,29 +87,21 @@ test('an estimate says how its device\'s ranges covered the device\'s own traini
 });
 
 test('a device fitted on fewer points than the per-op overhead fit needs says its compute rate stands in for dispatch too; others do not', async () => {
-  const { OVERHEAD_FIT_MIN_POINTS } = await import('../../src/planner/catalog/calibration');
-  const dir = tempDir('few-points');
-  try {
-    const file = path.join(dir, 'mnv1.onnx');
-    writeReferenceModel('mobilenet_v1_1.0_224', file);
-    const { model } = await analyzeFile(file);
-    let few = 0;
-    let many = 0;
-    for (const [id, cal] of Object.entries(calibration.devices)) {
-      if (!loadCatalog().byId(id)) continue;
-      const said = estimateDevice(model, id, { precision: 'int8' }).assumptions.find((a) => a.startsWith('Efficiency calibrated on')) ?? '';
-      const says = said.includes('the fit does not separate per-op dispatch from compute');
-      if (cal.trainingPoints < OVERHEAD_FIT_MIN_POINTS) {
-        assert.ok(says, `${id} (${cal.trainingPoints} points): ${said}`);
-        assert.equal(cal.overheadScale, 1, `${id}: no overhead scale fitted`);
-        few++;
-      } else {
-        assert.ok(!says, `${id} (${cal.trainingPoints} points)`);
-        many++;
-      }
+  const model = await referenceProfile('mobilenet_v1_1.0_224');
+  let few = 0;
+  let many = 0;
+  for (const [id, cal] of Object.entries(calibration.devices)) {
+    if (!loadCatalog().byId(id)) continue;
+    const said = estimateDevice(model, id, { precision: 'int8' }).assumptions.find((a) => a.startsWith('Efficiency calibrated on')) ?? '';
+    const says = said.includes('the fit does not separate per-op dispatch from compute');
+    if (cal.trainingPoints < OVERHEAD_FIT_MIN_POINTS) {
+      assert.ok(says, `${id} (${cal.trainingPoints} points): ${said}`);
+      assert.equal(cal.overheadScale, 1, `${id}: no overhead scale fitted`);
+      few++;
+    } else {
+      assert.ok(!says, `${id} (${cal.trainingPoints} points)`);
+      many++;
     }
-    assert.ok(few > 0 && many > 0, `${few} devices with few points, ${many} with more`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
   }
+  assert.ok(few > 0 && many > 0, `${few} devices with few points, ${many} with more`);
 });

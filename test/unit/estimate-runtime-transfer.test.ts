@@ -5,35 +5,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
-import { analyzeFile } from '../../src/analyzers';
 import { estimateDevice, estimateDeviceWith } from '../../src/planner/estimate';
 import { loadCatalog } from '../../src/planner/catalog';
 import { parseCalibration } from '../../src/planner/catalog/calibration';
 import { transferRuntimeFactor, type RuntimeFit } from '../../scripts/calibration/fit';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
 import calibrationJson from '../../src/planner/catalog/calibration.json';
-import { writeReferenceModel } from '../support/modelgen/reference-archs';
-import { tempDir } from '../support/shared';
+import { referenceProfile } from '../support/reference-profile';
 
 const fit = (factor: number, points: number, ...sources: string[]): RuntimeFit => ({ factor, points, sources });
 
 /** The MLPerf Tiny KWS reference network, built and analyzed once for the estimator tests below. */
 let dsCnn: Promise<ModelProfile> | null = null;
-function dsCnnProfile(): Promise<ModelProfile> {
-  dsCnn ??= (async () => {
-    const dir = tempDir('runtime-transfer');
-    try {
-      const file = path.join(dir, 'ds-cnn.onnx');
-      writeReferenceModel('ds_cnn_kws', file);
-      return (await analyzeFile(file)).model;
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  })();
-  return dsCnn;
-}
+const dsCnnProfile = (): Promise<ModelProfile> => (dsCnn ??= referenceProfile('ds_cnn_kws'));
 
 test('a transferred factor is the runtime\'s ratio to a shared anchor on another device, times the anchor here, shrunk toward 1', () => {
   // On the other device TFLM runs at 0.4 and X-CUBE-AI at 1.6 of that device's average: TFLM is 4x slower than
