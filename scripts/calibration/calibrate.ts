@@ -485,6 +485,8 @@ async function main(): Promise<void> {
   const finalRuntimeFits = new Map(groupFits.map((g) => [groupKey(g), runtimeFitsOf(g.fitted.cal, g.tr)]));
   const transferFor = (g: (typeof groupFits)[number], runtime: string, target: Record<string, RuntimeFit>, excludePublication?: string): TransferredRuntimeFactor | null =>
     transferRuntimeFactor(runtime, target, groupFits.filter((o) => o !== g && unitTypeOf(o.group[0]) === unitTypeOf(g.group[0])).map((o) => ({ device: groupKey(o), runtimes: finalRuntimeFits.get(groupKey(o))! })), excludePublication);
+  // Median |r| of residuals, null without any.
+  const medianAbs = (xs: number[]): number | null => (xs.length ? round4(quantile(xs.map(Math.abs), 0.5)) : null);
   const unmeasuredResiduals: { g: (typeof groupFits)[number]; refit: UnmeasuredRefit; without: number; withTransfer: number; transfer: TransferredRuntimeFactor | null }[] = [];
   for (const g of groupFits) {
     for (const refit of g.unmeasured) {
@@ -498,16 +500,15 @@ async function main(): Promise<void> {
     }
   }
   {
-    const med = (xs: number[]) => (xs.length ? quantile(xs.map(Math.abs), 0.5) : NaN);
     const transferred = unmeasuredResiduals.filter((u) => u.transfer);
     const patched = (kind: 'point' | 'source', useTransfer: boolean) => groupFits.flatMap((g) => (kind === 'point' ? g.byPoint : g.bySource).map((x, i) => {
       const u = unmeasuredResiduals.find((v) => v.g === g && v.refit.kind === kind && v.refit.at === i);
       return u && useTransfer ? u.withTransfer : x.r;
     }));
-    process.stderr.write(`unmeasured-runtime residuals: ${unmeasuredResiduals.length} (by point ${unmeasuredResiduals.filter((u) => u.refit.kind === 'point').length}, by source ${unmeasuredResiduals.filter((u) => u.refit.kind === 'source').length}); with a transfer ${transferred.length}: median |ln| without ${med(transferred.map((u) => u.without)).toFixed(4)}, with ${med(transferred.map((u) => u.withTransfer)).toFixed(4)}\n`);
+    process.stderr.write(`unmeasured-runtime residuals: ${unmeasuredResiduals.length} (by point ${unmeasuredResiduals.filter((u) => u.refit.kind === 'point').length}, by source ${unmeasuredResiduals.filter((u) => u.refit.kind === 'source').length}); with a transfer ${transferred.length}: median |ln| without ${medianAbs(transferred.map((u) => u.without))}, with ${medianAbs(transferred.map((u) => u.withTransfer))}\n`);
     for (const u of transferred) process.stderr.write(`  transfer ${groupKey(u.g)} ${u.refit.point.runtime} (${u.refit.kind}${u.refit.publication ? ` ${u.refit.publication}` : ''}): x${u.transfer!.factor} from ${u.transfer!.from.map((f) => `${f.device} via ${f.anchors.join('/')}`).join('; ')}; r ${u.without.toFixed(3)} -> ${u.withTransfer.toFixed(3)}\n`);
     for (const [kind, label] of [['point', 'by point'], ['source', 'by source']] as const) {
-      process.stderr.write(`all training points ${label}: median |ln| without transfer ${med(patched(kind, false)).toFixed(4)}, with ${med(patched(kind, true)).toFixed(4)}\n`);
+      process.stderr.write(`all training points ${label}: median |ln| without transfer ${medianAbs(patched(kind, false))}, with ${medianAbs(patched(kind, true))}\n`);
     }
   }
   if (TRANSFER_RUNTIME_FACTORS) {
@@ -545,13 +546,12 @@ async function main(): Promise<void> {
     const pct = (n: number) => (100 * n / Math.max(1, unmeasuredAll.length)).toFixed(1);
     process.stderr.write(`unmeasured-runtime residuals (one per point): ${unmeasuredAll.length}; inside the device's range (v8) ${pct(baseInside)} % at median width x${quantile(unmeasuredAll.map((u) => Math.exp(2 * deviceHalf(u.g))), 0.5).toFixed(2)}; inside rule B's band, each left out, ${pct(nestedInside)} % at median width x${quantile(nested.map((h) => Math.exp(2 * h)), 0.5).toFixed(2)}; pooled band x${Math.exp(-unmeasuredPoolHalf).toFixed(4)} .. x${Math.exp(unmeasuredPoolHalf).toFixed(4)}\n`);
     const transferred = unmeasuredResiduals.filter((u) => u.transfer);
-    const med = (xs: number[]) => (xs.length ? round4(quantile(xs.map(Math.abs), 0.5)) : null);
     return {
       points: unmeasuredAll.length,
       band: { low: round4(Math.exp(-unmeasuredPoolHalf)), high: round4(Math.exp(unmeasuredPoolHalf)) },
       deviceRange: { coverage: round4(baseInside / Math.max(1, unmeasuredAll.length)), medianWidth: round4(quantile(unmeasuredAll.map((u) => Math.exp(2 * deviceHalf(u.g))), 0.5)) },
       nested: { coverage: round4(nestedInside / Math.max(1, unmeasuredAll.length)), medianWidth: round4(quantile(nested.map((h) => Math.exp(2 * h)), 0.5)) },
-      transfer: { residuals: transferred.length, medianAbsLogErrorWithout: med(transferred.map((u) => u.without)), medianAbsLogErrorWith: med(transferred.map((u) => u.withTransfer)) },
+      transfer: { residuals: transferred.length, medianAbsLogErrorWithout: medianAbs(transferred.map((u) => u.without)), medianAbsLogErrorWith: medianAbs(transferred.map((u) => u.withTransfer)) },
     };
   })();
   const noPoints = uncalibratedHalf([...bands.values()].map((b) => b.half).concat([...runtimeRangesOf.values()].flatMap((rr) => Object.values(rr).filter((b) => b.points >= UNCALIBRATED_RUNTIME_MIN_POINTS).map((b) => b.half))), pooledResiduals);

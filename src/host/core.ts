@@ -191,10 +191,10 @@ export async function recommendFor(
   result: AnalysisResult,
   deviceId: string,
   budgets: Budgets,
-  opts: { verification?: PlanVerification[]; cpuThreads?: number; runtime?: string; measurements?: Corrections; otherTargets?: readonly string[] } = {},
+  opts: { verification?: PlanVerification[]; cpuThreads?: number; runtime?: string; measurements?: Corrections; preferredDevices?: readonly string[] } = {},
 ): Promise<RecommendationResult> {
   const { recommend, applyMeasured } = await loadCore();
-  return applyMeasured(recommend(result.model, deviceId, budgets, { cpuThreads: opts.cpuThreads, runtime: opts.runtime, corrections: opts.measurements, measuredModel: result.model.file, preferredDevices: opts.otherTargets }), opts.verification);
+  return applyMeasured(recommend(result.model, deviceId, budgets, { cpuThreads: opts.cpuThreads, runtime: opts.runtime, corrections: opts.measurements, measuredModel: result.model.file, preferredDevices: opts.preferredDevices }), opts.verification);
 }
 
 /** The runtime per target a plan is estimated for (its runtime.name where that is one of the target's runtime ids). */

@@ -324,7 +324,7 @@ export class PlannerController {
       let recommendation = null;
       let error: string | undefined;
       try {
-        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets, { verification: plan.verification, cpuThreads: plan.runtime.cpuThreads, runtime: runtimes[targets[0]], measurements, otherTargets: targets.slice(1) });
+        recommendation = await recommendFor(this.analysis, targets[0], plan.budgets, { verification: plan.verification, cpuThreads: plan.runtime.cpuThreads, runtime: runtimes[targets[0]], measurements, preferredDevices: targets.slice(1) });
       } catch (e) {
         error = `No recommendation: ${errorText(e)}`;
         log.warn(`recommendation for ${targets[0]} failed: ${errorText(e)}`);
