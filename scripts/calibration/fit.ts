@@ -97,7 +97,7 @@ export function parseCsv(text: string): LatencyRow[] {
  * (aallan: the pycoral runtime factor covers it).
  */
 export const PIPELINE_SOURCES: readonly { id: string; source: RegExp; measures: string }[] = [
-  { id: 'ultralytics-benchmark', source: /ultralytics\/ultralytics docs\/en\/guides\/(raspberry-pi|nvidia-jetson)\.md/, measures: 'Ultralytics Python model.benchmark() pipeline (ms/image)' },
+  { id: 'ultralytics-benchmark', source: /ultralytics\/ultralytics(?:\/blob\/[^/\s]+)?[/ ]docs\/en\/guides\/(raspberry-pi|nvidia-jetson)\.md/, measures: 'Ultralytics Python model.benchmark() pipeline (ms/image)' },
   { id: 'opencv-zoo', source: /opencv\/opencv_zoo/, measures: 'OpenCV model zoo benchmark, including pre- and post-processing' },
   { id: 'arm-harness', source: /huggingface\.co\/Arm\/|developer\.arm\.com\/ai\/models\/hugging-face\/Arm\//, measures: 'end-to-end p50 of the Arm evaluation harness' },
 ];

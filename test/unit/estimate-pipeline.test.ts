@@ -35,6 +35,9 @@ test('committed calibration: every per-op overhead scale is inside the plausible
 test('pipeline sources are the ones NOTES.md says include work around inference', () => {
   assert.equal(pipelineOf('github.com/ultralytics/ultralytics docs/en/guides/raspberry-pi.md @01007503'), 'ultralytics-benchmark');
   assert.equal(pipelineOf('github.com/ultralytics/ultralytics docs/en/guides/nvidia-jetson.md @01007503'), 'ultralytics-benchmark');
+  // The YOLOv8-era revision of the Pi guide spells its source as a blob URL; NOTES.md: same model.benchmark() pipeline.
+  assert.equal(pipelineOf('https://github.com/ultralytics/ultralytics/blob/main/docs/en/guides/raspberry-pi.md — YOLOv8-era revision'), 'ultralytics-benchmark');
+  assert.equal(pipelineOf('https://github.com/ultralytics/ultralytics/blob/0d567ff3f16b19006aba84e36f7d8a1322a23c73/docs/en/guides/coral-edge-tpu-on-raspberry-pi.md'), undefined);
   assert.equal(pipelineOf('github.com/opencv/opencv_zoo benchmark/README.md @966be4cb'), 'opencv-zoo');
   assert.equal(pipelineOf('https://huggingface.co/Arm/resnet-50-int8-xnnpack-executorch'), 'arm-harness');
   assert.equal(pipelineOf('https://developer.arm.com/ai/models/hugging-face/Arm/googlenet-int8-xnnpack-executorch-ras'), 'arm-harness');
