@@ -59,6 +59,8 @@ function textParagraph(text: string, o: { bold?: boolean; size?: number; color?:
   return new Paragraph({
     alignment: o.align,
     spacing: { after: o.spacingAfter ?? 120 },
+    // A paragraph that introduces what follows ("Blockers:") stays on the page of the next one.
+    keepNext: text.trimEnd().endsWith(':') || undefined,
     children: lines.map((line, i) => new TextRun({ text: line, break: i > 0 ? 1 : undefined, bold: o.bold, size: o.size, color: o.color, italics: o.italics })),
   });
 }
@@ -260,7 +262,7 @@ function renderBlock(block: Block, report: Report, tableSize: number): FileChild
       const out: FileChild[] = [];
       const { rows, note } = pagedRows(block);
       for (const part of splitByGroup({ ...block, rows })) {
-        if (block.title) out.push(new Paragraph({ spacing: { before: 160, after: 60 }, keepNext: true, children: [run(block.title, { bold: true, size: 20, color: ACCENT })] }));
+        if (part.title) out.push(new Paragraph({ spacing: { before: 160, after: 60 }, keepNext: true, children: [run(part.title, { bold: true, size: 20, color: ACCENT })] }));
         out.push(dataTable(part, tableSize), new Paragraph({ spacing: { after: 120 }, children: [] }));
       }
       if (note) out.push(textParagraph(note, { size: 18, italics: true, color: '595959' }));

@@ -86,7 +86,9 @@ function paragraph(ctx: Ctx, text: string, style?: 'lead' | 'note'): void {
   if (style === 'lead') setFont(doc, 'Body', 11.5, '#333333');
   else if (style === 'note') setFont(doc, 'Body', 8.5, MUTED);
   else setFont(doc, 'Body', 10, TEXT);
-  ensureSpace(ctx, 16);
+  // A paragraph that introduces what follows ("Blockers:") stays on the page of its first line.
+  const leadsIn = text.trimEnd().endsWith(':');
+  ensureSpace(ctx, Math.min(doc.heightOfString(text, { width: CONTENT_W, lineGap: 2 }), 40) + (leadsIn ? 46 : 0));
   doc.text(text, M.left, doc.y, { width: CONTENT_W, lineGap: 2 });
   doc.y += 6;
 }
@@ -334,14 +336,17 @@ function chartLabel(doc: Doc, text: string, centreY: number, width: number): voi
 const CHART_LABEL_W = 130;
 const CHART_VALUE_W = 112;
 
-/** Reserves room for a chart of `rows` rows, draws its title, and returns the plot's geometry. */
-function chartFrame(ctx: Ctx, title: string, rows: number, rowH: number): { plotTop: number; plotBottom: number; x0: number; plotW: number } {
+/**
+ * Reserves room for a chart of `rows` rows, draws its title, and returns the plot's geometry; `labelRoom` points
+ * between the title and the plot hold a label drawn above the plot (the latency budget's).
+ */
+function chartFrame(ctx: Ctx, title: string, rows: number, rowH: number, labelRoom = 0): { plotTop: number; plotBottom: number; x0: number; plotW: number } {
   const { doc } = ctx;
-  ensureSpace(ctx, 28 + rows * rowH + 34 + 10);
+  ensureSpace(ctx, 28 + labelRoom + rows * rowH + 34 + 10);
   const top = doc.y;
   setFont(doc, 'Bold', 10, ACCENT);
   doc.text(title, M.left, top, { width: CONTENT_W });
-  const plotTop = top + 20;
+  const plotTop = Math.max(top + 20, doc.y + 4) + labelRoom;
   return { plotTop, plotBottom: plotTop + rows * rowH, x0: M.left + CHART_LABEL_W, plotW: CONTENT_W - CHART_LABEL_W - CHART_VALUE_W };
 }
 
@@ -359,7 +364,7 @@ function latencyChart(ctx: Ctx): void {
   if (!bars.length) return;
   const budget = report.charts.latencyBudgetMs;
   const rowH = 26;
-  const { plotTop, plotBottom, x0, plotW } = chartFrame(ctx, 'Latency per device: typical (bar) and low–high range (whisker)', bars.length, rowH);
+  const { plotTop, plotBottom, x0, plotW } = chartFrame(ctx, 'Latency per device: typical (bar) and low–high range (whisker)', bars.length, rowH, budget !== null ? 12 : 0);
   const scale = makeScale([...bars.flatMap((b) => [b.range.low, b.range.high]), ...(budget !== null ? [budget] : [])], x0, plotW);
   axis(doc, scale, plotTop, plotBottom, 'ms');
   bars.forEach((b, i) => {

@@ -73,6 +73,8 @@ export interface TableBlock {
   sheet?: string;
   /** Paged formats (Word, PDF) print at most this many rows, saying how many more the workbook has. */
   pagedLimit?: number;
+  /** Titles of the parts a paged format prints one column group at a time (splitByGroup); `title` otherwise. */
+  groupTitles?: Record<string, string>;
 }
 
 /** Rows a paged format prints, and the note about the rest when the table is longer than its paged limit. */
@@ -552,6 +554,7 @@ function deviceTable(doc: PlanDocument, budgets: Budgets): TableBlock {
     kind: 'table',
     id: 'device-comparison',
     title: 'Per-device estimates',
+    groupTitles: { perf: 'Per-device estimates: latency, energy and power', mem: 'Per-device estimates: memory and compatibility' },
     sheet: 'Devices',
     columns: [
       { key: 'device', header: 'Device', width: 2.6 },
@@ -569,8 +572,8 @@ function deviceTable(doc: PlanDocument, budgets: Budgets): TableBlock {
       { key: 'memLimit', header: 'Device memory limit', short: 'Limit', unit: 'MiB', numeric: true, numFmt: '#,##0.00', width: 1.1, group: 'mem' },
       { key: 'memFits', header: 'Fits device memory', short: 'Fits', width: 0.8, group: 'mem', formula: 'memoryFitsDevice' },
       { key: 'memBudget', header: 'Memory budget margin', short: 'Budget margin', unit: 'MiB', numeric: true, numFmt: '0.00', width: 1.2, group: 'mem', formula: 'memoryBudgetMargin' },
-      { key: 'verdict', header: 'Compatibility', width: 1.5, group: 'mem' },
-      { key: 'fallback', header: 'Fallback ops', width: 2.2, group: 'mem', wrap: true },
+      { key: 'verdict', header: 'Compatibility', width: 1.8, group: 'mem' },
+      { key: 'fallback', header: 'Fallback ops', width: 1.9, group: 'mem', wrap: true },
     ],
     rows,
   };
@@ -1015,7 +1018,7 @@ function layersSection(doc: PlanDocument): Section | null {
   const times = layerTimes(est);
   const columns: Column[] = [
     { key: 'index', header: '#', numeric: true, numFmt: '0', width: 0.6 },
-    { key: 'name', header: 'Layer', width: 3.4 },
+    { key: 'name', header: 'Layer', width: 3 },
     { key: 'op', header: 'Operator', short: 'Op', width: 2 },
     { key: 'macs', header: 'MACs', unit: 'M', numeric: true, numFmt: '#,##0.000', width: 1 },
     { key: 'params', header: 'Parameters', short: 'Params', unit: 'count', numeric: true, numFmt: '#,##0', width: 1.2 },
@@ -1024,7 +1027,7 @@ function layersSection(doc: PlanDocument): Section | null {
     { key: 'precision', header: 'Precision', short: 'Prec.', width: 0.8 },
   ];
   if (est) {
-    columns.push({ key: 'ms', header: `Time on ${est.deviceName}`, short: 'Time', unit: 'ms', numeric: true, numFmt: '0.0000', width: 1 });
+    columns.push({ key: 'ms', header: `Time on ${est.deviceName}`, short: 'Time', unit: 'ms', numeric: true, numFmt: '0.0000', width: 1.4 });
     columns.push({ key: 'unit', header: 'Runs on', width: 1.3 });
   }
   const rows = p.layers.map((l, i) => {
@@ -1142,7 +1145,7 @@ export function splitByGroup(table: TableBlock): TableBlock[] {
   const keyIdx = t.columns.findIndex((col) => !col.group);
   return groups.map((g) => {
     const idx = t.columns.map((col, i) => (col.group === g || i === keyIdx ? i : -1)).filter((i) => i >= 0);
-    return { ...t, id: `${t.id}-${g}`, columns: idx.map((i) => t.columns[i]), rows: t.rows.map((r) => idx.map((i) => r[i])) };
+    return { ...t, id: `${t.id}-${g}`, title: t.groupTitles?.[g] ?? t.title, columns: idx.map((i) => t.columns[i]), rows: t.rows.map((r) => idx.map((i) => r[i])) };
   });
 }
 

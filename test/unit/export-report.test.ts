@@ -94,6 +94,8 @@ test('device table: one row per estimate, raw numbers in the column unit, verdic
     assert.ok(!p.columns.some((c) => c.key === 'id'));
     assert.equal(p.rows[0].length, p.columns.length);
   }
+  // Each part says which half of the table it is (one heading twice would read as a repeated table).
+  assert.deepEqual(parts.map((p) => p.title), ['Per-device estimates: latency, energy and power', 'Per-device estimates: memory and compatibility']);
 });
 
 test('fallback ops, 3-step pipeline with commands, rollout start days, risks, sources and 200 layers are in the report', () => {

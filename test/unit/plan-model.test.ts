@@ -63,6 +63,10 @@ test('runtime.name: a catalog runtime id of a target estimates that target (and 
   assert.equal(byDefault.plan.runtime.name, 'xnnpack', 'a new plan names the primary target\'s default runtime');
   const ncnn = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: targets, budgets: {}, runtime: 'ncnn' });
   assert.equal(ncnn.plan.runtime.name, 'ncnn');
+  // The sources table names catalog figures in words, never a camelCase key that breaks mid-word in a narrow column.
+  const figures = byDefault.sources.map((s) => s.figure);
+  assert.ok(figures.includes('accelerator › on-chip parameter cache') && figures.includes('memory › RAM'), figures.join('; '));
+  assert.ok(!figures.some((f) => /[a-z][A-Z]/.test(f)), figures.join('; '));
   assert.deepEqual(ncnn.estimates.map((e) => e.runtime), ['ncnn', 'ncnn', 'libedgetpu-std'], 'the Pis offer NCNN; the Coral USB keeps its default');
   assert.notEqual(ncnn.estimates[0].latencyMs.typical, byDefault.estimates[0].latencyMs.typical);
   assert.equal(ncnn.estimates[2].latencyMs.typical, byDefault.estimates[2].latencyMs.typical);

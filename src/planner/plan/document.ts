@@ -113,6 +113,17 @@ function catalogSources(deviceIds: string[]): PlanDocument['sources'] {
   return out;
 }
 
+/** Catalog keys as a reviewer reads them in the sources table ("onChipParamCache" would break mid-word in a narrow column). */
+const FIGURE_WORDS: Record<string, string> = {
+  cpu: 'CPU',
+  ram: 'RAM',
+  onChipParamCache: 'on-chip parameter cache',
+  paramStreamBandwidth: 'parameter streaming bandwidth',
+  onChipSram: 'on-chip SRAM',
+  peakCores: 'cores in the peak',
+};
+const figureWords = (key: string): string => FIGURE_WORDS[key] ?? key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
 function walk(node: unknown, trail: string[], emit: (figure: string, value: string, source: string, quote: string) => void, depth = 0): void {
   if (depth > 8 || node === null || typeof node !== 'object') return;
   const o = node as Record<string, unknown>;
@@ -122,5 +133,5 @@ function walk(node: unknown, trail: string[], emit: (figure: string, value: stri
     return;
   }
   if (Array.isArray(node)) node.forEach((v, i) => walk(v, [...trail, String(i)], emit, depth + 1));
-  else for (const [k, v] of Object.entries(o)) walk(v, [...trail, k], emit, depth + 1);
+  else for (const [k, v] of Object.entries(o)) walk(v, [...trail, figureWords(k)], emit, depth + 1);
 }
