@@ -257,13 +257,13 @@ function renderBlock(block: Block, report: Report, tableSize: number): FileChild
     case 'bullets':
       return block.items.map((item) => new Paragraph({ numbering: { reference: 'bullets', level: 0 }, spacing: { after: 60 }, children: [run(item)] }));
     case 'facts':
-      return [factsTable(block.facts), new Paragraph({ spacing: { after: 120 }, children: [] })];
+      return [factsTable(block.facts), spacer()];
     case 'table': {
       const out: FileChild[] = [];
       const { rows, note } = pagedRows(block);
       for (const part of splitByGroup({ ...block, rows })) {
         if (part.title) out.push(new Paragraph({ spacing: { before: 160, after: 60 }, keepNext: true, children: [run(part.title, { bold: true, size: 20, color: ACCENT })] }));
-        out.push(dataTable(part, tableSize), new Paragraph({ spacing: { after: 120 }, children: [] }));
+        out.push(dataTable(part, tableSize), spacer());
       }
       if (note) out.push(textParagraph(note, { size: 18, italics: true, color: '595959' }));
       return out;
@@ -277,6 +277,23 @@ function renderBlock(block: Block, report: Report, tableSize: number): FileChild
       return p ? [p] : [];
     }
   }
+}
+
+/** The empty paragraphs that space a table from what follows; a section's trailing one is dropped (trimSpacers). */
+const spacers = new WeakSet<FileChild>();
+function spacer(): Paragraph {
+  const p = new Paragraph({ spacing: { after: 120 }, children: [] });
+  spacers.add(p);
+  return p;
+}
+/**
+ * A section's blocks without the spacer after its last table: a table that fills its page exactly would push that
+ * empty paragraph onto a page of its own before the next section's page break (a blank page).
+ */
+function trimSpacers(children: FileChild[]): FileChild[] {
+  let end = children.length;
+  while (end > 0 && spacers.has(children[end - 1])) end--;
+  return children.slice(0, end);
 }
 
 export function buildDocxDocument(report: Report): Document {
@@ -293,7 +310,7 @@ export function buildDocxDocument(report: Report): Document {
   for (const s of report.sections) {
     body.push(new Paragraph({ heading: HeadingLevel.HEADING_1, pageBreakBefore: true, children: [run(s.title)] }));
     const size = s.id === 'layers' ? 15 : 17;
-    for (const b of s.blocks) body.push(...renderBlock(b, report, size));
+    body.push(...trimSpacers(s.blocks.flatMap((b) => renderBlock(b, report, size))));
   }
 
   return new Document({

@@ -122,6 +122,20 @@ test('user text with <, &, quotes, emoji and RTL script survives every format', 
   assert.ok(notes.includes('&lt;gate&gt; &amp; &quot;night mode&quot; 🚀'), 'pptx speaker notes');
 });
 
+test('Word: no empty paragraph before a section\'s page break (a table that fills its page would leave a blank page)', () => {
+  const body = spawnSync('unzip', ['-p', file('docx'), 'word/document.xml'], { encoding: 'utf8' }).stdout;
+  assert.ok(body.includes('<w:body>'), 'document.xml read');
+  // Top-level elements in order: tables collapsed to one marker (they hold paragraphs of their own), then paragraphs.
+  const flat = body.replace(/<w:tbl>[\s\S]*?<\/w:tbl>/g, '<TBL/>');
+  const elements = flat.match(/<TBL\/>|<w:p[ >][\s\S]*?<\/w:p>/g) ?? [];
+  const breaks = elements.map((e, i) => (e.includes('<w:pageBreakBefore/>') ? i : -1)).filter((i) => i > 0);
+  assert.ok(breaks.length >= report.sections.length, `${breaks.length} page breaks`);
+  const empty = (e: string) => e.startsWith('<w:p') && !/<w:t[ >]|<w:drawing|<w:fldChar|<w:instrText/.test(e);
+  const before = breaks.filter((i) => empty(elements[i - 1]));
+  assert.deepEqual(before, [], 'empty paragraphs directly before a page break');
+  assert.ok(breaks.some((i) => elements[i - 1] === '<TBL/>'), 'some section ends in a table, which this checks');
+});
+
 test('the workbook stores numbers as numbers, matching the plan, with frozen headers, filters and formulas', async () => {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.readFile(file('xlsx'));
