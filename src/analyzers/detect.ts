@@ -69,7 +69,13 @@ function detectFromBytes(src: FileSource, head: Buffer): Detection {
   if (head[0] === 0x80 && head.length >= 2 && head[1] >= 2 && head[1] <= 5) {
     throw new ModelFileError(file, 'a raw Python pickle (legacy torch.save format or another pickled object); only zip-based PyTorch files (torch.save since 1.6, TorchScript) can be read safely — pickles are never unpickled');
   }
-  const pb = scanProtobufTopLevel(src, path.extname(file).toLowerCase());
+  const ext = path.extname(file).toLowerCase();
+  // Protobuf has no magic number, and printable text can parse as protobuf fields (a licence file's letters are
+  // valid tags): a file not named as a protobuf model whose header is all text is reported as text.
+  if (ext !== '.onnx' && ext !== '.ort' && ext !== '.mlmodel' && isPrintableText(head)) {
+    throw new ModelFileError(file, 'a text file (its first bytes are printable text), not a model: expected ONNX or Core ML (protobuf), TFLite (FlatBuffers "TFL3"), safetensors, GGUF, a PyTorch/Keras zip archive or Keras HDF5');
+  }
+  const pb = scanProtobufTopLevel(src, ext);
   if (pb === 'onnx') return { format: 'onnx', evidence: 'protobuf ModelProto with a graph' };
   if (pb === 'coreml') return { format: 'coreml', evidence: 'protobuf Core ML Model specification' };
   throw new ModelFileError(
@@ -98,6 +104,11 @@ function detectZip(src: FileSource): Detection {
  * model type field >= 200. Both start with a small version number in field 1: a file that starts like that
  * and is then cut off is handed to the reader its extension names, which reports the truncation.
  */
+/** Whether every byte is printable ASCII or a tab / line break (UTF-8 text beyond ASCII counts as binary here). */
+function isPrintableText(head: Buffer): boolean {
+  return head.length > 0 && head.every((b) => (b >= 0x20 && b <= 0x7e) || b === 0x09 || b === 0x0a || b === 0x0d);
+}
+
 function scanProtobufTopLevel(src: FileSource, ext: string): 'onnx' | 'coreml' | null {
   const fields: { field: number; wire: number; varint: number }[] = [];
   let truncated = false;

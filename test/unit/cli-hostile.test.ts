@@ -243,6 +243,13 @@ for (const c of plainCases) {
   });
 }
 
+// A licence file: protobuf has no magic number and its spaces and letters are valid field tags, so it once read as a
+// corrupted ONNX model ("ir_version (field 1) has wire type 2").
+const licence = probe(put('LICENSE', Buffer.from('\n                                 Apache License\n                           Version 2.0, January 2004\n                        http://www.apache.org/licenses/\n')));
+test('a text file (a licence) is refused as text, not as a corrupted model', async () => {
+  assertRefused(await licence, /a text file/);
+});
+
 const truncations = bases.map((b) => {
   const bytes = fs.readFileSync(b.file);
   // Cutting a file to 16 bytes / 10 % / half must be noticed; a cut late in the file may only drop bytes
