@@ -328,15 +328,22 @@ export function encodeNode(n: OnnxNode): Buffer {
   return w.toBuffer();
 }
 
-/** Emits (field, bytes) pairs sorted by field number, keeping the order within a field. */
-function emitSorted(w: ProtoWriter, items: { field: number; bytes: Buffer; wire: WireType }[]): void {
+/**
+ * Emits (field, bytes) pairs sorted by field number, keeping the order within a field. Payloads (a model's weights)
+ * are appended as chunks, never copied: the one copy is the caller's final toBuffer.
+ */
+function emitSorted(w: ProtoWriter, items: { field: number; bytes: Buffer | ProtoWriter; wire: WireType }[]): void {
   const sorted = items.map((it, i) => ({ ...it, i })).sort((a, b) => a.field - b.field || a.i - b.i);
-  for (const it of sorted) w.raw(encodeRaw({ field: it.field, wire: it.wire, payload: it.bytes }));
+  for (const it of sorted) {
+    if (it.bytes instanceof ProtoWriter) w.message(it.field, it.bytes);
+    else if (it.wire === WireType.LengthDelimited) w.bytes(it.field, it.bytes);
+    else w.raw(ProtoWriter.varint(it.field * 8 + it.wire)).raw(it.bytes);
+  }
 }
 
 function encodeGraph(g: OnnxGraph): ProtoWriter {
   const LD = WireType.LengthDelimited;
-  const items: { field: number; bytes: Buffer; wire: WireType }[] = [
+  const items: { field: number; bytes: Buffer | ProtoWriter; wire: WireType }[] = [
     ...g.nodes.map((n) => ({ field: 1, bytes: encodeNode(n), wire: LD })),
     ...g.initializers.map((t) => ({ field: 5, bytes: t.payload, wire: LD })),
     ...g.inputs.map((v) => ({ field: 11, bytes: v.payload, wire: LD })),
@@ -354,7 +361,7 @@ export function writeOnnxModel(m: OnnxModel): Buffer {
   const opset = (o: OnnxModel['opsets'][number]): Buffer => o.original ?? new ProtoWriter().string(1, o.domain).varint(2, o.version).toBuffer();
   const items = [
     ...m.fields.map((f) => ({ field: f.field, bytes: f.payload, wire: f.wire })),
-    { field: 7, bytes: encodeGraph(m.graph).toBuffer(), wire: LD },
+    { field: 7, bytes: encodeGraph(m.graph), wire: LD },
     ...m.opsets.map((o) => ({ field: 8, bytes: opset(o), wire: LD })),
   ];
   const w = new ProtoWriter();
