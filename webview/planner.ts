@@ -3,7 +3,7 @@
  * webview state (setState) and sends the plan to the host, which validates it (errors appear next to their
  * fields), saves `.edgeplan/<slug>.plan.json`, and re-estimates when targets or budgets change.
  */
-import { rangeVerdict } from '../src/planner/budget-range';
+import { latencyMetOnTypicalOnly, rangeVerdict } from '../src/planner/budget-range';
 import type { DeploymentPlan, Risk, RolloutStage } from '../src/planner/plan';
 import type { Recommendation } from '../src/planner/types';
 import type { DeviceResult, ExportFormat, FieldError, PlannerFigures, PlannerInit, ToWebview } from '../src/protocol';
@@ -546,7 +546,7 @@ function renderFigures(): void {
     else {
       parts.push(h('p', { 'data-testid': 'recommendation-verdict' }, rec.verdict));
       const top = rec.recommendations[0];
-      if (top) parts.push(recommendationBlock(top));
+      if (top) parts.push(recommendationBlock(top, rec.budgets.latencyMs));
       if (rec.alternatives.length) {
         parts.push(h('h3', {}, 'Other devices that would meet the budgets'), h('ul', { class: 'small' }, ...rec.alternatives.slice(0, 4).map((a) => h('li', {}, `${a.deviceName}: ${withUnit(formatMs(a.predicted.latencyMs.typical), 'ms')}, ${formatBytes(a.predicted.memoryBytes)}${a.pipeline.length ? ` with ${a.pipeline.join(' → ')}` : ''}`))));
       }
@@ -596,8 +596,14 @@ function rangeMark(r: { low: number; typical: number; high: number }, budget: nu
   return h('span', { class: 'pill warn', 'data-testid': 'budget-mark', title: `The ${formatMs(budget)} ${unit} budget lies inside the estimated range (${formatMs(r.low)}–${formatMs(r.high)} ${unit}): ${side}, not decided by the estimate. Measure on the device (edgeplan measure) to decide it.` }, `not decided (${side})`);
 }
 
-function recommendationBlock(top: Recommendation): HTMLElement {
+function recommendationBlock(top: Recommendation, latencyBudget: number | undefined): HTMLElement {
   const current = JSON.stringify(getAt(plan, ['compression', 'techniques']) ?? []);
+  const lat = top.predicted.latencyMs;
+  const verdict = latencyMetOnTypicalOnly(top, latencyBudget)
+    ? `Meets every budget on the typical figures; the ${formatMs(latencyBudget!)} ms latency budget lies inside the predicted range, so the estimate does not decide it: measure on the device.`
+    : top.meetsAll
+      ? 'Meets every budget.'
+      : top.misses.join(' ');
   const proposed = top.steps.length ? top.steps.map((s) => s.technique) : ['none'];
   const same = current === JSON.stringify(proposed);
   return h(
@@ -605,7 +611,7 @@ function recommendationBlock(top: Recommendation): HTMLElement {
     { class: 'recommendation', 'data-testid': 'recommendation' },
     h('p', {}, top.summary),
     h('ol', {}, ...top.steps.map((s) => h('li', {}, h('strong', {}, s.title), ` — ${s.why}`, s.measured ? h('span', { class: 'measured-mark', 'data-testid': 'step-measured' }, ` Measured on your data (${s.measured.date}): ${s.measured.accuracyDropPoints !== null ? `accuracy drop ${s.measured.accuracyDropPoints.toFixed(2)} points` : 'fidelity only (no labels)'}${s.measured.top1Agreement !== null ? `, top-1 agreement ${formatPercent(s.measured.top1Agreement)}` : ''}.`) : null))),
-    h('p', { class: 'small' }, `Predicted: ${withUnit(formatMs(top.predicted.latencyMs.typical), 'ms')}${top.predicted.latencyMeasured ? ` (measured: ${top.predicted.latencyMeasured.runs} run${top.predicted.latencyMeasured.runs === 1 ? '' : 's'} of the model as it is)` : ''}, ${formatBytes(top.predicted.memoryBytes)}, accuracy drop ${formatMs(top.predicted.accuracyDrop.low)}–${formatMs(top.predicted.accuracyDrop.high)} points. ${top.meetsAll ? 'Meets every budget.' : top.misses.join(' ')}`),
+    h('p', { class: 'small', 'data-testid': 'recommendation-predicted' }, `Predicted: ${withUnit(formatMs(lat.typical), 'ms')}${Number.isFinite(lat.low) && Number.isFinite(lat.high) ? ` (${formatMs(lat.low)}–${formatMs(lat.high)})` : ''}${top.predicted.latencyMeasured ? ` (measured: ${top.predicted.latencyMeasured.runs} run${top.predicted.latencyMeasured.runs === 1 ? '' : 's'} of the model as it is)` : ''}, ${formatBytes(top.predicted.memoryBytes)}, accuracy drop ${formatMs(top.predicted.accuracyDrop.low)}–${formatMs(top.predicted.accuracyDrop.high)} points. ${verdict}`),
     button(same ? 'The plan uses this pipeline' : 'Use this pipeline', () => {
       setValue(['compression', 'techniques'], proposed);
       rerenderKeepingFocus('use-recommended');

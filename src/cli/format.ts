@@ -7,6 +7,7 @@ import type { PlanDocument } from '../planner/plan';
 import type { CalibrationFile, DeviceSpec } from '../planner/catalog';
 import type { BenchmarkResult } from '../measure';
 import { fromText, slowestLayers } from '../planner/estimate/layer-times';
+import { latencyMetOnTypicalOnly } from '../planner/budget-range';
 import { formatBytes, formatCount, formatMs, formatPercent, formatShape, formatRange, withUnit } from '../format-numbers';
 import { cellSafe, clip } from './terminal';
 
@@ -208,7 +209,8 @@ export function formatRecommendation(doc: PlanDocument): string {
     out.push(`Target ${rec.device}: ${rec.verdict}`);
     rec.recommendations.forEach((r, i) => {
       out.push('');
-      out.push(`${i + 1}. ${r.steps.length ? r.steps.map((s) => s.technique).join(' → ') : 'no compression'}  [effort: ${r.effort}]  ${r.meetsAll ? 'meets every budget' : `misses: ${r.misses.join('; ')}`}`);
+      const verdict = latencyMetOnTypicalOnly(r, rec.budgets.latencyMs) ? 'meets every budget on typical figures (the latency budget lies inside the range: not decided)' : r.meetsAll ? 'meets every budget' : `misses: ${r.misses.join('; ')}`;
+      out.push(`${i + 1}. ${r.steps.length ? r.steps.map((s) => s.technique).join(' → ') : 'no compression'}  [effort: ${r.effort}]  ${verdict}`);
       out.push(`   ${r.predicted.latencyMeasured ? `measured latency (your ${r.predicted.latencyMeasured.runs} run${r.predicted.latencyMeasured.runs === 1 ? '' : 's'})` : 'predicted latency'} ${withUnit(formatRange(r.predicted.latencyMs, formatMs), 'ms')}, memory ${formatBytes(r.predicted.memoryBytes)}, accuracy drop ${formatRange(r.predicted.accuracyDrop, (x) => x.toFixed(1))} points${r.predicted.energyMj ? `, energy ${withUnit(formatRange(r.predicted.energyMj, (x) => x.toPrecision(3)), 'mJ')}` : ''}`);
       for (const s of r.steps.filter((x) => x.measured)) {
         const m = s.measured!;

@@ -80,8 +80,9 @@ function summarySlide(pptx: PptxGenJS, r: Report): void {
   kpiTile(slide, 10.35, 2.9, 'Energy / inference', h.energyMj ? `${fmtNum(h.energyMj.typical)} mJ` : '—', h.energyMj ? `range ${fmtNum(h.energyMj.low)}–${fmtNum(h.energyMj.high)} mJ` : '');
   slide.addText(`Pipeline: ${h.pipelineText}`, { x: 0.5, y: 4.05, w: 12.3, h: 0.6, fontFace: FONT, fontSize: 14, color: ACCENT2, bold: true, fit: 'shrink' });
   if (h.meetsAll !== null) {
-    const tone: Tone = h.meetsAll ? 'good' : 'bad';
-    slide.addText(h.meetsAll ? 'Meets every budget' : `Misses: ${clip(h.misses.join('; '), 160)}`, {
+    const tone: Tone = h.latencyUndecided ? 'warn' : h.meetsAll ? 'good' : 'bad';
+    const words = h.latencyUndecided ? 'Meets every budget on typical figures; the latency budget lies inside the range: measure on the device' : h.meetsAll ? 'Meets every budget' : `Misses: ${clip(h.misses.join('; '), 160)}`;
+    slide.addText(words, {
       x: 0.5,
       y: 4.75,
       w: 12.3,
@@ -231,12 +232,13 @@ function pipelineSlide(pptx: PptxGenJS, r: Report, doc: PlanDocument): void {
     if (steps.length > n) slide.addText(`+ ${steps.length - n} more steps (see notes)`, { x: 0.5, y: 4.35, w: 6, h: 0.3, fontFace: FONT, fontSize: 10, color: GREY });
   }
   if (rec) {
-    const tone: Tone = rec.meetsAll ? 'good' : 'bad';
+    const undecided = r.headline.latencyUndecided;
+    const tone: Tone = undecided ? 'warn' : rec.meetsAll ? 'good' : 'bad';
     slide.addText(
       [
         { text: 'Predicted on the device: ', options: { bold: true } },
         { text: `latency ${r.headline.latencyText}, memory ${r.headline.memoryText}, accuracy drop ${fmtSpan(rec.predicted.accuracyDrop, ' points')}. ` },
-        { text: rec.meetsAll ? 'Meets every budget.' : `Misses: ${clip(rec.misses.join('; '), 140)}`, options: { bold: true, color: TONE_TEXT[tone] } },
+        { text: undecided ? 'Meets every budget on typical figures; the range does not decide the latency budget.' : rec.meetsAll ? 'Meets every budget.' : `Misses: ${clip(rec.misses.join('; '), 140)}`, options: { bold: true, color: TONE_TEXT[tone] } },
       ],
       { x: 0.5, y: 4.8, w: 12.3, h: 0.9, fontFace: FONT, fontSize: 14, color: '262626', fill: { color: 'F5F5F5' }, margin: 8, fit: 'shrink' },
     );

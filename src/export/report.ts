@@ -7,7 +7,7 @@
  * blanks; table cells carry the formatted text and, for numbers, the raw value in the column's unit (Excel stores
  * those as numbers). No `vscode` import, no document library import: this module is cheap to load.
  */
-import { rangeVerdict, type RangeVerdict } from '../planner/budget-range';
+import { latencyMetOnTypicalOnly, rangeVerdict, type RangeVerdict } from '../planner/budget-range';
 import type { PlanDocument } from '../planner/plan';
 import { explainDeployed } from '../planner/estimate/explain';
 import { latencyOriginKind } from '../planner/latency-origin';
@@ -142,6 +142,8 @@ export interface Headline {
   pipelineText: string;
   /** Whether the recommended pipeline meets every budget; null when nothing was checked. */
   meetsAll: boolean | null;
+  /** Met on the typical latency, but the budget lies inside the predicted range: the estimate does not decide it. */
+  latencyUndecided: boolean;
   misses: string[];
   latencyMs: Range | null;
   /** Formatted like "12.3 ms (9.80–15.1 ms)"; the same string appears in every document. */
@@ -264,7 +266,13 @@ function deviceName(doc: PlanDocument, id: string): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function buildHeadline(doc: PlanDocument): Headline {
+/** "Meets every budget": yes, no with the misses, or yes on the typical figures when the range does not decide the latency budget. */
+function meetsEveryBudgetFact(meetsAll: boolean, latencyUndecided: boolean, misses: string): Fact {
+  if (meetsAll && latencyUndecided) return { label: 'Meets every budget', text: 'on the typical figures; the latency budget lies inside the predicted range (not decided: measure on the device)', tone: 'warn' };
+  return { label: 'Meets every budget', text: meetsAll ? 'yes' : `no — ${misses}`, tone: meetsAll ? 'good' : 'bad' };
+}
+
+function buildHeadline(doc: PlanDocument, budgets: Budgets): Headline {
   const rec: Recommendation | undefined = doc.recommendation?.recommendations[0];
   const primaryId = rec?.device ?? doc.recommendation?.device ?? doc.plan.targets[0] ?? doc.estimates[0]?.device ?? '';
   const est = doc.estimates.find((e) => e.device === primaryId) ?? doc.estimates[0];
@@ -286,11 +294,18 @@ function buildHeadline(doc: PlanDocument): Headline {
   const meetsAll = rec ? rec.meetsAll : null;
   const misses = rec ? rec.misses.map(c) : [];
 
+  const undecided = !!rec && latencyMetOnTypicalOnly(rec, budgets.latencyMs);
   let sentence: string;
   if (!device) sentence = 'No target device was selected, so there are no estimates.';
   else {
     const what = !rec ? `Estimates for ${name} (no recommendation was computed)` : noCompression ? `Deploy on ${name} without compression` : `Deploy on ${name} with ${pipelineText}`;
-    const budgetWords = meetsAll === null ? '' : meetsAll ? ' This meets every budget.' : ` This misses ${misses.length ? misses.join('; ') : 'at least one budget'}.`;
+    const budgetWords = meetsAll === null
+      ? ''
+      : undecided
+        ? ` This meets every budget on its typical figures, but the ${fmtNum(budgets.latencyMs!)} ms latency budget lies inside the predicted range: only a measurement on the device decides it.`
+        : meetsAll
+          ? ' This meets every budget.'
+          : ` This misses ${misses.length ? misses.join('; ') : 'at least one budget'}.`;
     sentence = `${what}: ${rec?.predicted.latencyMeasured ? 'measured latency (your own runs of this model on the device)' : 'predicted latency'} ${latencyText}, memory ${memoryText}, energy per inference ${energyText}.${budgetWords}`;
   }
   return {
@@ -299,6 +314,7 @@ function buildHeadline(doc: PlanDocument): Headline {
     techniques,
     pipelineText,
     meetsAll,
+    latencyUndecided: undecided,
     misses,
     latencyMs,
     latencyText,
@@ -318,7 +334,11 @@ function budgetTable(doc: PlanDocument, h: Headline, budgets: Budgets): TableBlo
   const rows: Cell[][] = [];
   const verdict = (ok: boolean | undefined): Cell => (ok === undefined ? txt('not checked') : txt(yesNo(ok), ok ? 'good' : 'bad'));
   if (budgets.latencyMs !== undefined) {
-    rows.push([txt('Latency'), num(budgets.latencyMs, `≤ ${fmtNum(budgets.latencyMs)} ms`), txt('ms'), txt(h.latencyText), verdict(check.latency)]);
+    // The predicted range against the budget, in the device table's words (a typical figure under a budget that the
+    // range straddles is "not decided", not "yes"); a measured latency is judged as it is.
+    const measured = !!rec?.predicted.latencyMeasured;
+    const latencyVerdict = h.latencyMs && !measured ? txt(latencyVerdictText(h.latencyMs, budgets.latencyMs), latencyTone(h.latencyMs, budgets.latencyMs)) : verdict(check.latency);
+    rows.push([txt('Latency'), num(budgets.latencyMs, `≤ ${fmtNum(budgets.latencyMs)} ms`), txt('ms'), txt(h.latencyText), latencyVerdict]);
   }
   if (budgets.memoryMb !== undefined) {
     rows.push([txt('Memory'), num(budgets.memoryMb, `≤ ${fmtNum(budgets.memoryMb)} MiB`), txt('MiB'), txt(h.memoryText), verdict(check.memory)]);
@@ -356,7 +376,7 @@ function summarySection(doc: PlanDocument, h: Headline, budgets: Budgets): Secti
   const f = facts([
     { label: 'Recommended device', text: h.device ? `${h.deviceName} (${h.device})` : '' },
     { label: 'Pipeline', text: h.pipelineText },
-    h.meetsAll !== null && { label: 'Meets every budget', text: h.meetsAll ? 'yes' : `no — ${h.misses.join('; ') || 'see the budget table'}`, tone: h.meetsAll ? 'good' : 'bad' },
+    h.meetsAll !== null && meetsEveryBudgetFact(h.meetsAll, h.latencyUndecided, h.misses.join('; ') || 'see the budget table'),
     h.latencyMs && { label: h.afterPipeline ? 'Latency after the pipeline' : 'Latency', text: h.latencyText, value: h.latencyMs.typical, unit: 'ms' },
     h.memoryBytes !== null && { label: h.afterPipeline ? 'Memory after the pipeline' : 'Memory', text: h.memoryText, value: mb(h.memoryBytes), unit: 'MiB' },
     h.energyMj && { label: 'Energy per inference', text: h.energyText, value: h.energyMj.typical, unit: 'mJ' },
@@ -700,7 +720,7 @@ function pipelineSection(doc: PlanDocument, h: Headline): Section | null {
       { label: 'Predicted memory', text: fmtBytes(rec.predicted.memoryBytes), value: mb(rec.predicted.memoryBytes), unit: 'MiB' },
       rec.predicted.energyMj && { label: 'Predicted energy', text: fmtRange(rec.predicted.energyMj, 'mJ'), value: rec.predicted.energyMj.typical, unit: 'mJ' },
       { label: 'Predicted accuracy drop', text: fmtSpan(rec.predicted.accuracyDrop, ' points') },
-      { label: 'Meets every budget', text: rec.meetsAll ? 'yes' : `no — ${rec.misses.join('; ')}`, tone: rec.meetsAll ? 'good' : 'bad' },
+      meetsEveryBudgetFact(rec.meetsAll, h.latencyUndecided, rec.misses.join('; ')),
     ]);
     if (f) blocks.push(f);
     if (rec.steps.length) {
@@ -1062,7 +1082,7 @@ function layersSection(doc: PlanDocument): Section | null {
 export function buildReport(doc: PlanDocument): Report {
   const plan = doc.plan;
   const budgets: Budgets = doc.recommendation?.budgets ?? plan.budgets;
-  const h = buildHeadline(doc);
+  const h = buildHeadline(doc, budgets);
   const modelName = c(plan.model.name || doc.profile.file.split(/[\\/]/).pop() || 'model');
   const projectName = c(plan.project.name || `${modelName} edge deployment`);
 

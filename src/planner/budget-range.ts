@@ -15,3 +15,14 @@ export function rangeVerdict(r: { low: number; typical: number; high: number }, 
   if (r.low > budget) return 'over';
   return r.typical <= budget ? 'undecided-met' : 'undecided-missed';
 }
+
+/**
+ * Whether a pipeline the recommender judged to meet every budget (on typical figures) meets the latency budget on its
+ * typical figure only, the budget lying inside its predicted range: every surface then says the estimate does not
+ * decide it. A latency measured by the user's runs is judged as it is.
+ */
+export function latencyMetOnTypicalOnly(rec: { meetsAll: boolean; predicted: { latencyMs: { low: number; typical: number; high: number }; latencyMeasured?: unknown } }, budgetMs: number | undefined): boolean {
+  const r = rec.predicted.latencyMs;
+  if (!rec.meetsAll || budgetMs === undefined || rec.predicted.latencyMeasured || ![r.low, r.typical, r.high].every(Number.isFinite)) return false;
+  return rangeVerdict(r, budgetMs) === 'undecided-met';
+}

@@ -65,6 +65,38 @@ test('report of the sample plan: every section, in order, with the headline from
   assert.equal(r.meta.author, 'Dana Okafor');
 });
 
+test('a latency budget inside the predicted range is "not decided" in the headline and the budget table, not "meets"', () => {
+  const doc = samplePlanDocument();
+  const rec = doc.recommendation!.recommendations[0];
+  const summaryOf = (d: typeof doc) => {
+    const r = buildReport(d);
+    const budgets = tableById(r.sections.find((s) => s.id === 'summary')!.blocks, 'budget-check')!;
+    return { h: r.headline, latencyRow: budgets.rows.find((row) => row[0].text === 'Latency')! };
+  };
+  // The sample's range (9.4–19.6 ms) is under its 20 ms budget: decided.
+  const decided = summaryOf(doc);
+  assert.equal(decided.h.latencyUndecided, false);
+  assert.match(decided.h.sentence, /This meets every budget\./);
+  assert.equal(decided.latencyRow[4].text, 'yes');
+  // The same typical figure with a range reaching past the budget: met on the typical figure only.
+  rec.predicted.latencyMs = { low: 9.4, typical: 13.8, high: 26 };
+  const straddles = summaryOf(doc);
+  assert.equal(straddles.h.meetsAll, true, 'the recommender judged the typical figure');
+  assert.equal(straddles.h.latencyUndecided, true);
+  assert.match(straddles.h.sentence, /meets every budget on its typical figures, but the 20 ms latency budget lies inside the predicted range: only a measurement on the device decides it/);
+  assert.doesNotMatch(straddles.h.sentence, /This meets every budget\./);
+  assert.equal(straddles.latencyRow[4].text, 'not decided (typical meets)');
+  assert.equal(straddles.latencyRow[4].tone, 'warn');
+  // The summary's and the pipeline section's facts say the same.
+  const r = buildReport(doc);
+  for (const id of ['summary', 'pipeline']) {
+    const facts = r.sections.find((s) => s.id === id)!.blocks.flatMap((b) => (b.kind === 'facts' ? b.facts : []));
+    const meets = facts.find((f) => f.label === 'Meets every budget')!;
+    assert.match(meets.text, /^on the typical figures; the latency budget lies inside the predicted range/, id);
+    assert.equal(meets.tone, 'warn', id);
+  }
+});
+
 test('device table: one row per estimate, raw numbers in the column unit, verdicts against the budget', () => {
   const doc = samplePlanDocument();
   const r = buildReport(doc);

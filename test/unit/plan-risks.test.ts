@@ -182,6 +182,17 @@ test('rangeVerdict: within (the whole range meets the budget), over (the whole r
   assert.equal(rangeVerdict({ low: 3, typical: 3, high: 3 }, 3), 'within', 'a measured figure is decided');
 });
 
+test('latencyMetOnTypicalOnly: a pipeline judged to meet every budget whose range straddles the latency budget', async () => {
+  const { latencyMetOnTypicalOnly } = await import('../../src/planner/budget-range');
+  const rec = (meetsAll: boolean, latencyMs = { low: 2, typical: 4, high: 8 }, latencyMeasured?: object) => ({ meetsAll, predicted: { latencyMs, latencyMeasured } });
+  assert.equal(latencyMetOnTypicalOnly(rec(true), 5), true, 'met on the typical figure, the range reaches past it');
+  assert.equal(latencyMetOnTypicalOnly(rec(true), 8), false, 'the whole range meets it');
+  assert.equal(latencyMetOnTypicalOnly(rec(false), 5), false, 'a pipeline that misses a budget says what it misses');
+  assert.equal(latencyMetOnTypicalOnly(rec(true), undefined), false, 'no latency budget');
+  assert.equal(latencyMetOnTypicalOnly(rec(true, undefined, { runs: 3 }), 5), false, 'a measured latency is judged as it is');
+  assert.equal(latencyMetOnTypicalOnly(rec(true, { low: NaN, typical: 4, high: NaN }), 5), false, 'no range, nothing to straddle');
+});
+
 test('a model outside the sizes a device is calibrated on gives one risk naming each such device, with its sentence and a measure command', async () => {
   const { extrapolationRisk } = await import('../../src/planner/plan/risks');
   const sample = path.resolve(__dirname, '..', '..', '..', 'samples', 'tiny-cnn.onnx');
