@@ -275,6 +275,8 @@ export interface SummaryBasis {
   notes: string;
   /** The device the pipeline is for when it is not the chosen target ("On <device>: " leads the summary). */
   onDevice?: string;
+  /** The latency budget it was judged against (a budget inside the predicted range is worded as not decided). */
+  latencyBudgetMs?: number;
 }
 
 export interface Recommendation {

@@ -32,4 +32,14 @@ test('plan: a latency budget inside a pipeline\'s predicted range is "not decide
   }
   // A budget above every range: plainly met.
   for (const x of lines(top.high * 100)) if (x.meetsAll) assert.match(x.line, /meets every budget$/, x.line);
+  // The recommender's own words (verdict and each pipeline's summary, shown by every surface) say the same.
+  const budget = (top.typical + top.high) / 2;
+  const doc = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['coral-usb'], budgets: { latencyMs: budget, memoryMb: 64, accuracyDrop: 2 } });
+  const rec = doc.recommendation!;
+  assert.match(rec.verdict, new RegExp(`whose predicted latency range reaches past the ${+budget.toPrecision(3)} ms budget \\(not decided by the estimate`));
+  const straddling = rec.recommendations.filter((r) => r.meetsAll && rangeVerdict(r.predicted.latencyMs, budget) === 'undecided-met');
+  assert.ok(straddling.length > 0);
+  for (const r of straddling) assert.match(r.summary, /meets every budget on its typical figures \(the .* ms latency budget lies inside the predicted range: not decided/);
+  const wide = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['coral-usb'], budgets: { latencyMs: top.high * 100, memoryMb: 64, accuracyDrop: 2 } }).recommendation!;
+  assert.doesNotMatch(wide.verdict, /not decided/);
 });

@@ -12,6 +12,7 @@ import type { DeviceEstimate, MeasuredAccuracy, Miss, Prediction, Range, Recomme
 import type { SearchContext, StepSpec } from './candidate';
 import type { AccuracyAdjustment } from './effects';
 import { TECHNIQUES, type DeviceClass, type OpRewriteRule } from './technique-table';
+import { latencyMetOnTypicalOnly } from '../budget-range';
 
 const MB = 1024 * 1024;
 /** A figure in ms without its unit; an estimate that cannot be made (NaN) reads "unknown", never NaN. */
@@ -83,7 +84,7 @@ export function reestimated(deviceName: string, before: { latencyMs: number; mem
 export function summaryBasis(titles: string[], est: DeviceEstimate | null, ctx: SearchContext, leftOnCpu: FallbackGroup[]): SummaryBasis {
   const leftNote = leftOnCpu.length && ctx.spec.accelerator ? ` Ops left on the CPU: ${leftOnCpu.slice(0, 4).map((f) => `${f.op} ×${f.count} (${explainPlacement(f.reason)})`).join('; ')}.` : '';
   const perToken = est?.latencyBasis === 'per-token' ? ' Latency is per generated token.' : '';
-  return { what: titles.join(' → ') || 'the model as it is', deviceName: ctx.spec.name, estimated: est !== null, notes: leftNote + perToken };
+  return { what: titles.join(' → ') || 'the model as it is', deviceName: ctx.spec.name, estimated: est !== null, notes: leftNote + perToken, latencyBudgetMs: ctx.budgets.latencyMs };
 }
 
 /**
@@ -99,8 +100,11 @@ function pipelineSummary(basis: SummaryBasis, predicted: Prediction, measured: M
   const withAccuracy = measured
     ? `${predicted.latencyMeasured ? '' : 'estimated '}${figures} on ${basis.deviceName}, accuracy drop ${measuredDropText(measured)} as measured on your data`
     : `${figures}, accuracy drop ≈${a.typical.toFixed(1)} points (${a.low.toFixed(1)}-${a.high.toFixed(1)}) on ${basis.deviceName}`;
+  const meetsWords = latencyMetOnTypicalOnly({ meetsAll, predicted }, basis.latencyBudgetMs)
+    ? `meets every budget on its typical figures (the ${+basis.latencyBudgetMs!.toPrecision(3)} ms latency budget lies inside the predicted range: not decided, measure on the device)`
+    : 'meets every budget';
   const summary = basis.estimated
-    ? `${basis.what}: ${withAccuracy}; ${meetsAll ? 'meets every budget' : `misses: ${misses.map(explainMiss).join('; ')}`}.`
+    ? `${basis.what}: ${withAccuracy}; ${meetsAll ? meetsWords : `misses: ${misses.map(explainMiss).join('; ')}`}.`
     : `${basis.what}: ${misses.map(explainMiss).join('; ')}`;
   return (basis.onDevice ? `On ${basis.onDevice}: ` : '') + summary + basis.notes;
 }
@@ -128,8 +132,8 @@ export function deviceChange(from: string, to: string, pipeline: string[]): { ti
 
 /** What the recommendation concludes, before the alternatives (Verdict) and with them (verdictText). */
 export type Verdict =
-  | { kind: 'no-compression'; file: string; deviceName: string }
-  | { kind: 'meeting'; count: number; deviceName: string; topTitles: string[]; topEffort: string }
+  | { kind: 'no-compression'; file: string; deviceName: string; latencyUndecidedMs?: number }
+  | { kind: 'meeting'; count: number; deviceName: string; topTitles: string[]; topEffort: string; latencyUndecidedMs?: number }
   | { kind: 'no-fit'; deviceName: string; closestTitles: string[] | null; misses: Miss[] | null };
 
 export type AlternativesVerdict = { kind: 'others-fit'; count: number; names: string[]; best: string; pipeline: string[]; bestIsTarget?: boolean } | { kind: 'none-fit' } | null;
@@ -148,14 +152,22 @@ function missesClause(misses: Miss[] | null | undefined): string {
   return parts.join('; and ');
 }
 
+/** What the verdict adds when the top pipeline meets the latency budget on its typical figure only (its range reaches past it). */
+const undecidedClause = (budgetMs: number | undefined, lead: 'its' | 'whose'): string =>
+  budgetMs === undefined
+    ? ''
+    : lead === 'its'
+      ? ` on its typical figures (its predicted latency range reaches past the ${+budgetMs.toPrecision(3)} ms budget: not decided by the estimate, measure on the device)`
+      : `, whose predicted latency range reaches past the ${+budgetMs.toPrecision(3)} ms budget (not decided by the estimate: measure on the device)`;
+
 export function verdictText(v: Verdict, alternatives: AlternativesVerdict): string {
   let text: string;
   switch (v.kind) {
     case 'no-compression':
-      text = `no compression needed: ${v.file} already meets every budget on ${v.deviceName}`;
+      text = `no compression needed: ${v.file} already meets every budget on ${v.deviceName}${undecidedClause(v.latencyUndecidedMs, 'its')}`;
       break;
     case 'meeting':
-      text = `${v.count} pipeline${v.count === 1 ? '' : 's'} meet${v.count === 1 ? 's' : ''} every budget on ${v.deviceName}; the least effort: ${v.topTitles.join(' → ')} (${v.topEffort})`;
+      text = `${v.count} pipeline${v.count === 1 ? '' : 's'} meet${v.count === 1 ? 's' : ''} every budget on ${v.deviceName}; the least effort: ${v.topTitles.join(' → ')} (${v.topEffort})${undecidedClause(v.latencyUndecidedMs, 'whose')}`;
       break;
     case 'no-fit':
       text = `no pipeline fits ${v.deviceName}: closest is ${v.closestTitles?.join(' → ') || 'the model as it is'}, ${missesClause(v.misses)}`;

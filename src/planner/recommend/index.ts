@@ -22,6 +22,7 @@ import { techniquesOf, type DeviceSetup, type Evaluated, type SearchContext, typ
 import { ONE, ZERO, stepAccuracy, stepEffort, stepSize, stepSpeedup } from './effects';
 import { compareCandidates } from './judge';
 import { evaluate, rank, searchDevice } from './search';
+import { latencyMetOnTypicalOnly } from '../budget-range';
 import { deviceChange, noCompressionWhy, reestimated, summaryBasis, stepTitle, stepWhy, verdictText, withWords, type AlternativesVerdict, type Verdict } from './explain';
 
 export { deviceClassOf, modelTraits, type ModelTraits } from './traits';
@@ -123,6 +124,11 @@ function toRecommendation(ev: Evaluated, profile: ModelProfile, ctx: SearchConte
   });
 }
 
+/** The latency budget for the verdict when the top pipeline meets it on its typical figure only (explain.ts words it). */
+function undecidedLatency(top: Recommendation | undefined, b: Budgets): { latencyUndecidedMs?: number } {
+  return top && latencyMetOnTypicalOnly(top, b.latencyMs) ? { latencyUndecidedMs: b.latencyMs } : {};
+}
+
 /** The model as it is, when it already meets every budget. */
 function noCompression(baseline: Evaluated, profile: ModelProfile, ctx: SearchContext): Recommendation {
   return {
@@ -202,10 +208,10 @@ export function recommend(profile: ModelProfile, deviceId: string, budgets: Budg
   let verdict: Verdict;
   if (baseline.meetsAll) {
     recommendations = [noCompression(baseline, profile, ctx), ...meeting.filter((e) => e !== baseline).slice(0, maxPipelines - 1).map((e) => toRecommendation(e, profile, ctx))];
-    verdict = { kind: 'no-compression', file: profile.file ? profile.file.split(/[\\/]/).pop()! : 'the model', deviceName: spec.name };
+    verdict = { kind: 'no-compression', file: profile.file ? profile.file.split(/[\\/]/).pop()! : 'the model', deviceName: spec.name, ...undecidedLatency(recommendations[0], b) };
   } else if (meeting.length) {
     recommendations = meeting.slice(0, maxPipelines).map((e) => toRecommendation(e, profile, ctx));
-    verdict = { kind: 'meeting', count: meeting.length, deviceName: spec.name, topTitles: recommendations[0].steps.map((s) => s.title), topEffort: recommendations[0].effort };
+    verdict = { kind: 'meeting', count: meeting.length, deviceName: spec.name, topTitles: recommendations[0].steps.map((s) => s.title), topEffort: recommendations[0].effort, ...undecidedLatency(recommendations[0], b) };
   } else {
     recommendations = ranked.slice(0, maxPipelines).map((e) => toRecommendation(e, profile, ctx));
     verdict = { kind: 'no-fit', deviceName: spec.name, closestTitles: recommendations[0]?.steps.map((s) => s.title) ?? null, misses: ranked[0]?.misses ?? null };
