@@ -313,6 +313,13 @@ for (const theme of THEMES_TO_RUN) {
       assert.match(text, /Latency p50 \/ p95, this machine \(measured\)/);
       assert.match(text, /SQNR \(measured\)/);
       assert.ok((await planner.locator('[data-testid="side-by-side"] tbody tr').count()) > 0, 'the per-layer side-by-side has rows');
+      // Wide tables scroll inside the form column: none runs under the estimates beside it.
+      const aside = await planner.locator('aside.figures').boundingBox();
+      for (const sel of ['[data-testid="measured-table"] .table-scroll', '[data-testid="side-by-side"] .table-scroll']) {
+        const box = await planner.locator(sel).first().boundingBox();
+        assert.ok(box && aside, `${sel} and the estimates are laid out`);
+        if (aside.x > box.x + 100) assert.ok(box.x + box.width <= aside.x + 1, `${sel} ends at x=${box.x + box.width}, under the estimates starting at x=${aside.x}`);
+      }
       const compressed = join(s.dirs.workspace, model.name.replace(/\.onnx$/i, '.int8-ptq.onnx'));
       assert.ok(existsSync(compressed), `${compressed} was written`);
       await waitFor('the plan file to keep the measurement', () => (JSON.parse(readFileSync(planFiles(s.dirs.workspace)[0], 'utf8')).verification ?? []).some((v) => v.technique === 'int8-ptq'), { timeoutMs: 15_000 });

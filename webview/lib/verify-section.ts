@@ -106,7 +106,8 @@ export function measuredTable(v: PlanVerification): HTMLElement {
     'div',
     { class: 'measured', 'data-testid': 'measured-table', 'data-technique': v.technique },
     h('h3', {}, `${v.technique}: measured ${v.date} on ${v.data.source === 'synthetic' ? 'synthetic inputs (fidelity only)' : `${v.data.evaluationSamples} samples of your data`}`),
-    h('table', { class: 'data' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'Original'), h('th', { scope: 'col' }, v.technique))), h('tbody', {}, ...rows)),
+    // Wide tables scroll inside the form column instead of running under the estimates beside it.
+    h('div', { class: 'table-scroll wide' }, h('table', { class: 'data' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'Original'), h('th', { scope: 'col' }, v.technique))), h('tbody', {}, ...rows))),
     h('p', { class: 'muted small' }, `Compressed file: ${v.compressedFile}. This machine: ${v.machine}.`),
     v.notes.length ? h('details', { class: 'small', 'data-testid': 'measured-notes' }, h('summary', {}, `Notes from the measurement (${v.notes.length})`), h('ul', {}, ...v.notes.map((n) => h('li', {}, n)))) : null,
   );
@@ -121,15 +122,19 @@ export function sideBySideTable(view: VerifyView): HTMLElement {
     { class: 'side-by-side', 'data-testid': 'side-by-side', open: true },
     h('summary', {}, `Original and compressed, per layer (${view.layers.length} weight layers, heaviest first)`),
     h(
-      'table',
-      { class: 'data small' },
+      'div',
+      { class: 'table-scroll wide' },
       h(
-        'thead',
-        {},
-        h('tr', {}, h('th', { colspan: 2 }, ''), h('th', { colspan: 4, scope: 'colgroup' }, 'Original'), h('th', { colspan: 4, scope: 'colgroup' }, `Compressed (${view.verification.technique})`), h('th', {}, '')),
-        h('tr', {}, ...['Layer', 'Op', 'Type', 'Params', 'Weights', est, 'Type', 'Params', 'Weights', est, 'SQNR lost dB (measured)'].map((c) => h('th', { scope: 'col' }, c))),
+        'table',
+        { class: 'data small' },
+        h(
+          'thead',
+          {},
+          h('tr', {}, h('th', { colspan: 2 }, ''), h('th', { colspan: 4, scope: 'colgroup' }, 'Original'), h('th', { colspan: 4, scope: 'colgroup' }, `Compressed (${view.verification.technique})`), h('th', {}, '')),
+          h('tr', {}, ...['Layer', 'Op', 'Type', 'Params', 'Weights', est, 'Type', 'Params', 'Weights', est, 'SQNR lost dB (measured)'].map((c) => h('th', { scope: 'col' }, c))),
+        ),
+        h('tbody', {}, ...view.layers.map((l) => h('tr', {}, h('th', { scope: 'row' }, l.layer), h('td', {}, l.op), ...side(l.original).map((c) => h('td', { class: 'num' }, c)), ...side(l.compressed).map((c) => h('td', { class: 'num' }, c)), h('td', { class: 'num' }, l.sensitivityDb === null ? '—' : l.sensitivityDb.toFixed(1))))),
       ),
-      h('tbody', {}, ...view.layers.map((l) => h('tr', {}, h('th', { scope: 'row' }, l.layer), h('td', {}, l.op), ...side(l.original).map((c) => h('td', { class: 'num' }, c)), ...side(l.compressed).map((c) => h('td', { class: 'num' }, c)), h('td', { class: 'num' }, l.sensitivityDb === null ? '—' : l.sensitivityDb.toFixed(1))))),
     ),
   );
 }
