@@ -46,6 +46,9 @@ import { CLASS_GRID, CLASS_MIN_POINTS, CLASS_PENALTY, fitDeviceGroup, type Class
 import { TRANSFER_RUNTIME_FACTORS, transferUnmeasuredResiduals, unmeasuredRuntimeCheck, type UnmeasuredRefit } from './unmeasured-runtimes';
 import { markdown, type CalibrationDoc } from './report';
 import { crossValidate, pubOf } from './cross-validation';
+/** How many of the largest by-source errors the report lists. */
+const BY_SOURCE_LARGEST = 15;
+
 const repo = path.resolve(__dirname, '..', '..', '..');
 const USAGE = 'usage: node dist/scripts/calibration/calibrate.js [--csv FILE] [--devices id,id] [--out-json FILE] [--out-md FILE|-] [--split FILE] [--energy-csv FILE] [--energy-split FILE] [--held-out read|omit]';
 const OPTIONS = ['csv', 'devices', 'out-json', 'out-md', 'split', 'energy-csv', 'energy-split', 'held-out'] as const;
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
   const warnings: string[] = [];
   const results: PointResult[] = [];
   const fitLog: Record<string, unknown> = {};
-  const groupFits: { group: string[]; tr: CalPoint[]; ho: CalPoint[]; fitted: GroupFit; residuals: TaggedResidual[]; basis: 'by point' | 'in-sample'; byPoint: TaggedResidual[]; bySource: TaggedResidual[]; pubs: string[]; singleSource: SingleSourceSim[]; unmeasured: UnmeasuredRefit[] }[] = [];
+  const groupFits: { group: string[]; tr: CalPoint[]; ho: CalPoint[]; fitted: GroupFit; residuals: TaggedResidual[]; basis: 'by point' | 'in-sample'; byPoint: TaggedResidual[]; bySource: TaggedResidual[]; bySourcePoints: CalPoint[]; pubs: string[]; singleSource: SingleSourceSim[]; unmeasured: UnmeasuredRefit[] }[] = [];
 
   // Op-class scales of the unit type being fitted (multipliers on the prior depthwise / vector efficiencies).
   let classScales: ClassScales | undefined;
@@ -241,13 +244,13 @@ async function main(): Promise<void> {
     classScales = chosenScales.get(unitTypeOf(group[0]));
     const fitted = fit(tr);
     for (const b of fitted.bounds) warnings.push(`${group.join('+')}: ${b}`);
-    const { pubs, byPoint, bySource, singleSource, unmeasured } = crossValidate(tr, fit, estimate, outsideOf);
+    const { pubs, byPoint, bySource, bySourcePoints, singleSource, unmeasured } = crossValidate(tr, fit, estimate, outsideOf);
     const tagged = (p: CalPoint, r: number): TaggedResidual => ({ r, runtime: p.runtime, publication: pubOf(p) });
     // The range uses the by-point residuals (a new model on a setup the fit has seen: a calibrated runtime);
     // the by-source figures are reported next to them, for a setup it has not seen.
     const basis: 'by point' | 'in-sample' = byPoint.length ? 'by point' : 'in-sample';
     const residuals = byPoint.length ? byPoint : tr.map((p) => tagged(p, Math.log(p.measuredMs / estimate(p, fitted.cal).typical)));
-    groupFits.push({ group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs, singleSource, unmeasured });
+    groupFits.push({ group, tr, ho, fitted, residuals, basis, byPoint, bySource, bySourcePoints, pubs, singleSource, unmeasured });
     for (const id of group) sameRun.set(id, fitted.cal);
   };
 
@@ -315,6 +318,22 @@ async function main(): Promise<void> {
   // Over every training point once (a shared-silicon group counts once).
   const cvOf = (pick: (g: (typeof groupFits)[number]) => TaggedResidual[]) => summarize(groupFits.flatMap((g) => asResults(pick(g), g, g.group[0])));
   const crossValidationAll = { byPoint: cvOf((g) => g.byPoint), bySource: cvOf((g) => g.bySource) };
+  // The largest by-source errors (a whole publication left out): which publications and points the fit fails to
+  // predict, the case a user meets on a new publication's setup. A report, not a rule.
+  const bySourceLargest = groupFits
+    .flatMap((g) => g.bySource.map((x, i) => ({ g, x, p: g.bySourcePoints[i] })))
+    .sort((a, b) => Math.abs(b.x.r) - Math.abs(a.x.r) || a.p.key.localeCompare(b.p.key))
+    .slice(0, BY_SOURCE_LARGEST)
+    .map(({ g, x, p }) => ({
+      device: groupKey(g),
+      label: p.label,
+      publication: x.publication,
+      runtime: p.runtime,
+      measuredMs: p.measuredMs,
+      estimateMs: round4(p.measuredMs / Math.exp(x.r)),
+      measuredOverEstimate: round4(Math.exp(x.r)),
+      inRange: Math.abs(x.r) <= halfFor(g, x.runtime),
+    }));
 
   for (const g of groupFits) {
     const { group, tr, ho, fitted, residuals, basis, byPoint, bySource, pubs } = g;
@@ -448,6 +467,7 @@ async function main(): Promise<void> {
     unmeasuredRuntimeCheck: unmeasuredCheck,
     crossValidation,
     crossValidationAll,
+    bySourceLargest,
     referenceNetworks: archFacts,
     fit: fitLog,
     warnings,

@@ -25,6 +25,7 @@ export type CalibrationDoc = {
   unmeasuredRuntimeCheck: { points: number; band: { low: number; high: number }; deviceRange: { coverage: number; medianWidth: number }; nested: { coverage: number; medianWidth: number }; transfer: { residuals: number; medianAbsLogErrorWithout: number | null; medianAbsLogErrorWith: number | null } };
   crossValidation: Record<string, { byPoint: ErrorSummary; bySource: ErrorSummary; sources: number }>;
   crossValidationAll: { byPoint: ErrorSummary; bySource: ErrorSummary };
+  bySourceLargest: { device: string; label: string; publication: string; runtime: string; measuredMs: number; estimateMs: number; measuredOverEstimate: number; inRange: boolean }[];
   points: PointResult[];
   excluded: Excluded[];
   energy: { source: string; points: EnergyPoint[]; excluded: Excluded[]; results: PointResult[]; summary: { train: ErrorSummary; heldOut: ErrorSummary } };
@@ -132,6 +133,13 @@ export function markdown(doc: CalibrationDoc): string {
   const all = doc.crossValidationAll;
   L.push(`| **all training points** (${all.byPoint.points} by point, ${all.bySource.points} by source) | | ${x(all.byPoint.medianAbsLogError)} | ${x(all.byPoint.p90AbsLogError)} | ${x(all.bySource.medianAbsLogError)} | ${x(all.bySource.p90AbsLogError)} | ${pct(all.bySource.coverage)} | ${w(all.bySource)} |`);
   L.push('');
+  if (doc.bySourceLargest.length) {
+    const outside = doc.bySourceLargest.filter((r) => !r.inRange).length;
+    L.push(`The ${doc.bySourceLargest.length} largest by-source errors (their whole publication left out; measured / estimate above 1 means the estimate was too fast), ${outside} of them outside the range: which setups a new publication is least likely to be predicted for.`, '');
+    L.push('| Device | Point | Publication left out | Runtime | Measured ms | Estimate ms | Measured / estimate | In range |', '|---|---|---|---|---:|---:|---:|---|');
+    for (const r of doc.bySourceLargest) L.push(`| ${r.device} | ${r.label.replace(/\|/g, '/')} | ${r.publication} | ${r.runtime} | ${r.measuredMs} | ${r.estimateMs} | x${r.measuredOverEstimate.toFixed(2)} | ${r.inRange ? 'yes' : 'no'} |`);
+    L.push('');
+  }
   L.push('## Fitted factors', '');
   L.push('Compare compute scales through the last column: a unit without a catalog peak (the Snapdragon 8 Gen 2 NPU) starts from a nominal 1 TOPS, so its scale is the effective rate itself, while other units scale a prior efficiency of their catalog peak.', '');
   L.push('| Device | Compute scale | Overhead scale | Memory scale | Runtime / precision factors | Pipeline time (ms per inference, only for that source\'s points) | Range (low, high) | Effective int8 dense rate (before runtime / precision factors) |');
