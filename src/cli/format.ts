@@ -244,6 +244,13 @@ export function formatRecommendation(doc: PlanDocument): string {
       out.push(rec.operations.map((o) => `  - ${o}`).join('\n'));
     }
   }
+  // The plan's risks (the documents' "Risks" table): what the estimate does not decide, extrapolations, fallbacks.
+  const risks = doc.plan.risks.filter((r) => r.description.trim());
+  if (risks.length) {
+    out.push('');
+    out.push('Risks');
+    out.push(risks.map((r) => `  - [likelihood ${r.likelihood}, impact ${r.impact}] ${r.description}${r.mitigation.trim() ? `\n    Mitigation: ${r.mitigation}` : ''}`).join('\n'));
+  }
   if (doc.warnings.length) out.push(warningList(doc.warnings));
   return out.join('\n');
 }

@@ -40,6 +40,11 @@ test('plan: a latency budget inside a pipeline\'s predicted range is "not decide
   const straddling = rec.recommendations.filter((r) => r.meetsAll && rangeVerdict(r.predicted.latencyMs, budget) === 'undecided-met');
   assert.ok(straddling.length > 0);
   for (const r of straddling) assert.match(r.summary, /meets every budget on its typical figures \(the .* ms latency budget lies inside the predicted range: not decided/);
+  // The CLI prints the plan's risks too, among them the undecided budget with its measure command.
+  const printed = formatRecommendation(doc);
+  assert.match(printed, /\nRisks\n/);
+  assert.match(printed, /\[likelihood medium, impact high\] The estimate does not decide the .* ms latency budget on Google Coral USB Accelerator/);
+  assert.match(printed, /Mitigation: Measure the model on Google Coral USB Accelerator .*edgeplan measure tiny-cnn\.onnx --device coral-usb/);
   const wide = buildPlanDocument({ analysis, modelFile: 'tiny-cnn.onnx', deviceIds: ['coral-usb'], budgets: { latencyMs: top.high * 100, memoryMb: 64, accuracyDrop: 2 } }).recommendation!;
   assert.doesNotMatch(wide.verdict, /not decided/);
 });
