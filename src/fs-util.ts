@@ -68,6 +68,11 @@ export interface ReadRegularOptions {
   maxBytes: number;
   /** What the file is, for messages ("plan file", "benchmark log"). */
   what: string;
+  /**
+   * Read into a SharedArrayBuffer: its typed-array views cross to a worker thread without a copy (verify's
+   * evaluation samples). onnxruntime-node refuses such memory as tensor data; see verify's shared-input.ts.
+   */
+  shared?: boolean;
 }
 
 /**
@@ -90,7 +95,8 @@ export function readRegularFile(file: string, opts: ReadRegularOptions & { missi
     if (!st.isFile()) throw new FileInputError(file, `${opts.what}: ${kindOf(st)}, not a regular file; refused`);
     if (st.size > opts.maxBytes) throw new FileInputError(file, `${opts.what} of ${st.size} bytes is larger than the ${opts.maxBytes}-byte limit; refused`);
     // Read at most maxBytes + 1: a file that grows while we read is caught too.
-    const buf = Buffer.allocUnsafe(Math.min(opts.maxBytes + 1, Math.max(st.size, 0) + 1));
+    const size = Math.min(opts.maxBytes + 1, Math.max(st.size, 0) + 1);
+    const buf = opts.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
     let n = 0;
     for (;;) {
       const got = fs.readSync(fd, buf, n, buf.length - n, n);

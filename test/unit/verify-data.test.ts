@@ -152,6 +152,9 @@ test('layouts: flat, ImageFolder (sorted classes), samples.csv (names → sorted
   assert.deepEqual(splitDataset(flat, [vec], { calibration: 3, evaluation: 5, seed: 1 }).evaluation.map((r) => r.id), s.evaluation.map((r) => r.id), 'the same seed gives the same split');
   const t = loadSample(s.evaluation[0], [vec], flat);
   assert.deepEqual(t[0].dims, [1, 4], 'a batch dimension of 1 is added');
+  assert.ok(t[0].data.buffer instanceof SharedArrayBuffer, 'a float32 .npy sample is read into shared memory (it goes to the session thread without a copy)');
+  const i = Number(s.evaluation[0].id.replace(/\D/g, ''));
+  assert.deepEqual(Array.from(t[0].data as Float32Array), [i, i, i, i]);
 
   for (const c of ['zebra', 'ant', 'cat']) for (let i = 0; i < 2; i++) put(`folders/${c}/${i}.npy`, encodeNpy([1, 2, 3, 4], [1, 4]));
   const f = splitDataset(path.join(dir, 'folders'), [vec], { calibration: 0, evaluation: 6, seed: 1 });

@@ -50,7 +50,7 @@ function feedsFor(inputs: readonly { name: string; shape: readonly (number | str
 test('a session on the session thread computes exactly what the same session computes here', async () => {
   const thread = new SessionThread(script);
   try {
-    const here = localSession(await ort.InferenceSession.create(model, options));
+    const here = localSession(ort, await ort.InferenceSession.create(model, options));
     const there = await thread.open(model, options);
     assert.deepEqual(there.inputNames, here.inputNames);
     assert.deepEqual(there.outputNames, here.outputNames);
@@ -67,6 +67,48 @@ test('a session on the session thread computes exactly what the same session com
       }
     }
     assert.notDeepEqual(Array.from(remote[0][here.outputNames[0]].data as Float32Array), Array.from(remote[1][here.outputNames[0]].data as Float32Array));
+    await here.release();
+    await there.release();
+  } finally {
+    await thread.close();
+  }
+});
+
+/** The same feeds with their data copied into SharedArrayBuffers, as verify reads .npy samples. */
+function sharedCopy(feeds: Record<string, TensorValue>): Record<string, TensorValue> {
+  return Object.fromEntries(
+    Object.entries(feeds).map(([k, t]) => {
+      const src = t.data as Float32Array;
+      const data = new Float32Array(new SharedArrayBuffer(src.byteLength));
+      data.set(src);
+      return [k, new ort.Tensor('float32', data, t.dims)];
+    }),
+  );
+}
+
+test('samples in shared memory run on both threads (onnxruntime-node refuses them as they are) and give the same outputs as unshared ones', async () => {
+  const thread = new SessionThread(script);
+  try {
+    const here = localSession(ort, await ort.InferenceSession.create(model, options));
+    const there = await thread.open(model, options);
+    const inputs = here.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
+    const plainFeeds = [0, 1, 2].map((k) => feedsFor(inputs, k));
+    const shared = plainFeeds.map(sharedCopy);
+    assert.ok(Object.values(shared[0]).every((t) => (t.data as Float32Array).buffer instanceof SharedArrayBuffer));
+    const raw = await ort.InferenceSession.create(model, options);
+    await assert.rejects(raw.run(shared[0] as Record<string, InstanceType<typeof ort.Tensor>>), 'onnxruntime-node accepts shared memory now: shared-input.ts can go');
+    await raw.release();
+    // Runs one after the other reuse each thread's own input buffer: every run still sees its own sample.
+    const remote = await Promise.all(shared.map((f) => there.run(f)));
+    for (let k = 0; k < shared.length; k++) {
+      const expected = await here.run(plainFeeds[k]);
+      const local = await here.run(shared[k]);
+      for (const name of here.outputNames) {
+        assert.deepEqual(Array.from(local[name].data as Float32Array), Array.from(expected[name].data as Float32Array), `here, run ${k}, output ${name}`);
+        assert.deepEqual(Array.from(remote[k][name].data as Float32Array), Array.from(expected[name].data as Float32Array), `session thread, run ${k}, output ${name}`);
+      }
+    }
+    for (let k = 0; k < shared.length; k++) for (const [name, t] of Object.entries(shared[k])) assert.deepEqual(Array.from(t.data as Float32Array), Array.from(plainFeeds[k][name].data as Float32Array), 'the shared sample is unchanged');
     await here.release();
     await there.release();
   } finally {
@@ -93,7 +135,7 @@ test("onnxruntime's error on the session thread is a rejected run with its messa
 test('idle runs on the session thread give way to runs sent after them, compute the same, and can be dropped', async () => {
   const thread = new SessionThread(script);
   try {
-    const here = localSession(await ort.InferenceSession.create(model, options));
+    const here = localSession(ort, await ort.InferenceSession.create(model, options));
     const there = await thread.open(model, options);
     const inputs = here.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
     const finished: string[] = [];

@@ -120,7 +120,7 @@ class Sessions {
         extra: { session: mode === 'exact-int8' ? { ...spinning, disable_quant_qdq: '1' } : spinning, ...withoutOptimizersExtra([...new Set([...(this.req.withoutOptimizers ?? []), ...withoutOptimizers])]) },
       };
       if (place === 'thread' && this.twoThreads) return await this.thread.open(target, options);
-      return localSession(await this.ort.InferenceSession.create(target as string, options));
+      return localSession(this.ort, await this.ort.InferenceSession.create(target as string, options));
     } catch (e) {
       throw new VerifyError(`onnxruntime cannot load ${what}: ${String((e as Error).message).split('\n')[0]}`);
     }
@@ -141,13 +141,43 @@ class Sessions {
       const one = await this.open(source, what, 'timing', mode, withoutOptimizers);
       return { here: one, there: one, release: () => one.release() };
     }
-    const [here, there] = await Promise.all([this.open(source, what, 'here', mode, withoutOptimizers), this.open(source, what, 'thread', mode, withoutOptimizers)]);
-    return pairWith(here, there);
+    // This thread does not wait for the session thread's copy: the session thread may still be loading onnxruntime
+    // or opening another model, and runs on this side can start meanwhile (runInOrder gives the session thread its
+    // first run at once; that run waits for the copy to open).
+    const there = this.open(source, what, 'thread', mode, withoutOptimizers);
+    there.catch(() => undefined);
+    let here: Session;
+    try {
+      here = await this.open(source, what, 'here', mode, withoutOptimizers);
+    } catch (e) {
+      await there.then((s) => s.release(), () => undefined);
+      throw e;
+    }
+    return pairWith(here, whenOpen(there, here));
   }
 }
 
 function pairWith(here: Session, there: Session): Pair {
   return { here, there, release: async () => void (await Promise.all([here.release(), there.release()])) };
+}
+
+/**
+ * A session still opening on the session thread, usable at once: its runs wait for it to open (and fail as the
+ * opening failed). Names and metadata are those of `same`, the same model opened on this thread.
+ */
+function whenOpen(opening: Promise<Session>, same: Session): Session {
+  return {
+    inputNames: same.inputNames,
+    outputNames: same.outputNames,
+    inputMetadata: same.inputMetadata,
+    outputMetadata: same.outputMetadata,
+    run: async (feeds, fetches) => (await opening).run(feeds, fetches),
+    runWhenIdle: async (feeds) => (await opening).runWhenIdle!(feeds),
+    release: async () => {
+      const s = await opening.catch(() => null);
+      await s?.release();
+    },
+  };
 }
 
 /** Size of a file in bytes; 0 when it cannot be read (a missing external data file fails later, by name). */
@@ -234,6 +264,8 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     try {
       return await (fetches ? s.run(feeds, fetches) : s.run(feeds));
     } catch (e) {
+      // A session that failed to open on the session thread (whenOpen) fails its first run with the reason.
+      if (e instanceof VerifyError) throw e;
       throw runFailed(what, ref, e);
     }
   };

@@ -5,13 +5,15 @@
  * beats running them one after the other with two threads each (small ops do not split well across threads).
  *
  * The thread is a worker_threads Worker running the measurement child's own bundle (measure-worker.js; `serve`
- * below is its entry there). Models go to it as a path or as bytes, tensors cross as typed arrays (copied), and a
+ * below is its entry there). Models go to it as a path or as bytes, tensors cross as typed arrays (copied, except
+ * samples in shared memory: shared-input.ts), and a
  * session there is used through the same `VerifySession` interface as a session on the main thread, so the caller
  * chooses where a session lives and nothing else changes. The thread dies with the child process (cancel, time
  * limit) and is terminated when verify ends.
  */
 import { Worker, isMainThread, parentPort, receiveMessageOnPort, workerData } from 'worker_threads';
 import type * as OrtModule from 'onnxruntime-node';
+import { OwnedInputs, isShared } from './shared-input';
 
 type Ort = typeof OrtModule;
 
@@ -39,14 +41,22 @@ export interface VerifySession {
   release(): Promise<void>;
 }
 
+/** Feeds onnxruntime accepts: inputs in shared memory copied into `owned` (shared-input.ts), the others as they are. */
+function runnableFeeds(ort: Ort, feeds: Record<string, TensorValue>, owned: OwnedInputs): OrtModule.InferenceSession.FeedsType {
+  return Object.fromEntries(
+    Object.entries(feeds).map(([k, t]) => [k, t instanceof ort.Tensor && !isShared(t.data) ? t : new ort.Tensor(t.type as 'float32', owned.own(k, t.data) as Float32Array, t.dims)]),
+  );
+}
+
 /** A session on the calling thread. */
-export function localSession(s: OrtModule.InferenceSession): VerifySession {
+export function localSession(ort: Ort, s: OrtModule.InferenceSession): VerifySession {
+  const owned = new OwnedInputs();
   return {
     inputNames: s.inputNames,
     outputNames: s.outputNames,
     inputMetadata: s.inputMetadata,
     outputMetadata: s.outputMetadata,
-    run: (feeds, fetches) => (fetches ? s.run(feeds as OrtModule.InferenceSession.FeedsType, fetches) : s.run(feeds as OrtModule.InferenceSession.FeedsType)),
+    run: (feeds, fetches) => (fetches ? s.run(runnableFeeds(ort, feeds, owned), fetches) : s.run(runnableFeeds(ort, feeds, owned))),
     release: () => s.release(),
   };
 }
@@ -179,6 +189,7 @@ export function serve(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ort: Ort = require('onnxruntime-node');
   const sessions = new Map<number, OrtModule.InferenceSession>();
+  const owned = new OwnedInputs();
   let count = 0;
   // Replies to runs hand their output buffers over (transfer list) instead of copying them: this thread keeps none.
   const handle = async (m: Request): Promise<Reply | { reply: Reply; transfer: ArrayBuffer[] }> => {
@@ -196,7 +207,7 @@ export function serve(): void {
         await s.release();
         return { id: m.id, ok: true, value: null };
       }
-      const feeds = Object.fromEntries(Object.entries(m.feeds).map(([k, t]) => [k, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
+      const feeds = runnableFeeds(ort, m.feeds, owned);
       const out = await (m.fetches ? s.run(feeds, m.fetches) : s.run(feeds));
       const value = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, plain(t as TensorValue)]));
       return { reply: { id: m.id, ok: true, value }, transfer: outputBuffers(value) };

@@ -273,9 +273,9 @@ const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
  * A data file's bytes, refused with its name if it is not a regular file (a FIFO or a device, also behind a symlink,
  * would block or never end) or is larger than `maxBytes`.
  */
-function readDataFile(file: string, shown: string, maxBytes: number): Buffer {
+function readDataFile(file: string, shown: string, maxBytes: number, shared = false): Buffer {
   try {
-    return readRegularFile(file, { maxBytes, what: 'data file' });
+    return readRegularFile(file, { maxBytes, what: 'data file', shared });
   } catch (e) {
     if (e instanceof FileInputError) throw new DataError(shown, e.reason);
     throw e;
@@ -287,8 +287,10 @@ export function loadSample(ref: SampleRef, inputs: ModelInput[], dataDir: string
   return inputs.map((input, k) => {
     const file = ref.files[k];
     const shown = path.relative(dataDir, file) || path.basename(file);
-    const bytes = readDataFile(file, shown, MAX_SAMPLE_BYTES);
-    if (kindOf(file) === 'npy') {
+    // .npy: read into shared memory, so that the sample goes to verify's session thread without a copy (shared-input.ts).
+    const npy = kindOf(file) === 'npy';
+    const bytes = readDataFile(file, shown, MAX_SAMPLE_BYTES, npy);
+    if (npy) {
       const arr = parseNpy(bytes, shown);
       return { name: input.name, type: input.type, dims: fitShape(arr.shape, input, shown), data: toTyped(arr.values, input.type, shown, input.name) };
     }
