@@ -39,6 +39,22 @@ export interface FitContext {
   /** Pure inference (typical) under a grid candidate's scales, with no runtime or precision factor. */
   gridTypical(p: CalPoint, cal0: CalibrationEntry): number;
 }
+/**
+ * Which scale a device with too few points to separate compute from per-op dispatch fits: 'overhead' when the
+ * training points' prior per-op dispatch time (`typical` with the overhead scale at 1, less the same at ~0) is more
+ * than half of their prior time, else 'compute'.
+ */
+export function dominantScale(points: CalPoint[], typical: (p: CalPoint, overheadScale: number) => number): 'compute' | 'overhead' {
+  let dispatch = 0;
+  let total = 0;
+  for (const p of points) {
+    const t = typical(p, 1);
+    dispatch += t - typical(p, 1e-9);
+    total += t;
+  }
+  return dispatch > total / 2 ? 'overhead' : 'compute';
+}
+
 /** A fitted entry with its training loss, the grid sizes searched and the factors that landed on a bound. */
 export type GroupFit = { cal: CalibrationEntry; loss: number; grid: number[]; bounds: string[] };
 
@@ -68,10 +84,14 @@ export function fitDeviceGroup(id: string, tr: CalPoint[], heldOutPoints: number
   // The compute scale stops where the unit's most efficient prior precision reaches the catalog peak: beyond
   // it the estimator caps efficiency at 1 anyway, so larger scales only change the other precisions and hide
   // memory / overhead time behind a compute rate the hardware cannot reach.
-  const cs = logSpace(0.01, 100, 81).filter((c) => c <= maxComputeScale(id) * (1 + 1e-9));
   // The per-op overhead scale stays within a plausible 0.25x .. 8x of the prior dispatch cost (OVERHEAD_SCALE_BOUNDS): the
   // time a source adds around inference goes to the fixed pipeline term below, not to every op.
-  const os_ = trNet.length >= OVERHEAD_FIT_MIN_POINTS ? logSpace(OVERHEAD_SCALE_BOUNDS.low, OVERHEAD_SCALE_BOUNDS.high, 21) : [1];
+  // With fewer points than separate the two, one of compute and per-op overhead is fitted: the one that takes most of
+  // the points' prior time (a 1 ms reading of a network whose arithmetic takes 0.06 ms cannot identify a compute rate;
+  // docs/calibration-candidates/2026-12-05-few-points-dominant-scale.md).
+  const fewPointsScale = trNet.length && trNet.length < OVERHEAD_FIT_MIN_POINTS ? dominantScale(trNet, (p, o) => gridTypical(p, base(1, o, memory))) : null;
+  const cs = fewPointsScale === 'overhead' ? [1] : logSpace(0.01, 100, 81).filter((c) => c <= maxComputeScale(id) * (1 + 1e-9));
+  const os_ = trNet.length >= OVERHEAD_FIT_MIN_POINTS || fewPointsScale === 'overhead' ? logSpace(OVERHEAD_SCALE_BOUNDS.low, OVERHEAD_SCALE_BOUNDS.high, 21) : [1];
   const ms = isTpu && !trLlm.length && trNet.length >= 3 ? logSpace(0.5, 2, 5) : [memory];
   // Fixed per-inference pipeline time per end-to-end source (>= PIPELINE_MIN_POINTS training points): for
   // each (c, o, m) the best time per pipeline is found on its own points (the pipelines partition the points).
@@ -103,6 +123,7 @@ export function fitDeviceGroup(id: string, tr: CalPoint[], heldOutPoints: number
     }
   }
   const cal = base(round4(best.c), round4(best.o), round4(best.m));
+  if (fewPointsScale) cal.fewPointsScale = fewPointsScale;
   if (pipelines.length) {
     cal.pipelineOverheadMs = {};
     for (const id of pipelines) {

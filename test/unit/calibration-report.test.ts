@@ -4,8 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import calibration from '../../src/planner/catalog/calibration.json';
-import { summarize, parseCsv, mapRow, mapEnergyRow, energyRowLatency, predictionBand, rangeBand, singleSourceSimulation, uncalibratedHalf, rangeRuleCheck, runtimeBands, RUNTIME_RANGE_MIN_POINTS, type EnergyPoint, type EnergyRow, type PointResult } from '../../scripts/calibration/fit';
+import { summarize, parseCsv, mapRow, mapEnergyRow, energyRowLatency, predictionBand, rangeBand, singleSourceSimulation, uncalibratedHalf, rangeRuleCheck, runtimeBands, RUNTIME_RANGE_MIN_POINTS, type EnergyPoint, type EnergyRow, type PointResult, type CalPoint } from '../../scripts/calibration/fit';
 import { lookupSplit, ruleSplit, SPLIT_RULE, type FrozenSplit } from '../../scripts/calibration/split';
+import { dominantScale } from '../../scripts/calibration/group-fit';
 import { defaultRuntime, loadCatalog } from '../../src/planner/catalog';
 import { estimateDevice } from '../../src/planner/estimate';
 import { repoRoot, sharedDir, SKIP_NO_SHARED, tempDir } from '../support/shared';
@@ -379,3 +380,16 @@ test('energy: every held-out MLPerf Tiny energy point is inside its estimated ra
 function sampleProfile() {
   return { file: 'x', format: 'onnx', bytes: 0, params: 1000, weightBytes: 4000, macs: 1e6, flops: 0, peakActivationBytes: 1000, operatorCount: 1, opHistogram: { Conv: 1 }, inputs: [], outputs: [], weightDtypes: {}, quantization: { state: 'float', weightPrecisions: {}, quantizedOps: 0, perChannel: false, notes: [] }, dynamicShapes: { symbols: [], bindings: {}, hasDynamic: false }, layers: [{ name: 'c', op: 'Conv', opClass: 'conv', macs: 1e6, flops: 0, params: 1000, weightBytes: 4000, inputBytes: 1000, outputShapes: [[1, 4, 8, 8]], activationBytes: 1024, precision: 'fp32' }], subgraphCosts: [], compiledSegments: [], hasComputeGraph: true, metadata: {} } as unknown as Parameters<typeof estimateDevice>[0];
 }
+
+test('dominantScale: with too few points to separate them, the fit takes the per-op overhead scale when dispatch is most of the points\' prior time, else the compute scale', () => {
+  const point = (id: string) => ({ id }) as unknown as CalPoint;
+  // Prior time = arithmetic + overheadScale x dispatch, per point.
+  const prior = (terms: Record<string, { arithmetic: number; dispatch: number }>) => (p: CalPoint, o: number) => terms[(p as unknown as { id: string }).id].arithmetic + o * terms[(p as unknown as { id: string }).id].dispatch;
+  // The Coral Dev Board's one remaining point when coral.ai is left out: 0.059 ms of arithmetic, 0.232 ms of dispatch.
+  assert.equal(dominantScale([point('tiny')], prior({ tiny: { arithmetic: 0.059, dispatch: 0.232 } })), 'overhead');
+  assert.equal(dominantScale([point('big')], prior({ big: { arithmetic: 6.3, dispatch: 0.5 } })), 'compute');
+  // Summed over the points: one large network outweighs two tiny ones.
+  assert.equal(dominantScale([point('tiny'), point('tiny2'), point('big')], prior({ tiny: { arithmetic: 0.059, dispatch: 0.232 }, tiny2: { arithmetic: 0.05, dispatch: 0.2 }, big: { arithmetic: 6.3, dispatch: 0.5 } })), 'compute');
+  // Exactly half is not "most".
+  assert.equal(dominantScale([point('even')], prior({ even: { arithmetic: 1, dispatch: 1 } })), 'compute');
+});

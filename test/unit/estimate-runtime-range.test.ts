@@ -86,7 +86,7 @@ test('an estimate says how its device\'s ranges covered the device\'s own traini
   }
 });
 
-test('a device fitted on fewer points than the per-op overhead fit needs says its compute rate stands in for dispatch too; others do not', async () => {
+test('a device fitted on fewer points than the per-op overhead fit needs says which of compute and dispatch was fitted and stands in for both; others do not', async () => {
   const model = await referenceProfile('mobilenet_v1_1.0_224');
   let few = 0;
   let many = 0;
@@ -96,10 +96,18 @@ test('a device fitted on fewer points than the per-op overhead fit needs says it
     const says = said.includes('the fit does not separate per-op dispatch from compute');
     if (cal.trainingPoints < OVERHEAD_FIT_MIN_POINTS) {
       assert.ok(says, `${id} (${cal.trainingPoints} points): ${said}`);
-      assert.equal(cal.overheadScale, 1, `${id}: no overhead scale fitted`);
+      assert.ok(cal.fewPointsScale === 'compute' || cal.fewPointsScale === 'overhead', `${id}: the scale fitted is recorded`);
+      if (cal.fewPointsScale === 'compute') {
+        assert.equal(cal.overheadScale, 1, `${id}: no overhead scale fitted`);
+        assert.match(said, /the fitted compute rate stands in for both/);
+      } else {
+        assert.equal(cal.computeScale, 1, `${id}: no compute scale fitted`);
+        assert.match(said, /the fitted per-op cost stands in for both/);
+      }
       few++;
     } else {
       assert.ok(!says, `${id} (${cal.trainingPoints} points)`);
+      assert.equal(cal.fewPointsScale, undefined, `${id}: both scales fitted`);
       many++;
     }
   }

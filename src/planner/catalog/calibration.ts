@@ -40,6 +40,11 @@ export interface DeviceCalibration {
   memoryScale: number;
   /** Fitted multiplier on the per-op dispatch overhead (the fixed per-inference overhead stays at its prior). */
   overheadScale: number;
+  /**
+   * With fewer than OVERHEAD_FIT_MIN_POINTS training points, the one scale fitted (the other stays 1): 'overhead' when
+   * per-op dispatch is most of those points' prior time, else 'compute'. Absent with more points (both fitted).
+   */
+  fewPointsScale?: 'compute' | 'overhead';
   /** Extra factor per runtime id (measured runtime vs the device's fitted mix), fitted where >= 2 points. */
   runtimeFactors: Record<string, number>;
   /** Extra factor per compute precision (e.g. TensorRT runs fp32 on TF32 tensor cores), fitted where >= 2 points. */
@@ -191,6 +196,10 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
     note: c.str(o, 'note', `${path}.`),
   };
   if (o.precisionFactors !== undefined) d.precisionFactors = c.record(o.precisionFactors, `${path}.precisionFactors`, positive);
+  if (o.fewPointsScale !== undefined) {
+    if (o.fewPointsScale !== 'compute' && o.fewPointsScale !== 'overhead') c.fail(`${path}.fewPointsScale`, 'must be "compute" or "overhead"');
+    d.fewPointsScale = o.fewPointsScale as 'compute' | 'overhead';
+  }
   if (o.sources !== undefined) d.sources = c.strList(o.sources, `${path}.sources`);
   if (o.classScales !== undefined) {
     const k = c.obj(o.classScales, `${path}.classScales`);

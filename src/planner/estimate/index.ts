@@ -316,7 +316,7 @@ function contextNotes(ctx: EstimateContext, lat: LatencyPart, weightsBytes: numb
     const range = calibratedRange(cal, factors.runtime);
     const outside = outsideTrainingSpan(cal.trainingSpan, device.id, lat, ctx.profile.macs, weightsBytes, loadCalibration().spanCheck ?? null);
     if (outside) notes.push(outside);
-    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime), nestedCheck: cal.nestedCheck ?? null,
+    notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime), nestedCheck: cal.nestedCheck ?? null, fewPointsScale: cal.fewPointsScale,
       ...(cal.runtimeEvidence && !cal.runtimeEvidence[factors.runtime] ? { unmeasuredRuntime: { transferred: cal.runtimeFactors[factors.runtime] === undefined ? cal.transferredRuntimeFactors?.[factors.runtime] ?? null : null, check: loadCalibration().unmeasuredRuntimeCheck ?? null } } : {}) });
   }
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });

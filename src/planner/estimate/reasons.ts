@@ -86,7 +86,7 @@ export type EstimateNote =
   | { kind: 'precision-runtime'; precision: ComputePrecision; requested: boolean; runtimeName: string }
   | { kind: 'throughput'; unit: 'accelerator' | 'cpu'; unitName: string; basis: ThroughputBasis }
   | { kind: 'catalog-note'; text: string }
-  | { kind: 'calibrated'; points: number; sources: string[]; rangeBasis: string | null; deviceId: string; runtime: string; runtimeFactor: number; precisionFactor: number; precision: ComputePrecision | undefined; range: { low: number; high: number }; runtimeRange: { points: number } | null; bySource: BySourceCheck | null; nestedCheck: NestedRangeCheck | null; unmeasuredRuntime?: { transferred: TransferredRuntimeFactor | null; check: UnmeasuredRuntimeCheck | null } }
+  | { kind: 'calibrated'; points: number; sources: string[]; rangeBasis: string | null; deviceId: string; runtime: string; runtimeFactor: number; precisionFactor: number; precision: ComputePrecision | undefined; range: { low: number; high: number }; runtimeRange: { points: number } | null; bySource: BySourceCheck | null; nestedCheck: NestedRangeCheck | null; fewPointsScale?: 'compute' | 'overhead'; unmeasuredRuntime?: { transferred: TransferredRuntimeFactor | null; check: UnmeasuredRuntimeCheck | null } }
   | { kind: 'uncalibrated'; deviceId: string; range: { low: number; high: number } }
   | { kind: 'outside-training-span'; deviceId: string; measure: 'macs' | 'weight-bytes'; side: 'above' | 'below' | 'none'; value: number; bound: number; network: string | null; points: number; check: SpanCheck | null }
   | { kind: 'pure-inference'; deviceId: string; pipelines: { ms: number; measures: string; runtimes: string[]; points: number }[] }
