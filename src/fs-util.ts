@@ -69,10 +69,10 @@ export interface ReadRegularOptions {
   /** What the file is, for messages ("plan file", "benchmark log"). */
   what: string;
   /**
-   * Read into a SharedArrayBuffer: its typed-array views cross to a worker thread without a copy (verify's
-   * evaluation samples). onnxruntime-node refuses such memory as tensor data; see verify's shared-input.ts.
+   * Where the bytes go: a buffer of exactly `size` bytes from the caller (verify reads samples into reused shared
+   * memory: shared-input.ts); the result is a view of it. Default: a new buffer.
    */
-  shared?: boolean;
+  alloc?: (size: number) => Buffer;
 }
 
 /**
@@ -96,7 +96,7 @@ export function readRegularFile(file: string, opts: ReadRegularOptions & { missi
     if (st.size > opts.maxBytes) throw new FileInputError(file, `${opts.what} of ${st.size} bytes is larger than the ${opts.maxBytes}-byte limit; refused`);
     // Read at most maxBytes + 1: a file that grows while we read is caught too.
     const size = Math.min(opts.maxBytes + 1, Math.max(st.size, 0) + 1);
-    const buf = opts.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
+    const buf = opts.alloc ? opts.alloc(size) : Buffer.allocUnsafe(size);
     let n = 0;
     for (;;) {
       const got = fs.readSync(fd, buf, n, buf.length - n, n);

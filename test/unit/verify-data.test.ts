@@ -13,6 +13,7 @@ import { PNG } from 'pngjs';
 import { parseNpy, encodeNpy } from '../../src/measure/verify/data/npy';
 import { decodeImage, imageTensor, defaultPreprocess } from '../../src/measure/verify/data/images';
 import { splitDataset, loadSample, type ModelInput } from '../../src/measure/verify/data/dataset';
+import { SharedBufferPool } from '../../src/measure/verify/shared-input';
 import { DataError, VerifyError } from '../../src/measure/verify/errors';
 import { tempDir } from '../support/shared';
 import { pythonHas } from '../support/verify-models';
@@ -152,9 +153,26 @@ test('layouts: flat, ImageFolder (sorted classes), samples.csv (names → sorted
   assert.deepEqual(splitDataset(flat, [vec], { calibration: 3, evaluation: 5, seed: 1 }).evaluation.map((r) => r.id), s.evaluation.map((r) => r.id), 'the same seed gives the same split');
   const t = loadSample(s.evaluation[0], [vec], flat);
   assert.deepEqual(t[0].dims, [1, 4], 'a batch dimension of 1 is added');
-  assert.ok(t[0].data.buffer instanceof SharedArrayBuffer, 'a float32 .npy sample is read into shared memory (it goes to the session thread without a copy)');
   const i = Number(s.evaluation[0].id.replace(/\D/g, ''));
   assert.deepEqual(Array.from(t[0].data as Float32Array), [i, i, i, i]);
+  // Read into a pool's shared buffer (verify's evaluation samples): the tensor is a view of it, and a buffer given back
+  // is the one the next sample of that size is read into.
+  const pool = new SharedBufferPool();
+  const taken: ArrayBufferLike[] = [];
+  const alloc = (size: number) => {
+    const b = pool.take(size);
+    taken.push(b.buffer);
+    return b;
+  };
+  const shared = loadSample(s.evaluation[0], [vec], flat, undefined, alloc);
+  assert.ok(shared[0].data.buffer instanceof SharedArrayBuffer && shared[0].data.buffer === taken[0], 'a float32 .npy sample is a view of the pooled shared buffer');
+  assert.deepEqual(Array.from(shared[0].data as Float32Array), [i, i, i, i]);
+  pool.give(taken[0]);
+  const again = loadSample(s.evaluation[1], [vec], flat, undefined, alloc);
+  const j = Number(s.evaluation[1].id.replace(/\D/g, ''));
+  assert.equal(taken[1], taken[0], 'the given-back buffer is reused');
+  assert.deepEqual(Array.from(again[0].data as Float32Array), [j, j, j, j]);
+  assert.notEqual(t[0].data.buffer, taken[0], 'without a pool, a sample has memory of its own');
 
   for (const c of ['zebra', 'ant', 'cat']) for (let i = 0; i < 2; i++) put(`folders/${c}/${i}.npy`, encodeNpy([1, 2, 3, 4], [1, 4]));
   const f = splitDataset(path.join(dir, 'folders'), [vec], { calibration: 0, evaluation: 6, seed: 1 });

@@ -17,6 +17,7 @@ import { localSession, SessionThread, type TensorValue } from '../../src/measure
 import { repoRoot, tempDir } from '../support/shared';
 import { ort, writeExternalModel } from '../support/verify-models';
 import { OnnxGraphBuilder, writeModel } from '../support/modelgen/onnx-builder';
+import { encodeNpy } from '../../src/measure/verify/data/npy';
 
 const script = path.join(repoRoot, 'dist', 'measure-worker.js');
 const model = path.join(repoRoot, 'samples', 'tiny-cnn.onnx');
@@ -200,3 +201,39 @@ for (const [what, external] of [['the sample model', false], ['a model with exte
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('verify on .npy samples (read into reused shared buffers, handed to the session thread without a copy): two threads and one model at a time give the same figures, and the figures follow the samples', async () => {
+  const dir = tempDir('verify-threads-npy');
+  try {
+    const probe = await ort.InferenceSession.create(model);
+    const meta = probe.inputMetadata[0];
+    const dims = (meta.isTensor ? meta.shape : []).map((d) => (typeof d === 'number' ? d : 1));
+    await probe.release();
+    const n = dims.reduce((a, b) => a * b, 1);
+    // Three classes of folders, every sample distinct: a buffer handed back too early would feed one sample's values to
+    // another's run, and the figures would differ between the two modes (or between the data sets below).
+    const write = (root: string, shift: number) => {
+      for (let k = 0; k < 36; k++) {
+        const cls = ['a', 'b', 'c'][k % 3];
+        fs.mkdirSync(path.join(root, cls), { recursive: true });
+        const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.013 * (k + 1) + shift) + ((i * (k + 3)) % 11) / 11);
+        fs.writeFileSync(path.join(root, cls, `${String(k).padStart(2, '0')}.npy`), encodeNpy(x, dims));
+      }
+    };
+    write(path.join(dir, 'data'), 0);
+    write(path.join(dir, 'other'), 1);
+    const common = { technique: 'int8-ptq' as const, samples: 24, calibrationSamples: 9, sensitivitySamples: 3, keepFloat: 1 };
+    const two = await verifyModel(model, { ...common, dataDir: path.join(dir, 'data'), outDir: path.join(dir, 'two') });
+    const one = await verifyModel(model, { ...common, dataDir: path.join(dir, 'data'), outDir: path.join(dir, 'one'), twoThreadsMaxBytes: 0 });
+    const other = await verifyModel(model, { ...common, dataDir: path.join(dir, 'other'), outDir: path.join(dir, 'other-out') });
+    const figures = (r: typeof two): unknown => ({ fidelity: r.fidelity, accuracy: r.accuracy, groups: r.groups, sensitive: r.sensitiveLayers, full: r.fullyCompressed?.fidelity, layers: r.layers });
+    assert.equal(two.data.source, one.data.source);
+    assert.ok(two.accuracy !== null, 'the folders label the samples');
+    assert.deepEqual(figures(one), figures(two));
+    assert.notDeepEqual(figures(other), figures(two), 'other samples give other figures');
+    assert.deepEqual(fs.readFileSync(one.compressed.file), fs.readFileSync(two.compressed.file));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+

@@ -26,7 +26,8 @@ import { layersOrtQuantizes, ortQuantizesNote, WEIGHT_BIAS_QUANTIZATION } from '
 import { TensorRange, calibratedRange } from './calibrate';
 import { accuracyOf, classCount, Fidelity, groupsOf, sqnrAtLeast, sqnrOrder, topK, type PairedOutcome } from './metrics';
 import { notComparedNote, pairKey, pairsOf, rankLayers, type LayerSensitivity } from './sensitivity';
-import { loadSample, seededRandom, splitDataset, syntheticSample, type DatasetSplit, type InputTensor, type ModelInput, type SampleRef } from './data/dataset';
+import { isNpySample, loadSample, seededRandom, splitDataset, syntheticSample, type DatasetSplit, type InputTensor, type ModelInput, type SampleRef } from './data/dataset';
+import { isShared, OwnedInputs, SharedBufferPool } from './shared-input';
 import { DataError, VerifyError } from './errors';
 import type { WriterOutput } from './compress-types';
 import type { Latency, VariantMeasure, VerifyMessage, VerifyRequest, VerifyRunResult } from './protocol';
@@ -36,6 +37,8 @@ import { localSession, SessionThread, type TensorValue, type TensorValues, type 
 type Ort = typeof OrtModule;
 type Session = VerifySession;
 type Feeds = Record<string, TensorValue>;
+/** A sample's input tensors, and the hand-back of the pooled buffers they are read into (once no run reads them). */
+type Loaded = { tensors: InputTensor[]; done: () => void };
 
 const CACHE_BYTES = 512 * 1024 * 1024;
 /** Evaluation runs of the original the session thread may do early, while idle (at most, and their inputs' bytes). */
@@ -239,22 +242,47 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     evaluationRefs = Array.from({ length: req.evaluationSamples }, (_, i) => calibrationWanted + i);
   }
   const dataDir = req.dataDir ? path.resolve(req.dataDir) : '';
-  const load = (ref: SampleRef | number): InputTensor[] =>
-    typeof ref === 'number' ? syntheticSample(inputs, req.bindings, seededRandom(req.seed * 1_000_003 + ref)) : loadSample(ref, inputs, dataDir, split?.preprocess);
   const toFeeds = (tensors: InputTensor[]): Feeds => Object.fromEntries(tensors.map((t) => [t.name, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
+  // Samples as they are used: .npy samples are read again each time, into shared buffers reused once the runs given
+  // them have ended (shared-input.ts: cheaper than keeping new memory per sample, and they cross to the session thread
+  // without a copy); decoded images and synthetic samples are kept (CACHE_BYTES) and made once.
+  const pool = new SharedBufferPool();
+  const load = (ref: SampleRef | number): Loaded => {
+    if (typeof ref === 'number') return { tensors: syntheticSample(inputs, req.bindings, seededRandom(req.seed * 1_000_003 + ref)), done: () => undefined };
+    if (!isNpySample(ref)) return { tensors: loadSample(ref, inputs, dataDir, split?.preprocess), done: () => undefined };
+    const taken: ArrayBufferLike[] = [];
+    const tensors = loadSample(ref, inputs, dataDir, split?.preprocess, (size) => {
+      const b = pool.take(size);
+      taken.push(b.buffer);
+      return b;
+    });
+    return { tensors, done: () => taken.splice(0).forEach((b) => pool.give(b)) };
+  };
   const cache = new Map<number, InputTensor[]>();
   let cached = 0;
-  const evalFeeds = (i: number): Feeds => {
-    let t = cache.get(i);
-    if (!t) {
-      t = load(evaluationRefs[i]);
-      const size = t.reduce((a, x) => a + x.data.byteLength, 0);
+  /** Evaluation sample i as feeds; `done` once every run given them has ended. */
+  const evalSample = (i: number): { feeds: Feeds; done: () => void } => {
+    const ref = evaluationRefs[i];
+    const hit = cache.get(i);
+    if (hit) return { feeds: toFeeds(hit), done: () => undefined };
+    const { tensors, done } = load(ref);
+    if (typeof ref === 'number' || !isNpySample(ref)) {
+      const size = tensors.reduce((a, x) => a + x.data.byteLength, 0);
       if (cached + size <= CACHE_BYTES) {
-        cache.set(i, t);
+        cache.set(i, tensors);
         cached += size;
       }
     }
-    return toFeeds(t);
+    return { feeds: toFeeds(tensors), done };
+  };
+  /** Runs `f` on evaluation sample i's feeds and hands the sample back when it has ended, however it ends. */
+  const withSample = async <T>(i: number, f: (feeds: Feeds) => Promise<T>): Promise<T> => {
+    const { feeds, done } = evalSample(i);
+    try {
+      return await f(feeds);
+    } finally {
+      done();
+    }
   };
   const runFailed = (what: string, ref: SampleRef | number, e: unknown): VerifyError => {
     const sample = typeof ref === 'number' ? `synthetic sample ${ref}` : ref.id;
@@ -297,14 +325,17 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   void originalThere?.then((there) => {
     try {
       for (let i = 0, size = 0; i < Math.min(EARLY_RUNS, evaluationRefs.length) && size <= EARLY_BYTES; i++) {
-        const feeds = evalFeeds(i);
+        const { feeds, done } = evalSample(i);
         size += Object.values(feeds).reduce((a, t) => a + (t.data as ArrayBufferView).byteLength, 0);
         const ref = evaluationRefs[i];
         const p = there.runWhenIdle!(feeds).then(
           (out) => out && originalValues(i, out),
           (e: unknown) => Promise.reject(runFailed('the original model', ref, e)),
         );
-        p.catch(() => undefined).finally(() => earlyDone.add(i));
+        p.catch(() => undefined).finally(() => {
+          done();
+          earlyDone.add(i);
+        });
         early.set(i, p);
       }
     } catch {
@@ -366,7 +397,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     return ranks.size ? ranks : null;
   };
   let taps: Pair | null = null;
-  let first: InputTensor[] | null = null;
+  let first: Loaded | null = null;
   const staticRanks = rangesOnly ? staticFloats() : null;
   if (staticRanks) {
     await tap.release();
@@ -380,8 +411,9 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       tap = await sessions.open(exposed, exposedWhat, 'here');
     }
     first = load(calibrationRefs[0]);
-    const out = fetched.length ? await run(tap, toFeeds(first), 'the original model', calibrationRefs[0], fetched) : null;
-    observeSample(first, out);
+    const out = fetched.length ? await run(tap, toFeeds(first.tensors), 'the original model', calibrationRefs[0], fetched) : null;
+    observeSample(first.tensors, out);
+    first.done();
     progress('calibrating', 1, total);
     if (out && total > 1) {
       const floats = fetched.filter((n) => computed.has(n) && out[n].type === 'float32' && out[n].dims.reduce((a, b) => a * b, 1) > 0);
@@ -401,12 +433,19 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   const fetch = reduced ? undefined : fetched;
   // The other samples (all of them when the first did not run above) on both threads, observed in sample order.
   const done = first ? 1 : 0;
+  // A sample's buffers go back once it is observed (its inputs' ranges are read then).
   const calibrationJobs = calibrationRefs.slice(done).map((ref) => async (side: Side) => {
     const sample = load(ref);
-    return { sample, out: taps ? await run(taps[side], toFeeds(sample), 'the original model', ref, fetch) : null };
+    try {
+      return { sample, out: taps ? await run(taps[side], toFeeds(sample.tensors), 'the original model', ref, fetch) : null };
+    } catch (e) {
+      sample.done();
+      throw e;
+    }
   });
   await runInOrder(calibrationJobs, taps !== null && sessions.twoThreads, (k, { sample, out }) => {
-    observeSample(sample, out);
+    observeSample(sample.tensors, out);
+    sample.done();
     progress('calibrating', k + done + 1, total);
   });
   await taps?.release();
@@ -452,12 +491,12 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     // way takes its place.
     type Outputs = Map<string, ArrayLike<number>> | TensorValues;
     if (early.size) await thread.dropIdle();
-    const runOriginal = async (i: number, side: Side): Promise<Map<string, ArrayLike<number>>> => originalValues(i, await run(originals[side], evalFeeds(i), 'the original model', evaluationRefs[i]));
+    const runOriginal = async (i: number, side: Side): Promise<Map<string, ArrayLike<number>>> => originalValues(i, await withSample(i, (feeds) => run(originals[side], feeds, 'the original model', evaluationRefs[i])));
     const jobs: Job<Outputs>[] = evaluationRefs.flatMap((ref, i): Job<Outputs>[] => {
       const underway = earlyDone.has(i) ? undefined : early.get(i);
       return [
         originalOutputs.has(i) ? Promise.resolve(originalOutputs.get(i)!) : underway ? (side: Side) => underway.then((v) => v ?? runOriginal(i, side)) : (side: Side) => runOriginal(i, side),
-        (side: Side) => run(exact[side], evalFeeds(i), compressedWhat, ref),
+        (side: Side) => withSample(i, (feeds) => run(exact[side], feeds, compressedWhat, ref)),
       ];
     });
     early.clear();
@@ -488,9 +527,13 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     });
     const timeOriginal = originalTimes.length === 0;
     const timedCount = Math.min(LATENCY_SAMPLES, evaluationRefs.length);
+    const timingInputs = new OwnedInputs();
     for (let i = 0; i < timedCount; i++) {
       const ref = evaluationRefs[i];
-      const feeds = evalFeeds(i);
+      const sample = evalSample(i);
+      // Out of shared memory before the clock starts: the copy a run makes of a shared input is not the model's time.
+      const feeds: Feeds = Object.fromEntries(Object.entries(sample.feeds).map(([k, t]) => [k, isShared(t.data) ? new ort.Tensor(t.type as 'float32', timingInputs.own(k, t.data) as Float32Array, t.dims) : t]));
+      sample.done();
       const clock = async (s: Session, what: string, into: number[]): Promise<TensorValues> => {
         const t0 = process.hrtime.bigint();
         const out = await run(s, feeds, what, ref);
@@ -590,15 +633,15 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     ]);
     const fid = new Map(pairs.map((p) => [pairKey(p), new Fidelity()]));
     // The compressed model (on the session thread) runs the next sample while this thread compares the last one.
-    const compressedRun = (i: number): { feeds: Feeds; outputs: Promise<TensorValues> } => {
-      const feeds = evalFeeds(i);
+    const compressedRun = (i: number): { feeds: Feeds; done: () => void; outputs: Promise<TensorValues> } => {
+      const { feeds, done } = evalSample(i);
       const outputs = run(b, feeds, `the ${req.technique} model`, evaluationRefs[i]);
       outputs.catch(() => undefined);
-      return { feeds, outputs };
+      return { feeds, done, outputs };
     };
     let next = compressedRun(0);
     for (let i = 0; i < sensitivityCount; i++) {
-      const { feeds, outputs } = next;
+      const { feeds, done, outputs } = next;
       const oa = await run(a, feeds, 'the original model', evaluationRefs[i]);
       const ob = await outputs;
       if (i + 1 < sensitivityCount) next = compressedRun(i + 1);
@@ -607,6 +650,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
         const y = ob[p.compressed] ?? feeds[p.compressed];
         if (x && y) fid.get(pairKey(p))!.add(numbers(x), numbers(y));
       }
+      done();
       progress('comparing layers', i + 1, sensitivityCount);
     }
     await Promise.all([a.release(), b.release()]);

@@ -273,23 +273,30 @@ const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
  * A data file's bytes, refused with its name if it is not a regular file (a FIFO or a device, also behind a symlink,
  * would block or never end) or is larger than `maxBytes`.
  */
-function readDataFile(file: string, shown: string, maxBytes: number, shared = false): Buffer {
+function readDataFile(file: string, shown: string, maxBytes: number, alloc?: (size: number) => Buffer): Buffer {
   try {
-    return readRegularFile(file, { maxBytes, what: 'data file', shared });
+    return readRegularFile(file, { maxBytes, what: 'data file', alloc });
   } catch (e) {
     if (e instanceof FileInputError) throw new DataError(shown, e.reason);
     throw e;
   }
 }
 
-/** Reads one sample's files into input tensors. */
-export function loadSample(ref: SampleRef, inputs: ModelInput[], dataDir: string, preprocess?: ImagePreprocess): InputTensor[] {
+/** True when every file of a sample is a .npy file (read as it is, without decoding). */
+export function isNpySample(ref: SampleRef): boolean {
+  return ref.files.every((f) => kindOf(f) === 'npy');
+}
+
+/**
+ * Reads one sample's files into input tensors. `alloc`: where .npy files are read (verify reads them into reused
+ * shared memory, shared-input.ts; a float32 sample's tensor is then a view of it); images are decoded into new arrays.
+ */
+export function loadSample(ref: SampleRef, inputs: ModelInput[], dataDir: string, preprocess?: ImagePreprocess, alloc?: (size: number) => Buffer): InputTensor[] {
   return inputs.map((input, k) => {
     const file = ref.files[k];
     const shown = path.relative(dataDir, file) || path.basename(file);
-    // .npy: read into shared memory, so that the sample goes to verify's session thread without a copy (shared-input.ts).
     const npy = kindOf(file) === 'npy';
-    const bytes = readDataFile(file, shown, MAX_SAMPLE_BYTES, npy);
+    const bytes = readDataFile(file, shown, MAX_SAMPLE_BYTES, npy ? alloc : undefined);
     if (npy) {
       const arr = parseNpy(bytes, shown);
       return { name: input.name, type: input.type, dims: fitShape(arr.shape, input, shown), data: toTyped(arr.values, input.type, shown, input.name) };
