@@ -153,7 +153,7 @@ class Sessions {
     try {
       here = await this.open(source, what, 'here', mode, withoutOptimizers);
     } catch (e) {
-      await there.then((s) => s.release(), () => undefined);
+      await there.then((s) => s.release()).catch(() => undefined);
       throw e;
     }
     return pairWith(here, whenOpen(there, here));

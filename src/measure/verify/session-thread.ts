@@ -48,17 +48,24 @@ function runnableFeeds(ort: Ort, feeds: Record<string, TensorValue>, owned: Owne
   );
 }
 
-/** A session on the calling thread. */
+/**
+ * A session on the calling thread. Its own input buffer (shared inputs copied out, shared-input.ts) is reused only
+ * when none of its runs is under way: onnxruntime-node starts a run after `run` returns, so a second run sent before
+ * the first ended gets a buffer of its own.
+ */
 export function localSession(ort: Ort, s: OrtModule.InferenceSession): VerifySession {
   const owned = new OwnedInputs();
-  return {
-    inputNames: s.inputNames,
-    outputNames: s.outputNames,
-    inputMetadata: s.inputMetadata,
-    outputMetadata: s.outputMetadata,
-    run: (feeds, fetches) => (fetches ? s.run(runnableFeeds(ort, feeds, owned), fetches) : s.run(runnableFeeds(ort, feeds, owned))),
-    release: () => s.release(),
+  let running = 0;
+  const run = async (feeds: Record<string, TensorValue>, fetches?: string[]): Promise<TensorValues> => {
+    const f = runnableFeeds(ort, feeds, running ? new OwnedInputs() : owned);
+    running++;
+    try {
+      return await (fetches ? s.run(f, fetches) : s.run(f));
+    } finally {
+      running--;
+    }
   };
+  return { inputNames: s.inputNames, outputNames: s.outputNames, inputMetadata: s.inputMetadata, outputMetadata: s.outputMetadata, run, release: () => s.release() };
 }
 
 const ROLE = 'edgeplan-verify-sessions';

@@ -4,9 +4,9 @@
  * copy of each input (serialised on this thread, allocated again on the other) cost more than the run it fed on a
  * small model — and so that reading a sample again reuses memory already mapped instead of new memory (on a VM, each
  * new page's first touch is a page fault; a fresh 600 KB sample cost ~1.7 ms against ~0.15 ms re-read into a reused
- * buffer). onnxruntime-node refuses shared memory as tensor data, so each thread copies a shared input into a buffer of
- * its own just before a run, reused from run to run (a thread runs one model at a time; onnxruntime reads inputs only
- * during the run).
+ * buffer). onnxruntime-node refuses shared memory as tensor data, so a shared input is copied into a buffer of the
+ * session's own (the session thread's, which runs one request at a time) just before a run, reused from run to run
+ * while no other run of that session is under way (onnxruntime reads inputs only during the run).
  */
 
 type Typed = Float32Array | Float64Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;

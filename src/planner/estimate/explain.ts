@@ -196,7 +196,7 @@ export function explainNote(n: EstimateNote): string {
     case 'catalog-note':
       return n.text;
     case 'calibrated':
-      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.unmeasuredRuntime ? unmeasuredRuntimeClause(n.runtime, n.deviceId, n.unmeasuredRuntime.transferred) : n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : n.unmeasuredRuntime ? ` (the device's, as for every runtime without published points on it)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${n.points < OVERHEAD_FIT_MIN_POINTS ? fewPointsSentence(n.fewPointsScale ?? 'compute') : ''}${nestedSentence(n.nestedCheck)}${bySourceSentence(n.bySource)}${n.unmeasuredRuntime?.check ? unmeasuredCheckSentence(n.unmeasuredRuntime.check) : ''}`;
+      return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.unmeasuredRuntime ? unmeasuredRuntimeClause(n.runtime, n.deviceId, n.unmeasuredRuntime.transferred) : n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : n.unmeasuredRuntime ? ` (the device's, as for every runtime without published points on it)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${n.fewPointsScale ? fewPointsSentence(n.fewPointsScale) : ''}${nestedSentence(n.nestedCheck)}${bySourceSentence(n.bySource)}${n.unmeasuredRuntime?.check ? unmeasuredCheckSentence(n.unmeasuredRuntime.check) : ''}`;
     case 'outside-training-span':
       return outsideSpanSentence(n);
     case 'uncalibrated':
@@ -281,14 +281,14 @@ function unmeasuredRuntimeClause(runtime: string, deviceId: string, t: Transferr
   return `; runtime ${runtime} has no published point on ${deviceId}: its speed, ${t.factor.toFixed(2)}x the fitted device average, is carried over from ${from}, where it was measured, shrunk toward 1 by its ${t.points} point${t.points === 1 ? '' : 's'} there`;
 }
 
-/** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */
-/** Why a device with few published points has one fitted scale where others have two. */
+/** Why a device fitted on few published network points has one fitted scale where others have two (calibration.json fewPointsScale). */
 function fewPointsSentence(scale: 'compute' | 'overhead'): string {
   return scale === 'overhead'
-    ? ` With fewer than ${OVERHEAD_FIT_MIN_POINTS} published points the fit does not separate per-op dispatch from compute: per-op dispatch is most of those measurements' estimated time, so the fitted per-op cost stands in for both and the compute rate stays the catalog's prior.`
+    ? ` With fewer than ${OVERHEAD_FIT_MIN_POINTS} published points the fit does not separate per-op dispatch from compute: per-op dispatch is most of those measurements' estimated time, so the fitted per-op cost stands in for both and the compute scale stays at its prior.`
     : ` With fewer than ${OVERHEAD_FIT_MIN_POINTS} published points the fit does not separate per-op dispatch from compute: the fitted compute rate stands in for both, so the throughput quoted here carries whatever else those measurements spent time on.`;
 }
 
+/** How the range rule covered the device's own training points, each left out; said plainly when below its nominal level. */
 function nestedSentence(c: NestedRangeCheck | null): string {
   if (!c || c.points === 0) return '';
   const nominal = Math.round(RANGE_NOMINAL_COVERAGE * 100);
