@@ -48,14 +48,20 @@ function feedsFor(inputs: readonly { name: string; shape: readonly (number | str
   );
 }
 
+/** The sample model opened on this thread and on `thread`, with its inputs' names and shapes. */
+async function openBoth(thread: SessionThread) {
+  const here = localSession(ort, await ort.InferenceSession.create(model, options));
+  const there = await thread.open(model, options);
+  const inputs = here.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
+  return { here, there, inputs };
+}
+
 test('a session on the session thread computes exactly what the same session computes here', async () => {
   const thread = new SessionThread(script);
   try {
-    const here = localSession(ort, await ort.InferenceSession.create(model, options));
-    const there = await thread.open(model, options);
+    const { here, there, inputs } = await openBoth(thread);
     assert.deepEqual(there.inputNames, here.inputNames);
     assert.deepEqual(there.outputNames, here.outputNames);
-    const inputs = here.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
     // Three runs sent at once come back in order, each equal to the run here on the same input.
     const feeds = [0, 1, 2].map((k) => feedsFor(inputs, k));
     const remote = await Promise.all(feeds.map((f) => there.run(f)));
@@ -90,9 +96,7 @@ function sharedCopy(feeds: Record<string, TensorValue>): Record<string, TensorVa
 test('samples in shared memory run on both threads (onnxruntime-node refuses them as they are) and give the same outputs as unshared ones', async () => {
   const thread = new SessionThread(script);
   try {
-    const here = localSession(ort, await ort.InferenceSession.create(model, options));
-    const there = await thread.open(model, options);
-    const inputs = here.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
+    const { here, there, inputs } = await openBoth(thread);
     const plainFeeds = [0, 1, 2].map((k) => feedsFor(inputs, k));
     const shared = plainFeeds.map(sharedCopy);
     assert.ok(Object.values(shared[0]).every((t) => (t.data as Float32Array).buffer instanceof SharedArrayBuffer));
@@ -143,9 +147,7 @@ test("onnxruntime's error on the session thread is a rejected run with its messa
 test('idle runs on the session thread give way to runs sent after them, compute the same, and can be dropped', async () => {
   const thread = new SessionThread(script);
   try {
-    const here = localSession(ort, await ort.InferenceSession.create(model, options));
-    const there = await thread.open(model, options);
-    const inputs = here.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] }));
+    const { here, there, inputs } = await openBoth(thread);
     const finished: string[] = [];
     const feeds = [0, 1, 2, 3, 9].map((k) => feedsFor(inputs, k));
     // A long run (about 17 GFLOP on one thread) keeps the thread busy while the runs below are sent: the
