@@ -128,6 +128,38 @@ test('samples in shared memory run on both threads (onnxruntime-node refuses the
   }
 });
 
+test('an idle run on a .npy sample the session thread reads itself computes what the sample gives here; an unreadable sample comes back null', async () => {
+  const thread = new SessionThread(script);
+  const dir = tempDir('session-thread-npy');
+  try {
+    const { here, there, inputs } = await openBoth(thread);
+    const modelInputs = here.inputMetadata.map((m) => ({ name: m.name, type: m.isTensor ? m.type : 'float32', shape: [...(m.isTensor ? m.shape : [])] }));
+    const samples = [0, 1, 2].map((k) => {
+      const feeds = feedsFor(inputs, k);
+      const files = Object.entries(feeds).map(([name, t]) => {
+        const file = path.join(dir, `${k}-${name}.npy`);
+        fs.writeFileSync(file, encodeNpy(t.data as Float32Array, [...t.dims]));
+        return file;
+      });
+      return { feeds, ref: { id: `${k}.npy`, files } };
+    });
+    // Sent together, so the thread reads them one after the other into the same buffer.
+    const remote = await Promise.all(samples.map((x) => there.runNpyWhenIdle!({ ref: x.ref, inputs: modelInputs, dataDir: dir })));
+    for (let k = 0; k < samples.length; k++) {
+      const local = await here.run(samples[k].feeds);
+      for (const name of here.outputNames) assert.deepEqual(Array.from(remote[k]![name].data as Float32Array), Array.from(local[name].data as Float32Array), `sample ${k}, output ${name}`);
+    }
+    const missing = await there.runNpyWhenIdle!({ ref: { id: 'gone.npy', files: modelInputs.map(() => path.join(dir, 'gone.npy')) }, inputs: modelInputs, dataDir: dir });
+    assert.equal(missing, null, 'an unreadable sample is left to the evaluation, which reports it');
+    assert.ok(Object.keys(await there.run(samples[0].feeds)).length > 0, 'the thread goes on');
+    await here.release();
+    await there.release();
+  } finally {
+    await thread.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("onnxruntime's error on the session thread is a rejected run with its message, and the thread goes on", async () => {
   const thread = new SessionThread(script);
   try {

@@ -176,6 +176,7 @@ function whenOpen(opening: Promise<Session>, same: Session): Session {
     outputMetadata: same.outputMetadata,
     run: async (feeds, fetches) => (await opening).run(feeds, fetches),
     runWhenIdle: async (feeds) => (await opening).runWhenIdle!(feeds),
+    runNpyWhenIdle: async (sample) => (await opening).runNpyWhenIdle!(sample),
     release: async () => {
       const s = await opening.catch(() => null);
       await s?.release();
@@ -319,16 +320,24 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   };
   // The session thread is idle while this thread prepares calibration and writes the compressed model: it runs the
   // original on the first evaluation samples then (they do not depend on calibration), each run only when nothing
-  // else waits there. The evaluation drops those not started by then and runs them as usual.
+  // else waits there. The evaluation drops those not started by then and runs them as usual. A .npy sample is read
+  // by the session thread itself (this thread is busy then, and nothing has to be held or handed over for it).
   const early = new Map<number, Promise<Map<string, ArrayLike<number>> | null>>();
   const earlyDone = new Set<number>();
   void originalThere?.then((there) => {
     try {
       for (let i = 0, size = 0; i < Math.min(EARLY_RUNS, evaluationRefs.length) && size <= EARLY_BYTES; i++) {
-        const { feeds, done } = evalSample(i);
-        size += Object.values(feeds).reduce((a, t) => a + (t.data as ArrayBufferView).byteLength, 0);
         const ref = evaluationRefs[i];
-        const p = there.runWhenIdle!(feeds).then(
+        let sent: Promise<TensorValues | null>;
+        let done = (): void => undefined;
+        if (typeof ref !== 'number' && isNpySample(ref) && there.runNpyWhenIdle) sent = there.runNpyWhenIdle({ ref, inputs, dataDir });
+        else {
+          const sample = evalSample(i);
+          size += Object.values(sample.feeds).reduce((a, t) => a + (t.data as ArrayBufferView).byteLength, 0);
+          done = sample.done;
+          sent = there.runWhenIdle!(sample.feeds);
+        }
+        const p = sent.then(
           (out) => out && originalValues(i, out),
           (e: unknown) => Promise.reject(runFailed('the original model', ref, e)),
         );

@@ -14,6 +14,7 @@
 import { Worker, isMainThread, parentPort, receiveMessageOnPort, workerData } from 'worker_threads';
 import type * as OrtModule from 'onnxruntime-node';
 import { OwnedInputs, isShared } from './shared-input';
+import { isNpySample, loadSample, type ModelInput, type SampleRef } from './data/dataset';
 
 type Ort = typeof OrtModule;
 
@@ -38,6 +39,12 @@ export interface VerifySession {
    * meanwhile); null when dropped (SessionThread.dropIdle) before it started.
    */
   runWhenIdle?(feeds: Record<string, TensorValue>): Promise<TensorValues | null>;
+  /**
+   * Session thread only: as runWhenIdle, on a .npy sample the thread reads itself (into memory of its own, reused), so
+   * this thread neither reads it nor hands it over; null also when the sample cannot be read there (whoever runs it
+   * next reads it and reports why).
+   */
+  runNpyWhenIdle?(sample: NpySample): Promise<TensorValues | null>;
   release(): Promise<void>;
 }
 
@@ -70,9 +77,17 @@ export function localSession(ort: Ort, s: OrtModule.InferenceSession): VerifySes
 
 const ROLE = 'edgeplan-verify-sessions';
 
+/** A .npy sample as the session thread reads it (dataset.ts loadSample). */
+export interface NpySample {
+  ref: SampleRef;
+  inputs: ModelInput[];
+  dataDir: string;
+}
+
 type Request =
   | { id: number; op: 'open'; source: string | Uint8Array; options: OrtModule.InferenceSession.SessionOptions }
   | { id: number; op: 'run'; session: number; feeds: Record<string, TensorValue>; fetches?: string[]; idle?: boolean }
+  | { id: number; op: 'run-npy'; session: number; sample: NpySample; idle: true }
   | { id: number; op: 'drop-idle' }
   | { id: number; op: 'release'; session: number };
 
@@ -159,6 +174,7 @@ export class SessionThread {
       outputMetadata: o.outputMetadata,
       run: (feeds, fetches) => this.value<TensorValues>({ op: 'run', session: o.session, feeds: plainFeeds(feeds), fetches }),
       runWhenIdle: (feeds) => this.value<TensorValues | null>({ op: 'run', session: o.session, feeds: plainFeeds(feeds), idle: true }),
+      runNpyWhenIdle: (sample) => this.value<TensorValues | null>({ op: 'run-npy', session: o.session, sample, idle: true }),
       release: async () => {
         await this.value<null>({ op: 'release', session: o.session });
       },
@@ -197,6 +213,13 @@ export function serve(): void {
   const ort: Ort = require('onnxruntime-node');
   const sessions = new Map<number, OrtModule.InferenceSession>();
   const owned = new OwnedInputs();
+  // .npy samples this thread reads itself: one buffer per file size, reused (one request at a time).
+  const readBuffers = new Map<number, Buffer>();
+  const readInto = (size: number): Buffer => {
+    let b = readBuffers.get(size);
+    if (!b) readBuffers.set(size, (b = Buffer.allocUnsafe(size)));
+    return b;
+  };
   let count = 0;
   // Replies to runs hand their output buffers over (transfer list) instead of copying them: this thread keeps none.
   const handle = async (m: Request): Promise<Reply | { reply: Reply; transfer: ArrayBuffer[] }> => {
@@ -214,8 +237,18 @@ export function serve(): void {
         await s.release();
         return { id: m.id, ok: true, value: null };
       }
-      const feeds = runnableFeeds(ort, m.feeds, owned);
-      const out = await (m.fetches ? s.run(feeds, m.fetches) : s.run(feeds));
+      let feeds: OrtModule.InferenceSession.FeedsType;
+      if (m.op === 'run-npy') {
+        let tensors;
+        try {
+          if (!isNpySample(m.sample.ref)) throw new Error('not a .npy sample');
+          tensors = loadSample(m.sample.ref, m.sample.inputs, m.sample.dataDir, undefined, readInto);
+        } catch {
+          return { id: m.id, ok: true, value: null };
+        }
+        feeds = Object.fromEntries(tensors.map((t) => [t.name, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
+      } else feeds = runnableFeeds(ort, m.feeds, owned);
+      const out = await (m.op === 'run' && m.fetches ? s.run(feeds, m.fetches) : s.run(feeds));
       const value = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, plain(t as TensorValue)]));
       return { reply: { id: m.id, ok: true, value }, transfer: outputBuffers(value) };
     } catch (e) {
@@ -232,7 +265,7 @@ export function serve(): void {
   let busy = false;
   const accept = (m: Request): void => {
     if (m.op === 'drop-idle') for (const d of idle.splice(0)) port.postMessage({ id: d.id, ok: true, value: null } satisfies Reply);
-    (m.op === 'run' && m.idle ? idle : waiting).push(m);
+    ((m.op === 'run' || m.op === 'run-npy') && m.idle ? idle : waiting).push(m);
   };
   const next = async (): Promise<void> => {
     if (busy) return;
