@@ -27,12 +27,12 @@ import { TensorRange, calibratedRange } from './calibrate';
 import { accuracyOf, classCount, Fidelity, groupsOf, sqnrAtLeast, sqnrOrder, topK, type PairedOutcome } from './metrics';
 import { notComparedNote, pairKey, pairsOf, rankLayers, type LayerSensitivity } from './sensitivity';
 import { isNpySample, loadSample, seededRandom, splitDataset, syntheticSample, type DatasetSplit, type InputTensor, type ModelInput, type SampleRef } from './data/dataset';
-import { isShared, OwnedInputs, SharedBufferPool } from './shared-input';
+import { OwnedInputs, SharedBufferPool } from './shared-input';
 import { DataError, VerifyError } from './errors';
 import type { WriterOutput } from './compress-types';
 import type { Latency, VariantMeasure, VerifyMessage, VerifyRequest, VerifyRunResult } from './protocol';
 import { runInOrder, type Job, type Side } from './in-order';
-import { localSession, SessionThread, type TensorValue, type TensorValues, type VerifySession } from './session-thread';
+import { localSession, runnableFeeds, SessionThread, type TensorValue, type TensorValues, type VerifySession } from './session-thread';
 
 type Ort = typeof OrtModule;
 type Session = VerifySession;
@@ -541,7 +541,7 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
       const ref = evaluationRefs[i];
       const sample = evalSample(i);
       // Out of shared memory before the clock starts: the copy a run makes of a shared input is not the model's time.
-      const feeds: Feeds = Object.fromEntries(Object.entries(sample.feeds).map(([k, t]) => [k, isShared(t.data) ? new ort.Tensor(t.type as 'float32', timingInputs.own(k, t.data) as Float32Array, t.dims) : t]));
+      const feeds: Feeds = runnableFeeds(ort, sample.feeds, timingInputs);
       sample.done();
       const clock = async (s: Session, what: string, into: number[]): Promise<TensorValues> => {
         const t0 = process.hrtime.bigint();

@@ -49,7 +49,7 @@ export interface VerifySession {
 }
 
 /** Feeds onnxruntime accepts: inputs in shared memory copied into `owned` (shared-input.ts), the others as they are. */
-function runnableFeeds(ort: Ort, feeds: Record<string, TensorValue>, owned: OwnedInputs): OrtModule.InferenceSession.FeedsType {
+export function runnableFeeds(ort: Ort, feeds: Record<string, TensorValue>, owned: OwnedInputs): OrtModule.InferenceSession.FeedsType {
   return Object.fromEntries(
     Object.entries(feeds).map(([k, t]) => [k, t instanceof ort.Tensor && !isShared(t.data) ? t : new ort.Tensor(t.type as 'float32', owned.own(k, t.data) as Float32Array, t.dims)]),
   );
@@ -213,13 +213,9 @@ export function serve(): void {
   const ort: Ort = require('onnxruntime-node');
   const sessions = new Map<number, OrtModule.InferenceSession>();
   const owned = new OwnedInputs();
-  // .npy samples this thread reads itself: one buffer per file size, reused (one request at a time).
-  const readBuffers = new Map<number, Buffer>();
-  const readInto = (size: number): Buffer => {
-    let b = readBuffers.get(size);
-    if (!b) readBuffers.set(size, (b = Buffer.allocUnsafe(size)));
-    return b;
-  };
+  // .npy samples this thread reads itself: into one buffer, reused while files keep their size (one request at a time).
+  let readBuffer = Buffer.alloc(0);
+  const readInto = (size: number): Buffer => (readBuffer.length === size ? readBuffer : (readBuffer = Buffer.allocUnsafe(size)));
   let count = 0;
   // Replies to runs hand their output buffers over (transfer list) instead of copying them: this thread keeps none.
   const handle = async (m: Request): Promise<Reply | { reply: Reply; transfer: ArrayBuffer[] }> => {
@@ -246,7 +242,7 @@ export function serve(): void {
         } catch {
           return { id: m.id, ok: true, value: null };
         }
-        feeds = Object.fromEntries(tensors.map((t) => [t.name, new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
+        feeds = runnableFeeds(ort, Object.fromEntries(tensors.map((t) => [t.name, t])), owned);
       } else feeds = runnableFeeds(ort, m.feeds, owned);
       const out = await (m.op === 'run' && m.fetches ? s.run(feeds, m.fetches) : s.run(feeds));
       const value = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, plain(t as TensorValue)]));
