@@ -38,7 +38,8 @@ type Ort = typeof OrtModule;
 type Session = VerifySession;
 type Feeds = Record<string, TensorValue>;
 /** A sample's input tensors, and the hand-back of the pooled buffers they are read into (once no run reads them). */
-type Loaded = { tensors: InputTensor[]; done: () => void };
+/** A sample's tensors; `done` hands reused memory back; `reread`: read again on each use (in reused memory), so never cached. */
+type Loaded = { tensors: InputTensor[]; done: () => void; reread: boolean };
 
 const CACHE_BYTES = 512 * 1024 * 1024;
 /** Evaluation runs of the original the session thread may do early, while idle (at most, and their inputs' bytes). */
@@ -249,15 +250,15 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
   // without a copy); decoded images and synthetic samples are kept (CACHE_BYTES) and made once.
   const pool = new SharedBufferPool();
   const load = (ref: SampleRef | number): Loaded => {
-    if (typeof ref === 'number') return { tensors: syntheticSample(inputs, req.bindings, seededRandom(req.seed * 1_000_003 + ref)), done: () => undefined };
-    if (!isNpySample(ref)) return { tensors: loadSample(ref, inputs, dataDir, split?.preprocess), done: () => undefined };
+    if (typeof ref === 'number') return { tensors: syntheticSample(inputs, req.bindings, seededRandom(req.seed * 1_000_003 + ref)), done: () => undefined, reread: false };
+    if (!isNpySample(ref)) return { tensors: loadSample(ref, inputs, dataDir, split?.preprocess), done: () => undefined, reread: false };
     const taken: ArrayBufferLike[] = [];
     const tensors = loadSample(ref, inputs, dataDir, split?.preprocess, (size) => {
       const b = pool.take(size);
       taken.push(b.buffer);
       return b;
     });
-    return { tensors, done: () => taken.splice(0).forEach((b) => pool.give(b)) };
+    return { tensors, done: () => taken.splice(0).forEach((b) => pool.give(b)), reread: true };
   };
   const cache = new Map<number, InputTensor[]>();
   let cached = 0;
@@ -266,8 +267,8 @@ async function verifyWith(thread: SessionThread, req: VerifyRequest, send: (m: V
     const ref = evaluationRefs[i];
     const hit = cache.get(i);
     if (hit) return { feeds: toFeeds(hit), done: () => undefined };
-    const { tensors, done } = load(ref);
-    if (typeof ref === 'number' || !isNpySample(ref)) {
+    const { tensors, done, reread } = load(ref);
+    if (!reread) {
       const size = tensors.reduce((a, x) => a + x.data.byteLength, 0);
       if (cached + size <= CACHE_BYTES) {
         cache.set(i, tensors);
