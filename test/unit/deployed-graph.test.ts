@@ -5,7 +5,7 @@ import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
 import { REFERENCE_ARCHS } from '../support/modelgen/reference-archs';
-import { writeModel } from '../support/modelgen/onnx-builder';
+import { writeModel, OnnxGraphBuilder } from '../support/modelgen/onnx-builder';
 import { canonicalOp } from '../../src/planner/estimate/compatibility';
 import { deployGraph, accountsForEveryNode, type DeployedGraph } from '../../src/planner/estimate/deployed-graph';
 import { loadDeploymentRules, parseDeploymentRules } from '../../src/planner/catalog/deployment-rules';
@@ -76,6 +76,53 @@ test('fusions follow the toolchain: TFLite fuses ReLU into the convolution, not 
   assert.equal(conv.activationBytes, relu.activationBytes);
   const { clean: yolo } = await cleanAndExported('yolov8n_320');
   assert.ok(!deploy(yolo, 'tflite').accounted.some((a) => a.step === 'activation-fused' && /Sigmoid/.test(a.op)), 'no TFLite fusion of the SiLU sigmoid');
+});
+
+test('TensorRT runs a convolution\'s SiLU (Sigmoid and Mul of its output) in the convolution kernel; TFLite and ONNX Runtime keep both layers', async () => {
+  const { clean, exported } = await cleanAndExported('yolov8n_320');
+  const sigmoids = clean.layers.filter((l) => l.op === 'Sigmoid').length;
+  assert.ok(sigmoids > 50, `${sigmoids} SiLUs`);
+  for (const m of [clean, exported]) {
+    const trt = deploy(m, 'tensorrt');
+    assert.ok(!trt.layers.some((l) => l.canonical === 'LOGISTIC' || l.canonical === 'MUL'), 'no Sigmoid or Mul runs on its own');
+    assert.equal(trt.accounted.filter((a) => a.rule === 'fuse-silu').length, 2 * sigmoids, 'each SiLU: its Sigmoid and its Mul');
+    assert.deepEqual(accountsForEveryNode(trt, m.layers), []);
+    // The fused layer does the SiLU's arithmetic and writes the Mul's output.
+    const host = trt.layers.find((l) => l.from.some((n) => m.layers.find((x) => x.name === n)?.op === 'Sigmoid'))!;
+    // A BatchNormalization folded into the convolution's weights does no work of its own.
+    const parts = host.from.map((n) => m.layers.find((x) => x.name === n)!).filter((p) => p.op !== 'BatchNormalization');
+    assert.deepEqual(parts.map((p) => p.op), ['Conv', 'Sigmoid', 'Mul']);
+    assert.equal(host.activationBytes, parts[parts.length - 1].activationBytes);
+    assert.equal(host.flops, parts.reduce((a, p) => a + (p.flops ?? 0), 0));
+    for (const tc of ['tflite', 'onnxruntime']) assert.equal(deploy(m, tc).layers.filter((l) => l.canonical === 'LOGISTIC').length, sigmoids, tc);
+  }
+  // Not a SiLU: the convolution's output has a third reader, or the Sigmoid's output another one; both stay layers.
+  const dir = tempDir('silu');
+  try {
+    const b = new OnnxGraphBuilder();
+    const op = (type: string, ins: string[]): string => {
+      const [y] = b.node(type, ins, 1);
+      b.shapes.set(y, [1, 8, 16, 16]);
+      return y;
+    };
+    const x = b.input('x', [1, 8, 16, 16]);
+    const c1 = b.conv(x, 8, { kernel: 3, pad: 1 });
+    const s1 = op('Sigmoid', [c1]);
+    const third = b.add(c1, op('Mul', [c1, s1]));
+    const c2 = b.conv(third, 8, { kernel: 1 });
+    const s2 = op('Sigmoid', [c2]);
+    const m3 = op('Mul', [s2, op('Mul', [c2, s2])]);
+    const c3 = b.conv(m3, 8, { kernel: 1 });
+    b.output(op('Mul', [op('Sigmoid', [c3]), c3]));
+    writeModel(b.model({ opset: 17 }), path.join(dir, 'm.onnx'));
+    const m = (await analyzeFile(path.join(dir, 'm.onnx'))).model;
+    const trt = deploy(m, 'tensorrt');
+    assert.deepEqual(trt.accounted.filter((a) => a.rule === 'fuse-silu').map((a) => a.op), ['Sigmoid', 'Mul'], 'only the last SiLU (its Mul reads the Sigmoid first) is fused');
+    assert.equal(trt.layers.filter((l) => l.canonical === 'LOGISTIC').length, 2);
+    assert.deepEqual(accountsForEveryNode(trt, m.layers), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a profile without dataflow (saved by an older version) deploys as it is', async () => {

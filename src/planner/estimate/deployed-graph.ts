@@ -231,6 +231,8 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
   const out: DeployedLayer[] = [];
   const deployedOf = new Map<string, number>(); // tensor -> index into out
   const fusedActivation = new Set<number>();
+  // A SiLU's Sigmoid fused into the layer that writes its input, waiting for its Mul (fuse-silu): Sigmoid output -> layer.
+  const siluPending = new Map<string, number>();
   const accounted: AccountedNode[] = [];
   const unfolded: UnfoldedNode[] = [];
   const assumed: Record<string, number> = {};
@@ -322,6 +324,27 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
         account(l, 'activation-fused', rule.rule, h);
         return;
       }
+      if (rule.rule === 'fuse-silu' && canonical === 'LOGISTIC' && data.length === 1) {
+        const h = siluHost(data[0], l.outputs![0], rule.producers);
+        if (h === null) continue;
+        // Its work joins the layer now; its output stays its own name until the Mul that reads it is fused too.
+        out[h].from.push(l.name);
+        out[h].flops = out[h].flops === null || l.flops === null ? null : out[h].flops! + l.flops;
+        consumers.set(data[0], (consumers.get(data[0]) ?? 0) - 1);
+        siluPending.set(l.outputs![0], h);
+        account(l, 'activation-fused', rule.rule, h);
+        return;
+      }
+      if (rule.rule === 'fuse-silu' && canonical === 'MUL' && inputs.length === 2) {
+        const k = inputs.findIndex((t) => t && siluPending.has(t));
+        const x = inputs[1 - k];
+        const h = k >= 0 ? siluPending.get(inputs[k])! : null;
+        if (h === null || !x || deployedOf.get(x) !== h) continue;
+        fuse(h, l, x);
+        fusedActivation.add(h);
+        account(l, 'activation-fused', rule.rule, h);
+        return;
+      }
       if (rule.rule === 'fuse-bias-add' && inputs.filter(Boolean).length === 2) {
         for (const [mine, other] of [[inputs[0], inputs[1]], [inputs[1], inputs[0]]]) {
           const h = soleProducer(mine);
@@ -342,6 +365,23 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
   });
 
   return { toolchain: ctx.toolchain, toolchainName: toolchain.name, layers: out, accounted, unfolded, assumedBindings: assumed, hasDataflow: true, fileNodes: layers.length };
+
+  /**
+   * The deployed layer a SiLU's Sigmoid fuses into (fuse-silu): `x` is written by a layer of `producers` that nothing
+   * else has fused an activation into, is not a graph output and has exactly two readers, this Sigmoid and one Mul of
+   * `x` with the Sigmoid's output `sig`, which nothing else reads. Null when the pattern does not hold.
+   */
+  function siluHost(x: string, sig: string | undefined, producers: string[]): number | null {
+    const h = deployedOf.get(x);
+    if (h === undefined || !sig || !producers.includes(out[h].canonical) || fusedActivation.has(h) || graphOutputs.has(x) || graphOutputs.has(sig)) return null;
+    if ((consumers.get(x) ?? 0) !== 2 || (consumers.get(sig) ?? 0) !== 1) return null;
+    const users = readers.get(sig) ?? [];
+    if (users.length !== 1) return null;
+    const mul = layers[users[0]];
+    if (bare(mul.op) !== 'Mul' || mul.inputs!.length !== 2) return null;
+    const ins = mul.inputs!.map((t) => (t ? resolve(t) : t));
+    return (ins[0] === sig && ins[1] === x) || (ins[0] === x && ins[1] === sig) ? h : null;
+  }
 
   /** A DQ's input is a Q output; the activation it restores is the Q's input. */
   function resolveQ(qOut: string): string {
