@@ -78,7 +78,7 @@ test('fusions follow the toolchain: TFLite fuses ReLU into the convolution, not 
   assert.ok(!deploy(yolo, 'tflite').accounted.some((a) => a.step === 'activation-fused' && /Sigmoid/.test(a.op)), 'no TFLite fusion of the SiLU sigmoid');
 });
 
-test('TensorRT runs a convolution\'s SiLU (Sigmoid and Mul of its output) in the convolution kernel; TFLite and ONNX Runtime keep both layers', async () => {
+test('TensorRT runs a convolution\'s SiLU (Sigmoid and Mul of its output) in the convolution kernel; ONNX Runtime as one elementwise op; TFLite as two layers', async () => {
   const { clean, exported } = await cleanAndExported('yolov8n_320');
   const sigmoids = clean.layers.filter((l) => l.op === 'Sigmoid').length;
   assert.ok(sigmoids > 50, `${sigmoids} SiLUs`);
@@ -95,6 +95,16 @@ test('TensorRT runs a convolution\'s SiLU (Sigmoid and Mul of its output) in the
     assert.equal(host.activationBytes, parts[parts.length - 1].activationBytes);
     assert.equal(host.flops, parts.reduce((a, p) => a + (p.flops ?? 0), 0));
     for (const tc of ['tflite', 'onnxruntime']) assert.equal(deploy(m, tc).layers.filter((l) => l.canonical === 'LOGISTIC').length, sigmoids, tc);
+    // ONNX Runtime (and the runtimes that share its entry) runs each SiLU as one elementwise op; TFLite as two.
+    const ort = deploy(m, 'onnxruntime');
+    assert.equal(ort.layers.filter((l) => l.canonical === 'MUL').length, 0, 'no Mul of a SiLU on its own');
+    assert.equal(ort.accounted.filter((a) => a.rule === 'merge-silu').length, sigmoids);
+    assert.deepEqual(accountsForEveryNode(ort, m.layers), []);
+    const silu = ort.layers.find((l) => l.canonical === 'LOGISTIC')!;
+    const [sig, mul] = silu.from.map((n) => m.layers.find((x) => x.name === n)!);
+    assert.deepEqual([sig.op, mul.op], ['Sigmoid', 'Mul']);
+    assert.equal(silu.activationBytes, mul.activationBytes);
+    assert.equal(deploy(m, 'tflite').layers.filter((l) => l.canonical === 'MUL').length, sigmoids, 'TFLite: LOGISTIC and MUL');
   }
   // Not a SiLU: the convolution's output has a third reader, or the Sigmoid's output another one; both stay layers.
   const dir = tempDir('silu');
@@ -120,6 +130,11 @@ test('TensorRT runs a convolution\'s SiLU (Sigmoid and Mul of its output) in the
     assert.deepEqual(trt.accounted.filter((a) => a.rule === 'fuse-silu').map((a) => a.op), ['Sigmoid', 'Mul'], 'only the last SiLU (its Mul reads the Sigmoid first) is fused');
     assert.equal(trt.layers.filter((l) => l.canonical === 'LOGISTIC').length, 2);
     assert.deepEqual(accountsForEveryNode(trt, m.layers), []);
+    // As one elementwise op, a SiLU needs only its Sigmoid's output to have no other reader: the first and the last.
+    const ort = deploy(m, 'onnxruntime');
+    assert.equal(ort.accounted.filter((a) => a.rule === 'merge-silu').length, 2);
+    assert.equal(ort.layers.filter((l) => l.canonical === 'MUL').length, 2, 'the two Muls of the shared Sigmoid stay');
+    assert.deepEqual(accountsForEveryNode(ort, m.layers), []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

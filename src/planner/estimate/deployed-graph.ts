@@ -345,6 +345,21 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
         account(l, 'activation-fused', rule.rule, h);
         return;
       }
+      if (rule.rule === 'merge-silu' && inputs.length === 2) {
+        // x * Sigmoid(x) as one elementwise op: the Mul joins the Sigmoid's layer, which already reads x.
+        const k = inputs.findIndex((t, j) => {
+          const h = t ? deployedOf.get(t) : undefined;
+          const x = inputs[1 - j];
+          return h !== undefined && !!x && rule.producers.includes(out[h].canonical) && out[h].from.length === 1 && out[h].inputs?.length === 1 &&
+            out[h].inputs[0] === x && (consumers.get(t) ?? 0) === 1 && !graphOutputs.has(t);
+        });
+        if (k < 0) continue;
+        const h = deployedOf.get(inputs[k])!;
+        consumers.set(inputs[1 - k], (consumers.get(inputs[1 - k]) ?? 0) - 1);
+        fuse(h, l, inputs[k]);
+        account(l, 'activation-fused', rule.rule, h);
+        return;
+      }
       if (rule.rule === 'fuse-bias-add' && inputs.filter(Boolean).length === 2) {
         for (const [mine, other] of [[inputs[0], inputs[1]], [inputs[1], inputs[0]]]) {
           const h = soleProducer(mine);
