@@ -37,8 +37,10 @@ import { localSession, runnableFeeds, SessionThread, type TensorValue, type Tens
 type Ort = typeof OrtModule;
 type Session = VerifySession;
 type Feeds = Record<string, TensorValue>;
-/** A sample's input tensors, and the hand-back of the pooled buffers they are read into (once no run reads them). */
-/** A sample's tensors; `done` hands reused memory back; `reread`: read again on each use (in reused memory), so never cached. */
+/**
+ * A sample's input tensors; `done` hands back the pooled buffers they are read into (once no run reads them);
+ * `reread`: read again on each use (into reused memory), so never cached.
+ */
 type Loaded = { tensors: InputTensor[]; done: () => void; reread: boolean };
 
 const CACHE_BYTES = 512 * 1024 * 1024;
