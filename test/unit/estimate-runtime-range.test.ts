@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import { estimateDevice } from '../../src/planner/estimate';
+import { explainNote } from '../../src/planner/estimate/explain';
 import { loadCatalog } from '../../src/planner/catalog';
 import { OVERHEAD_FIT_MIN_POINTS, parseCalibration, RANGE_NOMINAL_COVERAGE } from '../../src/planner/catalog/calibration';
 import { referenceProfile } from '../support/reference-profile';
@@ -114,4 +115,13 @@ test('a device fitted on fewer points than the per-op overhead fit needs says wh
     }
   }
   assert.ok(few > 0 && many > 0, `${few} devices with few points, ${many} with more`);
+});
+
+test('a few-point device whose per-op dispatch was fitted says so (no device of today\'s fit has one: this is the by-source refits\' case)', () => {
+  const note = { kind: 'calibrated' as const, points: 1, sources: ['softserve'], rangeBasis: null, deviceId: 'coral-devboard', runtime: 'libedgetpu-std', runtimeFactor: 1, precisionFactor: 1, precision: 'int8' as const, range: { low: 0.5, high: 2 }, runtimeRange: null, bySource: null, nestedCheck: null };
+  const overhead = explainNote({ ...note, fewPointsScale: 'overhead' });
+  assert.match(overhead, /the fitted per-op cost stands in for both and the compute scale stays at its prior/);
+  assert.doesNotMatch(overhead, /compute rate stands in/);
+  assert.match(explainNote({ ...note, fewPointsScale: 'compute' }), /the fitted compute rate stands in for both/);
+  assert.doesNotMatch(explainNote(note), /does not separate per-op dispatch from compute/, 'nothing said without a recorded scale');
 });
