@@ -123,7 +123,14 @@ function main(): void {
 
 function onMessage(m: WorkerRequest | VerifyRequest): void {
   if (m?.type === 'verify') {
+    // The work folder is made here, after its removal is arranged, so a parent killed at any moment leaves none.
     onParentLoss(() => fs.rmSync(m.workDir, { recursive: true, force: true }));
+    try {
+      fs.mkdirSync(m.workDir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      fail(new Error(`cannot create the work folder ${m.workDir}: ${(e as Error).message}`));
+      return;
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runVerify } = require('./verify/run') as typeof import('./verify/run');
     const post = (msg: VerifyMessage): void => {

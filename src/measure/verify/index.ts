@@ -9,6 +9,7 @@
  * happens (time limit, cancel, error), so nothing half-written is left. ONNX only: other formats are refused
  * with the reason and where the commands for them are.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -151,7 +152,10 @@ async function verifyWith(child: StartedChild, file: string, opts: VerifyOptions
     type: 'verify',
     model,
     technique: opts.technique,
-    workDir: fs.mkdtempSync(path.join(outDir, '.edgeplan-verify-')),
+    // Named here, created by the worker once it has the request and has arranged to remove it should this process
+    // die (parent-guard.ts): a folder made here before the request reached the worker would outlive a kill between
+    // the two. This process removes it when the run ends, however it ends.
+    workDir: path.join(outDir, `.edgeplan-verify-${crypto.randomBytes(8).toString('hex')}`),
     outName: path.basename(outFile),
     dataDir: opts.dataDir ? path.resolve(opts.dataDir) : undefined,
     evaluationSamples: opts.samples ?? (synthetic ? 50 : 200),

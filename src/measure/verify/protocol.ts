@@ -10,7 +10,7 @@ export interface VerifyRequest {
   type: 'verify';
   model: string;
   technique: Technique;
-  /** A private folder on the output's file system: temporary models and the result file go here. */
+  /** A private folder on the output's file system, created by the worker: temporary models and the result file go here. */
   workDir: string;
   /** File name of the compressed model inside workDir. */
   outName: string;
