@@ -80,11 +80,19 @@ test('fusions follow the toolchain: TFLite fuses ReLU into the convolution, not 
 
 test('TensorRT runs a convolution\'s SiLU (Sigmoid and Mul of its output) in the convolution kernel; ONNX Runtime as one elementwise op; TFLite as two layers', async () => {
   const { clean, exported } = await cleanAndExported('yolov8n_320');
-  const sigmoids = clean.layers.filter((l) => l.op === 'Sigmoid').length;
+  // A SiLU: a Sigmoid whose output a Mul multiplies with the Sigmoid's own input (the decode's class Sigmoid is not one).
+  const silus = (m: typeof clean) => m.layers.filter((l) => l.op === 'Sigmoid' && m.layers.some((x) => x.op === 'Mul' && x.inputs!.includes(l.outputs![0]) && x.inputs!.includes(l.inputs![0])));
+  const sigmoids = silus(clean).length;
   assert.ok(sigmoids > 50, `${sigmoids} SiLUs`);
+  assert.equal(clean.layers.filter((l) => l.op === 'Sigmoid').length, sigmoids + 1, 'and the class Sigmoid of the box decode');
   for (const m of [clean, exported]) {
+    assert.equal(silus(m).length, sigmoids);
+    // The decode's own Sigmoid (class scores) and Muls (centre x 0.5, box x strides) are not SiLUs.
+    const decodeMuls = m.layers.filter((l) => l.op === 'Mul').length - sigmoids;
+    assert.equal(decodeMuls, 2);
     const trt = deploy(m, 'tensorrt');
-    assert.ok(!trt.layers.some((l) => l.canonical === 'LOGISTIC' || l.canonical === 'MUL'), 'no Sigmoid or Mul runs on its own');
+    assert.equal(trt.layers.filter((l) => l.canonical === 'LOGISTIC').length, 1, 'only the class Sigmoid runs on its own');
+    assert.equal(trt.layers.filter((l) => l.canonical === 'MUL').length, decodeMuls, 'only the decode\'s Muls run on their own');
     assert.equal(trt.accounted.filter((a) => a.rule === 'fuse-silu').length, 2 * sigmoids, 'each SiLU: its Sigmoid and its Mul');
     assert.deepEqual(accountsForEveryNode(trt, m.layers), []);
     // The fused layer does the SiLU's arithmetic and writes the Mul's output.
@@ -94,17 +102,17 @@ test('TensorRT runs a convolution\'s SiLU (Sigmoid and Mul of its output) in the
     assert.deepEqual(parts.map((p) => p.op), ['Conv', 'Sigmoid', 'Mul']);
     assert.equal(host.activationBytes, parts[parts.length - 1].activationBytes);
     assert.equal(host.flops, parts.reduce((a, p) => a + (p.flops ?? 0), 0));
-    for (const tc of ['tflite', 'onnxruntime']) assert.equal(deploy(m, tc).layers.filter((l) => l.canonical === 'LOGISTIC').length, sigmoids, tc);
+    for (const tc of ['tflite', 'onnxruntime']) assert.equal(deploy(m, tc).layers.filter((l) => l.canonical === 'LOGISTIC').length, sigmoids + 1, tc);
     // ONNX Runtime (and the runtimes that share its entry) runs each SiLU as one elementwise op; TFLite as two.
     const ort = deploy(m, 'onnxruntime');
-    assert.equal(ort.layers.filter((l) => l.canonical === 'MUL').length, 0, 'no Mul of a SiLU on its own');
+    assert.equal(ort.layers.filter((l) => l.canonical === 'MUL').length, decodeMuls, 'no Mul of a SiLU on its own');
     assert.equal(ort.accounted.filter((a) => a.rule === 'merge-silu').length, sigmoids);
     assert.deepEqual(accountsForEveryNode(ort, m.layers), []);
-    const silu = ort.layers.find((l) => l.canonical === 'LOGISTIC')!;
+    const silu = ort.layers.find((l) => l.canonical === 'LOGISTIC' && l.from.length === 2)!;
     const [sig, mul] = silu.from.map((n) => m.layers.find((x) => x.name === n)!);
     assert.deepEqual([sig.op, mul.op], ['Sigmoid', 'Mul']);
     assert.equal(silu.activationBytes, mul.activationBytes);
-    assert.equal(deploy(m, 'tflite').layers.filter((l) => l.canonical === 'MUL').length, sigmoids, 'TFLite: LOGISTIC and MUL');
+    assert.equal(deploy(m, 'tflite').layers.filter((l) => l.canonical === 'MUL').length, sigmoids + decodeMuls, 'TFLite: LOGISTIC and MUL');
   }
   // Not a SiLU: the convolution's output has a third reader, or the Sigmoid's output another one; both stay layers.
   const dir = tempDir('silu');

@@ -573,8 +573,42 @@ export function yolo(version: 'v8' | '11', scale: YoloScale, res = 640, classes 
     const s = b.shapeOf(cat);
     outs.push(b.reshape(cat, [1, num(s[1]), -1]));
   }
-  b.output(b.concat(outs, 2));
+  b.output(yoloDecode(b, b.concat(outs, 2), classes));
   return b;
+}
+
+/**
+ * The box decode an Ultralytics detection export runs after the head (ultralytics/nn/modules/head.py,
+ * Detect._inference with export=True; the same in ONNX, OpenVINO, NCNN, TensorRT, TF Lite and Edge TPU exports):
+ * split the (1, 64 + classes, A) head output into box and class channels, the DFL (reshape to (1, 4, 16, A),
+ * transpose, softmax over the 16 bins, a 1x1 convolution 16 -> 1 without bias, reshape to (1, 4, A)), dist2bbox
+ * against constant anchor points (chunk, anchors - lt, anchors + rb, centre = (x1y1 + x2y2) * 0.5, size = x2y2 -
+ * x1y1, concat), times the per-anchor strides, and the Sigmoid of the class logits; output (1, 4 + classes, A).
+ * The export's `/ 2` is written as a multiplication by 0.5 (one elementwise op either way; the TF Lite converter path
+ * multiplies). docs/calibration-candidates/2026-12-05-yolo-decode-head.md.
+ */
+function yoloDecode(b: B, head: string, classes: number): string {
+  const anchors = num(b.shapeOf(head)[2]);
+  const sizes = b.constInt64(`${head}_split`, [64, classes]);
+  const [box, cls] = b.node('Split', [head, sizes], 2, [attr.int('axis', 1)]);
+  setShape(b, box, [1, 64, anchors]);
+  setShape(b, cls, [1, classes, anchors]);
+  // DFL: expected distance over 16 bins per side.
+  const bins = transpose(b, b.reshape(box, [1, 4, 16, anchors]), [0, 2, 1, 3]);
+  const dist = b.reshape(b.conv(b.softmax(bins, 1), 1, { kernel: 1, bias: false }), [1, 4, anchors]);
+  // dist2bbox (xywh) against the anchor points, then to pixels.
+  const half = b.constInt64(`${dist}_halves`, [2, 2]);
+  const [lt, rb] = b.node('Split', [dist, half], 2, [attr.int('axis', 1)]);
+  setShape(b, lt, [1, 2, anchors]);
+  setShape(b, rb, [1, 2, anchors]);
+  const points = b.weight(`${head}_anchors`, [1, 2, anchors]);
+  const elementwise = (op: string, x: string, y: string) => setShape(b, b.node(op, [x, y], 1)[0], b.shapeOf(x));
+  const x1y1 = elementwise('Sub', points, lt);
+  const x2y2 = elementwise('Add', points, rb);
+  const centre = elementwise('Mul', elementwise('Add', x1y1, x2y2), b.weight(`${head}_half`, [], [0.5]));
+  const size = elementwise('Sub', x2y2, x1y1);
+  const dbox = elementwise('Mul', b.concat([centre, size], 1), b.weight(`${head}_strides`, [1, 1, anchors]));
+  return b.concat([dbox, unary(b, 'Sigmoid', cls)], 1);
 }
 
 // ---------------------------------------------------------------------------------------------
