@@ -5,7 +5,7 @@ import * as path from 'path';
 import { analyzeFile } from '../../src/analyzers';
 import type { ModelProfile } from '../../src/analyzers/profile-types';
 import { REFERENCE_ARCHS } from '../support/modelgen/reference-archs';
-import { writeModel, OnnxGraphBuilder } from '../support/modelgen/onnx-builder';
+import { writeModel, OnnxGraphBuilder, attr } from '../support/modelgen/onnx-builder';
 import { canonicalOp } from '../../src/planner/estimate/compatibility';
 import { deployGraph, accountsForEveryNode, type DeployedGraph } from '../../src/planner/estimate/deployed-graph';
 import { loadDeploymentRules, parseDeploymentRules } from '../../src/planner/catalog/deployment-rules';
@@ -143,6 +143,57 @@ test('TensorRT runs a convolution\'s SiLU (Sigmoid and Mul of its output) in the
     assert.equal(ort.accounted.filter((a) => a.rule === 'merge-silu').length, 2);
     assert.equal(ort.layers.filter((l) => l.canonical === 'MUL').length, 2, 'the two Muls of the shared Sigmoid stay');
     assert.deepEqual(accountsForEveryNode(ort, m.layers), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('TensorRT writes a concatenation\'s inputs in place and reads a contiguous split as a view; other toolchains run both', async () => {
+  const { clean, exported } = await cleanAndExported('yolov8n_320');
+  const concats = clean.layers.filter((l) => l.op === 'Concat').length;
+  const splits = clean.layers.filter((l) => l.op === 'Split').length;
+  assert.ok(concats > 15 && splits > 8, `${concats} Concat, ${splits} Split`);
+  for (const m of [clean, exported]) {
+    const trt = deploy(m, 'tensorrt');
+    // Every Split (C2f chunks, the decode's box / class and lt / rb splits) is along the channels of a batch-1 tensor.
+    assert.equal(trt.layers.filter((l) => l.canonical === 'SPLIT').length, 0);
+    assert.equal(trt.accounted.filter((a) => a.step === 'slice-elided').length, splits);
+    // Only the concatenation that writes the graph output runs (its output is the engine's output binding).
+    const left = trt.layers.filter((l) => l.canonical === 'CONCATENATION');
+    assert.equal(left.length, 1);
+    assert.ok(m.outputs.some((o) => left[0].outputs!.includes(o.name)));
+    assert.equal(trt.accounted.filter((a) => a.step === 'concat-elided').length, concats - 1);
+    assert.deepEqual(accountsForEveryNode(trt, m.layers), []);
+    // Nothing fuses into a view: the decode's class Sigmoid reads a split output and stays a layer.
+    assert.equal(trt.layers.filter((l) => l.canonical === 'LOGISTIC').length, 1);
+    for (const tc of ['tflite', 'onnxruntime', 'qnn', 'coreml']) {
+      const g = deploy(m, tc);
+      assert.equal(g.layers.filter((l) => l.canonical === 'CONCATENATION').length, concats, tc);
+      assert.equal(g.layers.filter((l) => l.canonical === 'SPLIT').length, splits, tc);
+    }
+  }
+  // Not elided: a concatenation with a graph input or the same tensor twice, and a split along a non-leading axis.
+  const dir = tempDir('elide');
+  try {
+    const b = new OnnxGraphBuilder();
+    const x = b.input('x', [1, 8, 16, 16]);
+    const c1 = b.conv(x, 8, { kernel: 3, pad: 1 });
+    const withInput = b.concat([x, c1]);
+    const twice = b.concat([c1, c1]);
+    const [h1, h2] = b.node('Split', [withInput, b.constInt64('rows', [8, 8])], 2, [attr.int('axis', 2)]);
+    b.shapes.set(h1, [1, 16, 8, 16]);
+    b.shapes.set(h2, [1, 16, 8, 16]);
+    const [c1a, c1b] = b.node('Split', [c1, b.constInt64('chans', [4, 4])], 2, [attr.int('axis', 1)]);
+    b.shapes.set(c1a, [1, 4, 16, 16]);
+    b.shapes.set(c1b, [1, 4, 16, 16]);
+    const fine = b.concat([c1b, b.conv(c1a, 4, { kernel: 1 })]);
+    b.output(b.concat([b.add(h1, h2), twice, b.conv(fine, 16, { kernel: 1 })], 1));
+    writeModel(b.model({ opset: 17 }), path.join(dir, 'm.onnx'));
+    const m = (await analyzeFile(path.join(dir, 'm.onnx'))).model;
+    const trt = deploy(m, 'tensorrt');
+    assert.deepEqual(trt.accounted.filter((a) => a.step === 'slice-elided').map((a) => a.node), [m.layers.find((l) => l.outputs!.includes(c1a))!.name], 'only the channel split');
+    assert.deepEqual(trt.accounted.filter((a) => a.step === 'concat-elided').map((a) => a.node), [m.layers.find((l) => l.outputs!.includes(fine))!.name], 'only the concatenation of a view and a layer output');
+    assert.deepEqual(accountsForEveryNode(trt, m.layers), []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -18,7 +18,7 @@ export interface CommonRule {
 }
 
 export interface FusionRule {
-  rule: 'fuse-activation' | 'fuse-bias-add' | 'fuse-silu' | 'merge-silu' | 'gather-as-slice';
+  rule: 'fuse-activation' | 'fuse-bias-add' | 'fuse-silu' | 'merge-silu' | 'gather-as-slice' | 'elide-concat' | 'elide-slice';
   description: string;
   /** Canonical ops that absorb the fused op. */
   producers: string[];
@@ -50,7 +50,7 @@ export interface DeploymentRules {
 }
 
 const COMMON_RULES = ['fold-constants', 'remove-identity', 'fold-batchnorm', 'absorb-qdq'] as const;
-const FUSION_RULES = ['fuse-activation', 'fuse-bias-add', 'fuse-silu', 'merge-silu', 'gather-as-slice'] as const;
+const FUSION_RULES = ['fuse-activation', 'fuse-bias-add', 'fuse-silu', 'merge-silu', 'gather-as-slice', 'elide-concat', 'elide-slice'] as const;
 
 function sourced(c: Check, o: JsonObject, path: string): { source: string; url: string; quote?: string } {
   const url = c.str(o, 'url', path);

@@ -30,7 +30,9 @@ export type DeployStep =
   | 'bias-add-fused'
   | 'residual-add-fused'
   | 'qdq-absorbed'
-  | 'lowered-to-slice';
+  | 'lowered-to-slice'
+  | 'concat-elided'
+  | 'slice-elided';
 
 export interface AccountedNode {
   node: string;
@@ -134,6 +136,20 @@ function staticShape(shape: Shape | null | undefined, bindings: Record<string, n
 
 const intPrecision = (p: Precision): Precision | undefined => (p === 'int8' || p === 'int16' ? p : undefined);
 
+/**
+ * Whether every output of a split or slice is one contiguous block of its input: all shapes known, each output differs
+ * from the input in at most one dimension, and every dimension before that one is 1 (a channel split of a batch-1
+ * tensor). A strided slice that keeps every dimension's size cannot be told apart here; such slices are rare.
+ */
+function contiguousParts(input: Shape | null | undefined, outputs: (Shape | null)[]): boolean {
+  if (!input || !input.every((d) => typeof d === 'number') || !outputs.length) return false;
+  return outputs.every((o) => {
+    if (!o || o.length !== input.length || !o.every((d) => typeof d === 'number')) return false;
+    const differ = o.map((d, i) => (d !== input[i] ? i : -1)).filter((i) => i >= 0);
+    return differ.length === 0 || (differ.length === 1 && input.slice(0, differ[0]).every((d) => d === 1));
+  });
+}
+
 /** Bytes per element of a layer's (single) output, from its activation bytes and shape. */
 function outputElementBytes(layer: LayerProfile): number | null {
   if (layer.activationBytes === null || layer.outputShapes.length !== 1) return null;
@@ -233,6 +249,9 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
   const fusedActivation = new Set<number>();
   // A SiLU's Sigmoid fused into the layer that writes its input, waiting for its Mul (fuse-silu): Sigmoid output -> layer.
   const siluPending = new Map<string, number>();
+  // Tensors that no layer writes on their own (elide-concat, elide-slice): the parts of a buffer its producers write in
+  // place, or a view of one; the integer precision of what they hold, when it is one.
+  const views = new Map<string, Precision | undefined>();
   const accounted: AccountedNode[] = [];
   const unfolded: UnfoldedNode[] = [];
   const assumed: Record<string, number> = {};
@@ -360,6 +379,26 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
         account(l, 'activation-fused', rule.rule, h);
         return;
       }
+      if (rule.rule === 'elide-slice' && data.length === 1) {
+        // Each output a contiguous block of a tensor the engine writes: a view, no layer (TensorRT "Eliminating slice").
+        const x = data[0];
+        if ((!deployedOf.has(x) && !views.has(x)) || l.outputs!.some((o) => o && graphOutputs.has(o)) || !contiguousParts(shapeOf(x), l.outputShapes)) continue;
+        const held = deployedOf.has(x) ? intPrecision(out[deployedOf.get(x)!].precision) : views.get(x);
+        for (const o of l.outputs!) if (o) views.set(o, held);
+        account(l, 'slice-elided', rule.rule);
+        return;
+      }
+      if (rule.rule === 'elide-concat') {
+        // Producers write their parts of the concatenated buffer in place (TensorRT "Eliminating concatenation").
+        const ins = inputs.filter(Boolean);
+        const written = (t: string) => (deployedOf.has(t) || views.has(t)) && !graphOutputs.has(t);
+        if (ins.length < 2 || data.length !== ins.length || new Set(ins).size !== ins.length || !ins.every(written) || l.outputs!.some((o) => o && graphOutputs.has(o))) continue;
+        const held = ins.map((t) => (deployedOf.has(t) ? intPrecision(out[deployedOf.get(t)!].precision) : views.get(t)));
+        const precision = held.every(Boolean) ? (held.includes('int16') ? 'int16' : 'int8') : undefined;
+        for (const o of l.outputs!) if (o) views.set(o, precision);
+        account(l, 'concat-elided', rule.rule);
+        return;
+      }
       if (rule.rule === 'fuse-bias-add' && inputs.filter(Boolean).length === 2) {
         for (const [mine, other] of [[inputs[0], inputs[1]], [inputs[1], inputs[0]]]) {
           const h = soleProducer(mine);
@@ -432,7 +471,7 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
     // In a QDQ file an op runs at int8 when every activation it reads is quantized: marked by a Q/DQ pair, or
     // written by an int8 layer (data movement, pooling and activations keep their input's type).
     const dataIn = inputs.filter((t) => t && !isConst(t));
-    const q = dataIn.map((t) => quantizedTensor.get(t) ?? (deployedOf.has(t) && (l.macs ?? 0) === 0 ? intPrecision(out[deployedOf.get(t)!].precision) : undefined));
+    const q = dataIn.map((t) => quantizedTensor.get(t) ?? ((l.macs ?? 0) === 0 ? (deployedOf.has(t) ? intPrecision(out[deployedOf.get(t)!].precision) : views.get(t)) : undefined));
     if (dataIn.length && q.every(Boolean)) d.precision = q.includes('int16') ? 'int16' : 'int8';
     const idx = out.push(d) - 1;
     for (const o of l.outputs!) if (o) deployedOf.set(o, idx);

@@ -234,6 +234,8 @@ const STEP_WORDS: Record<string, [string, string]> = {
   'residual-add-fused': ['residual add fused', 'residual adds fused'],
   'qdq-absorbed': ['Quantize/DequantizeLinear absorbed into an int8 op', 'Quantize/DequantizeLinear absorbed into int8 ops'],
   'lowered-to-slice': ['Gather of one index converted to a slice', 'Gathers of one index converted to slices'],
+  'concat-elided': ['concatenation written in place by its producers', 'concatenations written in place by their producers'],
+  'slice-elided': ['contiguous split read as a view', 'contiguous splits read as views'],
 };
 
 function fmtMacs(v: number): string {
