@@ -199,6 +199,44 @@ test('TensorRT writes a concatenation\'s inputs in place and reads a contiguous 
   }
 });
 
+test('ExecuTorch\'s int8 quantizer leaves SiLU (its Sigmoid and Mul) float between a dequantize and a quantize; convolutions, ReLU networks and other toolchains stay int8', async () => {
+  const { clean } = await cleanAndExported('yolov8n_320');
+  const et = deploy(clean, 'executorch');
+  const byName = new Map(et.layers.map((l) => [l.name, l]));
+  const writer = new Map(et.layers.flatMap((l) => (l.outputs ?? []).map((o) => [o, l] as const)));
+  const sigmoids = et.layers.filter((l) => l.canonical === 'LOGISTIC');
+  assert.ok(sigmoids.length > 50 && sigmoids.every((l) => l.int8Float), 'every Sigmoid stays float');
+  assert.ok(!et.layers.some((l) => l.canonical === 'CONV_2D' && l.int8Float), 'convolutions are quantized');
+  // A SiLU: the convolution's int8 output is dequantized into the Sigmoid; the Mul (x * Sigmoid(x)) is float too,
+  // reads the Sigmoid's fp32 output and dequantizes x, and is quantized for the int8 convolution that reads it.
+  const sig = sigmoids.find((l) => writer.get(l.inputs![0])?.canonical === 'CONV_2D')!;
+  const x = sig.inputs![0];
+  const elems = (l: typeof sig) => (l.outputShapes[0] as number[]).reduce((a, b) => a * b, 1);
+  assert.deepEqual(sig.int8Float, { dequantizeElements: elems(writer.get(x)!), quantizeElements: 0, converts: 1 });
+  const mul = et.layers.find((l) => l.canonical === 'MUL' && l.inputs!.includes(sig.outputs![0]) && l.inputs!.includes(x))!;
+  assert.ok(mul.int8Float, 'the SiLU\'s Mul stays float with its Sigmoid');
+  assert.equal(mul.int8Float!.dequantizeElements, elems(writer.get(x)!));
+  const readers = et.layers.filter((l) => l.inputs!.includes(mul.outputs![0]));
+  if (readers.some((r) => !r.int8Float)) assert.equal(mul.int8Float!.quantizeElements, elems(mul));
+  assert.ok(byName.size === et.layers.length);
+  // The decode's Mul by constants is quantized (mul is annotated); its Sub and Softmax are not.
+  assert.ok(et.layers.some((l) => l.canonical === 'SUB' && l.int8Float) && et.layers.some((l) => l.canonical === 'SOFTMAX' && l.int8Float));
+  // A ReLU network quantizes end to end; no other toolchain marks anything.
+  const { clean: resnet } = await cleanAndExported('resnet18_224');
+  assert.equal(deploy(resnet, 'executorch').layers.filter((l) => l.int8Float).length, 0);
+  for (const tc of TOOLCHAINS.filter((t) => t !== 'executorch')) assert.equal(deploy(clean, tc).layers.filter((l) => l.int8Float).length, 0, tc);
+  // At int8 those layers compute in fp32 and the estimate says so; at fp32 nothing is said.
+  const int8 = estimateDevice(clean, 'rpi5', { precision: 'int8', runtime: 'executorch' });
+  assert.ok(int8.deployedGraph?.int8FloatLayers === et.layers.filter((l) => l.int8Float).length);
+  assert.ok(int8.assumptions.some((a) => /At int8, \d+ layers stay in fp32 because this toolchain's int8 quantizer/.test(a)));
+  const fp32 = estimateDevice(clean, 'rpi5', { precision: 'fp32', runtime: 'executorch' });
+  assert.equal(fp32.deployedGraph?.int8FloatLayers, undefined);
+  assert.ok(!fp32.assumptions.some((a) => /stay in fp32/.test(a)));
+  // The same int8 model on LiteRT (whose int8 kernels cover Sigmoid and Mul) is estimated faster than on ExecuTorch.
+  const litert = estimateDevice(clean, 'rpi5', { precision: 'int8', runtime: 'xnnpack' });
+  assert.ok(int8.latencyMs.typical / litert.latencyMs.typical > 1.3, `${int8.latencyMs.typical} vs ${litert.latencyMs.typical}`);
+});
+
 test('a profile without dataflow (saved by an older version) deploys as it is', async () => {
   const { clean } = await cleanAndExported('resnet18_224');
   const old = { ...clean, layers: clean.layers.map(({ inputs: _i, outputs: _o, constantInputs: _c, ...rest }) => rest) };

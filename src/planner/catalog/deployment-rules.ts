@@ -33,6 +33,20 @@ export interface FusionRule {
   quote?: string;
 }
 
+/**
+ * The ops an int8 quantizer of the toolchain quantizes (or lets share its input's quantization); every other op of an
+ * int8 model stays float, between a dequantize and a quantize (ExecuTorch's XNNPACKQuantizer).
+ */
+export interface Int8Quantizer {
+  /** Canonical ops that run at int8. */
+  keepsInt8: string[];
+  /** File ops that map to one of those canonical ops but are not quantized (HardSigmoid maps to RELU6). */
+  exceptFileOps: string[];
+  source: string;
+  url: string;
+  quote?: string;
+}
+
 export interface Toolchain {
   name: string;
   /** The toolchain compiles fixed shapes (symbols take the figures' bindings); false: resolved at run time. */
@@ -40,6 +54,8 @@ export interface Toolchain {
   /** A toolchain whose fusions this one also gets (edgetpu and tflm start from a TFLite file). */
   inherits?: string;
   fusions: FusionRule[];
+  /** Only where an int8 model keeps some ops float (not inherited). */
+  int8Quantizer?: Int8Quantizer;
 }
 
 export interface DeploymentRules {
@@ -89,7 +105,12 @@ export function parseDeploymentRules(doc: Json): DeploymentRules {
       };
     });
     const inherits = c.optStr(t, 'inherits', `${p}.`);
-    toolchains[id] = { name: c.str(t, 'name', `${p}.`), fixedShapes: c.bool(t.fixedShapes, `${p}.fixedShapes`), ...(inherits !== undefined ? { inherits } : {}), fusions };
+    let int8Quantizer: Int8Quantizer | undefined;
+    if (t.int8Quantizer !== undefined) {
+      const q = c.obj(t.int8Quantizer, `${p}.int8Quantizer`);
+      int8Quantizer = { keepsInt8: c.strList(q.keepsInt8, `${p}.int8Quantizer.keepsInt8`), exceptFileOps: c.strList(q.exceptFileOps, `${p}.int8Quantizer.exceptFileOps`), ...sourced(c, q, `${p}.int8Quantizer.`) };
+    }
+    toolchains[id] = { name: c.str(t, 'name', `${p}.`), fixedShapes: c.bool(t.fixedShapes, `${p}.fixedShapes`), ...(inherits !== undefined ? { inherits } : {}), fusions, ...(int8Quantizer ? { int8Quantizer } : {}) };
   }
   for (const [id, t] of Object.entries(toolchains)) if (t.inherits && !toolchains[t.inherits]) c.fail(`toolchains.${id}.inherits`, `names an unknown toolchain "${t.inherits}"`);
   const runtimes: Record<string, string> = Object.create(null);

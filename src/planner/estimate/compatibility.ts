@@ -165,7 +165,9 @@ function placeLayers(profile: ModelProfile, t: Target): { layers: LayerPlacement
   let cannotRun = false;
   for (const layer of profile.layers) {
     const canonical = canonicalOp(layer, profile.format);
-    const wanted: ComputePrecision = t.override ? computedAs(t.override) : computePrecisionOf(layer.precision);
+    // An op the toolchain's int8 quantizer leaves unquantized runs in fp32 in an int8 model (deployed-graph.ts int8Float).
+    const keptFloat = t.override === 'int8' && isDeployed(layer) && !!layer.int8Float;
+    const wanted: ComputePrecision = keptFloat ? 'fp32' : t.override ? computedAs(t.override) : computePrecisionOf(layer.precision);
     if (isIgnored(layer)) {
       layers.push({ unit: 'skip', precision: wanted, reason: null, canonical });
     } else if (canonical === 'EDGETPU_CUSTOM_OP' || canonical === 'ETHOSU_CUSTOM_OP') {

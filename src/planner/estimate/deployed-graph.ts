@@ -16,7 +16,7 @@
 import type { LayerProfile, ModelProfile } from '../../analyzers/profile-types';
 import type { Precision, Shape } from '../../analyzers/graph';
 import { nodeCount } from '../../analyzers/layer-summary';
-import { loadDeploymentRules, type FusionRule, type Toolchain } from '../catalog/deployment-rules';
+import { loadDeploymentRules, type FusionRule, type Int8Quantizer, type Toolchain } from '../catalog/deployment-rules';
 import type { DeployedSummary } from '../types';
 
 /** What happened to a file node that does not run as a layer of its own. */
@@ -51,11 +51,26 @@ export interface UnfoldedNode {
   reason: string;
 }
 
+/**
+ * A layer the toolchain's int8 quantizer leaves float (deployment-rules.json `int8Quantizer`): in an int8 model it runs
+ * in fp32, after a dequantize of each input an int8 layer writes and before a quantize when an int8 layer reads it.
+ */
+export interface Int8Float {
+  /** Elements dequantized (int8 -> fp32) on the way in. */
+  dequantizeElements: number;
+  /** Elements quantized (fp32 -> int8) on the way out. */
+  quantizeElements: number;
+  /** Convert ops around it (each dispatched on its own). */
+  converts: number;
+}
+
 export interface DeployedLayer extends LayerProfile {
   /** The op's TFLite-style canonical name (op-support.json), as the op lists use. */
   canonical: string;
   /** File nodes this layer stands for: the node that runs first, then the nodes fused into it. */
   from: string[];
+  /** Set when the toolchain's int8 quantizer leaves this layer float (applies only to an int8 estimate). */
+  int8Float?: Int8Float;
 }
 
 export interface DeployedGraph {
@@ -418,7 +433,51 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
     if (slice && scalarIndex) account(l, 'lowered-to-slice', slice.rule, out.length - 1);
   });
 
+  if (toolchain.int8Quantizer) markInt8Float(toolchain.int8Quantizer);
   return { toolchain: ctx.toolchain, toolchainName: toolchain.name, layers: out, accounted, unfolded, assumedBindings: assumed, hasDataflow: true, fileNodes: layers.length };
+
+  /**
+   * The layers an int8 quantizer leaves float (every op outside `keepsInt8`, and the Mul of a SiLU whose Sigmoid is
+   * float: torch.export captures nn.SiLU as one op), each with the dequantize / quantize around it: an input written
+   * by an int8 layer is dequantized, an output an int8 layer reads is quantized (graph inputs and outputs are float).
+   */
+  function markInt8Float(q: Int8Quantizer): void {
+    const keeps = new Set(q.keepsInt8);
+    const float = out.map((d) => !keeps.has(d.canonical) || q.exceptFileOps.includes(bare(d.op)));
+    out.forEach((d, i) => {
+      if (float[i] || d.canonical !== 'MUL' || d.from.length !== 1) return;
+      const ins = (d.inputs ?? []).filter((t) => t && !isConst(t));
+      if (ins.length !== 2) return;
+      for (const [a, b] of [[ins[0], ins[1]], [ins[1], ins[0]]]) {
+        const j = deployedOf.get(a);
+        if (j !== undefined && float[j] && out[j].canonical === 'LOGISTIC' && out[j].from.length === 1 && out[j].inputs?.includes(b)) float[i] = true;
+      }
+    });
+    const readersOf = new Map<string, number[]>();
+    out.forEach((d, i) => (d.inputs ?? []).forEach((t) => t && readersOf.set(t, [...(readersOf.get(t) ?? []), i])));
+    const elements = (j: number, t: string): number => {
+      const shape = out[j].outputShapes[Math.max(0, (out[j].outputs ?? []).indexOf(t))];
+      return shape && shape.every((x) => typeof x === 'number') ? (shape as number[]).reduce((a, b) => a * b, 1) : 0;
+    };
+    out.forEach((d, i) => {
+      if (!float[i]) return;
+      let dequantizeElements = 0;
+      let quantizeElements = 0;
+      let converts = 0;
+      for (const t of new Set((d.inputs ?? []).filter((x) => x && !isConst(x)))) {
+        const j = deployedOf.get(t);
+        if (j === undefined || float[j]) continue;
+        dequantizeElements += elements(j, t);
+        converts++;
+      }
+      for (const t of d.outputs ?? []) {
+        if (!t || !(readersOf.get(t) ?? []).some((k) => !float[k])) continue;
+        quantizeElements += elements(i, t);
+        converts++;
+      }
+      d.int8Float = { dequantizeElements, quantizeElements, converts };
+    });
+  }
 
   /**
    * The deployed layer a SiLU's Sigmoid fuses into (fuse-silu): `x` is written by a layer of `producers` that nothing
@@ -492,8 +551,10 @@ export function accountsForEveryNode(g: DeployedGraph, fileLayers: LayerProfile[
   return problems;
 }
 
-export function summarizeDeployed(g: DeployedGraph): DeployedSummary {
+/** What the estimate says about the deployed graph; `int8` when the estimate quantizes the model to int8. */
+export function summarizeDeployed(g: DeployedGraph, int8 = false): DeployedSummary {
   const steps: Record<string, number> = {};
   for (const a of g.accounted) steps[a.step] = (steps[a.step] ?? 0) + 1;
-  return { toolchain: g.toolchain, toolchainName: g.toolchainName, fileNodes: g.fileNodes, layers: g.layers.length, steps, unfolded: g.unfolded.slice(0, 5), assumedBindings: g.assumedBindings };
+  const float = int8 ? g.layers.filter((l) => l.int8Float).length : 0;
+  return { toolchain: g.toolchain, toolchainName: g.toolchainName, fileNodes: g.fileNodes, layers: g.layers.length, steps, unfolded: g.unfolded.slice(0, 5), assumedBindings: g.assumedBindings, ...(float ? { int8FloatLayers: float } : {}) };
 }

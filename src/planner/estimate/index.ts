@@ -322,7 +322,7 @@ function contextNotes(ctx: EstimateContext, lat: LatencyPart, weightsBytes: numb
   else notes.push({ kind: 'uncalibrated', deviceId: device.id, range: uncalibratedRange() });
   if (Number.isFinite(latency.typical)) notes.push({ kind: 'pure-inference', deviceId: device.id, pipelines: pipelinesOf(cal, factors.runtime) });
   if (ctx.profile.dynamicShapes?.hasDynamic) notes.push({ kind: 'bindings', bindings: ctx.profile.dynamicShapes.bindings });
-  if (ctx.deployed) notes.push({ kind: 'deployed-graph', summary: summarizeDeployed(ctx.deployed) });
+  if (ctx.deployed) notes.push({ kind: 'deployed-graph', summary: summarizeDeployed(ctx.deployed, ctx.opts.precision === 'int8') });
   return notes;
 }
 
@@ -397,7 +397,7 @@ function estimateWith(profile: ModelProfile, deviceId: string, opts: EstimateOpt
     inferencesPerWh,
     ...(opts.battery ? { batteryLifeHours } : {}),
     compatibility: ctx.compat.report,
-    ...(ctx.deployed ? { deployedGraph: summarizeDeployed(ctx.deployed) } : {}),
+    ...(ctx.deployed ? { deployedGraph: summarizeDeployed(ctx.deployed, ctx.opts.precision === 'int8') } : {}),
     assumptions: notes.map(explainNote),
     calibration: cal ? { points: cal.trainingPoints, sources: cal.sources ?? [], medianAbsLogError: cal.heldOutMedianAbsLogError, note: cal.note, ...outsideSpanOf(notes) } : { points: 0, sources: [], medianAbsLogError: null, note: UNCALIBRATED_NOTE },
   };

@@ -112,6 +112,18 @@ function memoryMs(ctx: LatencyContext, links: Links, t: Tally, unit: Unit, weigh
 /** Share of a layer's activation bytes that reaches DRAM on this unit (estimator-priors.json, per unit type). */
 const activationDramShare = (unit: Unit): number => loadPriors().activationDramShare[unit.spec.type];
 
+/**
+ * The dequantize / quantize ops around a layer an int8 model keeps in fp32 (deployed-graph.ts int8Float): each reads
+ * and writes its tensor (1 + 4 bytes an element) and is dispatched on its own. Zero unless the estimate is int8 and
+ * the layer runs in fp32.
+ */
+function convertMs(ctx: LatencyContext, links: Links, t: Tally, unit: Unit, layer: LayerProfile, p: ComputePrecision): number {
+  const f = ctx.precisionOverride === 'int8' && p === 'fp32' && isDeployed(layer) ? layer.int8Float : undefined;
+  if (!f || !f.converts) return 0;
+  const bytes = (f.dequantizeElements + f.quantizeElements) * (BYTES.int8 + BYTES.fp32);
+  return memoryMs(ctx, links, t, unit, 0, bytes) + unit.perOpS * 1000 * f.converts;
+}
+
 /** One layer's time on its unit, added to the tally. */
 function layerEstimate(ctx: LatencyContext, links: Links, t: Tally, layer: LayerProfile, placedOn: 'accelerator' | 'cpu', p: ComputePrecision): LayerEstimate {
   const unit = placedOn === 'accelerator' && ctx.acc ? ctx.acc : ctx.cpu;
@@ -140,7 +152,7 @@ function layerEstimate(ctx: LatencyContext, links: Links, t: Tally, layer: Layer
   const fusedByAssumption = !isDeployed(layer) && FUSED_CLASSES.has(layer.opClass);
   const dispatches = !(fusedByAssumption || layer.opClass === 'quantize' || (FREE_CLASSES.has(layer.opClass) && ops === 0));
   const overheadMs = dispatches ? unit.perOpS * 1000 * (layer.count ?? 1) : 0; // a summarised row stands for `count` nodes
-  const ms = Math.max(computeMs, memMs) + overheadMs;
+  const ms = Math.max(computeMs, memMs) + overheadMs + convertMs(ctx, links, t, unit, layer, p);
   let b: Bottleneck = computeMs >= memMs ? 'compute' : 'memory';
   if (overheadMs > Math.max(computeMs, memMs)) b = 'overhead';
   if (ctx.acc && unit.kind === 'cpu') b = 'fallback';
