@@ -45,8 +45,8 @@ export interface DeployedSummary {
   unfolded: { node: string; op: string; reason: string }[];
   /** Symbol bindings the folding relied on (a fixed-shape toolchain compiles exactly these). */
   assumedBindings: Record<string, number>;
-  /** Layers the toolchain's int8 quantizer leaves float (they run in fp32 in an int8 model), when there are any. */
-  int8FloatLayers?: number;
+  /** Layers the toolchain's int8 quantizer leaves float (they run in fp32 in an int8 model), by op; absent when none. */
+  int8Float?: { layers: number; ops: { op: string; layers: number }[] };
 }
 
 export interface LayerEstimate {

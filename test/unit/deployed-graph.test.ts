@@ -202,7 +202,6 @@ test('TensorRT writes a concatenation\'s inputs in place and reads a contiguous 
 test('ExecuTorch\'s int8 quantizer leaves SiLU (its Sigmoid and Mul) float between a dequantize and a quantize; convolutions, ReLU networks and other toolchains stay int8', async () => {
   const { clean } = await cleanAndExported('yolov8n_320');
   const et = deploy(clean, 'executorch');
-  const byName = new Map(et.layers.map((l) => [l.name, l]));
   const writer = new Map(et.layers.flatMap((l) => (l.outputs ?? []).map((o) => [o, l] as const)));
   const sigmoids = et.layers.filter((l) => l.canonical === 'LOGISTIC');
   assert.ok(sigmoids.length > 50 && sigmoids.every((l) => l.int8Float), 'every Sigmoid stays float');
@@ -216,10 +215,16 @@ test('ExecuTorch\'s int8 quantizer leaves SiLU (its Sigmoid and Mul) float betwe
   const mul = et.layers.find((l) => l.canonical === 'MUL' && l.inputs!.includes(sig.outputs![0]) && l.inputs!.includes(x))!;
   assert.ok(mul.int8Float, 'the SiLU\'s Mul stays float with its Sigmoid');
   assert.equal(mul.int8Float!.dequantizeElements, elems(writer.get(x)!));
-  const readers = et.layers.filter((l) => l.inputs!.includes(mul.outputs![0]));
-  if (readers.some((r) => !r.int8Float)) assert.equal(mul.int8Float!.quantizeElements, elems(mul));
-  assert.ok(byName.size === et.layers.length);
-  // The decode's Mul by constants is quantized (mul is annotated); its Sub and Softmax are not.
+  // A SiLU's Mul that an int8 layer reads (a convolution) is quantized on the way out.
+  const siluMuls = et.layers.filter((l) => l.canonical === 'MUL' && l.int8Float && l.int8Float.dequantizeElements > 0);
+  const readBy = (l: typeof sig) => et.layers.filter((r) => r.inputs!.includes(l.outputs![0]));
+  const intoConv = siluMuls.find((l) => readBy(l).some((r) => r.canonical === 'CONV_2D'))!;
+  assert.ok(intoConv, 'a SiLU feeding a convolution');
+  assert.equal(intoConv.int8Float!.quantizeElements, elems(intoConv));
+  assert.equal(intoConv.int8Float!.converts, 2);
+  // The decode's Muls by constants are quantized (mul is annotated); its Sub and Softmax are not.
+  const constMuls = et.layers.filter((l) => l.canonical === 'MUL' && l.inputs!.filter((t) => writer.has(t)).length === 1);
+  assert.ok(constMuls.length >= 2 && constMuls.every((l) => !l.int8Float), 'Muls by a constant stay int8');
   assert.ok(et.layers.some((l) => l.canonical === 'SUB' && l.int8Float) && et.layers.some((l) => l.canonical === 'SOFTMAX' && l.int8Float));
   // A ReLU network quantizes end to end; no other toolchain marks anything.
   const { clean: resnet } = await cleanAndExported('resnet18_224');
@@ -227,10 +232,14 @@ test('ExecuTorch\'s int8 quantizer leaves SiLU (its Sigmoid and Mul) float betwe
   for (const tc of TOOLCHAINS.filter((t) => t !== 'executorch')) assert.equal(deploy(clean, tc).layers.filter((l) => l.int8Float).length, 0, tc);
   // At int8 those layers compute in fp32 and the estimate says so; at fp32 nothing is said.
   const int8 = estimateDevice(clean, 'rpi5', { precision: 'int8', runtime: 'executorch' });
-  assert.ok(int8.deployedGraph?.int8FloatLayers === et.layers.filter((l) => l.int8Float).length);
-  assert.ok(int8.assumptions.some((a) => /At int8, \d+ layers stay in fp32 because this toolchain's int8 quantizer/.test(a)));
+  const float = et.layers.filter((l) => l.int8Float);
+  assert.equal(int8.deployedGraph?.int8Float?.layers, float.length);
+  // The ops it names are this model's, most frequent first.
+  assert.deepEqual(int8.deployedGraph?.int8Float?.ops.slice(0, 2).map((o) => o.op).sort(), ['Mul', 'Sigmoid']);
+  assert.equal(int8.deployedGraph?.int8Float?.ops.reduce((a, o) => a + o.layers, 0), float.length);
+  assert.ok(int8.assumptions.some((a) => new RegExp(`At int8, ${float.length} layers stay in fp32 because this toolchain's int8 quantizer does not quantize their ops \\((Sigmoid|Mul) ×\\d+`).test(a)), int8.assumptions.join('\n'));
   const fp32 = estimateDevice(clean, 'rpi5', { precision: 'fp32', runtime: 'executorch' });
-  assert.equal(fp32.deployedGraph?.int8FloatLayers, undefined);
+  assert.equal(fp32.deployedGraph?.int8Float, undefined);
   assert.ok(!fp32.assumptions.some((a) => /stay in fp32/.test(a)));
   // The same int8 model on LiteRT (whose int8 kernels cover Sigmoid and Mul) is estimated faster than on ExecuTorch.
   const litert = estimateDevice(clean, 'rpi5', { precision: 'int8', runtime: 'xnnpack' });

@@ -454,7 +454,12 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
       }
     });
     const readersOf = new Map<string, number[]>();
-    out.forEach((d, i) => (d.inputs ?? []).forEach((t) => t && readersOf.set(t, [...(readersOf.get(t) ?? []), i])));
+    out.forEach((d, i) => (d.inputs ?? []).forEach((t) => {
+      if (!t) return;
+      const r = readersOf.get(t);
+      if (r) r.push(i);
+      else readersOf.set(t, [i]);
+    }));
     const elements = (j: number, t: string): number => {
       const shape = out[j].outputShapes[Math.max(0, (out[j].outputs ?? []).indexOf(t))];
       return shape && shape.every((x) => typeof x === 'number') ? (shape as number[]).reduce((a, b) => a * b, 1) : 0;
@@ -555,6 +560,9 @@ export function accountsForEveryNode(g: DeployedGraph, fileLayers: LayerProfile[
 export function summarizeDeployed(g: DeployedGraph, int8 = false): DeployedSummary {
   const steps: Record<string, number> = {};
   for (const a of g.accounted) steps[a.step] = (steps[a.step] ?? 0) + 1;
-  const float = int8 ? g.layers.filter((l) => l.int8Float).length : 0;
-  return { toolchain: g.toolchain, toolchainName: g.toolchainName, fileNodes: g.fileNodes, layers: g.layers.length, steps, unfolded: g.unfolded.slice(0, 5), assumedBindings: g.assumedBindings, ...(float ? { int8FloatLayers: float } : {}) };
+  // The float layers' ops, most frequent first (what the estimate names, from this model, not a fixed list).
+  const floatOps = new Map<string, number>();
+  if (int8) for (const l of g.layers) if (l.int8Float) floatOps.set(l.op, (floatOps.get(l.op) ?? 0) + 1);
+  const int8Float = floatOps.size ? { layers: [...floatOps.values()].reduce((a, b) => a + b, 0), ops: [...floatOps].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([op, n]) => ({ op, layers: n })) } : null;
+  return { toolchain: g.toolchain, toolchainName: g.toolchainName, fileNodes: g.fileNodes, layers: g.layers.length, steps, unfolded: g.unfolded.slice(0, 5), assumedBindings: g.assumedBindings, ...(int8Float ? { int8Float } : {}) };
 }

@@ -323,7 +323,11 @@ export function explainDeployed(d: DeployedSummary): string {
   const bound = Object.entries(d.assumedBindings);
   if (bound.length) text += `; shapes folded for ${bound.map(([k, v]) => `${k}=${v}`).join(', ')}, the fixed shape this toolchain compiles`;
   if (d.unfolded.length) text += `. Not folded: ${d.unfolded[0].reason}${d.unfolded.length > 1 ? ` (and ${d.unfolded.length - 1} more)` : ''}`;
-  if (d.int8FloatLayers) text += `. At int8, ${d.int8FloatLayers} layer${d.int8FloatLayers === 1 ? ' stays' : 's stay'} in fp32 because this toolchain's int8 quantizer does not quantize ${d.int8FloatLayers === 1 ? 'its op' : 'their ops'} (SiLU, Sigmoid, Softmax, activation MatMul, Resize, Split ...), each between a dequantize and a quantize`;
+  if (d.int8Float) {
+    const { layers, ops } = d.int8Float;
+    const named = ops.slice(0, 5).map((o) => `${o.op} ×${o.layers}`).join(', ') + (ops.length > 5 ? `, ${ops.length - 5} more op types` : '');
+    text += `. At int8, ${layers} layer${layers === 1 ? ' stays' : 's stay'} in fp32 because this toolchain's int8 quantizer does not quantize ${layers === 1 ? 'its op' : 'their ops'} (${named}), each between a dequantize and a quantize`;
+  }
   return `${text}.`;
 }
 
