@@ -46,6 +46,7 @@ import { CLASS_GRID, CLASS_MIN_POINTS, CLASS_PENALTY, fitDeviceGroup, type Class
 import { TRANSFER_RUNTIME_FACTORS, transferUnmeasuredResiduals, unmeasuredRuntimeCheck, type UnmeasuredRefit } from './unmeasured-runtimes';
 import { markdown, type CalibrationDoc } from './report';
 import { crossValidate, pubOf } from './cross-validation';
+import { sizeScalingPairs, type ScalingPoint } from './size-scaling';
 /** How many of the largest by-source errors the report lists. */
 const BY_SOURCE_LARGEST = 15;
 
@@ -391,6 +392,12 @@ async function main(): Promise<void> {
           });
         }
       }
+      // Input-size scaling (a report): a network one publication measured at two sizes here, against the final fit.
+      const scaling = sizeScalingPairs([...tr.filter((p) => p.device === dev), ...devHo].flatMap((p): ScalingPoint[] => {
+        const r = results.find((x) => x.key === p.key && x.device === dev);
+        return p.arch && !p.llm && r ? [{ arch: p.arch, publication: pubOf(p), runtime: p.runtime, precision: p.precision, split: r.split, measuredMs: p.measuredMs, estimateMs: r.estimateMs.typical }] : [];
+      }));
+      if (scaling.length) cal.sizeScaling = scaling;
       const hoSummary = summarize(results.filter((r) => r.device === dev && r.split === 'held-out'));
       cal.heldOutMedianAbsLogError = hoSummary.medianAbsLogError;
       cal.note = `fitted on ${tr.length} published point(s) from ${pubs.length} source(s) (${[...new Set(tr.map((p) => p.arch ?? 'LLM decode'))].join(', ')})` +

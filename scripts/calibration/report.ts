@@ -4,7 +4,7 @@
  * factors. Every figure comes from the document; none is typed in by hand.
  */
 import { loadCatalog, loadPriors, toBase } from '../../src/planner/catalog';
-import { OVERHEAD_FIT_MIN_POINTS } from '../../src/planner/catalog/calibration';
+import { OVERHEAD_FIT_MIN_POINTS, SIZE_SCALING_OFF, sizeScalingOff } from '../../src/planner/catalog/calibration';
 import { CLASS_GRID, CLASS_MIN_POINTS, CLASS_PENALTY, PIPELINE_GRID, PIPELINE_MIN_POINTS } from './group-fit';
 import { TRANSFER_RUNTIME_FACTORS } from './unmeasured-runtimes';
 import { round4, RUNTIME_RANGE_MIN_POINTS, UNCALIBRATED_RUNTIME_MIN_POINTS, RANGE_COVERAGE, RUNTIME_ORDER, SHARED_SILICON, PRIOR_WEIGHT, PIPELINE_SOURCES, OVERHEAD_SCALE_BOUNDS, type SingleSourceCheck, type CalibrationEntry, type PointResult, type ErrorSummary, type CoverageWidth, type Excluded, type EnergyPoint } from './fit';
@@ -57,11 +57,13 @@ function edgeTpuDetectionCaveat(doc: { devices: Record<string, CalibrationEntry>
   };
   const both = (re: RegExp): string => `training ${spread(re, 'train')}, held-out ${spread(re, 'held-out')}`;
   const widths = Object.entries(doc.devices).filter(([id]) => onTpu(id)).map(([id, c]) => `${id} x${(c.range.high / c.range.low).toFixed(1)}`);
+  const atBound = Object.entries(doc.devices).filter(([id, c]) => onTpu(id) && c.overheadScale >= OVERHEAD_SCALE_BOUNDS.high).map(([id]) => id);
   return 'Known weak spot: on the Edge TPU, detection networks are estimated less consistently than the classifiers ' +
     `(measured / estimate, with the number of points: YOLO ${both(/YOLO/i)}; SSD ${both(/SSD/i)}). The rebuilt SSD networks end in their ` +
     'post-processing on the host CPU, at the scalar rate published timings of it show (docs/calibration-candidates/2026-12-04-detection-postprocess.md); ' +
     'the rest has no term (narrow high-resolution layers, SiLU as LOGISTIC + MUL, compiler partitioning and host-side USB handling are candidates; ' +
-    `none is sourced yet). Range widths (high / low): ${widths.join(', ')}.`;
+    `none is sourced yet). Range widths (high / low): ${widths.join(', ')}.` +
+    (atBound.length ? ` ${atBound.join(' and ')} ${atBound.length === 1 ? 'has its' : 'have their'} per-op overhead scale at the top of its bound (x${OVERHEAD_SCALE_BOUNDS.high}): the fit puts the detectors' time in per-layer dispatch, which does not grow with the input size as their measurements do (see Input-size scaling).` : '');
 }
 
 /** docs/CALIBRATION.md, written from the same document as calibration.json. */
@@ -138,6 +140,17 @@ export function markdown(doc: CalibrationDoc): string {
     L.push(`The ${doc.bySourceLargest.length} largest by-source errors (their whole publication left out; measured / estimate above 1 means the estimate was too fast), ${outside} of them outside the range: which setups a new publication is least likely to be predicted for.`, '');
     L.push('| Device | Point | Publication left out | Runtime | Measured ms | Estimate ms | Measured / estimate | In range |', '|---|---|---|---|---:|---:|---:|---|');
     for (const r of doc.bySourceLargest) L.push(`| ${r.device} | ${r.label.replace(/\|/g, '/')} | ${r.publication} | ${r.runtime} | ${r.measuredMs} | ${r.estimateMs} | x${r.measuredOverEstimate.toFixed(2)} | ${r.inRange ? 'yes' : 'no'} |`);
+    L.push('');
+  }
+  const scaling = Object.entries(doc.devices).flatMap(([id, c]) => (c.sizeScaling ?? []).map((s) => ({ id, s })));
+  if (scaling.length) {
+    const off = scaling.filter(({ s }) => sizeScalingOff(s));
+    L.push('## Input-size scaling', '');
+    L.push(`A network one publication measured at two input sizes on one device, with the same runtime and precision: how much longer the larger size took, measured and estimated (the final fit; either point may be held out, so this is a report, never a fit). ${off.length} of ${scaling.length} pairs grew more than ${SIZE_SCALING_OFF}x apart (measured / estimated growth); an estimate on such a device quotes its pair.`, '');
+    L.push('| Device | Network | Publication | Runtime | Precision | Sizes (split) | Measured ms | Estimate ms | Measured growth | Estimated growth | Measured / estimated growth |', '|---|---|---|---|---|---|---:|---:|---:|---:|---:|');
+    for (const { id, s } of scaling) {
+      L.push(`| ${id} | ${s.network} | ${s.publication} | ${s.runtime} | ${s.precision} | ${s.from.input} (${s.from.split}) -> ${s.to.input} (${s.to.split}) | ${s.from.measuredMs} -> ${s.to.measuredMs} | ${s.from.estimateMs} -> ${s.to.estimateMs} | x${s.measuredRatio.toFixed(2)} | x${s.estimateRatio.toFixed(2)} | x${(s.measuredRatio / s.estimateRatio).toFixed(2)} |`);
+    }
     L.push('');
   }
   L.push('## Fitted factors', '');

@@ -81,6 +81,45 @@ export interface DeviceCalibration {
   nestedCheck?: NestedRangeCheck;
   /** The sizes of the networks its training points ran: a model outside them extrapolates the fitted scales. */
   trainingSpan?: TrainingSpan;
+  /** One network published at two input sizes on this device (same publication, runtime and precision): how the measurements and the estimates grew. */
+  sizeScaling?: SizeScalingPair[];
+}
+
+/**
+ * A network one publication measured on the device at two input sizes with the same runtime and precision, and how
+ * the estimate (the device's final fit) grew between them: a check on how the estimator scales with input size,
+ * reported, never fitted. Either point may be held out (`split`).
+ */
+export interface SizeScalingPair {
+  /** The reference network family (reference-archs key without its input size, e.g. yolov8n). */
+  network: string;
+  publication: string;
+  runtime: string;
+  precision: string;
+  from: SizeScalingEnd;
+  to: SizeScalingEnd;
+  /** to.measuredMs / from.measuredMs. */
+  measuredRatio: number;
+  /** to.estimateMs / from.estimateMs. */
+  estimateRatio: number;
+}
+
+/**
+ * A pair whose measured growth and estimated growth differ by more than this factor either way is quoted in the
+ * device's estimates (the "within 1.5x" the calibration summaries count).
+ */
+export const SIZE_SCALING_OFF = 1.5;
+
+/** Whether the estimate grew more than SIZE_SCALING_OFF apart from the measurements between the pair's sizes. */
+export const sizeScalingOff = (s: Pick<SizeScalingPair, 'measuredRatio' | 'estimateRatio'>): boolean =>
+  Math.abs(Math.log(s.measuredRatio / s.estimateRatio)) > Math.log(SIZE_SCALING_OFF);
+
+export interface SizeScalingEnd {
+  /** Input size (the reference key's suffix: pixels per side for images). */
+  input: number;
+  split: 'train' | 'held-out';
+  measuredMs: number;
+  estimateMs: number;
 }
 
 /**
@@ -237,7 +276,22 @@ function deviceCalibration(c: Check, v: Json, path: string): DeviceCalibration {
   if (o.rangeBasis !== undefined) d.rangeBasis = c.str(o, 'rangeBasis', `${path}.`);
   if (o.trainingSpan !== undefined) d.trainingSpan = trainingSpan(c, o.trainingSpan, `${path}.trainingSpan`);
   if (o.pipelineOverheadMs !== undefined) d.pipelineOverheadMs = c.record(o.pipelineOverheadMs, `${path}.pipelineOverheadMs`, (x, p) => pipelineOverhead(c, x, p));
+  if (o.sizeScaling !== undefined) d.sizeScaling = c.list(o.sizeScaling, `${path}.sizeScaling`, (x, p) => sizeScalingPair(c, x, p));
   return d;
+}
+
+function sizeScalingEnd(c: Check, v: Json, path: string): SizeScalingEnd {
+  const o = c.obj(v, path);
+  return { input: c.num(o.input, `${path}.input`, 1), split: c.oneOf(o.split, `${path}.split`, ['train', 'held-out'] as const), measuredMs: c.num(o.measuredMs, `${path}.measuredMs`, 0), estimateMs: c.num(o.estimateMs, `${path}.estimateMs`, 0) };
+}
+
+function sizeScalingPair(c: Check, v: Json, path: string): SizeScalingPair {
+  const o = c.obj(v, path);
+  return {
+    network: c.str(o, 'network', `${path}.`), publication: c.str(o, 'publication', `${path}.`), runtime: c.str(o, 'runtime', `${path}.`), precision: c.str(o, 'precision', `${path}.`),
+    from: sizeScalingEnd(c, o.from, `${path}.from`), to: sizeScalingEnd(c, o.to, `${path}.to`),
+    measuredRatio: c.num(o.measuredRatio, `${path}.measuredRatio`, 0), estimateRatio: c.num(o.estimateRatio, `${path}.estimateRatio`, 0),
+  };
 }
 
 function trainingSpan(c: Check, v: Json, path: string): TrainingSpan {

@@ -17,7 +17,7 @@ export type { Catalog, DeviceSpec, ComputeUnitSpec, AcceleratorSpec, DeviceKind,
 export { CatalogError, toBase, validateCatalog, validateDevice } from './schema';
 export type { OpSupport, OpTarget } from './op-support';
 export type { Priors, UnitType } from './priors';
-export type { CalibrationFile, DeviceCalibration, BySourceCheck, RuntimeRange, PipelineOverhead, MeasuredPower, TrainingSpan, TransferredRuntimeFactor, UnmeasuredRuntimeCheck } from './calibration';
+export type { CalibrationFile, DeviceCalibration, BySourceCheck, RuntimeRange, PipelineOverhead, MeasuredPower, TrainingSpan, TransferredRuntimeFactor, UnmeasuredRuntimeCheck, SizeScalingPair, SizeScalingEnd } from './calibration';
 export { DataFileError } from './check';
 export { parseOpSupport, parsePriors, parseCalibration };
 

@@ -8,7 +8,7 @@ import { PUBLISHED_POSTPROCESS } from './postprocess';
 import type { DeployedSummary } from '../types';
 import type { Blocker, CompatibilityFinding, EstimateNote, NoLatencyCause, PlacementReason, ThroughputBasis } from './reasons';
 import type { ModelFormat } from '../../analyzers/graph';
-import { OVERHEAD_FIT_MIN_POINTS, RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck, type SpanCheck, type TransferredRuntimeFactor, type UnmeasuredRuntimeCheck } from '../catalog/calibration';
+import { OVERHEAD_FIT_MIN_POINTS, RANGE_NOMINAL_COVERAGE, type BySourceCheck, type NestedRangeCheck, type SpanCheck, type TransferredRuntimeFactor, type UnmeasuredRuntimeCheck, type SizeScalingPair } from '../catalog/calibration';
 
 export function fmtBytes(b: number): string {
   if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
@@ -199,6 +199,8 @@ export function explainNote(n: EstimateNote): string {
       return `Efficiency calibrated on ${n.points} published measurement(s) for ${n.deviceId}${n.sources.length ? ` from ${n.sources.length} source${n.sources.length === 1 ? '' : 's'} (${n.sources.join(', ')})` : ''}${n.unmeasuredRuntime ? unmeasuredRuntimeClause(n.runtime, n.deviceId, n.unmeasuredRuntime.transferred) : n.runtimeFactor !== 1 ? `, with runtime ${n.runtime} ${n.runtimeFactor.toFixed(2)}x as fast as the fitted device average` : ''}${n.precisionFactor !== 1 ? `, a ${n.precisionFactor.toFixed(2)}x factor for ${n.precision}` : ''}; range${n.runtimeRange ? ` for ${n.runtime} (its own, from its ${n.runtimeRange.points} published point${n.runtimeRange.points === 1 ? '' : 's'} on this device)` : n.unmeasuredRuntime ? ` (the device's, as for every runtime without published points on it)` : ''} x${n.range.low.toFixed(2)} .. x${n.range.high.toFixed(2)}${n.rangeBasis ? ` (${n.rangeBasis})` : ' from the fit residuals'}.${n.fewPointsScale ? fewPointsSentence(n.fewPointsScale) : ''}${nestedSentence(n.nestedCheck)}${bySourceSentence(n.bySource)}${n.unmeasuredRuntime?.check ? unmeasuredCheckSentence(n.unmeasuredRuntime.check) : ''}`;
     case 'outside-training-span':
       return outsideSpanSentence(n);
+    case 'size-scaling':
+      return sizeScalingSentence(n);
     case 'uncalibrated':
       return `No published measurements for ${n.deviceId} in the calibration set: efficiency factors are uncalibrated priors (research defaults) and the range is wide (x${n.range.low} .. x${n.range.high}).`;
     case 'pure-inference':
@@ -240,6 +242,17 @@ const STEP_WORDS: Record<string, [string, string]> = {
 
 function fmtMacs(v: number): string {
   return v >= 1e9 ? `${+(v / 1e9).toFixed(2)} G` : v >= 1e6 ? `${+(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${+(v / 1e3).toFixed(1)} k` : `${v} `;
+}
+
+/** A network published at two input sizes on the device grew differently from the estimate (measured vs estimated growth). */
+function sizeScalingSentence(n: Extract<EstimateNote, { kind: 'size-scaling' }>): string {
+  const split = (e: { input: number; split: string }) => `${e.input} ${e.split === 'held-out' ? 'held out' : 'in the training split'}`;
+  const one = (s: SizeScalingPair) => {
+    const k = s.measuredRatio / s.estimateRatio;
+    return `${s.network} (${s.publication}, ${s.runtime}, ${s.precision}) took x${s.measuredRatio.toFixed(2)} as long at ${s.to.input} as at ${s.from.input} (measured; ${split(s.from)}, ${split(s.to)}) where this estimator gives x${s.estimateRatio.toFixed(2)}, ` +
+      `so it was ${k > 1 ? `x${k.toFixed(1)} too fast` : `x${(1 / k).toFixed(1)} too slow`} at the larger size relative to the smaller`;
+  };
+  return `Input size: on ${n.deviceId}, ${n.pairs.map(one).join('; ')}. An estimate for a network like it at another input size can be off by about that factor, beyond its range.`;
 }
 
 /** A model larger or smaller than every network the device's calibration measured: the fit is extrapolated. */

@@ -12,7 +12,7 @@ import type { ModelProfile } from '../../analyzers/profile-types';
 import { applyCorrection } from './measurements';
 import type { Bottleneck, ComputePrecision, DeviceEstimate, LayerEstimate, Range } from '../types';
 import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSpec, type DeviceCalibration, type BySourceCheck, type RuntimeRange, type TrainingSpan } from '../catalog';
-import type { SpanCheck } from '../catalog/calibration';
+import { sizeScalingOff, type SizeScalingPair, type SpanCheck } from '../catalog/calibration';
 import { canonicalOp, checkCompatibility, type CompatibilityResult } from './compatibility';
 import { deployGraph, summarizeDeployed, toolchainForRuntime, type DeployedGraph } from './deployed-graph';
 import { defaultPrecision, modelPrecision, computedAs } from './precision';
@@ -316,6 +316,8 @@ function contextNotes(ctx: EstimateContext, lat: LatencyPart, weightsBytes: numb
     const range = calibratedRange(cal, factors.runtime);
     const outside = outsideTrainingSpan(cal.trainingSpan, device.id, lat, ctx.profile.macs, weightsBytes, loadCalibration().spanCheck ?? null);
     if (outside) notes.push(outside);
+    const scaling = sizeScalingNote(cal, device.id);
+    if (scaling) notes.push(scaling);
     notes.push({ kind: 'calibrated', points: cal.trainingPoints, sources: cal.sources ?? [], rangeBasis: range.basis, deviceId: device.id, runtime: factors.runtime, runtimeFactor: factors.runtimeFactor, precisionFactor: factors.precisionFactor, precision: factors.precision, range: { low: range.low, high: range.high }, runtimeRange: range.own ? { points: range.own.points } : null, bySource: bySourceFor(cal, range.own, factors.runtime), nestedCheck: cal.nestedCheck ?? null, fewPointsScale: cal.fewPointsScale,
       ...(cal.runtimeEvidence && !cal.runtimeEvidence[factors.runtime] ? { unmeasuredRuntime: { transferred: cal.runtimeFactors[factors.runtime] === undefined ? cal.transferredRuntimeFactors?.[factors.runtime] ?? null : null, check: loadCalibration().unmeasuredRuntimeCheck ?? null } } : {}) });
   }
@@ -347,6 +349,18 @@ export function outsideTrainingSpan(span: TrainingSpan | undefined, deviceId: st
   if (!g) return span.decode ? { kind: 'outside-training-span', deviceId, measure: 'macs', side: 'none', value: macs, bound: 0, network: null, points: span.decode.points, check } : null;
   const side = macs > g.maxMacs ? 'above' : macs < g.minMacs ? 'below' : null;
   return side && { kind: 'outside-training-span', deviceId, measure: 'macs', side, value: macs, bound: side === 'above' ? g.maxMacs : g.minMacs, network: side === 'above' ? g.largest : g.smallest, points: g.points, check };
+}
+
+/**
+ * The device's input-size pairs (calibration.json sizeScaling) whose measured growth the estimate missed by more than
+ * SIZE_SCALING_OFF, worst first (at most two): a network published at two sizes on this device grew differently from
+ * the estimate, so an estimate at another input size can be off by about that much. Null when none is.
+ */
+export function sizeScalingNote(cal: DeviceCalibration, deviceId: string): Extract<EstimateNote, { kind: 'size-scaling' }> | null {
+  const off = (cal.sizeScaling ?? []).filter(sizeScalingOff);
+  if (!off.length) return null;
+  const gap = (s: SizeScalingPair) => Math.abs(Math.log(s.measuredRatio / s.estimateRatio));
+  return { kind: 'size-scaling', deviceId, pairs: [...off].sort((a, b) => gap(b) - gap(a)).slice(0, 2) };
 }
 
 function outsideSpanOf(notes: EstimateNote[]): { outsideSpan?: { side: 'above' | 'below' | 'none'; sentence: string } } {

@@ -6,7 +6,7 @@
  */
 import type { ModelFormat } from '../../analyzers/graph';
 import type { ComputePrecision, DeployedSummary } from '../types';
-import type { BySourceCheck, NestedRangeCheck, SpanCheck, TransferredRuntimeFactor, UnmeasuredRuntimeCheck } from '../catalog/calibration';
+import type { BySourceCheck, NestedRangeCheck, SpanCheck, TransferredRuntimeFactor, UnmeasuredRuntimeCheck, SizeScalingPair } from '../catalog/calibration';
 
 /** Why a layer is not on the accelerator (or, on a CPU-only device, why it cannot run). */
 export type PlacementReason =
@@ -88,6 +88,7 @@ export type EstimateNote =
   | { kind: 'catalog-note'; text: string }
   | { kind: 'calibrated'; points: number; sources: string[]; rangeBasis: string | null; deviceId: string; runtime: string; runtimeFactor: number; precisionFactor: number; precision: ComputePrecision | undefined; range: { low: number; high: number }; runtimeRange: { points: number } | null; bySource: BySourceCheck | null; nestedCheck: NestedRangeCheck | null; fewPointsScale?: 'compute' | 'overhead'; unmeasuredRuntime?: { transferred: TransferredRuntimeFactor | null; check: UnmeasuredRuntimeCheck | null } }
   | { kind: 'uncalibrated'; deviceId: string; range: { low: number; high: number } }
+  | { kind: 'size-scaling'; deviceId: string; pairs: SizeScalingPair[] }
   | { kind: 'outside-training-span'; deviceId: string; measure: 'macs' | 'weight-bytes'; side: 'above' | 'below' | 'none'; value: number; bound: number; network: string | null; points: number; check: SpanCheck | null }
   | { kind: 'pure-inference'; deviceId: string; pipelines: { ms: number; measures: string; runtimes: string[]; points: number }[] }
   | { kind: 'bindings'; bindings: Record<string, number> }
