@@ -222,22 +222,46 @@ async function main(): Promise<void> {
   const groups = calibrationGroups(devices);
   const unitTypeOf = (id: string): string => { const d = catalog.byId(id)!; return (d.accelerator ?? d.cpu)!.type; };
   const chosenScales = new Map<string, ClassScales>();
+  // The multipliers each by-source fold fits with: searched without that publication's points, so the fold that
+  // predicts a publication never saw it (docs/calibration-candidates/2026-12-05-class-scales-per-source-fold.md).
+  const foldScales = new Map<string, Map<string, ClassScales>>();
   const searchClassScales = (type: string): void => {
     const of = groups.filter((g) => unitTypeOf(g[0]) === type).map(fitterFor);
-    if (of.reduce((n, f) => n + f.tr.filter((p) => !p.llm).length, 0) < CLASS_MIN_POINTS) return;
-    // Coordinate search: the vector scale at the prior depthwise efficiency, then the depthwise scale at that vector scale.
-    let best = { scales: { depthwise: 1, vector: 1 } as ClassScales, loss: Infinity };
-    for (const k of ['vector', 'depthwise'] as const) {
-      const start = { ...best.scales };
-      for (const v of CLASS_GRID) {
-        classScales = { ...start, [k]: v };
-        const loss = of.reduce((a, f) => a + f.fit(f.tr).loss, 0) + CLASS_PENALTY * (Math.log(classScales.depthwise) ** 2 + Math.log(classScales.vector) ** 2);
-        if (loss < best.loss - 1e-12) best = { scales: { ...classScales }, loss };
+    const pointsWithout = (pub: string | null) => of.reduce((n, f) => n + f.tr.filter((p) => !p.llm && pubOf(p) !== pub).length, 0);
+    if (pointsWithout(null) < CLASS_MIN_POINTS) return;
+    // One search on all the type's training points (null) and one per publication left out, in one pass: each
+    // candidate's estimates are computed once (gridTypical keeps one candidate's), its fits for every search are arithmetic.
+    const pubs = [...new Set(of.flatMap((f) => f.tr.map(pubOf)))].sort();
+    const searches: (string | null)[] = [null, ...pubs.filter((pub) => pointsWithout(pub) >= CLASS_MIN_POINTS)];
+    const best = new Map(searches.map((s) => [s, { scales: { depthwise: 1, vector: 1 } as ClassScales, loss: Infinity }]));
+    const consider = (s: string | null, scales: ClassScales): void => {
+      const loss = of.reduce((a, f) => {
+        const tr = s === null ? f.tr : f.tr.filter((p) => pubOf(p) !== s);
+        return tr.length ? a + f.fit(tr).loss : a;
+      }, 0) + CLASS_PENALTY * (Math.log(scales.depthwise) ** 2 + Math.log(scales.vector) ** 2);
+      if (loss < best.get(s)!.loss - 1e-12) best.set(s, { scales: { ...scales }, loss });
+    };
+    // Coordinate search: the vector scale at the prior depthwise efficiency, then the depthwise scale at that vector
+    // scale (searches that found the same vector scale share the second sweep's candidates).
+    for (const v of CLASS_GRID) {
+      classScales = { depthwise: 1, vector: v };
+      for (const s of searches) consider(s, classScales);
+    }
+    for (const vector of [...new Set(searches.map((s) => best.get(s)!.scales.vector))]) {
+      const mine = searches.filter((s) => best.get(s)!.scales.vector === vector);
+      for (const d of CLASS_GRID) {
+        classScales = { depthwise: d, vector };
+        for (const s of mine) consider(s, classScales);
       }
     }
-    chosenScales.set(type, best.scales);
-    process.stderr.write(`op-class scales for ${type}: depthwise x${best.scales.depthwise}, vector x${best.scales.vector}\n`);
-    for (const k of ['depthwise', 'vector'] as const) if (best.scales[k] === CLASS_GRID[0] || best.scales[k] === CLASS_GRID[CLASS_GRID.length - 1]) warnings.push(`${type}: ${k} class scale ${best.scales[k]} at the ${best.scales[k] === CLASS_GRID[0] ? 'bottom' : 'top'} of its grid (${CLASS_GRID[0]} .. ${CLASS_GRID[CLASS_GRID.length - 1]})`);
+    const full = best.get(null)!.scales;
+    chosenScales.set(type, full);
+    // A fold left with too few of the type's points keeps the priors, as a type with too few points does.
+    foldScales.set(type, new Map(pubs.map((pub) => [pub, best.get(pub)?.scales ?? { depthwise: 1, vector: 1 }])));
+    const differ = pubs.filter((pub) => { const f = foldScales.get(type)!.get(pub)!; return f.depthwise !== full.depthwise || f.vector !== full.vector; });
+    process.stderr.write(`op-class scales for ${type}: depthwise x${full.depthwise}, vector x${full.vector}` +
+      (differ.length ? `; without ${differ.map((pub) => { const f = foldScales.get(type)!.get(pub)!; return `${pub} x${f.depthwise} / x${f.vector}`; }).join(', ')}` : '; every by-source fold the same') + '\n');
+    for (const k of ['depthwise', 'vector'] as const) if (full[k] === CLASS_GRID[0] || full[k] === CLASS_GRID[CLASS_GRID.length - 1]) warnings.push(`${type}: ${k} class scale ${full[k]} at the ${full[k] === CLASS_GRID[0] ? 'bottom' : 'top'} of its grid (${CLASS_GRID[0]} .. ${CLASS_GRID[CLASS_GRID.length - 1]})`);
   };
 
   const fitGroup = (group: string[]): void => {
@@ -245,7 +269,18 @@ async function main(): Promise<void> {
     classScales = chosenScales.get(unitTypeOf(group[0]));
     const fitted = fit(tr);
     for (const b of fitted.bounds) warnings.push(`${group.join('+')}: ${b}`);
-    const { pubs, byPoint, bySource, bySourcePoints, singleSource, unmeasured } = crossValidate(tr, fit, estimate, outsideOf);
+    const type = unitTypeOf(group[0]);
+    // A by-source fold fits with the multipliers searched without its publication.
+    const fitWithout = (pub: string, rest: CalPoint[]): GroupFit => {
+      const saved = classScales;
+      classScales = foldScales.get(type)?.get(pub) ?? saved;
+      try {
+        return fit(rest);
+      } finally {
+        classScales = saved;
+      }
+    };
+    const { pubs, byPoint, bySource, bySourcePoints, singleSource, unmeasured } = crossValidate(tr, fit, estimate, outsideOf, fitWithout);
     const tagged = (p: CalPoint, r: number): TaggedResidual => ({ r, runtime: p.runtime, publication: pubOf(p) });
     // The range uses the by-point residuals (a new model on a setup the fit has seen: a calibrated runtime);
     // the by-source figures are reported next to them, for a setup it has not seen.

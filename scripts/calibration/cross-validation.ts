@@ -16,13 +16,16 @@ export type CrossValidation = { pubs: string[]; byPoint: TaggedResidual[]; bySou
 
 /**
  * `fit` refits the device on a subset of `tr`, `estimate` gives a point's estimate under a fit, `outsideOf` says
- * whether a left-out point lies outside the span of the points its refit saw.
+ * whether a left-out point lies outside the span of the points its refit saw, `fitWithout` refits a by-source fold
+ * (its publication left out, with what was searched without it).
  */
 export function crossValidate(
   tr: CalPoint[],
   fit: (tr: CalPoint[]) => GroupFit,
   estimate: (p: CalPoint, cal: DeviceCalibration | null) => { typical: number },
   outsideOf: (p: CalPoint, rest: CalPoint[]) => boolean,
+  /** The refit of a by-source fold (publication `pub` left out); `fit` by default. */
+  fitWithout: (pub: string, rest: CalPoint[]) => GroupFit = (_pub, rest) => fit(rest),
 ): CrossValidation {
   // Cross-validation on the training points, by publication (a whole source held out at a time: one source's
   // systematic offset is what a user meets on a new model) and by point (each predicted by a fit without it).
@@ -45,7 +48,7 @@ export function crossValidate(
   if (pubs.length >= 2) {
     for (const pub of pubs) {
       const rest = tr.filter((p) => pubOf(p) !== pub);
-      const without = fit(rest).cal;
+      const without = fitWithout(pub, rest).cal;
       for (const p of tr.filter((q) => pubOf(q) === pub)) {
         if (!rest.some((q) => q.runtime === p.runtime)) unmeasured.push({ kind: 'source', at: bySource.length, point: p, cal: without, rest, publication: pub });
         bySource.push(tagged(p, Math.log(p.measuredMs / estimate(p, without).typical)));
