@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { estimateDevice, sizeScalingNote } from '../../src/planner/estimate';
 import { explainNote } from '../../src/planner/estimate/explain';
-import { parseCalibration, SIZE_SCALING_OFF, sizeScalingOff, type DeviceCalibration } from '../../src/planner/catalog/calibration';
+import { parseCalibration, SIZE_SCALING_OFF, sizeScalingGap, sizeScalingOff, type DeviceCalibration } from '../../src/planner/catalog/calibration';
 import { familyAndInput, sizeScalingPairs, type ScalingPoint } from '../../scripts/calibration/size-scaling';
 import calibrationJson from '../../src/planner/catalog/calibration.json';
 import { sampleProfile } from '../support/sample-plan';
@@ -101,7 +101,7 @@ test('an estimate quotes its device\'s off pair and no other device\'s: the Cora
   for (const [id, c] of Object.entries(calibration.devices)) {
     const off = (c.sizeScaling ?? []).filter(sizeScalingOff);
     const s = said(id);
-    if (off.length) assert.ok(s?.startsWith(`Input size: on ${id}, ${[...off].sort((a, b) => Math.abs(Math.log(b.measuredRatio / b.estimateRatio)) - Math.abs(Math.log(a.measuredRatio / a.estimateRatio)))[0].network} (`), `${id}: ${s}`);
+    if (off.length) assert.ok(s?.startsWith(`Input size: on ${id}, ${[...off].sort((a, b) => sizeScalingGap(b) - sizeScalingGap(a))[0].network} (`), `${id}: ${s}`);
     else assert.equal(s, undefined, `${id} has no off pair`);
   }
   // The published data of 2026-12: the same network, publication and chip, two fits that scale differently.

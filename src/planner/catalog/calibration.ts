@@ -110,9 +110,11 @@ export interface SizeScalingPair {
  */
 export const SIZE_SCALING_OFF = 1.5;
 
+/** How far apart (abs ln) the measured and the estimated growth between the pair's sizes are. */
+export const sizeScalingGap = (s: Pick<SizeScalingPair, 'measuredRatio' | 'estimateRatio'>): number => Math.abs(Math.log(s.measuredRatio / s.estimateRatio));
+
 /** Whether the estimate grew more than SIZE_SCALING_OFF apart from the measurements between the pair's sizes. */
-export const sizeScalingOff = (s: Pick<SizeScalingPair, 'measuredRatio' | 'estimateRatio'>): boolean =>
-  Math.abs(Math.log(s.measuredRatio / s.estimateRatio)) > Math.log(SIZE_SCALING_OFF);
+export const sizeScalingOff = (s: Pick<SizeScalingPair, 'measuredRatio' | 'estimateRatio'>): boolean => sizeScalingGap(s) > Math.log(SIZE_SCALING_OFF);
 
 export interface SizeScalingEnd {
   /** Input size (the reference key's suffix: pixels per side for images). */

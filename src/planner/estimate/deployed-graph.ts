@@ -14,7 +14,7 @@
  * Pure function of the profile; the file's own figures (analyze) are untouched. No `vscode` import.
  */
 import type { LayerProfile, ModelProfile } from '../../analyzers/profile-types';
-import type { Precision, Shape } from '../../analyzers/graph';
+import { elementCount, type Precision, type Shape } from '../../analyzers/graph';
 import { nodeCount } from '../../analyzers/layer-summary';
 import { loadDeploymentRules, type FusionRule, type Int8Quantizer, type Toolchain } from '../catalog/deployment-rules';
 import type { DeployedSummary } from '../types';
@@ -168,10 +168,8 @@ function contiguousParts(input: Shape | null | undefined, outputs: (Shape | null
 /** Bytes per element of a layer's (single) output, from its activation bytes and shape. */
 function outputElementBytes(layer: LayerProfile): number | null {
   if (layer.activationBytes === null || layer.outputShapes.length !== 1) return null;
-  const s = layer.outputShapes[0];
-  if (!s || !s.every((d) => typeof d === 'number')) return null;
-  const n = (s as number[]).reduce((a, b) => a * b, 1);
-  return n > 0 ? layer.activationBytes / n : null;
+  const n = elementCount(layer.outputShapes[0]);
+  return n ? layer.activationBytes / n : null;
 }
 
 function identityGraph(profile: ModelProfile, ctx: DeployContext, toolchain: Toolchain): DeployedGraph {
@@ -460,10 +458,7 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
       if (r) r.push(i);
       else readersOf.set(t, [i]);
     }));
-    const elements = (j: number, t: string): number => {
-      const shape = out[j].outputShapes[Math.max(0, (out[j].outputs ?? []).indexOf(t))];
-      return shape && shape.every((x) => typeof x === 'number') ? (shape as number[]).reduce((a, b) => a * b, 1) : 0;
-    };
+    const elements = (j: number, t: string): number => elementCount(out[j].outputShapes[Math.max(0, (out[j].outputs ?? []).indexOf(t))] ?? null) ?? 0;
     out.forEach((d, i) => {
       if (!float[i]) return;
       let dequantizeElements = 0;

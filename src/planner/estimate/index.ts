@@ -12,7 +12,7 @@ import type { ModelProfile } from '../../analyzers/profile-types';
 import { applyCorrection } from './measurements';
 import type { Bottleneck, ComputePrecision, DeviceEstimate, LayerEstimate, Range } from '../types';
 import { loadCatalog, loadCalibration, loadPriors, defaultRuntime, type DeviceSpec, type DeviceCalibration, type BySourceCheck, type RuntimeRange, type TrainingSpan } from '../catalog';
-import { sizeScalingOff, type SizeScalingPair, type SpanCheck } from '../catalog/calibration';
+import { sizeScalingGap, sizeScalingOff, type SpanCheck } from '../catalog/calibration';
 import { canonicalOp, checkCompatibility, type CompatibilityResult } from './compatibility';
 import { deployGraph, summarizeDeployed, toolchainForRuntime, type DeployedGraph } from './deployed-graph';
 import { defaultPrecision, modelPrecision, computedAs } from './precision';
@@ -359,8 +359,7 @@ export function outsideTrainingSpan(span: TrainingSpan | undefined, deviceId: st
 export function sizeScalingNote(cal: DeviceCalibration, deviceId: string): Extract<EstimateNote, { kind: 'size-scaling' }> | null {
   const off = (cal.sizeScaling ?? []).filter(sizeScalingOff);
   if (!off.length) return null;
-  const gap = (s: SizeScalingPair) => Math.abs(Math.log(s.measuredRatio / s.estimateRatio));
-  return { kind: 'size-scaling', deviceId, pairs: [...off].sort((a, b) => gap(b) - gap(a)).slice(0, 2) };
+  return { kind: 'size-scaling', deviceId, pairs: [...off].sort((a, b) => sizeScalingGap(b) - sizeScalingGap(a)).slice(0, 2) };
 }
 
 function outsideSpanOf(notes: EstimateNote[]): { outsideSpan?: { side: 'above' | 'below' | 'none'; sentence: string } } {
