@@ -22,6 +22,9 @@ function workerPath(): string {
   return found;
 }
 
+/** How long a failed send waits for the worker's exit (or the caller's cancellation) to say why. */
+const SEND_FAILED_GRACE_MS = 2000;
+
 export interface ChildRunOptions {
   /** What the run is called in messages ("the benchmark", "verification"). */
   what: string;
@@ -99,7 +102,13 @@ export function startChild(): StartedChild {
         };
         if (c.exitCode !== null || c.signalCode !== null) return exited(c.exitCode, c.signalCode);
         c.on('exit', exited);
-        c.send(request);
+        // A worker that went away before the request reached it (Ctrl-C reaches the whole process group, so it may
+        // leave first) gives EPIPE here: its exit (or the caller's cancellation) says what happened, not the pipe.
+        c.send(request, (e) => {
+          if (!e) return;
+          const said = `the measurement worker did not take the request: ${e.message}`;
+          setTimeout(() => (opts.signal?.aborted ? onAbort() : finish(new ChildRunError(said))), SEND_FAILED_GRACE_MS).unref();
+        });
       });
     },
   };
