@@ -310,3 +310,34 @@ test('the same network clean and as exported gets the same verdict and a typical
     }
   }
 });
+
+// Exported graphs compute weights from weights (silero_vad v3's LSTM gates): a weight that reaches a layer along two
+// folded paths is stored once. Summing per path doubled it at every level of such a chain: 2^60 times its size here.
+test('a weight reaching a layer along many folded paths counts once: params and bytes stay the model\'s own', async () => {
+  const b = new OnnxGraphBuilder('diamonds');
+  b.input('x', [1, 16]);
+  let w = b.weight('w', [16, 16]);
+  for (let i = 0; i < 60; i++) {
+    const t = b.node('Transpose', [w], 1, [attr.ints('perm', [1, 0])], `t${i}`)[0];
+    w = b.node('Add', [w, t], 1, [], `a${i}`)[0];
+    b.shapes.set(t, [16, 16]);
+    b.shapes.set(w, [16, 16]);
+  }
+  b.output(b.matmul('x', w, { name: 'mm' }));
+  const dir = tempDir('diamonds');
+  try {
+    writeModel(b.model(), path.join(dir, 'm.onnx'));
+    const { model } = await analyzeFile(path.join(dir, 'm.onnx'));
+    for (const tc of TOOLCHAINS) {
+      const g = deploy(model, tc);
+      const mm = g.layers.find((l) => l.from.includes('mm'));
+      assert.ok(mm, `${tc}: the MatMul runs`);
+      assert.equal(mm.params, 256, `${tc}: the MatMul carries the one 16x16 weight`);
+      assert.equal(mm.weightBytes, 1024, `${tc}: 256 float weights`);
+    }
+    const est = estimateDevice(model, 'rpi5', {});
+    assert.ok(est.latencyMs && est.latencyMs.high < 1, `a 16x16 MatMul estimates under a millisecond on a Pi 5, got ${JSON.stringify(est.latencyMs)}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

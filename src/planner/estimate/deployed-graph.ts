@@ -109,11 +109,40 @@ export function toolchainForRuntime(runtime: string): string {
   return rules.runtimes[runtime] ?? 'onnxruntime';
 }
 
+/**
+ * A folded constant: the stored weights it carries (keyed by the stored tensors they come from, so a weight reaching a
+ * layer along two folded paths counts once) and the precision it is stored at.
+ */
 interface ConstInfo {
-  params: number;
-  bytes: number;
+  parts: Map<string, { params: number; bytes: number }>;
   precision: Precision;
 }
+
+const NO_PARTS: ConstInfo['parts'] = new Map();
+
+/** The weights of the folded constants `infos`, each file node's once. */
+function unionParts(infos: (ConstInfo | undefined)[], own?: { name: string; params: number; bytes: number }): ConstInfo['parts'] {
+  const parts = new Map<string, { params: number; bytes: number }>();
+  if (own && (own.params > 0 || own.bytes > 0)) parts.set(own.name, { params: own.params, bytes: own.bytes });
+  for (const c of infos) if (c) for (const [k, v] of c.parts) parts.set(k, v);
+  return parts;
+}
+
+/** Names a node's own stored weights by the stored tensors it reads, so two nodes reading one weight share a key. */
+function storedWeightsKey(l: LayerProfile): string {
+  const stored = (l.constantInputs ?? []).map((k) => l.inputs?.[k]).filter((t): t is string => !!t);
+  return stored.length ? [...new Set(stored)].sort().join('\u0000') : `node:${l.name}`;
+}
+
+const partsTotal = (parts: ConstInfo['parts']): { params: number; bytes: number } => {
+  let params = 0;
+  let bytes = 0;
+  for (const v of parts.values()) {
+    params += v.params;
+    bytes += v.bytes;
+  }
+  return { params, bytes };
+};
 
 /** Fusion rules of a toolchain, its parents' included (edgetpu and tflm inherit the TFLite converter's). */
 function fusionsOf(id: string): { toolchain: Toolchain; fusions: FusionRule[] } {
@@ -306,19 +335,15 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
         for (const sym of dynamicSymbols) assumed[sym] = bindings[sym];
         step = 'shape-folded';
       }
-      const carried = inputs.reduce((acc, t) => {
-        const c = t ? constInfo.get(t) : undefined;
-        return c ? { params: acc.params + c.params, bytes: acc.bytes + c.bytes } : acc;
-      }, { params: l.params, bytes: l.weightBytes });
+      let parts = unionParts(inputs.map((t) => (t ? constInfo.get(t) : undefined)), { name: storedWeightsKey(l), params: l.params, bytes: l.weightBytes });
       // Quantized weights keep their integer width: Q(const) is stored at its output width, DQ(const) reads it.
       let precision: Precision = l.precision;
-      let bytes = carried.bytes;
       if (op === 'QuantizeLinear') {
         const eb = outputElementBytes(l) ?? 1;
         precision = eb >= 2 ? 'int16' : 'int8';
-        bytes = carried.params * eb;
+        parts = new Map([...parts].map(([k, v]) => [k, { params: v.params, bytes: v.params * eb }]));
       } else if (op === 'DequantizeLinear') precision = (inputs[0] && constInfo.get(inputs[0])?.precision) || l.weightPrecision || 'int8';
-      for (const o of l.outputs!) if (o) constInfo.set(o, step === 'shape-folded' ? { params: 0, bytes: 0, precision } : { params: carried.params, bytes, precision });
+      for (const o of l.outputs!) if (o) constInfo.set(o, { parts: step === 'shape-folded' ? NO_PARTS : parts, precision });
       account(l, step, 'fold-constants');
       return;
     }
@@ -327,7 +352,7 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
     const noopReshape = RESHAPE_OPS.has(op) && data.length === 1 && sameShape(shapeOf(data[0]), l.outputShapes[0]) && (shapeOf(data[0]) ?? []).every((d) => typeof d === 'number');
     if ((IDENTITY_OPS.has(op) || noopReshape) && data.length >= 1 && l.outputs![0]) {
       setAlias(l.outputs![0], data[0]);
-      l.outputs!.slice(1).forEach((o) => o && constInfo.set(o, { params: 0, bytes: 0, precision: 'bool' })); // Dropout's mask
+      l.outputs!.slice(1).forEach((o) => o && constInfo.set(o, { parts: NO_PARTS, precision: 'bool' })); // Dropout's mask
       account(l, noopReshape ? 'noop-reshape-removed' : 'identity-removed', 'remove-identity');
       return;
     }
@@ -518,14 +543,17 @@ export function deployGraph(profile: ModelProfile, ctx: DeployContext): Deployed
   function keep(l: LayerProfile, inputs: string[], loweredTo?: string): void {
     const d: DeployedLayer = { ...l, inputs, outputShapes: [...l.outputShapes], canonical: loweredTo ?? ctx.canonical(l), from: [l.name] };
     let quantWeights: Precision | undefined;
+    const folded: ConstInfo[] = [];
     for (const t of new Set(inputs)) {
       const c = t ? constInfo.get(t) : undefined;
       if (!c) continue;
-      d.params += c.params;
-      d.weightBytes += c.bytes;
-      if (c.bytes > 0) quantWeights = c.precision;
+      folded.push(c);
+      if (partsTotal(c.parts).bytes > 0) quantWeights = c.precision;
       if (d.inputBytes !== null) d.inputBytes = Math.max(0, d.inputBytes - tensorBytes(t));
     }
+    const carried = partsTotal(unionParts(folded));
+    d.params += carried.params;
+    d.weightBytes += carried.bytes;
     if (quantWeights && (!d.weightPrecision || d.weightBytes > 0)) d.weightPrecision = quantWeights;
     // In a QDQ file an op runs at int8 when every activation it reads is quantized: marked by a Q/DQ pair, or
     // written by an int8 layer (data movement, pooling and activations keep their input's type).
