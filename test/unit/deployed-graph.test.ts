@@ -341,3 +341,29 @@ test('a weight reaching a layer along many folded paths counts once: params and 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('real models from ../shared: no deployed layer on any toolchain carries more weights than its file stores', { skip: SKIP_NO_SHARED }, async () => {
+  const root = path.join(sharedDir, 'models');
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(onnx|tflite)$/.test(e.name)) files.push(p);
+    }
+  };
+  walk(root);
+  assert.ok(files.length >= 30, `found ${files.length} ONNX / TFLite files`);
+  let graphs = 0;
+  for (const f of files) {
+    const m = (await analyzeFile(f)).model;
+    if (!m.hasComputeGraph) continue;
+    for (const tc of TOOLCHAINS) {
+      const g = deploy(m, tc);
+      graphs++;
+      const over = g.layers.filter((l) => l.params > m.params || l.weightBytes > m.weightBytes);
+      assert.deepEqual(over.map((l) => `${l.name}: ${l.params} params, ${l.weightBytes} bytes`), [], `${path.relative(root, f)} on ${tc}: the file stores ${m.params} params, ${m.weightBytes} bytes`);
+    }
+  }
+  assert.ok(graphs > 200, `${graphs} deployed graphs checked`);
+});
