@@ -120,7 +120,7 @@ interface ConstInfo {
 
 const NO_PARTS: ConstInfo['parts'] = new Map();
 
-/** The weights of the folded constants `infos`, each file node's once. */
+/** The weights of the folded constants `infos` and of the folding node itself (`own`), each stored weight once. */
 function unionParts(infos: (ConstInfo | undefined)[], own?: { name: string; params: number; bytes: number }): ConstInfo['parts'] {
   const parts = new Map<string, { params: number; bytes: number }>();
   if (own && (own.params > 0 || own.bytes > 0)) parts.set(own.name, { params: own.params, bytes: own.bytes });
