@@ -16,15 +16,15 @@ export type CrossValidation = { pubs: string[]; byPoint: TaggedResidual[]; bySou
 
 /**
  * `fit` refits the device on a subset of `tr`, `estimate` gives a point's estimate under a fit, `outsideOf` says
- * whether a left-out point lies outside the span of the points its refit saw, `fitWithout` refits a by-source fold
- * (its publication left out, with what was searched without it).
+ * whether a left-out point lies outside the span of the points its refit saw, `fitWithout(pub, rest)` refits on
+ * `rest` with what was searched without publication `pub` (a by-source fold, and a by-point fold of one of its points).
  */
 export function crossValidate(
   tr: CalPoint[],
   fit: (tr: CalPoint[]) => GroupFit,
   estimate: (p: CalPoint, cal: DeviceCalibration | null) => { typical: number },
   outsideOf: (p: CalPoint, rest: CalPoint[]) => boolean,
-  /** The refit of a by-source fold (publication `pub` left out); `fit` by default. */
+  /** A refit on `rest` with what was searched without publication `pub`; `fit` by default. */
   fitWithout: (pub: string, rest: CalPoint[]) => GroupFit = (_pub, rest) => fit(rest),
 ): CrossValidation {
   // Cross-validation on the training points, by publication (a whole source held out at a time: one source's
@@ -37,7 +37,9 @@ export function crossValidate(
   const byPoint = tr.length >= 2
     ? tr.map((p, i) => {
         const rest = tr.filter((_, j) => j !== i);
-        const cal = fit(rest).cal;
+        // The fit that judges a point never saw it: the multipliers searched without its publication (stricter
+        // than without the point alone, and already searched for its by-source fold).
+        const cal = fitWithout(pubOf(p), rest).cal;
         if (!rest.some((q) => q.runtime === p.runtime)) unmeasured.push({ kind: 'point', at: i, point: p, cal, rest });
         return { ...tagged(p, Math.log(p.measuredMs / estimate(p, cal).typical)), outside: outsideOf(p, rest) };
       })

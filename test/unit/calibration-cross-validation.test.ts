@@ -1,8 +1,8 @@
 /**
- * Cross-validation of a device's fit (scripts/calibration/cross-validation.ts): a by-source fold refits through
- * `fitWithout` with its publication named, so what the fold fits with (the op-class multipliers searched without that
- * publication, docs/calibration-candidates/2026-12-05-class-scales-per-source-fold.md) never saw it; by-point folds
- * refit through `fit`.
+ * Cross-validation of a device's fit (scripts/calibration/cross-validation.ts): a by-source fold, and a by-point fold,
+ * refit through `fitWithout` with the left-out publication (the point's) named, so what the fold fits with (the
+ * op-class multipliers searched without that publication, docs/calibration-candidates/2026-12-05-class-scales-per-
+ * source-fold.md and -per-point-fold.md) never saw what it judges; the single-source simulation refits through `fit`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,26 +20,32 @@ const fitOf = (scale: number) => (tr: CalPoint[]): GroupFit => ({
 });
 const estimate = (_p: CalPoint, cal: { note: string } | null) => ({ typical: Number(cal!.note) });
 
-test('a by-source fold refits through fitWithout with its publication; by-point folds refit through fit', () => {
+test('by-point and by-source folds refit through fitWithout with the left-out publication; the single-source simulation through fit', () => {
   const tr = [point('a1', 'A', 10), point('a2', 'A', 20), point('b1', 'B', 40), point('c1', 'C', 80)];
   const asked: string[] = [];
-  const cv = crossValidate(tr, fitOf(1), estimate, () => false, (pub, rest) => {
+  const fitted: string[] = [];
+  const cv = crossValidate(tr, (rest) => (fitted.push(rest.map((p) => p.key).join(',')), fitOf(1)(rest)), estimate, () => false, (pub, rest) => {
     asked.push(`${pub}:${rest.map((p) => p.key).join(',')}`);
     return fitOf(2)(rest);
   });
-  assert.deepEqual(asked, ['A:b1,c1', 'B:a1,a2,c1', 'C:a1,a2,b1']);
+  // By point first (each point with its own publication named, the rest refitted), then by source.
+  assert.deepEqual(asked, ['A:a2,b1,c1', 'A:a1,b1,c1', 'B:a1,a2,c1', 'C:a1,a2,b1', 'A:b1,c1', 'B:a1,a2,c1', 'C:a1,a2,b1']);
   // By source: each point predicted by the fold without its publication, through fitWithout (scale 2).
   assert.deepEqual(cv.bySourcePoints.map((p) => p.key), ['a1', 'a2', 'b1', 'c1']);
   assert.ok(Math.abs(cv.bySource[0].r - Math.log(10 / (2 * 60))) < 1e-12);
   assert.ok(Math.abs(cv.bySource[2].r - Math.log(40 / (2 * (110 / 3)))) < 1e-12);
-  // By point: each point predicted by `fit` (scale 1) on the others.
-  assert.ok(Math.abs(cv.byPoint[0].r - Math.log(10 / ((20 + 40 + 80) / 3))) < 1e-12);
+  // By point: each point predicted by fitWithout (scale 2) on the others.
+  assert.ok(Math.abs(cv.byPoint[0].r - Math.log(10 / (2 * (20 + 40 + 80) / 3))) < 1e-12);
+  assert.ok(Math.abs(cv.byPoint[2].r - Math.log(40 / (2 * (10 + 20 + 80) / 3))) < 1e-12);
+  // The single-source simulation (publication A alone, its points left out in turn) goes through fit.
+  assert.deepEqual(fitted, ['a1,a2', 'a2', 'a1']);
   assert.deepEqual(cv.pubs, ['A', 'B', 'C']);
 });
 
-test('without fitWithout a by-source fold refits through fit, as before', () => {
+test('without fitWithout both kinds of fold refit through fit', () => {
   const tr = [point('a1', 'A', 10), point('b1', 'B', 40)];
   const cv = crossValidate(tr, fitOf(1), estimate, () => false);
   assert.ok(Math.abs(cv.bySource[0].r - Math.log(10 / 40)) < 1e-12);
   assert.ok(Math.abs(cv.bySource[1].r - Math.log(40 / 10)) < 1e-12);
+  assert.ok(Math.abs(cv.byPoint[0].r - Math.log(10 / 40)) < 1e-12);
 });
