@@ -223,7 +223,8 @@ async function main(): Promise<void> {
   const unitTypeOf = (id: string): string => { const d = catalog.byId(id)!; return (d.accelerator ?? d.cpu)!.type; };
   const chosenScales = new Map<string, ClassScales>();
   // The multipliers each by-source fold fits with: searched without that publication's points, so the fold that
-  // predicts a publication never saw it (docs/calibration-candidates/2026-12-05-class-scales-per-source-fold.md).
+  // predicts a publication never saw it (docs/calibration-candidates/2026-12-05-class-scales-per-source-fold.md); a
+  // by-point fold uses its point's publication's (docs/calibration-candidates/2026-12-05-class-scales-per-point-fold.md).
   const foldScales = new Map<string, Map<string, ClassScales>>();
   const searchClassScales = (type: string): void => {
     const of = groups.filter((g) => unitTypeOf(g[0]) === type).map(fitterFor);
@@ -270,7 +271,7 @@ async function main(): Promise<void> {
     const fitted = fit(tr);
     for (const b of fitted.bounds) warnings.push(`${group.join('+')}: ${b}`);
     const type = unitTypeOf(group[0]);
-    // A by-source fold fits with the multipliers searched without its publication.
+    // A by-source fold, and a by-point fold of one of its points, fits with the multipliers searched without the publication.
     const fitWithout = (pub: string, rest: CalPoint[]): GroupFit => {
       const saved = classScales;
       classScales = foldScales.get(type)?.get(pub) ?? saved;
