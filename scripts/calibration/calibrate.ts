@@ -258,10 +258,11 @@ async function main(): Promise<void> {
     const full = best.get(null)!.scales;
     chosenScales.set(type, full);
     // A fold left with too few of the type's points keeps the priors, as a type with too few points does.
-    foldScales.set(type, new Map(pubs.map((pub) => [pub, best.get(pub)?.scales ?? { depthwise: 1, vector: 1 }])));
-    const differ = pubs.filter((pub) => { const f = foldScales.get(type)!.get(pub)!; return f.depthwise !== full.depthwise || f.vector !== full.vector; });
+    const folds = new Map(pubs.map((pub) => [pub, best.get(pub)?.scales ?? { depthwise: 1, vector: 1 }]));
+    foldScales.set(type, folds);
+    const differ = [...folds].filter(([, f]) => f.depthwise !== full.depthwise || f.vector !== full.vector);
     process.stderr.write(`op-class scales for ${type}: depthwise x${full.depthwise}, vector x${full.vector}` +
-      (differ.length ? `; without ${differ.map((pub) => { const f = foldScales.get(type)!.get(pub)!; return `${pub} x${f.depthwise} / x${f.vector}`; }).join(', ')}` : '; every by-source fold the same') + '\n');
+      (differ.length ? `; without ${differ.map(([pub, f]) => `${pub} x${f.depthwise} / x${f.vector}`).join(', ')}` : '; every by-source fold the same') + '\n');
     for (const k of ['depthwise', 'vector'] as const) if (full[k] === CLASS_GRID[0] || full[k] === CLASS_GRID[CLASS_GRID.length - 1]) warnings.push(`${type}: ${k} class scale ${full[k]} at the ${full[k] === CLASS_GRID[0] ? 'bottom' : 'top'} of its grid (${CLASS_GRID[0]} .. ${CLASS_GRID[CLASS_GRID.length - 1]})`);
   };
 

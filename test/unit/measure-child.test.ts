@@ -41,7 +41,9 @@ test('a worker killed as the request goes out: the run says the worker stopped, 
 
 test('a worker that exits (its SIGINT handler) before the request: the run gives its exit code', async () => {
   const { started, pid } = await startedWorker();
-  await new Promise((r) => setTimeout(r, 300));
+  // Its parent guard's SIGINT handler is installed once the worker's script has loaded (about 0.2 s here; Node's own
+  // SIGINT disposition says nothing about it, so the test gives it ample time).
+  await new Promise((r) => setTimeout(r, 1500));
   process.kill(pid, 'SIGINT');
   for (let t = 0; t < 50 && children().includes(pid); t++) await new Promise((r) => setTimeout(r, 100));
   const error = await started.run({ type: 'no-such-request' }, { what: 'verification', timeoutMs: 20_000 }).then(

@@ -359,7 +359,7 @@ export function outsideTrainingSpan(span: TrainingSpan | undefined, deviceId: st
 export function sizeScalingNote(cal: DeviceCalibration, deviceId: string): Extract<EstimateNote, { kind: 'size-scaling' }> | null {
   const off = (cal.sizeScaling ?? []).filter(sizeScalingOff);
   if (!off.length) return null;
-  return { kind: 'size-scaling', deviceId, pairs: [...off].sort((a, b) => sizeScalingGap(b) - sizeScalingGap(a)).slice(0, 2) };
+  return { kind: 'size-scaling', deviceId, pairs: off.sort((a, b) => sizeScalingGap(b) - sizeScalingGap(a)).slice(0, 2) };
 }
 
 function outsideSpanOf(notes: EstimateNote[]): { outsideSpan?: { side: 'above' | 'below' | 'none'; sentence: string } } {
